@@ -1,0 +1,39 @@
+# The two set-up commands of the README:
+#   make run    creates the environment if needed and runs `msrsim run` on the baseline
+#   make test   creates the environment if needed and runs the whole test suite
+# Only Python >= 3.11 and make are needed; dependencies are pinned in requirements/.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.test-deps: requirements/test.txt $(VENV)/.run-deps
+	$(BIN)/python -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+run: $(VENV)/.run-deps
+	$(BIN)/msrsim run
+
+test: $(VENV)/.test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/bench_lambert.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

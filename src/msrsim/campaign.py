@@ -1,0 +1,133 @@
+"""The campaign: the relay's legs in order, the scenario's milestones, and what has run.
+
+A leg that is not modelled yet is reported as such; the campaign never fills a gap with a
+typed-in result. As legs land (``msrsim.segments``), :data:`LEGS` gains their runners and
+:func:`run_campaign` chains their hand-off states.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from msrsim.scenario import Scenario
+
+NOT_MODELLED = "not modelled yet"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg of the relay: what it is and which question it answers."""
+
+    number: int
+    name: str
+    element: str
+    answers: str
+    module: str
+
+
+LEGS: tuple[Leg, ...] = (
+    Leg(1, "launch windows", "ERO (2027), SRL (2028)",
+        "porkchops, launch periods, C3, DLA, arrival v-infinity", "segments.windows"),
+    Leg(2, "ERO cruise and Mars orbit", "Earth Return Orbiter",
+        "electric-propulsion transfer, orbit insertion, spiral", "segments.cruise"),
+    Leg(3, "Mars entry, descent, landing", "Sample Retrieval Lander",
+        "landing ellipse, loads, timeline", "segments.edl"),
+    Leg(4, "surface operations", "Perseverance, helicopters, STA, Orbiting Sample",
+        "which tubes are loaded, when, sols used", "segments.surface"),
+    Leg(5, "Mars ascent", "Mars Ascent Vehicle",
+        "orbit reached by the Orbiting Sample, dispersions", "segments.ascent"),
+    Leg(6, "rendezvous and capture", "ERO, CCRS",
+        "time to capture, capture probability", "segments.rendezvous"),
+    Leg(7, "containment", "CCRS",
+        "break-the-chain assurance", "segments.containment"),
+    Leg(8, "Earth return", "ERO, Earth Entry System",
+        "arrival date, entry state, targeting", "segments.earth_return"),
+    Leg(9, "Earth entry and landing", "Earth Entry System",
+        "heating, g-load, touchdown speed, footprint", "segments.entry"),
+    Leg(10, "campaign", "all of it",
+        "timeline, P(success), tubes returned, risk drivers", "campaign"),
+)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated point of the plan, with Mars season where the date is known to the day."""
+
+    name: str
+    utc: str
+    source: str
+    solar_longitude_deg: float | None = None
+    mars_year: int | None = None
+
+
+@dataclass(frozen=True)
+class LegOutcome:
+    leg: Leg
+    status: str
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """What ``msrsim run`` reports: the plan's milestones and each leg's outcome."""
+
+    scenario_name: str
+    milestones: tuple[Milestone, ...]
+    legs: tuple[LegOutcome, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario": self.scenario_name,
+            "milestones": [m.__dict__ for m in self.milestones],
+            "legs": [
+                {"number": o.leg.number, "name": o.leg.name, "element": o.leg.element,
+                 "status": o.status, "summary": o.summary}
+                for o in self.legs
+            ],
+        }
+
+
+def _source(section, name: str) -> str:
+    prov = section.provenance(name)
+    if prov is None:
+        return "scenario"
+    return ("representative: " if prov.representative else "") + prov.source
+
+
+def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
+    """The scenario's dated milestones with the Mars season (Ls, Mars Year) at each."""
+    from msrsim.core.time import mars_year, solar_longitude_deg, utc_to_et
+
+    dated: list[tuple[str, _dt.datetime, str]] = [
+        ("ERO launch period opens", scenario.ero_launch.earliest_utc,
+         _source(scenario.ero_launch, "earliest_utc")),
+        ("ERO launch period closes", scenario.ero_launch.latest_utc,
+         _source(scenario.ero_launch, "latest_utc")),
+        ("SRL launch period opens", scenario.srl_launch.earliest_utc,
+         _source(scenario.srl_launch, "earliest_utc")),
+        ("SRL launch period closes", scenario.srl_launch.latest_utc,
+         _source(scenario.srl_launch, "latest_utc")),
+    ]
+    et = utc_to_et([d for _, d, _ in dated])
+    ls = solar_longitude_deg(et)
+    my = mars_year(et)
+    milestones = [
+        Milestone(name, when.isoformat(timespec="minutes"), src, round(float(ls_deg), 2),
+                  int(year))
+        for (name, when, src), ls_deg, year in zip(dated, ls, my, strict=True)
+    ]
+    camp = scenario.campaign
+    milestones += [
+        Milestone("ERO Mars orbit insertion", str(camp.ero_mars_orbit_insertion_year),
+                  _source(camp, "ero_mars_orbit_insertion_year")),
+        Milestone("Samples on Earth", str(camp.samples_on_earth_year),
+                  _source(camp, "samples_on_earth_year")),
+    ]
+    return tuple(milestones)
+
+
+def run_campaign(scenario: Scenario) -> CampaignResult:
+    """Run every leg that exists, in relay order; report the others as not modelled yet."""
+    outcomes = tuple(LegOutcome(leg, NOT_MODELLED) for leg in LEGS)
+    return CampaignResult(scenario.scenario.name, plan_milestones(scenario), outcomes)

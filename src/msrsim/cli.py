@@ -1,0 +1,293 @@
+"""The ``msrsim`` command line.
+
+Exit codes: 0 success, 1 an unexpected failure, 2 a user's input error (bad scenario, bad
+date, bad option). Every command that prints results takes ``--json``. Heavy modules
+(numpy, astropy) are imported inside the commands so that ``msrsim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="msrsim",
+    help="Plan and simulate the NASA/ESA Mars Sample Return campaign.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scenario_app = typer.Typer(help="Check and show scenario files.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+USER_ERROR = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario TOML file (the built-in baseline when omitted).",
+                   show_default=False),
+]
+
+
+def _fail(origin: str, problems: list[str]) -> None:
+    for problem in problems:
+        err.print(f"[bold red]error:[/] {origin}: {problem}", soft_wrap=True)
+    raise typer.Exit(USER_ERROR)
+
+
+def _load(path: str | None):
+    from msrsim.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        _fail(exc.origin, exc.problems)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# --------------------------------------------------------------------------------------
+# msrsim run
+# --------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(scenario: ScenarioArg = None, as_json: JsonOption = False) -> None:
+    """Run the campaign: every leg that is modelled, in relay order, and the plan."""
+    from msrsim.campaign import NOT_MODELLED, run_campaign
+
+    result = run_campaign(_load(scenario))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
+    table = Table(title="Plan (scenario milestones)", title_justify="left")
+    for column in ("milestone", "UTC", "Ls deg", "Mars Year", "basis"):
+        table.add_column(column)
+    for m in result.milestones:
+        ls = f"{m.solar_longitude_deg:.1f}" if m.solar_longitude_deg is not None else ""
+        my = str(m.mars_year) if m.mars_year is not None else ""
+        basis = "representative" if m.source.startswith("representative") else "published"
+        table.add_row(m.name, m.utc, ls, my, basis)
+    out.print(table)
+    legs = Table(title="The relay, leg by leg", title_justify="left")
+    for column in ("#", "leg", "element", "answers"):
+        legs.add_column(column)
+    legs.add_column("status", no_wrap=True)
+    for o in result.legs:
+        style = "dim" if o.status == NOT_MODELLED else ""
+        legs.add_row(str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status,
+                     style=style)
+    out.print(legs)
+    out.print("Sources of every value: msrsim scenario show")
+
+
+# --------------------------------------------------------------------------------------
+# msrsim mars-time
+# --------------------------------------------------------------------------------------
+
+
+@app.command("mars-time")
+def mars_time_command(
+    utc: Annotated[
+        str | None,
+        typer.Argument(help="UTC date-time, ISO 8601 (now when omitted).", show_default=False),
+    ] = None,
+    east_longitude_deg: Annotated[
+        float | None,
+        typer.Option("--longitude-deg", help="East longitude for local solar times (deg).",
+                     min=-180.0, max=360.0),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mars time (Mars24): MSD, MTC, Ls, Mars Year, local times, Perseverance sol."""
+    import datetime as dt
+
+    from msrsim.core.time import (
+        PERSEVERANCE_CLOCK,
+        TimeInputError,
+        et_to_utc_iso,
+        format_hours,
+        mars_time,
+        utc_to_et,
+    )
+
+    text = utc if utc is not None else dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
+    try:
+        et = utc_to_et(text)
+    except TimeInputError as exc:
+        _fail("mars-time", [str(exc)])
+    mt = mars_time(et, east_longitude_deg)
+    fields: dict[str, Any] = {
+        "utc": et_to_utc_iso(et, precision=3)[0],
+        "et_s": float(et[0]),
+        "mars_solar_date": float(mt.mars_solar_date[0]),
+        "coordinated_mars_time": format_hours(mt.coordinated_mars_time_hours)[0],
+        "solar_longitude_deg": float(mt.solar_longitude_deg[0]),
+        "mars_year": int(mt.mars_year[0]),
+        "equation_of_time_deg": float(mt.equation_of_time_deg[0]),
+        "subsolar_east_longitude_deg": float(mt.subsolar_longitude_deg[0]),
+        "perseverance_sol": int(PERSEVERANCE_CLOCK.sol(et)[0]),
+    }
+    if east_longitude_deg is not None:
+        fields["east_longitude_deg"] = east_longitude_deg
+        fields["local_mean_solar_time"] = format_hours(mt.local_mean_solar_time_hours)[0]
+        fields["local_true_solar_time"] = format_hours(mt.local_true_solar_time_hours)[0]
+    if as_json:
+        _print_json(fields)
+        return
+    table = Table(title="Mars time (Mars24)", title_justify="left", show_header=False)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, value in fields.items():
+        table.add_row(key.replace("_", " "), f"{value:.5f}" if isinstance(value, float) else
+                      str(value))
+    out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim scenario validate / show
+# --------------------------------------------------------------------------------------
+
+
+@scenario_app.command("validate")
+def scenario_validate(
+    path: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+) -> None:
+    """Check a scenario file; print one line per problem (exit code 2 if any)."""
+    scenario = _load(str(path))
+    n = len(scenario.leaves())
+    out.print(f"{path}: valid ({n} values)")
+
+
+@scenario_app.command("show")
+def scenario_show(scenario: ScenarioArg = None, as_json: JsonOption = False) -> None:
+    """Print every value of a scenario with its source."""
+    leaves = _load(scenario).leaves()
+    if as_json:
+        _print_json({
+            path: {
+                "value": value,
+                "source": prov.source if prov else None,
+                "representative": prov.representative if prov else None,
+            }
+            for path, value, prov in leaves
+        })
+        return
+    table = Table(title=f"Scenario: {scenario or 'baseline'}", title_justify="left")
+    for column in ("field", "value", "source"):
+        table.add_column(column, overflow="fold")
+    for path, value, prov in leaves:
+        if prov is None:
+            source = "[dim]-[/]"
+        elif prov.representative:
+            source = f"[yellow]representative[/]: {prov.source}"
+        else:
+            source = prov.source
+        table.add_row(path, str(value), source)
+    out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim samples
+# --------------------------------------------------------------------------------------
+
+
+@app.command()
+def samples(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Only tubes now at 'rover' or 'depot'.", show_default=False),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="Only tubes whose kind contains this text "
+                     "(igneous, sedimentary, witness, ...).", show_default=False),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The Perseverance sample tubes, where they are, and when they were sealed."""
+    from dataclasses import asdict
+
+    from msrsim.samples.catalog import select, sol_to_utc_date
+
+    try:
+        tubes = select(now_at=at, kind=kind)
+    except ValueError as exc:
+        _fail("samples", [str(exc).replace("now_at", "--at")])
+    dates = sol_to_utc_date([t.sol if t.sol is not None else 0 for t in tubes])
+    if as_json:
+        _print_json([
+            {**asdict(t), "sol_start_utc_date": d if t.sol is not None else None}
+            for t, d in zip(tubes, dates, strict=True)
+        ])
+        return
+    title = f"Perseverance tubes ({len(tubes)})"
+    table = Table(title=title, title_justify="left")
+    for column in ("seq", "name", "kind", "where collected", "sol", "UTC (sol start)",
+                   "now at"):
+        table.add_column(column)
+    for t, d in zip(tubes, dates, strict=True):
+        where = t.now_at + (f" #{t.depot_drop_order}" if t.depot_drop_order else "")
+        table.add_row(str(t.tube_seq), t.name, t.kind, t.location or "",
+                      str(t.sol) if t.sol is not None else "",
+                      d if t.sol is not None else "", where)
+    out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim doctor
+# --------------------------------------------------------------------------------------
+
+
+@app.command()
+def doctor(as_json: JsonOption = False) -> None:
+    """Versions, ephemeris coverage and leap-second table: what this installation has."""
+    from importlib.metadata import version
+
+    from msrsim.core.ephemeris import get_ephemeris
+    from msrsim.core.time import et_to_utc_iso
+
+    eph = get_ephemeris()
+    start, end = et_to_utc_iso(eph.coverage_et)
+    import erfa
+
+    info = {
+        "msrsim": version("msrsim"),
+        "python": sys.version.split()[0],
+        **{pkg: version(pkg) for pkg in ("numpy", "scipy", "astropy", "pyerfa", "jplephem",
+                                          "numba", "pydantic")},
+        "ephemeris": str(eph.path),
+        "ephemeris_coverage_utc": f"{start[:10]} .. {end[:10]}",
+        "leap_seconds_table_expires": str(erfa.leap_seconds.expires.date()),
+    }
+    if as_json:
+        _print_json(info)
+        return
+    table = Table(title="msrsim doctor", title_justify="left", show_header=False)
+    table.add_column("item")
+    table.add_column("value", overflow="fold")
+    for key, value in info.items():
+        table.add_row(key, value)
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``msrsim`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+"""The scenario: every input of a campaign, validated, with where each value comes from.
+
+A scenario is a TOML file. A value is written bare (``launch_mass_kg = 6800``) or with its
+provenance (``launch_mass_kg = { value = 6800, source = "Airbus 2020" }``); a value that no
+publication gives is marked ``representative = true`` and says why in ``source``. The
+built-in baseline (``scenarios/baseline.toml``) gives every value a provenance.
+
+Units are in the field names (``_kg``, ``_km``, ``_deg``, ``_utc`` ...): the scenario is the
+edge of the tool, and the legs convert to SI once when they read it.
+
+Validation collects every problem of a file and reports each as one line naming the field,
+the value and what is allowed (:class:`ScenarioError`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+BASELINE_NAME = "baseline"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a scenario value comes from; ``representative`` when no publication gives it."""
+
+    source: str
+    representative: bool = False
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, origin: str, problems: list[str]):
+        self.origin = origin
+        self.problems = problems
+        super().__init__(f"{origin}: " + "; ".join(problems))
+
+
+# --------------------------------------------------------------------------------------
+# Field types
+# --------------------------------------------------------------------------------------
+
+
+def _within_ephemeris(value: _dt.datetime) -> _dt.datetime:
+    """A UTC epoch inside the ephemeris, as a naive UTC datetime."""
+    from msrsim.core.ephemeris import get_ephemeris
+    from msrsim.core.time import et_to_utc_iso, utc_to_et
+
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+    eph = get_ephemeris()
+    lo, hi = eph.coverage_et
+    et = float(utc_to_et(value)[0])
+    if not lo + 86400.0 <= et <= hi - 86400.0:
+        start, end = (s[:10] for s in et_to_utc_iso([lo + 86400.0, hi - 86400.0]))
+        raise ValueError(f"must be between {start} and {end} (the {eph.name} ephemeris coverage)")
+    return value
+
+
+def _date_to_datetime(value: Any) -> Any:
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return _dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+UtcDate = Annotated[
+    _dt.datetime, BeforeValidator(_date_to_datetime), AfterValidator(_within_ephemeris)
+]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+EastLongitude = Annotated[float, Field(ge=-180, le=360)]
+
+
+class Section(BaseModel):
+    """A scenario table: unknown keys refused, values frozen, provenance kept aside."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _split_provenance(cls, data: Any, handler):
+        """Turn ``{value, source, representative}`` tables into bare values plus provenance."""
+        if not isinstance(data, dict):
+            return handler(data)
+        plain: dict[str, Any] = {}
+        provenance: dict[str, Provenance] = {}
+        for key, item in data.items():
+            if isinstance(item, dict) and "value" in item and key in cls.model_fields:
+                extra = set(item) - {"value", "source", "representative"}
+                if extra:
+                    raise ValueError(
+                        f"{key}: unknown key(s) {sorted(extra)} beside 'value' "
+                        "(allowed: value, source, representative)"
+                    )
+                plain[key] = item["value"]
+                provenance[key] = Provenance(
+                    str(item.get("source", "")), bool(item.get("representative", False))
+                )
+            else:
+                plain[key] = item
+        model = handler(plain)
+        model._provenance.update(provenance)
+        return model
+
+    def provenance(self, field: str) -> Provenance | None:
+        """The provenance of ``field`` as the file gave it, or ``None``."""
+        return self._provenance.get(field)
+
+
+# --------------------------------------------------------------------------------------
+# The sections of a campaign
+# --------------------------------------------------------------------------------------
+
+
+class Meta(Section):
+    name: str = "unnamed scenario"
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+
+
+class LaunchPeriod(Section):
+    """The dates a spacecraft may leave Earth, and on what."""
+
+    earliest_utc: UtcDate
+    latest_utc: UtcDate
+    launch_vehicle: str
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.latest_utc < self.earliest_utc:
+            raise ValueError(
+                f"latest_utc = {self.latest_utc} is before earliest_utc = {self.earliest_utc}"
+            )
+        return self
+
+
+class Campaign(Section):
+    """Published campaign milestones the legs are judged against."""
+
+    ero_mars_orbit_insertion_year: Annotated[int, Field(ge=2020, le=2060)]
+    samples_on_earth_year: Annotated[int, Field(ge=2020, le=2060)]
+
+
+class EarthReturnOrbiter(Section):
+    launch_mass_kg: Positive
+    solar_array_area_m2: Positive
+    cruise_propulsion: Literal["electric", "chemical"]
+    mars_orbit_insertion_propulsion: Literal["electric", "chemical"]
+
+
+class Site(Section):
+    """A place on Mars, planetocentric latitude and east longitude."""
+
+    latitude_deg: Latitude
+    east_longitude_deg: EastLongitude
+
+
+class SampleRetrievalLander(Section):
+    target: Site
+
+
+class Perseverance(Section):
+    landing_utc: UtcDate
+    landing_site: Site
+    landing_ellipse_major_km: Positive
+    landing_ellipse_minor_km: Positive
+
+
+class Helicopter(Section):
+    count: Annotated[int, Field(ge=0, le=10)]
+    mass_kg: Positive
+    ground_speed_m_s: Positive
+    range_per_flight_m: Positive
+    flight_altitude_m: Positive
+    payload_kg: Positive
+
+
+class SampleTransferArm(Section):
+    length_m: Positive
+    degrees_of_freedom: Annotated[int, Field(ge=1, le=12)]
+
+
+class OrbitingSample(Section):
+    capacity_tubes: Annotated[int, Field(ge=1, le=43)]
+    diameter_m: Positive
+    max_sample_temperature_c: float
+
+
+class MarsAscentVehicle(Section):
+    gross_liftoff_mass_kg: Positive
+    length_m: Positive
+    payload_mass_kg: Positive
+    sample_mass_kg: Positive
+    stages: Annotated[int, Field(ge=1, le=3)]
+    min_propellant_temperature_c: float
+    target_orbit_altitude_km: Annotated[float, Field(ge=150, le=2000)]
+    target_orbit_inclination_deg: Annotated[float, Field(ge=0, le=180)]
+
+    @model_validator(mode="after")
+    def _payload_fits(self):
+        if self.payload_mass_kg >= self.gross_liftoff_mass_kg:
+            raise ValueError(
+                f"payload_mass_kg = {self.payload_mass_kg} must be less than "
+                f"gross_liftoff_mass_kg = {self.gross_liftoff_mass_kg}"
+            )
+        return self
+
+
+class EarthEntrySystem(Section):
+    diameter_m: Positive
+    half_angle_deg: Annotated[float, Field(gt=0, lt=90)]
+    parachute: bool
+    touchdown_speed_m_s: Positive
+    entry_to_landing_s: Positive
+    entry_interface_altitude_km: Annotated[float, Field(ge=60, le=300)]
+    release_before_entry_days: Positive
+    landing_site_name: str
+    landing_latitude_deg: Latitude
+    landing_east_longitude_deg: EastLongitude
+
+
+class Scenario(Section):
+    """A whole campaign scenario."""
+
+    scenario: Meta = Meta()
+    ero_launch: LaunchPeriod
+    srl_launch: LaunchPeriod
+    campaign: Campaign
+    ero: EarthReturnOrbiter
+    srl: SampleRetrievalLander
+    perseverance: Perseverance
+    helicopters: Helicopter
+    sample_transfer_arm: SampleTransferArm
+    orbiting_sample: OrbitingSample
+    mav: MarsAscentVehicle
+    ees: EarthEntrySystem
+
+    def leaves(self) -> list[tuple[str, Any, Provenance | None]]:
+        """Every value as ``(dotted.path, value, provenance)``, in file order."""
+        return list(_leaves(self, ""))
+
+
+def _leaves(section: Section, prefix: str):
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, Section):
+            yield from _leaves(value, path + ".")
+        else:
+            yield path, value, section.provenance(name)
+
+
+# --------------------------------------------------------------------------------------
+# Loading and error messages
+# --------------------------------------------------------------------------------------
+
+
+def _describe(error: dict[str, Any], data: Any) -> str:
+    """One line for one pydantic error: ``field = value: what is allowed``."""
+    loc = [str(p) for p in error["loc"]]
+    path = ".".join(loc)
+    kind = error["type"]
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    message = message.replace("Input should be", "must be")
+    if kind == "extra_forbidden":
+        parent = _section_at(loc[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        return f"{path}: unknown key (allowed here: {allowed})"
+    if kind == "missing":
+        return f"{path}: missing (required)"
+    if not loc:
+        return message
+    value = error.get("input")
+    if isinstance(value, dict | list):
+        return f"{path}: {message}"
+    shown = value.isoformat() if isinstance(value, _dt.date) else repr(value)
+    return f"{path} = {shown}: {message}"
+
+
+def _section_at(loc: list[str]) -> type[Section] | None:
+    model: type[Section] = Scenario
+    for name in loc:
+        field = model.model_fields.get(name)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, Section)):
+            return None
+        model = annotation
+    return model
+
+
+def parse_scenario(data: dict[str, Any], origin: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (a parsed TOML document)."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(e, data) for e in exc.errors(include_url=False)]
+        raise ScenarioError(origin, problems) from None
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read and validate a scenario file; the built-in baseline when ``path`` is ``None``.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem (missing file, TOML syntax, or invalid values).
+    """
+    if path is None or str(path) == BASELINE_NAME:
+        return baseline()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), ["no such file"]) from None
+    except OSError as exc:
+        raise ScenarioError(str(path), [f"cannot be read ({exc.strerror})"]) from None
+    return parse_scenario(_parse_toml(text, str(path)), str(path))
+
+
+def _parse_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(origin, [f"not valid TOML: {exc}"]) from None
+
+
+def baseline_text() -> str:
+    """The text of the built-in baseline scenario file."""
+    return resources.files("msrsim.scenarios").joinpath("baseline.toml").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def baseline() -> Scenario:
+    """The built-in baseline: the NASA/ESA architecture of July 2022."""
+    return parse_scenario(_parse_toml(baseline_text(), "baseline.toml"), "baseline.toml")

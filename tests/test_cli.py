@@ -1,0 +1,113 @@
+"""The msrsim command line: help, exit codes, JSON output."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from msrsim.cli import app
+from msrsim.scenario import baseline_text
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_commands():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "mars-time", "samples", "scenario", "doctor"):
+        assert command in result.output
+
+
+def test_run_baseline_shows_plan_and_legs():
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert "MSR baseline" in result.output and "not modelled yet" in result.output
+
+
+def test_run_json():
+    data = json.loads(invoke("run", "--json").output)
+    assert len(data["legs"]) == 10
+    assert data["milestones"][0]["utc"].startswith("2027-09-01")
+    assert data["milestones"][0]["mars_year"] == 39
+
+
+def test_mars_time_json_reproduces_worked_example():
+    data = json.loads(invoke("mars-time", "2000-01-06T00:00:00", "--json").output)
+    assert data["coordinated_mars_time"] == "23:59:39"
+    assert abs(data["solar_longitude_deg"] - 277.18758) < 1e-5
+
+
+def test_mars_time_local_and_sol():
+    data = json.loads(invoke("mars-time", "2024-07-21T12:00:00", "--longitude-deg", "77.45",
+                             "--json").output)
+    assert data["perseverance_sol"] == 1215  # Sapphire Canyon was sealed on sol 1215
+    assert "local_true_solar_time" in data
+
+
+def test_mars_time_bad_date_is_exit_2():
+    result = invoke("mars-time", "2024-02-30")
+    assert result.exit_code == 2
+    assert "is not a UTC date" in result.output
+
+
+def test_samples_depot_json():
+    data = json.loads(invoke("samples", "--at", "depot", "--json").output)
+    assert len(data) == 10 and data[0]["name"] == "Malay"
+    assert data[0]["sol_start_utc_date"] == "2022-01-30"
+
+
+def test_samples_bad_location_is_exit_2():
+    result = invoke("samples", "--at", "orbit")
+    assert result.exit_code == 2 and "--at = 'orbit'" in result.output
+
+
+def test_scenario_show_and_validate(tmp_path):
+    shown = json.loads(invoke("scenario", "show", "--json").output)
+    assert shown["ees.diameter_m"]["value"] == 1.25
+    assert shown["orbiting_sample.capacity_tubes"]["representative"] is True
+    good = tmp_path / "good.toml"
+    good.write_text(baseline_text())
+    result = invoke("scenario", "validate", str(good))
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_scenario_validate_reports_four_problems(tmp_path):
+    text = baseline_text()
+    text = text.replace('launch_mass_kg = { value = 6750,', 'launch_mass_kg = { value = "x",')
+    text = text.replace("gross_liftoff_mass_kg = { value = 400.0,",
+                        "gross_liftoff_mass_kg = { value = -400.0,")
+    text = text.replace("[ees]\n", "[ees]\ncolour = \"red\"\n")
+    text = text.replace("earliest_utc = { value = 2028-06-01,",
+                        "earliest_utc = { value = 2099-06-01,")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    result = invoke("scenario", "validate", str(bad))
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 4
+    assert "Traceback" not in result.output
+
+
+def test_doctor_json():
+    data = json.loads(invoke("doctor", "--json").output)
+    assert data["ephemeris_coverage_utc"].startswith("1899-07-2")
+
+
+@pytest.mark.skipif(shutil.which("msrsim") is None and not sys.executable,
+                    reason="no interpreter")
+def test_entry_point_exit_codes(tmp_path):
+    """The installed script as a user runs it: exit 0, 2 for bad input, no traceback."""
+    cmd = [sys.executable, "-m", "msrsim.cli"]
+    ok = subprocess.run([*cmd, "--help"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0
+    bad = subprocess.run([*cmd, "scenario", "validate", str(tmp_path / "missing.toml")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert "no such file" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,110 @@
+"""The scenario model: the baseline, provenance, and one clear line per problem."""
+
+import tomllib
+
+import pytest
+
+from msrsim.scenario import (
+    ScenarioError,
+    baseline,
+    baseline_text,
+    load_scenario,
+    parse_scenario,
+)
+
+
+def baseline_dict():
+    return tomllib.loads(baseline_text())
+
+
+def test_baseline_encodes_the_published_architecture():
+    s = baseline()
+    assert s.ero_launch.earliest_utc.year == 2027 and s.ero_launch.launch_vehicle == "Ariane 64"
+    assert s.srl_launch.earliest_utc.year == 2028
+    assert s.campaign.samples_on_earth_year == 2033
+    assert s.ees.diameter_m == 1.25 and s.ees.parachute is False
+    assert s.helicopters.count == 2 and s.mav.stages == 2
+
+
+def test_every_baseline_value_has_a_provenance():
+    missing = [path for path, _, prov in baseline().leaves()
+               if prov is None and not path.startswith("scenario.")]
+    assert missing == []
+    for path, _, prov in baseline().leaves():
+        if prov is not None:
+            assert prov.source.strip(), f"{path} has an empty source"
+
+
+def test_representative_values_are_flagged():
+    s = baseline()
+    assert s.orbiting_sample.provenance("capacity_tubes").representative
+    assert not s.ees.provenance("diameter_m").representative
+
+
+def test_bare_values_are_accepted_without_provenance():
+    data = baseline_dict()
+    data["mav"]["gross_liftoff_mass_kg"] = 420.0
+    s = parse_scenario(data)
+    assert s.mav.gross_liftoff_mass_kg == 420.0
+    assert s.mav.provenance("gross_liftoff_mass_kg") is None
+
+
+def problems_of(data):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, "test.toml")
+    return info.value.problems
+
+
+def test_four_kinds_of_mistake_give_four_lines():
+    data = baseline_dict()
+    data["ero"]["launch_mass_kg"] = "heavy"  # wrong type
+    data["mav"]["gross_liftoff_mass_kg"] = -400.0  # negative mass
+    data["ees"]["colour"] = "red"  # unknown key
+    data["srl_launch"]["earliest_utc"] = "2061-06-01"  # past the ephemeris
+    problems = problems_of(data)
+    assert len(problems) == 4
+    text = "\n".join(problems)
+    assert "ero.launch_mass_kg = 'heavy': must be a valid number" in text
+    assert "mav.gross_liftoff_mass_kg = -400.0: must be greater than 0" in text
+    assert "ees.colour: unknown key (allowed here: diameter_m" in text
+    assert "srl_launch.earliest_utc = '2061-06-01': must be between 1899-07-" in text
+    assert "DE421" in text
+
+
+def test_cross_field_checks():
+    data = baseline_dict()
+    data["srl_launch"]["latest_utc"] = "2028-01-01"
+    data["mav"]["payload_mass_kg"] = 500.0
+    text = "\n".join(problems_of(data))
+    assert "latest_utc = 2028-01-01 00:00:00 is before earliest_utc" in text
+    assert "payload_mass_kg = 500.0 must be less than gross_liftoff_mass_kg" in text
+
+
+def test_missing_section_and_bad_provenance_table():
+    data = baseline_dict()
+    del data["mav"]
+    data["ees"]["diameter_m"] = {"value": 1.25, "sauce": "typo"}
+    text = "\n".join(problems_of(data))
+    assert "mav: missing (required)" in text
+    assert "unknown key(s) ['sauce'] beside 'value'" in text
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "absent.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[mav\nstages = 2\n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(bad)
+
+
+def test_scenario_is_frozen():
+    with pytest.raises(Exception, match="frozen"):
+        baseline().mav.stages = 3
+
+
+def test_load_default_is_baseline(tmp_path):
+    assert load_scenario() is baseline()
+    copy = tmp_path / "copy.toml"
+    copy.write_text(baseline_text())
+    assert load_scenario(copy) == baseline()
