@@ -45,8 +45,9 @@ def test_mars_time_json_reproduces_worked_example():
 
 
 def test_mars_time_local_and_sol():
-    data = json.loads(invoke("mars-time", "2024-07-21T12:00:00", "--longitude-deg", "77.45",
-                             "--json").output)
+    data = json.loads(
+        invoke("mars-time", "2024-07-21T12:00:00", "--longitude-deg", "77.45", "--json").output
+    )
     assert data["perseverance_sol"] == 1215  # Sapphire Canyon was sealed on sol 1215
     assert "local_true_solar_time" in data
 
@@ -80,12 +81,14 @@ def test_scenario_show_and_validate(tmp_path):
 
 def test_scenario_validate_reports_four_problems(tmp_path):
     text = baseline_text()
-    text = text.replace('launch_mass_kg = { value = 6750,', 'launch_mass_kg = { value = "x",')
-    text = text.replace("gross_liftoff_mass_kg = { value = 400.0,",
-                        "gross_liftoff_mass_kg = { value = -400.0,")
-    text = text.replace("[ees]\n", "[ees]\ncolour = \"red\"\n")
-    text = text.replace("earliest_utc = { value = 2028-06-01,",
-                        "earliest_utc = { value = 2099-06-01,")
+    text = text.replace("launch_mass_kg = { value = 6750,", 'launch_mass_kg = { value = "x",')
+    text = text.replace(
+        "gross_liftoff_mass_kg = { value = 400.0,", "gross_liftoff_mass_kg = { value = -400.0,"
+    )
+    text = text.replace("[ees]\n", '[ees]\ncolour = "red"\n')
+    text = text.replace(
+        "earliest_utc = { value = 2028-06-01,", "earliest_utc = { value = 2099-06-01,"
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     result = invoke("scenario", "validate", str(bad))
@@ -100,14 +103,17 @@ def test_doctor_json():
     assert data["ephemeris_coverage_utc"].startswith("1899-07-2")
 
 
-@pytest.mark.skipif(shutil.which("msrsim") is None and not sys.executable,
-                    reason="no interpreter")
+@pytest.mark.skipif(shutil.which("msrsim") is None and not sys.executable, reason="no interpreter")
 def test_entry_point_exit_codes(tmp_path):
     """The installed script as a user runs it: exit 0, 2 for bad input, no traceback."""
     cmd = [sys.executable, "-m", "msrsim.cli"]
     ok = subprocess.run([*cmd, "--help"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0
-    bad = subprocess.run([*cmd, "scenario", "validate", str(tmp_path / "missing.toml")],
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [*cmd, "scenario", "validate", str(tmp_path / "missing.toml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert "no such file" in bad.stderr and "Traceback" not in bad.stderr

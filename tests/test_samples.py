@@ -23,8 +23,7 @@ def test_three_forks_depot_in_drop_order():
     # Drop order and sols from the PDS Analyst's Notebook (reference sheet).
     depot = select(now_at="depot")
     assert [t.name for t in depot][:3] == ["Malay", "Mageik", "Crosswind Lake"]
-    assert [t.depot_drop_sol for t in depot] == [653, 655, 661, 666, 668, 672, 675, 680, 682,
-                                                 690]
+    assert [t.depot_drop_sol for t in depot] == [653, 655, 661, 666, 668, 672, 675, 680, 682, 690]
     assert len(depot) == 10 and depot[-1].is_witness
 
 
@@ -44,8 +43,9 @@ def test_published_sealing_dates_fall_on_their_sol():
     for t in load_catalog():
         if t.sealed_sol is None or t.sealed_date is None or t.name == "Witness 1":
             continue
-        start, after = (dt.date.fromisoformat(d) for d in
-                        sol_to_utc_date([t.sealed_sol, t.sealed_sol + 1]))
+        start, after = (
+            dt.date.fromisoformat(d) for d in sol_to_utc_date([t.sealed_sol, t.sealed_sol + 1])
+        )
         assert start <= dt.date.fromisoformat(t.sealed_date) <= after, t.name
         checked += 1
     assert checked == 30

@@ -27,8 +27,11 @@ def test_baseline_encodes_the_published_architecture():
 
 
 def test_every_baseline_value_has_a_provenance():
-    missing = [path for path, _, prov in baseline().leaves()
-               if prov is None and not path.startswith("scenario.")]
+    missing = [
+        path
+        for path, _, prov in baseline().leaves()
+        if prov is None and not path.startswith("scenario.")
+    ]
     assert missing == []
     for path, _, prov in baseline().leaves():
         if prov is not None:

@@ -27,26 +27,70 @@ class Leg:
 
 
 LEGS: tuple[Leg, ...] = (
-    Leg(1, "launch windows", "ERO (2027), SRL (2028)",
-        "porkchops, launch periods, C3, DLA, arrival v-infinity", "segments.windows"),
-    Leg(2, "ERO cruise and Mars orbit", "Earth Return Orbiter",
-        "electric-propulsion transfer, orbit insertion, spiral", "segments.cruise"),
-    Leg(3, "Mars entry, descent, landing", "Sample Retrieval Lander",
-        "landing ellipse, loads, timeline", "segments.edl"),
-    Leg(4, "surface operations", "Perseverance, helicopters, STA, Orbiting Sample",
-        "which tubes are loaded, when, sols used", "segments.surface"),
-    Leg(5, "Mars ascent", "Mars Ascent Vehicle",
-        "orbit reached by the Orbiting Sample, dispersions", "segments.ascent"),
-    Leg(6, "rendezvous and capture", "ERO, CCRS",
-        "time to capture, capture probability", "segments.rendezvous"),
-    Leg(7, "containment", "CCRS",
-        "break-the-chain assurance", "segments.containment"),
-    Leg(8, "Earth return", "ERO, Earth Entry System",
-        "arrival date, entry state, targeting", "segments.earth_return"),
-    Leg(9, "Earth entry and landing", "Earth Entry System",
-        "heating, g-load, touchdown speed, footprint", "segments.entry"),
-    Leg(10, "campaign", "all of it",
-        "timeline, P(success), tubes returned, risk drivers", "campaign"),
+    Leg(
+        1,
+        "launch windows",
+        "ERO (2027), SRL (2028)",
+        "porkchops, launch periods, C3, DLA, arrival v-infinity",
+        "segments.windows",
+    ),
+    Leg(
+        2,
+        "ERO cruise and Mars orbit",
+        "Earth Return Orbiter",
+        "electric-propulsion transfer, orbit insertion, spiral",
+        "segments.cruise",
+    ),
+    Leg(
+        3,
+        "Mars entry, descent, landing",
+        "Sample Retrieval Lander",
+        "landing ellipse, loads, timeline",
+        "segments.edl",
+    ),
+    Leg(
+        4,
+        "surface operations",
+        "Perseverance, helicopters, STA, Orbiting Sample",
+        "which tubes are loaded, when, sols used",
+        "segments.surface",
+    ),
+    Leg(
+        5,
+        "Mars ascent",
+        "Mars Ascent Vehicle",
+        "orbit reached by the Orbiting Sample, dispersions",
+        "segments.ascent",
+    ),
+    Leg(
+        6,
+        "rendezvous and capture",
+        "ERO, CCRS",
+        "time to capture, capture probability",
+        "segments.rendezvous",
+    ),
+    Leg(7, "containment", "CCRS", "break-the-chain assurance", "segments.containment"),
+    Leg(
+        8,
+        "Earth return",
+        "ERO, Earth Entry System",
+        "arrival date, entry state, targeting",
+        "segments.earth_return",
+    ),
+    Leg(
+        9,
+        "Earth entry and landing",
+        "Earth Entry System",
+        "heating, g-load, touchdown speed, footprint",
+        "segments.entry",
+    ),
+    Leg(
+        10,
+        "campaign",
+        "all of it",
+        "timeline, P(success), tubes returned, risk drivers",
+        "campaign",
+    ),
 )
 
 
@@ -81,8 +125,13 @@ class CampaignResult:
             "scenario": self.scenario_name,
             "milestones": [m.__dict__ for m in self.milestones],
             "legs": [
-                {"number": o.leg.number, "name": o.leg.name, "element": o.leg.element,
-                 "status": o.status, "summary": o.summary}
+                {
+                    "number": o.leg.number,
+                    "name": o.leg.name,
+                    "element": o.leg.element,
+                    "status": o.status,
+                    "summary": o.summary,
+                }
                 for o in self.legs
             ],
         }
@@ -100,29 +149,46 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
     from msrsim.core.time import mars_year, solar_longitude_deg, utc_to_et
 
     dated: list[tuple[str, _dt.datetime, str]] = [
-        ("ERO launch period opens", scenario.ero_launch.earliest_utc,
-         _source(scenario.ero_launch, "earliest_utc")),
-        ("ERO launch period closes", scenario.ero_launch.latest_utc,
-         _source(scenario.ero_launch, "latest_utc")),
-        ("SRL launch period opens", scenario.srl_launch.earliest_utc,
-         _source(scenario.srl_launch, "earliest_utc")),
-        ("SRL launch period closes", scenario.srl_launch.latest_utc,
-         _source(scenario.srl_launch, "latest_utc")),
+        (
+            "ERO launch period opens",
+            scenario.ero_launch.earliest_utc,
+            _source(scenario.ero_launch, "earliest_utc"),
+        ),
+        (
+            "ERO launch period closes",
+            scenario.ero_launch.latest_utc,
+            _source(scenario.ero_launch, "latest_utc"),
+        ),
+        (
+            "SRL launch period opens",
+            scenario.srl_launch.earliest_utc,
+            _source(scenario.srl_launch, "earliest_utc"),
+        ),
+        (
+            "SRL launch period closes",
+            scenario.srl_launch.latest_utc,
+            _source(scenario.srl_launch, "latest_utc"),
+        ),
     ]
     et = utc_to_et([d for _, d, _ in dated])
     ls = solar_longitude_deg(et)
     my = mars_year(et)
     milestones = [
-        Milestone(name, when.isoformat(timespec="minutes"), src, round(float(ls_deg), 2),
-                  int(year))
+        Milestone(name, when.isoformat(timespec="minutes"), src, round(float(ls_deg), 2), int(year))
         for (name, when, src), ls_deg, year in zip(dated, ls, my, strict=True)
     ]
     camp = scenario.campaign
     milestones += [
-        Milestone("ERO Mars orbit insertion", str(camp.ero_mars_orbit_insertion_year),
-                  _source(camp, "ero_mars_orbit_insertion_year")),
-        Milestone("Samples on Earth", str(camp.samples_on_earth_year),
-                  _source(camp, "samples_on_earth_year")),
+        Milestone(
+            "ERO Mars orbit insertion",
+            str(camp.ero_mars_orbit_insertion_year),
+            _source(camp, "ero_mars_orbit_insertion_year"),
+        ),
+        Milestone(
+            "Samples on Earth",
+            str(camp.samples_on_earth_year),
+            _source(camp, "samples_on_earth_year"),
+        ),
     ]
     return tuple(milestones)
 

@@ -34,8 +34,9 @@ USER_ERROR = 2
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ScenarioArg = Annotated[
     str | None,
-    typer.Argument(help="Scenario TOML file (the built-in baseline when omitted).",
-                   show_default=False),
+    typer.Argument(
+        help="Scenario TOML file (the built-in baseline when omitted).", show_default=False
+    ),
 ]
 
 
@@ -64,11 +65,31 @@ def _print_json(data: Any) -> None:
 
 
 @app.command()
-def run(scenario: ScenarioArg = None, as_json: JsonOption = False) -> None:
+def run(
+    scenario: ScenarioArg = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also draw the campaign geometry to this PNG file.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Run the campaign: every leg that is modelled, in relay order, and the plan."""
     from msrsim.campaign import NOT_MODELLED, run_campaign
 
-    result = run_campaign(_load(scenario))
+    loaded = _load(scenario)
+    result = run_campaign(loaded)
+    if plot is not None:
+        from msrsim.report.plots import campaign_geometry
+
+        try:
+            campaign_geometry(loaded, plot)
+        except OSError as exc:
+            _fail("run --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
         _print_json(result.to_dict())
         return
@@ -88,10 +109,13 @@ def run(scenario: ScenarioArg = None, as_json: JsonOption = False) -> None:
     legs.add_column("status", no_wrap=True)
     for o in result.legs:
         style = "dim" if o.status == NOT_MODELLED else ""
-        legs.add_row(str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status,
-                     style=style)
+        legs.add_row(
+            str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status, style=style
+        )
     out.print(legs)
     out.print("Sources of every value: msrsim scenario show")
+    if plot is not None:
+        out.print(f"Campaign geometry drawn to {plot}")
 
 
 # --------------------------------------------------------------------------------------
@@ -107,8 +131,12 @@ def mars_time_command(
     ] = None,
     east_longitude_deg: Annotated[
         float | None,
-        typer.Option("--longitude-deg", help="East longitude for local solar times (deg).",
-                     min=-180.0, max=360.0),
+        typer.Option(
+            "--longitude-deg",
+            help="East longitude for local solar times (deg).",
+            min=-180.0,
+            max=360.0,
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -152,8 +180,9 @@ def mars_time_command(
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, value in fields.items():
-        table.add_row(key.replace("_", " "), f"{value:.5f}" if isinstance(value, float) else
-                      str(value))
+        table.add_row(
+            key.replace("_", " "), f"{value:.5f}" if isinstance(value, float) else str(value)
+        )
     out.print(table)
 
 
@@ -177,14 +206,16 @@ def scenario_show(scenario: ScenarioArg = None, as_json: JsonOption = False) -> 
     """Print every value of a scenario with its source."""
     leaves = _load(scenario).leaves()
     if as_json:
-        _print_json({
-            path: {
-                "value": value,
-                "source": prov.source if prov else None,
-                "representative": prov.representative if prov else None,
+        _print_json(
+            {
+                path: {
+                    "value": value,
+                    "source": prov.source if prov else None,
+                    "representative": prov.representative if prov else None,
+                }
+                for path, value, prov in leaves
             }
-            for path, value, prov in leaves
-        })
+        )
         return
     table = Table(title=f"Scenario: {scenario or 'baseline'}", title_justify="left")
     for column in ("field", "value", "source"):
@@ -213,8 +244,11 @@ def samples(
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="Only tubes whose kind contains this text "
-                     "(igneous, sedimentary, witness, ...).", show_default=False),
+        typer.Option(
+            "--kind",
+            help="Only tubes whose kind contains this text (igneous, sedimentary, witness, ...).",
+            show_default=False,
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -229,21 +263,28 @@ def samples(
         _fail("samples", [str(exc).replace("now_at", "--at")])
     dates = sol_to_utc_date([t.sol if t.sol is not None else 0 for t in tubes])
     if as_json:
-        _print_json([
-            {**asdict(t), "sol_start_utc_date": d if t.sol is not None else None}
-            for t, d in zip(tubes, dates, strict=True)
-        ])
+        _print_json(
+            [
+                {**asdict(t), "sol_start_utc_date": d if t.sol is not None else None}
+                for t, d in zip(tubes, dates, strict=True)
+            ]
+        )
         return
     title = f"Perseverance tubes ({len(tubes)})"
     table = Table(title=title, title_justify="left")
-    for column in ("seq", "name", "kind", "where collected", "sol", "UTC (sol start)",
-                   "now at"):
+    for column in ("seq", "name", "kind", "where collected", "sol", "UTC (sol start)", "now at"):
         table.add_column(column)
     for t, d in zip(tubes, dates, strict=True):
         where = t.now_at + (f" #{t.depot_drop_order}" if t.depot_drop_order else "")
-        table.add_row(str(t.tube_seq), t.name, t.kind, t.location or "",
-                      str(t.sol) if t.sol is not None else "",
-                      d if t.sol is not None else "", where)
+        table.add_row(
+            str(t.tube_seq),
+            t.name,
+            t.kind,
+            t.location or "",
+            str(t.sol) if t.sol is not None else "",
+            d if t.sol is not None else "",
+            where,
+        )
     out.print(table)
 
 
@@ -267,8 +308,10 @@ def doctor(as_json: JsonOption = False) -> None:
     info = {
         "msrsim": version("msrsim"),
         "python": sys.version.split()[0],
-        **{pkg: version(pkg) for pkg in ("numpy", "scipy", "astropy", "pyerfa", "jplephem",
-                                          "numba", "pydantic")},
+        **{
+            pkg: version(pkg)
+            for pkg in ("numpy", "scipy", "astropy", "pyerfa", "jplephem", "numba", "pydantic")
+        },
         "ephemeris": str(eph.path),
         "ephemeris_coverage_utc": f"{start[:10]} .. {end[:10]}",
         "leap_seconds_table_expires": str(erfa.leap_seconds.expires.date()),

@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
-J2000_JD = 2451545.0
-DAY_S = 86400.0
+from msrsim.core.bodies import DAY_S
+
+J2000_JD = 2451545.0  # TDB Julian date of J2000, the origin of et
 SOL_PER_DAY = 1.0 / 1.027491252  # Mars24 C-2: Earth days per sol = 1.027491252
 
 ArrayLike = float | np.ndarray | Iterable[float]
@@ -53,7 +54,7 @@ def _astropy_time():
 
 
 @contextmanager
-def _no_dubious_year_warnings():
+def no_dubious_year_warnings():
     """Silence ERFA's "dubious year" warning for epochs past its leap-second table.
 
     msrsim assumes no further leap second after the table's last entry (module docstring).
@@ -94,9 +95,9 @@ def utc_to_et(utc: Any) -> np.ndarray:
     else:
         values = [utc] if isinstance(utc, str | _dt.datetime | _dt.date) else list(np.ravel(utc))
         values = [_normalise_utc_value(v) for v in values]
-        with _no_dubious_year_warnings():
+        with no_dubious_year_warnings():
             t = Time(values, scale="utc")
-    with _no_dubious_year_warnings():
+    with no_dubious_year_warnings():
         tdb = t.tdb
     et = ((tdb.jd1 - J2000_JD) + tdb.jd2) * DAY_S
     return np.atleast_1d(np.asarray(et, dtype=np.float64))
@@ -130,7 +131,7 @@ def et_to_utc_time(et: ArrayLike):
     et = _as_et(et)
     days = et / DAY_S
     whole = np.floor(days)
-    with _no_dubious_year_warnings():
+    with no_dubious_year_warnings():
         return Time(J2000_JD + whole, days - whole, format="jd", scale="tdb").utc
 
 
@@ -138,13 +139,13 @@ def et_to_utc_iso(et: ArrayLike, precision: int = 0) -> np.ndarray:
     """TDB seconds past J2000 to ISO 8601 UTC text (``2028-07-15T12:00:00``), shape ``(n,)``."""
     t = et_to_utc_time(et)
     t.precision = precision
-    with _no_dubious_year_warnings():
+    with no_dubious_year_warnings():
         return np.atleast_1d(t.isot)
 
 
 def et_to_utc_datetime(et: ArrayLike) -> list[_dt.datetime]:
     """TDB seconds past J2000 to naive UTC datetimes (microsecond resolution)."""
-    with _no_dubious_year_warnings():
+    with no_dubious_year_warnings():
         return list(np.atleast_1d(et_to_utc_time(et).to_datetime()))
 
 

@@ -1,0 +1,1 @@
+"""Reports: plots, tables and files written from campaign results (the top layer)."""
