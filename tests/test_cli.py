@@ -117,3 +117,16 @@ def test_entry_point_exit_codes(tmp_path):
     )
     assert bad.returncode == 2
     assert "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_run_plot_writes_a_png(tmp_path):
+    target = tmp_path / "geometry.png"
+    result = invoke("run", "--plot", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 20_000  # a real figure, not an empty canvas
+
+
+def test_run_plot_to_unwritable_place_is_exit_2(tmp_path):
+    result = invoke("run", "--plot", str(tmp_path / "no" / "such" / "dir" / "g.png"))
+    assert result.exit_code == 2 and "cannot be written" in result.output
