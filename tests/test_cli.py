@@ -36,6 +36,7 @@ def test_run_json():
     assert len(data["legs"]) == 10
     assert data["milestones"][0]["utc"].startswith("2027-09-01")
     assert data["milestones"][0]["mars_year"] == 39
+    assert [m["utc"] for m in data["milestones"]] == sorted(m["utc"] for m in data["milestones"])
 
 
 def test_mars_time_json_reproduces_worked_example():
@@ -87,7 +88,8 @@ def test_scenario_validate_reports_four_problems(tmp_path):
     )
     text = text.replace("[ees]\n", '[ees]\ncolour = "red"\n')
     text = text.replace(
-        "earliest_utc = { value = 2028-06-01,", "earliest_utc = { value = 2099-06-01,"
+        "departure_earliest_utc = { value = 2028-06-01,",
+        "departure_earliest_utc = { value = 2099-06-01,",
     )
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
@@ -130,3 +132,93 @@ def test_run_plot_writes_a_png(tmp_path):
 def test_run_plot_to_unwritable_place_is_exit_2(tmp_path):
     result = invoke("run", "--plot", str(tmp_path / "no" / "such" / "dir" / "g.png"))
     assert result.exit_code == 2 and "cannot be written" in result.output
+
+
+def test_windows_earth_mars_opportunity_json_and_plot(tmp_path):
+    target = tmp_path / "porkchop.png"
+    result = invoke(
+        "windows",
+        "earth-mars",
+        "--opportunity",
+        "2028",
+        "--dla-limit-deg",
+        "40",
+        "--plot",
+        str(target),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {row["transfer_type"] for row in data["optima"]} == {1, 2}
+    assert data["launch_period"]["days"] == 21
+    assert data["launch_period"]["max_abs_dla_deg"] <= 40
+    assert target.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_windows_with_explicit_spans_table():
+    result = invoke(
+        "windows",
+        "mars-earth",
+        "--departure-from",
+        "2032-11-01",
+        "--departure-to",
+        "2033-04-01",
+        "--arrival-from",
+        "2033-05-01",
+        "--arrival-to",
+        "2033-12-31",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Departure period (21 days)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mars-earth", "--opportunity", "2031"], "no mars->earth opportunity departs in 2031"),
+        (["earth-mars"], "give --opportunity YEAR, or all of"),
+        (["earth-mars", "--opportunity", "2028", "--departure-from", "2028-01-01"], "not both"),
+        (
+            [
+                "earth-mars",
+                "--departure-from",
+                "2028-13-01",
+                "--departure-to",
+                "2028-12-01",
+                "--arrival-from",
+                "2029-01-01",
+                "--arrival-to",
+                "2029-12-01",
+            ],
+            "is not a UTC date",
+        ),
+        (
+            [
+                "earth-mars",
+                "--departure-from",
+                "2060-01-01",
+                "--departure-to",
+                "2060-02-01",
+                "--arrival-from",
+                "2060-06-01",
+                "--arrival-to",
+                "2061-01-01",
+            ],
+            "outside the DE421",
+        ),
+    ],
+)
+def test_windows_user_errors_exit_2(args, message):
+    result = invoke("windows", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_run_reports_the_windows_leg():
+    data = json.loads(invoke("run", "--json").output)
+    leg = data["legs"][0]
+    assert leg["status"] == "modelled (ballistic)"
+    ret = leg["summary"]["earth_return_ballistic_reference"]
+    assert ret["arrival_utc"].startswith("2033")
+    assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
+    assert all(leg["status"] == "not modelled yet" for leg in data["legs"][1:])

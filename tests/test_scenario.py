@@ -19,8 +19,9 @@ def baseline_dict():
 
 def test_baseline_encodes_the_published_architecture():
     s = baseline()
-    assert s.ero_launch.earliest_utc.year == 2027 and s.ero_launch.launch_vehicle == "Ariane 64"
-    assert s.srl_launch.earliest_utc.year == 2028
+    assert s.ero_launch.departure_earliest_utc.year == 2027
+    assert s.ero_launch.vehicle.name == "Ariane 64"
+    assert s.srl_launch.departure_earliest_utc.year == 2028
     assert s.campaign.samples_on_earth_year == 2033
     assert s.ees.diameter_m == 1.25 and s.ees.parachute is False
     assert s.helicopters.count == 2 and s.mav.stages == 2
@@ -63,23 +64,23 @@ def test_four_kinds_of_mistake_give_four_lines():
     data["ero"]["launch_mass_kg"] = "heavy"  # wrong type
     data["mav"]["gross_liftoff_mass_kg"] = -400.0  # negative mass
     data["ees"]["colour"] = "red"  # unknown key
-    data["srl_launch"]["earliest_utc"] = "2061-06-01"  # past the ephemeris
+    data["srl_launch"]["departure_earliest_utc"] = "2061-06-01"  # past the ephemeris
     problems = problems_of(data)
     assert len(problems) == 4
     text = "\n".join(problems)
     assert "ero.launch_mass_kg = 'heavy': must be a valid number" in text
     assert "mav.gross_liftoff_mass_kg = -400.0: must be greater than 0" in text
     assert "ees.colour: unknown key (allowed here: diameter_m" in text
-    assert "srl_launch.earliest_utc = '2061-06-01': must be between 1899-07-" in text
+    assert "srl_launch.departure_earliest_utc = '2061-06-01': must be between 1899-07-" in text
     assert "DE421" in text
 
 
 def test_cross_field_checks():
     data = baseline_dict()
-    data["srl_launch"]["latest_utc"] = "2028-01-01"
+    data["srl_launch"]["departure_latest_utc"] = "2028-01-01"
     data["mav"]["payload_mass_kg"] = 500.0
     text = "\n".join(problems_of(data))
-    assert "latest_utc = 2028-01-01 00:00:00 is before earliest_utc" in text
+    assert "departure_latest_utc = 2028-01-01 00:00:00 is before departure_earliest_utc" in text
     assert "payload_mass_kg = 500.0 must be less than gross_liftoff_mass_kg" in text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,13 +95,21 @@ def run(
         _print_json(result.to_dict())
         return
     out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
-    table = Table(title="Plan (scenario milestones)", title_justify="left")
+    table = Table(
+        title="Timeline: published, representative and computed dates", title_justify="left"
+    )
     for column in ("milestone", "UTC", "Ls deg", "Mars Year", "basis"):
         table.add_column(column)
     for m in result.milestones:
         ls = f"{m.solar_longitude_deg:.1f}" if m.solar_longitude_deg is not None else ""
         my = str(m.mars_year) if m.mars_year is not None else ""
-        basis = "representative" if m.source.startswith("representative") else "published"
+        basis = (
+            "computed"
+            if m.source.startswith("computed")
+            else "representative"
+            if m.source.startswith("representative")
+            else "published"
+        )
         table.add_row(m.name, m.utc, ls, my, basis)
     out.print(table)
     legs = Table(title="The relay, leg by leg", title_justify="left")
@@ -113,9 +122,258 @@ def run(
             str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status, style=style
         )
     out.print(legs)
+    for o in result.legs:
+        if o.summary:
+            _print_leg_summary(o)
     out.print("Sources of every value: msrsim scenario show")
     if plot is not None:
         out.print(f"Campaign geometry drawn to {plot}")
+
+
+def _print_leg_summary(outcome) -> None:
+    """One table per part of a leg's summary: key, value."""
+    for part, values in outcome.summary.items():
+        table = Table(
+            title=f"Leg {outcome.leg.number}, {outcome.leg.name}: {part.replace('_', ' ')}",
+            title_justify="left",
+            show_header=False,
+        )
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        for key, value in values.items():
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(key.replace("_", " "), shown)
+        out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim windows earth-mars / mars-earth
+# --------------------------------------------------------------------------------------
+
+DateOption = Annotated[str | None, typer.Option(show_default=False)]
+
+
+def _windows(
+    departure_body: str,
+    arrival_body: str,
+    opportunity_year: int | None,
+    departure_from: str | None,
+    departure_to: str | None,
+    arrival_from: str | None,
+    arrival_to: str | None,
+    period_days: int,
+    dla_limit_deg: float | None,
+    max_revs: int,
+    step_days: float,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
+    import math
+
+    from msrsim.core.ephemeris import EphemerisRangeError
+    from msrsim.core.time import TimeInputError, et_to_utc_iso, utc_to_et
+    from msrsim.segments.windows import OpportunityError, opportunity, search_window
+
+    name = f"windows {departure_body}-{arrival_body}"
+    dates = (departure_from, departure_to, arrival_from, arrival_to)
+    try:
+        if opportunity_year is not None:
+            if any(d is not None for d in dates):
+                _fail(name, ["give --opportunity or the four dates, not both"])
+            op = opportunity(departure_body, arrival_body, opportunity_year)
+            dep_span = (float(op.departure_et[0]), float(op.departure_et[-1]))
+            arr_span = (float(op.arrival_et[0]), float(op.arrival_et[-1]))
+        else:
+            if any(d is None for d in dates):
+                _fail(
+                    name,
+                    [
+                        "give --opportunity YEAR, or all of --departure-from, "
+                        "--departure-to, --arrival-from and --arrival-to"
+                    ],
+                )
+            et = utc_to_et(list(dates))
+            dep_span, arr_span = (float(et[0]), float(et[1])), (float(et[2]), float(et[3]))
+            if dep_span[1] <= dep_span[0] or arr_span[1] <= arr_span[0]:
+                _fail(name, ["each span must end after it starts"])
+        result = search_window(
+            departure_body,
+            arrival_body,
+            dep_span,
+            arr_span,
+            max_revs=max_revs,
+            launch_period_days=period_days,
+            dla_limit_rad=math.radians(dla_limit_deg) if dla_limit_deg is not None else None,
+            step_days=step_days,
+        )
+    except (OpportunityError, TimeInputError, EphemerisRangeError) as exc:
+        _fail(name, [str(exc)])
+
+    rows = []
+    for kind, t in result.optima.items():
+        dep, arr = et_to_utc_iso([t.departure_et, t.arrival_et])
+        rows.append(
+            {
+                "transfer_type": kind,
+                "departure_utc": dep[:16],
+                "arrival_utc": arr[:16],
+                "tof_days": round(t.tof_s / 86400.0, 1),
+                "c3_km2_s2": round(t.c3_m2_s2 / 1e6, 3),
+                "v_inf_arrival_km_s": round(t.v_inf_arrival_m_s / 1e3, 3),
+                "dla_deg": round(math.degrees(t.dla_rad), 2),
+                "rla_deg": round(math.degrees(t.rla_rad), 2),
+                "arrival_declination_deg": round(math.degrees(t.arrival_declination_rad), 2),
+                "entry_speed_km_s": round(t.entry_speed_m_s / 1e3, 3),
+                "arrival_ls_deg": round(t.arrival_ls_deg, 1)
+                if t.arrival_ls_deg is not None
+                else None,
+                "on_grid_edge": t.on_grid_edge,
+            }
+        )
+    period = result.launch_period
+    period_row = None
+    if period is not None:
+        opens, closes = et_to_utc_iso([period.open_et, period.close_et])
+        period_row = {
+            "days": period.days,
+            "open_utc": opens[:10],
+            "close_utc": closes[:10],
+            "max_c3_km2_s2": round(period.max_c3_m2_s2 / 1e6, 3),
+            "max_abs_dla_deg": round(math.degrees(float(abs(period.daily_dla_rad).max())), 2),
+        }
+    if plot is not None:
+        from msrsim.report.plots import porkchop_plot
+
+        try:
+            porkchop_plot(result.porkchop, plot, optima=result.optima, launch_period=period)
+        except OSError as exc:
+            _fail(name, [f"{plot}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(
+            {"optima": rows, "launch_period": period_row, "grid": list(result.porkchop.shape)}
+        )
+        return
+    table = Table(
+        title=f"{departure_body.title()} to {arrival_body.title()}: least C3 of "
+        "each transfer type (ballistic, DE421)",
+        title_justify="left",
+    )
+    for column in (
+        "type",
+        "depart UTC",
+        "arrive UTC",
+        "TOF d",
+        "C3 km2/s2",
+        "v-inf arr km/s",
+        "DLA deg",
+        "entry km/s",
+        "Ls arr deg",
+    ):
+        table.add_column(column, justify="right")
+    for r in rows:
+        edge = " (grid edge)" if r["on_grid_edge"] else ""
+        table.add_row(
+            str(r["transfer_type"]) + edge,
+            r["departure_utc"],
+            r["arrival_utc"],
+            f"{r['tof_days']:.0f}",
+            f"{r['c3_km2_s2']:.2f}",
+            f"{r['v_inf_arrival_km_s']:.2f}",
+            f"{r['dla_deg']:.1f}",
+            f"{r['entry_speed_km_s']:.2f}",
+            "" if r["arrival_ls_deg"] is None else f"{r['arrival_ls_deg']:.1f}",
+        )
+    out.print(table)
+    label = "Launch period" if departure_body == "earth" else "Departure period"
+    if period_row is None:
+        out.print(f"{label}: no {period_days} consecutive days fit the spans and DLA limit")
+    else:
+        out.print(
+            f"{label} ({period_row['days']} days): {period_row['open_utc']} to "
+            f"{period_row['close_utc']}, C3 <= {period_row['max_c3_km2_s2']:.2f} km2/s2, "
+            f"|DLA| <= {period_row['max_abs_dla_deg']:.1f} deg"
+        )
+    if plot is not None:
+        out.print(f"Porkchop drawn to {plot}")
+
+
+class Direction(StrEnum):
+    earth_mars = "earth-mars"
+    mars_earth = "mars-earth"
+
+
+@app.command("windows")
+def windows_command(
+    direction: Annotated[Direction, typer.Argument(help="earth-mars or mars-earth.")],
+    opportunity_year: Annotated[
+        int | None,
+        typer.Option(
+            "--opportunity",
+            help="Year the departure window is centred in "
+            "(earth-mars: 2026, 2028, 2031, ...; mars-earth: 2028, 2030, 2033, ...).",
+            show_default=False,
+            min=1900,
+            max=2053,
+        ),
+    ] = None,
+    departure_from: DateOption = None,
+    departure_to: DateOption = None,
+    arrival_from: DateOption = None,
+    arrival_to: DateOption = None,
+    period_days: Annotated[
+        int,
+        typer.Option(
+            "--launch-period-days", min=1, max=120, help="Consecutive departure days sought."
+        ),
+    ] = 21,
+    dla_limit_deg: Annotated[
+        float | None,
+        typer.Option(
+            "--dla-limit-deg",
+            min=0.0,
+            max=90.0,
+            help="Largest |DLA| allowed in the launch period.",
+            show_default=False,
+        ),
+    ] = None,
+    max_revs: Annotated[
+        int,
+        typer.Option(
+            "--max-revs", min=0, max=3, help="Complete revolutions allowed (types III and up)."
+        ),
+    ] = 0,
+    step_days: Annotated[
+        float, typer.Option("--step-days", min=0.05, max=10.0, help="Grid step in days.")
+    ] = 1.0,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Draw the porkchop to this PNG file.", dir_okay=False, show_default=False
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Launch windows: porkchop, least-C3 transfer of each type, launch period.
+
+    Give --opportunity YEAR, or the four spans --departure-from/--departure-to/
+    --arrival-from/--arrival-to (UTC dates).
+    """
+    departure_body, arrival_body = direction.value.split("-")
+    _windows(
+        departure_body,
+        arrival_body,
+        opportunity_year,
+        departure_from,
+        departure_to,
+        arrival_from,
+        arrival_to,
+        period_days,
+        dla_limit_deg,
+        max_revs,
+        step_days,
+        plot,
+        as_json,
+    )
 
 
 # --------------------------------------------------------------------------------------

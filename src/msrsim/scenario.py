@@ -139,20 +139,53 @@ class Meta(Section):
     seed: Annotated[int, Field(ge=0)] = 0
 
 
-class LaunchPeriod(Section):
-    """The dates a spacecraft may leave Earth, and on what."""
+class Vehicle(Section):
+    """A launch vehicle: mass delivered to escape against C3 (interpolated linearly)."""
 
-    earliest_utc: UtcDate
-    latest_utc: UtcDate
-    launch_vehicle: str
+    name: str
+    c3_km2_s2: list[float] = Field(min_length=2)
+    delivered_mass_kg: list[Positive] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _curve(self):
+        if len(self.c3_km2_s2) != len(self.delivered_mass_kg):
+            raise ValueError(
+                f"c3_km2_s2 has {len(self.c3_km2_s2)} points but delivered_mass_kg has "
+                f"{len(self.delivered_mass_kg)}: they must pair up"
+            )
+        if any(b <= a for a, b in zip(self.c3_km2_s2, self.c3_km2_s2[1:], strict=False)):
+            raise ValueError(f"c3_km2_s2 = {self.c3_km2_s2} must increase")
+        return self
+
+
+class TransferWindow(Section):
+    """Dates a ballistic transfer may depart and arrive, and the arcs allowed."""
+
+    departure_earliest_utc: UtcDate
+    departure_latest_utc: UtcDate
+    arrival_earliest_utc: UtcDate
+    arrival_latest_utc: UtcDate
+    max_revs: Annotated[int, Field(ge=0, le=3)] = 0
 
     @model_validator(mode="after")
     def _ordered(self):
-        if self.latest_utc < self.earliest_utc:
-            raise ValueError(
-                f"latest_utc = {self.latest_utc} is before earliest_utc = {self.earliest_utc}"
-            )
+        for first, second in (
+            ("departure_earliest_utc", "departure_latest_utc"),
+            ("arrival_earliest_utc", "arrival_latest_utc"),
+            ("departure_earliest_utc", "arrival_latest_utc"),
+        ):
+            a, b = getattr(self, first), getattr(self, second)
+            if b < a:
+                raise ValueError(f"{second} = {b} is before {first} = {a}")
         return self
+
+
+class LaunchWindow(TransferWindow):
+    """A launch from Earth: the window, the launch period sought in it, the vehicle."""
+
+    launch_period_days: Annotated[int, Field(ge=1, le=120)]
+    dla_limit_deg: Annotated[float, Field(gt=0, le=90)]
+    vehicle: Vehicle
 
 
 class Campaign(Section):
@@ -177,6 +210,7 @@ class Site(Section):
 
 
 class SampleRetrievalLander(Section):
+    launch_mass_kg: Positive
     target: Site
 
 
@@ -244,8 +278,9 @@ class Scenario(Section):
     """A whole campaign scenario."""
 
     scenario: Meta = Meta()
-    ero_launch: LaunchPeriod
-    srl_launch: LaunchPeriod
+    ero_launch: LaunchWindow
+    srl_launch: LaunchWindow
+    earth_return: TransferWindow
     campaign: Campaign
     ero: EarthReturnOrbiter
     srl: SampleRetrievalLander

@@ -87,6 +87,9 @@ __all__ = [
     "rotate_inverse",
     "rtn_matrix",
     "spherical_to_cartesian",
+    "OBLIQUITY_J2000_RAD",
+    "icrf_to_ecliptic_matrix",
+    "equator_pole",
 ]
 
 
@@ -825,3 +828,36 @@ def lvlh_matrix(r: np.ndarray, v: np.ndarray) -> np.ndarray:
     u_y = -_unit(np.cross(r, v), "r x v")  # eq. (y = -h/|h|)
     u_x = np.cross(u_y, u_z)  # eq. (x = y x z)
     return np.stack((u_x, u_y, u_z), axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ecliptic and body equators
+# ---------------------------------------------------------------------------------------------
+
+OBLIQUITY_J2000_RAD = 84381.406 / 3600.0 * math.pi / 180.0
+"""Mean obliquity of the ecliptic at J2000, 84381.406 arcsec (IAU 2006, Capitaine et al. 2003)."""
+
+
+def icrf_to_ecliptic_matrix() -> np.ndarray:
+    """Rotation ICRF -> mean ecliptic and equinox of J2000, ``Rx(eps0)``, shape (3, 3).
+
+    The frame bias between ICRF and the J2000 mean equator (< 0.03 arcsec) is neglected.
+    """
+    c, s = math.cos(OBLIQUITY_J2000_RAD), math.sin(OBLIQUITY_J2000_RAD)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
+
+
+def equator_pole(et: np.ndarray | float, body: Body) -> np.ndarray:
+    """Unit north pole of a body's equator in ICRF, shape (n, 3).
+
+    The IAU pole for bodies with a rotation model (Mars: [IAU2009]_); for the Earth the ICRF
+    z axis (the EME2000 equator of the mission-design handbooks; precession to date, about
+    0.014 deg per year, is left out).
+    """
+    et = _epochs(et)
+    if body.rotation is None:
+        if body.naif_id != EARTH.naif_id:
+            raise ValueError(f"{body.name} has no rotation model, so no equator")
+        return np.broadcast_to(np.array([0.0, 0.0, 1.0]), (et.size, 3)).copy()
+    alpha0, delta0, _ = body_rotation_angles(et, body)
+    return spherical_to_cartesian(delta0, alpha0, np.ones_like(alpha0))

@@ -52,16 +52,16 @@ def campaign_geometry(scenario: Scenario, path: str | Path, years: tuple[int, in
             f"solar conjunction\n{hi:%Y-%m}", (lo, 2.55), fontsize=7, ha="right", color="0.3"
         )
     for name, period, colour in (
-        ("ERO launch period", scenario.ero_launch, "tab:blue"),
-        ("SRL launch period", scenario.srl_launch, "tab:green"),
+        ("ERO launch window", scenario.ero_launch, "tab:blue"),
+        ("SRL launch window", scenario.srl_launch, "tab:green"),
     ):
         top.axvspan(
-            period.earliest_utc,
-            period.latest_utc,
+            period.departure_earliest_utc,
+            period.departure_latest_utc,
             color=colour,
             alpha=0.25,
             lw=0,
-            label=f"{name} ({period.launch_vehicle})",
+            label=f"{name} ({period.vehicle.name})",
         )
     top.axvline(
         _dt.datetime(scenario.campaign.samples_on_earth_year, 7, 1),
@@ -97,3 +97,104 @@ def campaign_geometry(scenario: Scenario, path: str | Path, years: tuple[int, in
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+def porkchop_plot(
+    chop,
+    path: str | Path,
+    *,
+    optima=None,
+    launch_period=None,
+    title: str | None = None,
+    c3_max_km2_s2: float = 60.0,
+):
+    """A porkchop as mission designers draw it: departure date on x, arrival date on y.
+
+    Labelled contours of launch C3 (km2/s2, solid) and arrival v-infinity (km/s, dashed),
+    time-of-flight lines (dotted, days), each type's minimum-C3 transfer marked, and the
+    launch period drawn as a bar along the departure axis. Each cell shows the least-C3 arc
+    among its Lambert solutions.
+    """
+    import matplotlib.dates as mdates
+
+    plt = _figure()
+    dep = et_to_utc_datetime(chop.departure_et)
+    arr = et_to_utc_datetime(chop.arrival_et)
+    c3 = chop.c3_m2_s2 / 1e6
+    best_slot = np.nanargmin(np.where(np.isfinite(c3), c3, np.inf), axis=2)
+    pick = np.take_along_axis(c3, best_slot[..., None], axis=2)[..., 0]
+    vinf = np.take_along_axis(chop.v_inf_arrival_m_s / 1e3, best_slot[..., None], axis=2)[..., 0]
+    c3_min = np.nanmin(pick) if np.isfinite(pick).any() else 0.0
+    steps = np.array([0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60])
+    levels = np.round(c3_min + steps[c3_min + steps <= max(c3_max_km2_s2, c3_min + 1)], 2)
+    x, y = np.meshgrid(mdates.date2num(dep), mdates.date2num(arr), indexing="ij")
+
+    fig, ax = plt.subplots(figsize=(10, 7.5))
+    filled = ax.contourf(
+        x,
+        y,
+        np.where(pick <= levels[-1], pick, np.nan),
+        levels=levels,
+        cmap="viridis_r",
+        alpha=0.35,
+    )
+    lines = ax.contour(x, y, pick, levels=levels, colors="tab:blue", linewidths=0.9)
+    ax.clabel(lines, fmt="%.1f", fontsize=7)
+    v_low = np.floor(2 * np.nanmin(vinf)) / 2
+    v_levels = np.arange(v_low + 0.5, min(v_low + 4.5, np.nanmax(vinf)), 0.5)
+    if v_levels.size > 1:
+        vl = ax.contour(
+            x, y, vinf, levels=v_levels, colors="tab:red", linewidths=0.8, linestyles="--"
+        )
+        ax.clabel(vl, fmt="%.1f", fontsize=7)
+    tof_days = chop.tof_s / 86400.0
+    t_levels = np.arange(50, 1500, 50)
+    t_levels = t_levels[(t_levels > np.nanmin(tof_days)) & (t_levels < np.nanmax(tof_days))]
+    if t_levels.size:
+        tl = ax.contour(
+            x, y, tof_days, levels=t_levels, colors="0.45", linewidths=0.6, linestyles=":"
+        )
+        ax.clabel(tl, fmt="%d d", fontsize=6)
+    for kind, t in (optima or {}).items():
+        d, a = et_to_utc_datetime([t.departure_et, t.arrival_et])
+        ax.plot(d, a, marker="*", ms=13, color="k", mec="w")
+        ax.annotate(
+            f"type {_roman(kind)}\nC3 {t.c3_m2_s2 / 1e6:.2f}",
+            (d, a),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    if launch_period is not None:
+        d0, d1 = et_to_utc_datetime([launch_period.open_et, launch_period.close_et])
+        ax.axvspan(
+            d0,
+            d1,
+            color="tab:orange",
+            alpha=0.25,
+            lw=0,
+            label=f"{launch_period.days}-day launch period, "
+            f"C3 <= {launch_period.max_c3_m2_s2 / 1e6:.2f} km2/s2",
+        )
+        ax.legend(loc="upper left", fontsize=8)
+    fig.colorbar(filled, ax=ax, label="launch C3 (km2/s2)")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.yaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    fig.autofmt_xdate()
+    ax.set_xlabel(f"departure from {chop.departure_body.title()} (UTC)")
+    ax.set_ylabel(f"arrival at {chop.arrival_body.title()} (UTC)")
+    ax.set_title(
+        title
+        or f"{chop.departure_body.title()} to {chop.arrival_body.title()}: "
+        "C3 (blue, km2/s2), arrival v-inf (red, km/s), time of flight (grey)"
+    )
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def _roman(n: int) -> str:
+    numerals = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+    return numerals[n] if 0 < n < len(numerals) else str(n)

@@ -144,48 +144,50 @@ def _source(section, name: str) -> str:
     return ("representative: " if prov.representative else "") + prov.source
 
 
-def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
-    """The scenario's dated milestones with the Mars season (Ls, Mars Year) at each."""
-    from msrsim.core.time import mars_year, solar_longitude_deg, utc_to_et
+def _dated(name: str, et: float, source: str) -> Milestone:
+    from msrsim.core.time import et_to_utc_iso, mars_year, solar_longitude_deg
 
-    dated: list[tuple[str, _dt.datetime, str]] = [
-        (
-            "ERO launch period opens",
-            scenario.ero_launch.earliest_utc,
-            _source(scenario.ero_launch, "earliest_utc"),
-        ),
-        (
-            "ERO launch period closes",
-            scenario.ero_launch.latest_utc,
-            _source(scenario.ero_launch, "latest_utc"),
-        ),
-        (
-            "SRL launch period opens",
-            scenario.srl_launch.earliest_utc,
-            _source(scenario.srl_launch, "earliest_utc"),
-        ),
-        (
-            "SRL launch period closes",
-            scenario.srl_launch.latest_utc,
-            _source(scenario.srl_launch, "latest_utc"),
-        ),
-    ]
+    return Milestone(
+        name,
+        et_to_utc_iso(et)[0][:16],
+        source,
+        round(float(solar_longitude_deg(et)[0]), 2),
+        int(mars_year(et)[0]),
+    )
+
+
+def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
+    """The scenario's own dated milestones, with the Mars season (Ls, Mars Year) at each."""
+    from msrsim.core.time import utc_to_et
+
+    dated: list[tuple[str, _dt.datetime, str]] = []
+    for label, window in (
+        ("ERO launch window", scenario.ero_launch),
+        ("SRL launch window", scenario.srl_launch),
+    ):
+        dated += [
+            (
+                f"{label} opens",
+                window.departure_earliest_utc,
+                _source(window, "departure_earliest_utc"),
+            ),
+            (
+                f"{label} closes",
+                window.departure_latest_utc,
+                _source(window, "departure_latest_utc"),
+            ),
+        ]
     et = utc_to_et([d for _, d, _ in dated])
-    ls = solar_longitude_deg(et)
-    my = mars_year(et)
-    milestones = [
-        Milestone(name, when.isoformat(timespec="minutes"), src, round(float(ls_deg), 2), int(year))
-        for (name, when, src), ls_deg, year in zip(dated, ls, my, strict=True)
-    ]
+    milestones = [_dated(name, float(e), src) for (name, _, src), e in zip(dated, et, strict=True)]
     camp = scenario.campaign
     milestones += [
         Milestone(
-            "ERO Mars orbit insertion",
+            "ERO Mars orbit insertion (published)",
             str(camp.ero_mars_orbit_insertion_year),
             _source(camp, "ero_mars_orbit_insertion_year"),
         ),
         Milestone(
-            "Samples on Earth",
+            "Samples on Earth (published)",
             str(camp.samples_on_earth_year),
             _source(camp, "samples_on_earth_year"),
         ),
@@ -195,5 +197,9 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
 
 def run_campaign(scenario: Scenario) -> CampaignResult:
     """Run every leg that exists, in relay order; report the others as not modelled yet."""
-    outcomes = tuple(LegOutcome(leg, NOT_MODELLED) for leg in LEGS)
-    return CampaignResult(scenario.scenario.name, plan_milestones(scenario), outcomes)
+    from msrsim.campaign.launch import run_windows_leg
+
+    windows_outcome, window_milestones = run_windows_leg(scenario, LEGS[0])
+    outcomes = (windows_outcome,) + tuple(LegOutcome(leg, NOT_MODELLED) for leg in LEGS[1:])
+    milestones = tuple(sorted(plan_milestones(scenario) + window_milestones, key=lambda m: m.utc))
+    return CampaignResult(scenario.scenario.name, milestones, outcomes)

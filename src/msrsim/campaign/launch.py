@@ -1,0 +1,147 @@
+"""Leg 1 of the campaign: the launch windows of the ERO and the SRL, and the return window.
+
+Reads the scenario's windows (``ero_launch``, ``srl_launch``, ``earth_return``), converts
+them to SI once, and runs :func:`msrsim.segments.windows.search_window` on each. These are
+ballistic (patched-conic) references: the ERO's real cruise is electric (its own leg), so
+its row shows what a ballistic transfer in the same dates would cost.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
+from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
+from msrsim.segments.windows import LaunchVehicle, Transfer, WindowResult, search_window
+
+MODELLED = "modelled (ballistic)"
+
+
+def _span(window: TransferWindow, which: str) -> tuple[float, float]:
+    from msrsim.core.time import utc_to_et
+
+    lo, hi = utc_to_et(
+        [getattr(window, f"{which}_earliest_utc"), getattr(window, f"{which}_latest_utc")]
+    )
+    return float(lo), float(hi)
+
+
+def _vehicle(window: LaunchWindow) -> LaunchVehicle:
+    v = window.vehicle
+    return LaunchVehicle(v.name, np.asarray(v.c3_km2_s2) * 1e6, np.asarray(v.delivered_mass_kg))
+
+
+def search_launch(window: LaunchWindow, spacecraft_mass_kg: float) -> WindowResult:
+    """Earth->Mars porkchop over a scenario launch window and its best launch period."""
+    return search_window(
+        "earth",
+        "mars",
+        _span(window, "departure"),
+        _span(window, "arrival"),
+        max_revs=window.max_revs,
+        launch_period_days=window.launch_period_days,
+        dla_limit_rad=math.radians(window.dla_limit_deg),
+        vehicle=_vehicle(window),
+        spacecraft_mass_kg=spacecraft_mass_kg,
+    )
+
+
+def search_return(window: TransferWindow) -> WindowResult:
+    """Mars->Earth porkchop over the scenario's return window."""
+    return search_window(
+        "mars",
+        "earth",
+        _span(window, "departure"),
+        _span(window, "arrival"),
+        max_revs=window.max_revs,
+    )
+
+
+def best_transfer(result: WindowResult) -> Transfer | None:
+    """The least-C3 transfer of any type found in a window."""
+    if not result.optima:
+        return None
+    return min(result.optima.values(), key=lambda t: t.c3_m2_s2)
+
+
+def _finite_or_none(value: float | None, digits: int = 1) -> float | None:
+    """Rounded value, or None where it is missing or NaN (C3 beyond the vehicle's curve)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def _launch_summary(result: WindowResult) -> dict:
+    from msrsim.core.time import et_to_utc_iso
+
+    period = result.launch_period
+    if period is None:
+        return {"status": "no launch period of the asked length fits the window and DLA limit"}
+    opens, closes = et_to_utc_iso([period.open_et, period.close_et])
+    arrivals = et_to_utc_iso([period.daily_arrival_et.min(), period.daily_arrival_et.max()])
+    return {
+        "launch_period_open_utc": opens[:10],
+        "launch_period_close_utc": closes[:10],
+        "launch_period_days": period.days,
+        "max_c3_km2_s2": round(period.max_c3_m2_s2 / 1e6, 3),
+        "max_abs_dla_deg": round(math.degrees(float(np.max(np.abs(period.daily_dla_rad)))), 2),
+        "arrival_utc_range": [a[:10] for a in arrivals],
+        "transfer_types": sorted({int(t) for t in period.daily_transfer_type}),
+        "delivered_mass_kg": _finite_or_none(period.delivered_mass_kg),
+        "spacecraft_mass_kg": period.spacecraft_mass_kg,
+        "mass_margin_kg": _finite_or_none(period.mass_margin_kg),
+    }
+
+
+def _transfer_summary(t: Transfer | None) -> dict:
+    from msrsim.core.time import et_to_utc_iso
+
+    if t is None:
+        return {"status": "no ballistic transfer in the window"}
+    dep, arr = et_to_utc_iso([t.departure_et, t.arrival_et])
+    return {
+        "transfer_type": t.transfer_type,
+        "departure_utc": dep[:16],
+        "arrival_utc": arr[:16],
+        "tof_days": round(t.tof_s / 86400.0, 1),
+        "c3_km2_s2": round(t.c3_m2_s2 / 1e6, 3),
+        "v_inf_arrival_km_s": round(t.v_inf_arrival_m_s / 1e3, 3),
+        "entry_speed_km_s": round(t.entry_speed_m_s / 1e3, 3),
+        "on_grid_edge": t.on_grid_edge,
+    }
+
+
+def run_windows_leg(scenario: Scenario, leg: Leg) -> tuple[LegOutcome, tuple[Milestone, ...]]:
+    """Search the three windows; the leg's outcome and the milestones it dates."""
+    ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
+    srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
+    ret = search_return(scenario.earth_return)
+    back = best_transfer(ret)
+    summary = {
+        "ero_ballistic_reference": _launch_summary(ero),
+        "srl": _launch_summary(srl),
+        "earth_return_ballistic_reference": _transfer_summary(back),
+    }
+    milestones: list[Milestone] = []
+    for label, result in (("ERO", ero), ("SRL", srl)):
+        period = result.launch_period
+        if period is None:
+            continue
+        src = "computed: launch windows leg"
+        milestones += [
+            _dated(f"{label} launch period opens", period.open_et, src),
+            _dated(
+                f"{label} arrives at Mars, first day's launch",
+                float(period.daily_arrival_et[0]),
+                src,
+            ),
+        ]
+    if back is not None:
+        src = "computed: launch windows leg, ballistic return"
+        milestones += [
+            _dated("ERO leaves Mars, ballistic reference", back.departure_et, src),
+            _dated("Samples reach Earth, ballistic reference", back.arrival_et, src),
+        ]
+    return LegOutcome(leg, MODELLED, summary), tuple(milestones)

@@ -1,0 +1,143 @@
+"""segments.windows: porkchop invariants, optima, launch periods, opportunities."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from msrsim.core.bodies import SUN
+from msrsim.core.ephemeris import get_ephemeris
+from msrsim.core.time import DAY_S, utc_to_et
+from msrsim.segments.windows import (
+    LaunchVehicle,
+    OpportunityError,
+    daily_grid,
+    launch_period,
+    opportunity,
+    optima,
+    porkchop,
+    refine_optimum,
+)
+
+
+@pytest.fixture(scope="module")
+def chop_2028():
+    op = opportunity("earth", "mars", 2028)
+    return porkchop("earth", "mars", op.departure_et, op.arrival_et)
+
+
+def two_body(t, y):
+    r = y[:3]
+    return np.concatenate([y[3:], -SUN.gm.value * r / np.linalg.norm(r) ** 3])
+
+
+@pytest.mark.parametrize("kind", [1, 2])
+def test_optimum_arc_flies_from_earth_to_mars(chop_2028, kind):
+    # Propagate the optimum arc (heliocentric two-body, DOP853, rtol 1e-12) from the Earth
+    # with v_earth + v_inf: it must reach Mars's DE421 position. 1e-12 relative over ~3e11 m
+    # and ~250 days leaves a few km; tolerance 10 km. This checks the ecliptic rotation, the
+    # C3 and the time of flight together, independently of the Lambert solver.
+    t = optima(chop_2028)[kind]
+    eph = get_ephemeris()
+    earth = eph.state("earth", t.departure_et, "sun")
+    mars = eph.state("mars", t.arrival_et, "sun")
+    i = int(np.argmin(np.abs(chop_2028.departure_et - t.departure_et)))
+    j = int(np.argmin(np.abs(chop_2028.arrival_et - t.arrival_et)))
+    slot = int(np.nanargmin(chop_2028.c3_m2_s2[i, j]))
+    v_inf_dir = np.array(
+        [
+            math.cos(t.dla_rad) * math.cos(t.rla_rad),
+            math.cos(t.dla_rad) * math.sin(t.rla_rad),
+            math.sin(t.dla_rad),
+        ]
+    )
+    v1 = earth.v[0] + math.sqrt(chop_2028.c3_m2_s2[i, j, slot]) * v_inf_dir
+    sol = solve_ivp(
+        two_body,
+        (0.0, t.tof_s),
+        np.concatenate([earth.r[0], v1]),
+        method="DOP853",
+        rtol=1e-12,
+        atol=1e-3,
+    )
+    miss = np.linalg.norm(sol.y[:3, -1] - mars.r[0])
+    assert miss < 10e3
+    v_inf_arr = np.linalg.norm(sol.y[3:, -1] - mars.v[0])
+    assert v_inf_arr == pytest.approx(t.v_inf_arrival_m_s, abs=1e-3)
+
+
+def test_transfer_types_follow_the_transfer_angle(chop_2028):
+    ok = chop_2028.status[..., 0] == 0
+    angle = chop_2028.transfer_angle_rad[..., 0][ok]
+    kind = chop_2028.transfer_type[..., 0][ok]
+    assert np.all((angle < math.pi) == (kind == 1))
+    assert set(np.unique(kind)) == {1, 2}
+
+
+def test_arrival_before_departure_is_flagged_not_nan():
+    dep = utc_to_et(["2028-11-01", "2028-12-01"])
+    arr = utc_to_et(["2028-10-01", "2029-08-01"])
+    chop = porkchop("earth", "mars", dep, arr)
+    assert chop.status[0, 0, 0] != 0 and np.isnan(chop.c3_m2_s2[0, 0, 0])
+    assert chop.status[0, 1, 0] == 0 and np.isfinite(chop.c3_m2_s2[0, 1, 0])
+    assert chop.transfer_type[0, 0, 0] == 0
+
+
+def test_entry_speed_is_energy_conservation(chop_2028):
+    ok = chop_2028.status == 0
+    v_inf = chop_2028.v_inf_arrival_m_s[ok]
+    mars_gm, radius = 4.28283750e13, 3_396_190.0 + 125_000.0
+    np.testing.assert_allclose(
+        chop_2028.entry_speed_m_s[ok] ** 2 - v_inf**2, 2 * mars_gm / radius, rtol=1e-9
+    )
+
+
+def test_refined_optimum_is_no_worse(chop_2028):
+    for t in optima(chop_2028).values():
+        fine = refine_optimum(chop_2028, t)
+        assert fine.c3_m2_s2 <= t.c3_m2_s2 + 1e-6
+        assert abs(fine.departure_et - t.departure_et) <= 2 * DAY_S
+
+
+def test_launch_period_is_the_best_run_of_days(chop_2028):
+    days = 15
+    period = launch_period(chop_2028, days)
+    daily = np.nanmin(chop_2028.c3_m2_s2.reshape(chop_2028.shape[0], -1), axis=1)
+    brute = min(daily[k : k + days].max() for k in range(daily.size - days + 1))
+    assert period.max_c3_m2_s2 == pytest.approx(brute, rel=1e-12)
+    assert period.daily_c3_m2_s2.max() == pytest.approx(period.max_c3_m2_s2)
+    assert (period.close_et - period.open_et) == pytest.approx((days - 1) * DAY_S)
+
+
+def test_launch_period_respects_dla_and_arrival_window(chop_2028):
+    limit = math.radians(10.0)
+    lo, hi = utc_to_et(["2029-07-01", "2029-08-15"])
+    period = launch_period(chop_2028, 10, dla_limit_rad=limit, arrival_window_et=(lo, hi))
+    assert np.all(np.abs(period.daily_dla_rad) <= limit)
+    assert np.all((period.daily_arrival_et >= lo) & (period.daily_arrival_et <= hi))
+    assert launch_period(chop_2028, 10, dla_limit_rad=math.radians(0.01)) is None
+
+
+def test_launch_vehicle_curve():
+    lv = LaunchVehicle("test", np.array([0.0, 10e6, 20e6]), np.array([9000.0, 7000.0, 5000.0]))
+    np.testing.assert_allclose(lv.delivered_mass_kg([-1e6, 5e6, 20e6]), [9000, 8000, 5000])
+    assert np.isnan(lv.delivered_mass_kg(25e6))
+
+
+def test_opportunities_and_their_errors():
+    op = opportunity("earth", "mars", 2026)
+    opposition = op.opposition_et
+    assert abs(opposition - utc_to_et("2027-02-19")[0]) < 2 * DAY_S  # USNO opposition date
+    with pytest.raises(OpportunityError, match="nearby ones depart in .*2030-11"):
+        opportunity("mars", "earth", 2031)
+    with pytest.raises(OpportunityError, match="earth->mars and mars->earth"):
+        opportunity("earth", "moon", 2028)
+
+
+def test_multi_revolution_slots_have_higher_types():
+    dep = daily_grid(*utc_to_et(["2027-09-01", "2027-09-10"]))
+    arr = daily_grid(*utc_to_et(["2029-06-01", "2029-12-31"]), 5.0)
+    chop = porkchop("earth", "mars", dep, arr, max_revs=1)
+    kinds = set(np.unique(chop.transfer_type[..., 1:][chop.status[..., 1:] == 0]))
+    assert kinds <= {3, 4} and kinds
