@@ -35,9 +35,9 @@ def two_body(t, y):
 @pytest.mark.parametrize("kind", [1, 2])
 def test_optimum_arc_flies_from_earth_to_mars(chop_2028, kind):
     # Propagate the optimum arc (heliocentric two-body, DOP853, rtol 1e-12) from the Earth
-    # with v_earth + v_inf: it must reach Mars's DE421 position. 1e-12 relative over ~3e11 m
-    # and ~250 days leaves a few km; tolerance 10 km. This checks the ecliptic rotation, the
-    # C3 and the time of flight together, independently of the Lambert solver.
+    # with v_earth + v_inf: it must reach Mars's DE421 position. Measured misses 0.3 and 0.7 m
+    # (DOP853 at rtol 1e-12 over ~3e11 m); tolerance 100 m. This checks the ecliptic rotation,
+    # the C3, DLA, RLA and the time of flight together, independently of the Lambert solver.
     t = optima(chop_2028)[kind]
     eph = get_ephemeris()
     earth = eph.state("earth", t.departure_et, "sun")
@@ -62,9 +62,9 @@ def test_optimum_arc_flies_from_earth_to_mars(chop_2028, kind):
         atol=1e-3,
     )
     miss = np.linalg.norm(sol.y[:3, -1] - mars.r[0])
-    assert miss < 10e3
+    assert miss < 100.0
     v_inf_arr = np.linalg.norm(sol.y[3:, -1] - mars.v[0])
-    assert v_inf_arr == pytest.approx(t.v_inf_arrival_m_s, abs=1e-3)
+    assert v_inf_arr == pytest.approx(t.v_inf_arrival_m_s, abs=1e-5)
 
 
 def test_transfer_types_follow_the_transfer_angle(chop_2028):
