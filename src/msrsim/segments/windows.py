@@ -222,9 +222,26 @@ def transfer_at(chop: Porkchop, i: int, j: int, slot: int) -> Transfer:
     )
 
 
-def optima(chop: Porkchop, quantity: str = "c3_m2_s2") -> dict[int, Transfer]:
-    """The cell of least ``quantity`` (C3 by default) for each transfer type in the grid."""
-    values = getattr(chop, quantity)
+NEAR_180_BAND_DEG = 3.0
+"""Half-width of the band of transfer angles about 180 deg left out of optima and launch
+periods. There the ballistic arc's plane is set by the planets' positions alone: it needs a
+large plane change except when the arrival planet sits near the line of nodes, where C3
+dips along a knife-edge one grid cell wide. The mission-design handbooks' contours leave
+the band out; with 3 deg, the 2026 type I optimum of Burke et al. (2010) is reproduced
+(11.10 against 11.11 km2/s2), with none, the knife-edge at 179.9 deg gives 10.45."""
+
+
+def _outside_180_band(chop: Porkchop, band_deg: float) -> np.ndarray:
+    distance = np.abs(np.degrees(chop.transfer_angle_rad) % 360.0 - 180.0)
+    return distance >= band_deg
+
+
+def optima(
+    chop: Porkchop, quantity: str = "c3_m2_s2", near_180_band_deg: float = NEAR_180_BAND_DEG
+) -> dict[int, Transfer]:
+    """The cell of least ``quantity`` (C3 by default) for each transfer type in the grid,
+    leaving out transfer angles within ``near_180_band_deg`` of 180 deg."""
+    values = np.where(_outside_180_band(chop, near_180_band_deg), getattr(chop, quantity), np.inf)
     best: dict[int, Transfer] = {}
     for kind in np.unique(chop.transfer_type[chop.transfer_type > 0]):
         masked = np.where(chop.transfer_type == kind, values, np.inf)
@@ -393,6 +410,7 @@ def launch_period(
     transfer_types: tuple[int, ...] | None = None,
     vehicle: LaunchVehicle | None = None,
     spacecraft_mass_kg: float | None = None,
+    near_180_band_deg: float = NEAR_180_BAND_DEG,
 ) -> LaunchPeriod | None:
     """The ``days`` consecutive departure days whose largest C3 is least.
 
@@ -400,10 +418,11 @@ def launch_period(
     when ``None``; a single arrival date when both ends are equal), among cells of the
     allowed ``transfer_types`` with ``|DLA| <= dla_limit_rad``. Days are the grid's
     departure epochs (daily grids give days). Returns ``None`` when no run of ``days``
-    feasible days exists.
+    feasible days exists. Transfer angles within ``near_180_band_deg`` of 180 deg are left
+    out (see :data:`NEAR_180_BAND_DEG`).
     """
     c3 = chop.c3_m2_s2.copy()
-    allowed = np.isfinite(c3)
+    allowed = np.isfinite(c3) & _outside_180_band(chop, near_180_band_deg)
     if arrival_window_et is not None:
         lo, hi = arrival_window_et
         if lo == hi:
