@@ -132,8 +132,10 @@ def main():
         max_relative_difference(sol.v1[both, 0], their_v1[both]),
         max_relative_difference(sol.v2[both, 0], their_v2[both]),
     )
-    print(f"  cells solved: msrsim {np.count_nonzero(sol.status[:, 0] == STATUS_OK)}, "
-          f"lamberthub {np.count_nonzero(np.isfinite(their_v1[:, 0]))}, both {both.sum()}")
+    print(
+        f"  cells solved: msrsim {np.count_nonzero(sol.status[:, 0] == STATUS_OK)}, "
+        f"lamberthub {np.count_nonzero(np.isfinite(their_v1[:, 0]))}, both {both.sum()}"
+    )
     print(f"\n500 x 500 grid, {n} direct transfers, best of {REPEATS}:")
     for label, seconds in (
         ("lamberthub izzo2015, @njit loop, 1 thread", t_theirs),
