@@ -1,0 +1,495 @@
+"""Point-mass (3-DOF) flight through a planet's atmosphere, for batches of trajectories.
+
+Equations of motion in the planet-fixed, rotating frame (Vinh, Busemann and Culp,
+"Hypersonic and Planetary Entry Flight Mechanics", 1980, ch. 2)::
+
+    r'' = g(r) - 2 w x r' - w x (w x r) + a_aero                                   (1)
+
+with ``g`` the gravity of an oblate planet to J2 (Vallado 2013, eq. 8-30), ``w`` the
+planet's spin about +z, and ``a_aero = -(rho |u| CD A / (2 m)) u`` the drag acceleration
+along the air-relative velocity ``u = r' - wind`` (a ballistic, spin-stabilised body: no
+mean lift). CD depends on Mach number (a table) and on the flow regime through the
+Knudsen number ``Kn = lambda / D``, bridged between free-molecular and continuum values
+with the function of Wilmoth, Mitcheltree and Moss (J. Spacecr. Rockets 36(3), 1999)::
+
+    CD = CD_cont(M) + (CD_fm - CD_cont(M)) * P(Kn),
+    P = sin^2(pi (3/8 + log10(Kn) / 8)) for 1e-3 < Kn < 10, 0 below, 1 above.     (2)
+
+Stagnation-point heating: convective after Sutton and Graves (NASA TR R-376, 1971),
+``q_c = k sqrt(rho / R_n) V^3`` (3); radiative after Tauber and Sutton (J. Spacecr.
+Rockets 28(1), 1991), ``q_r = C R_n^a rho^b f(V)`` (4), with the planet's constants passed
+in. Altitude is the radial height above the reference ellipsoid (it differs from the
+ellipsoid-normal height by less than a metre below 200 km).
+
+Integration: Dormand-Prince 5(4) with per-trajectory step control (Dormand and Prince,
+J. Comput. Appl. Math. 6, 1980; Hairer, Norsett, Wanner, "Solving ODEs I", II.4), one
+trajectory per numba thread, ground impact located by cubic Hermite interpolation on the
+last step. Peaks (deceleration, heat fluxes, dynamic pressure) are taken at the
+accepted steps; the step control keeps steps short where they change quickly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+STATUS_LANDED = 0
+STATUS_TIME_LIMIT = 1
+STATUS_STEP_FAILURE = 2
+STATUS_ESCAPED = 3
+STATUS_MESSAGES = {
+    STATUS_LANDED: "reached the ground",
+    STATUS_TIME_LIMIT: "still flying at the time limit",
+    STATUS_STEP_FAILURE: "step size fell below its floor (the state became non-finite?)",
+    STATUS_ESCAPED: "left the atmosphere climbing (skip-out) and passed the escape altitude",
+}
+
+G0 = 9.80665
+_MAX_STEPS = 200_000
+
+# Dormand-Prince 5(4) tableau (Hairer, Norsett, Wanner, Table II.5.2).
+_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+_A = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [1 / 5, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [3 / 40, 9 / 40, 0.0, 0.0, 0.0, 0.0],
+        [44 / 45, -56 / 15, 32 / 9, 0.0, 0.0, 0.0],
+        [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0.0, 0.0],
+        [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0.0],
+        [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+    ]
+)
+_B5 = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
+_B4 = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40])
+
+
+@dataclass(frozen=True)
+class Planet:
+    """What the flight equations need of a planet (SI)."""
+
+    gm: float
+    j2: float
+    j2_radius_m: float
+    equatorial_radius_m: float
+    flattening: float
+    spin_rad_s: float
+
+
+@dataclass(frozen=True)
+class AtmosphereTable:
+    """An atmosphere sampled on an ascending altitude grid, for the kernels.
+
+    ``log_density`` is (n_levels,) for one atmosphere shared by every trajectory, or
+    (n, n_levels) for one per trajectory (dispersed). Interpolation is linear in altitude
+    (log-linear in density); above the grid the density is zero (vacuum), below it the
+    lowest level is held.
+    """
+
+    altitude_m: np.ndarray
+    log_density: np.ndarray
+    speed_of_sound_m_s: np.ndarray
+    wind_east_m_s: np.ndarray
+    wind_north_m_s: np.ndarray
+    mean_free_path_density_kg_m2: float
+    """Product lambda * rho of the gas (hard-sphere scaling of the mean free path)."""
+
+
+@dataclass(frozen=True)
+class Aerodynamics:
+    """Drag of a ballistic body: CD(Mach) in continuum flow and the free-molecular CD."""
+
+    mach: np.ndarray
+    cd_continuum: np.ndarray
+    cd_free_molecular: float
+    reference_length_m: float
+
+
+@dataclass(frozen=True)
+class Heating:
+    """Stagnation-point heating constants of a planet's atmosphere (eqs. 3 and 4)."""
+
+    sutton_graves_k: float
+    radiative_c: float
+    radiative_b: float
+    radiative_a_coefficient: float
+    radiative_a_velocity_exponent: float
+    radiative_a_density_exponent: float
+    radiative_velocity_m_s: np.ndarray
+    radiative_f: np.ndarray
+    radiative_a_max: float = 1.0
+
+
+@dataclass(frozen=True)
+class FlightResult:
+    """Per-trajectory outcomes of :func:`fly` (SI)."""
+
+    status: np.ndarray
+    time_s: np.ndarray
+    position_m: np.ndarray
+    velocity_m_s: np.ndarray
+    peak_deceleration_g: np.ndarray
+    peak_convective_heat_flux_w_m2: np.ndarray
+    peak_radiative_heat_flux_w_m2: np.ndarray
+    heat_load_j_m2: np.ndarray
+    peak_dynamic_pressure_pa: np.ndarray
+    steps: np.ndarray
+    history: np.ndarray | None
+    """(n, n_samples, 11) when asked for: t, x, y, z, vx, vy, vz, altitude, deceleration
+    (g), convective and radiative heat flux (W/m2), at every accepted step; rows past the
+    end are NaN."""
+
+
+HISTORY_COLUMNS = (
+    "time_s", "x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s", "altitude_m",
+    "deceleration_g", "convective_heat_flux_w_m2", "radiative_heat_flux_w_m2",
+)  # fmt: skip
+
+
+@njit(cache=True)
+def _interp(x, grid, values):
+    """Linear interpolation on an ascending grid, clamped at both ends."""
+    n = grid.shape[0]
+    if x <= grid[0]:
+        return values[0]
+    if x >= grid[n - 1]:
+        return values[n - 1]
+    lo, hi = 0, n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if grid[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    w = (x - grid[lo]) / (grid[hi] - grid[lo])
+    return values[lo] * (1.0 - w) + values[hi] * w
+
+
+@njit(cache=True)
+def _altitude(x, y, z, a, f):
+    """Radial height above the ellipsoid and the sine of the geocentric latitude."""
+    r = math.sqrt(x * x + y * y + z * z)
+    s = z / r
+    e2 = f * (2.0 - f)
+    radius = a * (1.0 - f) / math.sqrt(1.0 - e2 * (1.0 - s * s))
+    return r - radius, s
+
+
+@njit(cache=True)
+def _air(alt, k, alt_grid, log_rho, sound, wind_e, wind_n):
+    """Density, speed of sound and wind components at altitude ``alt`` for trajectory k."""
+    top = alt_grid[alt_grid.shape[0] - 1]
+    row = log_rho[k] if log_rho.shape[0] > 1 else log_rho[0]
+    if alt > top:
+        return 0.0, sound[sound.shape[0] - 1], 0.0, 0.0
+    rho = math.exp(_interp(alt, alt_grid, row))
+    return (rho, _interp(alt, alt_grid, sound), _interp(alt, alt_grid, wind_e),
+            _interp(alt, alt_grid, wind_n))  # fmt: skip
+
+
+@njit(cache=True)
+def _bridge(knudsen):
+    """Wilmoth et al. (1999) bridging function, eq. (2)."""
+    if knudsen <= 1e-3:
+        return 0.0
+    if knudsen >= 10.0:
+        return 1.0
+    s = math.sin(math.pi * (0.375 + math.log10(knudsen) / 8.0))  # eq. (2)
+    return s * s
+
+
+@njit(cache=True)
+def _derivatives(state, k, out, p, atm, aero, vehicle):
+    """Right-hand side of eq. (1); returns (deceleration g, q_conv, q_rad, dyn. pressure)."""
+    gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
+    alt_grid, log_rho, sound, wind_e, wind_n, lam_rho = atm
+    mach_grid, cd_cont, cd_fm, ref_len = aero
+    mass, area, cd_scale, nose = vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k]
+    x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
+    r2 = x * x + y * y + z * z
+    r = math.sqrt(r2)
+    zr2 = z * z / r2
+    c = 1.5 * j2 * (rj2 * rj2) / r2
+    g = -gm / (r2 * r)
+    gx = g * x * (1.0 + c * (1.0 - 5.0 * zr2))  # Vallado eq. 8-30
+    gy = g * y * (1.0 + c * (1.0 - 5.0 * zr2))
+    gz = g * z * (1.0 + c * (3.0 - 5.0 * zr2))
+    # Coriolis and centrifugal terms for w along +z, eq. (1)
+    ax = gx + 2.0 * w * vy + w * w * x
+    ay = gy - 2.0 * w * vx + w * w * y
+    az = gz
+
+    alt, sin_lat = _altitude(x, y, z, a_eq, flat)
+    rho, a_sound, we, wn = _air(alt, k, alt_grid, log_rho, sound, wind_e, wind_n)
+    decel = 0.0
+    q_dyn = 0.0
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    if rho > 0.0:
+        # wind: east and north unit vectors at the point (geocentric)
+        rho_xy = math.sqrt(x * x + y * y)
+        ex, ey = -y / rho_xy, x / rho_xy
+        cos_lat = rho_xy / r
+        nx, ny, nz = -sin_lat * x / rho_xy, -sin_lat * y / rho_xy, cos_lat
+        ux = vx - (we * ex + wn * nx)
+        uy = vy - (we * ey + wn * ny)
+        uz = vz - wn * nz
+        u = math.sqrt(ux * ux + uy * uy + uz * uz)
+        mach = u / a_sound
+        knudsen = lam_rho / rho / ref_len
+        cdc = _interp(mach, mach_grid, cd_cont)
+        cd = (cdc + (cd_fm - cdc) * _bridge(knudsen)) * cd_scale  # eq. (2)
+        q_dyn = 0.5 * rho * u * u
+        drag = q_dyn * cd * area / mass
+        ax -= drag * ux / u
+        ay -= drag * uy / u
+        az -= drag * uz / u
+        decel = drag / G0
+    out[0], out[1], out[2] = vx, vy, vz
+    out[3], out[4], out[5] = ax, ay, az
+    return decel, rho, speed, q_dyn, nose, alt
+
+
+@njit(cache=True)
+def _heat_fluxes(rho, speed, nose, heat):
+    """Stagnation convective (eq. 3) and radiative (eq. 4) heat fluxes, W/m2."""
+    k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, v_tab, f_tab, a_max = heat
+    if rho <= 0.0:
+        return 0.0, 0.0
+    q_conv = k_sg * math.sqrt(rho / nose) * speed**3  # eq. (3)
+    q_rad = 0.0
+    if speed >= v_tab[0] and c_rad > 0.0:
+        a = min(a_coef * speed**a_vexp * rho**a_rexp, a_max)
+        q_rad = c_rad * nose**a * rho**b_rad * _interp(speed, v_tab, f_tab) * 1e4  # eq. (4)
+    return q_conv, q_rad
+
+
+@njit(cache=True, parallel=True)
+def _fly_kernel(
+    r0, v0, p, atm, aero, vehicle, heat, t_max, rtol, atol_pos, atol_vel, escape_alt,
+    history, status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps,
+):  # fmt: skip
+    n = r0.shape[0]
+    record = history.shape[1] > 1
+    for k in prange(n):
+        y = np.empty(6)
+        y[:3] = r0[k]
+        y[3:] = v0[k]
+        kst = np.empty((7, 6))
+        tmp = np.empty(6)
+        y5 = np.empty(6)
+        t = 0.0
+        h = 0.1
+        status[k] = STATUS_TIME_LIMIT
+        d0, rho, spd, qd, nose, alt = _derivatives(y, k, kst[0], p, atm, aero, vehicle)
+        qc, qr = _heat_fluxes(rho, spd, nose, heat)
+        n_acc = 0
+        if record:
+            _record(history, k, 0, 0.0, y, alt, d0, qc, qr)
+        for _ in range(_MAX_STEPS):
+            if t >= t_max:
+                break
+            h = min(h, t_max - t)
+            for s in range(1, 7):
+                for i in range(6):
+                    acc = y[i]
+                    for j in range(s):
+                        acc += h * _A[s, j] * kst[j, i]
+                    tmp[i] = acc
+                # the 7th stage is evaluated at the 5th-order solution (FSAL): keep its
+                # diagnostics for the step's outputs
+                new_d, new_rho, new_spd, new_q, _, new_alt = _derivatives(
+                    tmp, k, kst[s], p, atm, aero, vehicle
+                )
+            err = 0.0
+            for i in range(6):
+                hi = 0.0
+                lo = 0.0
+                for j in range(7):
+                    hi += _B5[j] * kst[j, i]
+                    lo += _B4[j] * kst[j, i]
+                y5[i] = y[i] + h * hi
+                tol = (atol_pos if i < 3 else atol_vel) + rtol * max(abs(y[i]), abs(y5[i]))
+                e = h * (hi - lo) / tol
+                err += e * e
+            err = math.sqrt(err / 6.0)
+            if not math.isfinite(err):
+                h *= 0.25
+                if h < 1e-9:
+                    status[k] = STATUS_STEP_FAILURE
+                    break
+                continue
+            if err <= 1.0:
+                if new_alt <= 0.0:
+                    # ground: cubic Hermite on altitude over the step, bisection
+                    lo_f, hi_f = 0.0, 1.0
+                    for _ in range(60):
+                        mid = 0.5 * (lo_f + hi_f)
+                        pos = _hermite_position(y, y5, kst[0], kst[6], h, mid)
+                        a_mid, _ = _altitude(pos[0], pos[1], pos[2], p[3], p[4])
+                        if a_mid > 0.0:
+                            lo_f = mid
+                        else:
+                            hi_f = mid
+                    frac = 0.5 * (lo_f + hi_f)
+                    pos = _hermite_position(y, y5, kst[0], kst[6], h, frac)
+                    for i in range(3):
+                        r_end[k, i] = pos[i]
+                        v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
+                    heat_load[k] += frac * h * (qc + qr)
+                    t_end[k] = t + frac * h
+                    status[k] = STATUS_LANDED
+                    n_acc += 1
+                    break
+                new_qc, new_qr = _heat_fluxes(new_rho, new_spd, nose, heat)
+                heat_load[k] += 0.5 * h * (qc + qr + new_qc + new_qr)  # trapezoid
+                t += h
+                y[:] = y5
+                kst[0, :] = kst[6]
+                qc, qr = new_qc, new_qr
+                peak_g[k] = max(peak_g[k], new_d)
+                peak_qc[k] = max(peak_qc[k], qc)
+                peak_qr[k] = max(peak_qr[k], qr)
+                peak_q[k] = max(peak_q[k], new_q)
+                n_acc += 1
+                if record and n_acc < history.shape[1]:
+                    _record(history, k, n_acc, t, y, new_alt, new_d, qc, qr)
+                if new_alt > escape_alt:
+                    status[k] = STATUS_ESCAPED
+                    break
+            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
+            h *= min(5.0, max(0.2, factor))
+            h = min(h, 10.0)
+        else:
+            status[k] = STATUS_TIME_LIMIT
+        if status[k] != STATUS_LANDED:
+            t_end[k] = t
+            r_end[k, :] = y[:3]
+            v_end[k, :] = y[3:]
+        steps[k] = n_acc
+
+
+@njit(cache=True)
+def _record(history, k, row, t, y, alt, decel, qc, qr):
+    history[k, row, 0] = t
+    for i in range(6):
+        history[k, row, 1 + i] = y[i]
+    history[k, row, 7] = alt
+    history[k, row, 8] = decel
+    history[k, row, 9] = qc
+    history[k, row, 10] = qr
+
+
+@njit(cache=True)
+def _hermite_position(y0, y1, f0, f1, h, s):
+    """Cubic Hermite position at fraction ``s`` of a step from states and derivatives."""
+    h00 = 2 * s**3 - 3 * s**2 + 1
+    h10 = s**3 - 2 * s**2 + s
+    h01 = -2 * s**3 + 3 * s**2
+    h11 = s**3 - s**2
+    out = np.empty(3)
+    for i in range(3):
+        out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i]
+    return out
+
+
+def fly(
+    position_m: np.ndarray,
+    velocity_m_s: np.ndarray,
+    *,
+    planet: Planet,
+    atmosphere: AtmosphereTable,
+    aerodynamics: Aerodynamics,
+    heating: Heating,
+    mass_kg,
+    reference_area_m2,
+    nose_radius_m,
+    cd_scale=1.0,
+    t_max_s: float = 3600.0,
+    rtol: float = 1e-9,
+    atol_position_m: float = 1e-3,
+    atol_velocity_m_s: float = 1e-6,
+    escape_altitude_m: float | None = None,
+    history_samples: int = 0,
+) -> FlightResult:
+    """Fly a batch of ballistic trajectories to the ground (planet-fixed frame, SI).
+
+    Parameters
+    ----------
+    position_m, velocity_m_s : (n, 3)
+        Planet-fixed position and velocity (velocity relative to the rotating planet).
+    mass_kg, reference_area_m2, nose_radius_m, cd_scale : float or (n,)
+        Vehicle figures, per trajectory where arrays (``cd_scale`` multiplies CD, for
+        aerodynamic dispersions).
+    escape_altitude_m : float, optional
+        A trajectory climbing above this altitude is stopped as a skip-out (default: the
+        top of the atmosphere table plus 10 km).
+    history_samples : int
+        Keep up to this many accepted steps per trajectory (for plots and checks).
+    """
+    r0 = np.ascontiguousarray(position_m, dtype=np.float64).reshape(-1, 3)
+    v0 = np.ascontiguousarray(velocity_m_s, dtype=np.float64).reshape(-1, 3)
+    n = r0.shape[0]
+    if v0.shape != r0.shape:
+        raise ValueError(f"velocity must have shape {r0.shape}, got {v0.shape}")
+
+    def per_trajectory(name, value):
+        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+        if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0):
+            raise ValueError(f"{name} must be finite and positive for every trajectory")
+        return arr
+
+    vehicle = (
+        per_trajectory("mass_kg", mass_kg),
+        per_trajectory("reference_area_m2", reference_area_m2),
+        per_trajectory("cd_scale", cd_scale),
+        per_trajectory("nose_radius_m", nose_radius_m),
+    )
+    log_rho = np.atleast_2d(np.asarray(atmosphere.log_density, dtype=np.float64))
+    if log_rho.shape[0] not in (1, n):
+        raise ValueError(f"atmosphere.log_density must have 1 or {n} rows, got {log_rho.shape[0]}")
+    p = np.array([planet.gm, planet.j2, planet.j2_radius_m, planet.equatorial_radius_m,
+                  planet.flattening, planet.spin_rad_s])  # fmt: skip
+    atm = (np.asarray(atmosphere.altitude_m, float), np.ascontiguousarray(log_rho),
+           np.asarray(atmosphere.speed_of_sound_m_s, float),
+           np.asarray(atmosphere.wind_east_m_s, float),
+           np.asarray(atmosphere.wind_north_m_s, float),
+           float(atmosphere.mean_free_path_density_kg_m2))  # fmt: skip
+    aero = (
+        np.asarray(aerodynamics.mach, float),
+        np.asarray(aerodynamics.cd_continuum, float),
+        float(aerodynamics.cd_free_molecular),
+        float(aerodynamics.reference_length_m),
+    )
+    heat = (heating.sutton_graves_k, heating.radiative_c, heating.radiative_b,
+            heating.radiative_a_coefficient, heating.radiative_a_velocity_exponent,
+            heating.radiative_a_density_exponent,
+            np.asarray(heating.radiative_velocity_m_s, float),
+            np.asarray(heating.radiative_f, float), heating.radiative_a_max)  # fmt: skip
+    escape = (escape_altitude_m if escape_altitude_m is not None
+              else float(atm[0][-1]) + 10_000.0)  # fmt: skip
+    history = np.full((n, max(history_samples, 1), len(HISTORY_COLUMNS)), np.nan)
+    status = np.empty(n, np.int8)
+    t_end = np.zeros(n)
+    r_end = np.zeros((n, 3))
+    v_end = np.zeros((n, 3))
+    peaks = [np.zeros(n) for _ in range(5)]
+    steps = np.zeros(n, np.int64)
+    _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, float(t_max_s), float(rtol),
+                float(atol_position_m), float(atol_velocity_m_s), float(escape), history,
+                status, t_end, r_end, v_end, *peaks, steps)  # fmt: skip
+    return FlightResult(
+        status=status,
+        time_s=t_end,
+        position_m=r_end,
+        velocity_m_s=v_end,
+        peak_deceleration_g=peaks[0],
+        peak_convective_heat_flux_w_m2=peaks[1],
+        peak_radiative_heat_flux_w_m2=peaks[2],
+        heat_load_j_m2=peaks[3],
+        peak_dynamic_pressure_pa=peaks[4],
+        steps=steps,
+        history=history if history_samples > 0 else None,
+    )
