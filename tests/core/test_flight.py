@@ -48,6 +48,21 @@ NO_RAD = Heating(
 MASS, AREA, NOSE = 45.8, math.pi * 0.81**2 / 4, 0.22
 
 
+def fly_capsule(positions, velocities, **overrides):
+    """:func:`fly` with the test capsule, atmosphere and planet unless overridden."""
+    options = dict(
+        planet=PLANET,
+        atmosphere=ATM,
+        aerodynamics=AERO,
+        heating=NO_RAD,
+        mass_kg=MASS,
+        reference_area_m2=AREA,
+        nose_radius_m=NOSE,
+    )
+    options.update(overrides)
+    return fly(np.atleast_2d(positions), np.atleast_2d(velocities), **options)
+
+
 def entry_state(speed=12.5e3, fpa_deg=-8.2, azimuth_deg=60.0, lat_deg=10.0):
     lat, az, fpa = map(math.radians, (lat_deg, azimuth_deg, fpa_deg))
     r = EARTH.equatorial_radius.value + 125e3
@@ -120,18 +135,7 @@ def test_matches_scipy_dop853():
     # touchdown 3 mm and 2 us apart after ~420 s of flight. Tolerances 0.1 m and 1 ms leave
     # room for the kernel's rtol 1e-10 across the kinks of the linear interpolations.
     pos, vel = entry_state()
-    res = fly(
-        pos[None],
-        vel[None],
-        planet=PLANET,
-        atmosphere=ATM,
-        aerodynamics=AERO,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-        rtol=1e-10,
-    )
+    res = fly_capsule(pos, vel, rtol=1e-10)
     ref = solve_ivp(
         reference_rhs,
         (0, 3000),
@@ -174,18 +178,7 @@ def test_vacuum_flight_conserves_the_jacobi_integral():
         8.1e-8,
     )
     pos, vel = entry_state(speed=6.5e3, fpa_deg=-20.0)
-    res = fly(
-        pos[None],
-        vel[None],
-        planet=PLANET,
-        atmosphere=thin,
-        aerodynamics=AERO,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-        history_samples=5000,
-    )
+    res = fly_capsule(pos, vel, atmosphere=thin, history_samples=5000)
     h = res.history[0]
     h = h[np.isfinite(h[:, 0])]
     energy = jacobi(h[:, 1:4], h[:, 4:7])
@@ -197,43 +190,12 @@ def test_batch_equals_single_and_status_codes():
     pos, vel = entry_state()
     steep_pos, steep_vel = entry_state(fpa_deg=-30.0)
     skip_pos, skip_vel = entry_state(speed=11.5e3, fpa_deg=3.0)
-    batch = fly(
-        np.stack([pos, steep_pos, skip_pos]),
-        np.stack([vel, steep_vel, skip_vel]),
-        planet=PLANET,
-        atmosphere=ATM,
-        aerodynamics=AERO,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-    )
-    single = fly(
-        steep_pos[None],
-        steep_vel[None],
-        planet=PLANET,
-        atmosphere=ATM,
-        aerodynamics=AERO,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-    )
+    batch = fly_capsule(np.stack([pos, steep_pos, skip_pos]), np.stack([vel, steep_vel, skip_vel]))
+    single = fly_capsule(steep_pos, steep_vel)
     assert list(batch.status) == [STATUS_LANDED, STATUS_LANDED, STATUS_ESCAPED]
     assert batch.peak_deceleration_g[1] == single.peak_deceleration_g[0]
     assert batch.peak_deceleration_g[1] > batch.peak_deceleration_g[0]  # steeper, harder
-    short = fly(
-        pos[None],
-        vel[None],
-        planet=PLANET,
-        atmosphere=ATM,
-        aerodynamics=AERO,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-        t_max_s=30.0,
-    )
+    short = fly_capsule(pos, vel, t_max_s=30.0)
     assert short.status[0] == STATUS_TIME_LIMIT and short.time_s[0] == pytest.approx(30.0)
 
 
@@ -248,17 +210,7 @@ def test_allen_eggers_peak_deceleration():
     aero = Aerodynamics(np.array([0.0, 100.0]), np.array([1.5, 1.5]), 1.5, 0.81)
     speed, fpa = 11.0e3, -30.0
     pos, vel = entry_state(speed=speed, fpa_deg=fpa)
-    res = fly(
-        pos[None],
-        vel[None],
-        planet=planet,
-        atmosphere=ATM,
-        aerodynamics=aero,
-        heating=NO_RAD,
-        mass_kg=MASS,
-        reference_area_m2=AREA,
-        nose_radius_m=NOSE,
-    )
+    res = fly_capsule(pos, vel, planet=planet, aerodynamics=aero)
     expected_g = speed**2 * math.sin(math.radians(-fpa)) / (2 * math.e * SCALE_HEIGHT) / 9.80665
     assert res.peak_deceleration_g[0] == pytest.approx(expected_g, rel=0.01)
 
@@ -266,14 +218,4 @@ def test_allen_eggers_peak_deceleration():
 def test_bad_vehicle_values_are_refused():
     pos, vel = entry_state()
     with pytest.raises(ValueError, match="mass_kg must be finite and positive"):
-        fly(
-            pos[None],
-            vel[None],
-            planet=PLANET,
-            atmosphere=ATM,
-            aerodynamics=AERO,
-            heating=NO_RAD,
-            mass_kg=-1.0,
-            reference_area_m2=AREA,
-            nose_radius_m=NOSE,
-        )
+        fly_capsule(pos, vel, mass_kg=-1.0)
