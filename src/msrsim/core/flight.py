@@ -24,8 +24,8 @@ ellipsoid-normal height by less than a metre below 200 km).
 Integration: Dormand-Prince 5(4) with per-trajectory step control (Dormand and Prince,
 J. Comput. Appl. Math. 6, 1980; Hairer, Norsett, Wanner, "Solving ODEs I", II.4), one
 trajectory per numba thread, ground impact located by cubic Hermite interpolation on the
-last step. Peaks (deceleration, heat fluxes, dynamic pressure) are taken at the
-accepted steps; the step control keeps steps short where they change quickly.
+last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
+the Runge-Kutta stages of the accepted steps, which sample each step's interior.
 """
 
 from __future__ import annotations
@@ -96,6 +96,21 @@ class AtmosphereTable:
     wind_north_m_s: np.ndarray
     mean_free_path_density_kg_m2: float
     """Product lambda * rho of the gas (hard-sphere scaling of the mean free path)."""
+
+
+def flight_table(atmosphere) -> AtmosphereTable:
+    """The kernel's table from a :class:`msrsim.core.atmosphere.TabulatedAtmosphere`."""
+    zeros = np.zeros_like(atmosphere.altitude_m)
+    east = atmosphere.wind_east_m_s
+    north = atmosphere.wind_north_m_s
+    return AtmosphereTable(
+        altitude_m=atmosphere.altitude_m,
+        log_density=atmosphere.log_density,
+        speed_of_sound_m_s=atmosphere.speed_of_sound_m_s,
+        wind_east_m_s=zeros if east is None else east,
+        wind_north_m_s=zeros if north is None else north,
+        mean_free_path_density_kg_m2=atmosphere.mean_free_path_density_kg_m2,
+    )
 
 
 @dataclass(frozen=True)
@@ -179,15 +194,35 @@ def _altitude(x, y, z, a, f):
 
 
 @njit(cache=True)
+def _locate(x, grid):
+    """Cell index and weight of ``x`` on an ascending grid (clamped); O(1) when uniform."""
+    n = grid.shape[0]
+    if x <= grid[0]:
+        return 0, 0.0
+    if x >= grid[n - 1]:
+        return n - 2, 1.0
+    step = (grid[n - 1] - grid[0]) / (n - 1)
+    lo = min(int((x - grid[0]) / step), n - 2)
+    # exact on a uniform grid; a few steps of correction otherwise
+    while lo > 0 and grid[lo] > x:
+        lo -= 1
+    while lo < n - 2 and grid[lo + 1] <= x:
+        lo += 1
+    return lo, (x - grid[lo]) / (grid[lo + 1] - grid[lo])
+
+
+@njit(cache=True)
 def _air(alt, k, alt_grid, log_rho, sound, wind_e, wind_n):
     """Density, speed of sound and wind components at altitude ``alt`` for trajectory k."""
     top = alt_grid[alt_grid.shape[0] - 1]
     row = log_rho[k] if log_rho.shape[0] > 1 else log_rho[0]
     if alt > top:
         return 0.0, sound[sound.shape[0] - 1], 0.0, 0.0
-    rho = math.exp(_interp(alt, alt_grid, row))
-    return (rho, _interp(alt, alt_grid, sound), _interp(alt, alt_grid, wind_e),
-            _interp(alt, alt_grid, wind_n))  # fmt: skip
+    i, w = _locate(alt, alt_grid)  # one search serves every column
+    v = 1.0 - w
+    rho = math.exp(row[i] * v + row[i + 1] * w)
+    return (rho, sound[i] * v + sound[i + 1] * w, wind_e[i] * v + wind_e[i + 1] * w,
+            wind_n[i] * v + wind_n[i + 1] * w)  # fmt: skip
 
 
 @njit(cache=True)
@@ -266,9 +301,53 @@ def _heat_fluxes(rho, speed, nose, heat):
     return q_conv, q_rad
 
 
+@njit(cache=True)
+def _attempt_step(y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol, atol_pos,
+                  atol_vel):
+    """One Dormand-Prince step from ``y`` (stage 1 in ``kst[0]``): fills ``kst`` and ``y5``.
+
+    Returns the scaled error norm, the diagnostics at the new state (FSAL stage 7) and the
+    largest deceleration, heat fluxes and dynamic pressure over the stages.
+    """
+    stage_g = 0.0
+    stage_qc = 0.0
+    stage_qr = 0.0
+    stage_q = 0.0
+    new_d = new_rho = new_spd = new_q = new_alt = 0.0
+    for stage in range(1, 7):
+        for i in range(6):
+            acc = y[i]
+            for j in range(stage):
+                acc += h * _A[stage, j] * kst[j, i]
+            tmp[i] = acc
+        # the 7th stage is evaluated at the 5th-order solution (FSAL): its diagnostics are
+        # the step's outputs; every stage samples the step's interior for the peaks
+        new_d, new_rho, new_spd, new_q, _, new_alt = _derivatives(
+            tmp, k, kst[stage], p, atm, aero, vehicle
+        )
+        stage_qc_now, stage_qr_now = _heat_fluxes(new_rho, new_spd, nose, heat)
+        stage_g = max(stage_g, new_d)
+        stage_qc = max(stage_qc, stage_qc_now)
+        stage_qr = max(stage_qr, stage_qr_now)
+        stage_q = max(stage_q, new_q)
+    err = 0.0
+    for i in range(6):
+        hi = 0.0
+        lo = 0.0
+        for j in range(7):
+            hi += _B5[j] * kst[j, i]
+            lo += _B4[j] * kst[j, i]
+        y5[i] = y[i] + h * hi
+        tol = (atol_pos if i < 3 else atol_vel) + rtol * max(abs(y[i]), abs(y5[i]))
+        e = h * (hi - lo) / tol
+        err += e * e
+    return (math.sqrt(err / 6.0), new_d, new_rho, new_spd, new_q, new_alt, stage_g, stage_qc,
+            stage_qr, stage_q)  # fmt: skip
+
+
 @njit(cache=True, parallel=True)
 def _fly_kernel(
-    r0, v0, p, atm, aero, vehicle, heat, t_max, rtol, atol_pos, atol_vel, escape_alt,
+    r0, v0, p, atm, aero, vehicle, heat, t_max, rtol, atol_pos, atol_vel, escape_alt, ground,
     history, status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps,
 ):  # fmt: skip
     n = r0.shape[0]
@@ -292,29 +371,10 @@ def _fly_kernel(
             if t >= t_max:
                 break
             h = min(h, t_max - t)
-            for s in range(1, 7):
-                for i in range(6):
-                    acc = y[i]
-                    for j in range(s):
-                        acc += h * _A[s, j] * kst[j, i]
-                    tmp[i] = acc
-                # the 7th stage is evaluated at the 5th-order solution (FSAL): keep its
-                # diagnostics for the step's outputs
-                new_d, new_rho, new_spd, new_q, _, new_alt = _derivatives(
-                    tmp, k, kst[s], p, atm, aero, vehicle
-                )
-            err = 0.0
-            for i in range(6):
-                hi = 0.0
-                lo = 0.0
-                for j in range(7):
-                    hi += _B5[j] * kst[j, i]
-                    lo += _B4[j] * kst[j, i]
-                y5[i] = y[i] + h * hi
-                tol = (atol_pos if i < 3 else atol_vel) + rtol * max(abs(y[i]), abs(y5[i]))
-                e = h * (hi - lo) / tol
-                err += e * e
-            err = math.sqrt(err / 6.0)
+            err, new_d, new_rho, new_spd, new_q, new_alt, stage_g, stage_qc, stage_qr, stage_q = (
+                _attempt_step(y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol,
+                              atol_pos, atol_vel)
+            )  # fmt: skip
             if not math.isfinite(err):
                 h *= 0.25
                 if h < 1e-9:
@@ -322,14 +382,14 @@ def _fly_kernel(
                     break
                 continue
             if err <= 1.0:
-                if new_alt <= 0.0:
+                if new_alt <= ground:
                     # ground: cubic Hermite on altitude over the step, bisection
                     lo_f, hi_f = 0.0, 1.0
                     for _ in range(60):
                         mid = 0.5 * (lo_f + hi_f)
                         pos = _hermite_position(y, y5, kst[0], kst[6], h, mid)
                         a_mid, _ = _altitude(pos[0], pos[1], pos[2], p[3], p[4])
-                        if a_mid > 0.0:
+                        if a_mid > ground:
                             lo_f = mid
                         else:
                             hi_f = mid
@@ -349,10 +409,10 @@ def _fly_kernel(
                 y[:] = y5
                 kst[0, :] = kst[6]
                 qc, qr = new_qc, new_qr
-                peak_g[k] = max(peak_g[k], new_d)
-                peak_qc[k] = max(peak_qc[k], qc)
-                peak_qr[k] = max(peak_qr[k], qr)
-                peak_q[k] = max(peak_q[k], new_q)
+                peak_g[k] = max(peak_g[k], stage_g)
+                peak_qc[k] = max(peak_qc[k], stage_qc)
+                peak_qr[k] = max(peak_qr[k], stage_qr)
+                peak_q[k] = max(peak_q[k], stage_q)
                 n_acc += 1
                 if record and n_acc < history.shape[1]:
                     _record(history, k, n_acc, t, y, new_alt, new_d, qc, qr)
@@ -412,6 +472,7 @@ def fly(
     atol_position_m: float = 1e-3,
     atol_velocity_m_s: float = 1e-6,
     escape_altitude_m: float | None = None,
+    ground_altitude_m: float = 0.0,
     history_samples: int = 0,
 ) -> FlightResult:
     """Fly a batch of ballistic trajectories to the ground (planet-fixed frame, SI).
@@ -426,6 +487,8 @@ def fly(
     escape_altitude_m : float, optional
         A trajectory climbing above this altitude is stopped as a skip-out (default: the
         top of the atmosphere table plus 10 km).
+    ground_altitude_m : float
+        Height of the ground above the ellipsoid where the flight ends (terrain).
     history_samples : int
         Keep up to this many accepted steps per trajectory (for plots and checks).
     """
@@ -478,8 +541,9 @@ def fly(
     peaks = [np.zeros(n) for _ in range(5)]
     steps = np.zeros(n, np.int64)
     _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, float(t_max_s), float(rtol),
-                float(atol_position_m), float(atol_velocity_m_s), float(escape), history,
-                status, t_end, r_end, v_end, *peaks, steps)  # fmt: skip
+                float(atol_position_m), float(atol_velocity_m_s), float(escape),
+                float(ground_altitude_m), history, status, t_end, r_end, v_end, *peaks,
+                steps)  # fmt: skip
     return FlightResult(
         status=status,
         time_s=t_end,
