@@ -34,6 +34,7 @@ lint: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_lambert.py
+	$(BIN)/python benchmarks/bench_entry.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
