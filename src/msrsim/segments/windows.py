@@ -92,13 +92,6 @@ class Transfer:
     type is then outside the spans given, and this is only the best inside them."""
 
 
-def _declination_and_right_ascension(v: np.ndarray):
-    """Declination and right ascension (rad) of vectors (..., 3) in the EME2000 equator."""
-    dec = np.arcsin(np.clip(v[..., 2] / np.linalg.norm(v, axis=-1), -1.0, 1.0))
-    ra = np.mod(np.arctan2(v[..., 1], v[..., 0]), 2 * np.pi)
-    return dec, ra
-
-
 def _declination_to_pole(v: np.ndarray, pole: np.ndarray) -> np.ndarray:
     """Declination (rad) of vectors (..., 3) from the equator whose north pole is ``pole``."""
     sine = np.einsum("...i,...i->...", v, pole) / np.linalg.norm(v, axis=-1)
@@ -149,7 +142,7 @@ def porkchop(
     v_inf_arr = v2 - arr.v[None, :, None, :]
 
     c3 = np.einsum("...i,...i->...", v_inf_dep, v_inf_dep)
-    _, rla = _declination_and_right_ascension(v_inf_dep)
+    rla = np.mod(np.arctan2(v_inf_dep[..., 1], v_inf_dep[..., 0]), 2 * np.pi)  # EME2000
     dla = _declination_to_pole(
         v_inf_dep, equator_pole(dep_et, body(departure_body))[:, None, None, :]
     )
