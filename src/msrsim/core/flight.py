@@ -302,8 +302,9 @@ def _heat_fluxes(rho, speed, nose, heat):
 
 
 @njit(cache=True)
-def _attempt_step(y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol, atol_pos,
-                  atol_vel):
+def _attempt_step(
+    y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol, atol_pos, atol_vel
+):
     """One Dormand-Prince step from ``y`` (stage 1 in ``kst[0]``): fills ``kst`` and ``y5``.
 
     Returns the scaled error norm, the diagnostics at the new state (FSAL stage 7) and the
