@@ -21,7 +21,7 @@ def invoke(*args):
 def test_help_lists_commands():
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("run", "mars-time", "samples", "scenario", "doctor"):
+    for command in ("run", "entry", "windows", "mars-time", "samples", "scenario", "doctor"):
         assert command in result.output
 
 
@@ -31,8 +31,15 @@ def test_run_baseline_shows_plan_and_legs():
     assert "MSR baseline" in result.output and "not modelled yet" in result.output
 
 
-def test_run_json():
-    data = json.loads(invoke("run", "--json").output)
+@pytest.fixture(scope="module")
+def run_json():
+    result = invoke("run", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_run_json(run_json):
+    data = run_json
     assert len(data["legs"]) == 10
     assert data["milestones"][0]["utc"].startswith("2027-09-01")
     assert data["milestones"][0]["mars_year"] == 39
@@ -214,11 +221,71 @@ def test_windows_user_errors_exit_2(args, message):
     assert message in result.output and "Traceback" not in result.output
 
 
-def test_run_reports_the_windows_leg():
-    data = json.loads(invoke("run", "--json").output)
-    leg = data["legs"][0]
+def test_run_reports_the_windows_leg(run_json):
+    leg = run_json["legs"][0]
     assert leg["status"] == "modelled (ballistic)"
     ret = leg["summary"]["earth_return_ballistic_reference"]
     assert ret["arrival_utc"].startswith("2033")
     assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
-    assert all(leg["status"] == "not modelled yet" for leg in data["legs"][1:])
+    modelled = {leg["number"] for leg in run_json["legs"] if leg["status"] != "not modelled yet"}
+    assert modelled == {1, 8, 9}
+
+
+def test_run_reports_the_return_legs(run_json):
+    approach, entry = run_json["legs"][7]["summary"], run_json["legs"][8]["summary"]
+    assert approach["entry_interface"]["inertial_flight_path_angle_deg"] == -10.0
+    assert approach["release_and_divert"]["ero_divert_delta_v_m_s"] > 0
+    assert entry["footprint"]["trials"] == 10_000 and entry["footprint"]["landed"] == 10_000
+    names = [m["name"] for m in run_json["milestones"]]
+    assert names.index("EES released") < names.index("EES entry interface")
+    assert any(name.startswith("EES lands in the Utah Test and Training Range") for name in names)
+
+
+def _entry(*args):
+    return invoke("entry", "--trials", "200", "--atmosphere", "us76", *args)
+
+
+def test_entry_json_flies_the_scenario_capsule():
+    result = _entry("--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["footprint"]["trials"] == 200 and data["footprint"]["landed"] == 200
+    assert data["nominal_entry"]["atmosphere"].startswith("US Standard Atmosphere 1976")
+    assert 30 < data["nominal_entry"]["peak_deceleration_g"] < 70
+    assert 35 < data["nominal_entry"]["touchdown_speed_m_s"] < 48
+    assert data["approach"]["nominal_landing_miss_m"] < 10
+
+
+def test_entry_options_set_the_capsule_and_entry():
+    data = json.loads(_entry("--flight-path-angle-deg", "-12", "--mass-kg", "50",
+                             "--entry-speed-km-s", "12.5", "--diameter-m", "0.9",
+                             "--nose-radius-m", "0.25", "--json").output)  # fmt: skip
+    interface = data["entry_interface"]
+    assert interface["inertial_flight_path_angle_deg"] == -12.0
+    assert interface["inertial_speed_m_s"] == pytest.approx(12_500.0, abs=15.0)  # 125 km, local
+    light = data["nominal_entry"]["touchdown_speed_m_s"]
+    assert light < 40.0  # 50 kg on 0.9 m falls slower than 100 kg on 1.25 m
+
+
+def test_entry_plot_writes_three_pngs(tmp_path):
+    result = _entry("--plot", str(tmp_path / "figures"))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert names == ["entry_distributions.png", "entry_footprint.png", "entry_profile.png"]
+    assert "probability outside range" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--flight-path-angle-deg", "5"], "Invalid value"),
+        (["--nose-radius-m", "2.0"], "does not fit"),
+        (["--entry-speed-km-s", "11.0"], "below the escape speed"),
+        (["--flight-path-angle-deg", "-3.5"], "does not land"),
+        (["--trials", "3"], "Invalid value"),
+    ],
+)
+def test_entry_user_errors_exit_2(args, message):
+    result = _entry(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

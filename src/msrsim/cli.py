@@ -7,6 +7,7 @@ date, bad option). Every command that prints results takes ``--json``. Heavy mod
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from enum import StrEnum
@@ -374,6 +375,143 @@ def windows_command(
         plot,
         as_json,
     )
+
+
+# --------------------------------------------------------------------------------------
+# msrsim entry
+# --------------------------------------------------------------------------------------
+
+
+class AtmosphereModel(StrEnum):
+    nrlmsis = "nrlmsis"
+    us76 = "us76"
+
+
+def _number_option(help_text: str, low: float = 0.0, high: float | None = None):
+    return Annotated[
+        float | None,
+        typer.Option(min=low, max=high, help=help_text, show_default=False),
+    ]
+
+
+@app.command("entry")
+def entry_command(
+    scenario: ScenarioArg = None,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            min=10,
+            max=10_000_000,
+            show_default=False,
+            help="Footprint Monte Carlo trials (scenario: ees.footprint_trials).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
+        ),
+    ] = None,
+    diameter_m: _number_option("Capsule diameter, m.", 0.05, 20.0) = None,
+    nose_radius_m: _number_option("Nose radius, m.", 0.01, 20.0) = None,
+    half_angle_deg: _number_option("Forebody half-angle, deg.", 5.0, 85.0) = None,
+    mass_kg: _number_option("Entry mass, kg.", 1.0, 10_000.0) = None,
+    subsonic_cd: _number_option("Drag coefficient below Mach 0.8.", 0.1, 3.0) = None,
+    entry_speed_km_s: _number_option("Inertial speed at the interface, km/s.", 11.0, 20.0) = None,
+    flight_path_angle_deg: _number_option(
+        "Inertial flight-path angle at the interface, deg.", -30.0, -3.0
+    ) = None,
+    entry_altitude_km: _number_option("Entry interface altitude, km.", 60.0, 300.0) = None,
+    atmosphere: Annotated[
+        AtmosphereModel | None,
+        typer.Option(
+            "--atmosphere",
+            show_default=False,
+            help="nrlmsis (date and place) or us76 (scenario: ees.atmosphere_model).",
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            file_okay=False,
+            show_default=False,
+            help="Draw the footprint map, entry profile and distributions here.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
+
+    Flies the scenario's capsule (or one set by the options) from the return transfer's
+    approach to the ground in the Utah Test and Training Range, then a Monte Carlo of
+    delivery, atmosphere and vehicle dispersions.
+    """
+    from msrsim.campaign.earth_entry import EntryOverrides, run_earth_entry, summary
+    from msrsim.campaign.launch import best_transfer, search_return
+
+    loaded = _load(scenario)
+    if atmosphere is not None:
+        loaded = loaded.model_copy(
+            update={"ees": loaded.ees.model_copy(update={"atmosphere_model": atmosphere.value})}
+        )
+    overrides = EntryOverrides(
+        diameter_m=diameter_m,
+        nose_radius_m=nose_radius_m,
+        half_angle_deg=half_angle_deg,
+        mass_kg=mass_kg,
+        subsonic_drag_coefficient=subsonic_cd,
+        entry_speed_m_s=None if entry_speed_km_s is None else entry_speed_km_s * 1e3,
+        flight_path_angle_deg=flight_path_angle_deg,
+        entry_altitude_km=entry_altitude_km,
+    )
+    transfer = best_transfer(search_return(loaded.earth_return))
+    if transfer is None:
+        _fail("entry", ["the scenario's earth_return window holds no ballistic transfer"])
+    try:
+        with _progress(as_json, "footprint") as advance:
+            result = run_earth_entry(
+                loaded, transfer, trials=trials, seed=seed, overrides=overrides, progress=advance
+            )
+    except ValueError as exc:
+        _fail("entry", [str(exc)])
+    parts = summary(result)
+    if plot is not None:
+        from msrsim.report.entry_plots import entry_plots
+
+        try:
+            drawn = entry_plots(result, plot)
+        except OSError as exc:
+            _fail("entry --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(parts)
+        return
+    out.print(f"[bold]msrsim entry[/] - {loaded.scenario.name}")
+    for part, values in parts.items():
+        table = Table(title=part.replace("_", " "), title_justify="left", show_header=False)
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        for key, value in values.items():
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(key.replace("_", " "), shown)
+        out.print(table)
+    if plot is not None:
+        out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, label: str):
+    """Yields ``advance(done, total)`` driving a progress bar on stderr, or None when quiet
+    or when stderr is not a terminal."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 # --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ the value and what is allowed (:class:`ScenarioError`).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -200,6 +201,11 @@ class EarthReturnOrbiter(Section):
     solar_array_area_m2: Positive
     cruise_propulsion: Literal["electric", "chemical"]
     mars_orbit_insertion_propulsion: Literal["electric", "chemical"]
+    divert_delay_hours: Annotated[float, Field(ge=0, le=240)]
+    divert_perigee_altitude_km: Annotated[float, Field(ge=100, le=1_000_000)]
+    divert_magnitude_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    divert_pointing_sigma_deg: Annotated[float, Field(ge=0, le=30)]
+    divert_failure_probability: Probability
 
 
 class Site(Section):
@@ -272,6 +278,27 @@ class EarthEntrySystem(Section):
     landing_site_name: str
     landing_latitude_deg: Latitude
     landing_east_longitude_deg: EastLongitude
+    landing_ground_altitude_m: Annotated[float, Field(ge=-500, le=5000)]
+    mass_kg: Annotated[float, Field(gt=1, le=5000)]
+    nose_radius_m: Positive
+    subsonic_drag_coefficient: Annotated[float, Field(gt=0, le=3)]
+    entry_flight_path_angle_deg: Annotated[float, Field(ge=-30, le=-3)]
+    atmosphere_model: Literal["nrlmsis", "us76"]
+    delivery_b_plane_sigma_km: Annotated[float, Field(ge=0, le=1000)]
+    delivery_time_sigma_s: Annotated[float, Field(ge=0, le=3600)]
+    drag_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    mass_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    footprint_trials: Annotated[int, Field(ge=10, le=10_000_000)]
+
+    @model_validator(mode="after")
+    def _nose_fits(self):
+        if self.nose_radius_m > self.diameter_m / 2 / math.cos(math.radians(self.half_angle_deg)):
+            raise ValueError(
+                f"nose_radius_m = {self.nose_radius_m} is too large for a "
+                f"{self.diameter_m} m, {self.half_angle_deg} deg sphere-cone (at most "
+                f"{self.diameter_m / 2 / math.cos(math.radians(self.half_angle_deg)):.3f} m)"
+            )
+        return self
 
 
 class Scenario(Section):

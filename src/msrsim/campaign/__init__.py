@@ -74,8 +74,8 @@ LEGS: tuple[Leg, ...] = (
         8,
         "Earth return",
         "ERO, Earth Entry System",
-        "arrival date, entry state, targeting",
-        "segments.earth_return",
+        "B-plane targeting, entry state, EES release, ERO divert and its impact risk",
+        "segments.approach",
     ),
     Leg(
         9,
@@ -199,7 +199,14 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     """Run every leg that exists, in relay order; report the others as not modelled yet."""
     from msrsim.campaign.launch import run_windows_leg
 
-    windows_outcome, window_milestones = run_windows_leg(scenario, LEGS[0])
-    outcomes = (windows_outcome,) + tuple(LegOutcome(leg, NOT_MODELLED) for leg in LEGS[1:])
-    milestones = tuple(sorted(plan_milestones(scenario) + window_milestones, key=lambda m: m.utc))
-    return CampaignResult(scenario.scenario.name, milestones, outcomes)
+    windows_outcome, milestones, back = run_windows_leg(scenario, LEGS[0])
+    outcomes = {1: windows_outcome}
+    if back is not None:
+        from msrsim.campaign.earth_entry import run_return_legs
+
+        returned, return_milestones, _ = run_return_legs(scenario, back, LEGS[7], LEGS[8])
+        outcomes.update({o.leg.number: o for o in returned})
+        milestones += return_milestones
+    legs = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
+    milestones = tuple(sorted(plan_milestones(scenario) + milestones, key=lambda m: m.utc))
+    return CampaignResult(scenario.scenario.name, milestones, legs)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from msrsim.core.aero import earth_heating, sphere_cone_aerodynamics
+from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import AtmosphereTable, FlightResult, Planet, flight_table, fly
 from msrsim.core.frames import cartesian_to_geodetic, enu_matrix, geodetic_to_cartesian
@@ -69,9 +70,15 @@ class EntryInterface:
 
 
 def entry_states(
-    latitude_rad, longitude_rad, altitude_m, speed_m_s, flight_path_angle_rad, azimuth_rad,
-    *, inertial: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    latitude_rad,
+    longitude_rad,
+    altitude_m,
+    speed_m_s,
+    flight_path_angle_rad,
+    azimuth_rad,
+    *,
+    inertial: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Earth-fixed positions and velocities relative to the rotating Earth, shape (n, 3).
 
     Speed, flight-path angle (from the local horizontal, negative descending) and azimuth
@@ -79,10 +86,18 @@ def entry_states(
     ``w x r`` is then subtracted) or already relative.
     """
     lat, lon, alt, speed, fpa, az = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in
-          (latitude_rad, longitude_rad, altitude_m, speed_m_s, flight_path_angle_rad,
-           azimuth_rad))
-    )  # fmt: skip
+        *(
+            np.atleast_1d(np.asarray(x, dtype=np.float64))
+            for x in (
+                latitude_rad,
+                longitude_rad,
+                altitude_m,
+                speed_m_s,
+                flight_path_angle_rad,
+                azimuth_rad,
+            )
+        )
+    )
     r = geodetic_to_cartesian(lat, lon, alt, EARTH)
     enu = enu_matrix(lat, lon)  # rows: east, north, up
     local = np.stack(
@@ -132,13 +147,20 @@ def fly_entry(
         subsonic_cd=capsule.subsonic_cd,
     )
     result = fly(
-        position_m, velocity_m_s, planet=EARTH_FLIGHT, atmosphere=atmosphere,
-        aerodynamics=aero, heating=earth_heating(capsule.nose_radius_m),
+        position_m,
+        velocity_m_s,
+        planet=EARTH_FLIGHT,
+        atmosphere=atmosphere,
+        aerodynamics=aero,
+        heating=earth_heating(capsule.nose_radius_m),
         mass_kg=capsule.mass_kg * np.asarray(mass_scale, dtype=np.float64),
-        reference_area_m2=capsule.reference_area_m2, nose_radius_m=capsule.nose_radius_m,
-        cd_scale=cd_scale, rtol=rtol, ground_altitude_m=ground_altitude_m,
+        reference_area_m2=capsule.reference_area_m2,
+        nose_radius_m=capsule.nose_radius_m,
+        cd_scale=cd_scale,
+        rtol=rtol,
+        ground_altitude_m=ground_altitude_m,
         history_samples=history_samples,
-    )  # fmt: skip
+    )
     lat, lon, _ = cartesian_to_geodetic(result.position_m, EARTH)
     return EntryResult(result, lat, lon, np.linalg.norm(result.velocity_m_s, axis=1))
 
@@ -186,16 +208,99 @@ def local_offsets_m(latitude_rad, longitude_rad, centre_latitude_rad, centre_lon
 
 FOOTPRINT_RTOL = 1e-7
 
+ENTRY_GRID_M = np.arange(0.0, 150_001.0, 1000.0)
+"""Altitudes of the entry atmosphere tables: the ground to 150 km every kilometre."""
+
+ATMOSPHERE_MODELS = ("nrlmsis", "us76")
+
+
+def entry_atmosphere(
+    model: str = "nrlmsis",
+    et: float | None = None,
+    latitude_deg: float = 0.0,
+    east_longitude_deg: float = 0.0,
+    wind_profile=None,
+) -> TabulatedAtmosphere:
+    """The nominal atmosphere of an entry, tabulated on :data:`ENTRY_GRID_M`.
+
+    ``"nrlmsis"``: NRLMSIS 2.1 (pymsis) above the place at the epoch (moderate space
+    weather); ``"us76"``: the US Standard Atmosphere 1976, the fast fallback that needs
+    neither. ``wind_profile``: optional ``(altitude_m, east_m_s, north_m_s)`` arrays,
+    interpolated onto the grid (held beyond their ends), for the same wind along every
+    trajectory.
+    """
+    from msrsim.core.atmosphere import tabulate
+    from msrsim.core.atmosphere.earth import US76, nrlmsis
+
+    if model == "nrlmsis":
+        if et is None:
+            raise ValueError("the NRLMSIS entry atmosphere needs an epoch")
+        table = nrlmsis(et, latitude_deg, east_longitude_deg, altitude_m=ENTRY_GRID_M)
+    elif model == "us76":
+        table = tabulate(US76, ENTRY_GRID_M, "US Standard Atmosphere 1976")
+    else:
+        raise ValueError(f"atmosphere model {model!r} is not one of {ATMOSPHERE_MODELS}")
+    if wind_profile is None:
+        return table
+    altitude, east, north = (np.asarray(x, dtype=np.float64) for x in wind_profile)
+    if (
+        altitude.ndim != 1
+        or np.any(np.diff(altitude) <= 0)
+        or east.shape != altitude.shape
+        or north.shape != altitude.shape
+    ):
+        raise ValueError(
+            "a wind profile needs ascending altitudes and one east and one north wind per altitude"
+        )
+    if not (np.all(np.isfinite(east)) and np.all(np.isfinite(north))):
+        raise ValueError("wind speeds must be finite")
+    return table.with_winds(
+        np.interp(ENTRY_GRID_M, altitude, east), np.interp(ENTRY_GRID_M, altitude, north)
+    )
+
+
+def standard_atmosphere_table() -> AtmosphereTable:
+    """The kernel's table of the US Standard Atmosphere 1976 (:func:`entry_atmosphere`)."""
+    return flight_table(entry_atmosphere("us76"))
+
 
 @dataclass(frozen=True)
-class EntryDispersions:
-    """1-sigma dispersions of a footprint (entry state at the interface, vehicle)."""
+class InterfaceDispersions:
+    """1-sigma errors of an entry state given at the interface (direct entry conditions)."""
 
-    flight_path_angle_deg: float = 0.01
-    azimuth_deg: float = 0.01
-    speed_m_s: float = 1.0
+    flight_path_angle_deg: float = 0.03
+    azimuth_deg: float = 0.03
+    speed_m_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class VehicleDispersions:
+    """1-sigma relative errors of the capsule's drag coefficient and mass."""
+
     drag_fraction: float = 0.03
     mass_fraction: float = 0.005
+
+
+def interface_states(
+    interface: EntryInterface, n: int = 1, rng=None, dispersions: InterfaceDispersions | None = None
+):
+    """Earth-fixed entry states of ``n`` capsules, dispersed when ``rng`` is given.
+
+    Sample ``k`` reads row ``k`` of one (n, 3) block of normals, so the first ``m`` of
+    ``n`` samples equal ``m`` drawn from the same generator state.
+    """
+    d = dispersions or InterfaceDispersions()
+    sigma = np.array([d.speed_m_s, d.flight_path_angle_deg, d.azimuth_deg])
+    errors = rng.standard_normal((n, 3)) * sigma if rng is not None else np.zeros((n, 3))
+    return entry_states(
+        math.radians(interface.latitude_deg),
+        math.radians(interface.east_longitude_deg),
+        interface.altitude_m,
+        interface.speed_m_s + errors[:, 0],
+        np.radians(interface.flight_path_angle_deg + errors[:, 1]),
+        np.radians(interface.azimuth_deg + errors[:, 2]),
+        inertial=interface.inertial,
+    )
 
 
 @dataclass(frozen=True)
@@ -205,117 +310,98 @@ class Footprint:
     entries: EntryResult
     ellipse: Ellipse
     nominal: EntryResult
-
-
-def _grid() -> np.ndarray:
-    return np.arange(-1000.0, 150_001.0, 1000.0)
-
-
-def standard_atmosphere_table() -> AtmosphereTable:
-    """US Standard Atmosphere 1976 from -1 to 150 km every kilometre, for the kernel."""
-    from msrsim.core.atmosphere import tabulate
-    from msrsim.core.atmosphere.earth import US76
-
-    return flight_table(tabulate(US76, _grid()))
-
-
-def interface_states(
-    interface: EntryInterface, n: int = 1, rng=None, dispersions: EntryDispersions | None = None
-):
-    """Entry states of ``n`` trajectories, dispersed when ``rng`` is given."""
-
-    def spread(sigma):
-        return rng.normal(0.0, sigma, n) if rng is not None else np.zeros(n)
-
-    d = dispersions or EntryDispersions()
-    return entry_states(
-        math.radians(interface.latitude_deg), math.radians(interface.east_longitude_deg),
-        interface.altitude_m, interface.speed_m_s + spread(d.speed_m_s),
-        np.radians(interface.flight_path_angle_deg + spread(d.flight_path_angle_deg)),
-        np.radians(interface.azimuth_deg + spread(d.azimuth_deg)),
-        inertial=interface.inertial,
-    )  # fmt: skip
-
-
-def target_interface(
-    capsule: Capsule,
-    interface: EntryInterface,
-    target_latitude_deg: float,
-    target_longitude_deg: float,
-    atmosphere: AtmosphereTable,
-    *,
-    ground_altitude_m: float = 0.0,
-    iterations: int = 4,
-) -> EntryInterface:
-    """Move the entry interface so that the nominal capsule lands on the target.
-
-    Flies the nominal entry, measures the landing point's east and north miss from the
-    target and shifts the interface point by the opposite offset (the flight path keeps
-    its shape for small shifts); repeats. Converges to metres in three or four passes.
-    """
-    current = interface
-    for _ in range(iterations):
-        r, v = interface_states(current)
-        landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
-        east, north = local_offsets_m(
-            landed.landing_latitude_rad,
-            landed.landing_longitude_rad,
-            math.radians(target_latitude_deg),
-            math.radians(target_longitude_deg),
-        )
-        lat0 = math.radians(current.latitude_deg)
-        radius = EARTH.equatorial_radius.value
-        current = dataclasses.replace(
-            current,
-            latitude_deg=current.latitude_deg - math.degrees(north[0] / radius),
-            east_longitude_deg=current.east_longitude_deg
-            - math.degrees(east[0] / (radius * math.cos(lat0))),
-        )
-    return current
+    drag_scale: np.ndarray
+    mass_scale: np.ndarray
 
 
 def footprint(
     capsule: Capsule,
-    interface: EntryInterface,
-    n: int,
+    nominal_state: tuple[np.ndarray, np.ndarray],
+    states: tuple[np.ndarray, np.ndarray],
+    atmosphere: TabulatedAtmosphere,
     rng: np.random.Generator,
     *,
-    dispersions: EntryDispersions | None = None,
+    vehicle: VehicleDispersions | None = None,
+    density: DensityDispersion | None = None,
     ground_altitude_m: float = 0.0,
     history_samples: int = 0,
+    chunk: int = 25_000,
+    progress=None,
 ) -> Footprint:
-    """``n`` dispersed entries (state, density, drag, mass) and their 99 % landing ellipse."""
-    from msrsim.core.atmosphere import tabulate
-    from msrsim.core.atmosphere.earth import EARTH_DENSITY_DISPERSION, US76
+    """Fly dispersed entries and find their 99 % landing ellipse.
 
-    d = dispersions or EntryDispersions()
-    nominal_table = standard_atmosphere_table()
-    r0, v0 = interface_states(interface)
+    ``nominal_state`` (one Earth-fixed state) is flown through ``atmosphere`` as it is;
+    each of the dispersed ``states`` through its own copy of ``atmosphere`` scaled by
+    ``density`` (default: :data:`msrsim.core.atmosphere.earth.EARTH_DENSITY_DISPERSION`),
+    with its drag and mass scaled by ``vehicle`` errors. The batch is flown ``chunk``
+    capsules at a time (memory stays bounded; ``progress(done, total)`` is called after
+    each); ``rng`` feeds the atmosphere and the vehicle row by row, so the results do not
+    depend on ``chunk``.
+    """
+    from msrsim.core.atmosphere.earth import EARTH_DENSITY_DISPERSION
+
+    vehicle = vehicle or VehicleDispersions()
+    density = density or EARTH_DENSITY_DISPERSION
+    n = len(states[0])
     nominal = fly_entry(
         capsule,
-        r0,
-        v0,
-        nominal_table,
+        *nominal_state,
+        flight_table(atmosphere),
         ground_altitude_m=ground_altitude_m,
         history_samples=history_samples,
     )
-    state_rng, atmosphere_rng, vehicle_rng = rng.spawn(3)
-    r, v = interface_states(interface, n, state_rng, d)
-    dispersed = EARTH_DENSITY_DISPERSION.apply(tabulate(US76, _grid()), atmosphere_rng, n, _grid())
-    cd_scale = 1.0 + vehicle_rng.normal(0.0, d.drag_fraction, n)
-    mass_scale = 1.0 + vehicle_rng.normal(0.0, d.mass_fraction, n)
-    entries = fly_entry(
-        capsule,
-        r,
-        v,
-        flight_table(dispersed),
-        cd_scale=cd_scale,
-        mass_scale=mass_scale,
-        ground_altitude_m=ground_altitude_m,
-        rtol=FOOTPRINT_RTOL,
-    )
+    atmosphere_rng, vehicle_rng = rng.spawn(2)
+    errors = vehicle_rng.standard_normal((n, 2))
+    drag_scale = 1.0 + vehicle.drag_fraction * errors[:, 0]
+    mass_scale = 1.0 + vehicle.mass_fraction * errors[:, 1]
+    parts = []
+    for start in range(0, n, chunk):
+        rows = slice(start, min(start + chunk, n))
+        dispersed = density.apply(
+            atmosphere, atmosphere_rng, rows.stop - start, atmosphere.altitude_m
+        )
+        parts.append(
+            fly_entry(
+                capsule,
+                states[0][rows],
+                states[1][rows],
+                flight_table(dispersed),
+                cd_scale=drag_scale[rows],
+                mass_scale=mass_scale[rows],
+                ground_altitude_m=ground_altitude_m,
+                rtol=FOOTPRINT_RTOL,
+            )
+        )
+        if progress is not None:
+            progress(rows.stop, n)
+    entries = _concatenate(parts)
     landed = entries.flight.status == 0
+    if np.count_nonzero(landed) < 3:
+        raise ValueError("fewer than three dispersed capsules reached the ground")
     ellipse = landing_ellipse(
         entries.landing_latitude_rad[landed], entries.landing_longitude_rad[landed]
     )
-    return Footprint(entries, ellipse, nominal)
+    return Footprint(entries, ellipse, nominal, drag_scale, mass_scale)
+
+
+def _concatenate(parts: list[EntryResult]) -> EntryResult:
+    """One result from the results of consecutive chunks."""
+    if len(parts) == 1:
+        return parts[0]
+    flights = [p.flight for p in parts]
+    fields = {
+        f.name: (
+            None
+            if getattr(flights[0], f.name) is None
+            else np.concatenate([getattr(x, f.name) for x in flights])
+        )
+        for f in dataclasses.fields(flights[0])
+    }
+    return EntryResult(
+        flight=type(flights[0])(**fields),
+        **{
+            f.name: np.concatenate([getattr(p, f.name) for p in parts])
+            for f in dataclasses.fields(EntryResult)
+            if f.name != "flight"
+        },
+    )

@@ -1,0 +1,317 @@
+"""Legs 9 and 10: Earth approach, capsule release, orbiter divert, entry and landing.
+
+Joins :mod:`msrsim.segments.approach` (B-plane targeting, release, divert) and
+:mod:`msrsim.segments.entry` (the flight to the ground, the footprint Monte Carlo) on the
+scenario's return transfer, Earth Entry System and landing range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from msrsim.core.bodies import EARTH
+from msrsim.core.flight import flight_table
+from msrsim.core.time import et_to_utc_iso
+from msrsim.scenario import Scenario
+from msrsim.segments.approach import (
+    MU_EARTH,
+    Approach,
+    DeliveryErrors,
+    Divert,
+    DivertErrors,
+    EntryTarget,
+    ImpactRisk,
+    arrival_v_infinity,
+    delivery_states,
+    entry_conditions,
+    orbiter_impact_risk,
+    plan_divert,
+    target_approach,
+)
+from msrsim.segments.entry import (
+    Capsule,
+    Footprint,
+    VehicleDispersions,
+    entry_atmosphere,
+    footprint,
+)
+from msrsim.segments.landing_range import UTTR, LandingRange
+from msrsim.segments.windows import Transfer
+
+DIVERT_TRIALS = 100_000
+
+
+@dataclass(frozen=True)
+class EntryOverrides:
+    """Capsule and entry figures set directly (command line), in place of the scenario's."""
+
+    diameter_m: float | None = None
+    nose_radius_m: float | None = None
+    half_angle_deg: float | None = None
+    mass_kg: float | None = None
+    subsonic_drag_coefficient: float | None = None
+    entry_speed_m_s: float | None = None
+    flight_path_angle_deg: float | None = None
+    entry_altitude_km: float | None = None
+
+
+@dataclass(frozen=True)
+class EarthEntryResult:
+    """Everything the approach and entry legs produce for one scenario."""
+
+    transfer: Transfer
+    capsule: Capsule
+    target: EntryTarget
+    approach: Approach
+    conditions: dict
+    divert: Divert
+    impact_risk: ImpactRisk
+    footprint: Footprint
+    landing_range: LandingRange
+    inside_range: np.ndarray
+    atmosphere_source: str
+    seed: int
+    published: dict
+    """Published figures to compare with: touchdown speed, time from entry to ground."""
+
+
+def capsule_of(scenario: Scenario, overrides: EntryOverrides = EntryOverrides()) -> Capsule:
+    """The scenario's Earth Entry System, with any figure overridden."""
+    ees = scenario.ees
+
+    def pick(name, default):
+        value = getattr(overrides, name)
+        return default if value is None else value
+
+    return Capsule(
+        mass_kg=pick("mass_kg", ees.mass_kg),
+        diameter_m=pick("diameter_m", ees.diameter_m),
+        nose_radius_m=pick("nose_radius_m", ees.nose_radius_m),
+        half_angle_deg=pick("half_angle_deg", ees.half_angle_deg),
+        subsonic_cd=pick("subsonic_drag_coefficient", ees.subsonic_drag_coefficient),
+    )
+
+
+def _v_infinity(transfer: Transfer, max_revs: int, target: EntryTarget, speed):
+    """The transfer's arrival ``v_inf`` (ICRF), rescaled to an entry speed when one is set."""
+    v_inf = arrival_v_infinity(transfer, max_revs)
+    if speed is None:
+        return v_inf
+    radius = EARTH.equatorial_radius.value + target.interface_altitude_m
+    excess2 = speed**2 - 2.0 * MU_EARTH / radius
+    if excess2 <= 0.0:
+        raise ValueError(
+            f"entry speed {speed:.0f} m/s is below the escape speed at the interface "
+            f"({math.sqrt(2 * MU_EARTH / radius):.0f} m/s): the approach must be hyperbolic"
+        )
+    return v_inf / np.linalg.norm(v_inf) * math.sqrt(excess2)
+
+
+def run_earth_entry(
+    scenario: Scenario,
+    transfer: Transfer,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    overrides: EntryOverrides = EntryOverrides(),
+    progress=None,
+) -> EarthEntryResult:
+    """Target, release, divert and fly the scenario's capsule home, with its footprint."""
+    ees, ero = scenario.ees, scenario.ero
+    capsule = capsule_of(scenario, overrides)
+    if capsule.nose_radius_m > capsule.diameter_m / 2 / math.cos(
+        math.radians(capsule.half_angle_deg)
+    ):
+        raise ValueError(f"nose radius {capsule.nose_radius_m} m does not fit the capsule")
+    target = EntryTarget(
+        flight_path_angle_deg=(
+            overrides.flight_path_angle_deg
+            if overrides.flight_path_angle_deg is not None
+            else ees.entry_flight_path_angle_deg
+        ),
+        interface_altitude_m=1e3
+        * (
+            overrides.entry_altitude_km
+            if overrides.entry_altitude_km is not None
+            else ees.entry_interface_altitude_km
+        ),
+        latitude_deg=ees.landing_latitude_deg,
+        east_longitude_deg=ees.landing_east_longitude_deg,
+        ground_altitude_m=ees.landing_ground_altitude_m,
+    )
+    v_inf = _v_infinity(transfer, scenario.earth_return.max_revs, target, overrides.entry_speed_m_s)
+    # aim through the atmosphere of the nominal arrival, then of the entry epoch found
+    entry_et = transfer.arrival_et
+    for _ in range(2):
+        atmosphere = entry_atmosphere(
+            ees.atmosphere_model, entry_et, ees.landing_latitude_deg, ees.landing_east_longitude_deg
+        )
+        approach = target_approach(
+            v_inf, transfer.arrival_et, capsule, target, flight_table(atmosphere)
+        )
+        entry_et = approach.entry_et
+    seed = scenario.scenario.seed if seed is None else seed
+    state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
+    n = ees.footprint_trials if trials is None else trials
+    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
+    fp = footprint(
+        capsule,
+        delivery_states(approach, errors, 1, None),
+        delivery_states(approach, errors, n, state_rng),
+        atmosphere,
+        atmosphere_rng,
+        vehicle=VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
+        ground_altitude_m=target.ground_altitude_m,
+        history_samples=2000,
+        progress=progress,
+    )
+    divert = plan_divert(
+        approach,
+        ees.release_before_entry_days,
+        ero.divert_delay_hours * 3600.0,
+        ero.divert_perigee_altitude_km * 1e3,
+    )
+    risk = orbiter_impact_risk(
+        divert,
+        DivertErrors(
+            ero.divert_magnitude_sigma_fraction,
+            ero.divert_pointing_sigma_deg,
+            ero.divert_failure_probability,
+        ),
+        DIVERT_TRIALS,
+        divert_rng,
+    )
+    landed = fp.entries.flight.status == 0
+    inside = landed & UTTR.contains(
+        np.degrees(fp.entries.landing_latitude_rad), np.degrees(fp.entries.landing_longitude_rad)
+    )
+    return EarthEntryResult(
+        transfer=transfer,
+        capsule=capsule,
+        target=target,
+        approach=approach,
+        conditions=entry_conditions(approach),
+        divert=divert,
+        impact_risk=risk,
+        footprint=fp,
+        landing_range=UTTR,
+        inside_range=inside,
+        atmosphere_source=atmosphere.source,
+        seed=seed,
+        published={
+            "touchdown_speed_m_s": ees.touchdown_speed_m_s,
+            "entry_to_landing_s": ees.entry_to_landing_s,
+        },
+    )
+
+
+def _percentiles(x: np.ndarray, scale: float = 1.0, digits: int = 2) -> list[float]:
+    """1st percentile, median and 99th percentile, scaled and rounded."""
+    return [round(float(q), digits) for q in np.percentile(x, [1, 50, 99]) * scale]
+
+
+def summary(result: EarthEntryResult) -> dict:
+    """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (lists: 1st
+    percentile, median, 99th percentile)."""
+    fp, nominal = result.footprint, result.footprint.nominal.flight
+    flight = fp.entries.flight
+    landed = flight.status == 0
+    a, d, risk = result.approach, result.divert, result.impact_risk
+    n = flight.status.size
+    outside = int(np.count_nonzero(~result.inside_range))
+    spread = " (1st pct, median, 99th pct)"
+    return {
+        "approach": {
+            "entry_interface_utc": et_to_utc_iso(a.entry_et)[0][:19],
+            "v_infinity_km_s": round(float(np.linalg.norm(a.v_infinity_m_s)) / 1e3, 4),
+            "b_plane_b_t_km": round(a.b_t_m / 1e3, 3),
+            "b_plane_b_r_km": round(a.b_r_m / 1e3, 3),
+            "b_plane_angle_deg": round(a.b_plane_angle_deg, 3),
+            "arrival_shift_from_transfer_min": round(a.arrival_shift_s / 60.0, 2),
+            "nominal_landing_miss_m": round(a.miss_m, 2),
+        },
+        "entry_interface": {
+            key: round(value, 1 if key in ("altitude_m", "inertial_speed_m_s") else 4)
+            for key, value in result.conditions.items()
+        },
+        "release_and_divert": {
+            "ees_release_utc": et_to_utc_iso(d.release_et)[0][:19],
+            "ero_divert_utc": et_to_utc_iso(d.divert_et)[0][:19],
+            "ero_divert_delta_v_m_s": round(d.delta_v_magnitude_m_s, 3),
+            "ero_flyby_perigee_altitude_km": round(d.perigee_altitude_m / 1e3, 1),
+            "divert_failure_probability": risk.failure_probability,
+            "ero_earth_impact_probability": risk.probability,
+            "ero_earth_impact_probability_upper_95": float(f"{risk.upper_bound_95:.3g}"),
+            "divert_monte_carlo_trials": risk.samples,
+        },
+        "nominal_entry": {
+            "atmosphere": result.atmosphere_source,
+            "peak_deceleration_g": round(float(nominal.peak_deceleration_g[0]), 2),
+            "peak_convective_heat_flux_w_cm2": round(
+                float(nominal.peak_convective_heat_flux_w_m2[0]) / 1e4, 1
+            ),
+            "peak_radiative_heat_flux_w_cm2": round(
+                float(nominal.peak_radiative_heat_flux_w_m2[0]) / 1e4, 1
+            ),
+            "heat_load_j_cm2": round(float(nominal.heat_load_j_m2[0]) / 1e4, 0),
+            "peak_dynamic_pressure_kpa": round(float(nominal.peak_dynamic_pressure_pa[0]) / 1e3, 2),
+            "touchdown_speed_m_s": round(float(fp.nominal.touchdown_speed_m_s[0]), 2),
+            "published_touchdown_speed_m_s": result.published["touchdown_speed_m_s"],
+            "flight_time_s": round(float(nominal.time_s[0]), 1),
+            "published_entry_to_landing_s": result.published["entry_to_landing_s"],
+        },
+        "footprint": {
+            "trials": n,
+            "seed": result.seed,
+            "landed": int(np.count_nonzero(landed)),
+            "ellipse_99_semi_major_km": round(fp.ellipse.semi_major_m / 1e3, 2),
+            "ellipse_99_semi_minor_km": round(fp.ellipse.semi_minor_m / 1e3, 2),
+            "ellipse_major_axis_azimuth_deg": round(
+                math.degrees(fp.ellipse.major_axis_azimuth_rad), 1
+            ),
+            "landing_range": result.landing_range.name,
+            "outside_range": outside,
+            "probability_outside_range": outside / n,
+            "peak_deceleration_g" + spread: _percentiles(flight.peak_deceleration_g[landed]),
+            "peak_convective_heat_flux_w_cm2" + spread: _percentiles(
+                flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1
+            ),
+            "peak_radiative_heat_flux_w_cm2" + spread: _percentiles(
+                flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1
+            ),
+            "heat_load_j_cm2" + spread: _percentiles(flight.heat_load_j_m2[landed], 1e-4, 0),
+            "touchdown_speed_m_s" + spread: _percentiles(fp.entries.touchdown_speed_m_s[landed]),
+            "flight_time_s" + spread: _percentiles(flight.time_s[landed], 1.0, 1),
+        },
+    }
+
+
+def run_return_legs(scenario: Scenario, transfer: Transfer, approach_leg, entry_leg):
+    """Legs 8 and 9 of ``msrsim run``: their outcomes and the milestones they date."""
+    from msrsim.campaign import LegOutcome, _dated
+
+    result = run_earth_entry(scenario, transfer)
+    parts = summary(result)
+    status = "modelled (ballistic return arc)"
+    outcomes = (
+        LegOutcome(
+            approach_leg,
+            status,
+            {k: parts[k] for k in ("approach", "entry_interface", "release_and_divert")},
+        ),
+        LegOutcome(entry_leg, "modelled", {k: parts[k] for k in ("nominal_entry", "footprint")}),
+    )
+    src = "computed: Earth return legs"
+    a, d = result.approach, result.divert
+    landing_et = a.entry_et + float(result.footprint.nominal.flight.time_s[0])
+    milestones = (
+        _dated("EES released", d.release_et, src),
+        _dated("ERO divert", d.divert_et, src),
+        _dated("EES entry interface", a.entry_et, src),
+        _dated(f"EES lands in the {result.landing_range.name}", landing_et, src),
+    )
+    return outcomes, milestones, result
