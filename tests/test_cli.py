@@ -275,6 +275,21 @@ def test_entry_plot_writes_three_pngs(tmp_path):
     assert "probability outside range" in result.output
 
 
+def test_entry_wind_profile(tmp_path):
+    calm = json.loads(_entry("--json").output)["nominal_entry"]
+    profile = tmp_path / "winds.csv"
+    profile.write_text("# a steady westerly\naltitude_km,east_m_s,north_m_s\n0,30,0\n150,30,0\n")
+    result = _entry("--wind-profile", str(profile), "--json")
+    assert result.exit_code == 0, result.output
+    windy = json.loads(result.output)
+    # targeting re-aims for the wind: same landing point, a different flight
+    assert windy["approach"]["nominal_landing_miss_m"] < 10
+    assert windy["nominal_entry"]["flight_time_s"] != calm["flight_time_s"]
+    profile.write_text("altitude_km,east_m_s\n0,30\n")
+    bad = _entry("--wind-profile", str(profile))
+    assert bad.exit_code == 2 and "needs the columns" in bad.output
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -431,6 +431,15 @@ def entry_command(
             help="nrlmsis (date and place) or us76 (scenario: ees.atmosphere_model).",
         ),
     ] = None,
+    wind_profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--wind-profile",
+            dir_okay=False,
+            show_default=False,
+            help="Mean winds: a CSV of altitude_km,east_m_s,north_m_s rows.",
+        ),
+    ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -448,7 +457,12 @@ def entry_command(
     approach to the ground in the Utah Test and Training Range, then a Monte Carlo of
     delivery, atmosphere and vehicle dispersions.
     """
-    from msrsim.campaign.earth_entry import EntryOverrides, run_earth_entry, summary
+    from msrsim.campaign.earth_entry import (
+        EntryOverrides,
+        read_wind_profile,
+        run_earth_entry,
+        summary,
+    )
     from msrsim.campaign.launch import best_transfer, search_return
 
     loaded = _load(scenario)
@@ -470,9 +484,16 @@ def entry_command(
     if transfer is None:
         _fail("entry", ["the scenario's earth_return window holds no ballistic transfer"])
     try:
+        winds = None if wind_profile is None else read_wind_profile(wind_profile)
         with _progress(as_json, "footprint") as advance:
             result = run_earth_entry(
-                loaded, transfer, trials=trials, seed=seed, overrides=overrides, progress=advance
+                loaded,
+                transfer,
+                trials=trials,
+                seed=seed,
+                overrides=overrides,
+                wind_profile=winds,
+                progress=advance,
             )
     except ValueError as exc:
         _fail("entry", [str(exc)])

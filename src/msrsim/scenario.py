@@ -288,6 +288,7 @@ class EarthEntrySystem(Section):
     delivery_time_sigma_s: Annotated[float, Field(ge=0, le=3600)]
     drag_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
     mass_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    wind_sigma_scale: Annotated[float, Field(ge=0, le=5)]
     footprint_trials: Annotated[int, Field(ge=10, le=10_000_000)]
 
     @model_validator(mode="after")

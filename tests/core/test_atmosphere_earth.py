@@ -9,6 +9,7 @@ import ussa1976
 from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere, tabulate
 from msrsim.core.atmosphere.earth import (
     EARTH_DENSITY_DISPERSION,
+    EARTH_WIND_DISPERSION,
     G0,
     GAS_CONSTANT_AIR,
     R0,
@@ -263,6 +264,29 @@ def test_dispersion_reproducible_and_prefix_stable():
     assert not np.array_equal(a, d.draw(np.random.default_rng(8), 50, LEVELS))
     # sample k does not depend on how many are drawn: n = 1 is the first row of n = 50
     np.testing.assert_array_equal(d.draw(np.random.default_rng(7), 1, LEVELS), a[:1])
+
+
+def test_wind_dispersion_statistics_and_chunking():
+    d = EARTH_WIND_DISPERSION
+    n = 20_000
+    east, north = d.draw(np.random.default_rng(4), n, LEVELS)
+    sigma = np.interp(LEVELS, d.sigma_altitude_m, d.sigma_m_s)
+    for w in (east, north):
+        # zero mean within 4 standard errors; std within 4 % (standard error 0.5 %)
+        assert np.all(np.abs(w.mean(axis=0)) < 4 * sigma / np.sqrt(n))
+        np.testing.assert_allclose(w.std(axis=0), sigma, rtol=0.04)
+    # correlation exp(-dh / L) with L = 4 km between levels 2 km apart; the two
+    # components are independent
+    i = np.arange(10, 60)
+    r = [np.corrcoef(east[:, k], east[:, k + 1])[0, 1] for k in i]
+    assert np.mean(r) == pytest.approx(np.exp(-2e3 / 4e3), abs=0.02)
+    assert abs(np.corrcoef(east[:, 20], north[:, 20])[0, 1]) < 0.03
+    # drawn in two chunks from one generator: the same winds as one draw
+    rng = np.random.default_rng(4)
+    first, second = d.draw(rng, 300, LEVELS), d.draw(rng, 200, LEVELS)
+    whole = d.draw(np.random.default_rng(4), 500, LEVELS)
+    np.testing.assert_array_equal(np.vstack([first[0], second[0]]), whole[0])
+    np.testing.assert_array_equal(np.vstack([first[1], second[1]]), whole[1])
 
 
 def test_linear_dispersion_keeps_density_positive():

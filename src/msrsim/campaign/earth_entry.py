@@ -7,11 +7,14 @@ scenario's return transfer, Earth Entry System and landing range.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from msrsim.core.atmosphere import WindDispersion
+from msrsim.core.atmosphere.earth import EARTH_WIND_DISPERSION
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import flight_table
 from msrsim.core.time import et_to_utc_iso
@@ -110,6 +113,30 @@ def _v_infinity(transfer: Transfer, max_revs: int, target: EntryTarget, speed):
     return v_inf / np.linalg.norm(v_inf) * math.sqrt(excess2)
 
 
+def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A mean wind profile from a CSV of ``altitude_km,east_m_s,north_m_s`` rows (SI out).
+
+    Raises ValueError naming the file and the problem.
+    """
+    import csv
+
+    columns = ("altitude_km", "east_m_s", "north_m_s")
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not rows or any(c not in rows[0] for c in columns):
+        raise ValueError(f"{path}: needs the columns {', '.join(columns)}")
+    try:
+        values = np.array([[float(row[c]) for c in columns] for row in rows])
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: every value must be a number") from None
+    if not np.all(np.isfinite(values)) or np.any(np.diff(values[:, 0]) <= 0):
+        raise ValueError(f"{path}: altitudes must ascend and every value be finite")
+    return values[:, 0] * 1e3, values[:, 1], values[:, 2]
+
+
 def run_earth_entry(
     scenario: Scenario,
     transfer: Transfer,
@@ -117,9 +144,14 @@ def run_earth_entry(
     trials: int | None = None,
     seed: int | None = None,
     overrides: EntryOverrides = EntryOverrides(),
+    wind_profile=None,
     progress=None,
 ) -> EarthEntryResult:
-    """Target, release, divert and fly the scenario's capsule home, with its footprint."""
+    """Target, release, divert and fly the scenario's capsule home, with its footprint.
+
+    ``wind_profile``: optional mean winds ``(altitude_m, east_m_s, north_m_s)``; the
+    scenario's wind dispersion is added about them.
+    """
     ees, ero = scenario.ees, scenario.ero
     capsule = capsule_of(scenario, overrides)
     if capsule.nose_radius_m > capsule.diameter_m / 2 / math.cos(
@@ -147,7 +179,11 @@ def run_earth_entry(
     entry_et = transfer.arrival_et
     for _ in range(2):
         atmosphere = entry_atmosphere(
-            ees.atmosphere_model, entry_et, ees.landing_latitude_deg, ees.landing_east_longitude_deg
+            ees.atmosphere_model,
+            entry_et,
+            ees.landing_latitude_deg,
+            ees.landing_east_longitude_deg,
+            wind_profile=wind_profile,
         )
         approach = target_approach(
             v_inf, transfer.arrival_et, capsule, target, flight_table(atmosphere)
@@ -165,6 +201,7 @@ def run_earth_entry(
         atmosphere,
         atmosphere_rng,
         vehicle=VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
+        winds=_scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),
         ground_altitude_m=target.ground_altitude_m,
         history_samples=2000,
         progress=progress,
@@ -207,6 +244,13 @@ def run_earth_entry(
             "entry_to_landing_s": ees.entry_to_landing_s,
         },
     )
+
+
+def _scaled(winds: WindDispersion, scale: float) -> WindDispersion | None:
+    """The wind dispersion with its sigmas times ``scale`` (None for no winds)."""
+    if scale == 0.0:
+        return None
+    return dataclasses.replace(winds, sigma_m_s=winds.sigma_m_s * scale)
 
 
 def _percentiles(x: np.ndarray, scale: float = 1.0, digits: int = 2) -> list[float]:

@@ -26,6 +26,12 @@ J. Comput. Appl. Math. 6, 1980; Hairer, Norsett, Wanner, "Solving ODEs I", II.4)
 trajectory per numba thread, ground impact located by cubic Hermite interpolation on the
 last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
 the Runge-Kutta stages of the accepted steps, which sample each step's interior.
+
+Speed: the helpers called at every stage are inlined into the per-trajectory loop
+(``inline="always"``); as separate functions each call took and released a reference on
+every array it was passed (atomic counter updates, about a third of the run time). The
+work arrays are allocated once per block of trajectories, not per trajectory or step.
+Each trajectory is computed alone, so the results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -83,10 +89,10 @@ class Planet:
 class AtmosphereTable:
     """An atmosphere sampled on an ascending altitude grid, for the kernels.
 
-    ``log_density`` is (n_levels,) for one atmosphere shared by every trajectory, or
-    (n, n_levels) for one per trajectory (dispersed). Interpolation is linear in altitude
-    (log-linear in density); above the grid the density is zero (vacuum), below it the
-    lowest level is held.
+    ``log_density`` and the winds are each (n_levels,) for one atmosphere shared by every
+    trajectory, or (n, n_levels) for one per trajectory (dispersed). Interpolation is
+    linear in altitude (log-linear in density); above the grid the density is zero
+    (vacuum), below it the lowest level is held.
     """
 
     altitude_m: np.ndarray
@@ -164,7 +170,7 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _interp(x, grid, values):
     """Linear interpolation on an ascending grid, clamped at both ends."""
     n = grid.shape[0]
@@ -183,7 +189,7 @@ def _interp(x, grid, values):
     return values[lo] * (1.0 - w) + values[hi] * w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _altitude(x, y, z, a, f):
     """Radial height above the ellipsoid and the sine of the geocentric latitude."""
     r = math.sqrt(x * x + y * y + z * z)
@@ -193,7 +199,7 @@ def _altitude(x, y, z, a, f):
     return r - radius, s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _locate(x, grid):
     """Cell index and weight of ``x`` on an ascending grid (clamped); O(1) when uniform."""
     n = grid.shape[0]
@@ -211,21 +217,20 @@ def _locate(x, grid):
     return lo, (x - grid[lo]) / (grid[lo + 1] - grid[lo])
 
 
-@njit(cache=True)
-def _air(alt, k, alt_grid, log_rho, sound, wind_e, wind_n):
-    """Density, speed of sound and wind components at altitude ``alt`` for trajectory k."""
+@njit(cache=True, inline="always")
+def _air(alt, log_rho, alt_grid, sound, wind_e, wind_n):
+    """Density, speed of sound and wind components at altitude ``alt`` (one density row)."""
     top = alt_grid[alt_grid.shape[0] - 1]
-    row = log_rho[k] if log_rho.shape[0] > 1 else log_rho[0]
     if alt > top:
         return 0.0, sound[sound.shape[0] - 1], 0.0, 0.0
     i, w = _locate(alt, alt_grid)  # one search serves every column
     v = 1.0 - w
-    rho = math.exp(row[i] * v + row[i + 1] * w)
+    rho = math.exp(log_rho[i] * v + log_rho[i + 1] * w)
     return (rho, sound[i] * v + sound[i + 1] * w, wind_e[i] * v + wind_e[i + 1] * w,
             wind_n[i] * v + wind_n[i + 1] * w)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bridge(knudsen):
     """Wilmoth et al. (1999) bridging function, eq. (2)."""
     if knudsen <= 1e-3:
@@ -236,13 +241,17 @@ def _bridge(knudsen):
     return s * s
 
 
-@njit(cache=True)
-def _derivatives(state, k, out, p, atm, aero, vehicle):
-    """Right-hand side of eq. (1); returns (deceleration g, q_conv, q_rad, dyn. pressure)."""
+@njit(cache=True, inline="always")
+def _derivatives(state, out, p, air, aero, vehicle):
+    """Right-hand side of eq. (1) into ``out``, for one trajectory: ``air`` is the atmosphere
+    tuple with its own density row, ``vehicle`` its (mass, area, CD scale, nose radius).
+
+    Returns the deceleration (g), density, speed, dynamic pressure and altitude.
+    """
     gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
-    alt_grid, log_rho, sound, wind_e, wind_n, lam_rho = atm
+    alt_grid, log_rho, sound, wind_e, wind_n, lam_rho = air
     mach_grid, cd_cont, cd_fm, ref_len = aero
-    mass, area, cd_scale, nose = vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k]
+    mass, area, cd_scale, _ = vehicle
     x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
     r2 = x * x + y * y + z * z
     r = math.sqrt(r2)
@@ -258,7 +267,7 @@ def _derivatives(state, k, out, p, atm, aero, vehicle):
     az = gz
 
     alt, sin_lat = _altitude(x, y, z, a_eq, flat)
-    rho, a_sound, we, wn = _air(alt, k, alt_grid, log_rho, sound, wind_e, wind_n)
+    rho, a_sound, we, wn = _air(alt, log_rho, alt_grid, sound, wind_e, wind_n)
     decel = 0.0
     q_dyn = 0.0
     speed = math.sqrt(vx * vx + vy * vy + vz * vz)
@@ -284,10 +293,10 @@ def _derivatives(state, k, out, p, atm, aero, vehicle):
         decel = drag / G0
     out[0], out[1], out[2] = vx, vy, vz
     out[3], out[4], out[5] = ax, ay, az
-    return decel, rho, speed, q_dyn, nose, alt
+    return decel, rho, speed, q_dyn, alt
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _heat_fluxes(rho, speed, nose, heat):
     """Stagnation convective (eq. 3) and radiative (eq. 4) heat fluxes, W/m2."""
     k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, v_tab, f_tab, a_max = heat
@@ -301,36 +310,29 @@ def _heat_fluxes(rho, speed, nose, heat):
     return q_conv, q_rad
 
 
-@njit(cache=True)
-def _attempt_step(
-    y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol, atol_pos, atol_vel
-):
-    """One Dormand-Prince step from ``y`` (stage 1 in ``kst[0]``): fills ``kst`` and ``y5``.
+# columns of the per-stage diagnostics that _attempt_step keeps
+_DECEL, _RHO, _SPEED, _QDYN, _ALT = 0, 1, 2, 3, 4
 
-    Returns the scaled error norm, the diagnostics at the new state (FSAL stage 7) and the
-    largest deceleration, heat fluxes and dynamic pressure over the stages.
+
+@njit(cache=True, inline="always")
+def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, rtol, atol_pos,
+                  atol_vel):  # fmt: skip
+    """One Dormand-Prince step of size ``h`` from ``y`` (stage 1 in ``kst[0]``).
+
+    Fills ``kst`` with the stage derivatives, ``y5`` with the 5th-order solution and
+    ``diag[s]`` with the diagnostics of :func:`_derivatives` at stages s + 1 = 2 to 7 (stage
+    7 is evaluated at ``y5``, FSAL: ``diag[6]`` describes the new state). Returns the scaled
+    error norm.
     """
-    stage_g = 0.0
-    stage_qc = 0.0
-    stage_qr = 0.0
-    stage_q = 0.0
-    new_d = new_rho = new_spd = new_q = new_alt = 0.0
     for stage in range(1, 7):
         for i in range(6):
             acc = y[i]
             for j in range(stage):
                 acc += h * _A[stage, j] * kst[j, i]
             tmp[i] = acc
-        # the 7th stage is evaluated at the 5th-order solution (FSAL): its diagnostics are
-        # the step's outputs; every stage samples the step's interior for the peaks
-        new_d, new_rho, new_spd, new_q, _, new_alt = _derivatives(
-            tmp, k, kst[stage], p, atm, aero, vehicle
-        )
-        stage_qc_now, stage_qr_now = _heat_fluxes(new_rho, new_spd, nose, heat)
-        stage_g = max(stage_g, new_d)
-        stage_qc = max(stage_qc, stage_qc_now)
-        stage_qr = max(stage_qr, stage_qr_now)
-        stage_q = max(stage_q, new_q)
+        d = _derivatives(tmp, kst[stage], p, air, aero, vehicle)
+        for c in range(5):
+            diag[stage, c] = d[c]
     err = 0.0
     for i in range(6):
         hi = 0.0
@@ -342,94 +344,121 @@ def _attempt_step(
         tol = (atol_pos if i < 3 else atol_vel) + rtol * max(abs(y[i]), abs(y5[i]))
         e = h * (hi - lo) / tol
         err += e * e
-    return (math.sqrt(err / 6.0), new_d, new_rho, new_spd, new_q, new_alt, stage_g, stage_qc,
-            stage_qr, stage_q)  # fmt: skip
+    return math.sqrt(err / 6.0)
+
+
+@njit(cache=True)  # not inlined: its max() accumulations stay out of the prange body
+def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, out):
+    """Fly trajectory ``k`` to its end and write its outcomes into the ``out`` arrays.
+
+    ``scratch`` = (y, y5, tmp, kst, diag): work arrays of shapes (6,), (6,), (6,), (7, 6)
+    and (7, 5), reused from one trajectory to the next (each is written before it is read).
+    ``limits`` = (t_max, rtol, atol_pos, atol_vel, escape altitude, ground altitude).
+    """
+    y, y5, tmp, kst, diag = scratch
+    t_max, rtol, atol_pos, atol_vel, escape_alt, ground = limits
+    status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps = out
+    log_rho = atm[1][k] if atm[1].shape[0] > 1 else atm[1][0]
+    wind_e = atm[3][k] if atm[3].shape[0] > 1 else atm[3][0]
+    wind_n = atm[4][k] if atm[4].shape[0] > 1 else atm[4][0]
+    air = (atm[0], log_rho, atm[2], wind_e, wind_n, atm[5])
+    own = (vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k])
+    nose = own[3]
+    record = history.shape[1] > 1
+    for i in range(3):
+        y[i] = r0[k, i]
+        y[3 + i] = v0[k, i]
+    t = 0.0
+    h = 0.1
+    status[k] = STATUS_TIME_LIMIT
+    d0, rho, spd, _, alt = _derivatives(y, kst[0], p, air, aero, own)
+    qc, qr = _heat_fluxes(rho, spd, nose, heat)
+    n_acc = 0
+    if record:
+        _record(history, k, 0, 0.0, y, alt, d0, qc, qr)
+    for _ in range(_MAX_STEPS):
+        if t >= t_max:
+            break
+        h = min(h, t_max - t)
+        err = _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, own, rtol,
+                            atol_pos, atol_vel)  # fmt: skip
+        if not math.isfinite(err):
+            h *= 0.25
+            if h < 1e-9:
+                status[k] = STATUS_STEP_FAILURE
+                break
+            continue
+        if err <= 1.0:
+            new_alt = diag[6, _ALT]
+            if new_alt <= ground:
+                # ground: cubic Hermite on altitude over the step, bisection
+                lo_f, hi_f = 0.0, 1.0
+                for _ in range(60):
+                    mid = 0.5 * (lo_f + hi_f)
+                    px, py, pz = _hermite_position(y, y5, kst[0], kst[6], h, mid)
+                    a_mid, _ = _altitude(px, py, pz, p[3], p[4])
+                    if a_mid > ground:
+                        lo_f = mid
+                    else:
+                        hi_f = mid
+                frac = 0.5 * (lo_f + hi_f)
+                r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
+                    y, y5, kst[0], kst[6], h, frac
+                )
+                for i in range(3):
+                    v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
+                heat_load[k] += frac * h * (qc + qr)
+                t_end[k] = t + frac * h
+                status[k] = STATUS_LANDED
+                n_acc += 1
+                break
+            # peaks over the stages of the accepted step (rejected steps skip the heating)
+            stage_g = stage_qc = stage_qr = stage_q = 0.0
+            new_qc = new_qr = 0.0
+            for s in range(1, 7):
+                new_qc, new_qr = _heat_fluxes(diag[s, _RHO], diag[s, _SPEED], nose, heat)
+                stage_g = max(stage_g, diag[s, _DECEL])
+                stage_qc = max(stage_qc, new_qc)
+                stage_qr = max(stage_qr, new_qr)
+                stage_q = max(stage_q, diag[s, _QDYN])
+            heat_load[k] += 0.5 * h * (qc + qr + new_qc + new_qr)  # trapezoid
+            t += h
+            y[:] = y5
+            kst[0, :] = kst[6]
+            qc, qr = new_qc, new_qr
+            peak_g[k] = max(peak_g[k], stage_g)
+            peak_qc[k] = max(peak_qc[k], stage_qc)
+            peak_qr[k] = max(peak_qr[k], stage_qr)
+            peak_q[k] = max(peak_q[k], stage_q)
+            n_acc += 1
+            if record and n_acc < history.shape[1]:
+                _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr)
+            if new_alt > escape_alt:
+                status[k] = STATUS_ESCAPED
+                break
+        factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
+        h *= min(5.0, max(0.2, factor))
+        h = min(h, 10.0)
+    else:
+        status[k] = STATUS_TIME_LIMIT
+    if status[k] != STATUS_LANDED:
+        t_end[k] = t
+        r_end[k, :] = y[:3]
+        v_end[k, :] = y[3:]
+    steps[k] = n_acc
+
+
+_BLOCK = 64
+"""Trajectories per parallel work item; each item allocates its scratch arrays once."""
 
 
 @njit(cache=True, parallel=True)
-def _fly_kernel(
-    r0, v0, p, atm, aero, vehicle, heat, t_max, rtol, atol_pos, atol_vel, escape_alt, ground,
-    history, status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps,
-):  # fmt: skip
+def _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, limits, history, out):
     n = r0.shape[0]
-    record = history.shape[1] > 1
-    for k in prange(n):
-        y = np.empty(6)
-        y[:3] = r0[k]
-        y[3:] = v0[k]
-        kst = np.empty((7, 6))
-        tmp = np.empty(6)
-        y5 = np.empty(6)
-        t = 0.0
-        h = 0.1
-        status[k] = STATUS_TIME_LIMIT
-        d0, rho, spd, qd, nose, alt = _derivatives(y, k, kst[0], p, atm, aero, vehicle)
-        qc, qr = _heat_fluxes(rho, spd, nose, heat)
-        n_acc = 0
-        if record:
-            _record(history, k, 0, 0.0, y, alt, d0, qc, qr)
-        for _ in range(_MAX_STEPS):
-            if t >= t_max:
-                break
-            h = min(h, t_max - t)
-            err, new_d, new_rho, new_spd, new_q, new_alt, stage_g, stage_qc, stage_qr, stage_q = (
-                _attempt_step(y, y5, h, k, kst, tmp, p, atm, aero, vehicle, heat, nose, rtol,
-                              atol_pos, atol_vel)
-            )  # fmt: skip
-            if not math.isfinite(err):
-                h *= 0.25
-                if h < 1e-9:
-                    status[k] = STATUS_STEP_FAILURE
-                    break
-                continue
-            if err <= 1.0:
-                if new_alt <= ground:
-                    # ground: cubic Hermite on altitude over the step, bisection
-                    lo_f, hi_f = 0.0, 1.0
-                    for _ in range(60):
-                        mid = 0.5 * (lo_f + hi_f)
-                        pos = _hermite_position(y, y5, kst[0], kst[6], h, mid)
-                        a_mid, _ = _altitude(pos[0], pos[1], pos[2], p[3], p[4])
-                        if a_mid > ground:
-                            lo_f = mid
-                        else:
-                            hi_f = mid
-                    frac = 0.5 * (lo_f + hi_f)
-                    pos = _hermite_position(y, y5, kst[0], kst[6], h, frac)
-                    for i in range(3):
-                        r_end[k, i] = pos[i]
-                        v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
-                    heat_load[k] += frac * h * (qc + qr)
-                    t_end[k] = t + frac * h
-                    status[k] = STATUS_LANDED
-                    n_acc += 1
-                    break
-                new_qc, new_qr = _heat_fluxes(new_rho, new_spd, nose, heat)
-                heat_load[k] += 0.5 * h * (qc + qr + new_qc + new_qr)  # trapezoid
-                t += h
-                y[:] = y5
-                kst[0, :] = kst[6]
-                qc, qr = new_qc, new_qr
-                peak_g[k] = max(peak_g[k], stage_g)
-                peak_qc[k] = max(peak_qc[k], stage_qc)
-                peak_qr[k] = max(peak_qr[k], stage_qr)
-                peak_q[k] = max(peak_q[k], stage_q)
-                n_acc += 1
-                if record and n_acc < history.shape[1]:
-                    _record(history, k, n_acc, t, y, new_alt, new_d, qc, qr)
-                if new_alt > escape_alt:
-                    status[k] = STATUS_ESCAPED
-                    break
-            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
-            h *= min(5.0, max(0.2, factor))
-            h = min(h, 10.0)
-        else:
-            status[k] = STATUS_TIME_LIMIT
-        if status[k] != STATUS_LANDED:
-            t_end[k] = t
-            r_end[k, :] = y[:3]
-            v_end[k, :] = y[3:]
-        steps[k] = n_acc
+    for b in prange((n + _BLOCK - 1) // _BLOCK):
+        scratch = (np.empty(6), np.empty(6), np.empty(6), np.empty((7, 6)), np.empty((7, 5)))
+        for k in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
+            _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, out)
 
 
 @njit(cache=True)
@@ -445,15 +474,14 @@ def _record(history, k, row, t, y, alt, decel, qc, qr):
 
 @njit(cache=True)
 def _hermite_position(y0, y1, f0, f1, h, s):
-    """Cubic Hermite position at fraction ``s`` of a step from states and derivatives."""
+    """Cubic Hermite position (x, y, z) at fraction ``s`` of a step from states and slopes."""
     h00 = 2 * s**3 - 3 * s**2 + 1
     h10 = s**3 - 2 * s**2 + s
     h01 = -2 * s**3 + 3 * s**2
     h11 = s**3 - s**2
-    out = np.empty(3)
-    for i in range(3):
-        out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i]
-    return out
+    return (h00 * y0[0] + h10 * h * f0[0] + h01 * y1[0] + h11 * h * f1[0],
+            h00 * y0[1] + h10 * h * f0[1] + h01 * y1[1] + h11 * h * f1[1],
+            h00 * y0[2] + h10 * h * f0[2] + h01 * y1[2] + h11 * h * f1[2])  # fmt: skip
 
 
 def fly(
@@ -511,15 +539,18 @@ def fly(
         per_trajectory("cd_scale", cd_scale),
         per_trajectory("nose_radius_m", nose_radius_m),
     )
-    log_rho = np.atleast_2d(np.asarray(atmosphere.log_density, dtype=np.float64))
-    if log_rho.shape[0] not in (1, n):
-        raise ValueError(f"atmosphere.log_density must have 1 or {n} rows, got {log_rho.shape[0]}")
+
+    def rows(name):
+        table = np.ascontiguousarray(np.atleast_2d(np.asarray(getattr(atmosphere, name), float)))
+        if table.shape[0] not in (1, n) or table.shape[1] != np.size(atmosphere.altitude_m):
+            raise ValueError(f"atmosphere.{name} must have 1 or {n} rows of one value per level")
+        return table
+
+    log_rho, wind_e, wind_n = rows("log_density"), rows("wind_east_m_s"), rows("wind_north_m_s")
     p = np.array([planet.gm, planet.j2, planet.j2_radius_m, planet.equatorial_radius_m,
                   planet.flattening, planet.spin_rad_s])  # fmt: skip
-    atm = (np.asarray(atmosphere.altitude_m, float), np.ascontiguousarray(log_rho),
-           np.asarray(atmosphere.speed_of_sound_m_s, float),
-           np.asarray(atmosphere.wind_east_m_s, float),
-           np.asarray(atmosphere.wind_north_m_s, float),
+    atm = (np.asarray(atmosphere.altitude_m, float), log_rho,
+           np.asarray(atmosphere.speed_of_sound_m_s, float), wind_e, wind_n,
            float(atmosphere.mean_free_path_density_kg_m2))  # fmt: skip
     aero = (
         np.asarray(aerodynamics.mach, float),
@@ -541,10 +572,10 @@ def fly(
     v_end = np.zeros((n, 3))
     peaks = [np.zeros(n) for _ in range(5)]
     steps = np.zeros(n, np.int64)
-    _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, float(t_max_s), float(rtol),
-                float(atol_position_m), float(atol_velocity_m_s), float(escape),
-                float(ground_altitude_m), history, status, t_end, r_end, v_end, *peaks,
-                steps)  # fmt: skip
+    limits = (float(t_max_s), float(rtol), float(atol_position_m), float(atol_velocity_m_s),
+              float(escape), float(ground_altitude_m))  # fmt: skip
+    out = (status, t_end, r_end, v_end, *peaks, steps)
+    _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, limits, history, out)
     return FlightResult(
         status=status,
         time_s=t_end,

@@ -387,12 +387,18 @@ def _solve_one(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, prograde, max_revs, v1, v2
         tangential = gamma * sigma * (y + lam * x)  # Algorithm 1
         tangential1 = tangential / r1_norm
         tangential2 = tangential / r2_norm
-        v1[k, slot, 0] = radial1 * u1x + tangential1 * t1x
-        v1[k, slot, 1] = radial1 * u1y + tangential1 * t1y
-        v1[k, slot, 2] = radial1 * u1z + tangential1 * t1z
-        v2[k, slot, 0] = radial2 * u2x + tangential2 * t2x
-        v2[k, slot, 1] = radial2 * u2y + tangential2 * t2y
-        v2[k, slot, 2] = radial2 * u2z + tangential2 * t2z
+        a1 = radial1 * u1x + tangential1 * t1x
+        b1 = radial1 * u1y + tangential1 * t1y
+        c1 = radial1 * u1z + tangential1 * t1z
+        a2 = radial2 * u2x + tangential2 * t2x
+        b2 = radial2 * u2y + tangential2 * t2y
+        c2 = radial2 * u2z + tangential2 * t2z
+        if not math.isfinite(a1 + b1 + c1 + a2 + b2 + c2):
+            # overflow in the last products: scales beyond floating point (slot stays NaN)
+            status[k, slot] = STATUS_INVALID_INPUT
+            continue
+        v1[k, slot, 0], v1[k, slot, 1], v1[k, slot, 2] = a1, b1, c1
+        v2[k, slot, 0], v2[k, slot, 1], v2[k, slot, 2] = a2, b2, c2
         status[k, slot] = STATUS_OK
 
 

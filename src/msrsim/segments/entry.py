@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from msrsim.core.aero import earth_heating, sphere_cone_aerodynamics
-from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere
+from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere, WindDispersion
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import AtmosphereTable, FlightResult, Planet, flight_table, fly
 from msrsim.core.frames import cartesian_to_geodetic, enu_matrix, geodetic_to_cartesian
@@ -323,6 +323,7 @@ def footprint(
     *,
     vehicle: VehicleDispersions | None = None,
     density: DensityDispersion | None = None,
+    winds: WindDispersion | None = None,
     ground_altitude_m: float = 0.0,
     history_samples: int = 0,
     chunk: int = 25_000,
@@ -332,8 +333,9 @@ def footprint(
 
     ``nominal_state`` (one Earth-fixed state) is flown through ``atmosphere`` as it is;
     each of the dispersed ``states`` through its own copy of ``atmosphere`` scaled by
-    ``density`` (default: :data:`msrsim.core.atmosphere.earth.EARTH_DENSITY_DISPERSION`),
-    with its drag and mass scaled by ``vehicle`` errors. The batch is flown ``chunk``
+    ``density`` (default: :data:`msrsim.core.atmosphere.earth.EARTH_DENSITY_DISPERSION`)
+    and, when given, its own winds added to the mean by ``winds``, with its drag and mass
+    scaled by ``vehicle`` errors. The batch is flown ``chunk``
     capsules at a time (memory stays bounded; ``progress(done, total)`` is called after
     each); ``rng`` feeds the atmosphere and the vehicle row by row, so the results do not
     depend on ``chunk``.
@@ -350,22 +352,28 @@ def footprint(
         ground_altitude_m=ground_altitude_m,
         history_samples=history_samples,
     )
-    atmosphere_rng, vehicle_rng = rng.spawn(2)
+    atmosphere_rng, vehicle_rng, wind_rng = rng.spawn(3)
     errors = vehicle_rng.standard_normal((n, 2))
     drag_scale = 1.0 + vehicle.drag_fraction * errors[:, 0]
     mass_scale = 1.0 + vehicle.mass_fraction * errors[:, 1]
     parts = []
     for start in range(0, n, chunk):
         rows = slice(start, min(start + chunk, n))
-        dispersed = density.apply(
-            atmosphere, atmosphere_rng, rows.stop - start, atmosphere.altitude_m
-        )
+        size = rows.stop - start
+        table = flight_table(density.apply(atmosphere, atmosphere_rng, size, atmosphere.altitude_m))
+        if winds is not None:
+            east, north = winds.draw(wind_rng, size, atmosphere.altitude_m)
+            table = dataclasses.replace(
+                table,
+                wind_east_m_s=east + table.wind_east_m_s,
+                wind_north_m_s=north + table.wind_north_m_s,
+            )
         parts.append(
             fly_entry(
                 capsule,
                 states[0][rows],
                 states[1][rows],
-                flight_table(dispersed),
+                table,
                 cd_scale=drag_scale[rows],
                 mass_scale=mass_scale[rows],
                 ground_altitude_m=ground_altitude_m,

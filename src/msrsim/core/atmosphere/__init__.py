@@ -30,6 +30,9 @@ either linear, ``f = (1 + s_scale eta)(1 + sigma(h) xi(h))`` floored at
 ``f = exp(s_scale eta - s_scale^2 / 2) exp(sigma(h) xi(h) - sigma(h)^2 / 2)``, both of
 mean 1 (``eta``, ``w`` standard normal). Pressure is scaled with density (temperature
 kept), so (1) still holds; hydrostatic balance is not kept by a perturbed profile.
+
+Wind dispersions (:class:`WindDispersion`) add to the mean wind east and north components
+``sigma_w(h) xi(h)``, each its own process (2).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ __all__ = [
     "AtmosphereState",
     "DensityDispersion",
     "TabulatedAtmosphere",
+    "WindDispersion",
     "as_altitudes",
     "mean_free_path_density",
     "tabulate",
@@ -275,6 +279,69 @@ def tabulate(atmosphere: Atmosphere, altitude_m, source: str = "") -> TabulatedA
     )
 
 
+def _ascending(altitude_m) -> np.ndarray:
+    h = np.asarray(altitude_m, dtype=np.float64)
+    if h.ndim != 1 or np.any(np.diff(h) <= 0):
+        raise ValueError("altitude_m must be an ascending 1-D grid")
+    return h
+
+
+def _gauss_markov(xi: np.ndarray, h: np.ndarray, correlation_length_m: float) -> np.ndarray:
+    """Columns of independent standard normals made, in place, into eq. (2) in altitude."""
+    phi = np.exp(-np.diff(h) / correlation_length_m)
+    drive = np.sqrt(1.0 - phi**2)
+    for j in range(1, h.size):  # a loop over levels, vectorised over samples
+        column = xi[:, j]
+        column *= drive[j - 1]
+        column += phi[j - 1] * xi[:, j - 1]
+    return xi
+
+
+def _check_profile(h, s, correlation_length_m) -> tuple[np.ndarray, np.ndarray]:
+    h = np.asarray(h, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    if h.ndim != 1 or s.shape != h.shape or np.any(np.diff(h) <= 0):
+        raise ValueError("sigma_altitude_m must ascend and match the sigmas in shape")
+    if not np.all(s >= 0):
+        raise ValueError("sigmas must be >= 0")
+    if not correlation_length_m > 0:
+        raise ValueError("correlation_length_m must be > 0")
+    return h, s
+
+
+@dataclass(frozen=True)
+class WindDispersion:
+    """Random horizontal winds: east and north components, each ``sigma(h) xi(h)`` with
+    ``xi`` an independent unit Gauss-Markov process in altitude (eq. 2), zero mean.
+
+    ``sigma_m_s`` is the 1-sigma of each component at ``sigma_altitude_m`` (linear in
+    between, held beyond the ends).
+    """
+
+    sigma_altitude_m: np.ndarray
+    sigma_m_s: np.ndarray
+    correlation_length_m: float
+    source: str = ""
+
+    def __post_init__(self):
+        h, s = _check_profile(self.sigma_altitude_m, self.sigma_m_s, self.correlation_length_m)
+        object.__setattr__(self, "sigma_altitude_m", h)
+        object.__setattr__(self, "sigma_m_s", s)
+
+    def draw(self, rng: np.random.Generator, n: int, altitude_m):
+        """(n, n_levels) east and north winds (m/s) of ``n`` samples at ascending levels.
+
+        Sample ``k`` reads row ``k`` of one (n, 2 n_levels) block of normals, so a draw
+        split into consecutive chunks from one generator equals the whole draw.
+        """
+        h = _ascending(altitude_m)
+        normals = rng.standard_normal((n, 2 * h.size))
+        sigma = np.interp(h, self.sigma_altitude_m, self.sigma_m_s)
+        east = _gauss_markov(normals[:, : h.size], h, self.correlation_length_m) * sigma
+        north = _gauss_markov(normals[:, h.size :], h, self.correlation_length_m) * sigma
+        return east, north
+
+
 @dataclass(frozen=True)
 class DensityDispersion:
     """Random multiplicative density factors, correlated in altitude (eq. 2).
@@ -293,14 +360,9 @@ class DensityDispersion:
     source: str = ""
 
     def __post_init__(self):
-        h = np.asarray(self.sigma_altitude_m, dtype=np.float64)
-        s = np.asarray(self.sigma, dtype=np.float64)
-        if h.ndim != 1 or s.shape != h.shape or np.any(np.diff(h) <= 0):
-            raise ValueError("sigma_altitude_m must ascend and match sigma in shape")
-        if not (np.all(s >= 0) and self.scale_factor_sigma >= 0):
+        h, s = _check_profile(self.sigma_altitude_m, self.sigma, self.correlation_length_m)
+        if self.scale_factor_sigma < 0:
             raise ValueError("sigmas must be >= 0")
-        if not self.correlation_length_m > 0:
-            raise ValueError("correlation_length_m must be > 0")
         object.__setattr__(self, "sigma_altitude_m", h)
         object.__setattr__(self, "sigma", s)
 
@@ -319,18 +381,10 @@ class DensityDispersion:
 
     def _draw(self, rng: np.random.Generator, n: int, altitude_m, log: bool) -> np.ndarray:
         """Factors (or their logarithms), computed in place in the buffer of normals."""
-        h = np.asarray(altitude_m, dtype=np.float64)
-        if h.ndim != 1 or np.any(np.diff(h) <= 0):
-            raise ValueError("altitude_m must be an ascending 1-D grid")
+        h = _ascending(altitude_m)
         normals = rng.standard_normal((n, 1 + h.size))
         eta = normals[:, :1]
-        xi = normals[:, 1:]
-        phi = np.exp(-np.diff(h) / self.correlation_length_m)
-        drive = np.sqrt(1.0 - phi**2)
-        for j in range(1, h.size):  # eq. (2): a loop over levels, vectorised over samples
-            column = xi[:, j]
-            column *= drive[j - 1]
-            column += phi[j - 1] * xi[:, j - 1]
+        xi = _gauss_markov(normals[:, 1:], h, self.correlation_length_m)
         sigma = self.sigma_at(h)
         s = self.scale_factor_sigma
         xi *= sigma

@@ -1,4 +1,4 @@
-"""Earth's atmosphere: US Standard Atmosphere 1976, NRLMSIS 2.1, density dispersions.
+"""Earth's atmosphere: US Standard Atmosphere 1976, NRLMSIS 2.1, density and wind dispersions.
 
 **US Standard Atmosphere 1976** [USSA76]_, -5 to 1000 km geometric altitude ``Z``.
 
@@ -74,9 +74,14 @@ follows the growth with altitude of Earth-GRAM's density standard deviations [GR
 Above ~150 km the larger uncertainty is solar activity, better spanned with
 :func:`nrlmsis` at several F10.7.
 
-**Winds**: none is modelled; every profile carries zero east and north winds, and
-:meth:`~msrsim.core.atmosphere.TabulatedAtmosphere.with_winds` is the hook for a wind
-profile.
+**Winds**: no mean wind is modelled (NRLMSIS and USSA76 carry none; HWM14 has no
+maintained package on the index): every profile has zero east and north winds unless one
+is given (:meth:`~msrsim.core.atmosphere.TabulatedAtmosphere.with_winds`, a measured or
+forecast profile). :data:`EARTH_WIND_DISPERSION` disperses them about that mean with a
+:class:`~msrsim.core.atmosphere.WindDispersion`: 1-sigma per component 4 m/s at the ground,
+12 m/s at the jet stream, 6 m/s in the lower stratosphere, 20-30 m/s at 60-100 km, 4 km
+vertical correlation. Representative: about a third of the monthly-mean mid-latitude winds
+of CIRA-86 (Fleming et al., NASA TM-100697, 1988), msrsim's choice.
 
 References
 ----------
@@ -103,12 +108,14 @@ from msrsim.core.atmosphere import (
     AtmosphereState,
     DensityDispersion,
     TabulatedAtmosphere,
+    WindDispersion,
     as_altitudes,
     mean_free_path_density,
 )
 
 __all__ = [
     "EARTH_DENSITY_DISPERSION",
+    "EARTH_WIND_DISPERSION",
     "MODERATE_SPACE_WEATHER",
     "US76",
     "SpaceWeather",
@@ -447,4 +454,14 @@ EARTH_DENSITY_DISPERSION = DensityDispersion(
     correlation_length_m=10e3,
     source="representative 1-sigma 2 % (ground) to 15 % (100 km and above), shaped after "
     "Earth-GRAM 2010 (NASA/TM-2011-216467); 10 km vertical correlation",
+)
+
+EARTH_WIND_DISPERSION = WindDispersion(
+    sigma_altitude_m=np.array([0.0, 3e3, 10e3, 15e3, 20e3, 40e3, 60e3, 80e3, 100e3]),
+    sigma_m_s=np.array([4.0, 6.0, 12.0, 10.0, 6.0, 12.0, 20.0, 25.0, 30.0]),
+    correlation_length_m=4e3,
+    source="representative 1-sigma per horizontal component, 4 m/s at the ground, 12 m/s at "
+    "the jet stream (10 km), 6 m/s in the lower stratosphere, 30 m/s at 100 km; a third or "
+    "so of the monthly-mean mid-latitude winds of CIRA-86 (Fleming et al., NASA TM-100697, "
+    "1988); 4 km vertical correlation",
 )
