@@ -54,7 +54,7 @@ def footprint_map(result, path: str | Path) -> Path:
         np.r_[rng_.latitude_deg, rng_.latitude_deg[:1]],
         color="tab:green",
         lw=1.5,
-        label=f"{rng_.name} (boundary)",
+        label=rng_.name,
     )
     ax.scatter(lon, lat, s=1, color="0.35", alpha=0.4, lw=0, label="dispersed landings")
     e_lat, e_lon = _ellipse_outline(fp.ellipse)
@@ -83,7 +83,13 @@ def footprint_map(result, path: str | Path) -> Path:
     )
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.text(0.01, 0.005, "Range boundary: " + rng_.source[:160], fontsize=6, color="0.4")
+    fig.text(
+        0.01,
+        0.005,
+        "Boundary: " + rng_.source.split(":")[0] + "; see docs/models.md",
+        fontsize=7,
+        color="0.4",
+    )
     return _save(fig, plt, path)
 
 
