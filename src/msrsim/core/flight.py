@@ -15,6 +15,17 @@ with the function of Wilmoth, Mitcheltree and Moss (J. Spacecr. Rockets 36(3), 1
     CD = CD_cont(M) + (CD_fm - CD_cont(M)) * P(Kn),
     P = sin^2(pi (3/8 + log10(Kn) / 8)) for 1e-3 < Kn < 10, 0 below, 1 above.     (2)
 
+A capsule trimmed at an angle of attack also has lift, ``L = (L/D)(M) D``, normal to
+``u`` and rolled by the bank angle ``sigma`` about it (positive to the right of ``u``)::
+
+    a_lift = L (cos(sigma) l_v + sin(sigma) u_hat x l_v),
+    l_v = (r_hat - (r_hat . u_hat) u_hat) / |...|                                   (5)
+
+``l_v`` the unit vector normal to ``u`` in the vertical plane, upward; L/D fades with the
+bridging function (2) towards free-molecular flow (an assumption: no rarefied lift), and
+within ~6 deg of vertical flight, where the bank is undefined (:data:`_VERTICAL_FADE`). The
+bank is held, or set after every accepted step by :mod:`msrsim.core.entry_guidance`.
+
 Stagnation-point heating: convective after Sutton and Graves (NASA TR R-376, 1971),
 ``q_c = k sqrt(rho / R_n) V^3`` (3); radiative after Tauber and Sutton (J. Spacecr.
 Rockets 28(1), 1991), ``q_r = C R_n^a rho^b f(V)`` (4), with the planet's constants passed
@@ -42,15 +53,19 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from msrsim.core.entry_guidance import EntryGuidance, bank_update, no_guidance
+
 STATUS_LANDED = 0
 STATUS_TIME_LIMIT = 1
 STATUS_STEP_FAILURE = 2
 STATUS_ESCAPED = 3
+STATUS_STOP_SPEED = 4
 STATUS_MESSAGES = {
     STATUS_LANDED: "reached the ground",
     STATUS_TIME_LIMIT: "still flying at the time limit",
     STATUS_STEP_FAILURE: "step size fell below its floor (the state became non-finite?)",
     STATUS_ESCAPED: "left the atmosphere climbing (skip-out) and passed the escape altitude",
+    STATUS_STOP_SPEED: "slowed to the stop speed (e.g. a parachute's deploy trigger)",
 }
 
 G0 = 9.80665
@@ -121,12 +136,14 @@ def flight_table(atmosphere) -> AtmosphereTable:
 
 @dataclass(frozen=True)
 class Aerodynamics:
-    """Drag of a ballistic body: CD(Mach) in continuum flow and the free-molecular CD."""
+    """CD(Mach) in continuum flow, the free-molecular CD and, for a body trimmed at an
+    angle of attack, its lift-to-drag ratio L/D(Mach) (None: ballistic, no lift)."""
 
     mach: np.ndarray
     cd_continuum: np.ndarray
     cd_free_molecular: float
     reference_length_m: float
+    lift_to_drag: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -158,15 +175,18 @@ class FlightResult:
     heat_load_j_m2: np.ndarray
     peak_dynamic_pressure_pa: np.ndarray
     steps: np.ndarray
+    bank_reversals: np.ndarray
+    bank_rad: np.ndarray
+    """Bank angle at the end (the initial bank when unguided)."""
     history: np.ndarray | None
-    """(n, n_samples, 11) when asked for: t, x, y, z, vx, vy, vz, altitude, deceleration
-    (g), convective and radiative heat flux (W/m2), at every accepted step; rows past the
-    end are NaN."""
+    """(n, n_samples, 12) when asked for: t, x, y, z, vx, vy, vz, altitude, deceleration
+    (g, sensed: drag and lift), convective and radiative heat flux (W/m2), bank angle
+    (rad), at every accepted step; rows past the end are NaN."""
 
 
 HISTORY_COLUMNS = (
     "time_s", "x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s", "altitude_m",
-    "deceleration_g", "convective_heat_flux_w_m2", "radiative_heat_flux_w_m2",
+    "deceleration_g", "convective_heat_flux_w_m2", "radiative_heat_flux_w_m2", "bank_rad",
 )  # fmt: skip
 
 
@@ -242,15 +262,16 @@ def _bridge(knudsen):
 
 
 @njit(cache=True, inline="always")
-def _derivatives(state, out, p, air, aero, vehicle):
+def _derivatives(state, out, p, air, aero, vehicle, ctrl):
     """Right-hand side of eq. (1) into ``out``, for one trajectory: ``air`` is the atmosphere
-    tuple with its own density row, ``vehicle`` its (mass, area, CD scale, nose radius).
+    tuple with its own density row, ``vehicle`` its (mass, area, CD scale, nose radius),
+    ``ctrl`` its bank (cos, sin, ...).
 
-    Returns the deceleration (g), density, speed, dynamic pressure and altitude.
+    Returns the sensed deceleration (g), density, speed, dynamic pressure, altitude and L/D.
     """
     gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
     alt_grid, log_rho, sound, wind_e, wind_n, lam_rho = air
-    mach_grid, cd_cont, cd_fm, ref_len = aero
+    mach_grid, cd_cont, cd_fm, ref_len, ld_table, lifting = aero
     mass, area, cd_scale, _ = vehicle
     x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
     r2 = x * x + y * y + z * z
@@ -270,6 +291,7 @@ def _derivatives(state, out, p, air, aero, vehicle):
     rho, a_sound, we, wn = _air(alt, log_rho, alt_grid, sound, wind_e, wind_n)
     decel = 0.0
     q_dyn = 0.0
+    ld = 0.0
     speed = math.sqrt(vx * vx + vy * vy + vz * vz)
     if rho > 0.0:
         # wind: east and north unit vectors at the point (geocentric)
@@ -291,9 +313,26 @@ def _derivatives(state, out, p, air, aero, vehicle):
         ay -= drag * uy / u
         az -= drag * uz / u
         decel = drag / G0
+        if lifting:
+            # lift normal to u: "up" in the vertical plane rotated by the bank about u,
+            # positive bank to the right of u (eq. 5)
+            ld = _interp(mach, mach_grid, ld_table) * (1.0 - _bridge(knudsen))
+            lift = drag * ld
+            ex_u, ey_u, ez_u = ux / u, uy / u, uz / u
+            up = (x * ex_u + y * ey_u + z * ez_u) / r
+            lx, ly, lz = x / r - up * ex_u, y / r - up * ey_u, z / r - up * ez_u
+            norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # sine of u from the vertical
+            lift *= min(1.0, norm / _VERTICAL_FADE)
+            norm = max(norm, 1e-12)
+            lx, ly, lz = lx / norm, ly / norm, lz / norm
+            sx, sy, sz = ey_u * lz - ez_u * ly, ez_u * lx - ex_u * lz, ex_u * ly - ey_u * lx
+            ax += lift * (ctrl[0] * lx + ctrl[1] * sx)
+            ay += lift * (ctrl[0] * ly + ctrl[1] * sy)
+            az += lift * (ctrl[0] * lz + ctrl[1] * sz)
+            decel = drag * math.sqrt(1.0 + ld * ld) / G0
     out[0], out[1], out[2] = vx, vy, vz
     out[3], out[4], out[5] = ax, ay, az
-    return decel, rho, speed, q_dyn, alt
+    return decel, rho, speed, q_dyn, alt, ld
 
 
 @njit(cache=True, inline="always")
@@ -310,12 +349,17 @@ def _heat_fluxes(rho, speed, nose, heat):
     return q_conv, q_rad
 
 
+_VERTICAL_FADE = 0.1
+"""Lift fades linearly to zero within ~6 deg of vertical flight, where the bank (measured
+from the vertical plane) is undefined and a held bank would flip sides every step."""
+
 # columns of the per-stage diagnostics that _attempt_step keeps
-_DECEL, _RHO, _SPEED, _QDYN, _ALT = 0, 1, 2, 3, 4
+_DECEL, _RHO, _SPEED, _QDYN, _ALT, _LD = 0, 1, 2, 3, 4, 5
+_DIAG = 6
 
 
 @njit(cache=True, inline="always")
-def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, rtol, atol_pos,
+def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, ctrl, rtol, atol_pos,
                   atol_vel):  # fmt: skip
     """One Dormand-Prince step of size ``h`` from ``y`` (stage 1 in ``kst[0]``).
 
@@ -330,8 +374,8 @@ def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, rtol, atol_po
             for j in range(stage):
                 acc += h * _A[stage, j] * kst[j, i]
             tmp[i] = acc
-        d = _derivatives(tmp, kst[stage], p, air, aero, vehicle)
-        for c in range(5):
+        d = _derivatives(tmp, kst[stage], p, air, aero, vehicle, ctrl)
+        for c in range(_DIAG):
             diag[stage, c] = d[c]
     err = 0.0
     for i in range(6):
@@ -348,16 +392,20 @@ def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, rtol, atol_po
 
 
 @njit(cache=True)  # not inlined: its max() accumulations stay out of the prange body
-def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, out):
+def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history, out):
     """Fly trajectory ``k`` to its end and write its outcomes into the ``out`` arrays.
 
-    ``scratch`` = (y, y5, tmp, kst, diag): work arrays of shapes (6,), (6,), (6,), (7, 6)
-    and (7, 5), reused from one trajectory to the next (each is written before it is read).
-    ``limits`` = (t_max, rtol, atol_pos, atol_vel, escape altitude, ground altitude).
+    ``scratch`` = (y, y5, tmp, kst, diag, ctrl): work arrays of shapes (6,), (6,), (6,),
+    (7, 6), (7, 6) and (6,), reused from one trajectory to the next (each is written
+    before it is read). ``guide`` = (initial banks, guidance tables, guidance parameters).
+    ``limits`` = (t_max, rtol, atol_pos, atol_vel, escape altitude, ground altitude,
+    stop speed, largest step).
     """
-    y, y5, tmp, kst, diag = scratch
-    t_max, rtol, atol_pos, atol_vel, escape_alt, ground = limits
-    status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps = out
+    y, y5, tmp, kst, diag, ctrl = scratch
+    bank0, g_tables, g_params = guide
+    t_max, rtol, atol_pos, atol_vel, escape_alt, ground, stop_speed, max_step = limits
+    (status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps,
+     reversals, bank_end) = out  # fmt: skip
     log_rho = atm[1][k] if atm[1].shape[0] > 1 else atm[1][0]
     wind_e = atm[3][k] if atm[3].shape[0] > 1 else atm[3][0]
     wind_n = atm[4][k] if atm[4].shape[0] > 1 else atm[4][0]
@@ -368,19 +416,24 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, o
     for i in range(3):
         y[i] = r0[k, i]
         y[3 + i] = v0[k, i]
+    sigma = bank0[k]
+    ctrl[0], ctrl[1], ctrl[2] = math.cos(sigma), math.sin(sigma), sigma
+    ctrl[3] = 1.0 if sigma >= 0.0 else -1.0  # side of the lift
+    ctrl[4] = 0.0  # guidance started
+    ctrl[5] = 0.0  # bank reversals
     t = 0.0
     h = 0.1
     status[k] = STATUS_TIME_LIMIT
-    d0, rho, spd, _, alt = _derivatives(y, kst[0], p, air, aero, own)
+    d0, rho, spd, _, alt, _ = _derivatives(y, kst[0], p, air, aero, own, ctrl)
     qc, qr = _heat_fluxes(rho, spd, nose, heat)
     n_acc = 0
     if record:
-        _record(history, k, 0, 0.0, y, alt, d0, qc, qr)
+        _record(history, k, 0, 0.0, y, alt, d0, qc, qr, ctrl[2])
     for _ in range(_MAX_STEPS):
         if t >= t_max:
             break
         h = min(h, t_max - t)
-        err = _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, own, rtol,
+        err = _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, own, ctrl, rtol,
                             atol_pos, atol_vel)  # fmt: skip
         if not math.isfinite(err):
             h *= 0.25
@@ -412,6 +465,28 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, o
                 status[k] = STATUS_LANDED
                 n_acc += 1
                 break
+            if diag[6, _SPEED] <= stop_speed:
+                # stop speed: cubic Hermite on the velocity over the step, bisection
+                lo_f, hi_f = 0.0, 1.0
+                for _ in range(60):
+                    mid = 0.5 * (lo_f + hi_f)
+                    wx, wy, wz = _hermite_velocity(y, y5, kst[0], kst[6], h, mid)
+                    if math.sqrt(wx * wx + wy * wy + wz * wz) > stop_speed:
+                        lo_f = mid
+                    else:
+                        hi_f = mid
+                frac = 0.5 * (lo_f + hi_f)
+                r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
+                    y, y5, kst[0], kst[6], h, frac
+                )
+                v_end[k, 0], v_end[k, 1], v_end[k, 2] = _hermite_velocity(
+                    y, y5, kst[0], kst[6], h, frac
+                )
+                heat_load[k] += frac * h * (qc + qr)
+                t_end[k] = t + frac * h
+                status[k] = STATUS_STOP_SPEED
+                n_acc += 1
+                break
             # peaks over the stages of the accepted step (rejected steps skip the heating)
             stage_g = stage_qc = stage_qr = stage_q = 0.0
             new_qc = new_qr = 0.0
@@ -431,21 +506,25 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, o
             peak_qr[k] = max(peak_qr[k], stage_qr)
             peak_q[k] = max(peak_q[k], stage_q)
             n_acc += 1
+            bank_update(y, diag[6, _SPEED], diag[6, _DECEL] * G0, diag[6, _LD], h, ctrl,
+                        g_tables, g_params)  # fmt: skip
             if record and n_acc < history.shape[1]:
-                _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr)
+                _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr, ctrl[2])
             if new_alt > escape_alt:
                 status[k] = STATUS_ESCAPED
                 break
         factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
         h *= min(5.0, max(0.2, factor))
-        h = min(h, 10.0)
+        h = min(h, max_step)
     else:
         status[k] = STATUS_TIME_LIMIT
-    if status[k] != STATUS_LANDED:
+    if status[k] != STATUS_LANDED and status[k] != STATUS_STOP_SPEED:
         t_end[k] = t
         r_end[k, :] = y[:3]
         v_end[k, :] = y[3:]
     steps[k] = n_acc
+    reversals[k] = int(ctrl[5])
+    bank_end[k] = ctrl[2]
 
 
 _BLOCK = 64
@@ -453,16 +532,18 @@ _BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, limits, history, out):
+def _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, guide, limits, history, out):
     n = r0.shape[0]
     for b in prange((n + _BLOCK - 1) // _BLOCK):
-        scratch = (np.empty(6), np.empty(6), np.empty(6), np.empty((7, 6)), np.empty((7, 5)))
+        scratch = (np.empty(6), np.empty(6), np.empty(6), np.empty((7, 6)),
+                   np.empty((7, _DIAG)), np.empty(6))  # fmt: skip
         for k in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, limits, history, out)
+            _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history,
+                     out)  # fmt: skip
 
 
 @njit(cache=True)
-def _record(history, k, row, t, y, alt, decel, qc, qr):
+def _record(history, k, row, t, y, alt, decel, qc, qr, bank):
     history[k, row, 0] = t
     for i in range(6):
         history[k, row, 1 + i] = y[i]
@@ -470,18 +551,32 @@ def _record(history, k, row, t, y, alt, decel, qc, qr):
     history[k, row, 8] = decel
     history[k, row, 9] = qc
     history[k, row, 10] = qr
+    history[k, row, 11] = bank
 
 
 @njit(cache=True)
-def _hermite_position(y0, y1, f0, f1, h, s):
-    """Cubic Hermite position (x, y, z) at fraction ``s`` of a step from states and slopes."""
+def _hermite(y0, y1, f0, f1, h, s, o):
+    """Cubic Hermite of components o..o+2 at fraction ``s`` of a step (states, slopes)."""
     h00 = 2 * s**3 - 3 * s**2 + 1
     h10 = s**3 - 2 * s**2 + s
     h01 = -2 * s**3 + 3 * s**2
     h11 = s**3 - s**2
-    return (h00 * y0[0] + h10 * h * f0[0] + h01 * y1[0] + h11 * h * f1[0],
-            h00 * y0[1] + h10 * h * f0[1] + h01 * y1[1] + h11 * h * f1[1],
-            h00 * y0[2] + h10 * h * f0[2] + h01 * y1[2] + h11 * h * f1[2])  # fmt: skip
+    a, b, c, d = h00, h10 * h, h01, h11 * h
+    return (a * y0[o] + b * f0[o] + c * y1[o] + d * f1[o],
+            a * y0[o + 1] + b * f0[o + 1] + c * y1[o + 1] + d * f1[o + 1],
+            a * y0[o + 2] + b * f0[o + 2] + c * y1[o + 2] + d * f1[o + 2])  # fmt: skip
+
+
+@njit(cache=True)
+def _hermite_position(y0, y1, f0, f1, h, s):
+    """Position (x, y, z) at fraction ``s`` of a step."""
+    return _hermite(y0, y1, f0, f1, h, s, 0)
+
+
+@njit(cache=True)
+def _hermite_velocity(y0, y1, f0, f1, h, s):
+    """Velocity at fraction ``s`` of a step (the state's velocity part and its slope)."""
+    return _hermite(y0, y1, f0, f1, h, s, 3)
 
 
 def fly(
@@ -503,8 +598,12 @@ def fly(
     escape_altitude_m: float | None = None,
     ground_altitude_m: float = 0.0,
     history_samples: int = 0,
+    bank_rad=0.0,
+    guidance: EntryGuidance | None = None,
+    stop_speed_m_s: float = 0.0,
+    max_step_s: float = 10.0,
 ) -> FlightResult:
-    """Fly a batch of ballistic trajectories to the ground (planet-fixed frame, SI).
+    """Fly a batch of trajectories to the ground or to a stop speed (planet-fixed, SI).
 
     Parameters
     ----------
@@ -520,6 +619,15 @@ def fly(
         Height of the ground above the ellipsoid where the flight ends (terrain).
     history_samples : int
         Keep up to this many accepted steps per trajectory (for plots and checks).
+    bank_rad : float or (n,)
+        Bank angle of the lift vector (with ``aerodynamics.lift_to_drag``): held all the
+        way without ``guidance``, the initial (pre-bank) value with it.
+    guidance : EntryGuidance, optional
+        Closed-loop bank guidance (:mod:`msrsim.core.entry_guidance`), updated after every
+        accepted step; keep ``max_step_s`` near the guidance period (1 s).
+    stop_speed_m_s : float
+        End a trajectory when its planet-relative speed falls to this (located within the
+        step), e.g. a parachute's deploy trigger.
     """
     r0 = np.ascontiguousarray(position_m, dtype=np.float64).reshape(-1, 3)
     v0 = np.ascontiguousarray(velocity_m_s, dtype=np.float64).reshape(-1, 3)
@@ -552,12 +660,19 @@ def fly(
     atm = (np.asarray(atmosphere.altitude_m, float), log_rho,
            np.asarray(atmosphere.speed_of_sound_m_s, float), wind_e, wind_n,
            float(atmosphere.mean_free_path_density_kg_m2))  # fmt: skip
+    lifting = aerodynamics.lift_to_drag is not None
     aero = (
         np.asarray(aerodynamics.mach, float),
         np.asarray(aerodynamics.cd_continuum, float),
         float(aerodynamics.cd_free_molecular),
         float(aerodynamics.reference_length_m),
+        np.asarray(aerodynamics.lift_to_drag if lifting else aerodynamics.mach * 0.0, float),
+        lifting,
     )
+    bank0 = np.broadcast_to(np.asarray(bank_rad, dtype=np.float64), (n,)).copy()
+    if not np.all(np.isfinite(bank0)):
+        raise ValueError("bank_rad must be finite for every trajectory")
+    guide = (bank0, *(guidance.packed() if guidance is not None else no_guidance()))
     heat = (heating.sutton_graves_k, heating.radiative_c, heating.radiative_b,
             heating.radiative_a_coefficient, heating.radiative_a_velocity_exponent,
             heating.radiative_a_density_exponent,
@@ -572,10 +687,13 @@ def fly(
     v_end = np.zeros((n, 3))
     peaks = [np.zeros(n) for _ in range(5)]
     steps = np.zeros(n, np.int64)
+    reversals = np.zeros(n, np.int64)
+    bank_end = np.zeros(n)
     limits = (float(t_max_s), float(rtol), float(atol_position_m), float(atol_velocity_m_s),
-              float(escape), float(ground_altitude_m))  # fmt: skip
-    out = (status, t_end, r_end, v_end, *peaks, steps)
-    _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, limits, history, out)
+              float(escape), float(ground_altitude_m), float(stop_speed_m_s),
+              float(max_step_s))  # fmt: skip
+    out = (status, t_end, r_end, v_end, *peaks, steps, reversals, bank_end)
+    _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, guide, limits, history, out)
     return FlightResult(
         status=status,
         time_s=t_end,
@@ -587,5 +705,7 @@ def fly(
         heat_load_j_m2=peaks[3],
         peak_dynamic_pressure_pa=peaks[4],
         steps=steps,
+        bank_reversals=reversals,
+        bank_rad=bank_end,
         history=history if history_samples > 0 else None,
     )
