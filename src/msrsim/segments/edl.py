@@ -1,0 +1,330 @@
+"""Mars entry, descent and landing of a lifting aeroshell: guided entry to touchdown.
+
+The Mars Science Laboratory sequence (Way et al., "Mars Science Laboratory: Entry,
+Descent, and Landing System Performance", IEEE Aerospace 2007; Mendeck and Craig, AIAA
+2011-6639), flown by :func:`msrsim.core.flight.fly` over rotating Mars (J2) through a
+tabulated atmosphere, phase by phase, for batches of trajectories:
+
+1. **Guided entry** of the 70 deg sphere-cone at its trim L/D, steered by the Apollo
+   final-phase law (:mod:`msrsim.core.entry_guidance`, designed on the nominal entry by
+   :func:`msrsim.core.guidance_design.design_guidance`) to the parachute trigger speed.
+2. **Parachute** (disk-gap-band): deployed at the trigger; the deploy Mach number and
+   dynamic pressure are checked against the qualification box (Mach 2.2, 750 Pa for
+   MSL's 21.5 m chute; Sengupta et al.). Inflation is taken as instant.
+3. **Heat-shield separation** a set time after deploy (mass drops), descent on the chute
+   to the backshell-separation height above the ground.
+4. **Powered descent** (:func:`powered_descent`): thrust opposite the velocity (gravity
+   turn), throttled so that the stopping distance at the current speed equals the height
+   left (``a = (v^2 - v_td^2) / (2 (h - h_td)) + g``, capped at full thrust), to the
+   touchdown speed; propellant by the rocket equation. The horizontal drift adds to the
+   landing point along the ground track.
+
+Simplified, and stated: the altitude of the flight kernel is above the IAU ellipsoid and
+stands for the height above the MOLA areoid of the atmosphere tables (they differ by up to
+~2 km); the parachute opens at once with a constant drag coefficient; powered descent is
+planar over a flat local ground and ignores winds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from msrsim.core.aero import sphere_cone_aerodynamics
+from msrsim.core.bodies import G0_M_S2, MARS
+from msrsim.core.entry_guidance import EntryGuidance
+from msrsim.core.flight import (
+    STATUS_LANDED,
+    STATUS_STOP_SPEED,
+    STATUS_TIME_LIMIT,
+    AtmosphereTable,
+    FlightResult,
+    Heating,
+    Planet,
+    fly,
+)
+from msrsim.core.frames import cartesian_to_geodetic
+
+MARS_FLIGHT = Planet(
+    gm=MARS.gm.value,
+    j2=MARS.j2.value,
+    j2_radius_m=MARS.j2_reference_radius_m,
+    equatorial_radius_m=MARS.equatorial_radius.value,
+    flattening=1.0 - MARS.polar_radius.value / MARS.equatorial_radius.value,
+    spin_rad_s=MARS.rotation_rate.value,
+)
+MARS_SURFACE_GRAVITY_M_S2 = MARS.gm.value / MARS.mean_radius.value**2
+
+MARS_CONVECTIVE_K = 1.9027e-4
+"""Sutton-Graves constant of Mars' CO2 atmosphere, kg^0.5/m (Sutton and Graves, NASA TR
+R-376, 1971, for 97 % CO2, 3 % N2; as used in Mars entry studies, e.g. Braun and Manning,
+J. Spacecr. Rockets 44(2), 2007). Radiative heating is left out: below 6.5 km/s it is a
+few W/cm2 at most at Mars."""
+
+
+def mars_heating() -> Heating:
+    """Convective stagnation heating at Mars (Sutton-Graves), no radiative term."""
+    return Heating(MARS_CONVECTIVE_K, 0.0, 1.0, 0.0, 0.0, 0.0, np.array([1e5, 2e5]), np.zeros(2))
+
+
+@dataclass(frozen=True)
+class Aeroshell:
+    """Entry vehicle: a 70 deg sphere-cone trimmed at an angle of attack (SI)."""
+
+    mass_kg: float
+    diameter_m: float
+    nose_radius_m: float
+    half_angle_deg: float
+    hypersonic_drag_coefficient: float
+    lift_to_drag: float
+
+    @property
+    def reference_area_m2(self) -> float:
+        return math.pi * self.diameter_m**2 / 4.0
+
+    def aerodynamics(self):
+        """Modified-Newtonian CD(Mach) shape scaled to the hypersonic CD; constant L/D."""
+        shape = sphere_cone_aerodynamics(
+            self.half_angle_deg, self.nose_radius_m, self.diameter_m, subsonic_cd=1.0, gamma=1.3
+        )
+        scale = self.hypersonic_drag_coefficient / shape.cd_continuum[-1]
+        return replace(
+            shape,
+            cd_continuum=shape.cd_continuum * scale,
+            lift_to_drag=np.full(shape.mach.size, self.lift_to_drag),
+        )
+
+
+@dataclass(frozen=True)
+class Parachute:
+    """A supersonic disk-gap-band parachute and its deploy trigger and box (SI)."""
+
+    diameter_m: float
+    drag_coefficient: float
+    trigger_speed_m_s: float
+    max_deploy_mach: float
+    max_deploy_dynamic_pressure_pa: float
+
+    @property
+    def area_m2(self) -> float:
+        return math.pi * self.diameter_m**2 / 4.0
+
+
+@dataclass(frozen=True)
+class Descent:
+    """Separations and powered descent (SI)."""
+
+    heatshield_separation_delay_s: float
+    heatshield_mass_kg: float
+    backshell_separation_height_m: float
+    backshell_mass_kg: float
+    thrust_n: float
+    specific_impulse_s: float
+    touchdown_speed_m_s: float
+
+
+@dataclass(frozen=True)
+class EdlResult:
+    """Outcomes of a batch of EDL trajectories (SI; angles in radians)."""
+
+    entry: FlightResult
+    deploy_mach: np.ndarray
+    deploy_dynamic_pressure_pa: np.ndarray
+    deploy_height_m: np.ndarray
+    deploy_in_box: np.ndarray
+    parachute: FlightResult
+    landing_latitude_rad: np.ndarray
+    landing_longitude_rad: np.ndarray
+    propellant_kg: np.ndarray
+    powered_descent_s: np.ndarray
+    touchdown_time_s: np.ndarray
+    landed: np.ndarray
+
+
+def _speed_of_sound(atmosphere: AtmosphereTable, altitude_m) -> np.ndarray:
+    return np.interp(altitude_m, atmosphere.altitude_m, atmosphere.speed_of_sound_m_s)
+
+
+def _density(atmosphere: AtmosphereTable, altitude_m) -> np.ndarray:
+    """Density at each trajectory's altitude (its own row when dispersed)."""
+    log_rho = np.atleast_2d(atmosphere.log_density)
+    h = np.asarray(altitude_m, dtype=np.float64)
+    if log_rho.shape[0] == 1:
+        return np.exp(np.interp(h, atmosphere.altitude_m, log_rho[0]))
+    return np.exp(
+        [np.interp(hk, atmosphere.altitude_m, row) for hk, row in zip(h, log_rho, strict=True)]
+    )
+
+
+def _height(position_m: np.ndarray) -> np.ndarray:
+    return cartesian_to_geodetic(position_m, MARS)[2]
+
+
+def powered_descent(
+    height_m,
+    horizontal_m_s,
+    descent_m_s,
+    mass_kg,
+    descent: Descent,
+    gravity_m_s2: float = MARS_SURFACE_GRAVITY_M_S2,
+    dt_s: float = 0.05,
+):
+    """Planar powered descent of a batch from backshell separation to touchdown.
+
+    Thrust opposite the velocity; its magnitude makes the stopping distance at the present
+    speed equal the height left, ``a = (v^2 - v_td^2) / (2 h) + g`` (capped at full
+    thrust), until the speed is the touchdown speed, which is then held to the ground.
+    Explicit midpoint steps of ``dt_s``. Returns (horizontal distance m, propellant kg,
+    duration s).
+    """
+    h = np.array(height_m, dtype=np.float64)
+    vx = np.array(horizontal_m_s, dtype=np.float64)
+    vz = -np.abs(np.array(descent_m_s, dtype=np.float64))
+    m = np.array(mass_kg, dtype=np.float64) * np.ones_like(h)
+    x = np.zeros_like(h)
+    t = np.zeros_like(h)
+    exhaust = descent.specific_impulse_s * G0_M_S2
+    v_td = descent.touchdown_speed_m_s
+    flying = h > 0.0
+    for _ in range(200_000):
+        if not flying.any():
+            break
+        speed = np.hypot(vx, vz)
+        wanted = (speed**2 - v_td**2) / (2.0 * np.maximum(h, 1e-3)) + gravity_m_s2
+        hold = speed <= v_td * 1.0001
+        accel = np.where(hold, gravity_m_s2, np.minimum(wanted, descent.thrust_n / m))
+        accel = np.maximum(accel, 0.0)
+        ux, uz = (
+            np.where(speed > 0, -vx / np.maximum(speed, 1e-9), 0.0),
+            np.where(speed > 0, -vz / np.maximum(speed, 1e-9), 1.0),
+        )
+        if np.any(hold):  # hold the touchdown speed: thrust cancels gravity, straight down
+            ux, uz = np.where(hold, 0.0, ux), np.where(hold, 1.0, uz)
+        ax, az = accel * ux, accel * uz - gravity_m_s2
+        step = np.where(flying, dt_s, 0.0)
+        x += step * (vx + 0.5 * step * ax)
+        h += step * (vz + 0.5 * step * az)
+        vx += step * ax
+        vz += step * az
+        m -= step * accel * m / exhaust
+        t += step
+        flying &= h > 0.0
+    else:
+        raise RuntimeError("powered descent did not reach the ground")
+    return x, np.asarray(mass_kg) - m, t
+
+
+def fly_edl(
+    aeroshell: Aeroshell,
+    parachute: Parachute,
+    descent: Descent,
+    position_m: np.ndarray,
+    velocity_m_s: np.ndarray,
+    atmosphere: AtmosphereTable,
+    *,
+    guidance: EntryGuidance | None,
+    initial_bank_rad: float,
+    ground_altitude_m: float,
+    cd_scale=1.0,
+    mass_scale=1.0,
+    history_samples: int = 0,
+) -> EdlResult:
+    """Fly a batch from the entry interface (planet-fixed states) to touchdown."""
+    mass = aeroshell.mass_kg * np.asarray(mass_scale, dtype=np.float64)
+    common = dict(
+        planet=MARS_FLIGHT,
+        atmosphere=atmosphere,
+        heating=mars_heating(),
+        cd_scale=cd_scale,
+        ground_altitude_m=ground_altitude_m,
+    )
+    entry = fly(
+        position_m,
+        velocity_m_s,
+        aerodynamics=aeroshell.aerodynamics(),
+        mass_kg=mass,
+        reference_area_m2=aeroshell.reference_area_m2,
+        nose_radius_m=aeroshell.nose_radius_m,
+        bank_rad=initial_bank_rad,
+        guidance=guidance,
+        stop_speed_m_s=parachute.trigger_speed_m_s,
+        max_step_s=1.0,
+        history_samples=history_samples,
+        **common,
+    )
+    deployed = entry.status == STATUS_STOP_SPEED
+    height = _height(entry.position_m)
+    speed = np.linalg.norm(entry.velocity_m_s, axis=1)
+    mach = speed / _speed_of_sound(atmosphere, height)
+    q = 0.5 * _density(atmosphere, height) * speed**2
+    in_box = (
+        deployed
+        & (mach <= parachute.max_deploy_mach)
+        & (q <= parachute.max_deploy_dynamic_pressure_pa)
+    )
+    # on the chute: drag area of chute and capsule together (the chute's area as reference)
+    chute = replace(aeroshell.aerodynamics(), lift_to_drag=None)
+    chute = replace(
+        chute,
+        cd_continuum=np.full(
+            chute.mach.size,
+            parachute.drag_coefficient
+            + aeroshell.hypersonic_drag_coefficient
+            * aeroshell.reference_area_m2
+            / parachute.area_m2,
+        ),
+        reference_length_m=parachute.diameter_m,
+    )
+    on_chute = dict(
+        aerodynamics=chute,
+        reference_area_m2=parachute.area_m2,
+        nose_radius_m=aeroshell.nose_radius_m,
+        **common,
+    )
+    first = fly(
+        entry.position_m,
+        entry.velocity_m_s,
+        mass_kg=mass,
+        t_max_s=descent.heatshield_separation_delay_s,
+        **on_chute,
+    )
+    lighter = mass - descent.heatshield_mass_kg
+    separation_height = ground_altitude_m + descent.backshell_separation_height_m
+    second = fly(
+        first.position_m,
+        first.velocity_m_s,
+        mass_kg=lighter,
+        **{**on_chute, "ground_altitude_m": separation_height},
+    )
+    on_chute_ok = (first.status == STATUS_TIME_LIMIT) & (second.status == STATUS_LANDED)
+    r, v = second.position_m, second.velocity_m_s
+    up = r / np.linalg.norm(r, axis=1, keepdims=True)
+    descent_speed = -np.sum(v * up, axis=1)
+    horizontal = v - np.sum(v * up, axis=1, keepdims=True) * up
+    horizontal_speed = np.linalg.norm(horizontal, axis=1)
+    drift, propellant, duration = powered_descent(
+        np.full(len(r), descent.backshell_separation_height_m),
+        horizontal_speed,
+        descent_speed,
+        lighter - descent.backshell_mass_kg,
+        descent,
+    )
+    along = horizontal / np.maximum(horizontal_speed, 1e-9)[:, None]
+    landing = r + drift[:, None] * along
+    lat, lon, _ = cartesian_to_geodetic(landing, MARS)
+    return EdlResult(
+        entry=entry,
+        deploy_mach=mach,
+        deploy_dynamic_pressure_pa=q,
+        deploy_height_m=height - ground_altitude_m,
+        deploy_in_box=in_box,
+        parachute=second,
+        landing_latitude_rad=lat,
+        landing_longitude_rad=lon,
+        propellant_kg=propellant,
+        powered_descent_s=duration,
+        touchdown_time_s=entry.time_s + first.time_s + second.time_s + duration,
+        landed=deployed & on_chute_ok,
+    )

@@ -1,0 +1,142 @@
+"""segments.edl: an MSL entry, descent and landing flown phase by phase.
+
+Vehicle and entry as in tests/core/test_entry_guidance.py (MSL: Way, Davis and Shidner,
+AAS 13-420; Schoenenberger et al. 2009); parachute 21.5 m disk-gap-band, drag coefficient
+0.615 (Cruz et al., J. Spacecr. Rockets 51(4), 2014), qualified to Mach 2.2 and 750 Pa
+(Sengupta et al.); heat shield off 20 s after deploy, backshell off ~2.1 km above the
+ground (NASA Mars 2020 EDL timeline); eight 3.06 kN descent engines. Masses after the
+separations are representative (MSL's heat shield ~385 kg, backshell and chute ~740 kg).
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from msrsim.core.atmosphere.mars import mars_gram_mean_profile
+from msrsim.core.flight import flight_table
+from msrsim.core.frames import enu_matrix
+from msrsim.core.guidance_design import design_guidance
+from msrsim.segments.edl import (
+    MARS_FLIGHT,
+    MARS_SURFACE_GRAVITY_M_S2,
+    Aeroshell,
+    Descent,
+    Parachute,
+    fly_edl,
+    mars_heating,
+    powered_descent,
+)
+from msrsim.segments.entry import landing_ellipse
+
+SHELL = Aeroshell(3152.0, 4.5, 1.125, 70.0, 1.45, 0.24)
+CHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
+DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
+GALE_GROUND_M = -4400.0
+MSL = np.array([-3.9186, 126.72, 6083.3, -15.4892, 93.2065])
+ATMOSPHERE = flight_table(mars_gram_mean_profile(500.0))
+
+
+def _states(rows):
+    lat, lon, speed, fpa, az = (
+        np.radians(rows[:, 0]),
+        np.radians(rows[:, 1]),
+        rows[:, 2],
+        np.radians(rows[:, 3]),
+        np.radians(rows[:, 4]),
+    )
+    r = 3522.2e3 * np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], 1)
+    local = speed[:, None] * np.stack(
+        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], 1
+    )
+    v = np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
+    return r, v - np.cross([0.0, 0.0, MARS_FLIGHT.spin_rad_s], r)
+
+
+@pytest.fixture(scope="module")
+def guidance():
+    r, v = _states(MSL[None])
+    designed, _ = design_guidance(
+        r,
+        v,
+        reference_bank_rad=math.radians(45.0),
+        stop_speed_m_s=CHUTE.trigger_speed_m_s,
+        heading_speed_m_s=800.0,
+        planet_radius_m=MARS_FLIGHT.equatorial_radius_m,
+        planet=MARS_FLIGHT,
+        atmosphere=ATMOSPHERE,
+        aerodynamics=SHELL.aerodynamics(),
+        heating=mars_heating(),
+        mass_kg=SHELL.mass_kg,
+        reference_area_m2=SHELL.reference_area_m2,
+        nose_radius_m=SHELL.nose_radius_m,
+        ground_altitude_m=GALE_GROUND_M,
+    )
+    return dataclasses.replace(
+        designed,
+        start_acceleration_m_s2=1.96,
+        deadband_per_speed_rad_s_m=1e-7,
+        overcontrol_gain=3.0,
+    )
+
+
+def _fly(rows, guidance, **options):
+    r, v = _states(rows)
+    return fly_edl(
+        SHELL,
+        CHUTE,
+        DESCENT,
+        r,
+        v,
+        ATMOSPHERE,
+        guidance=guidance,
+        initial_bank_rad=math.radians(45.0),
+        ground_altitude_m=GALE_GROUND_M,
+        **options,
+    )
+
+
+def test_msl_timeline(guidance):
+    # Published (NASA MSL landing milestones; Mars 2020 EDL page): parachute ~240-260 s after
+    # entry near 10-11 km and Mach ~1.7-2.1 inside the 2.2 / 750 Pa box; touchdown ~7 min
+    # after entry. Windows: deploy 220-280 s and 7-15 km (a mean atmosphere, 4.4 km below
+    # the datum at Gale), touchdown 380-480 s; measured 249.5 s, 13.8 km, Mach 2.05, 440 s.
+    nominal = _fly(MSL[None], guidance)
+    assert nominal.landed[0] and nominal.deploy_in_box[0]
+    assert 220.0 < nominal.entry.time_s[0] < 280.0
+    assert 7e3 < nominal.deploy_height_m[0] < 15e3
+    assert 1.4 < nominal.deploy_mach[0] < 2.2
+    assert 380.0 < nominal.touchdown_time_s[0] < 480.0
+    assert 100.0 < nominal.propellant_kg[0] < 400.0  # MSL's descent stage carried ~390 kg
+
+
+def test_landing_ellipse_is_of_the_order_of_the_flown_ones(guidance):
+    # 2,000 entries with navigation and drag errors: the 99 % ellipse is of the order of
+    # Mars 2020's 7.7 x 6.6 km and MSL's final 20 x 7 km (NASA PIA24350; Martin-Mur et al.
+    # 2012): each axis between 3 and 30 km; every capsule lands, deploys inside the box.
+    n = 2000
+    rng = np.random.default_rng(3)
+    rows = MSL + rng.standard_normal((n, 5)) * [0.02, 0.02, 2.0, 0.05, 0.03]
+    flown = _fly(rows, guidance, cd_scale=1.0 + 0.03 * rng.standard_normal(n))
+    assert flown.landed.all()
+    assert flown.deploy_in_box.mean() > 0.99
+    ellipse = landing_ellipse(flown.landing_latitude_rad, flown.landing_longitude_rad)
+    assert 3e3 < 2 * ellipse.semi_minor_m <= 2 * ellipse.semi_major_m < 30e3
+
+
+def test_powered_descent_against_the_constant_deceleration_closed_form():
+    # Started on the ideal path (v^2 / 2h + g constant), the law keeps a constant thrust
+    # acceleration a = v0^2 / (2 h0) + g: burn time v0 / (a - g), propellant
+    # m0 (1 - exp(-a t / c)), no drift when falling straight down. 0.5 %: the 0.05 s steps
+    # and the final hold at 0.75 m/s.
+    h0, v0, m0 = 2000.0, 80.0, 2000.0
+    descent = dataclasses.replace(DESCENT, touchdown_speed_m_s=0.01)
+    drift, propellant, duration = powered_descent([h0], [0.0], [v0], m0, descent)
+    g = MARS_SURFACE_GRAVITY_M_S2
+    a = v0**2 / (2 * h0) + g
+    t_burn = v0 / (a - g)
+    expected = m0 * (1.0 - math.exp(-a * t_burn / (descent.specific_impulse_s * 9.80665)))
+    assert duration[0] == pytest.approx(t_burn, rel=5e-3)
+    assert propellant[0] == pytest.approx(expected, rel=5e-3)
+    assert abs(drift[0]) < 1e-9
