@@ -35,6 +35,7 @@ lint: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_lambert.py
 	$(BIN)/python benchmarks/bench_entry.py
+	$(BIN)/python benchmarks/bench_edl.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
