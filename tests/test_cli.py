@@ -21,7 +21,16 @@ def invoke(*args):
 def test_help_lists_commands():
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("run", "entry", "windows", "mars-time", "samples", "scenario", "doctor"):
+    for command in (
+        "run",
+        "entry",
+        "surface",
+        "windows",
+        "mars-time",
+        "samples",
+        "scenario",
+        "doctor",
+    ):
         assert command in result.output
 
 
@@ -228,7 +237,7 @@ def test_run_reports_the_windows_leg(run_json):
     assert ret["arrival_utc"].startswith("2033")
     assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
     modelled = {leg["number"] for leg in run_json["legs"] if leg["status"] != "not modelled yet"}
-    assert modelled == {1, 8, 9}
+    assert modelled == {1, 4, 8, 9}
 
 
 def test_run_reports_the_return_legs(run_json):
@@ -304,3 +313,103 @@ def test_entry_user_errors_exit_2(args, message):
     result = _entry(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_run_reports_the_surface_leg(run_json):
+    leg = run_json["legs"][3]
+    assert leg["name"] == "surface operations"
+    assert leg["status"] == "modelled (sol by sol; SRL landing date from the scenario)"
+    assert leg["summary"]["monte_carlo"]["trials"] == 100_000  # scenario surface.trials
+    assert leg["summary"]["nominal"]["tubes_loaded"] == 22
+    names = [m["name"] for m in run_json["milestones"]]
+    assert names.index("SRL landing") < names.index(
+        "MAV ready to launch (nominal surface timeline)"
+    )
+    assert names.index("MAV launch deadline") < names.index("EES released")
+
+
+def _surface(*args):
+    return invoke("surface", "--trials", "500", *args)
+
+
+def test_surface_json_nominal_timeline_and_monte_carlo():
+    result = _surface("--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"nominal", "monte_carlo", "activities", "flights", "tubes_loaded"}
+    assert data["monte_carlo"]["trials"] == 500
+    assert data["nominal"]["tubes_from_perseverance"] == 22 and data["flights"] == []
+    assert [t["name"] for t in data["tubes_loaded"][:3]] == [
+        "Sapphire Canyon",
+        "Silver Mountain",
+        "Comet Geyser",
+    ]
+    actors = {a["actor"] for a in data["activities"]}
+    assert {"SRL", "Perseverance", "STA", "MAV"} <= actors
+    assert [a["start_utc"] for a in data["activities"]] == sorted(
+        a["start_utc"] for a in data["activities"]
+    )
+
+
+def test_surface_rover_fails_sends_the_helicopters():
+    result = _surface("--rover-fails", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["flights"]) == 20
+    assert {f["helicopter"] for f in data["flights"]} == {1, 2}
+    assert all(f["distance_m"] <= 700.0 for f in data["flights"])  # the SRH's range
+    assert data["nominal"]["tubes_from_depot_by_helicopter"] == 10
+    assert {t["courier"] for t in data["tubes_loaded"]} == {"helicopter"}
+    assert data["monte_carlo"]["probability_perseverance_fails"] == 1.0
+    table = _surface("--rover-fails")
+    assert "Helicopter flights" in table.output and "Malay" in table.output
+
+
+def test_surface_dates_and_seed_change_the_answer():
+    base = json.loads(_surface("--json").output)
+    later = json.loads(
+        _surface("--landing-utc", "2030-06-01", "--deadline-utc", "2031-07-01", "--json").output
+    )
+    assert later["nominal"]["srl_landing_utc"] == "2030-06-01T00:00"
+    assert (
+        later["monte_carlo"]["probability_meets_deadline"]
+        > base["monte_carlo"]["probability_meets_deadline"]
+    )  # a year more for the same traverse
+    reseeded = json.loads(_surface("--seed", "7", "--json").output)
+    assert reseeded["monte_carlo"]["seed"] == 7
+    assert reseeded["nominal"] == base["nominal"]  # the nominal timeline draws nothing
+    assert reseeded["monte_carlo"] != base["monte_carlo"]
+
+
+def test_surface_plot_writes_two_pngs(tmp_path):
+    result = _surface("--rover-fails", "--plot", str(tmp_path / "figures"))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert names == ["surface_monte_carlo.png", "surface_timeline.png"]
+    for name in names:
+        png = (tmp_path / "figures" / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert "Drawn:" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deadline-utc", "2030-01-01"], "deadline 2030-01-01T00:00 must be at least 11 sols"),
+        (["--landing-utc", "2031-02-30"], "is not a UTC date"),
+        (["--landing-utc", "2052-01-01", "--deadline-utc", "2053-01-01"], "outside the DE421"),
+        (["--trials", "0"], "Invalid value"),
+    ],
+)
+def test_surface_user_errors_exit_2(args, message):
+    result = _surface(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_surface_bad_scenario_value_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(baseline_text().replace("trials = { value = 100000,", "trials = { value = -5,"))
+    result = invoke("surface", str(bad))
+    assert result.exit_code == 2
+    assert "surface.trials = -5: must be greater than or equal to 1" in result.output

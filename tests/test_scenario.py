@@ -112,3 +112,72 @@ def test_load_default_is_baseline(tmp_path):
     copy = tmp_path / "copy.toml"
     copy.write_text(baseline_text())
     assert load_scenario(copy) == baseline()
+
+
+def test_baseline_surface_sections():
+    s = baseline()
+    assert s.surface.srl_landing_utc.date().isoformat() == "2031-01-21"
+    assert s.surface.depot.along_step_m == 8.0  # the nested [surface.depot] table
+    assert s.helicopters.dust_season_ls_deg == [210.0, 300.0]
+    assert s.surface.provenance("srl_landing_utc").representative
+    assert not s.surface.provenance("conjunction_elongation_deg").representative
+    assert s.surface.depot.provenance("latitude_deg").representative
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("surface", "trials", 0, "surface.trials = 0: must be greater than or equal to 1"),
+        (
+            "perseverance",
+            "route_tortuosity",
+            0.8,
+            "perseverance.route_tortuosity = 0.8: must be greater than or equal to 1",
+        ),
+        (
+            "helicopters",
+            "dust_season_ls_deg",
+            [300.0, 210.0],
+            "helicopters.dust_season_ls_deg: [300.0, 210.0] must be [start, end] with "
+            "0 <= start < end <= 360",
+        ),
+        (
+            "sample_transfer_arm",
+            "working_time_per_sol_h",
+            30.0,
+            "sample_transfer_arm.working_time_per_sol_h = 30.0: must be less than or equal to",
+        ),
+        (
+            "orbiting_sample",
+            "priority_tubes",
+            ["Cheyava"],
+            "orbiting_sample.priority_tubes: ['Cheyava'] not among the tubes",
+        ),
+    ],
+)
+def test_bad_surface_values_name_the_field(section, key, value, message):
+    data = baseline_dict()
+    data[section][key] = value
+    problems = problems_of(data)
+    assert len(problems) == 1 and problems[0].startswith(message), problems
+
+
+def test_depot_bound_and_deadline_too_close_to_landing():
+    data = baseline_dict()
+    data["surface"]["depot"]["along_step_m"] = 80.0
+    text = "\n".join(problems_of(data))
+    assert "surface.depot.along_step_m = 80.0: must be less than or equal to 50" in text
+    data = baseline_dict()
+    data["surface"]["mav_launch_deadline_utc"] = "2031-01-25"
+    text = "\n".join(problems_of(data))
+    assert "mav_launch_deadline_utc = 2031-01-25 00:00:00 is 3.9 sols after srl_landing" in text
+    assert "at least mav_preparation_sols + 1 = 11 sols" in text
+
+
+def test_witness_priority_needs_witness_tubes():
+    data = baseline_dict()
+    data["orbiting_sample"]["priority_tubes"] = ["Witness 1"]
+    assert parse_scenario(data).orbiting_sample.priority_tubes == ["Witness 1"]
+    data["orbiting_sample"]["include_witness_tubes"] = False
+    text = "\n".join(problems_of(data))
+    assert "priority_tubes names witness tube(s) ['Witness 1']" in text

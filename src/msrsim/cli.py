@@ -84,7 +84,10 @@ def run(
     from msrsim.campaign import NOT_MODELLED, run_campaign
 
     loaded = _load(scenario)
-    result = run_campaign(loaded)
+    try:
+        result = run_campaign(loaded)
+    except ValueError as exc:
+        _fail("run", [str(exc)])
     if plot is not None:
         from msrsim.report.plots import campaign_geometry
 
@@ -394,25 +397,39 @@ def _number_option(help_text: str, low: float = 0.0, high: float | None = None):
     ]
 
 
-@app.command("entry")
-def entry_command(
-    scenario: ScenarioArg = None,
-    trials: Annotated[
+def _trials_option(low: int, scenario_field: str):
+    return Annotated[
         int | None,
         typer.Option(
             "--trials",
-            min=10,
+            min=low,
             max=10_000_000,
             show_default=False,
-            help="Footprint Monte Carlo trials (scenario: ees.footprint_trials).",
+            help=f"Monte Carlo trials (scenario: {scenario_field}).",
         ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
-        ),
-    ] = None,
+    ]
+
+
+def _plot_dir_option(help_text: str):
+    return Annotated[
+        Path | None,
+        typer.Option("--plot", file_okay=False, show_default=False, help=help_text),
+    ]
+
+
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
+    ),
+]
+
+
+@app.command("entry")
+def entry_command(
+    scenario: ScenarioArg = None,
+    trials: _trials_option(10, "ees.footprint_trials") = None,
+    seed: SeedOption = None,
     diameter_m: _number_option("Capsule diameter, m.", 0.05, 20.0) = None,
     nose_radius_m: _number_option("Nose radius, m.", 0.01, 20.0) = None,
     half_angle_deg: _number_option("Forebody half-angle, deg.", 5.0, 85.0) = None,
@@ -440,15 +457,7 @@ def entry_command(
             help="Mean winds: a CSV of altitude_km,east_m_s,north_m_s rows.",
         ),
     ] = None,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot",
-            file_okay=False,
-            show_default=False,
-            help="Draw the footprint map, entry profile and distributions here.",
-        ),
-    ] = None,
+    plot: _plot_dir_option("Draw the footprint map, entry profile and distributions here.") = None,
     as_json: JsonOption = False,
 ) -> None:
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
@@ -509,16 +518,154 @@ def entry_command(
         _print_json(parts)
         return
     out.print(f"[bold]msrsim entry[/] - {loaded.scenario.name}")
+    _print_parts(parts)
+    if plot is not None:
+        out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+
+
+def _print_parts(parts: dict) -> None:
+    """One key-value table per part of a summary."""
     for part, values in parts.items():
         table = Table(title=part.replace("_", " "), title_justify="left", show_header=False)
         table.add_column("quantity")
         table.add_column("value", justify="right")
         for key, value in values.items():
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            shown = (
+                (", ".join(map(str, value)) or "none") if isinstance(value, list) else str(value)
+            )
             table.add_row(key.replace("_", " "), shown)
         out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim surface
+# --------------------------------------------------------------------------------------
+
+
+@app.command("surface")
+def surface_command(
+    scenario: ScenarioArg = None,
+    trials: _trials_option(1, "surface.trials") = None,
+    seed: SeedOption = None,
+    rover_fails: Annotated[
+        bool | None,
+        typer.Option(
+            "--rover-fails/--no-rover-fails",
+            show_default=False,
+            help="Perseverance cannot deliver from the SRL's landing on, so the helicopters "
+            "fetch the depot tubes (scenario: perseverance.fails_at_landing).",
+        ),
+    ] = None,
+    landing_utc: Annotated[
+        str | None,
+        typer.Option(
+            "--landing-utc",
+            show_default=False,
+            help="SRL landing, UTC date (scenario: surface.srl_landing_utc).",
+        ),
+    ] = None,
+    deadline_utc: Annotated[
+        str | None,
+        typer.Option(
+            "--deadline-utc",
+            show_default=False,
+            help="Latest MAV launch, UTC date (scenario: surface.mav_launch_deadline_utc).",
+        ),
+    ] = None,
+    plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Surface operations, sol by sol: Perseverance drives to the SRL, the Sample Transfer
+    Arm loads its tubes, the helicopters fetch the depot's if Perseverance cannot, and the
+    MAV is ready on a launch-season sol before the deadline.
+
+    Prints the nominal timeline (no random event) and a Monte Carlo of drive rates,
+    anomalies, failures, wind and helicopter losses.
+    """
+    from msrsim.campaign.surface import run_surface, summary, timeline_rows
+    from msrsim.core.time import utc_to_et
+
+    loaded = _load(scenario)
+    try:
+        landing_et, deadline_et = (
+            None if text is None else float(utc_to_et(text)[0])
+            for text in (landing_utc, deadline_utc)
+        )
+        result = run_surface(
+            loaded,
+            landing_et=landing_et,
+            deadline_et=deadline_et,
+            rover_fails=rover_fails,
+            trials=trials,
+            seed=seed,
+        )
+    except ValueError as exc:
+        _fail("surface", [str(exc)])
+    parts, rows = summary(result), timeline_rows(result)
+    if plot is not None:
+        from msrsim.report.surface_plots import surface_plots
+
+        try:
+            drawn = surface_plots(result, plot)
+        except OSError as exc:
+            _fail("surface --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(parts | rows)
+        return
+    out.print(f"[bold]msrsim surface[/] - {loaded.scenario.name}")
+    _print_surface_timeline(rows)
+    _print_parts(parts)
     if plot is not None:
         out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+
+
+def _print_surface_timeline(rows: dict) -> None:
+    """The nominal timeline: activities (flights folded per helicopter), flights, tubes."""
+    table = Table(title="Nominal timeline (no random event)", title_justify="left")
+    table.add_column("actor")
+    table.add_column("activity")
+    for column in ("from UTC", "to UTC", "sols"):
+        table.add_column(column, no_wrap=True)
+    flown: dict[str, list[dict]] = {}
+    lines = []
+    for a in rows["activities"]:
+        if a["actor"].startswith("Helicopter "):
+            flown.setdefault(a["actor"], []).append(a)
+        else:
+            lines.append((a["actor"], a["name"], a, a))
+    lines += [
+        (actor, f"{len(hops)} flights (below)", hops[0], hops[-1]) for actor, hops in flown.items()
+    ]
+    for actor, name, first, last in sorted(lines, key=lambda line: line[2]["start_utc"]):
+        sols = str(first["start_sol"])
+        if last["end_sol"] != first["start_sol"]:
+            sols += f"-{last['end_sol']}"
+        table.add_row(actor, name, first["start_utc"], last["end_utc"], sols)
+    out.print(table)
+    if rows["flights"]:
+        flights = Table(title="Helicopter flights", title_justify="left")
+        for column in ("heli", "sol", "UTC", "leg", "tube", "distance m", "lost"):
+            flights.add_column(column, no_wrap=column == "UTC")
+        for f in rows["flights"]:
+            flights.add_row(
+                str(f["helicopter"]),
+                str(f["sol"]),
+                f["start_utc"],
+                f["leg"],
+                f["tube"],
+                f"{f['distance_m']:.0f}",
+                "lost" if f["lost"] else "",
+            )
+        out.print(flights)
+    else:
+        out.print("Helicopter flights: none (Perseverance delivers; --rover-fails sends them)")
+    tubes = Table(title=f"Tubes loaded ({len(rows['tubes_loaded'])})", title_justify="left")
+    for column in ("#", "tube", "kind", "sealed sol", "courier"):
+        tubes.add_column(column)
+    for k, t in enumerate(rows["tubes_loaded"], start=1):
+        sealed = "" if t["sealed_sol"] is None else str(t["sealed_sol"])
+        tubes.add_row(str(k), t["name"], t["kind"], sealed, t["courier"])
+    out.print(tubes)
 
 
 @contextlib.contextmanager

@@ -89,6 +89,17 @@ NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 EastLongitude = Annotated[float, Field(ge=-180, le=360)]
+Sols = Annotated[int, Field(ge=0, le=1000)]
+
+
+def _ls_window(value: list[float]) -> list[float]:
+    """An Ls window ``[start, end)``: two values in [0, 360], the start below the end."""
+    if len(value) != 2 or not 0 <= value[0] < value[1] <= 360:
+        raise ValueError(f"{value} must be [start, end] with 0 <= start < end <= 360 (Ls, deg)")
+    return value
+
+
+LsWindow = Annotated[list[float], AfterValidator(_ls_window)]
 
 
 class Section(BaseModel):
@@ -221,10 +232,21 @@ class SampleRetrievalLander(Section):
 
 
 class Perseverance(Section):
+    """The rover, and its drive to the lander as the surface leg's courier."""
+
     landing_utc: UtcDate
     landing_site: Site
     landing_ellipse_major_km: Positive
     landing_ellipse_minor_km: Positive
+    start_latitude_deg: Latitude
+    start_east_longitude_deg: EastLongitude
+    route_tortuosity: Annotated[float, Field(ge=1, le=5)]
+    drive_m_per_sol: Annotated[float, Field(gt=0, le=1000)]
+    drive_rate_sigma_fraction: Annotated[float, Field(ge=0, le=1)]
+    anomaly_probability_per_sol: Annotated[float, Field(ge=0, lt=1)]
+    anomaly_sols: Sols
+    failure_probability_per_sol: Probability
+    fails_at_landing: bool
 
 
 class Helicopter(Section):
@@ -234,17 +256,52 @@ class Helicopter(Section):
     range_per_flight_m: Positive
     flight_altitude_m: Positive
     payload_kg: Positive
+    recharge_sols: Sols
+    deploy_sols: Sols
+    dust_season_ls_deg: LsWindow
+    wind_no_fly_probability_per_sol: Probability
+    loss_probability_per_flight: Probability
 
 
 class SampleTransferArm(Section):
     length_m: Positive
     degrees_of_freedom: Annotated[int, Field(ge=1, le=12)]
+    time_per_tube_h: Annotated[float, Field(gt=0, le=100)]
+    working_time_per_sol_h: Annotated[float, Field(gt=0, le=24.6)]  # a sol is 24.66 h
+
+
+def _catalogued_tubes(names: list[str]) -> list[str]:
+    """Names of tubes Perseverance carries or left in the depot (case-insensitive)."""
+    from msrsim.samples.catalog import load_catalog
+
+    known = {t.name.lower() for t in load_catalog() if t.now_at in ("rover", "depot")}
+    unknown = [n for n in names if n.lower() not in known]
+    if unknown:
+        raise ValueError(f"{unknown} not among the tubes on the rover or in the depot")
+    if len({n.lower() for n in names}) != len(names):
+        raise ValueError(f"{names} names a tube twice")
+    return names
 
 
 class OrbitingSample(Section):
     capacity_tubes: Annotated[int, Field(ge=1, le=43)]
     diameter_m: Positive
     max_sample_temperature_c: float
+    priority_tubes: Annotated[list[str], Field(max_length=43), AfterValidator(_catalogued_tubes)]
+    include_witness_tubes: bool
+    helicopters_top_up: bool
+
+    @model_validator(mode="after")
+    def _witness_wanted(self):
+        from msrsim.samples.catalog import load_catalog
+
+        witness = {t.name.lower() for t in load_catalog() if t.is_witness}
+        named = [n for n in self.priority_tubes if n.lower() in witness]
+        if named and not self.include_witness_tubes:
+            raise ValueError(
+                f"priority_tubes names witness tube(s) {named} but include_witness_tubes is false"
+            )
+        return self
 
 
 class MarsAscentVehicle(Section):
@@ -302,6 +359,49 @@ class EarthEntrySystem(Section):
         return self
 
 
+class SurfaceDepot(Section):
+    """The Three Forks depot as laid out by the surface leg (a zigzag about an axis)."""
+
+    latitude_deg: Latitude
+    east_longitude_deg: EastLongitude
+    axis_azimuth_deg: Annotated[float, Field(ge=0, le=360)]
+    along_step_m: Annotated[float, Field(ge=0, le=50)]
+    cross_offset_m: Annotated[float, Field(ge=0, le=25)]
+
+    @model_validator(mode="after")
+    def _spaced(self):
+        if self.along_step_m == 0 and self.cross_offset_m == 0:
+            raise ValueError("along_step_m and cross_offset_m are both 0: tubes would coincide")
+        return self
+
+
+class Surface(Section):
+    """Leg 4: when the SRL lands, when the MAV must leave, and the surface rules."""
+
+    srl_landing_utc: UtcDate
+    mav_launch_deadline_utc: UtcDate
+    lander_checkout_sols: Sols
+    conjunction_elongation_deg: Annotated[float, Field(ge=0, le=10)]
+    mav_preparation_sols: Sols
+    mav_launch_ls_deg: LsWindow
+    trials: Annotated[int, Field(ge=1, le=10_000_000)]
+    depot: SurfaceDepot
+
+    @model_validator(mode="after")
+    def _deadline_after_landing(self):
+        from msrsim.core.time import SOL_PER_DAY
+
+        days = (self.mav_launch_deadline_utc - self.srl_landing_utc).total_seconds() / 86400.0
+        sols = days * SOL_PER_DAY
+        if sols < self.mav_preparation_sols + 1:
+            raise ValueError(
+                f"mav_launch_deadline_utc = {self.mav_launch_deadline_utc} is {sols:.1f} "
+                f"sols after srl_landing_utc = {self.srl_landing_utc}; it must be at least "
+                f"mav_preparation_sols + 1 = {self.mav_preparation_sols + 1} sols after it"
+            )
+        return self
+
+
 class Scenario(Section):
     """A whole campaign scenario."""
 
@@ -318,6 +418,7 @@ class Scenario(Section):
     orbiting_sample: OrbitingSample
     mav: MarsAscentVehicle
     ees: EarthEntrySystem
+    surface: Surface
 
     def leaves(self) -> list[tuple[str, Any, Provenance | None]]:
         """Every value as ``(dotted.path, value, provenance)``, in file order."""

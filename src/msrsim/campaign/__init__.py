@@ -198,9 +198,14 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
 def run_campaign(scenario: Scenario) -> CampaignResult:
     """Run every leg that exists, in relay order; report the others as not modelled yet."""
     from msrsim.campaign.launch import run_windows_leg
+    from msrsim.campaign.surface import run_surface_leg
 
     windows_outcome, milestones, back = run_windows_leg(scenario, LEGS[0])
     outcomes = {1: windows_outcome}
+    # Leg 3 (EDL) is not modelled yet: the SRL lands on the scenario's surface date.
+    surface_outcome, surface_milestones, _ = run_surface_leg(scenario, LEGS[3])
+    outcomes[4] = surface_outcome
+    milestones += surface_milestones
     if back is not None:
         from msrsim.campaign.earth_entry import run_return_legs
 

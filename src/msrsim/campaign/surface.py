@@ -1,0 +1,299 @@
+"""Leg 4 of the campaign: surface operations, sol by sol.
+
+Reads the scenario's ``perseverance``, ``helicopters``, ``sample_transfer_arm``,
+``orbiting_sample``, ``srl`` and ``surface`` sections, converts them to SI once into a
+:class:`msrsim.segments.surface.SurfacePlan`, and runs the nominal timeline (no random
+event) and the Monte Carlo of :mod:`msrsim.segments.surface`.
+
+The SRL's landing date comes from the scenario (``surface.srl_landing_utc``): leg 3
+(entry, descent and landing) is not modelled yet, so nothing computes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from msrsim.campaign import Leg, LegOutcome, Milestone, _dated, _source
+from msrsim.core.ephemeris import EphemerisRangeError
+from msrsim.core.time import et_to_utc_iso, solar_longitude_deg, utc_to_et
+from msrsim.scenario import Scenario
+from msrsim.segments.surface import (
+    SOL_S,
+    Helicopters,
+    MavLaunch,
+    RoverTraverse,
+    SurfacePlan,
+    SurfaceTimeline,
+    SurfaceTrials,
+    TransferArm,
+    simulate_surface,
+    surface_timeline,
+)
+from msrsim.segments.surface_depot import DepotLayout, MarsSite, SelectionPolicy, site_distance_m
+
+MODELLED = "modelled (sol by sol; SRL landing date from the scenario)"
+SURFACE_LEG = 4  # the spawn key of this leg's random stream under the scenario seed
+
+
+@dataclass(frozen=True)
+class SurfaceResult:
+    """The surface leg of one scenario: its plan, the nominal timeline, the Monte Carlo."""
+
+    plan: SurfacePlan
+    timeline: SurfaceTimeline
+    trials: SurfaceTrials
+    seed: int
+
+
+def surface_plan(
+    scenario: Scenario,
+    landing_et: float | None = None,
+    *,
+    deadline_et: float | None = None,
+    rover_fails: bool | None = None,
+) -> SurfacePlan:
+    """The scenario's surface leg as a plan (SI, epochs in ``et``).
+
+    ``landing_et``, ``deadline_et`` and ``rover_fails`` replace the scenario's
+    ``surface.srl_landing_utc``, ``surface.mav_launch_deadline_utc`` and
+    ``perseverance.fails_at_landing`` when given.
+    """
+    p, h, arm, os_, s = (
+        scenario.perseverance,
+        scenario.helicopters,
+        scenario.sample_transfer_arm,
+        scenario.orbiting_sample,
+        scenario.surface,
+    )
+    if landing_et is None:
+        landing_et = float(utc_to_et(s.srl_landing_utc)[0])
+    if deadline_et is None:
+        deadline_et = float(utc_to_et(s.mav_launch_deadline_utc)[0])
+    return SurfacePlan(
+        landing_et=landing_et,
+        lander=MarsSite(scenario.srl.target.latitude_deg, scenario.srl.target.east_longitude_deg),
+        rover=RoverTraverse(
+            start=MarsSite(p.start_latitude_deg, p.start_east_longitude_deg),
+            tortuosity=p.route_tortuosity,
+            drive_m_per_sol=p.drive_m_per_sol,
+            drive_rate_sigma_fraction=p.drive_rate_sigma_fraction,
+            anomaly_probability_per_sol=p.anomaly_probability_per_sol,
+            anomaly_sols=p.anomaly_sols,
+            failure_probability_per_sol=p.failure_probability_per_sol,
+            fails_at_landing=p.fails_at_landing if rover_fails is None else rover_fails,
+        ),
+        arm=TransferArm(
+            time_per_tube_s=arm.time_per_tube_h * 3600.0,
+            working_time_per_sol_s=arm.working_time_per_sol_h * 3600.0,
+        ),
+        helicopters=Helicopters(
+            count=h.count,
+            range_per_flight_m=h.range_per_flight_m,
+            ground_speed_m_s=h.ground_speed_m_s,
+            recharge_sols=h.recharge_sols,
+            deploy_sols=h.deploy_sols,
+            dust_season_ls_deg=tuple(h.dust_season_ls_deg),
+            wind_no_fly_probability_per_sol=h.wind_no_fly_probability_per_sol,
+            loss_probability_per_flight=h.loss_probability_per_flight,
+        ),
+        depot=DepotLayout(
+            MarsSite(s.depot.latitude_deg, s.depot.east_longitude_deg),
+            axis_azimuth_deg=s.depot.axis_azimuth_deg,
+            along_step_m=s.depot.along_step_m,
+            cross_offset_m=s.depot.cross_offset_m,
+        ),
+        selection=SelectionPolicy(
+            capacity_tubes=os_.capacity_tubes,
+            priority=tuple(os_.priority_tubes),
+            include_witness=os_.include_witness_tubes,
+            helicopters_top_up=os_.helicopters_top_up,
+        ),
+        mav=MavLaunch(
+            deadline_et=deadline_et,
+            preparation_sols=s.mav_preparation_sols,
+            launch_ls_window_deg=tuple(s.mav_launch_ls_deg),
+        ),
+        lander_checkout_sols=s.lander_checkout_sols,
+        conjunction_elongation_deg=s.conjunction_elongation_deg,
+    )
+
+
+def run_surface(
+    scenario: Scenario,
+    *,
+    landing_et: float | None = None,
+    deadline_et: float | None = None,
+    rover_fails: bool | None = None,
+    trials: int | None = None,
+    seed: int | None = None,
+) -> SurfaceResult:
+    """The nominal timeline and ``trials`` Monte Carlo trials (``surface.trials``).
+
+    Raises
+    ------
+    ValueError
+        When the deadline is not after the landing, or leaves no sol for loading before
+        the MAV's preparation (the message gives both dates).
+    """
+    plan = surface_plan(scenario, landing_et, deadline_et=deadline_et, rover_fails=rover_fails)
+    prep = plan.mav.preparation_sols
+    if plan.mav.deadline_et - plan.landing_et < (prep + 1) * SOL_S:
+        landing, deadline = (d[:16] for d in et_to_utc_iso([plan.landing_et, plan.mav.deadline_et]))
+        raise ValueError(
+            f"the MAV launch deadline {deadline} must be at least {prep + 1} sols "
+            f"(mav_preparation_sols + 1) after the SRL landing {landing}"
+        )
+    seed = scenario.scenario.seed if seed is None else seed
+    n = scenario.surface.trials if trials is None else trials
+    # Leg 4's own stream: child (4,) of the scenario seed, apart from the entry leg's
+    # children (0,)-(2,) of the same seed.
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SURFACE_LEG,)))
+    try:
+        timeline = surface_timeline(plan)
+    except EphemerisRangeError as exc:
+        raise EphemerisRangeError(
+            "the surface calendar runs from the SRL landing to about two years past the "
+            f"MAV launch deadline, and leaves the ephemeris: {exc}"
+        ) from None
+    return SurfaceResult(plan, timeline, simulate_surface(plan, n, rng), seed)
+
+
+def _utc(et: float | None) -> str | None:
+    if et is None or not math.isfinite(et):
+        return None
+    return str(et_to_utc_iso(et)[0][:16])
+
+
+def _sol_utc(result: SurfaceResult, sol: int | None) -> str | None:
+    """The UTC start of a mission sol (sol 0 = the SRL's landing sol)."""
+    return None if sol is None else _utc(float(result.timeline.calendar.start_et[sol]))
+
+
+def _spread(values: np.ndarray) -> list[float] | None:
+    """5th percentile, median, 95th percentile (None for no value)."""
+    if values.size == 0:
+        return None
+    return [round(float(q), 1) for q in np.percentile(values, [5, 50, 95])]
+
+
+def summary(result: SurfaceResult) -> dict:
+    """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (lists: 5th
+    percentile, median, 95th percentile)."""
+    plan, tl, mc = result.plan, result.timeline, result.trials
+    cal = tl.calendar
+    rover_tubes = sum(t.courier == "Perseverance" for t in tl.tubes_loaded)
+    ready = mc.mav_ready_sol >= 0
+    ready_et = mc.mav_ready_et[ready]
+    ready_utc = (
+        [str(d)[:10] for d in et_to_utc_iso(np.percentile(ready_et, [5, 50, 95]))]
+        if ready_et.size
+        else None
+    )
+    spread = " (5th pct, median, 95th pct)"
+    distance = site_distance_m(plan.rover.start, plan.lander)
+    return {
+        "nominal": {
+            "srl_landing_utc": _utc(plan.landing_et),
+            "srl_landing_ls_deg": round(float(solar_longitude_deg(plan.landing_et)[0]), 1),
+            "perseverance_fails_at_landing": plan.rover.fails_at_landing,
+            "perseverance_distance_to_lander_km": round(distance / 1e3, 2),
+            "perseverance_route_km": round(distance * plan.rover.tortuosity / 1e3, 2),
+            "perseverance_arrival_sol": tl.rover_arrival_sol,
+            "perseverance_arrival_sol_start_utc": _sol_utc(result, tl.rover_arrival_sol),
+            "tubes_loaded": len(tl.tubes_loaded),
+            "tubes_from_perseverance": rover_tubes,
+            "tubes_from_depot_by_helicopter": len(tl.tubes_loaded) - rover_tubes,
+            "helicopter_flights": len(tl.flights),
+            "loading_complete_sol": tl.loading_complete_sol,
+            "mav_ready_sol": tl.mav_ready_sol,
+            "mav_ready_utc": _utc(tl.mav_ready_et),
+            "mav_ready_ls_deg": round(float(solar_longitude_deg(tl.mav_ready_et)[0]), 1)
+            if tl.mav_ready_sol is not None
+            else None,
+            "mav_launch_deadline_utc": _utc(plan.mav.deadline_et),
+            "mav_launch_deadline_sol": cal.deadline_sol,
+            "meets_deadline": tl.meets_deadline,
+            "solar_conjunctions_before_deadline_utc": [
+                f"{_utc(c.start_et)} to {_utc(c.end_et)}"
+                for c in cal.conjunctions
+                if c.start_et < plan.mav.deadline_et
+            ],
+        },
+        "monte_carlo": {
+            "trials": int(mc.meets_deadline.size),
+            "seed": result.seed,
+            "probability_meets_deadline": round(mc.probability_meets_deadline, 4),
+            "tubes_loaded_mean": round(float(mc.tubes_loaded.mean()), 2),
+            "tubes_loaded" + spread: _spread(mc.tubes_loaded),
+            "probability_no_tubes": round(float(np.mean(mc.tubes_loaded == 0)), 4),
+            "probability_perseverance_fails": round(float(np.mean(mc.rover_failed)), 4),
+            "probability_cut_by_deadline": round(float(np.mean(mc.cut_by_deadline)), 4),
+            "probability_helicopter_lost": round(float(np.mean(mc.helicopters_lost > 0)), 4),
+            "helicopter_flights_mean": round(float(mc.helicopter_flights.mean()), 2),
+            "mav_ready_sol" + spread: _spread(mc.mav_ready_sol[ready]),
+            "mav_ready_utc" + spread: ready_utc,
+        },
+    }
+
+
+def timeline_rows(result: SurfaceResult) -> dict[str, list[dict]]:
+    """The nominal timeline as JSON-ready rows: activities, flights, tubes loaded."""
+    tl = result.timeline
+
+    def times(row) -> dict:
+        return {"start_utc": _utc(row.start_et), "end_utc": _utc(row.end_et)}
+
+    return {
+        "activities": [
+            {"name": a.name, "actor": a.actor, "start_sol": a.start_sol, "end_sol": a.end_sol}
+            | times(a)
+            for a in tl.activities
+        ],
+        "flights": [
+            {
+                "helicopter": f.helicopter,
+                "sol": f.sol,
+                "leg": f.leg,
+                "tube": f.tube,
+                "distance_m": round(f.distance_m, 1),
+                "lost": f.lost,
+            }
+            | times(f)
+            for f in tl.flights
+        ],
+        "tubes_loaded": [dataclasses.asdict(t) for t in tl.tubes_loaded],
+    }
+
+
+def run_surface_leg(
+    scenario: Scenario, leg: Leg, landing_et: float | None = None, trials: int | None = None
+) -> tuple[LegOutcome, tuple[Milestone, ...], SurfaceResult]:
+    """Leg 4 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
+    result = run_surface(scenario, landing_et=landing_et, trials=trials)
+    s, tl = scenario.surface, result.timeline
+    landing_source = (
+        _source(s, "srl_landing_utc")
+        if landing_et is None
+        else "computed: SRL landing passed to the surface leg"
+    )
+    milestones = [
+        _dated("SRL landing", result.plan.landing_et, landing_source),
+        _dated(
+            "MAV launch deadline",
+            result.plan.mav.deadline_et,
+            _source(s, "mav_launch_deadline_utc"),
+        ),
+    ]
+    if tl.mav_ready_sol is not None:
+        milestones.append(
+            _dated(
+                "MAV ready to launch (nominal surface timeline)",
+                tl.mav_ready_et,
+                "computed: surface operations leg",
+            )
+        )
+    return LegOutcome(leg, MODELLED, summary(result)), tuple(milestones), result
