@@ -10,7 +10,7 @@ import numpy as np
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import cartesian_to_geodetic
-from msrsim.report.plots import _figure
+from msrsim.report.plots import _figure, draw_all, save_figure
 
 MAP_POINTS = 20_000  # landing points drawn at most (a random subset keeps the file small)
 
@@ -90,7 +90,7 @@ def footprint_map(result, path: str | Path) -> Path:
         fontsize=7,
         color="0.4",
     )
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 def entry_profile(result, path: str | Path) -> Path:
@@ -118,7 +118,7 @@ def entry_profile(result, path: str | Path) -> Path:
         f"{result.capsule.diameter_m:g} m, {result.atmosphere_source.split(' (')[0]})",
         fontsize=10,
     )
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 def entry_distributions(result, path: str | Path) -> Path:
@@ -144,23 +144,13 @@ def entry_distributions(result, path: str | Path) -> Path:
         "99th percentile)",
         fontsize=10,
     )
-    return _save(fig, plt, path)
-
-
-def _save(fig, plt, path) -> Path:
-    path = Path(path)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, plt, path)
 
 
 def entry_plots(result, directory: str | Path) -> list[Path]:
     """All three entry figures as PNG files in ``directory`` (created if needed)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return [
-        footprint_map(result, directory / "entry_footprint.png"),
-        entry_profile(result, directory / "entry_profile.png"),
-        entry_distributions(result, directory / "entry_distributions.png"),
-    ]
+    return draw_all(result, directory, {
+        "entry_footprint.png": footprint_map,
+        "entry_profile.png": entry_profile,
+        "entry_distributions.png": entry_distributions,
+    })  # fmt: skip

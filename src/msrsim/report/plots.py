@@ -26,6 +26,22 @@ def _figure():
     return plt
 
 
+def save_figure(fig, plt, path: str | Path) -> Path:
+    """Lay out, write as PNG (110 dpi) and close a figure."""
+    path = Path(path)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def draw_all(result, directory: str | Path, figures: dict) -> list[Path]:
+    """Each ``{file name: drawing function(result, path)}`` into ``directory`` (created)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    return [draw(result, directory / name) for name, draw in figures.items()]
+
+
 def campaign_geometry(scenario: Scenario, path: str | Path, years: tuple[int, int] = (2027, 2034)):
     """Earth-Mars distance, solar conjunctions and Mars seasons over the campaign years.
 
@@ -93,10 +109,7 @@ def campaign_geometry(scenario: Scenario, path: str | Path, years: tuple[int, in
     bottom.set_yticks([0, 90, 180, 270, 360])
     bottom.legend(loc="lower left", fontsize=8, framealpha=0.9)
     bottom.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, plt, path)
 
 
 def porkchop_plot(
@@ -189,10 +202,7 @@ def porkchop_plot(
         "C3 (blue, km2/s2), arrival v-inf (red, km/s), time of flight (grey)"
     )
     ax.grid(alpha=0.2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, plt, path)
 
 
 def _roman(n: int) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from msrsim.core.time import et_to_utc_datetime
-from msrsim.report.plots import _figure
+from msrsim.report.plots import _figure, draw_all, save_figure
 
 ACTORS = ("SRL", "Perseverance", "STA", "MAV")  # Gantt rows; helicopters go between STA, MAV
 COLOURS = {
@@ -97,10 +97,7 @@ def surface_gantt(result, path: str | Path) -> Path:
     fig.suptitle(f"Nominal surface timeline: {loaded} tubes loaded, MAV {ready}", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.9)
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, plt, path)
 
 
 def surface_distributions(result, path: str | Path) -> Path:
@@ -148,17 +145,12 @@ def surface_distributions(result, path: str | Path) -> Path:
         f"no tubes in {np.mean(tubes == 0):.1%}",
         fontsize=10,
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, plt, path)
 
 
 def surface_plots(result, directory: str | Path) -> list[Path]:
     """Both surface figures as PNG files in ``directory`` (created if needed)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return [
-        surface_gantt(result, directory / "surface_timeline.png"),
-        surface_distributions(result, directory / "surface_monte_carlo.png"),
-    ]
+    return draw_all(result, directory, {
+        "surface_timeline.png": surface_gantt,
+        "surface_monte_carlo.png": surface_distributions,
+    })  # fmt: skip
