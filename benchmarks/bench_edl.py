@@ -10,7 +10,6 @@ guidance loop, so this is the flight cost alone). Prints the times, the ratio an
 peak memory. Issue 5 asks for the figures on this 2-core machine.
 """
 
-import dataclasses
 import math
 import resource
 import sys
@@ -21,16 +20,17 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
+from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
 from msrsim.core.frames import enu_matrix
-from msrsim.core.guidance_design import design_guidance
 from msrsim.segments.edl import (
     MARS_FLIGHT,
     Aeroshell,
     Descent,
+    GuidanceSettings,
     Parachute,
+    design_edl_guidance,
     fly_edl,
-    mars_heating,
 )
 from msrsim.segments.entry import landing_ellipse
 
@@ -58,27 +58,14 @@ def states(rows):
 
 def guidance():
     r, v = states(MSL[None])
-    designed, _ = design_guidance(
+    return design_edl_guidance(
+        SHELL,
+        CHUTE,
+        ATMOSPHERE,
         r,
         v,
-        reference_bank_rad=BANK,
-        stop_speed_m_s=CHUTE.trigger_speed_m_s,
-        heading_speed_m_s=800.0,
-        planet_radius_m=MARS_FLIGHT.equatorial_radius_m,
-        planet=MARS_FLIGHT,
-        atmosphere=ATMOSPHERE,
-        aerodynamics=SHELL.aerodynamics(),
-        heating=mars_heating(),
-        mass_kg=SHELL.mass_kg,
-        reference_area_m2=SHELL.reference_area_m2,
-        nose_radius_m=SHELL.nose_radius_m,
-        ground_altitude_m=GROUND_M,
-    )
-    return dataclasses.replace(
-        designed,
-        start_acceleration_m_s2=1.96,
-        deadband_per_speed_rad_s_m=1e-7,
-        overcontrol_gain=3.0,
+        GuidanceSettings(BANK, 800.0, 1.96, 3.0, 1e-7),
+        GROUND_M,
     )
 
 
@@ -145,7 +132,9 @@ def main():
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ellipse = landing_ellipse(
-        flown.landing_latitude_rad[flown.landed], flown.landing_longitude_rad[flown.landed]
+        flown.landing_latitude_rad[flown.landed],
+        flown.landing_longitude_rad[flown.landed],
+        body=MARS,
     )
     print(
         f"EDL Monte Carlo of {n} landings: {seconds:.1f} s ({n / seconds:.0f} per second), "

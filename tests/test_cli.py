@@ -237,7 +237,7 @@ def test_run_reports_the_windows_leg(run_json):
     assert ret["arrival_utc"].startswith("2033")
     assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
     modelled = {leg["number"] for leg in run_json["legs"] if leg["status"] != "not modelled yet"}
-    assert modelled == {1, 4, 8, 9}
+    assert modelled == {1, 3, 4, 8, 9}
 
 
 def test_run_reports_the_return_legs(run_json):
@@ -413,3 +413,24 @@ def test_surface_bad_scenario_value_exit_2(tmp_path):
     result = invoke("surface", str(bad))
     assert result.exit_code == 2
     assert "surface.trials = -5: must be greater than or equal to 1" in result.output
+
+
+def test_edl_json_and_plots(tmp_path):
+    result = invoke("edl", "--trials", "100", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["landing_monte_carlo"]["trials"] == 100
+    assert 150.0 < data["nominal_edl"]["parachute_deploy_s"] < 320.0
+    drawn = invoke("edl", "--trials", "50", "--plot", str(tmp_path / "edl"))
+    assert drawn.exit_code == 0, drawn.output
+    names = sorted(p.name for p in (tmp_path / "edl").iterdir())
+    assert names == ["edl_distributions.png", "edl_ellipse_map.png", "edl_profile.png"]
+
+
+def test_run_lands_the_srl_before_the_surface_leg(run_json):
+    names = [m["name"] for m in run_json["milestones"]]
+    assert names.index("SRL touchdown at Jezero") < names.index(
+        "MAV ready to launch (nominal surface timeline)"
+    )
+    landing = next(m for m in run_json["milestones"] if m["name"] == "SRL landing")
+    assert landing["source"] == "computed: SRL landing passed to the surface leg"

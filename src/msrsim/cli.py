@@ -538,6 +538,64 @@ def _print_parts(parts: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# msrsim edl
+# --------------------------------------------------------------------------------------
+
+
+@app.command("edl")
+def edl_command(
+    scenario: ScenarioArg = None,
+    trials: _trials_option(10, "srl.edl.trials") = None,
+    seed: SeedOption = None,
+    plot: _plot_dir_option(
+        "Draw the entry profile, the ellipse on Jezero and distributions."
+    ) = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mars entry, descent and landing of the SRL at Jezero, with its landing Monte Carlo.
+
+    Aims the SRL's approach (first day of its launch period) so the reference lands on the
+    target, designs the Apollo final-phase guidance on it, and flies the dispersed entries
+    guided and open loop through parachute, separations and powered descent.
+    """
+    from msrsim.campaign.edl import run_edl, summary
+    from msrsim.campaign.launch import search_launch
+
+    loaded = _load(scenario)
+    period = search_launch(loaded.srl_launch, loaded.srl.launch_mass_kg).launch_period
+    if period is None:
+        _fail("edl", ["the scenario's srl_launch window holds no launch period"])
+    try:
+        result = run_edl(loaded, period, trials=trials, seed=seed)
+    except ValueError as exc:
+        _fail("edl", [str(exc)])
+    parts = summary(result)
+    if plot is not None:
+        from msrsim.report.edl_plots import edl_plots
+
+        e, depot = loaded.srl.edl, loaded.surface.depot
+        try:
+            drawn = edl_plots(
+                result.nominal, result.guided, plot,
+                target_latitude_deg=loaded.srl.target.latitude_deg,
+                target_longitude_deg=loaded.srl.target.east_longitude_deg,
+                depot_latitude_deg=depot.latitude_deg,
+                depot_longitude_deg=depot.east_longitude_deg,
+                max_deploy_mach=e.parachute_max_mach,
+                max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
+            )  # fmt: skip
+        except OSError as exc:
+            _fail("edl --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(parts)
+        return
+    out.print(f"[bold]msrsim edl[/] - {loaded.scenario.name}")
+    _print_parts(parts)
+    if plot is not None:
+        out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+
+
+# --------------------------------------------------------------------------------------
 # msrsim surface
 # --------------------------------------------------------------------------------------
 

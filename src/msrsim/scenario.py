@@ -226,9 +226,55 @@ class Site(Section):
     east_longitude_deg: EastLongitude
 
 
+class EntryDescentLanding(Section):
+    """The SRL's entry, descent and landing: vehicle, guidance, parachute, descent, errors."""
+
+    entry_mass_kg: Annotated[float, Field(gt=100, le=20_000)]
+    aeroshell_diameter_m: Annotated[float, Field(gt=0.5, le=20)]
+    nose_radius_m: Positive
+    half_angle_deg: Annotated[float, Field(gt=0, lt=90)]
+    hypersonic_drag_coefficient: Annotated[float, Field(gt=0, le=3)]
+    lift_to_drag: Annotated[float, Field(ge=0, le=0.6)]
+    entry_interface_altitude_km: Annotated[float, Field(ge=80, le=300)]
+    entry_flight_path_angle_deg: Annotated[float, Field(ge=-30, le=-5)]
+    reference_bank_deg: Annotated[float, Field(ge=0, le=90)]
+    guidance_start_g: Annotated[float, Field(gt=0, le=5)]
+    heading_alignment_speed_m_s: Annotated[float, Field(gt=0, le=3000)]
+    overcontrol_gain: Annotated[float, Field(gt=0, le=20)]
+    crossrange_deadband_rad_per_m_s: Annotated[float, Field(ge=0, le=1e-4)]
+    parachute_diameter_m: Annotated[float, Field(gt=1, le=60)]
+    parachute_drag_coefficient: Annotated[float, Field(gt=0, le=2)]
+    parachute_trigger_speed_m_s: Annotated[float, Field(gt=100, le=1500)]
+    parachute_max_mach: Annotated[float, Field(gt=0.5, le=4)]
+    parachute_max_dynamic_pressure_pa: Annotated[float, Field(gt=50, le=5000)]
+    heatshield_separation_delay_s: Annotated[float, Field(ge=0, le=200)]
+    heatshield_mass_kg: NonNegative
+    backshell_separation_height_m: Annotated[float, Field(gt=100, le=10_000)]
+    backshell_mass_kg: NonNegative
+    descent_thrust_n: Positive
+    descent_specific_impulse_s: Annotated[float, Field(gt=50, le=500)]
+    touchdown_speed_m_s: Annotated[float, Field(gt=0, le=10)]
+    ground_altitude_m: Annotated[float, Field(ge=-9000, le=25_000)]
+    delivery_b_plane_sigma_km: Annotated[float, Field(ge=0, le=100)]
+    delivery_time_sigma_s: Annotated[float, Field(ge=0, le=600)]
+    drag_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    trials: Annotated[int, Field(ge=10, le=1_000_000)]
+
+    @model_validator(mode="after")
+    def _masses(self):
+        if self.heatshield_mass_kg + self.backshell_mass_kg >= self.entry_mass_kg:
+            raise ValueError(
+                f"heatshield_mass_kg + backshell_mass_kg = "
+                f"{self.heatshield_mass_kg + self.backshell_mass_kg} must be less than "
+                f"entry_mass_kg = {self.entry_mass_kg}"
+            )
+        return self
+
+
 class SampleRetrievalLander(Section):
     launch_mass_kg: Positive
     target: Site
+    edl: EntryDescentLanding
 
 
 class Perseverance(Section):

@@ -18,6 +18,7 @@ from msrsim.segments.approach import (
     EntryTarget,
     arrival_v_infinity,
     delivery_states,
+    earth_arrival,
     entry_conditions,
     orbiter_impact_risk,
     plan_divert,
@@ -39,8 +40,13 @@ def atmosphere():
 
 
 @pytest.fixture(scope="module")
-def approach(atmosphere):
-    return target_approach(V_INF, ARRIVAL_ET, CAPSULE, TARGET, atmosphere)
+def arrival(atmosphere):
+    return earth_arrival(CAPSULE, atmosphere, TARGET.ground_altitude_m)
+
+
+@pytest.fixture(scope="module")
+def approach(arrival):
+    return target_approach(V_INF, ARRIVAL_ET, arrival, TARGET)
 
 
 def test_arrival_v_infinity_matches_the_porkchop():
@@ -54,14 +60,14 @@ def test_arrival_v_infinity_matches_the_porkchop():
     assert declination == pytest.approx(transfer.arrival_declination_rad, abs=1e-12)
 
 
-def test_targeting_meets_angle_place_and_lands_on_target(approach, atmosphere):
-    cond = entry_conditions(approach)
+def test_targeting_meets_angle_place_and_lands_on_target(approach, arrival, atmosphere):
+    cond = entry_conditions(approach, arrival)
     assert cond["inertial_flight_path_angle_deg"] == pytest.approx(-10.0, abs=1e-9)
     assert 120e3 < cond["altitude_m"] < 135e3  # 125 km over the site's ellipsoid radius
     assert approach.miss_m < 10.0
     assert abs(approach.arrival_shift_s) < 12 * 3600.0
     # fly the delivered state again, independently of the targeting loop
-    r, v = delivery_states(approach, DeliveryErrors(0, 0, 0), 1, None)
+    r, v = delivery_states(approach, DeliveryErrors(0, 0, 0), 1, None, arrival)
     landed = fly_entry(CAPSULE, r, v, atmosphere, ground_altitude_m=1300.0)
     east, north = local_offsets_m(
         landed.landing_latitude_rad,
@@ -77,21 +83,21 @@ def test_targeting_meets_angle_place_and_lands_on_target(approach, atmosphere):
     assert bp.b_r_m[0] == pytest.approx(approach.b_r_m, rel=1e-9)
 
 
-def test_an_unreachable_site_is_a_clear_error(atmosphere):
+def test_an_unreachable_site_is_a_clear_error(arrival):
     # A site near the south pole is far outside the band of entry points this asymptote
     # (declination +10 deg) reaches at -10 deg.
     far = EntryTarget(-10.0, 125e3, -80.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="outside the band"):
-        target_approach(V_INF, ARRIVAL_ET, CAPSULE, far, atmosphere)
+        target_approach(V_INF, ARRIVAL_ET, arrival, far)
 
 
-def test_delivery_errors_map_to_the_expected_flight_path_angle_spread(approach):
+def test_delivery_errors_map_to_the_expected_flight_path_angle_spread(approach, arrival):
     # b = r v cos(gamma) / v_inf gives db = -r v sin(gamma) / v_inf dgamma; of a 2 km
     # error in each B-plane axis only the share along B changes |b|. The sample spread of the
     # entry angle matches the linear mapping to the 3 % a 20,000-sample spread allows.
     n, sigma_b = 20_000, 2000.0
     r, v = delivery_states(
-        approach, DeliveryErrors(sigma_b, sigma_b, 0.0), n, np.random.default_rng(5)
+        approach, DeliveryErrors(sigma_b, sigma_b, 0.0), n, np.random.default_rng(5), arrival
     )
     rn = np.linalg.norm(r, axis=1)
     # relative velocity in the Earth-fixed frame: add w x r back for the inertial angle

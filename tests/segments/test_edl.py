@@ -15,17 +15,18 @@ import numpy as np
 import pytest
 
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
+from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
 from msrsim.core.frames import enu_matrix
-from msrsim.core.guidance_design import design_guidance
 from msrsim.segments.edl import (
     MARS_FLIGHT,
     MARS_SURFACE_GRAVITY_M_S2,
     Aeroshell,
     Descent,
+    GuidanceSettings,
     Parachute,
+    design_edl_guidance,
     fly_edl,
-    mars_heating,
     powered_descent,
 )
 from msrsim.segments.entry import landing_ellipse
@@ -57,27 +58,14 @@ def _states(rows):
 @pytest.fixture(scope="module")
 def guidance():
     r, v = _states(MSL[None])
-    designed, _ = design_guidance(
+    return design_edl_guidance(
+        SHELL,
+        CHUTE,
+        ATMOSPHERE,
         r,
         v,
-        reference_bank_rad=math.radians(45.0),
-        stop_speed_m_s=CHUTE.trigger_speed_m_s,
-        heading_speed_m_s=800.0,
-        planet_radius_m=MARS_FLIGHT.equatorial_radius_m,
-        planet=MARS_FLIGHT,
-        atmosphere=ATMOSPHERE,
-        aerodynamics=SHELL.aerodynamics(),
-        heating=mars_heating(),
-        mass_kg=SHELL.mass_kg,
-        reference_area_m2=SHELL.reference_area_m2,
-        nose_radius_m=SHELL.nose_radius_m,
-        ground_altitude_m=GALE_GROUND_M,
-    )
-    return dataclasses.replace(
-        designed,
-        start_acceleration_m_s2=1.96,
-        deadband_per_speed_rad_s_m=1e-7,
-        overcontrol_gain=3.0,
+        GuidanceSettings(math.radians(45.0), 800.0, 1.96, 3.0, 1e-7),
+        GALE_GROUND_M,
     )
 
 
@@ -114,15 +102,16 @@ def test_msl_timeline(guidance):
 def test_landing_ellipse_is_of_the_order_of_the_flown_ones(guidance):
     # 2,000 entries with navigation and drag errors: the 99 % ellipse is of the order of
     # Mars 2020's 7.7 x 6.6 km and MSL's final 20 x 7 km (NASA PIA24350; Martin-Mur et al.
-    # 2012): each axis between 3 and 30 km; every capsule lands, deploys inside the box.
+    # 2012): each axis between 3 and 20 km (measured 7.1 x 4.8 km); every capsule lands and
+    # deploys inside the box.
     n = 2000
     rng = np.random.default_rng(3)
     rows = MSL + rng.standard_normal((n, 5)) * [0.02, 0.02, 2.0, 0.05, 0.03]
     flown = _fly(rows, guidance, cd_scale=1.0 + 0.03 * rng.standard_normal(n))
     assert flown.landed.all()
     assert flown.deploy_in_box.mean() > 0.99
-    ellipse = landing_ellipse(flown.landing_latitude_rad, flown.landing_longitude_rad)
-    assert 3e3 < 2 * ellipse.semi_minor_m <= 2 * ellipse.semi_major_m < 30e3
+    ellipse = landing_ellipse(flown.landing_latitude_rad, flown.landing_longitude_rad, body=MARS)
+    assert 3e3 < 2 * ellipse.semi_minor_m <= 2 * ellipse.semi_major_m < 20e3
 
 
 def test_powered_descent_against_the_constant_deceleration_closed_form():

@@ -200,10 +200,19 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     from msrsim.campaign.launch import run_windows_leg
     from msrsim.campaign.surface import run_surface_leg
 
-    windows_outcome, milestones, back = run_windows_leg(scenario, LEGS[0])
+    windows_outcome, milestones, back, srl_period = run_windows_leg(scenario, LEGS[0])
     outcomes = {1: windows_outcome}
-    # Leg 3 (EDL) is not modelled yet: the SRL lands on the scenario's surface date.
-    surface_outcome, surface_milestones, _ = run_surface_leg(scenario, LEGS[3])
+    landing_et = None
+    if srl_period is not None:
+        from msrsim.campaign.edl import run_edl_leg
+
+        edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
+        outcomes[3] = edl_outcome
+        milestones += edl_milestones
+        landing_et = edl.landing_et
+    surface_outcome, surface_milestones, _ = run_surface_leg(
+        scenario, LEGS[3], landing_et=landing_et
+    )
     outcomes[4] = surface_outcome
     milestones += surface_milestones
     if back is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
 from msrsim.core.atmosphere import WindDispersion
 from msrsim.core.atmosphere.earth import EARTH_WIND_DISPERSION
 from msrsim.core.bodies import EARTH
@@ -29,6 +30,7 @@ from msrsim.segments.approach import (
     ImpactRisk,
     arrival_v_infinity,
     delivery_states,
+    earth_arrival,
     entry_conditions,
     orbiter_impact_risk,
     plan_divert,
@@ -185,9 +187,8 @@ def run_earth_entry(
             ees.landing_east_longitude_deg,
             wind_profile=wind_profile,
         )
-        approach = target_approach(
-            v_inf, transfer.arrival_et, capsule, target, flight_table(atmosphere)
-        )
+        arrival = earth_arrival(capsule, flight_table(atmosphere), target.ground_altitude_m)
+        approach = target_approach(v_inf, transfer.arrival_et, arrival, target)
         entry_et = approach.entry_et
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
@@ -196,8 +197,8 @@ def run_earth_entry(
     errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
     fp = footprint(
         capsule,
-        delivery_states(approach, errors, 1, None),
-        delivery_states(approach, errors, n, state_rng),
+        delivery_states(approach, errors, 1, None, arrival),
+        delivery_states(approach, errors, n, state_rng, arrival),
         atmosphere,
         atmosphere_rng,
         vehicle=VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
@@ -231,7 +232,7 @@ def run_earth_entry(
         capsule=capsule,
         target=target,
         approach=approach,
-        conditions=entry_conditions(approach),
+        conditions=entry_conditions(approach, arrival),
         divert=divert,
         impact_risk=risk,
         footprint=fp,
@@ -253,11 +254,6 @@ def _scaled(winds: WindDispersion, scale: float) -> WindDispersion | None:
     return dataclasses.replace(winds, sigma_m_s=winds.sigma_m_s * scale)
 
 
-def _percentiles(x: np.ndarray, scale: float = 1.0, digits: int = 2) -> list[float]:
-    """1st percentile, median and 99th percentile, scaled and rounded."""
-    return [round(float(q), digits) for q in np.percentile(x, [1, 50, 99]) * scale]
-
-
 def summary(result: EarthEntryResult) -> dict:
     """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (lists: 1st
     percentile, median, 99th percentile)."""
@@ -267,17 +263,9 @@ def summary(result: EarthEntryResult) -> dict:
     a, d, risk = result.approach, result.divert, result.impact_risk
     n = flight.status.size
     outside = int(np.count_nonzero(~result.inside_range))
-    spread = " (1st pct, median, 99th pct)"
+    spread = SPREAD_LABEL
     return {
-        "approach": {
-            "entry_interface_utc": et_to_utc_iso(a.entry_et)[0][:19],
-            "v_infinity_km_s": round(float(np.linalg.norm(a.v_infinity_m_s)) / 1e3, 4),
-            "b_plane_b_t_km": round(a.b_t_m / 1e3, 3),
-            "b_plane_b_r_km": round(a.b_r_m / 1e3, 3),
-            "b_plane_angle_deg": round(a.b_plane_angle_deg, 3),
-            "arrival_shift_from_transfer_min": round(a.arrival_shift_s / 60.0, 2),
-            "nominal_landing_miss_m": round(a.miss_m, 2),
-        },
+        "approach": approach_summary(a),
         "entry_interface": {
             key: round(value, 1 if key in ("altitude_m", "inertial_speed_m_s") else 4)
             for key, value in result.conditions.items()
@@ -320,16 +308,16 @@ def summary(result: EarthEntryResult) -> dict:
             "landing_range": result.landing_range.name,
             "outside_range": outside,
             "probability_outside_range": outside / n,
-            "peak_deceleration_g" + spread: _percentiles(flight.peak_deceleration_g[landed]),
-            "peak_convective_heat_flux_w_cm2" + spread: _percentiles(
+            "peak_deceleration_g" + spread: percentiles(flight.peak_deceleration_g[landed]),
+            "peak_convective_heat_flux_w_cm2" + spread: percentiles(
                 flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1
             ),
-            "peak_radiative_heat_flux_w_cm2" + spread: _percentiles(
+            "peak_radiative_heat_flux_w_cm2" + spread: percentiles(
                 flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1
             ),
-            "heat_load_j_cm2" + spread: _percentiles(flight.heat_load_j_m2[landed], 1e-4, 0),
-            "touchdown_speed_m_s" + spread: _percentiles(fp.entries.touchdown_speed_m_s[landed]),
-            "flight_time_s" + spread: _percentiles(flight.time_s[landed], 1.0, 1),
+            "heat_load_j_cm2" + spread: percentiles(flight.heat_load_j_m2[landed], 1e-4, 0),
+            "touchdown_speed_m_s" + spread: percentiles(fp.entries.touchdown_speed_m_s[landed]),
+            "flight_time_s" + spread: percentiles(flight.time_s[landed], 1.0, 1),
         },
     }
 

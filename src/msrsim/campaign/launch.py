@@ -113,11 +113,10 @@ def _transfer_summary(t: Transfer | None) -> dict:
     }
 
 
-def run_windows_leg(
-    scenario: Scenario, leg: Leg
-) -> tuple[LegOutcome, tuple[Milestone, ...], Transfer | None]:
-    """Search the three windows: the leg's outcome, the milestones it dates and the
-    return transfer the later legs fly (None when the window holds none)."""
+def run_windows_leg(scenario: Scenario, leg: Leg):
+    """Search the three windows: the leg's outcome, the milestones it dates, the return
+    transfer and the SRL's launch period that the later legs fly (None where a window
+    holds none)."""
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
     srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
     ret = search_return(scenario.earth_return)
@@ -147,4 +146,4 @@ def run_windows_leg(
             _dated("ERO leaves Mars, ballistic reference", back.departure_et, src),
             _dated("Samples reach Earth, ballistic reference", back.arrival_et, src),
         ]
-    return LegOutcome(leg, MODELLED, summary), tuple(milestones), back
+    return LegOutcome(leg, MODELLED, summary), tuple(milestones), back, srl.launch_period

@@ -27,7 +27,12 @@ the law steers the heading onto the target instead (heading alignment),
 limited rate (a first-order rate limit per integration step).
 
 The packed form (``tables``, ``params``) is what the numba kernel of
-:mod:`msrsim.core.flight` reads.
+:mod:`msrsim.core.flight` reads; :func:`bank_profile` packs the open-loop reference (bank
+held, lift up below the heading-alignment speed) in the same form.
+
+The law is inlined into that kernel, whose numba cache is keyed on ``flight.py`` alone:
+after editing this module, clear ``core/__pycache__/flight*.nb*`` (an installed package
+is rebuilt whole, so users never meet a stale kernel).
 """
 
 from __future__ import annotations
@@ -41,8 +46,21 @@ from numba import njit
 # rows of the packed reference table
 _V, _R, _D, _HDOT, _F1, _F2, _F3, _LDV = range(8)
 # entries of the packed parameters
-(_ACTIVE, _K3, _D_START, _V_HEADING, _K_HEADING, _MAX_HEADING, _DB0, _DB1, _RATE, _TX, _TY,
- _TZ, _RADIUS) = range(13)  # fmt: skip
+(
+    _ACTIVE,
+    _K3,
+    _D_START,
+    _V_HEADING,
+    _K_HEADING,
+    _MAX_HEADING,
+    _DB0,
+    _DB1,
+    _RATE,
+    _TX,
+    _TY,
+    _TZ,
+    _RADIUS,
+) = range(13)
 
 
 @dataclass(frozen=True)
@@ -75,19 +93,40 @@ class EntryGuidance:
 
     def packed(self) -> tuple[np.ndarray, np.ndarray]:
         """The (8, m) table and the parameter vector read by the flight kernel."""
-        tables = np.ascontiguousarray(np.stack([
-            self.speed_m_s, self.range_to_go_m, self.acceleration_m_s2, self.altitude_rate_m_s,
-            self.f1_s2, self.f2_s, self.f3_m, self.vertical_lift_to_drag,
-        ]).astype(np.float64))  # fmt: skip
+        tables = np.ascontiguousarray(
+            np.stack(
+                [
+                    self.speed_m_s,
+                    self.range_to_go_m,
+                    self.acceleration_m_s2,
+                    self.altitude_rate_m_s,
+                    self.f1_s2,
+                    self.f2_s,
+                    self.f3_m,
+                    self.vertical_lift_to_drag,
+                ]
+            ).astype(np.float64)
+        )
         if np.any(np.diff(tables[_V]) <= 0):
             raise ValueError("guidance tables must ascend in speed")
         t = np.asarray(self.target_unit, dtype=np.float64)
-        params = np.array([
-            1.0, self.overcontrol_gain, self.start_acceleration_m_s2, self.heading_speed_m_s,
-            self.heading_gain, self.heading_max_bank_rad, self.deadband_rad,
-            self.deadband_per_speed_rad_s_m, self.bank_rate_rad_s, t[0], t[1], t[2],
-            self.planet_radius_m,
-        ])  # fmt: skip
+        params = np.array(
+            [
+                1.0,
+                self.overcontrol_gain,
+                self.start_acceleration_m_s2,
+                self.heading_speed_m_s,
+                self.heading_gain,
+                self.heading_max_bank_rad,
+                self.deadband_rad,
+                self.deadband_per_speed_rad_s_m,
+                self.bank_rate_rad_s,
+                t[0],
+                t[1],
+                t[2],
+                self.planet_radius_m,
+            ]
+        )
         return tables, params
 
 
@@ -137,8 +176,8 @@ def bank_update(y, speed, accel, lift_to_drag, h, ctrl, tables, params):
     ``ctrl`` = (cos sigma, sin sigma, sigma, command sign, started, reversals) is updated
     in place.
     """
-    if params[_ACTIVE] == 0.0:
-        return
+    if params[_ACTIVE] == 0.0 or lift_to_drag <= 0.0:
+        return  # no guidance, or no lift to steer with (vacuum)
     if ctrl[4] == 0.0 and accel < params[_D_START]:
         return  # pre-bank: hold the initial bank
     ctrl[4] = 1.0
@@ -170,3 +209,31 @@ def bank_update(y, speed, accel, lift_to_drag, h, ctrl, tables, params):
     step = params[_RATE] * h
     sigma = ctrl[2] + min(step, max(-step, command - ctrl[2]))
     ctrl[0], ctrl[1], ctrl[2] = math.cos(sigma), math.sin(sigma), sigma
+
+
+def bank_profile(
+    bank_rad: float, lift_to_drag: float, heading_speed_m_s: float, planet_radius_m: float
+) -> EntryGuidance:
+    """The open-loop reference profile as a guidance: the bank held at ``bank_rad`` (no
+    range feedback, no reversals), then lift up below ``heading_speed_m_s``. Flying it is
+    flying the reference of :func:`msrsim.core.guidance_design.design_guidance`."""
+    two = np.array([0.0, 1e6])
+    zeros = np.zeros(2)
+    return EntryGuidance(
+        speed_m_s=two,
+        range_to_go_m=zeros,
+        acceleration_m_s2=zeros,
+        altitude_rate_m_s=zeros,
+        f1_s2=zeros,
+        f2_s=zeros,
+        f3_m=np.ones(2),
+        vertical_lift_to_drag=np.full(2, lift_to_drag * math.cos(bank_rad)),
+        target_unit=np.array([1.0, 0.0, 0.0]),
+        planet_radius_m=planet_radius_m,
+        overcontrol_gain=0.0,
+        start_acceleration_m_s2=0.0,
+        heading_speed_m_s=heading_speed_m_s,
+        heading_gain=0.0,
+        deadband_rad=10.0,
+        bank_rate_rad_s=math.radians(20.0),
+    )

@@ -28,11 +28,12 @@ B-plane ``T`` axis is referred to the ICRF pole (EME2000 convention).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from msrsim.core.bodies import DAY_S, EARTH, SUN
+from msrsim.core.bodies import DAY_S, EARTH, SUN, Body
 from msrsim.core.conics import (
     approach_state,
     impact_parameter,
@@ -44,8 +45,8 @@ from msrsim.core.flight import AtmosphereTable
 from msrsim.core.frames import (
     cartesian_to_geodetic,
     ellipsoid_radius,
+    geodetic_to_cartesian,
     icrf_to_ecliptic_matrix,
-    icrf_to_itrs,
     itrs_matrix,
 )
 from msrsim.core.lambert import STATUS_OK, solve_lambert
@@ -58,15 +59,16 @@ IMPACT_ALTITUDE_M = 100e3
 spacecraft passing lower is captured by drag."""
 
 
-def arrival_v_infinity(transfer: Transfer, max_revs: int = 1) -> np.ndarray:
+def arrival_v_infinity(transfer: Transfer, max_revs: int = 1, departure_body: str = "mars",
+                       arrival_body: str = "earth") -> np.ndarray:  # fmt: skip
     """The hyperbolic excess velocity (ICRF, m/s) at the arrival body of a transfer.
 
     Re-solves the transfer's Lambert problem and picks, among its arcs, the one whose
     ``|v_inf|`` matches the transfer's (the arcs of one type share the type number).
     """
     eph = get_ephemeris()
-    dep = eph.state("mars", np.array([transfer.departure_et]), "sun")
-    arr = eph.state("earth", np.array([transfer.arrival_et]), "sun")
+    dep = eph.state(departure_body, np.array([transfer.departure_et]), "sun")
+    arr = eph.state(arrival_body, np.array([transfer.arrival_et]), "sun")
     to_ecliptic = icrf_to_ecliptic_matrix()
     sol = solve_lambert(
         dep.r @ to_ecliptic.T,
@@ -117,36 +119,64 @@ class Approach:
         return math.degrees(math.atan2(self.b_r_m, self.b_t_m))
 
 
-def _interface_radius(target: EntryTarget) -> float:
-    lat = math.radians(target.latitude_deg)
-    return float(np.ravel(ellipsoid_radius(lat, EARTH))[0]) + target.interface_altitude_m
+@dataclass(frozen=True)
+class Arrival:
+    """The planet arrived at and how a batch of entries is flown down on it.
+
+    ``to_fixed(et)`` gives the (k, 3, 3) rotations ICRF -> planet-fixed; ``land(r, v)``
+    flies planet-fixed entry states (n, 3) to the ground and returns their planetodetic
+    latitudes and longitudes (rad), raising ValueError when the nominal does not land.
+    """
+
+    body: Body
+    to_fixed: Callable[[np.ndarray], np.ndarray]
+    land: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+    def fixed_states(self, et, r_icrf, v_icrf):
+        """Planet-fixed positions and planet-relative velocities of ICRF states at epochs."""
+        m = self.to_fixed(np.broadcast_to(np.asarray(et, np.float64), (len(r_icrf),)))
+        r = np.einsum("nij,nj->ni", m, r_icrf)
+        w = np.array([0.0, 0.0, self.body.rotation_rate.value])
+        return r, np.einsum("nij,nj->ni", m, v_icrf) - np.cross(w, r)
 
 
-def _fixed_states(et, r_icrf, v_icrf):
-    """Earth-fixed positions and Earth-relative velocities of ICRF states at epochs."""
-    return icrf_to_itrs(np.broadcast_to(np.asarray(et, np.float64), (len(r_icrf),)), r_icrf, v_icrf)
-
-
-def _downrange_angle(capsule, r_fixed, v_fixed, atmosphere, ground_altitude_m) -> float:
-    """Central angle (rad) flown from the interface to the ground by one capsule."""
+def earth_arrival(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude_m: float):
+    """Arrival at Earth (ITRS through ERFA) with a ballistic capsule flown to the ground."""
     from msrsim.core.flight import STATUS_LANDED, STATUS_MESSAGES
 
-    landed = fly_entry(capsule, r_fixed, v_fixed, atmosphere, ground_altitude_m=ground_altitude_m)
-    status = int(landed.flight.status[0])
-    if status != STATUS_LANDED:
-        raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
-    a, b = r_fixed[0], landed.flight.position_m[0]
+    def land(r, v):
+        landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
+        status = int(landed.flight.status[0])
+        if status != STATUS_LANDED:
+            raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
+        return landed.landing_latitude_rad, landed.landing_longitude_rad
+
+    return Arrival(EARTH, itrs_matrix, land)
+
+
+def _interface_radius(target: EntryTarget, body: Body) -> float:
+    lat = math.radians(target.latitude_deg)
+    return float(np.ravel(ellipsoid_radius(lat, body))[0]) + target.interface_altitude_m
+
+
+def _downrange_angle(arrival: Arrival, r_fixed, v_fixed) -> float:
+    """Central angle (rad) from the interface to where the nominal entry lands."""
+    lat, lon = arrival.land(r_fixed, v_fixed)
+    b = geodetic_to_cartesian(lat[:1], lon[:1], 0.0, arrival.body)[0]
+    a = r_fixed[0]
     return math.atan2(np.linalg.norm(np.cross(a, b)), float(a @ b))
 
 
-def _scan(v_inf, b, radius, nominal_et, downrange_rad, site_unit, span_s, step_s, step_rad):
+def _scan(arrival, v_inf, b, radius, nominal_et, downrange_rad, site_unit, span_s, step_s,
+          step_rad):  # fmt: skip
     """Predicted miss (rad of arc) of every (epoch shift, B-plane angle) on a grid."""
     theta = np.arange(0.0, 2.0 * math.pi, step_rad)
     shifts = np.arange(-span_s, span_s + step_s / 2, step_s)
-    r, v, _ = approach_state(v_inf, b * np.cos(theta), b * np.sin(theta), radius, MU_EARTH)
-    m = itrs_matrix(nominal_et + shifts)  # (k, 3, 3)
+    mu = arrival.body.gm.value
+    r, v, _ = approach_state(v_inf, b * np.cos(theta), b * np.sin(theta), radius, mu)
+    m = arrival.to_fixed(nominal_et + shifts)  # (k, 3, 3)
     r_f = np.einsum("kij,nj->kni", m, r)
-    w = np.array([0.0, 0.0, EARTH.rotation_rate.value])
+    w = np.array([0.0, 0.0, arrival.body.rotation_rate.value])
     v_f = np.einsum("kij,nj->kni", m, v) - np.cross(w, r_f)
     up = r_f / np.linalg.norm(r_f, axis=-1, keepdims=True)
     along = v_f - np.sum(v_f * up, axis=-1, keepdims=True) * up
@@ -159,9 +189,8 @@ def _scan(v_inf, b, radius, nominal_et, downrange_rad, site_unit, span_s, step_s
 def target_approach(
     v_infinity_m_s,
     nominal_arrival_et: float,
-    capsule: Capsule,
+    arrival: Arrival,
     target: EntryTarget,
-    atmosphere: AtmosphereTable,
     *,
     span_hours: float = 12.0,
     tolerance_m: float = 10.0,
@@ -179,8 +208,9 @@ def target_approach(
     """
     v_inf = np.asarray(v_infinity_m_s, dtype=np.float64)
     speed = float(np.linalg.norm(v_inf))
-    radius = _interface_radius(target)
-    b = float(impact_parameter(speed, radius, math.radians(target.flight_path_angle_deg), MU_EARTH))
+    mu = arrival.body.gm.value
+    radius = _interface_radius(target, arrival.body)
+    b = float(impact_parameter(speed, radius, math.radians(target.flight_path_angle_deg), mu))
     lat, lon = math.radians(target.latitude_deg), math.radians(target.east_longitude_deg)
     site_unit = np.array(
         [math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]
@@ -188,13 +218,13 @@ def target_approach(
 
     def entry(theta, shift):
         theta, shift = np.atleast_1d(theta), np.atleast_1d(shift)
-        r, v, _ = approach_state(v_inf, b * np.cos(theta), b * np.sin(theta), radius, MU_EARTH)
+        r, v, _ = approach_state(v_inf, b * np.cos(theta), b * np.sin(theta), radius, mu)
         return r, v, nominal_arrival_et + shift
 
     r0, v0, et0 = entry(0.0, 0.0)
-    rf, vf = _fixed_states(et0, r0, v0)
-    downrange = _downrange_angle(capsule, rf, vf, atmosphere, target.ground_altitude_m)
+    downrange = _downrange_angle(arrival, *arrival.fixed_states(et0, r0, v0))
     shifts, thetas, miss = _scan(
+        arrival,
         v_inf,
         b,
         radius,
@@ -223,11 +253,8 @@ def target_approach(
 
     def landings(points):
         r, v, et = entry(points[:, 0], points[:, 1])
-        rf, vf = _fixed_states(et, r, v)
-        landed = fly_entry(capsule, rf, vf, atmosphere, ground_altitude_m=target.ground_altitude_m)
-        east, north = local_offsets_m(
-            landed.landing_latitude_rad, landed.landing_longitude_rad, lat, lon
-        )
+        landed = arrival.land(*arrival.fixed_states(et, r, v))
+        east, north = local_offsets_m(*landed, lat, lon, arrival.body)
         return np.stack([east, north], axis=1), landed
 
     for _ in range(max_iterations):
@@ -250,9 +277,9 @@ def target_approach(
         entry_et=float(et[0]),
         entry_position_m=r[0],
         entry_velocity_m_s=v[0],
-        periapsis_radius_m=float(periapsis_radius_of_state(r, v, MU_EARTH)[0]),
-        landing_latitude_deg=math.degrees(landed.landing_latitude_rad[0]),
-        landing_east_longitude_deg=math.degrees(landed.landing_longitude_rad[0]),
+        periapsis_radius_m=float(periapsis_radius_of_state(r, v, mu)[0]),
+        landing_latitude_deg=math.degrees(landed[0][0]),
+        landing_east_longitude_deg=math.degrees(landed[1][0]),
         miss_m=miss_m,
         arrival_shift_s=float(x[1]),
     )
@@ -267,8 +294,8 @@ class DeliveryErrors:
     time_s: float
 
 
-def delivery_states(approach: Approach, errors: DeliveryErrors, n: int, rng, radius_m=None):
-    """Earth-fixed entry states of ``n`` capsules delivered with ``errors`` (normal).
+def delivery_states(approach: Approach, errors: DeliveryErrors, n: int, rng, arrival: Arrival):
+    """Planet-fixed entry states of ``n`` capsules delivered with ``errors`` (normal).
 
     Each sample moves the aim point and the arrival epoch and is carried by its own conic
     to the interface radius; ``rng=None`` gives ``n`` copies of the nominal state. Sample
@@ -278,22 +305,21 @@ def delivery_states(approach: Approach, errors: DeliveryErrors, n: int, rng, rad
     d_t, d_r, d_time = (
         rng.standard_normal((n, 3)) * sigma if rng is not None else np.zeros((n, 3))
     ).T
-    radius = radius_m if radius_m is not None else float(np.linalg.norm(approach.entry_position_m))
-    r, v, _ = approach_state(
-        approach.v_infinity_m_s, approach.b_t_m + d_t, approach.b_r_m + d_r, radius, MU_EARTH
-    )
-    return _fixed_states(approach.entry_et + d_time, r, v)
+    radius = float(np.linalg.norm(approach.entry_position_m))
+    r, v, _ = approach_state(approach.v_infinity_m_s, approach.b_t_m + d_t,
+                             approach.b_r_m + d_r, radius, arrival.body.gm.value)  # fmt: skip
+    return arrival.fixed_states(approach.entry_et + d_time, r, v)
 
 
-def entry_conditions(approach: Approach) -> dict:
-    """Geodetic place, inertial speed, flight-path angle and azimuth at the interface."""
+def entry_conditions(approach: Approach, arrival: Arrival) -> dict:
+    """Planetodetic place, inertial speed, flight-path angle and azimuth at the interface."""
     r, v = approach.entry_position_m[None], approach.entry_velocity_m_s[None]
-    rf = icrf_to_itrs(np.array([approach.entry_et]), r)
-    lat, lon, alt = cartesian_to_geodetic(rf, EARTH)
+    m = arrival.to_fixed(np.array([approach.entry_et]))[0]
+    lat, lon, alt = cartesian_to_geodetic(r @ m.T, arrival.body)
     radial = float(r[0] @ v[0]) / float(np.linalg.norm(r[0]))
     speed = float(np.linalg.norm(v[0]))
-    # inertial velocity in Earth-fixed axes, for the azimuth from local north
-    vf = itrs_matrix(np.array([approach.entry_et]))[0] @ v[0]
+    # inertial velocity in planet-fixed axes, for the azimuth from local north
+    vf = m @ v[0]
     east = np.array([-math.sin(lon[0]), math.cos(lon[0]), 0.0])
     north = np.array(
         [

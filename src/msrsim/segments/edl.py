@@ -34,7 +34,7 @@ import numpy as np
 
 from msrsim.core.aero import sphere_cone_aerodynamics
 from msrsim.core.bodies import G0_M_S2, MARS
-from msrsim.core.entry_guidance import EntryGuidance
+from msrsim.core.entry_guidance import EntryGuidance, bank_profile
 from msrsim.core.flight import (
     STATUS_LANDED,
     STATUS_STOP_SPEED,
@@ -45,7 +45,9 @@ from msrsim.core.flight import (
     Planet,
     fly,
 )
-from msrsim.core.frames import cartesian_to_geodetic
+from msrsim.core.frames import cartesian_to_geodetic, mars_fixed_matrix
+from msrsim.core.guidance_design import design_guidance
+from msrsim.segments.approach import Arrival
 
 MARS_FLIGHT = Planet(
     gm=MARS.gm.value,
@@ -333,4 +335,90 @@ def fly_edl(
         powered_descent_s=duration,
         touchdown_time_s=entry.time_s + first.time_s + second.time_s + duration,
         landed=deployed & on_chute_ok,
+    )
+
+
+def reference_profile(aeroshell: Aeroshell, bank_rad: float, heading_speed_m_s: float):
+    """The open-loop reference (bank held, lift up below the heading-alignment speed)."""
+    return bank_profile(
+        bank_rad, aeroshell.lift_to_drag, heading_speed_m_s, MARS_FLIGHT.equatorial_radius_m
+    )
+
+
+def mars_arrival(
+    aeroshell: Aeroshell,
+    parachute: Parachute,
+    descent: Descent,
+    atmosphere: AtmosphereTable,
+    *,
+    initial_bank_rad: float,
+    heading_speed_m_s: float,
+    ground_altitude_m: float,
+) -> Arrival:
+    """Arrival at Mars (IAU body-fixed frame) with the whole EDL flown on the open-loop
+    reference profile: what the approach is aimed with, so that the nominal lands on the
+    target and the guidance designed on it aims at the same point."""
+    profile = reference_profile(aeroshell, initial_bank_rad, heading_speed_m_s)
+
+    def land(r, v):
+        flown = fly_edl(
+            aeroshell,
+            parachute,
+            descent,
+            r,
+            v,
+            atmosphere,
+            guidance=profile,
+            initial_bank_rad=initial_bank_rad,
+            ground_altitude_m=ground_altitude_m,
+        )
+        if not flown.landed[0]:
+            raise ValueError("the nominal lander does not reach its parachute and the ground")
+        return flown.landing_latitude_rad, flown.landing_longitude_rad
+
+    return Arrival(MARS, mars_fixed_matrix, land)
+
+
+@dataclass(frozen=True)
+class GuidanceSettings:
+    """Gains and phase settings of the entry guidance (SI, radians)."""
+
+    reference_bank_rad: float
+    heading_speed_m_s: float
+    start_acceleration_m_s2: float
+    overcontrol_gain: float
+    deadband_per_speed_rad_s_m: float
+
+
+def design_edl_guidance(
+    aeroshell: Aeroshell,
+    parachute: Parachute,
+    atmosphere: AtmosphereTable,
+    position_m,
+    velocity_m_s,
+    settings: GuidanceSettings,
+    ground_altitude_m: float,
+) -> EntryGuidance:
+    """The Apollo final-phase guidance of an aeroshell for one nominal entry state."""
+    designed, _ = design_guidance(
+        position_m,
+        velocity_m_s,
+        reference_bank_rad=settings.reference_bank_rad,
+        stop_speed_m_s=parachute.trigger_speed_m_s,
+        heading_speed_m_s=settings.heading_speed_m_s,
+        planet_radius_m=MARS_FLIGHT.equatorial_radius_m,
+        planet=MARS_FLIGHT,
+        atmosphere=atmosphere,
+        aerodynamics=aeroshell.aerodynamics(),
+        heating=mars_heating(),
+        mass_kg=aeroshell.mass_kg,
+        reference_area_m2=aeroshell.reference_area_m2,
+        nose_radius_m=aeroshell.nose_radius_m,
+        ground_altitude_m=ground_altitude_m,
+    )
+    return replace(
+        designed,
+        start_acceleration_m_s2=settings.start_acceleration_m_s2,
+        overcontrol_gain=settings.overcontrol_gain,
+        deadband_per_speed_rad_s_m=settings.deadband_per_speed_rad_s_m,
     )

@@ -177,12 +177,14 @@ class Ellipse:
     probability: float
 
 
-def landing_ellipse(latitude_rad, longitude_rad, probability: float = 0.99) -> Ellipse:
-    """The ``probability`` ellipse of landing points from their east-north covariance."""
+def landing_ellipse(latitude_rad, longitude_rad, probability: float = 0.99,
+                    body=EARTH) -> Ellipse:  # fmt: skip
+    """The ``probability`` ellipse of landing points from their east-north covariance on
+    the body's ellipsoid (planetodetic latitudes)."""
     lat = np.asarray(latitude_rad, dtype=np.float64)
     lon = np.asarray(longitude_rad, dtype=np.float64)
     centre_lat, centre_lon = float(np.mean(lat)), float(np.mean(lon))
-    east, north = local_offsets_m(lat, lon, centre_lat, centre_lon)
+    east, north = local_offsets_m(lat, lon, centre_lat, centre_lon, body)
     cov = np.cov(np.stack([east, north]))
     values, vectors = np.linalg.eigh(cov)
     scale = -2.0 * math.log(1.0 - probability)  # chi-square, 2 dof: 9.21 at 0.99
@@ -197,10 +199,11 @@ def landing_ellipse(latitude_rad, longitude_rad, probability: float = 0.99) -> E
     )
 
 
-def local_offsets_m(latitude_rad, longitude_rad, centre_latitude_rad, centre_longitude_rad):
-    """East and north offsets (m) of surface points from a centre, on the WGS 84 surface."""
-    points = geodetic_to_cartesian(latitude_rad, longitude_rad, 0.0, EARTH)
-    centre = geodetic_to_cartesian(centre_latitude_rad, centre_longitude_rad, 0.0, EARTH)
+def local_offsets_m(latitude_rad, longitude_rad, centre_latitude_rad, centre_longitude_rad,
+                    body=EARTH):  # fmt: skip
+    """East and north offsets (m) of surface points from a centre, on the body's ellipsoid."""
+    points = geodetic_to_cartesian(latitude_rad, longitude_rad, 0.0, body)
+    centre = geodetic_to_cartesian(centre_latitude_rad, centre_longitude_rad, 0.0, body)
     enu = enu_matrix(centre_latitude_rad, centre_longitude_rad)[0]
     local = (points - centre) @ enu.T
     return local[:, 0], local[:, 1]

@@ -1,0 +1,293 @@
+"""Leg 3: the Sample Retrieval Lander's entry, descent and landing at Jezero.
+
+The SRL's Earth-Mars transfer (the first day of leg 1's launch period) fixes ``v_inf`` at
+Mars; :func:`msrsim.segments.approach.target_approach` aims the approach (B-plane angle,
+arrival epoch) so that the unguided reference EDL lands on the target; the Apollo
+final-phase guidance is designed on that entry (:mod:`msrsim.core.guidance_design`); a
+Monte Carlo then flies delivery, density and drag dispersions, guided and, for comparison,
+unguided, to touchdown (:mod:`msrsim.segments.edl`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
+from msrsim.core.atmosphere.mars import MARS_DENSITY_DISPERSION, mars_gram_mean_profile
+from msrsim.core.bodies import MARS
+from msrsim.core.flight import flight_table
+from msrsim.core.frames import (
+    planetocentric_to_planetodetic_latitude,
+    planetodetic_to_planetocentric_latitude,
+)
+from msrsim.core.time import et_to_utc_iso
+from msrsim.scenario import Scenario
+from msrsim.segments.approach import (
+    Approach,
+    DeliveryErrors,
+    EntryTarget,
+    arrival_v_infinity,
+    delivery_states,
+    entry_conditions,
+    target_approach,
+)
+from msrsim.segments.edl import (
+    Aeroshell,
+    Descent,
+    EdlResult,
+    GuidanceSettings,
+    Parachute,
+    design_edl_guidance,
+    fly_edl,
+    mars_arrival,
+    reference_profile,
+)
+from msrsim.segments.entry import landing_ellipse, local_offsets_m
+from msrsim.segments.jezero import JEZERO, ellipse_clearance
+from msrsim.segments.windows import porkchop, transfer_at
+
+ATMOSPHERE_STEP_M = 500.0
+
+
+@dataclass(frozen=True)
+class EdlLegResult:
+    """Everything leg 3 produces for one scenario (SI inside)."""
+
+    approach: Approach
+    conditions: dict
+    nominal: EdlResult
+    guided: EdlResult
+    unguided: EdlResult
+    target: EntryTarget
+    guided_miss_m: np.ndarray
+    unguided_miss_m: np.ndarray
+    seed: int
+
+    @property
+    def landing_et(self) -> float:
+        """Epoch of the nominal touchdown."""
+        return self.approach.entry_et + float(self.nominal.touchdown_time_s[0])
+
+
+def srl_arrival_transfer(departure_et: float, arrival_et: float, transfer_type: int, max_revs):
+    """The Earth-Mars arc of one launch-period day (least C3 among arcs of its type)."""
+    chop = porkchop("earth", "mars", [departure_et], [arrival_et], max_revs=max_revs)
+    same = np.flatnonzero(chop.transfer_type[0, 0] == transfer_type)
+    if same.size == 0:
+        raise ValueError("the launch period's transfer type has no arc on its first day")
+    slot = int(same[np.nanargmin(chop.c3_m2_s2[0, 0, same])])
+    return transfer_at(chop, 0, 0, slot)
+
+
+def vehicle(scenario: Scenario) -> tuple[Aeroshell, Parachute, Descent]:
+    """The scenario's aeroshell, parachute and descent figures in SI."""
+    e = scenario.srl.edl
+    return (
+        Aeroshell(
+            e.entry_mass_kg,
+            e.aeroshell_diameter_m,
+            e.nose_radius_m,
+            e.half_angle_deg,
+            e.hypersonic_drag_coefficient,
+            e.lift_to_drag,
+        ),
+        Parachute(
+            e.parachute_diameter_m,
+            e.parachute_drag_coefficient,
+            e.parachute_trigger_speed_m_s,
+            e.parachute_max_mach,
+            e.parachute_max_dynamic_pressure_pa,
+        ),
+        Descent(
+            e.heatshield_separation_delay_s,
+            e.heatshield_mass_kg,
+            e.backshell_separation_height_m,
+            e.backshell_mass_kg,
+            e.descent_thrust_n,
+            e.descent_specific_impulse_s,
+            e.touchdown_speed_m_s,
+        ),
+    )
+
+
+def run_edl(
+    scenario: Scenario, launch_period, *, trials: int | None = None, seed: int | None = None
+) -> EdlLegResult:
+    """Target, guide and fly the SRL to the ground, with its landing Monte Carlo."""
+    e = scenario.srl.edl
+    shell, chute, descent = vehicle(scenario)
+    transfer = srl_arrival_transfer(
+        float(launch_period.daily_departure_et[0]),
+        float(launch_period.daily_arrival_et[0]),
+        int(launch_period.daily_transfer_type[0]),
+        scenario.srl_launch.max_revs,
+    )
+    v_inf = arrival_v_infinity(transfer, scenario.srl_launch.max_revs, "earth", "mars")
+    profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
+    atmosphere = flight_table(profile)
+    bank = math.radians(e.reference_bank_deg)
+    # the scenario's sites are planetocentric; flight and targeting are planetodetic
+    latitude = math.degrees(
+        float(
+            np.ravel(
+                planetocentric_to_planetodetic_latitude(
+                    math.radians(scenario.srl.target.latitude_deg), MARS
+                )
+            )[0]
+        )
+    )
+    target = EntryTarget(
+        e.entry_flight_path_angle_deg,
+        e.entry_interface_altitude_km * 1e3,
+        latitude,
+        scenario.srl.target.east_longitude_deg,
+        e.ground_altitude_m,
+    )
+    arrival = mars_arrival(
+        shell,
+        chute,
+        descent,
+        atmosphere,
+        initial_bank_rad=bank,
+        heading_speed_m_s=e.heading_alignment_speed_m_s,
+        ground_altitude_m=e.ground_altitude_m,
+    )
+    approach = target_approach(v_inf, transfer.arrival_et, arrival, target, tolerance_m=20.0)
+    r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, arrival)
+    settings = GuidanceSettings(
+        bank,
+        e.heading_alignment_speed_m_s,
+        e.guidance_start_g * 9.80665,
+        e.overcontrol_gain,
+        e.crossrange_deadband_rad_per_m_s,
+    )
+    guidance = design_edl_guidance(shell, chute, atmosphere, r0, v0, settings, e.ground_altitude_m)
+    seed = scenario.scenario.seed if seed is None else seed
+    state_rng, atmosphere_rng, vehicle_rng = np.random.default_rng(seed).spawn(5)[2:]
+    n = e.trials if trials is None else trials
+    sigma_b = e.delivery_b_plane_sigma_km * 1e3
+    r, v = delivery_states(
+        approach, DeliveryErrors(sigma_b, sigma_b, e.delivery_time_sigma_s), n, state_rng, arrival
+    )
+    dispersed = flight_table(
+        MARS_DENSITY_DISPERSION.apply(profile, atmosphere_rng, n, profile.altitude_m)
+    )
+    cd_scale = 1.0 + e.drag_sigma_fraction * vehicle_rng.standard_normal(n)
+    common = dict(initial_bank_rad=bank, ground_altitude_m=e.ground_altitude_m)
+    nominal = fly_edl(
+        shell, chute, descent, r0, v0, atmosphere, guidance=guidance, history_samples=5000, **common
+    )
+    guided = fly_edl(
+        shell, chute, descent, r, v, dispersed, guidance=guidance, cd_scale=cd_scale, **common
+    )
+    open_loop = reference_profile(shell, bank, e.heading_alignment_speed_m_s)
+    unguided = fly_edl(
+        shell, chute, descent, r, v, dispersed, guidance=open_loop, cd_scale=cd_scale, **common
+    )
+
+    def miss(flown):
+        east, north = local_offsets_m(
+            flown.landing_latitude_rad,
+            flown.landing_longitude_rad,
+            math.radians(target.latitude_deg),
+            math.radians(target.east_longitude_deg),
+            arrival.body,
+        )
+        return np.hypot(east, north)
+
+    return EdlLegResult(
+        approach,
+        entry_conditions(approach, arrival),
+        nominal,
+        guided,
+        unguided,
+        target,
+        miss(guided),
+        miss(unguided),
+        seed,
+    )
+
+
+def summary(result: EdlLegResult) -> dict:
+    """A JSON-ready digest in parts of flat ``{quantity_unit: value}``."""
+    nominal, guided = result.nominal, result.guided
+    landed = guided.landed
+    ellipse = landing_ellipse(
+        guided.landing_latitude_rad[landed], guided.landing_longitude_rad[landed], body=MARS
+    )
+    clearance = ellipse_clearance(
+        guided, JEZERO, result.target.latitude_deg, result.target.east_longitude_deg
+    )
+    spread = SPREAD_LABEL
+    a = result.approach
+    return {
+        "approach": {
+            **approach_summary(a),
+            **{k: round(v, 4) for k, v in result.conditions.items()},
+        },
+        "nominal_edl": {
+            "parachute_deploy_s": round(float(nominal.entry.time_s[0]), 1),
+            "parachute_deploy_mach": round(float(nominal.deploy_mach[0]), 3),
+            "parachute_deploy_dynamic_pressure_pa": round(
+                float(nominal.deploy_dynamic_pressure_pa[0]), 1
+            ),
+            "parachute_deploy_height_km": round(float(nominal.deploy_height_m[0]) / 1e3, 2),
+            "peak_deceleration_g": round(float(nominal.entry.peak_deceleration_g[0]), 2),
+            "peak_convective_heat_flux_w_cm2": round(
+                float(nominal.entry.peak_convective_heat_flux_w_m2[0]) / 1e4, 1
+            ),
+            "bank_reversals": int(nominal.entry.bank_reversals[0]),
+            "propellant_kg": round(float(nominal.propellant_kg[0]), 1),
+            "touchdown_s": round(float(nominal.touchdown_time_s[0]), 1),
+            "touchdown_utc": et_to_utc_iso(result.landing_et)[0][:19],
+            "landing_planetocentric_latitude_deg": round(
+                math.degrees(
+                    float(
+                        np.ravel(
+                            planetodetic_to_planetocentric_latitude(
+                                nominal.landing_latitude_rad[0], MARS
+                            )
+                        )[0]
+                    )
+                ),
+                5,
+            ),
+            "landing_east_longitude_deg": round(math.degrees(nominal.landing_longitude_rad[0]), 5),
+        },
+        "landing_monte_carlo": {
+            "trials": int(landed.size),
+            "seed": result.seed,
+            "landed": int(landed.sum()),
+            "deploy_in_box": int(guided.deploy_in_box.sum()),
+            "ellipse_99_major_km": round(2 * ellipse.semi_major_m / 1e3, 2),
+            "ellipse_99_minor_km": round(2 * ellipse.semi_minor_m / 1e3, 2),
+            "ellipse_99_least_rim_clearance_km": round(clearance.ellipse_clearance_km, 2),
+            "landings_outside_jezero_rim": int(np.count_nonzero(clearance.point_clearance_km < 0)),
+            "miss_guided_km" + spread: percentiles(result.guided_miss_m, 1e-3),
+            "miss_unguided_km" + spread: percentiles(result.unguided_miss_m, 1e-3),
+            "peak_deceleration_g" + spread: percentiles(guided.entry.peak_deceleration_g),
+            "deploy_mach" + spread: percentiles(guided.deploy_mach, 1.0, 3),
+            "deploy_dynamic_pressure_pa" + spread: percentiles(guided.deploy_dynamic_pressure_pa),
+            "propellant_kg" + spread: percentiles(guided.propellant_kg, 1.0, 1),
+        },
+    }
+
+
+def run_edl_leg(scenario: Scenario, launch_period, leg):
+    """Leg 3 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
+    from msrsim.campaign import LegOutcome, _dated
+
+    result = run_edl(scenario, launch_period)
+    src = "computed: EDL leg (first day of the SRL launch period)"
+    milestones = (
+        _dated("SRL entry interface at Mars", result.approach.entry_et, src),
+        _dated("SRL touchdown at Jezero", result.landing_et, src),
+    )
+    return (
+        LegOutcome(leg, "modelled (guided entry, parachute, powered descent)", summary(result)),
+        milestones,
+        result,
+    )
