@@ -258,6 +258,7 @@ class EntryDescentLanding(Section):
     delivery_b_plane_sigma_km: Annotated[float, Field(ge=0, le=100)]
     delivery_time_sigma_s: Annotated[float, Field(ge=0, le=600)]
     drag_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    wind_sigma_scale: Annotated[float, Field(ge=0, le=5)]
     trials: Annotated[int, Field(ge=10, le=1_000_000)]
 
     @model_validator(mode="after")

@@ -10,13 +10,18 @@ unguided, to touchdown (:mod:`msrsim.segments.edl`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
-from msrsim.core.atmosphere.mars import MARS_DENSITY_DISPERSION, mars_gram_mean_profile
+from msrsim.core.atmosphere.mars import (
+    MARS_DENSITY_DISPERSION,
+    MARS_WIND_DISPERSION,
+    mars_gram_mean_profile,
+)
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
 from msrsim.core.frames import (
@@ -46,7 +51,12 @@ from msrsim.segments.edl import (
     reference_profile,
 )
 from msrsim.segments.entry import landing_ellipse, local_offsets_m
-from msrsim.segments.jezero import JEZERO, ellipse_clearance
+from msrsim.segments.jezero import (
+    JEZERO,
+    ellipse_clearance,
+    great_circle_km,
+    landing_points_deg,
+)
 from msrsim.segments.windows import porkchop, transfer_at
 
 ATMOSPHERE_STEP_M = 500.0
@@ -65,6 +75,10 @@ class EdlLegResult:
     guided_miss_m: np.ndarray
     unguided_miss_m: np.ndarray
     seed: int
+    heatshield_separation_delay_s: float
+    depot_latitude_deg: float
+    """Three Forks depot (planetocentric), for the landings' distance to it."""
+    depot_longitude_deg: float
 
     @property
     def landing_et(self) -> float:
@@ -166,7 +180,7 @@ def run_edl(
     )
     guidance = design_edl_guidance(shell, chute, atmosphere, r0, v0, settings, e.ground_altitude_m)
     seed = scenario.scenario.seed if seed is None else seed
-    state_rng, atmosphere_rng, vehicle_rng = np.random.default_rng(seed).spawn(5)[2:]
+    state_rng, atmosphere_rng, vehicle_rng, wind_rng = np.random.default_rng(seed).spawn(6)[2:]
     n = e.trials if trials is None else trials
     sigma_b = e.delivery_b_plane_sigma_km * 1e3
     r, v = delivery_states(
@@ -175,6 +189,13 @@ def run_edl(
     dispersed = flight_table(
         MARS_DENSITY_DISPERSION.apply(profile, atmosphere_rng, n, profile.altitude_m)
     )
+    if e.wind_sigma_scale > 0.0:
+        east, north = MARS_WIND_DISPERSION.draw(wind_rng, n, profile.altitude_m)
+        dispersed = dataclasses.replace(
+            dispersed,
+            wind_east_m_s=east * e.wind_sigma_scale,
+            wind_north_m_s=north * e.wind_sigma_scale,
+        )
     cd_scale = 1.0 + e.drag_sigma_fraction * vehicle_rng.standard_normal(n)
     common = dict(initial_bank_rad=bank, ground_altitude_m=e.ground_altitude_m)
     nominal = fly_edl(
@@ -208,6 +229,9 @@ def run_edl(
         miss(guided),
         miss(unguided),
         seed,
+        e.heatshield_separation_delay_s,
+        scenario.surface.depot.latitude_deg,
+        scenario.surface.depot.east_longitude_deg,
     )
 
 
@@ -221,6 +245,8 @@ def summary(result: EdlLegResult) -> dict:
     clearance = ellipse_clearance(
         guided, JEZERO, result.target.latitude_deg, result.target.east_longitude_deg
     )
+    lat, lon = landing_points_deg(guided)
+    depot_km = great_circle_km(result.depot_latitude_deg, result.depot_longitude_deg, lat, lon)
     spread = SPREAD_LABEL
     a = result.approach
     return {
@@ -240,6 +266,13 @@ def summary(result: EdlLegResult) -> dict:
                 float(nominal.entry.peak_convective_heat_flux_w_m2[0]) / 1e4, 1
             ),
             "bank_reversals": int(nominal.entry.bank_reversals[0]),
+            "heatshield_separation_s": round(
+                float(nominal.entry.time_s[0]) + result.heatshield_separation_delay_s, 1
+            ),
+            "backshell_separation_s": round(
+                float(nominal.touchdown_time_s[0] - nominal.powered_descent_s[0]), 1
+            ),
+            "powered_descent_s": round(float(nominal.powered_descent_s[0]), 1),
             "propellant_kg": round(float(nominal.propellant_kg[0]), 1),
             "touchdown_s": round(float(nominal.touchdown_time_s[0]), 1),
             "touchdown_utc": et_to_utc_iso(result.landing_et)[0][:19],
@@ -268,7 +301,11 @@ def summary(result: EdlLegResult) -> dict:
             "landings_outside_jezero_rim": int(np.count_nonzero(clearance.point_clearance_km < 0)),
             "miss_guided_km" + spread: percentiles(result.guided_miss_m, 1e-3),
             "miss_unguided_km" + spread: percentiles(result.unguided_miss_m, 1e-3),
+            "distance_to_depot_km" + spread: percentiles(depot_km),
             "peak_deceleration_g" + spread: percentiles(guided.entry.peak_deceleration_g),
+            "peak_convective_heat_flux_w_cm2" + spread: percentiles(
+                guided.entry.peak_convective_heat_flux_w_m2, 1e-4, 1
+            ),
             "deploy_mach" + spread: percentiles(guided.deploy_mach, 1.0, 3),
             "deploy_dynamic_pressure_pa" + spread: percentiles(guided.deploy_dynamic_pressure_pa),
             "propellant_kg" + spread: percentiles(guided.propellant_kg, 1.0, 1),

@@ -84,6 +84,7 @@ from msrsim.core.atmosphere import (
     AtmosphereState,
     DensityDispersion,
     TabulatedAtmosphere,
+    WindDispersion,
     as_altitudes,
     mean_free_path_density,
 )
@@ -246,4 +247,13 @@ MARS_DENSITY_DISPERSION = DensityDispersion(
     source="sized on Mars 2020 MEDLI2 (within 12 % below 40 km, up to +150 % aloft, as "
     "3 sigma): ln-sigma 0.04 to 40 km, 0.30 from 100 km, scale factor 0.03, 10 km "
     "correlation (representative)",
+)
+
+MARS_WIND_DISPERSION = WindDispersion(
+    sigma_altitude_m=np.array([0.0, 10e3, 40e3, 100e3]),
+    sigma_m_s=np.array([5.0, 10.0, 20.0, 30.0]),
+    correlation_length_m=5e3,
+    source="representative 1-sigma per horizontal component, 5 m/s at the surface to 30 m/s "
+    "at 100 km: the order of the winds Mars-GRAM and the Mars Climate Database give at low "
+    "latitudes (tens of m/s aloft); 5 km vertical correlation",
 )
