@@ -318,7 +318,7 @@ def test_entry_user_errors_exit_2(args, message):
 def test_run_reports_the_surface_leg(run_json):
     leg = run_json["legs"][3]
     assert leg["name"] == "surface operations"
-    assert leg["status"] == "modelled (sol by sol; SRL landing date from the scenario)"
+    assert leg["status"] == "modelled (sol by sol; SRL landing from the EDL leg)"
     assert leg["summary"]["monte_carlo"]["trials"] == 100_000  # scenario surface.trials
     assert leg["summary"]["nominal"]["tubes_loaded"] == 22
     names = [m["name"] for m in run_json["milestones"]]

@@ -119,7 +119,7 @@ def run(
     legs = Table(title="The relay, leg by leg", title_justify="left")
     for column in ("#", "leg", "element", "answers"):
         legs.add_column(column)
-    legs.add_column("status", no_wrap=True)
+    legs.add_column("status")
     for o in result.legs:
         style = "dim" if o.status == NOT_MODELLED else ""
         legs.add_row(
@@ -633,12 +633,12 @@ def surface_command(
     plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Surface operations, sol by sol: Perseverance drives to the SRL, the Sample Transfer
-    Arm loads its tubes, the helicopters fetch the depot's if Perseverance cannot, and the
-    MAV is ready on a launch-season sol before the deadline.
+    """Surface operations, sol by sol: rover courier, helicopter backup, MAV readiness.
 
-    Prints the nominal timeline (no random event) and a Monte Carlo of drive rates,
-    anomalies, failures, wind and helicopter losses.
+    Perseverance drives to the SRL, the Sample Transfer Arm loads its tubes, the
+    helicopters fetch the depot's if Perseverance cannot, and the MAV is ready on a
+    launch-season sol before the deadline. Prints the nominal timeline (no random event)
+    and a Monte Carlo of drive rates, anomalies, failures, wind and helicopter losses.
     """
     from msrsim.campaign.surface import run_surface, summary, timeline_rows
     from msrsim.core.time import utc_to_et

@@ -36,6 +36,7 @@ from msrsim.segments.surface import (
 from msrsim.segments.surface_depot import DepotLayout, MarsSite, SelectionPolicy, site_distance_m
 
 MODELLED = "modelled (sol by sol; SRL landing date from the scenario)"
+MODELLED_AFTER_EDL = "modelled (sol by sol; SRL landing from the EDL leg)"
 SURFACE_LEG = 4  # the spawn key of this leg's random stream under the scenario seed
 
 
@@ -296,4 +297,5 @@ def run_surface_leg(
                 "computed: surface operations leg",
             )
         )
-    return LegOutcome(leg, MODELLED, summary(result)), tuple(milestones), result
+    status = MODELLED if landing_et is None else MODELLED_AFTER_EDL
+    return LegOutcome(leg, status, summary(result)), tuple(milestones), result

@@ -84,6 +84,16 @@ STATUS_MESSAGES = {
     STATUS_IMPACT: "the orbit came within 50 km of the surface",
 }
 _IMPACT_ALTITUDE_M = 50e3
+_STEERING_TANGENTIAL = 0
+_STEERING_QLAW = 1
+_QLAW_M, _QLAW_N, _QLAW_K = 3.0, 4.0, 100.0
+"""Petropoulos' (2004) suggested constants: scaling S_a = (1 + ((a - a_T) / (m a_T))^n)^(1/2)
+and the periapsis penalty exp(k (1 - r_p / r_p,min)) (weight 1)."""
+_QLAW_TARGET_FRACTION = 0.995
+"""The Q-law aims a little below the target semi-major axis so that it crosses it (Q's
+gradient in a vanishes at the aim point)."""
+_QLAW_SAMPLES = 64
+"""True anomalies sampled over the osculating orbit for the best rate (effectivity)."""
 _STEPS_PER_RADIAN = 64.0
 """RK4 steps per radian of mean motion at the current radius (~400 per circular orbit):
 0.8 m from DOP853 (rtol 1e-12) after a day (12 orbits) at 500 km, in the tests."""
@@ -271,6 +281,64 @@ class SpiralResult:
 
 
 @njit(cache=True)
+def _qlaw_q(a, e, mu, a_target, rp_min):
+    """Petropoulos' (2004) proximity quotient for targets a_T and e = 0 (unit thrust)."""
+    p = a * (1.0 - e * e)
+    h = math.sqrt(mu * p)
+    a_rate_max = 2.0 * a * math.sqrt(a * (1.0 + e) / (mu * (1.0 - e)))
+    e_rate_max = 2.0 * p / h
+    da = a - a_target
+    s_a = math.sqrt(1.0 + (da / (_QLAW_M * a_target)) ** _QLAW_N)
+    penalty = math.exp(_QLAW_K * (1.0 - a * (1.0 - e) / rp_min))
+    return (1.0 + penalty) * (s_a * (da / a_rate_max) ** 2 + (e / e_rate_max) ** 2)
+
+
+@njit(cache=True)
+def _qlaw_rates(q_a, q_e, a, e, p, h, r, cos_nu, sin_nu):
+    """Coefficients of f_r and f_t in dQ/dt (Gauss's equations for a and e, Battin 1999
+    eq. 10.41): da/dt = 2 a^2 / h (e sin nu f_r + p / r f_t),
+    de/dt = (p sin nu f_r + ((p + r) cos nu + r e) f_t) / h."""
+    c_r = q_a * 2.0 * a * a / h * e * sin_nu + q_e * p * sin_nu / h
+    c_t = q_a * 2.0 * a * a * p / (h * r) + q_e * ((p + r) * cos_nu + r * e) / h
+    return c_r, c_t
+
+
+@njit(cache=True)
+def _qlaw_direction(r, v2, rv, h, mu, a_target, rp_min, eta_min):
+    """In-plane thrust direction (f_r, f_t) that makes Q fall fastest, and whether to coast
+    because the absolute effectivity (Petropoulos 2004) is below ``eta_min``."""
+    a = -mu / (2.0 * (0.5 * v2 - mu / r))
+    p = h * h / mu
+    e = math.sqrt(max(1.0 - p / a, 0.0))
+    e = max(e, 1e-9)
+    cos_nu = (p / r - 1.0) / e
+    sin_nu = h * rv / (mu * r) / e
+    # gradient of Q by central differences (Q is smooth; relative steps 1e-6)
+    da = 1e-6 * a
+    de = min(1e-6, 0.5 * e, 0.5 * (1.0 - e))
+    q_a = (_qlaw_q(a + da, e, mu, a_target, rp_min) - _qlaw_q(a - da, e, mu, a_target, rp_min)) / (
+        2.0 * da
+    )
+    q_e = (_qlaw_q(a, e + de, mu, a_target, rp_min) - _qlaw_q(a, e - de, mu, a_target, rp_min)) / (
+        2.0 * de
+    )
+    c_r, c_t = _qlaw_rates(q_a, q_e, a, e, p, h, r, cos_nu, sin_nu)
+    norm = math.sqrt(c_r * c_r + c_t * c_t)
+    if norm == 0.0:
+        return 0.0, 0.0, True
+    coast = False
+    if eta_min > 0.0:
+        best = 0.0
+        for k in range(_QLAW_SAMPLES):
+            nu = 2.0 * math.pi * k / _QLAW_SAMPLES
+            rk = p / (1.0 + e * math.cos(nu))
+            cr, ct = _qlaw_rates(q_a, q_e, a, e, p, h, rk, math.cos(nu), math.sin(nu))
+            best = max(best, math.sqrt(cr * cr + ct * ct))
+        coast = norm < eta_min * best
+    return -c_r / norm, -c_t / norm, coast
+
+
+@njit(cache=True)
 def _derivatives(
     y,
     t,
@@ -286,6 +354,10 @@ def _derivatives(
     e_circular,
     eclipses,
     use_j2,
+    steering,
+    a_target,
+    rp_min,
+    eta_min,
 ):
     """Time derivative of (r, v, m) and whether the engine fires and the body shades."""
     x, yy, z = y[0], y[1], y[2]
@@ -315,6 +387,27 @@ def _derivatives(
     v2 = vx * vx + vy * vy + vz * vz
     v = math.sqrt(v2)
     sense = direction
+    if on and steering == _STEERING_QLAW:
+        # in-plane Q-law: thrust along f_r r_hat + f_t t_hat (t_hat = h_hat x r_hat)
+        rv = x * vx + yy * vy + z * vz
+        hx, hy, hz = yy * vz - z * vy, z * vx - x * vz, x * vy - yy * vx
+        h = math.sqrt(hx * hx + hy * hy + hz * hz)
+        f_r, f_t, coast = _qlaw_direction(r, v2, rv, h, mu, a_target, rp_min, eta_min)
+        if coast:
+            on = False
+        else:
+            tx = (hy * z - hz * yy) / (h * r)
+            ty = (hz * x - hx * z) / (h * r)
+            tz = (hx * yy - hy * x) / (h * r)
+            acc = thrust / y[6]
+            ax += acc * (f_r * x / r + f_t * tx)
+            ay += acc * (f_r * yy / r + f_t * ty)
+            az += acc * (f_r * z / r + f_t * tz)
+        out = np.empty(7)
+        out[0], out[1], out[2] = vx, vy, vz
+        out[3], out[4], out[5] = ax, ay, az
+        out[6] = -thrust / c if on else 0.0
+        return out, on, shadow
     if on and direction < 0:
         rv = x * vx + yy * vy + z * vz
         ex = ((v2 - mu / r) * x - rv * vx) / mu
@@ -356,6 +449,10 @@ def _spiral_kernel(
     e_circular,
     eclipses,
     use_j2,
+    steering,
+    a_target,
+    rp_min,
+    eta_min,
     t_max,
     record_s,
     out_t,
@@ -410,6 +507,10 @@ def _spiral_kernel(
             e_circular,
             eclipses,
             use_j2,
+            steering,
+            a_target,
+            rp_min,
+            eta_min,
         )
         k2 = _derivatives(
             y + 0.5 * h * k1,
@@ -426,6 +527,10 @@ def _spiral_kernel(
             e_circular,
             eclipses,
             use_j2,
+            steering,
+            a_target,
+            rp_min,
+            eta_min,
         )[0]
         k3 = _derivatives(
             y + 0.5 * h * k2,
@@ -442,6 +547,10 @@ def _spiral_kernel(
             e_circular,
             eclipses,
             use_j2,
+            steering,
+            a_target,
+            rp_min,
+            eta_min,
         )[0]
         k4 = _derivatives(
             y + h * k3,
@@ -458,6 +567,10 @@ def _spiral_kernel(
             e_circular,
             eclipses,
             use_j2,
+            steering,
+            a_target,
+            rp_min,
+            eta_min,
         )[0]
         y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t += h
@@ -481,6 +594,9 @@ def spiral(
     j2: bool = True,
     eclipses: bool = True,
     circular_eccentricity: float = 0.01,
+    steering: str = "tangential",
+    coast_effectivity: float = 0.0,
+    min_periapsis_altitude_m: float = 200e3,
     max_days: float = 1500.0,
     record_s: float = 6 * 3600.0,
 ) -> SpiralResult:
@@ -504,6 +620,12 @@ def spiral(
         raise ValueError(f"direction = {direction!r}: must be 'down' or 'up'")
     if direction == "down" and target_radius_m is None:
         raise ValueError("a descending spiral needs target_radius_m")
+    if steering not in ("tangential", "qlaw"):
+        raise ValueError(f"steering = {steering!r}: must be 'tangential' or 'qlaw'")
+    if steering == "qlaw" and direction != "down":
+        raise ValueError("steering = 'qlaw' is for descents (direction = 'down')")
+    if not 0.0 <= coast_effectivity < 1.0:
+        raise ValueError(f"coast_effectivity = {coast_effectivity}: must be in [0, 1)")
     nodes = start_et + np.arange(0.0, max_days + 2.0) * DAY_S
     sun = get_ephemeris().state("sun", nodes, body.name).r
     distance = np.linalg.norm(sun, axis=1)
@@ -527,6 +649,10 @@ def spiral(
         circular_eccentricity,
         eclipses,
         j2 and body.j2 is not None,
+        _STEERING_QLAW if steering == "qlaw" else _STEERING_TANGENTIAL,
+        _QLAW_TARGET_FRACTION * target_radius_m if target_radius_m is not None else 0.0,
+        body.equatorial_radius.value + min_periapsis_altitude_m,
+        coast_effectivity,
         max_days * DAY_S,
         record_s,
         *out,
