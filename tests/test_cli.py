@@ -37,7 +37,7 @@ def test_help_lists_commands():
 def test_run_baseline_shows_plan_and_legs():
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    assert "MSR baseline" in result.output and "not modelled yet" in result.output
+    assert "MSR baseline" in result.output and "not modelled" in result.output
 
 
 @pytest.fixture(scope="module")
