@@ -31,8 +31,28 @@ periapsis: lowers the apoapsis) and pushes along the velocity where it is negati
 apoapsis: raises the periapsis), so that ``e`` falls everywhere while the energy falls
 on balance; then it brakes continuously. A simple feedback law on Gauss's variational
 equations (Battin, "An Introduction to the Mathematics and Methods of Astrodynamics",
-rev. ed. 1999, sect. 10.4), not an optimal one: it costs more delta-v than an optimised
-steering (e.g. Petropoulos' Q-law) would.
+rev. ed. 1999, sect. 10.4), not an optimal one: from 300 x 33,800 km to 500 km it costs
+~4.0 km/s, about twice an efficient transfer.
+
+**Q-law descent** (``steering="qlaw"``). Petropoulos, A. E., "Low-Thrust Orbit Transfers
+Using Candidate Lyapunov Functions with a Mechanism for Coasting", AIAA 2004-5089,
+restricted to the in-plane targets ``a_T`` and ``e = 0``: the proximity quotient
+
+    Q = (1 + P) [S_a ((a - a_T) / adot_xx)^2 + (e / edot_xx)^2],
+    adot_xx = 2 a sqrt(a (1 + e) / (mu (1 - e))),  edot_xx = 2 p / h  (per unit thrust),
+    S_a = (1 + ((a - a_T) / (3 a_T))^4)^(1/2),  P = exp(100 (1 - r_p / r_p,min)),
+
+(the maximum rates of ``a`` and ``e`` over the orbit normalise the errors; ``P`` keeps the
+periapsis above ``r_p,min``) falls fastest along the in-plane direction
+``-(dQ/df_r, dQ/df_t)``, with ``dQ/dt = Q_a da/dt + Q_e de/dt`` from Gauss's equations
+(Battin 1999, eq. 10.41) and the gradient of ``Q`` by central differences. With
+``coast_effectivity = eta`` the engine is off where the absolute effectivity (the best
+rate of ``Q`` here over its best over the osculating orbit, 64 true anomalies sampled) is
+below ``eta``: it thrusts only near the apsides where it pays, trading days for delta-v.
+The law aims at ``a_T = 0.995`` of the target so that the osculating semi-major axis
+crosses the target (Q's gradient in ``a`` vanishes at ``a_T``). Measured, 300 x 33,800
+km -> 500 km with J2 and eclipses (tests): 2.9 km/s without coasting, 2.1 km/s coasting
+below an effectivity of 0.5, against 4.0 km/s for the tangential law.
 
 **Edelbaum.** The analytic low-thrust transfer between circular orbits (Edelbaum, T. N.,
 "Propulsion requirements for controllable satellites", ARS Journal 31(8):1079-1089, 1961):
@@ -600,7 +620,7 @@ def spiral(
     max_days: float = 1500.0,
     record_s: float = 6 * 3600.0,
 ) -> SpiralResult:
-    """Fly a tangential low-thrust spiral from ``(r0, v0)`` at ``start_et``.
+    """Fly a low-thrust spiral from ``(r0, v0)`` at ``start_et``.
 
     Parameters
     ----------
@@ -612,7 +632,17 @@ def spiral(
     j2, eclipses : bool
         Switch the ``J2`` term and the shadow on or off (to show each effect alone).
     circular_eccentricity : float
-        Below this eccentricity the descent brakes continuously (see the module notes).
+        Below this eccentricity the tangential descent brakes continuously (see the module
+        notes).
+    steering : ``"tangential"`` or ``"qlaw"``
+        ``"tangential"``: the feedback law along the velocity (module notes).
+        ``"qlaw"`` (descents only): Petropoulos' (2004) Q-law for ``a`` and ``e = 0``,
+        steering in the orbit plane (module notes).
+    coast_effectivity : float in [0, 1)
+        Q-law only: coast where the absolute effectivity is below this (0: never coast;
+        0.5 saves ~30 % of the delta-v from a capture ellipse for ~30 % more days).
+    min_periapsis_altitude_m : float
+        Q-law only: the periapsis altitude its penalty term guards.
     max_days : float
         Time limit; the Sun's direction and the thrust are tabulated daily over it.
     """
