@@ -53,3 +53,12 @@ def test_the_ellipse_stays_inside_jezero_and_loads_are_msl_like(leg):
     assert 1.4 < mc["deploy_mach (1st pct, median, 99th pct)"][1] < 2.2
     # the heavier SRL presses the chute's 750 Pa box: its share inside is a result to watch
     assert 0.3 < mc["deploy_in_box"] / 400 <= 1.0
+
+
+def test_same_seed_same_landings_and_a_new_seed_differs(leg):
+    scenario, first = leg
+    period = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg).launch_period
+    again = run_edl(scenario, period, trials=400)
+    assert np.array_equal(first.guided.landing_latitude_rad, again.guided.landing_latitude_rad)
+    other = run_edl(scenario, period, trials=400, seed=7)
+    assert not np.array_equal(first.guided.landing_latitude_rad, other.guided.landing_latitude_rad)
