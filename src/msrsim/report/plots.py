@@ -27,9 +27,9 @@ def _figure():
 
 
 def save_figure(fig, plt, path: str | Path) -> Path:
-    """Lay out, write as PNG (110 dpi) and close a figure."""
+    """Lay out (below a suptitle, if any), write as PNG (110 dpi) and close a figure."""
     path = Path(path)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.95 if fig._suptitle is not None else 1.0))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
