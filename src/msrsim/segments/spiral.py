@@ -359,27 +359,26 @@ def _qlaw_direction(r, v2, rv, h, mu, a_target, rp_min, eta_min):
 
 
 @njit(cache=True)
-def _derivatives(
-    y,
-    t,
-    mu,
-    j2,
-    r_ref,
-    r_body,
-    c,
-    table_dt,
-    sun,
-    thrust_tab,
-    direction,
-    e_circular,
-    eclipses,
-    use_j2,
-    steering,
-    a_target,
-    rp_min,
-    eta_min,
-):
+def _derivatives(y, t, model):
     """Time derivative of (r, v, m) and whether the engine fires and the body shades."""
+    (
+        mu,
+        j2,
+        r_ref,
+        r_body,
+        c,
+        table_dt,
+        sun,
+        thrust_tab,
+        direction,
+        e_circular,
+        eclipses,
+        use_j2,
+        steering,
+        a_target,
+        rp_min,
+        eta_min,
+    ) = model
     x, yy, z = y[0], y[1], y[2]
     vx, vy, vz = y[3], y[4], y[5]
     r2 = x * x + yy * yy + z * z
@@ -454,32 +453,10 @@ def _derivatives(
 
 
 @njit(cache=True)
-def _spiral_kernel(
-    y0,
-    mu,
-    j2,
-    r_ref,
-    r_body,
-    c,
-    table_dt,
-    sun,
-    thrust_tab,
-    direction,
-    target_radius,
-    e_circular,
-    eclipses,
-    use_j2,
-    steering,
-    a_target,
-    rp_min,
-    eta_min,
-    t_max,
-    record_s,
-    out_t,
-    out_a,
-    out_e,
-    out_m,
-):
+def _spiral_kernel(y0, model, target_radius, t_max, record_s, out_t, out_a, out_e, out_m):
+    """RK4 from ``y0`` until escape (up), the target radius (down), impact or ``t_max``;
+    ``model`` is the tuple :func:`_derivatives` reads."""
+    mu, r_body, direction = model[0], model[3], model[8]
     y = y0.copy()
     t = 0.0
     thrusting = 0.0
@@ -512,86 +489,10 @@ def _spiral_kernel(
             status = 2
             break
         h = min(math.sqrt(r * r * r / mu) / _STEPS_PER_RADIAN, t_max - t)
-        k1, on, shadow = _derivatives(
-            y,
-            t,
-            mu,
-            j2,
-            r_ref,
-            r_body,
-            c,
-            table_dt,
-            sun,
-            thrust_tab,
-            direction,
-            e_circular,
-            eclipses,
-            use_j2,
-            steering,
-            a_target,
-            rp_min,
-            eta_min,
-        )
-        k2 = _derivatives(
-            y + 0.5 * h * k1,
-            t + 0.5 * h,
-            mu,
-            j2,
-            r_ref,
-            r_body,
-            c,
-            table_dt,
-            sun,
-            thrust_tab,
-            direction,
-            e_circular,
-            eclipses,
-            use_j2,
-            steering,
-            a_target,
-            rp_min,
-            eta_min,
-        )[0]
-        k3 = _derivatives(
-            y + 0.5 * h * k2,
-            t + 0.5 * h,
-            mu,
-            j2,
-            r_ref,
-            r_body,
-            c,
-            table_dt,
-            sun,
-            thrust_tab,
-            direction,
-            e_circular,
-            eclipses,
-            use_j2,
-            steering,
-            a_target,
-            rp_min,
-            eta_min,
-        )[0]
-        k4 = _derivatives(
-            y + h * k3,
-            t + h,
-            mu,
-            j2,
-            r_ref,
-            r_body,
-            c,
-            table_dt,
-            sun,
-            thrust_tab,
-            direction,
-            e_circular,
-            eclipses,
-            use_j2,
-            steering,
-            a_target,
-            rp_min,
-            eta_min,
-        )[0]
+        k1, on, shadow = _derivatives(y, t, model)
+        k2 = _derivatives(y + 0.5 * h * k1, t + 0.5 * h, model)[0]
+        k3 = _derivatives(y + 0.5 * h * k2, t + 0.5 * h, model)[0]
+        k4 = _derivatives(y + h * k3, t + h, model)[0]
         y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t += h
         if on:
@@ -664,8 +565,7 @@ def spiral(
     records = int(max_days * DAY_S / record_s) + 2
     out = [np.empty(records) for _ in range(4)]
     y0 = np.concatenate([np.asarray(r0_m, float), np.asarray(v0_m_s, float), [mass_kg]])
-    status, t, y, thrusting, shadowed, n_rec = _spiral_kernel(
-        y0,
+    model = (
         body.gm.value,
         body.j2.value if body.j2 is not None else 0.0,
         body.j2_reference_radius_m or body.equatorial_radius.value,
@@ -675,7 +575,6 @@ def spiral(
         np.ascontiguousarray(sun_frame),
         thrust,
         1.0 if direction == "up" else -1.0,
-        target_radius_m if target_radius_m is not None else 0.0,
         circular_eccentricity,
         eclipses,
         j2 and body.j2 is not None,
@@ -683,6 +582,11 @@ def spiral(
         _QLAW_TARGET_FRACTION * target_radius_m if target_radius_m is not None else 0.0,
         body.equatorial_radius.value + min_periapsis_altitude_m,
         coast_effectivity,
+    )
+    status, t, y, thrusting, shadowed, n_rec = _spiral_kernel(
+        y0,
+        model,
+        target_radius_m if target_radius_m is not None else 0.0,
         max_days * DAY_S,
         record_s,
         *out,
