@@ -185,9 +185,19 @@ class FlightResult:
 
 
 HISTORY_COLUMNS = (
-    "time_s", "x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s", "altitude_m",
-    "deceleration_g", "convective_heat_flux_w_m2", "radiative_heat_flux_w_m2", "bank_rad",
-)  # fmt: skip
+    "time_s",
+    "x_m",
+    "y_m",
+    "z_m",
+    "vx_m_s",
+    "vy_m_s",
+    "vz_m_s",
+    "altitude_m",
+    "deceleration_g",
+    "convective_heat_flux_w_m2",
+    "radiative_heat_flux_w_m2",
+    "bank_rad",
+)
 
 
 @njit(cache=True, inline="always")
@@ -246,8 +256,12 @@ def _air(alt, log_rho, alt_grid, sound, wind_e, wind_n):
     i, w = _locate(alt, alt_grid)  # one search serves every column
     v = 1.0 - w
     rho = math.exp(log_rho[i] * v + log_rho[i + 1] * w)
-    return (rho, sound[i] * v + sound[i + 1] * w, wind_e[i] * v + wind_e[i + 1] * w,
-            wind_n[i] * v + wind_n[i + 1] * w)  # fmt: skip
+    return (
+        rho,
+        sound[i] * v + sound[i + 1] * w,
+        wind_e[i] * v + wind_e[i + 1] * w,
+        wind_n[i] * v + wind_n[i + 1] * w,
+    )
 
 
 @njit(cache=True, inline="always")
@@ -359,8 +373,7 @@ _DIAG = 6
 
 
 @njit(cache=True, inline="always")
-def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, ctrl, rtol, atol_pos,
-                  atol_vel):  # fmt: skip
+def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, ctrl, rtol, atol_pos, atol_vel):
     """One Dormand-Prince step of size ``h`` from ``y`` (stage 1 in ``kst[0]``).
 
     Fills ``kst`` with the stage derivatives, ``y5`` with the 5th-order solution and
@@ -404,8 +417,20 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
     y, y5, tmp, kst, diag, ctrl = scratch
     bank0, g_tables, g_params = guide
     t_max, rtol, atol_pos, atol_vel, escape_alt, ground, stop_speed, max_step = limits
-    (status, t_end, r_end, v_end, peak_g, peak_qc, peak_qr, heat_load, peak_q, steps,
-     reversals, bank_end) = out  # fmt: skip
+    (
+        status,
+        t_end,
+        r_end,
+        v_end,
+        peak_g,
+        peak_qc,
+        peak_qr,
+        heat_load,
+        peak_q,
+        steps,
+        reversals,
+        bank_end,
+    ) = out
     log_rho = atm[1][k] if atm[1].shape[0] > 1 else atm[1][0]
     wind_e = atm[3][k] if atm[3].shape[0] > 1 else atm[3][0]
     wind_n = atm[4][k] if atm[4].shape[0] > 1 else atm[4][0]
@@ -433,8 +458,9 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
         if t >= t_max:
             break
         h = min(h, t_max - t)
-        err = _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, own, ctrl, rtol,
-                            atol_pos, atol_vel)  # fmt: skip
+        err = _attempt_step(
+            y, y5, h, kst, tmp, diag, p, air, aero, own, ctrl, rtol, atol_pos, atol_vel
+        )
         if not math.isfinite(err):
             h *= 0.25
             if h < 1e-9:
@@ -443,48 +469,36 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             continue
         if err <= 1.0:
             new_alt = diag[6, _ALT]
+            event = -1
             if new_alt <= ground:
-                # ground: cubic Hermite on altitude over the step, bisection
-                lo_f, hi_f = 0.0, 1.0
-                for _ in range(60):
-                    mid = 0.5 * (lo_f + hi_f)
-                    px, py, pz = _hermite_position(y, y5, kst[0], kst[6], h, mid)
-                    a_mid, _ = _altitude(px, py, pz, p[3], p[4])
-                    if a_mid > ground:
-                        lo_f = mid
-                    else:
-                        hi_f = mid
-                frac = 0.5 * (lo_f + hi_f)
+                event = STATUS_LANDED
+            elif diag[6, _SPEED] <= stop_speed:
+                event = STATUS_STOP_SPEED
+            if event >= 0:
+                frac = _crossing(
+                    y,
+                    y5,
+                    kst[0],
+                    kst[6],
+                    h,
+                    event == STATUS_LANDED,
+                    ground if event == STATUS_LANDED else stop_speed,
+                    p[3],
+                    p[4],
+                )
                 r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
                     y, y5, kst[0], kst[6], h, frac
                 )
-                for i in range(3):
-                    v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
+                if event == STATUS_LANDED:
+                    for i in range(3):
+                        v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
+                else:
+                    v_end[k, 0], v_end[k, 1], v_end[k, 2] = _hermite_velocity(
+                        y, y5, kst[0], kst[6], h, frac
+                    )
                 heat_load[k] += frac * h * (qc + qr)
                 t_end[k] = t + frac * h
-                status[k] = STATUS_LANDED
-                n_acc += 1
-                break
-            if diag[6, _SPEED] <= stop_speed:
-                # stop speed: cubic Hermite on the velocity over the step, bisection
-                lo_f, hi_f = 0.0, 1.0
-                for _ in range(60):
-                    mid = 0.5 * (lo_f + hi_f)
-                    wx, wy, wz = _hermite_velocity(y, y5, kst[0], kst[6], h, mid)
-                    if math.sqrt(wx * wx + wy * wy + wz * wz) > stop_speed:
-                        lo_f = mid
-                    else:
-                        hi_f = mid
-                frac = 0.5 * (lo_f + hi_f)
-                r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
-                    y, y5, kst[0], kst[6], h, frac
-                )
-                v_end[k, 0], v_end[k, 1], v_end[k, 2] = _hermite_velocity(
-                    y, y5, kst[0], kst[6], h, frac
-                )
-                heat_load[k] += frac * h * (qc + qr)
-                t_end[k] = t + frac * h
-                status[k] = STATUS_STOP_SPEED
+                status[k] = event
                 n_acc += 1
                 break
             # peaks over the stages of the accepted step (rejected steps skip the heating)
@@ -506,8 +520,9 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             peak_qr[k] = max(peak_qr[k], stage_qr)
             peak_q[k] = max(peak_q[k], stage_q)
             n_acc += 1
-            bank_update(y, diag[6, _SPEED], diag[6, _DECEL] * G0, diag[6, _LD], h, ctrl,
-                        g_tables, g_params)  # fmt: skip
+            bank_update(
+                y, diag[6, _SPEED], diag[6, _DECEL] * G0, diag[6, _LD], h, ctrl, g_tables, g_params
+            )
             if record and n_acc < history.shape[1]:
                 _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr, ctrl[2])
             if new_alt > escape_alt:
@@ -535,11 +550,16 @@ _BLOCK = 64
 def _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, guide, limits, history, out):
     n = r0.shape[0]
     for b in prange((n + _BLOCK - 1) // _BLOCK):
-        scratch = (np.empty(6), np.empty(6), np.empty(6), np.empty((7, 6)),
-                   np.empty((7, _DIAG)), np.empty(6))  # fmt: skip
+        scratch = (
+            np.empty(6),
+            np.empty(6),
+            np.empty(6),
+            np.empty((7, 6)),
+            np.empty((7, _DIAG)),
+            np.empty(6),
+        )
         for k in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history,
-                     out)  # fmt: skip
+            _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history, out)
 
 
 @njit(cache=True)
@@ -554,6 +574,26 @@ def _record(history, k, row, t, y, alt, decel, qc, qr, bank):
     history[k, row, 11] = bank
 
 
+@njit(cache=True, inline="always")
+def _crossing(y0, y1, f0, f1, h, altitude, level, a_eq, flat):
+    """Fraction of a step where the altitude (``altitude``) or else the speed falls to
+    ``level``: bisection on the cubic Hermite of the step."""
+    lo_f, hi_f = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo_f + hi_f)
+        if altitude:
+            px, py, pz = _hermite_position(y0, y1, f0, f1, h, mid)
+            value, _ = _altitude(px, py, pz, a_eq, flat)
+        else:
+            wx, wy, wz = _hermite_velocity(y0, y1, f0, f1, h, mid)
+            value = math.sqrt(wx * wx + wy * wy + wz * wz)
+        if value > level:
+            lo_f = mid
+        else:
+            hi_f = mid
+    return 0.5 * (lo_f + hi_f)
+
+
 @njit(cache=True)
 def _hermite(y0, y1, f0, f1, h, s, o):
     """Cubic Hermite of components o..o+2 at fraction ``s`` of a step (states, slopes)."""
@@ -562,9 +602,11 @@ def _hermite(y0, y1, f0, f1, h, s, o):
     h01 = -2 * s**3 + 3 * s**2
     h11 = s**3 - s**2
     a, b, c, d = h00, h10 * h, h01, h11 * h
-    return (a * y0[o] + b * f0[o] + c * y1[o] + d * f1[o],
-            a * y0[o + 1] + b * f0[o + 1] + c * y1[o + 1] + d * f1[o + 1],
-            a * y0[o + 2] + b * f0[o + 2] + c * y1[o + 2] + d * f1[o + 2])  # fmt: skip
+    return (
+        a * y0[o] + b * f0[o] + c * y1[o] + d * f1[o],
+        a * y0[o + 1] + b * f0[o + 1] + c * y1[o + 1] + d * f1[o + 1],
+        a * y0[o + 2] + b * f0[o + 2] + c * y1[o + 2] + d * f1[o + 2],
+    )
 
 
 @njit(cache=True)
@@ -655,11 +697,24 @@ def fly(
         return table
 
     log_rho, wind_e, wind_n = rows("log_density"), rows("wind_east_m_s"), rows("wind_north_m_s")
-    p = np.array([planet.gm, planet.j2, planet.j2_radius_m, planet.equatorial_radius_m,
-                  planet.flattening, planet.spin_rad_s])  # fmt: skip
-    atm = (np.asarray(atmosphere.altitude_m, float), log_rho,
-           np.asarray(atmosphere.speed_of_sound_m_s, float), wind_e, wind_n,
-           float(atmosphere.mean_free_path_density_kg_m2))  # fmt: skip
+    p = np.array(
+        [
+            planet.gm,
+            planet.j2,
+            planet.j2_radius_m,
+            planet.equatorial_radius_m,
+            planet.flattening,
+            planet.spin_rad_s,
+        ]
+    )
+    atm = (
+        np.asarray(atmosphere.altitude_m, float),
+        log_rho,
+        np.asarray(atmosphere.speed_of_sound_m_s, float),
+        wind_e,
+        wind_n,
+        float(atmosphere.mean_free_path_density_kg_m2),
+    )
     lifting = aerodynamics.lift_to_drag is not None
     aero = (
         np.asarray(aerodynamics.mach, float),
@@ -673,13 +728,18 @@ def fly(
     if not np.all(np.isfinite(bank0)):
         raise ValueError("bank_rad must be finite for every trajectory")
     guide = (bank0, *(guidance.packed() if guidance is not None else no_guidance()))
-    heat = (heating.sutton_graves_k, heating.radiative_c, heating.radiative_b,
-            heating.radiative_a_coefficient, heating.radiative_a_velocity_exponent,
-            heating.radiative_a_density_exponent,
-            np.asarray(heating.radiative_velocity_m_s, float),
-            np.asarray(heating.radiative_f, float), heating.radiative_a_max)  # fmt: skip
-    escape = (escape_altitude_m if escape_altitude_m is not None
-              else float(atm[0][-1]) + 10_000.0)  # fmt: skip
+    heat = (
+        heating.sutton_graves_k,
+        heating.radiative_c,
+        heating.radiative_b,
+        heating.radiative_a_coefficient,
+        heating.radiative_a_velocity_exponent,
+        heating.radiative_a_density_exponent,
+        np.asarray(heating.radiative_velocity_m_s, float),
+        np.asarray(heating.radiative_f, float),
+        heating.radiative_a_max,
+    )
+    escape = escape_altitude_m if escape_altitude_m is not None else float(atm[0][-1]) + 10_000.0
     history = np.full((n, max(history_samples, 1), len(HISTORY_COLUMNS)), np.nan)
     status = np.empty(n, np.int8)
     t_end = np.zeros(n)
@@ -689,9 +749,16 @@ def fly(
     steps = np.zeros(n, np.int64)
     reversals = np.zeros(n, np.int64)
     bank_end = np.zeros(n)
-    limits = (float(t_max_s), float(rtol), float(atol_position_m), float(atol_velocity_m_s),
-              float(escape), float(ground_altitude_m), float(stop_speed_m_s),
-              float(max_step_s))  # fmt: skip
+    limits = (
+        float(t_max_s),
+        float(rtol),
+        float(atol_position_m),
+        float(atol_velocity_m_s),
+        float(escape),
+        float(ground_altitude_m),
+        float(stop_speed_m_s),
+        float(max_step_s),
+    )
     out = (status, t_end, r_end, v_end, *peaks, steps, reversals, bank_end)
     _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, guide, limits, history, out)
     return FlightResult(
