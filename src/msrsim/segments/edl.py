@@ -150,14 +150,17 @@ def _speed_of_sound(atmosphere: AtmosphereTable, altitude_m) -> np.ndarray:
 
 
 def _density(atmosphere: AtmosphereTable, altitude_m) -> np.ndarray:
-    """Density at each trajectory's altitude (its own row when dispersed)."""
-    log_rho = np.atleast_2d(atmosphere.log_density)
-    h = np.asarray(altitude_m, dtype=np.float64)
-    if log_rho.shape[0] == 1:
-        return np.exp(np.interp(h, atmosphere.altitude_m, log_rho[0]))
-    return np.exp(
-        [np.interp(hk, atmosphere.altitude_m, row) for hk, row in zip(h, log_rho, strict=True)]
+    """Density at each trajectory's altitude (its own row when dispersed), log-linear
+    between levels and clamped at the ends, as the flight kernel reads it."""
+    grid = atmosphere.altitude_m
+    log_rho = np.broadcast_to(
+        np.atleast_2d(atmosphere.log_density), (np.size(altitude_m), grid.size)
     )
+    h = np.clip(np.asarray(altitude_m, dtype=np.float64), grid[0], grid[-1])
+    i = np.clip(np.searchsorted(grid, h, side="right") - 1, 0, grid.size - 2)
+    w = (h - grid[i]) / (grid[i + 1] - grid[i])
+    rows = np.arange(h.size)
+    return np.exp(log_rho[rows, i] * (1.0 - w) + log_rho[rows, i + 1] * w)
 
 
 def _height(position_m: np.ndarray) -> np.ndarray:
