@@ -506,20 +506,27 @@ def entry_command(
             )
     except ValueError as exc:
         _fail("entry", [str(exc)])
-    parts = summary(result)
-    if plot is not None:
-        from msrsim.report.entry_plots import entry_plots
+    from msrsim.report.entry_plots import entry_plots
 
+    _report("entry", loaded.scenario.name, summary(result), plot, as_json,
+            lambda: entry_plots(result, plot))  # fmt: skip
+
+
+def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw) -> None:
+    """Draw the figures when ``--plot`` is given (exit 2 if they cannot be written), then
+    print the summary parts as JSON or as tables."""
+    drawn = []
+    if plot is not None:
         try:
-            drawn = entry_plots(result, plot)
+            drawn = draw()
         except OSError as exc:
-            _fail("entry --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+            _fail(f"{command} --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
         _print_json(parts)
         return
-    out.print(f"[bold]msrsim entry[/] - {loaded.scenario.name}")
+    out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
     _print_parts(parts)
-    if plot is not None:
+    if drawn:
         out.print("Drawn: " + ", ".join(str(p) for p in drawn))
 
 
@@ -569,13 +576,11 @@ def edl_command(
         result = run_edl(loaded, period, trials=trials, seed=seed)
     except ValueError as exc:
         _fail("edl", [str(exc)])
-    parts = summary(result)
-    if plot is not None:
-        from msrsim.report.edl_plots import edl_plots
+    from msrsim.report.edl_plots import edl_plots
 
-        e, depot = loaded.srl.edl, loaded.surface.depot
-        try:
-            drawn = edl_plots(
+    e, depot = loaded.srl.edl, loaded.surface.depot
+    _report("edl", loaded.scenario.name, summary(result), plot, as_json,
+            lambda: edl_plots(
                 result.nominal, result.guided, plot,
                 target_latitude_deg=loaded.srl.target.latitude_deg,
                 target_longitude_deg=loaded.srl.target.east_longitude_deg,
@@ -583,16 +588,7 @@ def edl_command(
                 depot_longitude_deg=depot.east_longitude_deg,
                 max_deploy_mach=e.parachute_max_mach,
                 max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
-            )  # fmt: skip
-        except OSError as exc:
-            _fail("edl --plot", [f"{plot}: cannot be written ({exc.strerror})"])
-    if as_json:
-        _print_json(parts)
-        return
-    out.print(f"[bold]msrsim edl[/] - {loaded.scenario.name}")
-    _print_parts(parts)
-    if plot is not None:
-        out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+            ))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
