@@ -22,38 +22,31 @@ from scipy.integrate import solve_ivp
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
-from msrsim.core.frames import enu_matrix
 from msrsim.segments.edl import (
+    GALE_GROUND_ALTITUDE_M,
     MARS_FLIGHT,
-    Aeroshell,
-    Descent,
+    MSL_AEROSHELL,
+    MSL_DESCENT,
+    MSL_ENTRY,
+    MSL_INTERFACE_RADIUS_M,
+    MSL_PARACHUTE,
     GuidanceSettings,
-    Parachute,
     design_edl_guidance,
     fly_edl,
+    inertial_entry_states,
 )
 from msrsim.segments.entry import landing_ellipse
 
-SHELL = Aeroshell(3152.0, 4.5, 1.125, 70.0, 1.45, 0.24)
-CHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
-DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
-GROUND_M = -4400.0
-MSL = np.array([-3.9186, 126.72, 6083.3, -15.4892, 93.2065])
+SHELL, CHUTE, DESCENT = MSL_AEROSHELL, MSL_PARACHUTE, MSL_DESCENT
+GROUND_M = GALE_GROUND_ALTITUDE_M
+MSL = np.array(MSL_ENTRY)
 BANK = math.radians(45.0)
 SCIPY_SAMPLE = 10
 ATMOSPHERE = flight_table(mars_gram_mean_profile(500.0))
 
 
 def states(rows):
-    """Planet-fixed states from (lat, lon, inertial speed, FPA, azimuth) rows at 3522.2 km."""
-    lat, lon, fpa, az = (np.radians(rows[:, i]) for i in (0, 1, 3, 4))
-    speed = rows[:, 2]
-    r = 3522.2e3 * np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], 1)
-    local = speed[:, None] * np.stack(
-        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], 1
-    )
-    v = np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
-    return r, v - np.cross([0.0, 0.0, MARS_FLIGHT.spin_rad_s], r)
+    return inertial_entry_states(rows, MSL_INTERFACE_RADIUS_M)
 
 
 def guidance():

@@ -24,12 +24,18 @@ from msrsim.core.flight import (
     flight_table,
     fly,
 )
-from msrsim.core.frames import enu_matrix
 from msrsim.core.guidance_design import design_guidance
+from msrsim.segments.edl import MSL_ENTRY, MSL_INTERFACE_RADIUS_M, inertial_entry_states
 
 RADIUS = MARS.equatorial_radius.value
-PLANET = Planet(MARS.gm.value, MARS.j2.value, MARS.j2_reference_radius_m, RADIUS,
-                1.0 - MARS.polar_radius.value / RADIUS, MARS.rotation_rate.value)  # fmt: skip
+PLANET = Planet(
+    MARS.gm.value,
+    MARS.j2.value,
+    MARS.j2_reference_radius_m,
+    RADIUS,
+    1.0 - MARS.polar_radius.value / RADIUS,
+    MARS.rotation_rate.value,
+)
 SHAPE = sphere_cone_aerodynamics(70.0, 1.125, 4.5, subsonic_cd=1.0)
 AERO = dataclasses.replace(
     SHAPE,
@@ -37,32 +43,38 @@ AERO = dataclasses.replace(
     lift_to_drag=np.full(SHAPE.mach.size, 0.24),
 )
 NO_HEAT = Heating(1.9e-4, 0.0, 1.0, 0.0, 0.0, 0.0, np.array([1e5, 2e5]), np.zeros(2))
-FLIGHT = dict(planet=PLANET, atmosphere=flight_table(mars_gram_mean_profile(500.0)),
-              aerodynamics=AERO, heating=NO_HEAT, mass_kg=3152.0,
-              reference_area_m2=math.pi * 4.5**2 / 4, nose_radius_m=1.125)  # fmt: skip
+FLIGHT = dict(
+    planet=PLANET,
+    atmosphere=flight_table(mars_gram_mean_profile(500.0)),
+    aerodynamics=AERO,
+    heating=NO_HEAT,
+    mass_kg=3152.0,
+    reference_area_m2=math.pi * 4.5**2 / 4,
+    nose_radius_m=1.125,
+)
 TRIGGER, HEADING, BANK = 450.0, 800.0, math.radians(45.0)
 
 
-def _state(lat, lon, speed, fpa, az, radius=3522.2e3):
+def _state(*row):
     """Planet-fixed state from an inertial speed and angles (geocentric horizontal)."""
-    lat, lon, fpa, az = map(math.radians, (lat, lon, fpa, az))
-    r = radius * np.array([[math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon),
-                            math.sin(lat)]])  # fmt: skip
-    local = speed * np.array([math.cos(fpa) * math.sin(az), math.cos(fpa) * math.cos(az),
-                              math.sin(fpa)])  # fmt: skip
-    return r, local @ enu_matrix(lat, lon)[0] - np.cross([0.0, 0.0, PLANET.spin_rad_s], r)
+    return inertial_entry_states([row], MSL_INTERFACE_RADIUS_M)
 
 
-MSL = (-3.9186, 126.72, 6083.3, -15.4892, 93.2065)
+MSL = MSL_ENTRY
 
 
 @pytest.fixture(scope="module")
 def designed():
     r, v = _state(*MSL)
     guidance, reference = design_guidance(
-        r, v, reference_bank_rad=BANK, stop_speed_m_s=TRIGGER, heading_speed_m_s=HEADING,
-        planet_radius_m=RADIUS, **FLIGHT,
-    )  # fmt: skip
+        r,
+        v,
+        reference_bank_rad=BANK,
+        stop_speed_m_s=TRIGGER,
+        heading_speed_m_s=HEADING,
+        planet_radius_m=RADIUS,
+        **FLIGHT,
+    )
     guidance = dataclasses.replace(
         guidance,
         start_acceleration_m_s2=1.96,

@@ -321,3 +321,15 @@ def test_local_frames_batch_and_degenerate():
         F.lvlh_matrix([0.0, 0, 0], [1.0, 0, 0])
     with pytest.raises(ValueError, match="shape"):
         F.rotate(np.eye(3), np.zeros((2, 2)))
+
+
+def test_geocentric_flight_state_keeps_inertial_speed_and_angles():
+    # Adding w x r back gives the inertial velocity: its speed, its angle from the local
+    # horizontal (normal to r) and its azimuth from north are the ones given, to round-off.
+    lat, lon, fpa, az, w = 0.3, -1.2, math.radians(-8.2), math.radians(102.9), 7.29e-5
+    r, v = F.geocentric_flight_state(lat, lon, 6503.14e3, 12_900.0, fpa, az, w)
+    vi = v[0] + np.cross([0.0, 0.0, w], r[0])
+    assert np.linalg.norm(vi) == pytest.approx(12_900.0, rel=1e-14)
+    assert math.asin(vi @ r[0] / (np.linalg.norm(vi) * 6503.14e3)) == pytest.approx(fpa, abs=1e-13)
+    east, north, _ = F.enu_matrix(lat, lon)[0]
+    assert math.atan2(vi @ east, vi @ north) == pytest.approx(az, abs=1e-13)

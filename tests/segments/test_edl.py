@@ -1,11 +1,9 @@
 """segments.edl: an MSL entry, descent and landing flown phase by phase.
 
-Vehicle and entry as in tests/core/test_entry_guidance.py (MSL: Way, Davis and Shidner,
-AAS 13-420; Schoenenberger et al. 2009); parachute 21.5 m disk-gap-band, drag coefficient
-0.615 (Cruz et al., J. Spacecr. Rockets 51(4), 2014), qualified to Mach 2.2 and 750 Pa
-(Sengupta et al.); heat shield off 20 s after deploy, backshell off ~2.1 km above the
-ground (NASA Mars 2020 EDL timeline); eight 3.06 kN descent engines. Masses after the
-separations are representative (MSL's heat shield ~385 kg, backshell and chute ~740 kg).
+The MSL reference of segments.edl (MSL_AEROSHELL, MSL_PARACHUTE, MSL_DESCENT, MSL_ENTRY,
+each with its sources: Way, Davis and Shidner, AAS 13-420; Schoenenberger et al. 2009;
+Cruz et al. 2014; Sengupta et al.; NASA's EDL timelines). Masses after the separations are
+representative (MSL's heat shield ~385 kg, backshell and chute ~740 kg).
 """
 
 import dataclasses
@@ -17,42 +15,30 @@ import pytest
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
-from msrsim.core.frames import enu_matrix
 from msrsim.segments.edl import (
-    MARS_FLIGHT,
+    GALE_GROUND_ALTITUDE_M,
     MARS_SURFACE_GRAVITY_M_S2,
-    Aeroshell,
-    Descent,
+    MSL_AEROSHELL,
+    MSL_DESCENT,
+    MSL_ENTRY,
+    MSL_INTERFACE_RADIUS_M,
+    MSL_PARACHUTE,
     GuidanceSettings,
-    Parachute,
     design_edl_guidance,
     fly_edl,
+    inertial_entry_states,
     powered_descent,
 )
 from msrsim.segments.entry import landing_ellipse
 
-SHELL = Aeroshell(3152.0, 4.5, 1.125, 70.0, 1.45, 0.24)
-CHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
-DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
-GALE_GROUND_M = -4400.0
-MSL = np.array([-3.9186, 126.72, 6083.3, -15.4892, 93.2065])
+SHELL, CHUTE, DESCENT = MSL_AEROSHELL, MSL_PARACHUTE, MSL_DESCENT
+GALE_GROUND_M = GALE_GROUND_ALTITUDE_M
+MSL = np.array(MSL_ENTRY)
 ATMOSPHERE = flight_table(mars_gram_mean_profile(500.0))
 
 
 def _states(rows):
-    lat, lon, speed, fpa, az = (
-        np.radians(rows[:, 0]),
-        np.radians(rows[:, 1]),
-        rows[:, 2],
-        np.radians(rows[:, 3]),
-        np.radians(rows[:, 4]),
-    )
-    r = 3522.2e3 * np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], 1)
-    local = speed[:, None] * np.stack(
-        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], 1
-    )
-    v = np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
-    return r, v - np.cross([0.0, 0.0, MARS_FLIGHT.spin_rad_s], r)
+    return inertial_entry_states(rows, MSL_INTERFACE_RADIUS_M)
 
 
 @pytest.fixture(scope="module")

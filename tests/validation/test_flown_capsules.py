@@ -47,7 +47,7 @@ import pytest
 
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import flight_table
-from msrsim.core.frames import enu_matrix
+from msrsim.core.frames import geocentric_flight_state
 from msrsim.core.time import utc_to_et
 from msrsim.segments.entry import Capsule, entry_atmosphere, fly_entry
 
@@ -58,16 +58,15 @@ UTTR_GROUND_M = 1300.0
 
 def _geocentric_entry(latitude_deg, longitude_deg, radius_m, speed_m_s, fpa_deg, azimuth_deg):
     """Earth-fixed state from an inertial speed and angles about the geocentric horizontal."""
-    lat, lon = math.radians(latitude_deg), math.radians(longitude_deg)
-    fpa, az = math.radians(fpa_deg), math.radians(azimuth_deg)
-    r = radius_m * np.array(
-        [[math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]]
+    return geocentric_flight_state(
+        math.radians(latitude_deg),
+        math.radians(longitude_deg),
+        radius_m,
+        speed_m_s,
+        math.radians(fpa_deg),
+        math.radians(azimuth_deg),
+        EARTH.rotation_rate.value,
     )
-    local = speed_m_s * np.array(
-        [math.cos(fpa) * math.sin(az), math.cos(fpa) * math.cos(az), math.sin(fpa)]
-    )
-    v = local @ enu_matrix(lat, lon)[0] - np.cross([0.0, 0.0, EARTH.rotation_rate.value], r)
-    return r, v
 
 
 STARDUST = Capsule(

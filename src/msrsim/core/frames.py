@@ -71,6 +71,7 @@ __all__ = [
     "cartesian_to_spherical",
     "ellipsoid_radius",
     "enu_matrix",
+    "geocentric_flight_state",
     "geodetic_to_cartesian",
     "icrf_to_body_fixed",
     "icrf_to_itrs",
@@ -779,6 +780,43 @@ def enu_matrix(lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
     m[:, 1] = np.stack((-slat * clon, -slat * slon, clat), axis=-1)  # eq. (N)
     m[:, 2] = np.stack((clat * clon, clat * slon, slat), axis=-1)  # eq. (U)
     return m
+
+
+def geocentric_flight_state(
+    latitude_rad,
+    longitude_rad,
+    radius_m,
+    speed_m_s,
+    flight_path_angle_rad,
+    azimuth_rad,
+    spin_rad_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Body-fixed position and velocity relative to the rotating body, shape (n, 3), from
+    an inertial speed, flight-path angle (from the geocentric horizontal, negative
+    descending) and azimuth (from north, clockwise) at a planetocentric place and radius,
+    the way entry states are published (e.g. for POST): ``v_rel = v_inertial - w x r``
+    with ``w`` the spin about +z.
+    """
+    lat, lon, radius, speed, fpa, az = np.broadcast_arrays(
+        *(
+            np.atleast_1d(np.asarray(x, dtype=np.float64))
+            for x in (
+                latitude_rad,
+                longitude_rad,
+                radius_m,
+                speed_m_s,
+                flight_path_angle_rad,
+                azimuth_rad,
+            )
+        )
+    )
+    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    local = speed[:, None] * np.stack(
+        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], axis=-1
+    )
+    r = radius[:, None] * up
+    v = np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
+    return r, v - np.cross([0.0, 0.0, spin_rad_s], r)
 
 
 def rtn_matrix(r: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ from msrsim.core.flight import (
     Planet,
     fly,
 )
-from msrsim.core.frames import cartesian_to_geodetic, mars_fixed_matrix
+from msrsim.core.frames import cartesian_to_geodetic, geocentric_flight_state, mars_fixed_matrix
 from msrsim.core.guidance_design import design_guidance
 from msrsim.segments.approach import Arrival
 
@@ -125,6 +125,40 @@ class Descent:
     thrust_n: float
     specific_impulse_s: float
     touchdown_speed_m_s: float
+
+
+MSL_AEROSHELL = Aeroshell(3152.0, 4.5, 1.125, 70.0, 1.45, 0.24)
+"""Mars Science Laboratory at entry: ~3,150 kg, 4.5 m 70 deg sphere-cone, L/D 0.24
+(Schoenenberger et al. 2009, NTRS 20090025343), hypersonic CD 1.45 (beta 146 kg/m2)."""
+MSL_PARACHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
+"""21.5 m disk-gap-band (Sengupta et al.), CD 0.615 (Cruz et al. 2014), deployed near
+450 m/s (NASA), qualified to Mach 2.2 and 750 Pa."""
+MSL_DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
+"""Heat shield off 20 s after deploy, backshell off at 2.1 km (NASA); eight 3.06 kN
+engines, ~220 s, 0.75 m/s touchdown; separated masses representative."""
+MSL_ENTRY = (-3.9186, 126.72, 6083.3, -15.4892, 93.2065)
+"""Planetocentric latitude, east longitude (deg), inertial speed (m/s), flight-path angle
+and azimuth (deg) at MSL's interface (Dutta and Braun 2014, via the NPCG toolbox; the
+5.845 km/s relative speed they give is Way, Davis and Shidner's, AAS 13-420)."""
+MSL_INTERFACE_RADIUS_M = 3522.2e3
+"""MSL's entry interface radius (Way, Davis and Shidner, AAS 13-420)."""
+GALE_GROUND_ALTITUDE_M = -4400.0
+"""Gale's floor at Bradbury Landing, ~4.4 km below the Mars datum (MOLA)."""
+
+
+def inertial_entry_states(rows, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mars-fixed states at ``radius_m`` from rows of (lat deg, lon deg, inertial speed
+    m/s, flight-path angle deg, azimuth deg) about the geocentric horizontal."""
+    lat, lon, speed, fpa, az = np.atleast_2d(np.asarray(rows, dtype=np.float64)).T
+    return geocentric_flight_state(
+        np.radians(lat),
+        np.radians(lon),
+        radius_m,
+        speed,
+        np.radians(fpa),
+        np.radians(az),
+        MARS_FLIGHT.spin_rad_s,
+    )
 
 
 @dataclass(frozen=True)
