@@ -72,6 +72,7 @@ __all__ = [
     "ellipsoid_radius",
     "enu_matrix",
     "geocentric_flight_state",
+    "horizon_velocity",
     "geodetic_to_cartesian",
     "icrf_to_body_fixed",
     "icrf_to_itrs",
@@ -782,6 +783,24 @@ def enu_matrix(lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
     return m
 
 
+def horizon_velocity(
+    latitude_rad, longitude_rad, speed_m_s, flight_path_angle_rad, azimuth_rad
+) -> np.ndarray:
+    """Body-fixed velocity (n, 3) from a speed, flight-path angle (from the local
+    horizontal, negative descending) and azimuth (from north, clockwise) in the ENU frame
+    of :func:`enu_matrix` at (latitude, longitude)."""
+    lat, lon, speed, fpa, az = np.broadcast_arrays(
+        *(
+            np.atleast_1d(np.asarray(x, dtype=np.float64))
+            for x in (latitude_rad, longitude_rad, speed_m_s, flight_path_angle_rad, azimuth_rad)
+        )
+    )
+    local = speed[:, None] * np.stack(
+        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], axis=-1
+    )
+    return np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
+
+
 def geocentric_flight_state(
     latitude_rad,
     longitude_rad,
@@ -792,30 +811,21 @@ def geocentric_flight_state(
     spin_rad_s: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Body-fixed position and velocity relative to the rotating body, shape (n, 3), from
-    an inertial speed, flight-path angle (from the geocentric horizontal, negative
-    descending) and azimuth (from north, clockwise) at a planetocentric place and radius,
-    the way entry states are published (e.g. for POST): ``v_rel = v_inertial - w x r``
-    with ``w`` the spin about +z.
+    an inertial speed, flight-path angle and azimuth about the geocentric horizontal at a
+    planetocentric place and radius, the way entry states are published (e.g. for POST):
+    ``v_rel = v_inertial - w x r`` with ``w`` the spin about +z.
     """
-    lat, lon, radius, speed, fpa, az = np.broadcast_arrays(
+    v = horizon_velocity(latitude_rad, longitude_rad, speed_m_s, flight_path_angle_rad, azimuth_rad)
+    lat, lon, radius = np.broadcast_arrays(
         *(
             np.atleast_1d(np.asarray(x, dtype=np.float64))
-            for x in (
-                latitude_rad,
-                longitude_rad,
-                radius_m,
-                speed_m_s,
-                flight_path_angle_rad,
-                azimuth_rad,
-            )
+            for x in (latitude_rad, longitude_rad, radius_m)
         )
     )
-    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-    local = speed[:, None] * np.stack(
-        [np.cos(fpa) * np.sin(az), np.cos(fpa) * np.cos(az), np.sin(fpa)], axis=-1
+    r = radius[:, None] * np.stack(
+        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1
     )
-    r = radius[:, None] * up
-    v = np.einsum("nji,nj->ni", enu_matrix(lat, lon), local)
+    r = np.broadcast_to(r, v.shape)
     return r, v - np.cross([0.0, 0.0, spin_rad_s], r)
 
 

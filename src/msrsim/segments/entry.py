@@ -29,7 +29,12 @@ from msrsim.core.aero import earth_heating, sphere_cone_aerodynamics
 from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere, WindDispersion
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import AtmosphereTable, FlightResult, Planet, flight_table, fly
-from msrsim.core.frames import cartesian_to_geodetic, enu_matrix, geodetic_to_cartesian
+from msrsim.core.frames import (
+    cartesian_to_geodetic,
+    enu_matrix,
+    geodetic_to_cartesian,
+    horizon_velocity,
+)
 
 EARTH_FLIGHT = Planet(
     gm=EARTH.gm.value,
@@ -99,12 +104,7 @@ def entry_states(
         )
     )
     r = geodetic_to_cartesian(lat, lon, alt, EARTH)
-    enu = enu_matrix(lat, lon)  # rows: east, north, up
-    local = np.stack(
-        [speed * np.cos(fpa) * np.sin(az), speed * np.cos(fpa) * np.cos(az), speed * np.sin(fpa)],
-        axis=-1,
-    )
-    v = np.einsum("nji,nj->ni", enu, local)
+    v = horizon_velocity(lat, lon, speed, fpa, az)
     if inertial:
         w = np.array([0.0, 0.0, EARTH.rotation_rate.value])
         v = v - np.cross(w, r)
