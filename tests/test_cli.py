@@ -23,6 +23,7 @@ def test_help_lists_commands():
     assert result.exit_code == 0
     for command in (
         "run",
+        "ero",
         "entry",
         "surface",
         "windows",
@@ -237,7 +238,20 @@ def test_run_reports_the_windows_leg(run_json):
     assert ret["arrival_utc"].startswith("2033")
     assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
     modelled = {leg["number"] for leg in run_json["legs"] if leg["status"] != "not modelled yet"}
-    assert modelled == {1, 3, 4, 8, 9}
+    assert modelled == {1, 2, 3, 4, 8, 9}
+
+
+def test_run_flies_the_ero_and_returns_on_its_cruise(run_json):
+    ero = run_json["legs"][1]["summary"]
+    assert ero["budget"]["feasible"] is True
+    assert ero["phases"]["Mars orbit insertion"]["start_utc"].startswith("2029")
+    assert ero["phases"]["return cruise"]["end_utc"].startswith("2033")
+    approach = run_json["legs"][7]
+    assert approach["status"] == "modelled (ERO electric return cruise)"
+    # the entry interface comes hours before the arrival date at Earth's centre (09-01 00:00)
+    assert "2033-08-31" <= approach["summary"]["approach"]["entry_interface_utc"] < "2033-09-01"
+    names = [m["name"] for m in run_json["milestones"]]
+    assert names.index("ERO in the rendezvous orbit") < names.index("ERO escapes Mars")
 
 
 def test_run_reports_the_return_legs(run_json):
@@ -251,7 +265,9 @@ def test_run_reports_the_return_legs(run_json):
 
 
 def _entry(*args):
-    return invoke("entry", "--trials", "200", "--atmosphere", "us76", *args)
+    return invoke(
+        "entry", "--trials", "200", "--atmosphere", "us76", "--return-arc", "ballistic", *args
+    )
 
 
 def test_entry_json_flies_the_scenario_capsule():
@@ -434,3 +450,27 @@ def test_run_lands_the_srl_before_the_surface_leg(run_json):
     )
     landing = next(m for m in run_json["milestones"] if m["name"] == "SRL landing")
     assert landing["source"] == "computed: SRL landing passed to the surface leg"
+
+
+def test_ero_json_and_plots(tmp_path):
+    result = invoke("ero", "--json", "--plot", str(tmp_path / "ero"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {
+        "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals", "return_cruise"
+    }  # fmt: skip
+    assert data["budget"]["xenon_margin_kg"] >= 0 and data["budget"]["bipropellant_margin_kg"] >= 0
+    names = sorted(p.name for p in (tmp_path / "ero").iterdir())
+    assert names == ["ero_spirals.png", "ero_thrust_power.png", "ero_trajectory.png"]
+
+
+def test_ero_unflyable_scenario_is_exit_2(tmp_path):
+    # departing Mars before the spiral down can end: the phase is named, no traceback
+    text = baseline_text().replace(
+        "mars_departure_utc = { value = 2031-10-01,", "mars_departure_utc = { value = 2030-03-01,"
+    )
+    path = tmp_path / "early.toml"
+    path.write_text(text)
+    result = invoke("ero", str(path))
+    assert result.exit_code == 2, result.output
+    assert "spiral down ends" in result.output and "Traceback" not in result.output

@@ -145,9 +145,17 @@ def _print_leg_summary(outcome) -> None:
         table.add_column("quantity")
         table.add_column("value", justify="right")
         for key, value in values.items():
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            table.add_row(key.replace("_", " "), shown)
+            table.add_row(key.replace("_", " "), _shown(value))
         out.print(table)
+
+
+def _shown(value) -> str:
+    """A summary value for a table cell: lists joined, nested tables as ``key value`` pairs."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+    return str(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -385,6 +393,11 @@ def windows_command(
 # --------------------------------------------------------------------------------------
 
 
+class ReturnArc(StrEnum):
+    ero = "ero"
+    ballistic = "ballistic"
+
+
 class AtmosphereModel(StrEnum):
     nrlmsis = "nrlmsis"
     us76 = "us76"
@@ -457,22 +470,30 @@ def entry_command(
             help="Mean winds: a CSV of altitude_km,east_m_s,north_m_s rows.",
         ),
     ] = None,
+    return_arc: Annotated[
+        ReturnArc,
+        typer.Option(
+            "--return-arc",
+            help="ero: the ERO's electric return cruise (as msrsim run); ballistic: the "
+            "cheapest Lambert arc of the earth_return window (faster).",
+        ),
+    ] = ReturnArc.ero,
     plot: _plot_dir_option("Draw the footprint map, entry profile and distributions here.") = None,
     as_json: JsonOption = False,
 ) -> None:
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
 
-    Flies the scenario's capsule (or one set by the options) from the return transfer's
-    approach to the ground in the Utah Test and Training Range, then a Monte Carlo of
-    delivery, atmosphere and vehicle dispersions.
+    Flies the scenario's capsule (or one set by the options) from the return's approach
+    to the ground in the Utah Test and Training Range, then a Monte Carlo of delivery,
+    atmosphere and vehicle dispersions.
     """
     from msrsim.campaign.earth_entry import (
         EntryOverrides,
+        ballistic_return,
         read_wind_profile,
         run_earth_entry,
         summary,
     )
-    from msrsim.campaign.launch import best_transfer, search_return
 
     loaded = _load(scenario)
     if atmosphere is not None:
@@ -489,15 +510,25 @@ def entry_command(
         flight_path_angle_deg=flight_path_angle_deg,
         entry_altitude_km=entry_altitude_km,
     )
-    transfer = best_transfer(search_return(loaded.earth_return))
-    if transfer is None:
-        _fail("entry", ["the scenario's earth_return window holds no ballistic transfer"])
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
+        if return_arc is ReturnArc.ero:
+            from msrsim.campaign.ero import ero_plan, return_arrival
+            from msrsim.segments.ero import fly_ero_mission
+
+            with _progress(as_json, "ERO return") as advance:
+                arrival = return_arrival(fly_ero_mission(ero_plan(loaded), progress=advance))
+        else:
+            from msrsim.campaign.launch import best_transfer, search_return
+
+            transfer = best_transfer(search_return(loaded.earth_return))
+            if transfer is None:
+                _fail("entry", ["the scenario's earth_return window holds no ballistic transfer"])
+            arrival = ballistic_return(transfer, loaded.earth_return.max_revs)
         with _progress(as_json, "footprint") as advance:
             result = run_earth_entry(
                 loaded,
-                transfer,
+                arrival,
                 trials=trials,
                 seed=seed,
                 overrides=overrides,
@@ -537,11 +568,41 @@ def _print_parts(parts: dict) -> None:
         table.add_column("quantity")
         table.add_column("value", justify="right")
         for key, value in values.items():
-            shown = (
-                (", ".join(map(str, value)) or "none") if isinstance(value, list) else str(value)
-            )
-            table.add_row(key.replace("_", " "), shown)
+            table.add_row(key.replace("_", " "), _shown(value))
         out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim ero
+# --------------------------------------------------------------------------------------
+
+
+@app.command("ero")
+def ero_command(
+    scenario: ScenarioArg = None,
+    plot: _plot_dir_option("Draw the cruises, thrust, power and mass, and the spirals.") = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Earth Return Orbiter: electric cruises, Mars orbit insertion, spirals and budget.
+
+    Flies the scenario's ERO from launch to Earth: the outbound electric cruise (Sims-
+    Flanagan, greatest mass after insertion), the chemical insertion as a finite burn,
+    the Q-law spiral down to the rendezvous orbit, the spiral up to escape and the return
+    cruise; then the xenon and bipropellant budgets against the loads.
+    """
+    from msrsim.campaign.ero import ero_plan, summary
+    from msrsim.segments.ero import fly_ero_mission
+
+    loaded = _load(scenario)
+    try:
+        with _progress(as_json, "ERO phases") as advance:
+            mission = fly_ero_mission(ero_plan(loaded), progress=advance)
+    except ValueError as exc:
+        _fail("ero", [str(exc)])
+    from msrsim.report.ero_plots import ero_plots
+
+    _report("ero", loaded.scenario.name, summary(mission), plot, as_json,
+            lambda: ero_plots(mission, plot))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------

@@ -207,16 +207,73 @@ class Campaign(Section):
     samples_on_earth_year: Annotated[int, Field(ge=2020, le=2060)]
 
 
+class ElectricPropulsionSystem(Section):
+    """The ERO's solar-electric system: arrays, power processing, Hall thrusters."""
+
+    specific_impulse_s: Annotated[float, Field(ge=500, le=10_000)]
+    total_efficiency: Annotated[float, Field(gt=0, le=1)]
+    max_input_power_kw: Annotated[float, Field(gt=0, le=500)]
+    solar_cell_efficiency: Annotated[float, Field(gt=0, le=0.5)]
+    array_packing_factor: Annotated[float, Field(gt=0, le=1)]
+    power_margin: Annotated[float, Field(gt=0, le=1)]
+    duty_cycle: Annotated[float, Field(gt=0, le=1)]
+
+
 class EarthReturnOrbiter(Section):
     launch_mass_kg: Positive
     solar_array_area_m2: Positive
-    cruise_propulsion: Literal["electric", "chemical"]
-    mars_orbit_insertion_propulsion: Literal["electric", "chemical"]
+    cruise_propulsion: Literal["electric"]
+    mars_orbit_insertion_propulsion: Literal["chemical"]
+    launch_utc: UtcDate
+    mars_arrival_utc: UtcDate
+    mars_departure_utc: UtcDate
+    earth_arrival_utc: UtcDate
+    cruise_segments_per_year: Annotated[int, Field(ge=4, le=60)]
+    arrival_v_infinity_max_km_s: Annotated[float, Field(gt=0, le=10)]
+    return_entry_speed_max_km_s: Annotated[float, Field(ge=11.2, le=16)]
+    insertion_thrust_n: Annotated[float, Field(gt=0, le=100_000)]
+    insertion_specific_impulse_s: Annotated[float, Field(ge=150, le=500)]
+    capture_periapsis_altitude_km: Annotated[float, Field(ge=150, le=10_000)]
+    capture_apoapsis_altitude_km: Annotated[float, Field(ge=150, le=100_000)]
+    orbit_raan_deg: Annotated[float, Field(ge=0, lt=360)]
+    rendezvous_orbit_altitude_km: Annotated[float, Field(ge=200, le=5000)]
+    spiral_coast_effectivity: Annotated[float, Field(ge=0, lt=1)]
+    xenon_load_kg: Positive
+    bipropellant_load_kg: Positive
+    propellant_reserve_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    electric_propulsion: ElectricPropulsionSystem
     divert_delay_hours: Annotated[float, Field(ge=0, le=240)]
     divert_perigee_altitude_km: Annotated[float, Field(ge=100, le=1_000_000)]
     divert_magnitude_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
     divert_pointing_sigma_deg: Annotated[float, Field(ge=0, le=30)]
     divert_failure_probability: Probability
+
+    @model_validator(mode="after")
+    def _phases_in_order(self):
+        dates = [
+            ("launch_utc", self.launch_utc),
+            ("mars_arrival_utc", self.mars_arrival_utc),
+            ("mars_departure_utc", self.mars_departure_utc),
+            ("earth_arrival_utc", self.earth_arrival_utc),
+        ]
+        for (name_a, a), (name_b, b) in zip(dates, dates[1:], strict=False):
+            if (b - a).days < 60:
+                raise ValueError(
+                    f"{name_b} = {b.date()} must be at least 60 days after "
+                    f"{name_a} = {a.date()} (the ERO's phases run in this order)"
+                )
+        if self.capture_apoapsis_altitude_km <= self.capture_periapsis_altitude_km:
+            raise ValueError(
+                f"capture_apoapsis_altitude_km = {self.capture_apoapsis_altitude_km} must be "
+                f"above capture_periapsis_altitude_km = {self.capture_periapsis_altitude_km}"
+            )
+        if self.xenon_load_kg + self.bipropellant_load_kg >= self.launch_mass_kg:
+            raise ValueError(
+                f"xenon_load_kg + bipropellant_load_kg = "
+                f"{self.xenon_load_kg + self.bipropellant_load_kg} must be less than "
+                f"launch_mass_kg = {self.launch_mass_kg}"
+            )
+        return self
 
 
 class Site(Section):
@@ -466,6 +523,28 @@ class Scenario(Section):
     mav: MarsAscentVehicle
     ees: EarthEntrySystem
     surface: Surface
+
+    @model_validator(mode="after")
+    def _ero_dates_in_windows(self):
+        checks = (
+            ("ero.launch_utc", self.ero.launch_utc, self.ero_launch, "departure", "ero_launch"),
+            (
+                "ero.earth_arrival_utc",
+                self.ero.earth_arrival_utc,
+                self.earth_return,
+                "arrival",
+                "earth_return",
+            ),
+        )
+        for name, date, window, end, section in checks:
+            lo = getattr(window, f"{end}_earliest_utc")
+            hi = getattr(window, f"{end}_latest_utc")
+            if not lo <= date <= hi:
+                raise ValueError(
+                    f"{name} = {date.date()} must be inside {section}'s {end} window "
+                    f"({lo.date()} to {hi.date()})"
+                )
+        return self
 
     def leaves(self) -> list[tuple[str, Any, Provenance | None]]:
         """Every value as ``(dotted.path, value, provenance)``, in file order."""

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from msrsim.core.bodies import AU_M, EARTH
+from msrsim.core.lowthrust import ElectricPropulsion
 from msrsim.core.time import utc_to_et
 from msrsim.segments.cruise import (
-    ERO_ELECTRIC_PROPULSION,
     ballistic_reference,
     departure_v_infinity_limit,
     entry_v_infinity_limit,
@@ -16,6 +16,9 @@ from msrsim.segments.cruise import (
     mars_capture,
 )
 from msrsim.segments.windows import LaunchVehicle
+
+# the baseline scenario's representative ERO thrusters and arrays (tests/test_campaign_ero.py)
+ERO = ElectricPropulsion(1800.0, 0.55, 10_000.0, 41_000.0, 0.85, 0.9)
 
 # the baseline scenario's representative Ariane 64 curve (km2/s2 -> m2/s2)
 ARIANE_64 = LaunchVehicle(
@@ -42,15 +45,6 @@ def test_entry_v_infinity_limit_is_energy_conservation():
     assert math.sqrt(v_inf**2 + 2 * EARTH.gm.value / r) == pytest.approx(12_000.0, rel=1e-14)
     with pytest.raises(ValueError, match="escape"):
         entry_v_infinity_limit(5000.0, 125e3)
-
-
-def test_ero_propulsion_thrust_is_capped_out_to_mars():
-    # 41 kW x 0.85 / r^2 stays above the 10 kW cap out to 1.87 AU, beyond Mars' aphelion
-    # (1.67 AU): the mean thrust is 0.9 x 2 x 0.55 x 10 kW / (g0 1800 s) = 0.561 N.
-    thrust = ERO_ELECTRIC_PROPULSION.thrust_n(np.array([1.0, 1.67, 2.0]) * AU_M)
-    assert thrust[0] == pytest.approx(0.9 * 2 * 0.55 * 1e4 / (9.80665 * 1800), rel=1e-12)
-    assert thrust[1] == thrust[0]
-    assert thrust[2] < thrust[0]
 
 
 def test_ballistic_reference_is_the_cheapest_arc_of_those_dates():
@@ -81,6 +75,7 @@ def test_ero_outbound_cruise_2027_to_2029():
         float(dep),
         float(arr),
         6750.0,
+        ERO,
         departure_v_infinity_max_m_s=v_launch,
         arrival_v_infinity_max_m_s=4000.0,
         capture=mars_capture(300e3, 33_800e3, 321.0),
@@ -114,6 +109,7 @@ def test_ero_return_cruise_2032_to_2033():
         float(dep),
         float(arr),
         3500.0,
+        ERO,
         arrival_v_infinity_max_m_s=bound,
         segments=20,
     )

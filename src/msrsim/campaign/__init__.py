@@ -38,8 +38,8 @@ LEGS: tuple[Leg, ...] = (
         2,
         "ERO cruise and Mars orbit",
         "Earth Return Orbiter",
-        "electric-propulsion transfer, orbit insertion, spiral",
-        "segments.cruise",
+        "electric cruises, orbit insertion, spirals, propellant budget",
+        "segments.ero",
     ),
     Leg(
         3,
@@ -197,11 +197,15 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
 
 def run_campaign(scenario: Scenario) -> CampaignResult:
     """Run every leg that exists, in relay order; report the others as not modelled yet."""
+    from msrsim.campaign.ero import return_arrival, run_ero_leg
     from msrsim.campaign.launch import run_windows_leg
     from msrsim.campaign.surface import run_surface_leg
 
-    windows_outcome, milestones, back, srl_period = run_windows_leg(scenario, LEGS[0])
+    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0])
     outcomes = {1: windows_outcome}
+    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1])
+    outcomes[2] = ero_outcome
+    milestones += ero_milestones
     landing_et = None
     if srl_period is not None:
         from msrsim.campaign.edl import run_edl_leg
@@ -215,12 +219,13 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     )
     outcomes[4] = surface_outcome
     milestones += surface_milestones
-    if back is not None:
-        from msrsim.campaign.earth_entry import run_return_legs
+    from msrsim.campaign.earth_entry import run_return_legs
 
-        returned, return_milestones, _ = run_return_legs(scenario, back, LEGS[7], LEGS[8])
-        outcomes.update({o.leg.number: o for o in returned})
-        milestones += return_milestones
+    returned, return_milestones, _ = run_return_legs(
+        scenario, return_arrival(mission), LEGS[7], LEGS[8]
+    )
+    outcomes.update({o.leg.number: o for o in returned})
+    milestones += return_milestones
     legs = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
     milestones = tuple(sorted(plan_milestones(scenario) + milestones, key=lambda m: m.utc))
     return CampaignResult(scenario.scenario.name, milestones, legs)

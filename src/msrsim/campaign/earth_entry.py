@@ -2,7 +2,8 @@
 
 Joins :mod:`msrsim.segments.approach` (B-plane targeting, release, divert) and
 :mod:`msrsim.segments.entry` (the flight to the ground, the footprint Monte Carlo) on the
-scenario's return transfer, Earth Entry System and landing range.
+scenario's return (the ERO's electric return cruise, or a ballistic arc of the return
+window), Earth Entry System and landing range.
 """
 
 from __future__ import annotations
@@ -64,10 +65,27 @@ class EntryOverrides:
 
 
 @dataclass(frozen=True)
+class ReturnArrival:
+    """How the ERO arrives at Earth: the epoch and the hyperbolic excess velocity."""
+
+    arrival_et: float
+    v_infinity_m_s: np.ndarray
+    """Excess velocity at Earth, ICRF axes (m/s)."""
+    source: str
+    """Which return arc it comes from (reported as the legs' status)."""
+
+
+def ballistic_return(transfer: Transfer, max_revs: int) -> ReturnArrival:
+    """The arrival of a ballistic (Lambert) return arc of the return window."""
+    v_inf = arrival_v_infinity(transfer, max_revs)
+    return ReturnArrival(transfer.arrival_et, v_inf, "ballistic return arc")
+
+
+@dataclass(frozen=True)
 class EarthEntryResult:
     """Everything the approach and entry legs produce for one scenario."""
 
-    transfer: Transfer
+    arrival: ReturnArrival
     capsule: Capsule
     target: EntryTarget
     approach: Approach
@@ -100,9 +118,8 @@ def capsule_of(scenario: Scenario, overrides: EntryOverrides = EntryOverrides())
     )
 
 
-def _v_infinity(transfer: Transfer, max_revs: int, target: EntryTarget, speed):
-    """The transfer's arrival ``v_inf`` (ICRF), rescaled to an entry speed when one is set."""
-    v_inf = arrival_v_infinity(transfer, max_revs)
+def _v_infinity(v_inf: np.ndarray, target: EntryTarget, speed):
+    """The arrival ``v_inf`` (ICRF), rescaled to an entry speed when one is set."""
     if speed is None:
         return v_inf
     radius = EARTH.equatorial_radius.value + target.interface_altitude_m
@@ -141,7 +158,7 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def run_earth_entry(
     scenario: Scenario,
-    transfer: Transfer,
+    arrival_state: ReturnArrival,
     *,
     trials: int | None = None,
     seed: int | None = None,
@@ -176,9 +193,9 @@ def run_earth_entry(
         east_longitude_deg=ees.landing_east_longitude_deg,
         ground_altitude_m=ees.landing_ground_altitude_m,
     )
-    v_inf = _v_infinity(transfer, scenario.earth_return.max_revs, target, overrides.entry_speed_m_s)
+    v_inf = _v_infinity(arrival_state.v_infinity_m_s, target, overrides.entry_speed_m_s)
     # aim through the atmosphere of the nominal arrival, then of the entry epoch found
-    entry_et = transfer.arrival_et
+    entry_et = arrival_state.arrival_et
     for _ in range(2):
         atmosphere = entry_atmosphere(
             ees.atmosphere_model,
@@ -188,7 +205,7 @@ def run_earth_entry(
             wind_profile=wind_profile,
         )
         arrival = earth_arrival(capsule, flight_table(atmosphere), target.ground_altitude_m)
-        approach = target_approach(v_inf, transfer.arrival_et, arrival, target)
+        approach = target_approach(v_inf, arrival_state.arrival_et, arrival, target)
         entry_et = approach.entry_et
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
@@ -228,7 +245,7 @@ def run_earth_entry(
         np.degrees(fp.entries.landing_latitude_rad), np.degrees(fp.entries.landing_longitude_rad)
     )
     return EarthEntryResult(
-        transfer=transfer,
+        arrival=arrival_state,
         capsule=capsule,
         target=target,
         approach=approach,
@@ -265,7 +282,7 @@ def summary(result: EarthEntryResult) -> dict:
     outside = int(np.count_nonzero(~result.inside_range))
     spread = SPREAD_LABEL
     return {
-        "approach": approach_summary(a),
+        "approach": {"return_arc": result.arrival.source, **approach_summary(a)},
         "entry_interface": {
             key: round(value, 1 if key in ("altitude_m", "inertial_speed_m_s") else 4)
             for key, value in result.conditions.items()
@@ -322,13 +339,13 @@ def summary(result: EarthEntryResult) -> dict:
     }
 
 
-def run_return_legs(scenario: Scenario, transfer: Transfer, approach_leg, entry_leg):
+def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, entry_leg):
     """Legs 8 and 9 of ``msrsim run``: their outcomes and the milestones they date."""
     from msrsim.campaign import LegOutcome, _dated
 
-    result = run_earth_entry(scenario, transfer)
+    result = run_earth_entry(scenario, arrival)
     parts = summary(result)
-    status = "modelled (ballistic return arc)"
+    status = f"modelled ({arrival.source})"
     outcomes = (
         LegOutcome(
             approach_leg,

@@ -114,36 +114,25 @@ def _transfer_summary(t: Transfer | None) -> dict:
 
 
 def run_windows_leg(scenario: Scenario, leg: Leg):
-    """Search the three windows: the leg's outcome, the milestones it dates, the return
-    transfer and the SRL's launch period that the later legs fly (None where a window
-    holds none)."""
+    """Search the three windows: the leg's outcome, the milestones it dates (the SRL's; the
+    ERO's ballistic rows are references, its dates come from its own leg) and the SRL's
+    launch period that the later legs fly (None where the window holds none)."""
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
     srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
-    ret = search_return(scenario.earth_return)
-    back = best_transfer(ret)
+    back = best_transfer(search_return(scenario.earth_return))
     summary = {
         "ero_ballistic_reference": _launch_summary(ero),
         "srl": _launch_summary(srl),
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
     milestones: list[Milestone] = []
-    for label, result in (("ERO", ero), ("SRL", srl)):
-        period = result.launch_period
-        if period is None:
-            continue
+    period = srl.launch_period
+    if period is not None:
         src = "computed: launch windows leg"
         milestones += [
-            _dated(f"{label} launch period opens", period.open_et, src),
+            _dated("SRL launch period opens", period.open_et, src),
             _dated(
-                f"{label} arrives at Mars, first day's launch",
-                float(period.daily_arrival_et[0]),
-                src,
+                "SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src
             ),
         ]
-    if back is not None:
-        src = "computed: launch windows leg, ballistic return"
-        milestones += [
-            _dated("ERO leaves Mars, ballistic reference", back.departure_et, src),
-            _dated("Samples reach Earth, ballistic reference", back.arrival_et, src),
-        ]
-    return LegOutcome(leg, MODELLED, summary), tuple(milestones), back, srl.launch_period
+    return LegOutcome(leg, MODELLED, summary), tuple(milestones), period

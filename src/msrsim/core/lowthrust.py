@@ -51,6 +51,7 @@ from msrsim.core.conics import propagate
 from msrsim.core.lambert import solve_lambert
 
 __all__ = [
+    "SOLAR_IRRADIANCE_1AU_W_M2",
     "ElectricPropulsion",
     "ImpulsiveCapture",
     "PropagationCheck",
@@ -59,6 +60,10 @@ __all__ = [
     "check_propagation",
     "solve_sims_flanagan",
 ]
+
+SOLAR_IRRADIANCE_1AU_W_M2 = 1361.0
+"""Total solar irradiance at 1 AU (Kopp, G., Lean, J. L., "A new, lower value of total
+solar irradiance", Geophys. Res. Lett. 38, L01706, 2011: 1360.8 +/- 0.5 W/m^2)."""
 
 _FD_STEP = 1e-6
 """Central-difference step on the scaled decision variables (all of order 1): the
@@ -96,6 +101,19 @@ class ElectricPropulsion:
     array_power_1au_w: float
     power_margin: float = 1.0
     duty_cycle: float = 1.0
+
+    @classmethod
+    def from_arrays(
+        cls,
+        area_m2: float,
+        cell_efficiency: float,
+        packing_factor: float,
+        **thrusters,
+    ) -> ElectricPropulsion:
+        """A system whose arrays give ``area x 1361 W/m^2 x cell efficiency x packing`` at
+        1 AU (``packing`` folds in cell packing, temperature and degradation)."""
+        power = area_m2 * SOLAR_IRRADIANCE_1AU_W_M2 * cell_efficiency * packing_factor
+        return cls(array_power_1au_w=power, **thrusters)
 
     @property
     def exhaust_speed_m_s(self) -> float:
@@ -161,8 +179,9 @@ class SimsFlanaganResult:
     """An optimised low-thrust transfer (SI; epochs ``et``; vectors in the input frame).
 
     Per segment ``i`` (arrays of length ``N``): ``segment_et`` the midpoint epoch (where
-    the impulse sits), ``thrust_n`` the thrust vector ``u_i T(r_i)`` held over the segment,
-    ``thrust_magnitude_n``, ``available_thrust_n`` ``T(r_i)`` and ``throttle`` ``|u_i|``;
+    the impulse sits), ``segment_r_m`` (N, 3) the position there, ``thrust_n`` the thrust
+    vector ``u_i T(r_i)`` held over the segment, ``thrust_magnitude_n``,
+    ``available_thrust_n`` ``T(r_i)`` and ``throttle`` ``|u_i|``;
     ``mass_kg`` (length ``N + 1``) the mass at the segment boundaries, from the initial to
     the final mass, forward and backward halves joined at the match point.
     ``mismatch_*`` are the match-point defects of the solution (forward minus backward).
@@ -172,6 +191,7 @@ class SimsFlanaganResult:
     arrival_et: float
     segment_s: float
     segment_et: np.ndarray
+    segment_r_m: np.ndarray
     thrust_n: np.ndarray
     thrust_magnitude_n: np.ndarray
     available_thrust_n: np.ndarray
@@ -576,6 +596,7 @@ def _result(opt, problem: _Problem, capture, departure_et: float, excess: float)
         arrival_et=departure_et + problem.tof_s,
         segment_s=dt,
         segment_et=departure_et + (np.arange(lay.segments) + 0.5) * dt,
+        segment_r_m=r_mid[0],
         thrust_n=u[0] * thrust[0][:, None],
         thrust_magnitude_n=throttle * thrust[0],
         available_thrust_n=thrust[0],
@@ -619,6 +640,8 @@ class PropagationCheck:
     final_r_m: np.ndarray
     final_v_m_s: np.ndarray
     final_mass_kg: float
+    path_r_m: np.ndarray
+    """Positions along the flown path (k, 3), a few per segment, for plots."""
 
 
 def _thrust_ode(mu: float, force: np.ndarray, c: float):
@@ -658,11 +681,14 @@ def check_propagation(
         ]
     )
     coast = _thrust_ode(result.mu, np.zeros(3), c)
+    path = [y[None, :3]]
     for force in result.thrust_n:
         if mode == "continuous":
-            y = _integrate(_thrust_ode(result.mu, force, c), y, dt, rtol)
+            y, points = _integrate(_thrust_ode(result.mu, force, c), y, dt, rtol)
+            path.append(points)
             continue
-        y = _integrate(coast, y, 0.5 * dt, rtol)
+        y, points = _integrate(coast, y, 0.5 * dt, rtol)
+        path.append(points)
         dm, dv = _burn(
             force[None] / max(float(np.linalg.norm(force)), 1e-300),
             np.array([np.linalg.norm(force)]),
@@ -671,7 +697,8 @@ def check_propagation(
             c,
         )
         y = np.concatenate([y[:3], y[3:6] + dv[0], [y[6] - dm[0]]])
-        y = _integrate(coast, y, 0.5 * dt, rtol)
+        y, points = _integrate(coast, y, 0.5 * dt, rtol)
+        path.append(points)
     target_v = result.v_arrival_body_m_s + result.arrival_v_infinity_m_s
     return PropagationCheck(
         mode=mode,
@@ -681,11 +708,14 @@ def check_propagation(
         final_r_m=y[:3],
         final_v_m_s=y[3:6],
         final_mass_kg=float(y[6]),
+        path_r_m=np.concatenate(path),
     )
 
 
-def _integrate(rhs, y0: np.ndarray, duration: float, rtol: float) -> np.ndarray:
-    sol = solve_ivp(rhs, (0.0, duration), y0, method="DOP853", rtol=rtol, atol=1e-6)
+def _integrate(rhs, y0: np.ndarray, duration: float, rtol: float, samples: int = 4):
+    """The state after ``duration`` and ``samples`` positions along the way (k, 3)."""
+    times = np.linspace(0.0, duration, samples + 1)[1:]
+    sol = solve_ivp(rhs, (0.0, duration), y0, method="DOP853", rtol=rtol, atol=1e-6, t_eval=times)
     if not sol.success:
         raise RuntimeError(f"check propagation failed: {sol.message}")
-    return sol.y[:, -1]
+    return sol.y[:, -1], sol.y[:3].T

@@ -15,8 +15,8 @@ greatest final mass, next to the ballistic (Lambert) transfer of the same dates 
   spiral out, :mod:`msrsim.segments.spiral`, ends at escape energy), Earth arrival ``v_inf``
   free up to a bound set by the entry speed the capsule tolerates.
 
-The ERO's own figures are inputs (:data:`ERO_ELECTRIC_PROPULSION` holds representative
-defaults and says where each comes from); the segment never reads the scenario.
+The ERO's own figures are inputs (the scenario's ``[ero.electric_propulsion]`` through
+:func:`msrsim.campaign.ero.electric_propulsion`); the segment never reads the scenario.
 
 Simplified, and stated: patched conics at the planets' centres (the spirals and the
 insertion account for the planets' gravity wells), no planetary gravity during the
@@ -45,7 +45,6 @@ from msrsim.core.lowthrust import (
 from msrsim.segments.windows import LaunchVehicle, Transfer, porkchop, transfer_at
 
 __all__ = [
-    "ERO_ELECTRIC_PROPULSION",
     "Cruise",
     "ballistic_reference",
     "departure_v_infinity_limit",
@@ -53,27 +52,6 @@ __all__ = [
     "fly_cruise",
     "mars_capture",
 ]
-
-ERO_ELECTRIC_PROPULSION = ElectricPropulsion(
-    isp_s=1800.0,
-    efficiency=0.55,
-    max_input_power_w=10_000.0,
-    array_power_1au_w=41_000.0,
-    power_margin=0.85,
-    duty_cycle=0.90,
-)
-"""Representative solar-electric system of the ERO (not published beyond the 144 m^2 of
-arrays, Airbus 2020, and 'electric propulsion for cruise and spiral', ESA/NASA PIA25892):
-
-* Hall thrusters of the 5 kW class (Safran PPS-5000, Aerojet XR-5: 1,800-2,000 s, total
-  efficiency 0.55-0.6 at ~300 mN), two firing together: 1,800 s, 0.55, 10 kW input;
-* 144 m^2 x 1,361 W/m^2 (solar constant) x 0.28 (triple-junction cells) x 0.75 (packing,
-  temperature, end-of-life degradation) = 41 kW at 1 AU;
-* 85 % of it reaches the thrusters (bus, heaters, payload, margin), 90 % duty cycle
-  (navigation and communication passes): the mean thrust is 0.56 N while the input power
-  cap binds, i.e. out to ~1.9 AU.
-"""
-
 
 @dataclass(frozen=True)
 class Cruise:
@@ -126,7 +104,7 @@ def fly_cruise(
     departure_et: float,
     arrival_et: float,
     initial_mass_kg: float,
-    propulsion: ElectricPropulsion = ERO_ELECTRIC_PROPULSION,
+    propulsion: ElectricPropulsion,
     *,
     departure_v_infinity_max_m_s: float = 0.0,
     arrival_v_infinity_max_m_s: float | None = None,

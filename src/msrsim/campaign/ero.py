@@ -1,0 +1,189 @@
+"""Leg 2: the Earth Return Orbiter's mission from launch to Earth, from the scenario.
+
+Reads ``[ero]`` and ``[ero.electric_propulsion]`` (SI once, here), the launcher of
+``[ero_launch]`` and the Orbiting Sample's plane from ``[mav]``, and flies
+:func:`msrsim.segments.ero.fly_ero_mission`. Its return cruise gives the Earth arrival
+that the approach and entry legs target (:func:`return_arrival`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from msrsim.campaign.earth_entry import ReturnArrival
+from msrsim.campaign.launch import _vehicle
+from msrsim.core.bodies import DAY_S
+from msrsim.core.lowthrust import ElectricPropulsion
+from msrsim.core.time import et_to_utc_iso, utc_to_et
+from msrsim.scenario import Scenario
+from msrsim.segments.cruise import departure_v_infinity_limit, entry_v_infinity_limit
+from msrsim.segments.ero import EroMission, EroPlan, fly_ero_mission
+
+__all__ = ["electric_propulsion", "ero_plan", "return_arrival", "run_ero_leg", "summary"]
+
+
+def electric_propulsion(scenario: Scenario) -> ElectricPropulsion:
+    """The ERO's solar-electric system from ``[ero]`` and ``[ero.electric_propulsion]``."""
+    ep = scenario.ero.electric_propulsion
+    return ElectricPropulsion.from_arrays(
+        scenario.ero.solar_array_area_m2,
+        ep.solar_cell_efficiency,
+        ep.array_packing_factor,
+        isp_s=ep.specific_impulse_s,
+        efficiency=ep.total_efficiency,
+        max_input_power_w=ep.max_input_power_kw * 1e3,
+        power_margin=ep.power_margin,
+        duty_cycle=ep.duty_cycle,
+    )
+
+
+def ero_plan(scenario: Scenario) -> EroPlan:
+    """The scenario's ERO mission in SI. The rendezvous plane is the Orbiting Sample's
+    (``mav.target_orbit_inclination_deg``) with the node ``ero.orbit_raan_deg``."""
+    ero = scenario.ero
+    launch, arrival, departure, home = (
+        float(e)
+        for e in utc_to_et(
+            [ero.launch_utc, ero.mars_arrival_utc, ero.mars_departure_utc, ero.earth_arrival_utc]
+        )
+    )
+    return EroPlan(
+        launch_mass_kg=ero.launch_mass_kg,
+        launch_v_infinity_max_m_s=departure_v_infinity_limit(
+            _vehicle(scenario.ero_launch), ero.launch_mass_kg
+        ),
+        propulsion=electric_propulsion(scenario),
+        launch_et=launch,
+        mars_arrival_et=arrival,
+        mars_departure_et=departure,
+        earth_arrival_et=home,
+        segments_per_year=ero.cruise_segments_per_year,
+        arrival_v_infinity_max_m_s=ero.arrival_v_infinity_max_km_s * 1e3,
+        return_v_infinity_max_m_s=entry_v_infinity_limit(
+            ero.return_entry_speed_max_km_s * 1e3, scenario.ees.entry_interface_altitude_km * 1e3
+        ),
+        insertion_thrust_n=ero.insertion_thrust_n,
+        insertion_isp_s=ero.insertion_specific_impulse_s,
+        capture_periapsis_altitude_m=ero.capture_periapsis_altitude_km * 1e3,
+        capture_apoapsis_altitude_m=ero.capture_apoapsis_altitude_km * 1e3,
+        inclination_rad=math.radians(scenario.mav.target_orbit_inclination_deg),
+        raan_rad=math.radians(ero.orbit_raan_deg),
+        rendezvous_altitude_m=ero.rendezvous_orbit_altitude_km * 1e3,
+        coast_effectivity=ero.spiral_coast_effectivity,
+        xenon_load_kg=ero.xenon_load_kg,
+        bipropellant_load_kg=ero.bipropellant_load_kg,
+        reserve_fraction=ero.propellant_reserve_fraction,
+        captured_mass_kg=scenario.mav.payload_mass_kg,
+    )
+
+
+def return_arrival(mission: EroMission) -> ReturnArrival:
+    """The ERO's arrival at Earth at the end of its electric return cruise."""
+    back = mission.inbound.transfer
+    return ReturnArrival(
+        back.arrival_et, np.asarray(back.arrival_v_infinity_m_s), "ERO electric return cruise"
+    )
+
+
+def _utc(et: float) -> str:
+    return et_to_utc_iso(et)[0][:16]
+
+
+def _cruise_summary(cruise) -> dict:
+    t = cruise.transfer
+    km_s = lambda v: round(float(np.linalg.norm(v)) / 1e3, 3)  # noqa: E731
+    return {
+        "segments": int(t.throttle.size),
+        "converged": t.converged,
+        "solve_s": round(cruise.solve_s, 1),
+        "departure_v_infinity_km_s": km_s(t.departure_v_infinity_m_s),
+        "arrival_v_infinity_km_s": km_s(t.arrival_v_infinity_m_s),
+        "electric_delta_v_m_s": round(t.delta_v_m_s, 1),
+        "xenon_kg": round(t.propellant_kg, 1),
+        "match_point_mismatch_m": round(t.mismatch_position_m, 2),
+        "impulsive_check_miss_km": round(cruise.impulsive_check.position_error_m / 1e3, 3),
+        "continuous_check_miss_km": round(cruise.continuous_check.position_error_m / 1e3, 0),
+        "continuous_check_miss_m_s": round(cruise.continuous_check.velocity_error_m_s, 1),
+        "ballistic_c3_km2_s2": round(cruise.ballistic.c3_m2_s2 / 1e6, 2),
+        "ballistic_arrival_v_infinity_km_s": round(cruise.ballistic.v_inf_arrival_m_s / 1e3, 3),
+    }
+
+
+def summary(mission: EroMission) -> dict:
+    """A JSON-ready digest: phases, budget, the cruises and the spirals against Edelbaum."""
+    ins, down, up = mission.insertion, mission.spiral_down, mission.spiral_up
+    return {
+        "phases": {
+            p.name: {
+                "start_utc": _utc(p.start_et),
+                "end_utc": _utc(p.end_et),
+                "days": round(p.days, 1 if p.days > 1 else 4),
+                "propellant": p.propellant,
+                "propellant_kg": round(p.propellant_kg, 1),
+                "delta_v_m_s": round(p.delta_v_m_s, 1),
+                "mass_end_kg": round(p.mass_end_kg, 1),
+            }
+            for p in mission.phases
+        },
+        "budget": {
+            "launch_mass_kg": mission.plan.launch_mass_kg,
+            "dry_mass_kg": round(mission.dry_mass_kg, 1),
+            "captured_mass_kg": mission.plan.captured_mass_kg,
+            "mass_at_earth_kg": round(mission.phases[-1].mass_end_kg, 1),
+            **{
+                f"{b.propellant}_{key}_kg": round(value, 1)
+                for b in mission.budgets
+                for key, value in (
+                    ("load", b.load_kg),
+                    ("used", b.used_kg),
+                    ("reserve", b.reserve_kg),
+                    ("margin", b.margin_kg),
+                )
+            },
+            "feasible": mission.feasible,
+        },
+        "outbound_cruise": _cruise_summary(mission.outbound),
+        "mars_orbit_insertion": {
+            "v_infinity_km_s": round(ins.v_infinity_m_s / 1e3, 3),
+            "impulsive_delta_v_m_s": round(ins.impulsive_delta_v_m_s, 1),
+            "finite_burn_delta_v_m_s": round(ins.finite_delta_v_m_s, 1),
+            "gravity_loss_m_s": round(ins.gravity_loss_m_s, 1),
+            "burn_min": round(ins.burn_s / 60.0, 1),
+            "bipropellant_kg": round(ins.propellant_kg, 1),
+        },
+        "spirals": {
+            "down_days": round(down.duration_s / DAY_S, 1),
+            "down_delta_v_m_s": round(down.delta_v_m_s, 1),
+            "down_edelbaum_circular_m_s": round(mission.edelbaum_down_m_s, 1),
+            "down_shadow_days": round(down.shadow_s / DAY_S, 1),
+            "up_days": round(up.duration_s / DAY_S, 1),
+            "up_delta_v_m_s": round(up.delta_v_m_s, 1),
+            "up_edelbaum_to_escape_m_s": round(mission.edelbaum_up_m_s, 1),
+            "up_shadow_days": round(up.shadow_s / DAY_S, 1),
+            "operations_at_mars_days": round(mission.operations_days, 1),
+        },
+        "return_cruise": _cruise_summary(mission.inbound),
+    }
+
+
+def run_ero_leg(scenario: Scenario, leg):
+    """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission."""
+    from msrsim.campaign import LegOutcome, _dated
+
+    mission = fly_ero_mission(ero_plan(scenario))
+    src = "computed: ERO leg"
+    down, up = mission.spiral_down, mission.spiral_up
+    milestones = (
+        _dated("ERO launch", mission.plan.launch_et, src),
+        _dated("ERO Mars orbit insertion", mission.phases[1].start_et, src),
+        _dated("ERO in the rendezvous orbit", down.end_et, src),
+        _dated("ERO leaves the rendezvous orbit", up.start_et, src),
+        _dated("ERO escapes Mars", up.end_et, src),
+        _dated("ERO arrives at Earth", mission.plan.earth_arrival_et, src),
+    )
+    status = "modelled (electric cruises, chemical insertion, spirals)"
+    if not mission.feasible:
+        status += "; budget does not close"
+    return LegOutcome(leg, status, summary(mission)), milestones, mission
