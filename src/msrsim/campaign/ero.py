@@ -170,18 +170,30 @@ def summary(mission: EroMission) -> dict:
 
 def run_ero_leg(scenario: Scenario, leg):
     """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission."""
-    from msrsim.campaign import LegOutcome, _dated
+    from msrsim.campaign import LegOutcome, _dated, _source
 
     mission = fly_ero_mission(ero_plan(scenario))
     src = "computed: ERO leg"
     down, up = mission.spiral_down, mission.spiral_up
     milestones = (
-        _dated("ERO launch", mission.plan.launch_et, src),
-        _dated("ERO Mars orbit insertion", mission.phases[1].start_et, src),
+        _dated("ERO launch", mission.plan.launch_et, _source(scenario.ero, "launch_utc")),
+        _dated(
+            "ERO Mars orbit insertion",
+            mission.phases[1].start_et,
+            _source(scenario.ero, "mars_arrival_utc"),
+        ),
         _dated("ERO in the rendezvous orbit", down.end_et, src),
-        _dated("ERO leaves the rendezvous orbit", up.start_et, src),
+        _dated(
+            "ERO leaves the rendezvous orbit",
+            up.start_et,
+            _source(scenario.ero, "mars_departure_utc"),
+        ),
         _dated("ERO escapes Mars", up.end_et, src),
-        _dated("ERO arrives at Earth", mission.plan.earth_arrival_et, src),
+        _dated(
+            "ERO arrives at Earth",
+            mission.plan.earth_arrival_et,
+            _source(scenario.ero, "earth_arrival_utc"),
+        ),
     )
     status = "modelled (electric cruises, chemical insertion, spirals)"
     if not mission.feasible:
