@@ -1,0 +1,327 @@
+"""The chunked execution engine on a synthetic trial model (tests/campaign/campaign_toy.py):
+bit-identical results whatever the scheduler, worker count and chunking; Parquet chunks
+written atomically; resume after a failure, a SIGTERM and a real SIGKILL."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pyarrow.parquet as pq
+import pytest
+from campaign_toy import toy_chunk
+
+from msrsim.campaign.execution import (
+    MANIFEST_NAME,
+    chunk_bounds,
+    chunk_file_name,
+    read_results,
+    run_chunks,
+)
+
+N = 10_000
+SEED = 11
+META = {"seed": SEED, "fingerprint": "toy"}
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+CHUNK_FN = functools.partial(toy_chunk, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The whole run in one synchronous chunk."""
+    return run_chunks(CHUNK_FN, N, chunk_size=N, scheduler="synchronous").table
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One two-worker LocalCluster for the module (starting one costs a few seconds)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+        # No dashboard; its HTTP server (health routes) on any free local port.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        silence_logs=logging.ERROR,
+    ) as local:
+        yield local
+
+
+class Counting:
+    """A chunk function that records the chunks it computed and can fail on one."""
+
+    def __init__(self, fail_at: int | None = None):
+        self.starts: list[int] = []
+        self.fail_at = fail_at
+
+    def __call__(self, start, n):
+        if start == self.fail_at:
+            raise RuntimeError(f"chunk at {start} failed")
+        self.starts.append(start)
+        return CHUNK_FN(start, n)
+
+
+def test_reference_table(reference):
+    assert reference.num_rows == N
+    assert reference.column_names[0] == "trial"
+    np.testing.assert_array_equal(reference.column("trial").to_numpy(), np.arange(N))
+    success = reference.column("success").to_numpy()
+    assert 0.5 < success.mean() < 0.95  # the toy model is not degenerate
+
+
+@pytest.mark.parametrize("chunk_size", [1_000, 2_500, 10_000, 7])
+def test_synchronous_chunkings_identical(reference, chunk_size):
+    table = run_chunks(CHUNK_FN, N, chunk_size=chunk_size, scheduler="synchronous").table
+    assert table.equals(reference)
+
+
+@pytest.mark.parametrize("chunk_size", [1_000, 2_500, 10_000])
+def test_two_workers_identical(reference, cluster, chunk_size, tmp_path):
+    """On a running cluster by its tcp:// address, results also written to Parquet."""
+    result = run_chunks(
+        CHUNK_FN,
+        N,
+        chunk_size=chunk_size,
+        scheduler=cluster.scheduler_address,
+        out_dir=tmp_path / "out",
+        metadata=META,
+    )
+    assert result.workers == 2
+    assert result.table.equals(reference)
+    assert read_results(tmp_path / "out").equals(reference)
+    # The directory is a Parquet dataset in its own right (the manifest is skipped).
+    assert pq.read_table(tmp_path / "out").equals(reference)
+
+
+def test_own_local_cluster_one_worker(reference):
+    """scheduler=None starts a LocalCluster (here of one worker) and shuts it down."""
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    result = run_chunks(CHUNK_FN, N, chunk_size=2_500, workers=1, max_in_flight=1)
+    assert result.workers == 1 and result.scheduler.startswith("LocalCluster")
+    assert result.table.equals(reference)
+    # Its worker processes are gone.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = {p.pid for p in psutil.Process().children(recursive=True)} - before
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not left
+
+
+def test_files_manifest_and_progress(reference, tmp_path):
+    seen = []
+    run_chunks(
+        CHUNK_FN,
+        N,
+        chunk_size=3_000,
+        scheduler="synchronous",
+        out_dir=tmp_path,
+        metadata=META,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(0, N), (3_000, N), (6_000, N), (9_000, N), (N, N)]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [MANIFEST_NAME] + [chunk_file_name(s, e) for s, e in chunk_bounds(N, 3_000)]
+    assert names[1] == "chunk-0000000000-0000003000.parquet"
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert manifest["n_trials"] == N and manifest["chunk_size"] == 3_000
+    assert manifest["metadata"] == META
+    assert manifest["schema"][0] == ["trial", "int64"]
+    assert ["success", "bool"] in manifest["schema"]
+
+
+def test_resume_after_a_failure_skips_finished_chunks(reference, tmp_path):
+    first = Counting(fail_at=4_000)
+    with pytest.raises(RuntimeError, match="chunk at 4000 failed"):
+        run_chunks(first, N, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path)
+    assert first.starts == [0, 1_000, 2_000, 3_000]
+    # A stray temporary file of a killed write, and a damaged chunk file: both handled.
+    (tmp_path / ".chunk-0000005000-0000006000.parquet.x.tmp").write_bytes(b"partial")
+    (tmp_path / chunk_file_name(2_000, 3_000)).write_bytes(b"not parquet")
+
+    second = Counting()
+    result = run_chunks(
+        second, N, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path, resume=True
+    )
+    assert second.starts == [2_000] + list(range(4_000, N, 1_000))
+    assert (result.chunks_resumed, result.chunks_run) == (3, 7)
+    assert result.table.equals(reference)
+    assert not list(tmp_path.glob(".*tmp"))
+
+    # Resuming a finished run computes nothing.
+    third = Counting()
+    result = run_chunks(
+        third, N, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path, resume=True
+    )
+    assert third.starts == [] and result.table.equals(reference)
+    # collect=False leaves the table on disk.
+    result = run_chunks(
+        third,
+        N,
+        chunk_size=1_000,
+        scheduler="synchronous",
+        out_dir=tmp_path,
+        resume=True,
+        collect=False,
+    )
+    assert result.table is None and result.chunks_resumed == 10
+
+
+def test_resume_refuses_another_run(tmp_path):
+    run_chunks(
+        CHUNK_FN, 3_000, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path, metadata=META
+    )
+    cases = [
+        ({"n_trials": 4_000}, "n_trials: 3000 on disk, 4000 asked"),
+        ({"chunk_size": 500}, "chunk_size: 1000 on disk, 500 asked"),
+        ({"metadata": {**META, "seed": 12}}, "metadata.seed: 11 on disk, 12 asked"),
+        ({"metadata": {"seed": SEED, "fingerprint": "x"}}, "metadata.fingerprint: 'toy' on disk"),
+    ]
+    for change, message in cases:
+        kwargs = {"n_trials": 3_000, "chunk_size": 1_000, "metadata": META} | change
+        n_trials = kwargs.pop("n_trials")
+        with pytest.raises(ValueError, match="cannot resume") as info:
+            run_chunks(
+                CHUNK_FN, n_trials, scheduler="synchronous", out_dir=tmp_path, resume=True, **kwargs
+            )
+        assert message in str(info.value)
+
+
+def test_refuses_a_non_empty_directory_without_resume(tmp_path):
+    (tmp_path / "something").write_text("x")
+    with pytest.raises(ValueError, match="not empty.*--resume.*another --out"):
+        run_chunks(CHUNK_FN, 100, chunk_size=10, scheduler="synchronous", out_dir=tmp_path)
+
+
+def test_bad_chunk_functions():
+    def wrong_length(start, n):
+        return {"x": np.zeros(n + 1)}
+
+    def reserved(start, n):
+        return {"trial": np.zeros(n)}
+
+    def changing(start, n):
+        return {"x": np.zeros(n, dtype=np.float64 if start == 0 else np.int64)}
+
+    with pytest.raises(ValueError, match=r"column 'x' has shape \(11,\): expected \(10,\)"):
+        run_chunks(wrong_length, 10, chunk_size=10, scheduler="synchronous")
+    with pytest.raises(ValueError, match="reserved"):
+        run_chunks(reserved, 10, chunk_size=10, scheduler="synchronous")
+    with pytest.raises(ValueError, match="same columns"):
+        run_chunks(changing, 20, chunk_size=10, scheduler="synchronous")
+    with pytest.raises(ValueError, match="chunk_size = 0"):
+        run_chunks(CHUNK_FN, 10, chunk_size=0, scheduler="synchronous")
+    with pytest.raises(ValueError, match="resume needs an output directory"):
+        run_chunks(CHUNK_FN, 10, chunk_size=5, scheduler="synchronous", resume=True)
+
+
+def _start_driver(out: Path, n: int, chunk: int, sleep_s: float, *extra: str):
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "campaign_kill_driver", str(out), str(n), str(chunk), str(sleep_s)]
+        + list(extra),
+        env=env,
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, for a terminal-like Ctrl-C
+    )
+
+
+def _wait_for_chunks(process, out: Path, at_least: int, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count = len(list(out.glob("chunk-*.parquet"))) if out.exists() else 0
+        if count >= at_least:
+            return count
+        if process.poll() is not None:
+            raise AssertionError(f"driver exited early: {process.stdout.read().decode()}")
+        time.sleep(0.01)
+    process.kill()
+    raise AssertionError("no chunk file appeared in time")
+
+
+def _uninterrupted(n: int, chunk: int):
+    return run_chunks(CHUNK_FN, n, chunk_size=chunk, scheduler="synchronous").table
+
+
+def test_killed_run_resumes_to_the_same_results(tmp_path):
+    """A real SIGKILL part-way through a run; the resumed run equals an uninterrupted one."""
+    n, chunk = 20_000, 1_000
+    out = tmp_path / "run"
+    process = _start_driver(out, n, chunk, 0.05)
+    found = _wait_for_chunks(process, out, 3)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=10) == -signal.SIGKILL
+    on_disk = len(list(out.glob("chunk-*.parquet")))
+    assert 3 <= found <= on_disk < n // chunk, "the kill must land part-way"
+
+    counting = Counting()
+    result = run_chunks(
+        counting,
+        n,
+        chunk_size=chunk,
+        scheduler="synchronous",
+        out_dir=out,
+        resume=True,
+        metadata=META,
+    )
+    assert result.chunks_resumed == on_disk
+    assert len(counting.starts) == n // chunk - on_disk  # nothing repeated
+    assert result.table.equals(_uninterrupted(n, chunk))  # nothing lost
+    assert read_results(out).equals(result.table)
+
+
+@pytest.mark.parametrize(
+    ("workers", "ctrl_c"),
+    [(None, False), (2, False), (2, True)],
+    ids=["synchronous-sigterm", "local-cluster-sigterm", "local-cluster-ctrl-c"],
+)
+def test_interrupt_stops_cleanly_and_resumes(tmp_path, workers, ctrl_c):
+    """SIGTERM to the driver, or SIGINT to its whole process group as Ctrl-C in a terminal
+    sends it: the driver exits 130, its cluster's processes are gone, no worker printed a
+    traceback, the chunks it finished are whole, and a resume completes the run."""
+    n, chunk = 12_000, 500
+    out = tmp_path / "run"
+    extra = ("--workers", str(workers)) if workers else ()
+    process = _start_driver(out, n, chunk, 0.1, *extra)
+    _wait_for_chunks(process, out, 2, timeout=60)
+    children = psutil.Process(process.pid).children(recursive=True)
+    if ctrl_c:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 130
+    output = process.stdout.read().decode()
+    assert "Traceback" not in output, output
+    gone, alive = psutil.wait_procs(children, timeout=15)
+    assert not alive, f"left running: {alive}"
+    on_disk = len(list(out.glob("chunk-*.parquet")))
+    assert 2 <= on_disk < n // chunk
+
+    result = run_chunks(
+        CHUNK_FN,
+        n,
+        chunk_size=chunk,
+        scheduler="synchronous",
+        out_dir=out,
+        resume=True,
+        metadata=META,
+    )
+    assert result.chunks_resumed == on_disk
+    assert result.table.equals(_uninterrupted(n, chunk))
