@@ -36,6 +36,8 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_lambert.py
 	$(BIN)/python benchmarks/bench_entry.py
 	$(BIN)/python benchmarks/bench_edl.py
+	$(BIN)/python benchmarks/bench_ascent.py
+	$(BIN)/python benchmarks/bench_campaign.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

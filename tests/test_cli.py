@@ -26,6 +26,7 @@ def test_help_lists_commands():
         "ero",
         "entry",
         "surface",
+        "ascent",
         "windows",
         "mars-time",
         "samples",
@@ -443,6 +444,46 @@ def test_edl_json_and_plots(tmp_path):
     assert names == ["edl_distributions.png", "edl_ellipse_map.png", "edl_profile.png"]
 
 
+def test_ascent_json_and_plots(tmp_path):
+    result = invoke("ascent", "--trials", "40", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["monte_carlo"]["trials"] == 40
+    assert data["nominal_ascent"]["periapsis_altitude_km"] == pytest.approx(500.0, abs=0.05)
+    assert abs(data["delta_v_budget_m_s"]["closure"]) < 1e-4
+    phases = [row["phase"] for row in data["trajectory"]]
+    assert phases[0] == "toss" and phases[-1] == "release" and "SRM2" in phases
+    drawn = invoke("ascent", "--trials", "20", "--quiet", "--plot", str(tmp_path / "ascent"))
+    assert drawn.exit_code == 0, drawn.output
+    assert "delta v budget" in drawn.output and "Nominal trajectory" in drawn.output
+    names = sorted(p.name for p in (tmp_path / "ascent").iterdir())
+    assert names == ["ascent_distributions.png", "ascent_profile.png"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "burn_time_s = { value = 70.0,",
+            "burn_time_s = { value = -70.0,",
+            "mav.srm1.burn_time_s = -70.0: must be greater than or equal to 1",
+        ),
+        (
+            "target_orbit_altitude_km = { value = 500.0,",
+            "target_orbit_altitude_km = { value = 1900.0,",
+            "no steering within the pitch programme limits reaches the 1900 km",
+        ),
+    ],
+)
+def test_ascent_user_errors_exit_2(tmp_path, old, new, message):
+    bad = tmp_path / "bad.toml"
+    assert old in baseline_text()
+    bad.write_text(baseline_text().replace(old, new))
+    result = invoke("ascent", str(bad), "--trials", "10")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_run_lands_the_srl_before_the_surface_leg(run_json):
     names = [m["name"] for m in run_json["milestones"]]
     assert names.index("SRL touchdown at Jezero") < names.index(
@@ -474,3 +515,25 @@ def test_ero_unflyable_scenario_is_exit_2(tmp_path):
     result = invoke("ero", str(path))
     assert result.exit_code == 2, result.output
     assert "spiral down ends" in result.output and "Traceback" not in result.output
+
+
+def test_rendezvous_json_and_plots(tmp_path):
+    result = invoke("rendezvous", "--trials", "2", "--json", "--plot", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"timeline", "navigation", "guidance", "capture", "containment"}
+    assert data["capture"]["trials"] == 2
+    assert data["containment"]["requirement_probability"] == 1e-6
+    assert len(list(tmp_path.glob("rendezvous_*.png"))) == 4
+
+
+def test_rendezvous_bad_scenario_exits_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        baseline_text().replace(
+            "search_orbit_altitude_offset_km = { value = -10.0",
+            "search_orbit_altitude_offset_km = { value = 10.0",
+        )
+    )
+    result = invoke("rendezvous", str(bad), "--trials", "1")
+    assert result.exit_code == 2

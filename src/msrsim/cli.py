@@ -66,28 +66,121 @@ def _print_json(data: Any) -> None:
 # --------------------------------------------------------------------------------------
 
 
+class Fidelity(StrEnum):
+    default = "default"
+    full = "full"
+
+
 @app.command()
 def run(
     scenario: ScenarioArg = None,
+    trials: Annotated[
+        int | None,
+        typer.Option("--trials", min=1, show_default=False,
+                     help="Campaign Monte Carlo trials (scenario: campaign.trials)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", file_okay=False, show_default=False,
+                     help="Write the trials (Parquet, one file a chunk) and summary.json here."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", show_default=False,
+                     help="Dask scheduler address (tcp://host:8786), or 'synchronous' to stay "
+                          "in this process; default: a local cluster when there are chunks."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, show_default=False,
+                     help="Workers of the local cluster (default: the CPU count)."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option("--chunk-size", min=1, show_default=False,
+                     help="Trials per chunk (scenario: campaign.chunk_size); results do not "
+                          "depend on it at the default fidelity."),
+    ] = None,
+    fidelity: Annotated[
+        Fidelity,
+        typer.Option("--fidelity",
+                     help="default: each trial draws its legs' outcomes from their cached "
+                          "Monte Carlo results; full: every chunk flies every leg."),
+    ] = Fidelity.default,
+    seed: SeedOption = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also print every leg's own summary.")
+    ] = False,
     plot: Annotated[
         Path | None,
-        typer.Option(
-            "--plot",
-            help="Also draw the campaign geometry to this PNG file.",
-            dir_okay=False,
-            show_default=False,
-        ),
+        typer.Option("--plot", dir_okay=False, show_default=False,
+                     help="Also draw the campaign geometry to this PNG file."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the campaign: every leg that is modelled, in relay order, and the plan."""
-    from msrsim.campaign import NOT_MODELLED, run_campaign
+    """Run the campaign: every leg in relay order, then the campaign Monte Carlo.
+
+    Prints the timeline the legs compute (with the published dates beside them), the
+    constraint checks, the probability that samples come home with its 95 % interval,
+    what fails, the tubes returned, the Earth landing dates, the margins and the risk
+    drivers. The legs' results are cached per scenario; a run killed part-way with --out
+    resumes with --resume and neither loses nor repeats a trial.
+    """  # fmt: skip
+    import dataclasses
+
+    from msrsim.campaign import LEGS, LegOutcome
+    from msrsim.campaign.cache import scenario_fingerprint
+    from msrsim.campaign.runner import (
+        campaign_legs,
+        monte_carlo_summary,
+        risk_drivers,
+        run_monte_carlo,
+        to_json_file,
+    )
 
     loaded = _load(scenario)
+    n = loaded.campaign.trials if trials is None else trials
+    size = loaded.campaign.chunk_size if chunk_size is None else chunk_size
     try:
-        result = run_campaign(loaded)
+        with _progress(as_json, "legs") as advance:
+            result = campaign_legs(loaded)
+            if advance:
+                advance(1, 1)
+        model = dataclasses.replace(
+            result.model,
+            fidelity=fidelity.value,
+            seed=loaded.scenario.seed if seed is None else seed,
+        )
+        with _progress(as_json, "campaign trials") as advance:
+            run_result = run_monte_carlo(
+                model, n, scenario=loaded, chunk_size=size, out_dir=out_dir, scheduler=scheduler,
+                workers=workers, resume=resume, progress=advance,
+                fingerprint=scenario_fingerprint(loaded),
+            )  # fmt: skip
     except ValueError as exc:
         _fail("run", [str(exc)])
+    except KeyboardInterrupt:
+        err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
+        raise typer.Exit(130) from None
+    table = run_result.table
+    columns = {
+        name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names
+    }
+    monte_carlo = monte_carlo_summary(columns, model)
+    monte_carlo["wall_s"] = round(run_result.wall_s, 2)
+    drivers = risk_drivers(model, min(n, 100_000)) if model.fidelity == "default" else None
+    legs = tuple(
+        LegOutcome(LEGS[9], f"modelled ({n} trials, {model.fidelity} fidelity)", monte_carlo)
+        if o.leg.number == 10 else o
+        for o in result.legs
+    )  # fmt: skip
+    report = {**result.to_dict(), "legs": [], "monte_carlo": monte_carlo, "risk_drivers": drivers}
+    report["legs"] = dataclasses.replace(result, legs=legs).to_dict()["legs"]
+    if out_dir is not None:
+        to_json_file(out_dir / "summary.json", report)
     if plot is not None:
         from msrsim.report.plots import campaign_geometry
 
@@ -96,8 +189,17 @@ def run(
         except OSError as exc:
             _fail("run --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(report)
         return
+    _print_run(result, legs, monte_carlo, drivers, details)
+    if out_dir is not None:
+        out.print(f"Trials written to {out_dir} (Parquet, one file a chunk), summary.json")
+    if plot is not None:
+        out.print(f"Campaign geometry drawn to {plot}")
+
+
+def _print_run(result, legs, monte_carlo: dict, drivers: dict | None, details: bool) -> None:
+    """The campaign report as tables: timeline, legs, checks, Monte Carlo, risk drivers."""
     out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
     table = Table(
         title="Timeline: published, representative and computed dates", title_justify="left"
@@ -116,22 +218,44 @@ def run(
         )
         table.add_row(m.name, m.utc, ls, my, basis)
     out.print(table)
-    legs = Table(title="The relay, leg by leg", title_justify="left")
-    for column in ("#", "leg", "element", "answers"):
-        legs.add_column(column)
-    legs.add_column("status")
-    for o in result.legs:
-        style = "dim" if o.status == NOT_MODELLED else ""
-        legs.add_row(
-            str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status, style=style
+    legs_table = Table(title="The relay, leg by leg", title_justify="left")
+    for column in ("#", "leg", "element", "answers", "status"):
+        legs_table.add_column(column)
+    for o in legs:
+        legs_table.add_row(str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status)
+    out.print(legs_table)
+    checks = Table(title="Constraint checks on the nominal timeline", title_justify="left")
+    for column in ("check", "value", "limit", "unit", "ok"):
+        checks.add_column(column)
+    for c in result.checks:
+        checks.add_row(c.name, str(c.value), str(c.limit), c.unit,
+                       "[green]yes[/]" if c.ok else "[red]NO[/]")  # fmt: skip
+    out.print(checks)
+    if details:
+        for o in legs:
+            if o.summary and o.leg.number != 10:
+                _print_leg_summary(o)
+    each = monte_carlo.get("probability_each_tube_returns") or {}
+    ranked = list(each.items())
+    shown = dict(monte_carlo)
+    if ranked:
+        shown["probability_each_tube_returns"] = (
+            "most likely: " + ", ".join(f"{k} {v}" for k, v in ranked[:3])
+            + "; least likely: " + ", ".join(f"{k} {v}" for k, v in ranked[-3:])
+            + " (all in --json)"
+        )  # fmt: skip
+    _print_parts({"campaign Monte Carlo": shown})
+    if drivers:
+        tornado = Table(
+            title=f"Risk drivers: P(success) {drivers['probability_of_success']} moved by",
+            title_justify="left",
         )
-    out.print(legs)
-    for o in result.legs:
-        if o.summary:
-            _print_leg_summary(o)
+        for column in ("driver", "cases", "swing"):
+            tornado.add_column(column)
+        for row in drivers["drivers"]:
+            tornado.add_row(row["driver"], _shown(row["cases"]), str(row["swing"]))
+        out.print(tornado)
     out.print("Sources of every value: msrsim scenario show")
-    if plot is not None:
-        out.print(f"Campaign geometry drawn to {plot}")
 
 
 def _print_leg_summary(outcome) -> None:
@@ -650,6 +774,109 @@ def edl_command(
                 max_deploy_mach=e.parachute_max_mach,
                 max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
             ))  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# msrsim ascent
+# --------------------------------------------------------------------------------------
+
+
+@app.command("ascent")
+def ascent_command(
+    scenario: ScenarioArg = None,
+    trials: _trials_option(10, "mav.trials") = None,
+    seed: SeedOption = None,
+    plot: _plot_dir_option(
+        "Draw the ascent profile, delta-v budget and orbit spreads here."
+    ) = None,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Mars ascent: the MAV from the toss to the Orbiting Sample's release in orbit.
+
+    Finds the launch azimuth, pitch programme, coast and SRM2 attitude that reach the
+    target orbit with the most margin, flies the cold and warm propellant cases, then a
+    Monte Carlo of motor, mass, atmosphere, wind, toss and pointing dispersions. The launch
+    is on the nominal surface timeline's MAV-ready sol.
+    """
+    from msrsim.campaign.ascent import run_ascent, summary, trajectory_rows
+
+    loaded = _load(scenario)
+    try:
+        with _progress(quiet or as_json, "ascents") as advance:
+            result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
+    except ValueError as exc:
+        _fail("ascent", [str(exc)])
+    rows = trajectory_rows(result)
+    drawn = []
+    if plot is not None:
+        from msrsim.report.ascent_plots import ascent_plots
+
+        try:
+            drawn = ascent_plots(result, plot)
+        except OSError as exc:
+            _fail("ascent --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(summary(result) | {"trajectory": rows})
+        return
+    out.print(f"[bold]msrsim ascent[/] - {loaded.scenario.name}")
+    table = Table(title="Nominal trajectory (time since the toss)", title_justify="left")
+    columns = (
+        ("t s", "time_s", "{:.1f}"),
+        ("phase", "phase", "{}"),
+        ("alt km", "altitude_km", "{:.2f}"),
+        ("v m/s", "speed_m_s", "{:.0f}"),
+        ("Mach", "mach", "{:.2f}"),
+        ("q Pa", "dynamic_pressure_pa", "{:.0f}"),
+        ("fpa deg", "flight_path_angle_deg", "{:.2f}"),
+        ("F N", "thrust_n", "{:.0f}"),
+        ("m kg", "mass_kg", "{:.1f}"),
+    )
+    for label, _, _ in columns:
+        table.add_column(label, justify="left" if label == "phase" else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(form.format(row[key]) for _, key, form in columns))
+    out.print(table)
+    _print_parts(summary(result))
+    if drawn:
+        out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+
+
+# --------------------------------------------------------------------------------------
+# msrsim rendezvous
+# --------------------------------------------------------------------------------------
+
+
+@app.command("rendezvous")
+def rendezvous_command(
+    scenario: ScenarioArg = None,
+    trials: _trials_option(1, "rendezvous.trials") = None,
+    seed: SeedOption = None,
+    plot: _plot_dir_option(
+        "Draw the V-bar/R-bar trajectories, passive safety, navigation and distributions."
+    ) = None,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Rendezvous, capture and containment of the Orbiting Sample in Mars orbit.
+
+    From the OS's release (the scenario's representative orbit and covariance), the ERO
+    searches with its narrow-angle camera, tracks with an EKF, phases, transfers and hops
+    along V-bar to capture, all trials flown on J2, drag and radiation pressure; then the
+    containment barriers' Monte Carlo against the break-the-chain requirement.
+    """
+    from msrsim.campaign.rendezvous import run_rendezvous, summary
+
+    loaded = _load(scenario)
+    try:
+        with _progress(quiet or as_json, "rendezvous") as advance:
+            result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
+    except ValueError as exc:
+        _fail("rendezvous", [str(exc)])
+    from msrsim.report.rendezvous_plots import rendezvous_plots
+
+    _report("rendezvous", loaded.scenario.name, summary(result), plot, as_json,
+            lambda: rendezvous_plots(result, plot))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------

@@ -200,11 +200,32 @@ class LaunchWindow(TransferWindow):
     vehicle: Vehicle
 
 
+class Reliability(Section):
+    """Failure models of the elements that the legs' physics does not cover (hardware)."""
+
+    ero_launch_success: Probability
+    srl_launch_success: Probability
+    ero_cruise_and_insertion_success: Probability
+    ero_failure_per_year_at_mars: Probability
+    srl_edl_success: Probability
+    parachute_out_of_box_failure: Probability
+    lander_failure_per_sol: Probability
+    mav_success: Probability
+    ees_release_success: Probability
+    ees_entry_success: Probability
+    ero_extension_days: Annotated[float, Field(ge=0, le=3000)]
+    next_return_opportunity_days: Annotated[float, Field(ge=500, le=1200)]
+
+
 class Campaign(Section):
-    """Published campaign milestones the legs are judged against."""
+    """Published campaign milestones the legs are judged against, and the campaign
+    Monte Carlo's size."""
 
     ero_mars_orbit_insertion_year: Annotated[int, Field(ge=2020, le=2060)]
     samples_on_earth_year: Annotated[int, Field(ge=2020, le=2060)]
+    trials: Annotated[int, Field(ge=1, le=100_000_000)]
+    chunk_size: Annotated[int, Field(ge=100, le=10_000_000)]
+    leg_table_trials: Annotated[int, Field(ge=100, le=1_000_000)]
 
 
 class ElectricPropulsionSystem(Section):
@@ -236,7 +257,6 @@ class EarthReturnOrbiter(Section):
     capture_periapsis_altitude_km: Annotated[float, Field(ge=150, le=10_000)]
     capture_apoapsis_altitude_km: Annotated[float, Field(ge=150, le=100_000)]
     orbit_raan_deg: Annotated[float, Field(ge=0, lt=360)]
-    rendezvous_orbit_altitude_km: Annotated[float, Field(ge=200, le=5000)]
     spiral_coast_effectivity: Annotated[float, Field(ge=0, lt=1)]
     xenon_load_kg: Positive
     bipropellant_load_kg: Positive
@@ -408,6 +428,70 @@ class OrbitingSample(Section):
         return self
 
 
+class SolidRocketMotor(Section):
+    """One MAV motor (msrsim.core.solid_motor): figures at its reference temperature."""
+
+    propellant_mass_kg: Annotated[float, Field(gt=0, le=5000)]
+    inert_mass_kg: Annotated[float, Field(gt=0, le=5000)]
+    vacuum_specific_impulse_s: Annotated[float, Field(ge=150, le=330)]
+    burn_time_s: Annotated[float, Field(ge=1, le=600)]
+    thrust_curve: Literal["neutral", "progressive", "regressive", "boost_sustain"]
+    nozzle_exit_diameter_m: Annotated[float, Field(gt=0.01, le=3)]
+    exit_pressure_kpa: Annotated[float, Field(ge=0, le=500)]
+    burn_rate_exponent: Annotated[float, Field(ge=0, lt=0.9)]
+    temperature_sensitivity_per_k: Annotated[float, Field(ge=0, le=0.01)]
+    reference_temperature_c: Annotated[float, Field(ge=-100, le=80)]
+
+
+class MavToss(Section):
+    """The lander's throw of the MAV just before SRM1 ignites."""
+
+    speed_m_s: Annotated[float, Field(ge=0, le=20)]
+    ignition_delay_s: Annotated[float, Field(ge=0, le=5)]
+
+
+class MavGuidance(Section):
+    """The fixed part of the flight sequence and the pitch programme's limits."""
+
+    vertical_rise_s: Annotated[float, Field(ge=0, le=30)]
+    pitch_over_s: Annotated[float, Field(gt=0, le=60)]
+    pitch_kick_max_deg: Annotated[float, Field(gt=1, le=80)]
+    burnout_elevation_min_deg: Annotated[float, Field(ge=-45, le=80)]
+    burnout_elevation_max_deg: Annotated[float, Field(ge=-45, le=80)]
+    coast_min_s: Annotated[float, Field(ge=0, le=5000)]
+    coast_max_s: Annotated[float, Field(ge=0, le=5000)]
+    srm2_attitude_max_deg: Annotated[float, Field(gt=0, le=60)]
+    release_delay_s: Annotated[float, Field(ge=0, le=600)]
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        for low, high in (
+            ("burnout_elevation_min_deg", "burnout_elevation_max_deg"),
+            ("coast_min_s", "coast_max_s"),
+        ):
+            if getattr(self, low) >= getattr(self, high):
+                raise ValueError(
+                    f"{low} = {getattr(self, low)} must be less than {high} = {getattr(self, high)}"
+                )
+        return self
+
+
+class MavDispersions(Section):
+    """1-sigma errors of the ascent Monte Carlo (the temperature is uniform between the
+    MAV's min_propellant_temperature_c and propellant_temperature_max_c)."""
+
+    propellant_temperature_max_c: Annotated[float, Field(ge=-100, le=80)]
+    isp_sigma_fraction: Annotated[float, Field(ge=0, le=0.1)]
+    burn_time_sigma_fraction: Annotated[float, Field(ge=0, le=0.2)]
+    mass_sigma_fraction: Annotated[float, Field(ge=0, le=0.2)]
+    drag_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    density_sigma_scale: Annotated[float, Field(ge=0, le=5)]
+    wind_sigma_scale: Annotated[float, Field(ge=0, le=5)]
+    toss_speed_sigma_m_s: Annotated[float, Field(ge=0, le=5)]
+    srm1_pointing_sigma_deg: Annotated[float, Field(ge=0, le=5)]
+    srm2_pointing_sigma_deg: Annotated[float, Field(ge=0, le=5)]
+
+
 class MarsAscentVehicle(Section):
     gross_liftoff_mass_kg: Positive
     length_m: Positive
@@ -417,6 +501,18 @@ class MarsAscentVehicle(Section):
     min_propellant_temperature_c: float
     target_orbit_altitude_km: Annotated[float, Field(ge=150, le=2000)]
     target_orbit_inclination_deg: Annotated[float, Field(ge=0, le=180)]
+    diameter_m: Annotated[float, Field(gt=0.05, le=5)]
+    stage1_structure_mass_kg: NonNegative
+    stage2_structure_mass_kg: NonNegative
+    propellant_temperature_c: Annotated[float, Field(ge=-100, le=80)]
+    launch_local_mean_solar_time_h: Annotated[float, Field(ge=0, lt=24)]
+    min_perigee_altitude_km: Annotated[float, Field(ge=50, le=2000)]
+    trials: Annotated[int, Field(ge=10, le=10_000_000)]
+    srm1: SolidRocketMotor
+    srm2: SolidRocketMotor
+    toss: MavToss
+    guidance: MavGuidance
+    dispersions: MavDispersions
 
     @model_validator(mode="after")
     def _payload_fits(self):
@@ -424,6 +520,43 @@ class MarsAscentVehicle(Section):
             raise ValueError(
                 f"payload_mass_kg = {self.payload_mass_kg} must be less than "
                 f"gross_liftoff_mass_kg = {self.gross_liftoff_mass_kg}"
+            )
+        return self
+
+    @property
+    def stacked_mass_kg(self) -> float:
+        """The sum of the motors, the stage structures and the payload."""
+        return (
+            self.srm1.propellant_mass_kg
+            + self.srm1.inert_mass_kg
+            + self.srm2.propellant_mass_kg
+            + self.srm2.inert_mass_kg
+            + self.stage1_structure_mass_kg
+            + self.stage2_structure_mass_kg
+            + self.payload_mass_kg
+        )
+
+    @model_validator(mode="after")
+    def _stack_adds_up(self):
+        if abs(self.stacked_mass_kg - self.gross_liftoff_mass_kg) > 0.1 * (
+            self.gross_liftoff_mass_kg
+        ):
+            raise ValueError(
+                f"the motors, stage structures and payload add up to "
+                f"{self.stacked_mass_kg:.1f} kg but gross_liftoff_mass_kg = "
+                f"{self.gross_liftoff_mass_kg}: they must agree within 10 %"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _temperatures(self):
+        low = self.min_propellant_temperature_c
+        high = self.dispersions.propellant_temperature_max_c
+        if not low <= self.propellant_temperature_c <= high:
+            raise ValueError(
+                f"propellant_temperature_c = {self.propellant_temperature_c} must lie between "
+                f"min_propellant_temperature_c = {low} and "
+                f"dispersions.propellant_temperature_max_c = {high}"
             )
         return self
 
@@ -506,6 +639,115 @@ class Surface(Section):
         return self
 
 
+class Rendezvous(Section):
+    """Legs 6: the OS's release orbit (until the ascent leg hands one over), the ERO's
+    search, navigation, guidance and the CCRS capture envelope."""
+
+    os_release_utc: UtcDate
+    search_start_utc: UtcDate
+    capture_deadline_utc: UtcDate
+    release_altitude_km: Annotated[float, Field(ge=150, le=2000)]
+    release_inclination_deg: Annotated[float, Field(ge=0, le=180)]
+    release_node_deg: Annotated[float, Field(ge=-360, le=360)]
+    release_argument_of_latitude_deg: Annotated[float, Field(ge=-360, le=360)]
+    release_radial_sigma_km: Annotated[float, Field(ge=0, le=100)]
+    release_along_track_sigma_km: Annotated[float, Field(ge=0, le=1000)]
+    release_cross_track_sigma_km: Annotated[float, Field(ge=0, le=100)]
+    release_velocity_sigma_m_s: Annotated[float, Field(ge=0, le=100)]
+    os_mass_kg: Annotated[float, Field(gt=0, le=100)]
+    os_drag_coefficient: Annotated[float, Field(gt=0, le=5)]
+    os_reflectivity_coefficient: Annotated[float, Field(ge=1, le=2)]
+    os_coefficient_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    os_tumble_rate_sigma_deg_s: Annotated[float, Field(ge=0, le=360)]
+    ero_mass_kg: Annotated[float, Field(gt=100, le=10000)]
+    ero_area_m2: Annotated[float, Field(gt=0, le=1000)]
+    upper_atmosphere_scale_height_km: Annotated[float, Field(ge=5, le=100)]
+    upper_atmosphere_density_scale: Annotated[float, Field(gt=0, le=100)]
+    search_orbit_altitude_offset_km: Annotated[float, Field(ge=-100, lt=0)]
+    search_phase_lag_deg: Annotated[float, Field(ge=0, lt=360)]
+    search_max_days: Annotated[float, Field(gt=0, le=60)]
+    detection_range_km: Annotated[float, Field(gt=0, le=10000)]
+    max_phase_angle_deg: Annotated[float, Field(gt=0, le=180)]
+    sun_exclusion_angle_deg: Annotated[float, Field(ge=0, lt=90)]
+    angle_sigma_urad: Annotated[float, Field(gt=0, le=10000)]
+    range_sensor_max_km: Annotated[float, Field(gt=0, le=100)]
+    range_sigma_m: Annotated[float, Field(gt=0, le=100)]
+    range_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)]
+    measurement_interval_s: Annotated[float, Field(ge=10, le=600)]
+    process_noise_m2_s3: Annotated[float, Field(ge=0, le=1e-6)]
+    min_tracking_orbits: Annotated[float, Field(ge=0, le=50)]
+    hold_points_m: Annotated[
+        list[Annotated[float, Field(lt=0, ge=-100000)]], Field(min_length=1, max_length=6)
+    ]
+    hold_orbits: Annotated[float, Field(ge=0.25, le=10)]
+    final_approach_speed_cm_s: Annotated[float, Field(gt=0, le=100)]
+    final_pulse_interval_s: Annotated[float, Field(ge=10, le=3600)]
+    keep_out_radius_m: Annotated[float, Field(gt=0, le=10000)]
+    burn_magnitude_sigma_fraction: Annotated[float, Field(ge=0, le=0.2)]
+    burn_sigma_mm_s: Annotated[float, Field(ge=0, le=100)]
+    burn_pointing_sigma_deg: Annotated[float, Field(ge=0, le=10)]
+    capture_lateral_radius_m: Annotated[float, Field(gt=0, le=10)]
+    capture_min_closing_speed_cm_s: Annotated[float, Field(ge=0, le=100)]
+    capture_max_closing_speed_cm_s: Annotated[float, Field(gt=0, le=100)]
+    capture_max_lateral_speed_cm_s: Annotated[float, Field(gt=0, le=100)]
+    capture_max_tumble_rate_deg_s: Annotated[float, Field(gt=0, le=360)]
+    capture_mechanism_success_probability: Probability
+    max_capture_attempts: Annotated[int, Field(ge=1, le=20)]
+    retry_wait_orbits: Annotated[float, Field(ge=0.25, le=20)]
+    trials: Annotated[int, Field(ge=1, le=100_000)]
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.os_release_utc <= self.search_start_utc < self.capture_deadline_utc:
+            raise ValueError(
+                f"os_release_utc = {self.os_release_utc}, search_start_utc = "
+                f"{self.search_start_utc} and capture_deadline_utc = {self.capture_deadline_utc}"
+                " must be in that order (the search starts at or after release)"
+            )
+        if self.hold_points_m != sorted(self.hold_points_m):
+            raise ValueError(
+                f"hold_points_m = {self.hold_points_m} must approach the OS (ascending)"
+            )
+        if self.capture_min_closing_speed_cm_s >= self.capture_max_closing_speed_cm_s:
+            raise ValueError(
+                f"capture_min_closing_speed_cm_s = {self.capture_min_closing_speed_cm_s} must be "
+                f"below capture_max_closing_speed_cm_s = {self.capture_max_closing_speed_cm_s}"
+            )
+        return self
+
+
+class Containment(Section):
+    """Leg 7: the barriers between Mars material and the biosphere, and the requirement."""
+
+    requirement_probability: Annotated[float, Field(gt=0, le=1)]
+    seam_temperature_c: Annotated[float, Field(ge=0, le=2000)]
+    seam_temperature_sigma_c: Annotated[float, Field(ge=0, le=500)]
+    seam_hold_s: Annotated[float, Field(gt=0, le=1e6)]
+    seam_hold_sigma_fraction: Annotated[float, Field(ge=0, le=1)]
+    reference_temperature_c: Annotated[float, Field(ge=0, le=500)]
+    d_value_reference_min: Annotated[float, Field(gt=0, le=1e6)]
+    resistance_factor: Annotated[float, Field(ge=1, le=1e6)]
+    d_value_sigma_ln: Annotated[float, Field(ge=0, le=5)]
+    z_value_c: Annotated[float, Field(gt=0, le=200)]
+    z_value_sigma_c: Annotated[float, Field(ge=0, le=100)]
+    credited_temperature_max_c: Annotated[float, Field(ge=0, le=2000)]
+    seam_particles_mean: Annotated[float, Field(ge=0, le=1e9)]
+    seam_particles_sigma_ln: Annotated[float, Field(ge=0, le=5)]
+    heater_fault_probability: Probability
+    fault_detection_probability: Probability
+    entry_failure_probability: Probability
+    touchdown_speed_sigma_m_s: Annotated[float, Field(ge=0, le=100)]
+    impact_capability_m_s: Annotated[float, Field(gt=0, le=1000)]
+    impact_capability_sigma_m_s: Annotated[float, Field(gt=0, le=500)]
+    hard_surface_probability: Probability
+    failure_given_hard_surface: Probability
+    secondary_breach_given_ees_failure: Probability
+    primary_breach_given_secondary_breach: Probability
+    tube_seal_breach_given_primary_breach: Probability
+    barrier_sigma_ln: Annotated[float, Field(ge=0, le=5)]
+    trials: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
 class Scenario(Section):
     """A whole campaign scenario."""
 
@@ -514,6 +756,7 @@ class Scenario(Section):
     srl_launch: LaunchWindow
     earth_return: TransferWindow
     campaign: Campaign
+    reliability: Reliability
     ero: EarthReturnOrbiter
     srl: SampleRetrievalLander
     perseverance: Perseverance
@@ -523,6 +766,8 @@ class Scenario(Section):
     mav: MarsAscentVehicle
     ees: EarthEntrySystem
     surface: Surface
+    rendezvous: Rendezvous
+    containment: Containment
 
     @model_validator(mode="after")
     def _ero_dates_in_windows(self):

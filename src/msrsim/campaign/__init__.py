@@ -114,11 +114,14 @@ class LegOutcome:
 
 @dataclass(frozen=True)
 class CampaignResult:
-    """What ``msrsim run`` reports: the plan's milestones and each leg's outcome."""
+    """What the legs give ``msrsim run``: the timeline, each leg's outcome, the constraint
+    checks, and the model the campaign Monte Carlo draws from (not serialised)."""
 
     scenario_name: str
     milestones: tuple[Milestone, ...]
     legs: tuple[LegOutcome, ...]
+    checks: tuple = ()
+    model: object = None
 
     def to_dict(self) -> dict:
         return {
@@ -134,7 +137,24 @@ class CampaignResult:
                 }
                 for o in self.legs
             ],
+            "checks": [c.__dict__ for c in self.checks],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict, model=None) -> CampaignResult:
+        """The inverse of :meth:`to_dict` (the cache of ``msrsim run``)."""
+        from msrsim.campaign.checks import Check
+
+        by_number = {leg.number: leg for leg in LEGS}
+        return cls(
+            data["scenario"],
+            tuple(Milestone(**m) for m in data["milestones"]),
+            tuple(
+                LegOutcome(by_number[o["number"]], o["status"], o["summary"]) for o in data["legs"]
+            ),
+            tuple(Check(**c) for c in data.get("checks", ())),
+            model,
+        )
 
 
 def _source(section, name: str) -> str:
@@ -196,36 +216,73 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
 
 
 def run_campaign(scenario: Scenario) -> CampaignResult:
-    """Run every leg that exists, in relay order; report the others as not modelled yet."""
+    """Run every leg in relay order, each from the hand-off of the one before.
+
+    Launch windows (the SRL's launch period) -> the ERO's mission (its arrival in the
+    search orbit, its departure, its Earth arrival) -> the SRL's EDL (landing date and
+    place) -> surface operations (MAV-ready date) -> the ascent (the Orbiting Sample's
+    orbit and covariance) -> rendezvous and capture, containment -> the Earth return on
+    the ERO's return cruise. Then the timeline's constraint checks and the campaign Monte
+    Carlo's model (:func:`msrsim.campaign.montecarlo.campaign_model`).
+    """
+    from msrsim.campaign.ascent import landing_from_edl, run_ascent_leg
+    from msrsim.campaign.checks import campaign_checks
+    from msrsim.campaign.earth_entry import run_return_legs
+    from msrsim.campaign.edl import run_edl_leg
     from msrsim.campaign.ero import return_arrival, run_ero_leg
     from msrsim.campaign.launch import run_windows_leg
+    from msrsim.campaign.montecarlo import campaign_model
+    from msrsim.campaign.rendezvous import run_rendezvous_leg
     from msrsim.campaign.surface import run_surface_leg
 
     windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0])
+    if srl_period is None:
+        raise ValueError("the scenario's srl_launch window holds no launch period")
     outcomes = {1: windows_outcome}
     ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1])
-    outcomes[2] = ero_outcome
-    milestones += ero_milestones
-    landing_et = None
-    if srl_period is not None:
-        from msrsim.campaign.edl import run_edl_leg
-
-        edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
-        outcomes[3] = edl_outcome
-        milestones += edl_milestones
-        landing_et = edl.landing_et
-    surface_outcome, surface_milestones, _ = run_surface_leg(
-        scenario, LEGS[3], landing_et=landing_et
+    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
+    surface_outcome, surface_milestones, surface = run_surface_leg(
+        scenario, LEGS[3], landing_et=edl.landing_et
     )
-    outcomes[4] = surface_outcome
-    milestones += surface_milestones
-    from msrsim.campaign.earth_entry import run_return_legs
-
-    returned, return_milestones, _ = run_return_legs(
+    latitude, longitude = landing_from_edl(edl)
+    ascent_outcome, ascent_milestones, ascent = run_ascent_leg(
+        scenario,
+        LEGS[4],
+        mav_ready_et=surface.timeline.mav_ready_et,
+        landing_latitude_deg=latitude,
+        landing_longitude_deg=longitude,
+    )
+    rendezvous_outcomes, rendezvous_milestones, rendezvous = run_rendezvous_leg(
+        scenario,
+        LEGS[5],
+        LEGS[6],
+        os_release=ascent.hand_off,
+        ero_arrival_et=mission.spiral_down.end_et,
+    )
+    returned, return_milestones, entry = run_return_legs(
         scenario, return_arrival(mission), LEGS[7], LEGS[8]
     )
-    outcomes.update({o.leg.number: o for o in returned})
-    milestones += return_milestones
+    for outcome in (ero_outcome, edl_outcome, surface_outcome, ascent_outcome):
+        outcomes[outcome.leg.number] = outcome
+    outcomes.update({o.leg.number: o for o in (*rendezvous_outcomes, *returned)})
+    milestones += (
+        ero_milestones
+        + edl_milestones
+        + surface_milestones
+        + ascent_milestones
+        + rendezvous_milestones
+        + return_milestones
+    )
     legs = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
     milestones = tuple(sorted(plan_milestones(scenario) + milestones, key=lambda m: m.utc))
-    return CampaignResult(scenario.scenario.name, milestones, legs)
+    handoffs = dict(
+        mission=mission, edl=edl, surface=surface, ascent=ascent, rendezvous=rendezvous,
+        entry=entry,
+    )  # fmt: skip
+    return CampaignResult(
+        scenario.scenario.name,
+        milestones,
+        legs,
+        tuple(campaign_checks(scenario, **handoffs)),
+        campaign_model(scenario, **handoffs),
+    )

@@ -40,8 +40,9 @@ def electric_propulsion(scenario: Scenario) -> ElectricPropulsion:
 
 
 def ero_plan(scenario: Scenario) -> EroPlan:
-    """The scenario's ERO mission in SI. The rendezvous plane is the Orbiting Sample's
-    (``mav.target_orbit_inclination_deg``) with the node ``ero.orbit_raan_deg``."""
+    """The scenario's ERO mission in SI. The ERO spirals down to its search orbit, the
+    Orbiting Sample's target altitude plus ``rendezvous.search_orbit_altitude_offset_km``,
+    in the OS's plane (``mav.target_orbit_inclination_deg``, node ``ero.orbit_raan_deg``)."""
     ero = scenario.ero
     launch, arrival, departure, home = (
         float(e)
@@ -70,12 +71,16 @@ def ero_plan(scenario: Scenario) -> EroPlan:
         capture_apoapsis_altitude_m=ero.capture_apoapsis_altitude_km * 1e3,
         inclination_rad=math.radians(scenario.mav.target_orbit_inclination_deg),
         raan_rad=math.radians(ero.orbit_raan_deg),
-        rendezvous_altitude_m=ero.rendezvous_orbit_altitude_km * 1e3,
+        rendezvous_altitude_m=1e3
+        * (
+            scenario.mav.target_orbit_altitude_km
+            + scenario.rendezvous.search_orbit_altitude_offset_km
+        ),
         coast_effectivity=ero.spiral_coast_effectivity,
         xenon_load_kg=ero.xenon_load_kg,
         bipropellant_load_kg=ero.bipropellant_load_kg,
         reserve_fraction=ero.propellant_reserve_fraction,
-        captured_mass_kg=scenario.mav.payload_mass_kg,
+        captured_mass_kg=scenario.rendezvous.os_mass_kg,
     )
 
 

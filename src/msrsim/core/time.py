@@ -34,6 +34,7 @@ from msrsim.core.bodies import DAY_S
 
 J2000_JD = 2451545.0  # TDB Julian date of J2000, the origin of et
 SOL_PER_DAY = 1.0 / 1.027491252  # Mars24 C-2: Earth days per sol = 1.027491252
+SOL_S = 1.027491252 * 86400.0  # the mean solar day on Mars, s (88,775.244 s; Mars24 C-2)
 
 ArrayLike = float | np.ndarray | Iterable[float]
 

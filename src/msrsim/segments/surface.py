@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msrsim.core.geometry import Interval, intervals_below, solar_elongation
-from msrsim.core.time import et_of_mars_solar_date, mars_solar_date, solar_longitude_deg
+from msrsim.core.time import SOL_S, et_of_mars_solar_date, mars_solar_date, solar_longitude_deg
 from msrsim.samples.catalog import Tube, load_catalog
 from msrsim.segments.surface_depot import (
     DepotLayout,
@@ -51,7 +51,6 @@ from msrsim.segments.surface_depot import (
     site_distance_m,
 )
 
-SOL_S = 88775.244  # mean solar day, Mars24 C-2 (1.027491252 d)
 CONJUNCTION_STEP_S = 21600.0  # elongation sampled every 6 h: crossings placed to < 1 min
 AT_DEPOT, IN_TRANSIT, AT_LANDER, LOADED, LOST = 0, 1, 2, 3, 4
 

@@ -1,0 +1,506 @@
+"""Legs 6 and 7: rendezvous and capture of the Orbiting Sample, and its containment.
+
+Reads the scenario's ``[rendezvous]`` and ``[containment]`` sections, converts them to SI
+once, and runs :mod:`msrsim.segments.rendezvous` (search, navigation, guidance, capture
+Monte Carlo on the nonlinear dynamics), the passive-safety check of the nominal approach,
+the OS's orbital lifetime, and :mod:`msrsim.segments.containment` (the barrier Monte
+Carlo). The OS's release comes from the ascent leg when it is given (epoch, mean state,
+covariance); otherwise from the scenario's representative release orbit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
+from msrsim.core.bodies import DAY_S, MARS
+from msrsim.core.navigation import nees_bounds
+from msrsim.core.orbit_propagation import DensityTable, mars_density_table
+from msrsim.core.time import et_to_utc_iso, utc_to_et
+from msrsim.scenario import Scenario
+from msrsim.segments.capture import FAILURE_MESSAGES, CaptureEnvelope
+from msrsim.segments.containment import ContainmentModel, ContainmentResult, containment_monte_carlo
+from msrsim.segments.orbiting_sample import (
+    OrbitState,
+    SphereBody,
+    covariance_from_rtn_sigmas,
+    release_orbit,
+)
+from msrsim.segments.rendezvous import (
+    STATUS_MESSAGES,
+    MissedBurn,
+    RendezvousPlan,
+    RendezvousResult,
+    passive_safety,
+    simulate_rendezvous,
+)
+
+RENDEZVOUS_SEED_KEY = 6
+CONTAINMENT_SEED_KEY = 7
+ERO_DRAG_COEFFICIENT = 2.2
+ERO_REFLECTIVITY_COEFFICIENT = 1.3
+
+
+@dataclass(frozen=True)
+class RendezvousLegResult:
+    """Everything legs 6 and 7 produce for one scenario (SI inside)."""
+
+    release: OrbitState
+    search_start_et: float
+    deadline_et: float
+    plan: RendezvousPlan
+    envelope: CaptureEnvelope
+    os_body: SphereBody
+    lifetime_s: float
+    result: RendezvousResult
+    missed_burns: list[MissedBurn]
+    nominal_track: np.ndarray
+    containment: ContainmentResult
+    seed: int
+    density: DensityTable
+
+    @property
+    def capture_probability(self) -> float:
+        return float(np.mean(self.result.captured))
+
+    @property
+    def median_capture_et(self) -> float | None:
+        ok = self.result.captured
+        return float(np.median(self.result.capture_et[ok])) if ok.any() else None
+
+
+def rendezvous_inputs(scenario: Scenario):
+    """The plan, capture envelope, OS and ERO bodies and density table, in SI."""
+    r = scenario.rendezvous
+    plan = RendezvousPlan(
+        search_altitude_offset_m=r.search_orbit_altitude_offset_km * 1e3,
+        search_phase_lag_rad=math.radians(r.search_phase_lag_deg),
+        search_max_s=r.search_max_days * DAY_S,
+        detection_range_m=r.detection_range_km * 1e3,
+        max_phase_angle_rad=math.radians(r.max_phase_angle_deg),
+        sun_exclusion_rad=math.radians(r.sun_exclusion_angle_deg),
+        angle_sigma_rad=r.angle_sigma_urad * 1e-6,
+        range_sensor_max_m=r.range_sensor_max_km * 1e3,
+        range_sigma_m=r.range_sigma_m,
+        range_sigma_fraction=r.range_sigma_fraction,
+        measurement_interval_s=r.measurement_interval_s,
+        process_noise_m2_s3=r.process_noise_m2_s3,
+        min_tracking_orbits=r.min_tracking_orbits,
+        hold_points_m=tuple(r.hold_points_m),
+        hold_orbits=r.hold_orbits,
+        final_approach_speed_m_s=r.final_approach_speed_cm_s * 1e-2,
+        final_pulse_interval_s=r.final_pulse_interval_s,
+        keep_out_radius_m=r.keep_out_radius_m,
+        burn_sigma_fraction=r.burn_magnitude_sigma_fraction,
+        burn_sigma_m_s=r.burn_sigma_mm_s * 1e-3,
+        burn_pointing_sigma_rad=math.radians(r.burn_pointing_sigma_deg),
+        os_coefficient_sigma_fraction=r.os_coefficient_sigma_fraction,
+    )
+    period = (
+        2.0
+        * math.pi
+        * math.sqrt(
+            (MARS.equatorial_radius.value + r.release_altitude_km * 1e3) ** 3 / MARS.gm.value
+        )
+    )
+    envelope = CaptureEnvelope(
+        lateral_radius_m=r.capture_lateral_radius_m,
+        min_closing_speed_m_s=r.capture_min_closing_speed_cm_s * 1e-2,
+        max_closing_speed_m_s=r.capture_max_closing_speed_cm_s * 1e-2,
+        max_lateral_speed_m_s=r.capture_max_lateral_speed_cm_s * 1e-2,
+        max_tumble_rate_rad_s=math.radians(r.capture_max_tumble_rate_deg_s),
+        mechanism_success_probability=r.capture_mechanism_success_probability,
+        max_attempts=r.max_capture_attempts,
+        retry_wait_s=r.retry_wait_orbits * period,
+    )
+    os_body = SphereBody(
+        r.os_mass_kg,
+        scenario.orbiting_sample.diameter_m,
+        r.os_drag_coefficient,
+        r.os_reflectivity_coefficient,
+    )
+    ero_body = SphereBody(
+        r.ero_mass_kg,
+        2.0 * math.sqrt(r.ero_area_m2 / math.pi),
+        ERO_DRAG_COEFFICIENT,
+        ERO_REFLECTIVITY_COEFFICIENT,
+    )
+    density = mars_density_table(
+        r.upper_atmosphere_scale_height_km * 1e3, r.upper_atmosphere_density_scale
+    )
+    return plan, envelope, os_body, ero_body, density
+
+
+def default_release(scenario: Scenario) -> OrbitState:
+    """The scenario's representative release orbit with its RTN covariance."""
+    r = scenario.rendezvous
+    return release_orbit(
+        float(utc_to_et(r.os_release_utc)[0]),
+        r.release_altitude_km * 1e3,
+        math.radians(r.release_inclination_deg),
+        math.radians(r.release_node_deg),
+        math.radians(r.release_argument_of_latitude_deg),
+        (
+            r.release_radial_sigma_km * 1e3,
+            r.release_along_track_sigma_km * 1e3,
+            r.release_cross_track_sigma_km * 1e3,
+        ),
+        (r.release_velocity_sigma_m_s,) * 3,
+    )
+
+
+def containment_model(scenario: Scenario) -> ContainmentModel:
+    """The scenario's barrier model in SI."""
+    c = scenario.containment
+    return ContainmentModel(
+        requirement_probability=c.requirement_probability,
+        seam_temperature_c=c.seam_temperature_c,
+        seam_temperature_sigma_c=c.seam_temperature_sigma_c,
+        seam_hold_s=c.seam_hold_s,
+        seam_hold_sigma_fraction=c.seam_hold_sigma_fraction,
+        reference_temperature_c=c.reference_temperature_c,
+        d_value_reference_s=c.d_value_reference_min * 60.0,
+        resistance_factor=c.resistance_factor,
+        d_value_sigma_ln=c.d_value_sigma_ln,
+        z_value_c=c.z_value_c,
+        z_value_sigma_c=c.z_value_sigma_c,
+        credited_temperature_max_c=c.credited_temperature_max_c,
+        seam_particles_mean=c.seam_particles_mean,
+        seam_particles_sigma_ln=c.seam_particles_sigma_ln,
+        heater_fault_probability=c.heater_fault_probability,
+        fault_detection_probability=c.fault_detection_probability,
+        entry_failure_probability=c.entry_failure_probability,
+        touchdown_speed_m_s=scenario.ees.touchdown_speed_m_s,
+        touchdown_speed_sigma_m_s=c.touchdown_speed_sigma_m_s,
+        impact_capability_m_s=c.impact_capability_m_s,
+        impact_capability_sigma_m_s=c.impact_capability_sigma_m_s,
+        hard_surface_probability=c.hard_surface_probability,
+        failure_given_hard_surface=c.failure_given_hard_surface,
+        secondary_breach_given_ees_failure=c.secondary_breach_given_ees_failure,
+        primary_breach_given_secondary_breach=c.primary_breach_given_secondary_breach,
+        tube_seal_breach_given_primary_breach=c.tube_seal_breach_given_primary_breach,
+        barrier_sigma_ln=c.barrier_sigma_ln,
+    )
+
+
+def _as_release(os_release) -> OrbitState:
+    if isinstance(os_release, OrbitState):
+        return os_release
+    et, state, covariance = os_release
+    return OrbitState(float(et), np.asarray(state, np.float64), np.asarray(covariance, np.float64))
+
+
+def run_rendezvous(
+    scenario: Scenario,
+    os_release=None,
+    ero_arrival_et: float | None = None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    containment_trials: int | None = None,
+    touchdown_speeds_m_s: np.ndarray | None = None,
+    progress=None,
+) -> RendezvousLegResult:
+    """Legs 6 and 7 for one scenario.
+
+    ``os_release`` is the ascent leg's hand-off ``(et, state (6,), covariance (6, 6))``
+    (Mars-centred ICRF, m and m/s) or an :class:`OrbitState`: the true orbits are drawn
+    from that dispersion, and the ERO's knowledge of each after release has the scenario's
+    ``release_*_sigma`` errors. ``None`` takes the scenario's release orbit, whose sigmas
+    are then both the dispersion and the knowledge. ``ero_arrival_et`` is when the ERO is
+    in its search orbit (the search starts at the later of it and the release); ``None``
+    takes the scenario's ``search_start_utc``."""
+    r = scenario.rendezvous
+    plan, envelope, os_body, ero_body, density = rendezvous_inputs(scenario)
+    release = default_release(scenario) if os_release is None else _as_release(os_release)
+    start = float(utc_to_et(r.search_start_utc)[0]) if ero_arrival_et is None else ero_arrival_et
+    start = max(start, release.et)
+    deadline = float(utc_to_et(r.capture_deadline_utc)[0])
+    if deadline <= start:
+        raise ValueError(
+            f"rendezvous.capture_deadline_utc = {r.capture_deadline_utc.date()} is not after "
+            f"the search start {et_to_utc_iso(start)[0][:10]}"
+        )
+    seed = scenario.scenario.seed if seed is None else seed
+    # the hand-off's covariance is the ascent's dispersion; what the ERO knows of the OS
+    # once it is released (telemetry, tracking) is the scenario's release sigmas
+    knowledge = None
+    if os_release is not None:
+        knowledge = covariance_from_rtn_sigmas(
+            release.state,
+            (
+                r.release_radial_sigma_km * 1e3,
+                r.release_along_track_sigma_km * 1e3,
+                r.release_cross_track_sigma_km * 1e3,
+            ),
+            (r.release_velocity_sigma_m_s,) * 3,
+        )
+    result = simulate_rendezvous(
+        release,
+        start,
+        deadline,
+        plan,
+        envelope,
+        os_body,
+        ero_body,
+        r.trials if trials is None else trials,
+        np.random.SeedSequence(seed, spawn_key=(RENDEZVOUS_SEED_KEY,)),
+        density=density,
+        tumble_sigma_rad_s=math.radians(r.os_tumble_rate_sigma_deg_s),
+        progress=progress,
+        knowledge_covariance=knowledge,
+    )
+    missed, nominal = passive_safety(
+        release.state, release.et, plan, density=density, os_body=os_body, ero_body=ero_body
+    )
+    containment = containment_monte_carlo(
+        containment_model(scenario),
+        scenario.containment.trials if containment_trials is None else containment_trials,
+        np.random.SeedSequence(seed, spawn_key=(CONTAINMENT_SEED_KEY,)),
+        touchdown_speeds_m_s,
+    )
+    return RendezvousLegResult(
+        release,
+        start,
+        deadline,
+        plan,
+        envelope,
+        os_body,
+        release.lifetime_s(os_body, density),
+        result,
+        missed,
+        nominal,
+        containment,
+        seed,
+        density,
+    )
+
+
+def _utc(et) -> str | None:
+    return None if et is None or not np.isfinite(et) else et_to_utc_iso(et)[0][:16]
+
+
+def _wilson(k: int, n: int, z: float = 1.96) -> list[float]:
+    """Wilson score interval of a binomial proportion (95 %)."""
+    if n == 0:
+        return [0.0, 1.0]
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(centre - half, 4), round(centre + half, 4)]
+
+
+def nees_summary(result: RendezvousResult, confidence: float = 0.95) -> dict:
+    """ANEES over every tracked (trial, step) and the share of steps whose trial-averaged
+    NEES lies inside its chi-square region (6 states, that step's number of trials)."""
+    ok = result.history_nees_count > 0
+    counts = result.history_nees_count[ok]
+    means = result.history_nees_mean[ok]
+    inside = 0
+    for m in np.unique(counts):
+        lo, hi = nees_bounds(6, int(m), confidence)
+        sel = counts == m
+        inside += int(np.count_nonzero((means[sel] >= lo) & (means[sel] <= hi)))
+    weights = counts / counts.sum() if counts.size else counts
+    return {
+        "tracked_steps": int(ok.sum()),
+        "anees_expected": 6.0,
+        "anees_median_of_steps": round(float(np.median(means)), 3) if means.size else None,
+        "anees_weighted": round(float(np.sum(weights * means)), 3) if means.size else None,
+        "steps_inside_95pct_chi2": round(inside / max(1, means.size), 3),
+    }
+
+
+def summary(leg: RendezvousLegResult) -> dict:
+    """A JSON-ready digest in parts of flat ``{quantity_unit: value}``."""
+    res, rel = leg.result, leg.release
+    ok = res.captured
+    n = ok.size
+    spread = SPREAD_LABEL
+    r_km = float(np.linalg.norm(rel.state[:3])) / 1e3
+    incl = math.degrees(
+        math.acos(
+            np.cross(rel.state[:3], rel.state[3:])[2]
+            / np.linalg.norm(np.cross(rel.state[:3], rel.state[3:]))
+        )
+    )
+    sigma = np.sqrt(rel.covariance_rtn_diag)
+    orbit = {
+        "release_utc": _utc(rel.et),
+        "altitude_km": round(rel.altitude_m / 1e3, 2),
+        "radius_km": round(r_km, 2),
+        "inclination_to_icrf_equator_deg": round(incl, 3),
+        "position_sigma_rtn_m": [round(float(x), 1) for x in sigma[:3]],
+        "velocity_sigma_rtn_m_s": [round(float(x), 3) for x in sigma[3:]],
+        "ballistic_coefficient_m2_kg": round(leg.os_body.ballistic_coefficient_m2_kg, 5),
+        "density_at_altitude_kg_m3": float(
+            f"{float(leg.density.density(r_km * 1e3 - MARS.mean_radius.value)):.3e}"
+        ),
+        "orbital_lifetime_years": float(f"{leg.lifetime_s / (365.25 * DAY_S):.4g}"),
+    }
+
+    def med(x):
+        x = x[np.isfinite(x)]
+        return float(np.median(x)) if x.size else None
+
+    transfer = med(res.transfer_et)
+    timeline = {
+        "os_release_utc": _utc(rel.et),
+        "search_starts_utc": _utc(leg.search_start_et),
+        "detection_utc (median)": _utc(med(res.detection_et)),
+        "far_range_transfer_utc (median)": _utc(transfer),
+    }
+    if transfer is not None:
+        for name, offset in res.milestones_after_transfer_s.items():
+            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(transfer + offset)
+    timeline["capture_utc (median)"] = _utc(leg.median_capture_et)
+    timeline["capture_deadline_utc"] = _utc(leg.deadline_et)
+    dv = res.delta_v_m_s[ok] if ok.any() else res.delta_v_m_s
+    guidance = {
+        "mean_motion_rad_s": float(f"{res.mean_motion_rad_s:.6e}"),
+        "hold_points_m": list(res.hold_points_m),
+        "delta_v_total_m_s" + spread: percentiles(dv.sum(axis=1)),
+        "delta_v_far_range_m_s" + spread: percentiles(dv[:, 0]),
+        "delta_v_hops_m_s" + spread: percentiles(dv[:, 1]),
+        "delta_v_final_approach_m_s" + spread: percentiles(dv[:, 2], 1.0, 3),
+        "delta_v_retries_m_s" + spread: percentiles(dv[:, 3], 1.0, 3),
+        "closest_approach_outside_final_m" + spread: percentiles(
+            np.where(np.isfinite(res.min_distance_m), res.min_distance_m, np.nan)[
+                np.isfinite(res.min_distance_m)
+            ]
+            if np.isfinite(res.min_distance_m).any()
+            else [np.nan]
+        ),
+        "keep_out_radius_m": leg.plan.keep_out_radius_m,
+    }
+    for m in leg.missed_burns:
+        guidance[f"missed_burn_{m.name.replace(' ', '_')}_min_distance_m"] = round(
+            m.min_distance_m, 1
+        )
+    navigation = {
+        "detection_range_km" + spread: percentiles(
+            res.detection_range_m[np.isfinite(res.detection_range_m)], 1e-3, 1
+        )
+        if np.isfinite(res.detection_range_m).any()
+        else None,
+        "detection_after_search_start_h" + spread: percentiles(
+            (res.detection_et - res.search_start_et)[np.isfinite(res.detection_et)] / 3600.0, 1.0, 2
+        )
+        if np.isfinite(res.detection_et).any()
+        else None,
+        "position_error_at_capture_m" + spread: percentiles(
+            res.nav_position_error_m[np.isfinite(res.nav_position_error_m)], 1.0, 3
+        )
+        if np.isfinite(res.nav_position_error_m).any()
+        else None,
+        **nees_summary(res),
+    }
+    attempts = (
+        np.bincount(res.attempts[ok], minlength=leg.envelope.max_attempts + 1)[1:]
+        if ok.any()
+        else []
+    )
+    causes = {}
+    for code in np.unique(res.last_failure[res.last_failure > 0]):
+        causes[FAILURE_MESSAGES[int(code)]] = int(np.count_nonzero(res.last_failure[~ok] == code))
+    statuses = {
+        STATUS_MESSAGES[int(s)]: int(np.count_nonzero(res.status == s))
+        for s in np.unique(res.status)
+    }
+    capture = {
+        "trials": int(n),
+        "seed": leg.seed,
+        "capture_probability": round(float(ok.mean()), 4),
+        "capture_probability_95pct_interval": _wilson(int(ok.sum()), n),
+        "captured_on_attempt": [int(a) for a in attempts],
+        "outcomes": statuses,
+        "last_failure_of_uncaptured": causes,
+        "time_to_capture_days" + spread: percentiles(res.time_to_capture_s[ok] / DAY_S)
+        if ok.any()
+        else None,
+        "lateral_miss_m" + spread: percentiles(res.lateral_miss_m[ok], 1.0, 3)
+        if ok.any()
+        else None,
+        "closing_speed_cm_s" + spread: percentiles(res.closing_speed_m_s[ok], 100.0, 2)
+        if ok.any()
+        else None,
+        "capture_lateral_radius_m": leg.envelope.lateral_radius_m,
+    }
+    c = leg.containment
+    containment = {
+        "trials": int(c.p_release.size),
+        "requirement_probability": c.model.requirement_probability,
+        "p_release_mean": float(f"{c.mean:.3e}"),
+        "p_release_median": float(f"{c.percentile(50):.3e}"),
+        "p_release_95th_pct": float(f"{c.percentile(95):.3e}"),
+        "meets_requirement_on_mean": bool(c.meets_requirement),
+        "share_of_trials_meeting": round(c.fraction_meeting, 4),
+        "seam_path_mean": float(f"{float(np.mean(c.p_seam_path)):.3e}"),
+        "sample_path_mean": float(f"{float(np.mean(c.p_sample_path)):.3e}"),
+        "p_seam_unsterilised_mean": float(f"{float(np.mean(c.p_seam_unsterile)):.3e}"),
+        "p_ees_failure_mean": float(f"{float(np.mean(c.p_ees_failure)):.3e}"),
+        "seam_log_reduction" + spread: percentiles(c.log_reduction, 1.0, 1),
+    }
+    return {
+        "orbiting_sample_orbit": orbit,
+        "timeline": timeline,
+        "navigation": navigation,
+        "guidance": guidance,
+        "capture": capture,
+        "containment": containment,
+    }
+
+
+def run_rendezvous_leg(
+    scenario: Scenario,
+    leg_rendezvous,
+    leg_containment,
+    os_release=None,
+    ero_arrival_et: float | None = None,
+    touchdown_speeds_m_s: np.ndarray | None = None,
+):
+    """Legs 6 and 7 of ``msrsim run``: their outcomes, the milestones they date, the result."""
+    from msrsim.campaign import LegOutcome, _dated
+
+    result = run_rendezvous(
+        scenario, os_release, ero_arrival_et, touchdown_speeds_m_s=touchdown_speeds_m_s
+    )
+    parts = summary(result)
+    source = "computed: rendezvous leg (median over the Monte Carlo)"
+    milestones = []
+    if os_release is None:  # otherwise the ascent leg dates the release
+        milestones.append(
+            _dated(
+                "Orbiting Sample released in Mars orbit",
+                result.release.et,
+                "representative: rendezvous.os_release_utc",
+            )
+        )
+    det = result.result.detection_et
+    if np.isfinite(det).any():
+        milestones.append(
+            _dated("ERO detects the Orbiting Sample", float(np.nanmedian(det)), source)
+        )
+    if result.median_capture_et is not None:
+        milestones.append(
+            _dated("ERO captures the Orbiting Sample", result.median_capture_et, source)
+        )
+    outcomes = (
+        LegOutcome(
+            leg_rendezvous,
+            "modelled (search, EKF navigation, SS/CW guidance, capture Monte Carlo)",
+            {
+                k: parts[k]
+                for k in ("orbiting_sample_orbit", "timeline", "navigation", "guidance", "capture")
+            },
+        ),
+        LegOutcome(
+            leg_containment,
+            "modelled (barrier chain Monte Carlo)",
+            {"containment": parts["containment"]},
+        ),
+    )
+    return outcomes, tuple(milestones), result

@@ -1,0 +1,384 @@
+"""Linearised relative motion: Hill-Clohessy-Wiltshire, Schweighart-Sedwick, targeting.
+
+Frame: the target's local frame with ``x`` radial (up, "R-bar" points down, -x), ``y``
+along-track ("V-bar"), ``z`` along the orbit normal (the RTN frame of
+:func:`msrsim.core.frames.rtn_matrix`). A relative state is ``(x, y, z, x', y', z')``
+of the chaser with respect to the target, the velocity seen in the rotating frame.
+
+**HCW** (Clohessy and Wiltshire, "Terminal guidance system for satellite rendezvous",
+J. Aerospace Sci. 27(9):653-658, 1960; Vallado 2013, eq. 6-66) for a circular target
+orbit of mean motion ``n``::
+
+    x'' = 3 n^2 x + 2 n y',    y'' = -2 n x',    z'' = -n^2 z                        (1)
+
+with the closed-form state transition matrix of Vallado 2013, eq. 6-67
+(:func:`hcw_stm`).
+
+**Schweighart-Sedwick** (Schweighart, S. A., Sedwick, R. J., "High-fidelity linearized
+J2 model for satellite formation flight", J. Guid. Control Dyn. 25(6):1073-1080, 2002,
+eqs. 12-14 and 40): the orbit-averaged differential ``J2`` in a frame turning at ``n c``::
+
+    s = 3 J2 R^2 / (8 r^2) (1 + 3 cos 2i),   c = sqrt(1 + s)
+    x'' = (5c^2 - 2) n^2 x + 2 n c y',  y'' = -2 n c x',  z'' = -q^2 z               (2)
+
+The cross-track frequency is taken as ``q = n c`` (the paper's ``q`` adds the differential
+node drift of an inclined chaser, zero for the coplanar approaches flown here; the
+out-of-plane forcing term ``2 l q cos(q t + phi)`` is left out for the same reason).
+Its transition matrix is ``expm(A t)`` (:func:`linear_stm`).
+
+**Yamanaka-Ankersen** (Yamanaka, K., Ankersen, F., "New state transition matrix for
+relative motion on an arbitrary elliptical orbit", J. Guid. Control Dyn. 25(1):60-66,
+2002): the linearised relative motion about a Keplerian target of any eccentricity ``e``
+(the Tschauner-Hempel equations). With the true anomaly ``nu`` as the independent
+variable, ``rho = 1 + e cos nu``, ``k^2 = sqrt(mu / p^3)`` (so that ``nu' = k^2 rho^2``) and
+the scaled coordinates ``x~ = rho x`` (likewise ``y~, z~``), primes ``d/dnu``::
+
+    x~'' = 3 x~ / rho + 2 y~',    y~'' = -2 x~',    z~'' = -z~                       (3)
+
+(the paper's eqs. 13-15 in this module's axes: its ``x`` is our ``y``, its ``z`` our
+``-x``, its ``y`` our ``-z``). The in-plane solutions, with ``s = rho sin nu``,
+``c = rho cos nu`` and ``J = k^2 (t - t0)`` (the paper's integral ``int dnu / rho^2``,
+eq. 22), are the columns (1) ``y~ = 1``; (2) ``x~ = s, y~ = c (1 + 1/rho)``; (3) ``x~ = c,
+y~ = -s (1 + 1/rho)``; (4) ``x~ = 2 - 3 e s J, y~ = -3 rho^2 J`` (the paper's eqs. 29-30
+with its constants' signs changed to our axes). The transition matrix is the
+fundamental matrix at ``nu`` times its inverse at ``nu0`` (inverted numerically, 4 x 4,
+instead of the paper's closed-form "pseudo-initial values", eq. 32), between the
+physical and scaled states ``x~ = rho x``, ``x~' = -e sin(nu) x + x' / (k^2 rho)`` (eq. 8);
+out of plane ``z~`` turns by ``nu - nu0`` (:func:`yamanaka_ankersen_stm`). For ``e = 0``
+it is the HCW matrix (``k^2 = n``, ``J = n t``).
+
+**Process noise** of a white acceleration of spectral density ``q`` (m2/s3) on every axis
+over a step, exactly for the linear model (Van Loan, C. F., "Computing integrals involving
+the matrix exponential", IEEE Trans. Autom. Control 23(3):395-404, 1978):
+:func:`van_loan_noise`.
+
+**Two-impulse targeting** (Vallado 2013, sect. 6.8, "CW targeting"): with the blocks
+``[[Prr, Prv], [Pvr, Pvv]]`` of the STM over the time of flight ``T``, the departure
+velocity that reaches ``rho_f`` is ``v0+ = Prv^-1 (rho_f - Prr rho0)``, and the arrival
+burn is ``v_f - (Pvr rho0 + Pvv v0+)`` (:func:`two_impulse`). The in-plane and cross-track
+parts are solved apart (they are decoupled in eqs. 1-2); near half a revolution the
+cross-track part is uncontrollable (every ``z'`` brings ``z`` to ``-z0``) and is left
+alone, for a later burn a quarter revolution out to null.
+
+**Inertial <-> local**: ``rho = C (r_c - r_t)``, ``rho' = C (v_c - v_t) - w x rho`` with
+``C`` the RTN rotation of the target and ``w = (0, 0, |r x v| / r^2)`` the frame's rate
+(exact for a Keplerian target; with ``J2`` the frame also turns slowly about ``x``, which
+is left out, ~1e-6 of ``n``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.linalg import expm
+
+from msrsim.core.bodies import MARS, Body
+
+__all__ = [
+    "hcw_matrix",
+    "hcw_stm",
+    "inertial_to_local",
+    "linear_stm",
+    "local_jacobian",
+    "local_to_inertial",
+    "mean_motion",
+    "osculating_elements",
+    "radial_hop_delta_v",
+    "rtn_rotation",
+    "schweighart_sedwick_matrix",
+    "two_impulse",
+    "van_loan_noise",
+    "yamanaka_ankersen_stm",
+]
+
+
+def mean_motion(a_m: float, mu: float = MARS.gm.value) -> float:
+    """``sqrt(mu / a^3)`` (rad/s)."""
+    return math.sqrt(mu / a_m**3)
+
+
+def hcw_matrix(n: float) -> np.ndarray:
+    """The (6, 6) system matrix of eq. (1)."""
+    a = np.zeros((6, 6))
+    a[0:3, 3:6] = np.eye(3)
+    a[3, 0], a[3, 4] = 3.0 * n * n, 2.0 * n
+    a[4, 3] = -2.0 * n
+    a[5, 2] = -n * n
+    return a
+
+
+def schweighart_sedwick_matrix(
+    a_m: float, inclination_rad: float, body: Body = MARS
+) -> tuple[np.ndarray, float, float]:
+    """The (6, 6) system matrix of eq. (2), with ``n`` and ``c``, for a reference circular
+    orbit of radius ``a_m`` and inclination ``inclination_rad`` about ``body``."""
+    n = mean_motion(a_m, body.gm.value)
+    s = (
+        3.0
+        * body.j2.value
+        * body.j2_reference_radius_m**2
+        / (8.0 * a_m**2)
+        * (1.0 + 3.0 * math.cos(2.0 * inclination_rad))
+    )  # eq. (2)
+    c = math.sqrt(1.0 + s)
+    a = np.zeros((6, 6))
+    a[0:3, 3:6] = np.eye(3)
+    a[3, 0], a[3, 4] = (5.0 * c * c - 2.0) * n * n, 2.0 * n * c
+    a[4, 3] = -2.0 * n * c
+    a[5, 2] = -((n * c) ** 2)
+    return a, n, c
+
+
+def hcw_stm(n: float, t) -> np.ndarray:
+    """Closed-form HCW transition matrices (m, 6, 6) at times ``t`` (m,) (Vallado eq. 6-67)."""
+    t = np.atleast_1d(np.asarray(t, np.float64))
+    nt = n * t
+    s, c = np.sin(nt), np.cos(nt)
+    phi = np.zeros((t.size, 6, 6))
+    phi[:, 0, 0] = 4.0 - 3.0 * c
+    phi[:, 0, 3] = s / n
+    phi[:, 0, 4] = 2.0 / n * (1.0 - c)
+    phi[:, 1, 0] = 6.0 * (s - nt)
+    phi[:, 1, 1] = 1.0
+    phi[:, 1, 3] = -2.0 / n * (1.0 - c)
+    phi[:, 1, 4] = (4.0 * s - 3.0 * nt) / n
+    phi[:, 2, 2] = c
+    phi[:, 2, 5] = s / n
+    phi[:, 3, 0] = 3.0 * n * s
+    phi[:, 3, 3] = c
+    phi[:, 3, 4] = 2.0 * s
+    phi[:, 4, 0] = -6.0 * n * (1.0 - c)
+    phi[:, 4, 3] = -2.0 * s
+    phi[:, 4, 4] = 4.0 * c - 3.0
+    phi[:, 5, 2] = -n * s
+    phi[:, 5, 5] = c
+    return phi
+
+
+def osculating_elements(states, mu: float = MARS.gm.value):
+    """Semi-major axis (m), eccentricity and true anomaly (rad) of the osculating
+    two-body orbits of inertial states (n, 6) or (6,); each (n,)."""
+    x = np.atleast_2d(np.asarray(states, np.float64))
+    r, v = x[:, :3], x[:, 3:]
+    r2 = np.einsum("ij,ij->i", r, r)
+    rn = np.sqrt(r2)
+    v2 = np.einsum("ij,ij->i", v, v)
+    rv = np.einsum("ij,ij->i", r, v)
+    a = 1.0 / (2.0 / rn - v2 / mu)
+    h = np.sqrt(np.maximum(r2 * v2 - rv * rv, 0.0))
+    # e cos nu = p / r - 1 (the conic equation), e sin nu = sqrt(p / mu) (r . v) / r
+    ecos = h * h / (mu * rn) - 1.0
+    esin = rv * h / (mu * rn)
+    return a, np.hypot(ecos, esin), np.arctan2(esin, ecos)
+
+
+def _true_anomaly_after(e: np.ndarray, nu0: np.ndarray, dm: np.ndarray) -> np.ndarray:
+    """True anomaly a mean anomaly ``dm`` after ``nu0`` on an ellipse of eccentricity
+    ``e`` (Kepler's equation by Newton's method; wrapped to (-pi, pi])."""
+    b = np.sqrt((1.0 - e) / (1.0 + e))
+    ecc0 = 2.0 * np.arctan2(b * np.sin(0.5 * nu0), np.cos(0.5 * nu0))
+    m = ecc0 - e * np.sin(ecc0) + dm
+    ecc = m + e * np.sin(m)
+    for _ in range(50):
+        step = (ecc - e * np.sin(ecc) - m) / (1.0 - e * np.cos(ecc))
+        ecc = ecc - step
+        if np.all(np.abs(step) < 1e-15):
+            break
+    return 2.0 * np.arctan2(np.sin(0.5 * ecc), b * np.cos(0.5 * ecc))
+
+
+def _ya_fundamental(e, nu, j) -> np.ndarray:
+    """In-plane fundamental matrices (m, 4, 4) of eq. (3) for ``(x~, y~, x~', y~')``, the
+    columns the four solutions of the module docstring at true anomaly ``nu`` and
+    ``J = j``."""
+    sn, cn = np.sin(nu), np.cos(nu)
+    rho = 1.0 + e * cn
+    s, c = rho * sn, rho * cn
+    ds = cn + e * np.cos(2.0 * nu)  # s'
+    dc = -(sn + e * np.sin(2.0 * nu))  # c'
+    f = np.zeros((np.size(nu), 4, 4))
+    f[:, 1, 0] = 1.0
+    f[:, 0, 1], f[:, 1, 1], f[:, 2, 1], f[:, 3, 1] = s, c * (1.0 + 1.0 / rho), ds, -2.0 * s
+    f[:, 0, 2], f[:, 1, 2], f[:, 2, 2], f[:, 3, 2] = c, -s * (1.0 + 1.0 / rho), dc, e - 2.0 * c
+    f[:, 0, 3] = 2.0 - 3.0 * e * s * j
+    f[:, 1, 3] = -3.0 * rho * rho * j
+    f[:, 2, 3] = -3.0 * e * (ds * j + s / (rho * rho))
+    f[:, 3, 3] = -3.0 * (1.0 - 2.0 * e * s * j)
+    return f
+
+
+def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.ndarray:
+    """Transition matrices (m, 6, 6) of the linearised relative motion about a Keplerian
+    target of semi-major axis ``a_m``, eccentricity ``e`` (0 <= e < 1) and true anomaly
+    ``nu0_rad`` at the start, over times ``t`` (s); the four broadcast to (m,). Module
+    frame and state (x radial, y along-track, z normal; velocity in the rotating frame).
+
+    References
+    ----------
+    Yamanaka, K., Ankersen, F. (2002), J. Guid. Control Dyn. 25(1):60-66, eqs. 8, 13-15,
+    22, 29-32 (in this module's axes, see the module docstring).
+    """
+    a_m, e, nu0, t = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(x, np.float64)) for x in (a_m, e, nu0_rad, t))
+    )
+    if np.any((e < 0.0) | (e >= 1.0)):
+        raise ValueError(f"eccentricity {e.min():g}..{e.max():g}: must lie in [0, 1)")
+    n = np.sqrt(mu / a_m**3)
+    k2 = np.sqrt(mu / (a_m * (1.0 - e * e)) ** 3)  # h / p^2
+    nu = _true_anomaly_after(e, nu0, n * t)
+    j = k2 * t  # eq. (22)
+    rho0, rho = 1.0 + e * np.cos(nu0), 1.0 + e * np.cos(nu)
+    # physical (x, y, x', y') -> scaled (x~, y~, x~', y~') at the start (eq. 8)
+    to_scaled = np.zeros((nu.size, 4, 4))
+    for i in (0, 1):
+        to_scaled[:, i, i] = rho0
+        to_scaled[:, i + 2, i] = -e * np.sin(nu0)
+        to_scaled[:, i + 2, i + 2] = 1.0 / (k2 * rho0)
+    from_scaled = np.zeros((nu.size, 4, 4))  # and back at the end
+    for i in (0, 1):
+        from_scaled[:, i, i] = 1.0 / rho
+        from_scaled[:, i + 2, i] = k2 * e * np.sin(nu)
+        from_scaled[:, i + 2, i + 2] = k2 * rho
+    f0 = _ya_fundamental(e, nu0, np.zeros_like(j))
+    scaled = _ya_fundamental(e, nu, j) @ np.linalg.inv(f0)
+    plane = from_scaled @ scaled @ to_scaled
+    phi = np.zeros((nu.size, 6, 6))
+    idx = np.array([0, 1, 3, 4])
+    phi[:, idx[:, None], idx[None, :]] = plane
+    # out of plane: z~ = rho z turns as a harmonic oscillator in nu (eq. 15)
+    dnu = nu - nu0
+    cd, sd = np.cos(dnu), np.sin(dnu)
+    z_scaled = np.empty((nu.size, 2, 2))
+    z_scaled[:, 0, 0], z_scaled[:, 0, 1], z_scaled[:, 1, 0], z_scaled[:, 1, 1] = cd, sd, -sd, cd
+    phi[:, 2, 2] = (z_scaled[:, 0, 0] * rho0 + z_scaled[:, 0, 1] * -e * np.sin(nu0)) / rho
+    phi[:, 2, 5] = z_scaled[:, 0, 1] / (k2 * rho0) / rho
+    zt = z_scaled[:, 1, 0] * rho0 + z_scaled[:, 1, 1] * -e * np.sin(nu0)  # z~' from z0
+    ztv = z_scaled[:, 1, 1] / (k2 * rho0)  # z~' from z'0
+    phi[:, 5, 2] = k2 * e * np.sin(nu) * phi[:, 2, 2] * rho + k2 * rho * zt
+    phi[:, 5, 5] = k2 * e * np.sin(nu) * phi[:, 2, 5] * rho + k2 * rho * ztv
+    return phi
+
+
+def linear_stm(a: np.ndarray, t) -> np.ndarray:
+    """``expm(A t)`` for each time of ``t``, shape (m, 6, 6)."""
+    t = np.atleast_1d(np.asarray(t, np.float64))
+    if t.size > 2 and t[0] == 0.0 and np.allclose(np.diff(t), t[1], rtol=1e-12, atol=0.0):
+        # an even grid from 0: powers of one step (exact up to round-off, ~t.size times faster)
+        step = expm(a * t[1])
+        out = np.empty((t.size, 6, 6))
+        out[0] = np.eye(6)
+        for k in range(1, t.size):
+            out[k] = out[k - 1] @ step
+        return out
+    return np.stack([expm(a * ti) for ti in t])
+
+
+def van_loan_noise(a: np.ndarray, q_m2_s3: float, dt_s: float) -> np.ndarray:
+    """Discrete process noise ``int_0^dt Phi(s) G q G^T Phi(s)^T ds`` (Van Loan 1978), G the
+    acceleration input (velocity rows); returns (6, 6)."""
+    g = np.zeros((6, 6))
+    g[3:, 3:] = q_m2_s3 * np.eye(3)
+    m = np.zeros((12, 12))
+    m[:6, :6] = -a
+    m[:6, 6:] = g
+    m[6:, 6:] = a.T
+    e = expm(m * dt_s)
+    phi = e[6:, 6:].T
+    q = phi @ e[:6, 6:]
+    return 0.5 * (q + q.T)
+
+
+def two_impulse(rho0, v0, rho_f, v_f, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Burns (n, 3) at departure and arrival that take ``(rho0, v0)`` to ``(rho_f, v_f)``
+    over the transition matrix ``phi`` (6, 6) or (n, 6, 6) of the time of flight."""
+    rho0, v0, rho_f, v_f = (
+        np.atleast_2d(np.asarray(x, np.float64)) for x in (rho0, v0, rho_f, v_f)
+    )
+    n = max(rho0.shape[0], rho_f.shape[0])
+    rho0, v0, rho_f, v_f = (np.broadcast_to(x, (n, 3)) for x in (rho0, v0, rho_f, v_f))
+    phi = np.broadcast_to(phi, (n, 6, 6))
+    prr, prv, pvr, pvv = phi[:, :3, :3], phi[:, :3, 3:], phi[:, 3:, :3], phi[:, 3:, 3:]
+    need = rho_f - np.einsum("nij,nj->ni", prr, rho0)
+    v_dep = np.array(v0, dtype=np.float64)
+    # in-plane (x, y) exactly; cross-track (z, decoupled in eqs. 1-2) only where it is
+    # controllable: near a half revolution every z' reaches -z0 (sin qT ~ 0), so z' is kept
+    plane = np.ix_(range(n), [0, 1], [0, 1])
+    v_dep[:, :2] = np.linalg.solve(prv[plane], need[:, :2, None])[..., 0]
+    pzz = prv[:, 2, 2]
+    scale = np.abs(prv[:, 0, 0]) + np.abs(prv[:, 1, 1]) + 1e-30
+    ok = np.abs(pzz) > 0.1 * scale
+    v_dep[ok, 2] = need[ok, 2] / pzz[ok]
+    v_arr = np.einsum("nij,nj->ni", pvr, rho0) + np.einsum("nij,nj->ni", pvv, v_dep)
+    return v_dep - v0, v_f - v_arr
+
+
+def radial_hop_delta_v(n: float, delta_y_m: float) -> float:
+    """Radial burn of a half-orbit V-bar hop of ``delta_y_m`` in HCW: ``x'0 = -n dy / 4``
+    (from eq. 1: ``y(pi/n) = y0 - 4 x'0 / n`` for ``x0 = y'0 = 0``)."""
+    return -n * delta_y_m / 4.0
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product (n, 3) without np.cross's axis handling (a hot path here)."""
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
+
+
+def rtn_rotation(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RTN rotations (n, 3, 3), rows R, T, N (as :func:`msrsim.core.frames.rtn_matrix`,
+    unchecked, for batches stepped many times), and the frame's rate ``|r x v| / r^2``."""
+    h = _cross(r, v)
+    hn = np.sqrt(np.einsum("ij,ij->i", h, h))
+    r2 = np.einsum("ij,ij->i", r, r)
+    u_r = r / np.sqrt(r2)[:, None]
+    u_n = h / hn[:, None]
+    c = np.empty((r.shape[0], 3, 3))
+    c[:, 0], c[:, 1], c[:, 2] = u_r, _cross(u_n, u_r), u_n
+    return c, hn / r2
+
+
+def _frame(r_t: np.ndarray, v_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return rtn_rotation(np.ascontiguousarray(r_t), np.ascontiguousarray(v_t))
+
+
+def inertial_to_local(target, chaser) -> np.ndarray:
+    """Relative states (n, 6) of ``chaser`` about ``target`` (both (n, 6) inertial)."""
+    t, ch = np.atleast_2d(target), np.atleast_2d(chaser)
+    t, ch = np.broadcast_arrays(t, ch)
+    c, w = _frame(t[:, :3], t[:, 3:])
+    rho = np.einsum("nij,nj->ni", c, ch[:, :3] - t[:, :3])
+    vel = np.einsum("nij,nj->ni", c, ch[:, 3:] - t[:, 3:])
+    vel[:, 0] += w * rho[:, 1]  # - w x rho, w along z
+    vel[:, 1] -= w * rho[:, 0]
+    return np.concatenate([rho, vel], axis=1)
+
+
+def local_to_inertial(target, local) -> np.ndarray:
+    """Inertial states (n, 6) of the chaser from its local state about ``target``."""
+    t, loc = np.broadcast_arrays(np.atleast_2d(target), np.atleast_2d(local))
+    c, w = _frame(t[:, :3], t[:, 3:])
+    vel = loc[:, 3:].copy()
+    vel[:, 0] -= w * loc[:, 1]  # + w x rho
+    vel[:, 1] += w * loc[:, 0]
+    r = t[:, :3] + np.einsum("nji,nj->ni", c, loc[:, :3])
+    v = t[:, 3:] + np.einsum("nji,nj->ni", c, vel)
+    return np.concatenate([r, v], axis=1)
+
+
+def local_jacobian(target) -> np.ndarray:
+    """``T`` (n, 6, 6) with ``d(local) = T d(inertial)`` for a small displacement of the
+    chaser about ``target`` (the linear map of :func:`inertial_to_local`)."""
+    t = np.atleast_2d(target)
+    c, w = _frame(t[:, :3], t[:, 3:])
+    n = t.shape[0]
+    jac = np.zeros((n, 6, 6))
+    jac[:, :3, :3] = c
+    jac[:, 3:, 3:] = c
+    omega = np.zeros((n, 3, 3))
+    omega[:, 0, 1], omega[:, 1, 0] = w, -w  # -[w]x
+    jac[:, 3:, :3] = omega @ c
+    return jac
