@@ -79,6 +79,22 @@ def test_scenario_validation_names_field_value_and_range():
     assert np.isfinite(1.0)
 
 
+def test_ascent_hand_off_eccentric_os_orbits():
+    """The ascent leg's dispersion (1-sigma ~14 km, ~29 m/s radial: OS eccentricities to
+    ~0.03) handed to the rendezvous: the eccentric-orbit guidance (Yamanaka-Ankersen) keeps the
+    hops off the keep-out. 300 ascent and 40 rendezvous trials (~6 s): measured capture
+    0.975 and 1 keep-out entry (execution errors on the last hop); with the circular
+    model 0.775 and 9 (the full 200-trial figures are in docs/models.md)."""
+    from msrsim.campaign.ascent import run_ascent
+    from msrsim.segments.rendezvous import STATUS_COLLISION
+
+    s = baseline()
+    hand_off = run_ascent(s, trials=300).hand_off
+    leg = run_rendezvous(s, hand_off, trials=40, containment_trials=1000)
+    assert leg.capture_probability >= 0.9
+    assert np.count_nonzero(leg.result.status == STATUS_COLLISION) <= 2
+
+
 @pytest.mark.slow
 def test_baseline_monte_carlo_capture_and_consistency():
     """The baseline's 200-trial Monte Carlo (docs/models.md): capture probability, filter
@@ -86,7 +102,7 @@ def test_baseline_monte_carlo_capture_and_consistency():
     from msrsim.campaign.rendezvous import nees_summary
 
     leg = run_rendezvous(baseline())
-    assert leg.capture_probability >= 0.9  # measured 0.960 (Wilson 95 %: 0.923-0.980)
+    assert leg.capture_probability >= 0.9  # measured 0.985 (Wilson 95 %: 0.957-0.995)
     nees = nees_summary(leg.result)
     assert 3.0 <= nees["anees_weighted"] <= 7.0  # measured 4.4 (expected 6)
     ok = leg.result.captured

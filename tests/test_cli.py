@@ -36,10 +36,12 @@ def test_help_lists_commands():
         assert command in result.output
 
 
-def test_run_baseline_shows_plan_and_legs():
-    result = invoke("run")
+def test_run_baseline_shows_plan_legs_checks_and_monte_carlo():
+    result = invoke("run", "--trials", "20000")
     assert result.exit_code == 0, result.output
-    assert "MSR baseline" in result.output and "not modelled" in result.output
+    for text in ("MSR baseline", "Constraint checks", "probability of success", "Risk drivers"):
+        assert text in result.output
+    assert "not modelled" not in result.output
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +241,35 @@ def test_run_reports_the_windows_leg(run_json):
     assert ret["arrival_utc"].startswith("2033")
     assert 11.0 < ret["entry_speed_km_s"] < 13.0  # lunar-return-like entry speeds at Earth
     modelled = {leg["number"] for leg in run_json["legs"] if leg["status"] != "not modelled yet"}
-    assert modelled == {1, 2, 3, 4, 8, 9}
+    assert modelled == set(range(1, 11))
+
+
+def test_run_monte_carlo_and_checks(run_json):
+    mc = run_json["monte_carlo"]
+    assert mc["trials"] == 100_000 and mc["fidelity"] == "default"
+    low, high = mc["probability_of_success_95_ci"]
+    assert 0.3 < low < mc["probability_of_success"] < high < 0.95
+    assert sum(mc["failure_causes"].values()) == pytest.approx(1 - mc["probability_of_success"])
+    assert mc["earth_landing_utc (1st pct, median, 99th pct)"][1].startswith("2033")
+    assert run_json["risk_drivers"]["drivers"][0]["swing"] > 0
+    checks = {c["name"]: c for c in run_json["checks"]}
+    assert checks["samples on Earth year"]["ok"] and checks["ERO Mars orbit insertion year"]["ok"]
+    assert all(c["ok"] for c in run_json["checks"]), [c for c in run_json["checks"] if not c["ok"]]
+
+
+def test_run_out_writes_parquet_and_summary(tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "run"
+    result = invoke("run", "--trials", "3000", "--chunk-size", "1000", "--scheduler",
+                    "synchronous", "--out", str(out), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out / "trials")
+    assert table.num_rows == 3000 and table.column("trial").to_pylist() == list(range(3000))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["monte_carlo"]["trials"] == 3000
+    again = invoke("run", "--trials", "3000", "--out", str(out))
+    assert again.exit_code == 2 and "--resume" in again.output
 
 
 def test_run_flies_the_ero_and_returns_on_its_cruise(run_json):

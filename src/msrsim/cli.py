@@ -82,7 +82,8 @@ def run(
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", file_okay=False, show_default=False,
-                     help="Write the trials (Parquet, one file a chunk) and summary.json here."),
+                     help="Write trials/ (a Parquet dataset, one file a chunk) and "
+                          "summary.json here."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
@@ -156,7 +157,8 @@ def run(
         )
         with _progress(as_json, "campaign trials") as advance:
             run_result = run_monte_carlo(
-                model, n, scenario=loaded, chunk_size=size, out_dir=out_dir, scheduler=scheduler,
+                model, n, scenario=loaded, chunk_size=size,
+                out_dir=None if out_dir is None else out_dir / "trials", scheduler=scheduler,
                 workers=workers, resume=resume, progress=advance,
                 fingerprint=scenario_fingerprint(loaded),
             )  # fmt: skip
@@ -193,7 +195,7 @@ def run(
         return
     _print_run(result, legs, monte_carlo, drivers, details)
     if out_dir is not None:
-        out.print(f"Trials written to {out_dir} (Parquet, one file a chunk), summary.json")
+        out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json")
     if plot is not None:
         out.print(f"Campaign geometry drawn to {plot}")
 

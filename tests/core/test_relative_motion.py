@@ -165,12 +165,12 @@ def test_yamanaka_ankersen_reduces_to_hcw():
     np.testing.assert_allclose(
         yamanaka_ankersen_stm(A, 0.0, 0.7, t) / scale, hcw / scale, rtol=0.0, atol=1e-12
     )
-    # first order in e: |Phi_YA - Phi_HCW| / |Phi| = O(e) (measured 2.9 e to 3.3 e for
-    # e = 1e-6 to 1e-3 over 2.5 revolutions); stated tolerance 5 e
+    # first order in e: max |Phi_YA - Phi_HCW| / max |Phi_HCW| over 2.5 revolutions is
+    # 1.53 e for e = 1e-6 to 1e-3 (measured; 1.55 e at 1e-2); stated tolerance 2 e
     for e in (1e-6, 1e-4, 1e-3):
         diff = np.abs(yamanaka_ankersen_stm(A, e, 0.7, t) - hcw) / scale
-        assert diff.max() < 5.0 * e
-        assert diff.max() > 0.5 * e  # the eccentricity is really there
+        assert diff.max() < 2.0 * e
+        assert diff.max() > 1.0 * e  # the eccentricity is really there
 
 
 def test_yamanaka_ankersen_composition():
@@ -266,3 +266,35 @@ def test_eccentric_hop_two_impulse_on_nonlinear_two_body():
         misses.append(np.linalg.norm(end[:3] - goal))
     assert misses[0] < 0.3
     assert misses[1] > 100 * misses[0]
+
+
+def test_yamanaka_ankersen_with_j2_part_against_nonlinear_j2():
+    # the guidance's model (segments/rendezvous.py): YA on the osculating orbit plus the J2
+    # part of SS (SS less HCW), against DOP853 with J2, e = 0.02. Measured at 100 m / 1 km:
+    # 0.84 / 0.61 % of d over half a revolution, 1.0 / 1.4 % over one (SS on the circular
+    # orbit: 0.82 / 0.60 % and 1.5 / 1.8 %, above); SS alone here: 24-27 %. Tolerances
+    # those of the circular case: 1 % and 2.5 %
+    model = force_model(ET, drag=False, srp=False, j2=True)
+    target = _eccentric_target(0.02)
+    a, e, nu0 = osculating_elements(target)
+    a_ss, n_ss, _ = schweighart_sedwick_matrix(float(np.linalg.norm(target[:3])), INC)
+    period = 2 * math.pi / mean_motion(A)
+    tt = propagate_reference(target, period, model, t_eval=[0.5 * period, period])
+    u = np.array([0.3, -1.0, 0.1]) / np.linalg.norm([0.3, -1.0, 0.1])
+    n = mean_motion(A)
+    for d in (100.0, 1e3):
+        loc0 = np.concatenate([d * u, [0.0, -2.0 * n * d * u[0], 0.0]])
+        cc = propagate_reference(
+            local_to_inertial(target, loc0)[0], period, model, t_eval=[0.5 * period, period]
+        )
+        for k, (t, tol) in enumerate(((0.5 * period, 0.01), (period, 0.025))):
+            truth = inertial_to_local(tt[k], cc[k])[0, :3]
+            phi = (
+                yamanaka_ankersen_stm(a, e, nu0, t)[0]
+                + linear_stm(a_ss, t)[0]
+                - hcw_stm(n_ss, t)[0]
+            )
+            err = np.linalg.norm((phi @ loc0)[:3] - truth) / d
+            err_ss = np.linalg.norm((linear_stm(a_ss, t)[0] @ loc0)[:3] - truth) / d
+            assert err < tol, (d, t, err)
+            assert err < 0.1 * err_ss

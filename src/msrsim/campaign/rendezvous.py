@@ -491,7 +491,7 @@ def run_rendezvous_leg(
     outcomes = (
         LegOutcome(
             leg_rendezvous,
-            "modelled (search, EKF navigation, SS/CW guidance, capture Monte Carlo)",
+            "modelled (search, EKF navigation, YA/SS guidance, capture Monte Carlo)",
             {
                 k: parts[k]
                 for k in ("orbiting_sample_orbit", "timeline", "navigation", "guidance", "capture")

@@ -1,4 +1,5 @@
-"""Linearised relative motion: Hill-Clohessy-Wiltshire, Schweighart-Sedwick, targeting.
+"""Linearised relative motion: Hill-Clohessy-Wiltshire, Schweighart-Sedwick,
+Yamanaka-Ankersen, targeting.
 
 Frame: the target's local frame with ``x`` radial (up, "R-bar" points down, -x), ``y``
 along-track ("V-bar"), ``z`` along the orbit normal (the RTN frame of
@@ -35,17 +36,19 @@ the scaled coordinates ``x~ = rho x`` (likewise ``y~, z~``), primes ``d/dnu``::
 
     x~'' = 3 x~ / rho + 2 y~',    y~'' = -2 x~',    z~'' = -z~                       (3)
 
-(the paper's eqs. 13-15 in this module's axes: its ``x`` is our ``y``, its ``z`` our
-``-x``, its ``y`` our ``-z``). The in-plane solutions, with ``s = rho sin nu``,
-``c = rho cos nu`` and ``J = k^2 (t - t0)`` (the paper's integral ``int dnu / rho^2``,
-eq. 22), are the columns (1) ``y~ = 1``; (2) ``x~ = s, y~ = c (1 + 1/rho)``; (3) ``x~ = c,
-y~ = -s (1 + 1/rho)``; (4) ``x~ = 2 - 3 e s J, y~ = -3 rho^2 J`` (the paper's eqs. 29-30
-with its constants' signs changed to our axes). The transition matrix is the
-fundamental matrix at ``nu`` times its inverse at ``nu0`` (inverted numerically, 4 x 4,
-instead of the paper's closed-form "pseudo-initial values", eq. 32), between the
-physical and scaled states ``x~ = rho x``, ``x~' = -e sin(nu) x + x' / (k^2 rho)`` (eq. 8);
-out of plane ``z~`` turns by ``nu - nu0`` (:func:`yamanaka_ankersen_stm`). For ``e = 0``
-it is the HCW matrix (``k^2 = n``, ``J = n t``).
+(the paper's Tschauner-Hempel equations in this module's axes: its ``x`` is our ``y``,
+its ``z`` our ``-x``, its ``y`` our ``-z``). The in-plane solutions, with
+``s = rho sin nu``, ``c = rho cos nu`` and the paper's integral
+``J = int dnu / rho^2 = k^2 (t - t0)``, are the columns (1) ``y~ = 1``; (2) ``x~ = s,
+y~ = c (1 + 1/rho)``; (3) ``x~ = c, y~ = -s (1 + 1/rho)``; (4) ``x~ = 2 - 3 e s J,
+y~ = -3 rho^2 J`` (the paper's solution with its constants' signs changed to our axes;
+each checked here by substitution into eq. 3). The transition matrix is the fundamental
+matrix at ``nu`` times its inverse at ``nu0`` (inverted numerically, 4 x 4, where the
+paper gives the inverse in closed form as its "pseudo-initial values"), between the
+physical and scaled states ``x~ = rho x``, ``x~' = -e sin(nu) x + x' / (k^2 rho)``; out of
+plane ``z~`` turns by ``nu - nu0`` (:func:`yamanaka_ankersen_stm`). For ``e = 0`` it is
+the HCW matrix (``k^2 = n``, ``J = n t``). Equations of the paper are cited by content,
+not number.
 
 **Process noise** of a white acceleration of spectral density ``q`` (m2/s3) on every axis
 over a step, exactly for the linear model (Van Loan, C. F., "Computing integrals involving
@@ -183,7 +186,7 @@ def _true_anomaly_after(e: np.ndarray, nu0: np.ndarray, dm: np.ndarray) -> np.nd
     for _ in range(50):
         step = (ecc - e * np.sin(ecc) - m) / (1.0 - e * np.cos(ecc))
         ecc = ecc - step
-        if np.all(np.abs(step) < 1e-15):
+        if np.all(np.abs(step) < 1e-13):
             break
     return 2.0 * np.arctan2(np.sin(0.5 * ecc), b * np.cos(0.5 * ecc))
 
@@ -216,8 +219,9 @@ def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.n
 
     References
     ----------
-    Yamanaka, K., Ankersen, F. (2002), J. Guid. Control Dyn. 25(1):60-66, eqs. 8, 13-15,
-    22, 29-32 (in this module's axes, see the module docstring).
+    Yamanaka, K., Ankersen, F. (2002), J. Guid. Control Dyn. 25(1):60-66: the scaled
+    variables, the integral ``J`` and the in-plane solution (in this module's axes, eq. 3
+    of the module docstring).
     """
     a_m, e, nu0, t = np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(x, np.float64)) for x in (a_m, e, nu0_rad, t))
@@ -227,9 +231,9 @@ def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.n
     n = np.sqrt(mu / a_m**3)
     k2 = np.sqrt(mu / (a_m * (1.0 - e * e)) ** 3)  # h / p^2
     nu = _true_anomaly_after(e, nu0, n * t)
-    j = k2 * t  # eq. (22)
+    j = k2 * t  # the paper's J = int_nu0^nu dnu / rho^2
     rho0, rho = 1.0 + e * np.cos(nu0), 1.0 + e * np.cos(nu)
-    # physical (x, y, x', y') -> scaled (x~, y~, x~', y~') at the start (eq. 8)
+    # physical (x, y, x', y') -> scaled (x~, y~, x~', y~') at the start
     to_scaled = np.zeros((nu.size, 4, 4))
     for i in (0, 1):
         to_scaled[:, i, i] = rho0
@@ -246,17 +250,16 @@ def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.n
     phi = np.zeros((nu.size, 6, 6))
     idx = np.array([0, 1, 3, 4])
     phi[:, idx[:, None], idx[None, :]] = plane
-    # out of plane: z~ = rho z turns as a harmonic oscillator in nu (eq. 15)
-    dnu = nu - nu0
-    cd, sd = np.cos(dnu), np.sin(dnu)
-    z_scaled = np.empty((nu.size, 2, 2))
-    z_scaled[:, 0, 0], z_scaled[:, 0, 1], z_scaled[:, 1, 0], z_scaled[:, 1, 1] = cd, sd, -sd, cd
-    phi[:, 2, 2] = (z_scaled[:, 0, 0] * rho0 + z_scaled[:, 0, 1] * -e * np.sin(nu0)) / rho
-    phi[:, 2, 5] = z_scaled[:, 0, 1] / (k2 * rho0) / rho
-    zt = z_scaled[:, 1, 0] * rho0 + z_scaled[:, 1, 1] * -e * np.sin(nu0)  # z~' from z0
-    ztv = z_scaled[:, 1, 1] / (k2 * rho0)  # z~' from z'0
-    phi[:, 5, 2] = k2 * e * np.sin(nu) * phi[:, 2, 2] * rho + k2 * rho * zt
-    phi[:, 5, 5] = k2 * e * np.sin(nu) * phi[:, 2, 5] * rho + k2 * rho * ztv
+    # out of plane: z~ = rho z turns as a harmonic oscillator in nu (eq. 3), between
+    # the same scalings as in plane
+    cd, sd = np.cos(nu - nu0), np.sin(nu - nu0)
+    z_from_z0 = cd * rho0 - sd * e * np.sin(nu0)  # z~ per z0
+    z_from_v0 = sd / (k2 * rho0)  # z~ per z'0
+    dz_from_z0 = -sd * rho0 - cd * e * np.sin(nu0)  # z~' per z0
+    dz_from_v0 = cd / (k2 * rho0)  # z~' per z'0
+    phi[:, 2, 2], phi[:, 2, 5] = z_from_z0 / rho, z_from_v0 / rho
+    phi[:, 5, 2] = k2 * (e * np.sin(nu) * z_from_z0 + rho * dz_from_z0)
+    phi[:, 5, 5] = k2 * (e * np.sin(nu) * z_from_v0 + rho * dz_from_v0)
     return phi
 
 

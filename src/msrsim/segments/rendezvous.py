@@ -38,8 +38,15 @@ hold points by half-orbit two-impulse transfers (nominally radial burns, which a
 passively safe: a missed stop burn brings the ERO back to where the hop began), with a
 mid-course correction, holding ``hold_orbits`` at each. From the last hold point it closes
 along V-bar at the final approach speed with one targeted pulse every
-``final_pulse_interval_s``, to cross the capture plane at the OS. All targeting uses the
-Schweighart-Sedwick model (:mod:`msrsim.core.relative_motion`); burns are executed with
+``final_pulse_interval_s``, to cross the capture plane at the OS. Every two-impulse
+solution (transfer, hops, station keeping, final pulses) is targeted with the
+Yamanaka-Ankersen transition matrix on the osculating orbit of the *estimated* OS (the
+ascent's dispersion gives OS eccentricities to ~0.02, where a circular model misses a
+250 m hop by ~2e of its length, tens of metres) plus the J2 part of Schweighart-Sedwick
+(its matrix less HCW at the same n), both of :mod:`msrsim.core.relative_motion`; neglected:
+the coupling of eccentricity and J2, and J2's short-period terms, which enter only
+through the osculating elements. The covariance is still carried by Schweighart-Sedwick
+(its eccentricity error covered by the model-error noise). Burns are executed with
 proportional, fixed and pointing errors.
 
 **Capture** (:mod:`msrsim.segments.capture`): the envelope is tested on the true state; a

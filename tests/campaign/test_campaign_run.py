@@ -1,0 +1,97 @@
+"""The campaign on the baseline, end to end: ``msrsim run`` killed by a real signal and
+resumed; the full fidelity against the default one."""
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from msrsim.campaign.runner import campaign_legs, monte_carlo_summary, run_monte_carlo
+from msrsim.cli import app
+from msrsim.scenario import baseline
+
+TRIALS, CHUNK = 400_000, 20_000
+
+
+@pytest.fixture(scope="module")
+def legs():
+    """The baseline's legs, flown once and cached for the session (the subprocess below
+    reads the same cache: $MSRSIM_CACHE_DIR is set by tests/conftest.py)."""
+    return campaign_legs(baseline())
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(legs, tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "msrsim.cli", "run", "--trials", str(TRIALS),
+               "--chunk-size", str(CHUNK), "--scheduler", "synchronous", "--out", str(out),
+               "--json"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240.0
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if len(list(out.glob("trials/chunk-*.parquet"))) >= 2:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)  # a real signal, no chance to clean up
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    done = len(list(out.glob("trials/chunk-*.parquet")))
+    assert 2 <= done < TRIALS // CHUNK
+    result = CliRunner().invoke(app, command[3:] + ["--resume"])
+    assert result.exit_code == 0, result.output
+    resumed = pq.read_table(out / "trials").sort_by("trial")
+    whole = run_monte_carlo(legs.model, TRIALS, chunk_size=100_000, scheduler="synchronous")
+    assert resumed.num_rows == TRIALS
+    assert resumed.column("trial").to_pylist() == list(range(TRIALS))
+    for name in whole.table.column_names:
+        np.testing.assert_array_equal(
+            resumed.column(name).to_numpy(zero_copy_only=False),
+            whole.table.column(name).to_numpy(zero_copy_only=False),
+            err_msg=name,
+        )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["monte_carlo"]["trials"] == TRIALS
+
+
+@pytest.mark.slow
+def test_full_fidelity_agrees_with_the_default(legs):
+    # The default fidelity draws each leg's outcome from its cached Monte Carlo; the full
+    # one flies every leg again for each chunk (other seeds). They estimate the same
+    # P(success): the difference must stay inside 3 standard errors of the smaller run
+    # (300 trials: 3 x sqrt(p (1 - p) / 300) = 0.084 at p = 0.62), and the tubes returned
+    # inside 3 standard errors of their mean.
+    default = legs.model
+    n_full = 300
+    full = run_monte_carlo(
+        dataclasses.replace(default, fidelity="full"),
+        n_full,
+        scenario=baseline(),
+        chunk_size=150,
+        scheduler="synchronous",
+    )
+    cheap = run_monte_carlo(default, 100_000, chunk_size=100_000, scheduler="synchronous")
+
+    def columns(table):
+        return {c: table.column(c).to_numpy(zero_copy_only=False) for c in table.column_names}
+
+    a, b = columns(full.table), columns(cheap.table)
+    p_full, p_default = a["success"].mean(), b["success"].mean()
+    assert abs(p_full - p_default) < 3 * np.sqrt(p_default * (1 - p_default) / n_full)
+    tubes_full = a["tubes_returned"][a["success"]].astype(float)
+    tubes_default = b["tubes_returned"][b["success"]].astype(float)
+    se = tubes_default.std() / np.sqrt(tubes_full.size)
+    assert abs(tubes_full.mean() - tubes_default.mean()) < 3 * se + 0.5
+    assert monte_carlo_summary(a, dataclasses.replace(default, fidelity="full"))["fidelity"] == (
+        "full"
+    )
