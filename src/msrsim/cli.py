@@ -76,40 +76,60 @@ def run(
     scenario: ScenarioArg = None,
     trials: Annotated[
         int | None,
-        typer.Option("--trials", min=1, show_default=False,
-                     help="Campaign Monte Carlo trials (scenario: campaign.trials)."),
+        typer.Option(
+            "--trials",
+            min=1,
+            show_default=False,
+            help="Campaign Monte Carlo trials (scenario: campaign.trials).",
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", file_okay=False, show_default=False,
-                     help="Write trials/ (a Parquet dataset, one file a chunk) and "
-                          "summary.json here."),
+        typer.Option(
+            "--out",
+            file_okay=False,
+            show_default=False,
+            help="Write trials/ (a Parquet dataset, one file a chunk) and summary.json here.",
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
     ] = False,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", show_default=False,
-                     help="Dask scheduler address (tcp://host:8786), or 'synchronous' to stay "
-                          "in this process; default: a local cluster when there are chunks."),
+        typer.Option(
+            "--scheduler",
+            show_default=False,
+            help="Dask scheduler address (tcp://host:8786), or 'synchronous' to stay "
+            "in this process; default: a local cluster when there are chunks.",
+        ),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, show_default=False,
-                     help="Workers of the local cluster (default: the CPU count)."),
+        typer.Option(
+            "--workers",
+            min=1,
+            show_default=False,
+            help="Workers of the local cluster (default: the CPU count).",
+        ),
     ] = None,
     chunk_size: Annotated[
         int | None,
-        typer.Option("--chunk-size", min=1, show_default=False,
-                     help="Trials per chunk (scenario: campaign.chunk_size); results do not "
-                          "depend on it at the default fidelity."),
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            show_default=False,
+            help="Trials per chunk (scenario: campaign.chunk_size); results do not "
+            "depend on it at the default fidelity.",
+        ),
     ] = None,
     fidelity: Annotated[
         Fidelity,
-        typer.Option("--fidelity",
-                     help="default: each trial draws its legs' outcomes from their cached "
-                          "Monte Carlo results; full: every chunk flies every leg."),
+        typer.Option(
+            "--fidelity",
+            help="default: each trial draws its legs' outcomes from their cached "
+            "Monte Carlo results; full: every chunk flies every leg.",
+        ),
     ] = Fidelity.default,
     seed: SeedOption = None,
     details: Annotated[
@@ -117,8 +137,12 @@ def run(
     ] = False,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", dir_okay=False, show_default=False,
-                     help="Also draw the campaign geometry to this PNG file."),
+        typer.Option(
+            "--plot",
+            dir_okay=False,
+            show_default=False,
+            help="Also draw the campaign geometry to this PNG file.",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

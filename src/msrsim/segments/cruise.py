@@ -53,6 +53,7 @@ __all__ = [
     "mars_capture",
 ]
 
+
 @dataclass(frozen=True)
 class Cruise:
     """A low-thrust cruise, its checks and the ballistic transfer of the same dates."""
