@@ -228,17 +228,22 @@ def _success_rate(model: CampaignModel, n: int) -> float:
     return float(np.mean(simulate_trials(model, 0, n)["success"]))
 
 
-def _without(table: dict[str, np.ndarray], column: str, value) -> dict[str, np.ndarray]:
-    return {**table, column: np.full_like(table[column], value)}
+def _rows_where(table: dict[str, np.ndarray], column: str) -> dict[str, np.ndarray]:
+    """The leg's rows where ``column`` is true (or finite): the leg conditioned on its own
+    success, the other columns keeping their joint distribution."""
+    values = table[column]
+    keep = values.astype(bool) if values.dtype == bool else np.isfinite(values)
+    return {name: v[keep] for name, v in table.items()}
 
 
 def risk_drivers(model: CampaignModel, n: int = RISK_TRIALS) -> dict:
     """What most changes P(success), ranked: a tornado on the first ``n`` trials.
 
-    Each hardware failure probability is halved and doubled; each leg's own failure mode
-    (an unsafe landing, a MAV launch with no tube, an Orbiting Sample below a stable
-    orbit, a capture that never succeeds) is removed. The trials reuse the same random
-    numbers in every case, so each difference is the effect alone.
+    Each hardware failure probability is halved and doubled (the trials reuse the same
+    random numbers in every case, so each difference is the effect alone); each leg's own
+    failure mode (an unsafe landing, no tube loaded by the MAV's deadline, an Orbiting
+    Sample below a stable orbit, a capture that never succeeds) is removed by drawing only
+    from the leg's successful rows.
     """
     base = _success_rate(model, n)
     rows = []
@@ -256,12 +261,13 @@ def risk_drivers(model: CampaignModel, n: int = RISK_TRIALS) -> dict:
             {"driver": f"{name} failure probability", "cases": {"x0.5": halved, "x2": doubled}}
         )
     perfect = {
-        "SRL lands safely every time": ("edl", "landed_safely", True),
-        "Orbiting Sample always in a stable orbit": ("ascent", "stable_orbit", True),
-        "capture always succeeds": ("rendezvous", "captured", True),
+        "SRL lands safely every time": ("edl", "landed_safely"),
+        "MAV always has tubes by its deadline": ("surface", "mav_ready_et"),
+        "Orbiting Sample always in a stable orbit": ("ascent", "stable_orbit"),
+        "capture always succeeds": ("rendezvous", "captured"),
     }
-    for label, (table, column, value) in perfect.items():
-        tables = {**model.tables, table: _without(model.tables[table], column, value)}
+    for label, (table, column) in perfect.items():
+        tables = {**model.tables, table: _rows_where(model.tables[table], column)}
         removed = _success_rate(dataclasses.replace(model, tables=tables), n)
         rows.append({"driver": label, "cases": {"as modelled": base, "always": removed}})
     for row in rows:
