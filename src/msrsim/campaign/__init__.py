@@ -122,6 +122,10 @@ class CampaignResult:
     legs: tuple[LegOutcome, ...]
     checks: tuple = ()
     model: object = None
+    handoffs: dict | None = None
+    """The legs' full results (``mission``, ``edl``, ``surface``, ``ascent``,
+    ``rendezvous``, ``entry``) when the legs were flown in this process; ``None`` when
+    they came from the cache."""
 
     def to_dict(self) -> dict:
         return {
@@ -285,4 +289,5 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         legs,
         tuple(campaign_checks(scenario, **handoffs)),
         campaign_model(scenario, **handoffs),
+        handoffs,
     )
