@@ -210,6 +210,7 @@ class Reliability(Section):
     srl_edl_success: Probability
     parachute_out_of_box_failure: Probability
     lander_failure_per_sol: Probability
+    sample_transfer_arm_success: Probability
     mav_success: Probability
     ees_release_success: Probability
     ees_entry_success: Probability

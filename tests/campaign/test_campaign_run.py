@@ -95,3 +95,25 @@ def test_full_fidelity_agrees_with_the_default(legs):
     assert monte_carlo_summary(a, dataclasses.replace(default, fidelity="full"))["fidelity"] == (
         "full"
     )
+
+
+def test_the_baseline_campaign_is_identical_on_1_and_2_workers_and_any_chunking(legs):
+    # the real trial model on the baseline's legs: in this process in chunks of 30,000,
+    # on a local Dask cluster of 1 worker in chunks of 50,000 and of 2 workers in chunks
+    # of 25,000: bit-identical columns
+    n = 150_000
+    runs = [
+        run_monte_carlo(legs.model, n, chunk_size=30_000, scheduler="synchronous"),
+        run_monte_carlo(legs.model, n, chunk_size=50_000, workers=1),
+        run_monte_carlo(legs.model, n, chunk_size=25_000, workers=2),
+    ]
+    assert [r.workers for r in runs[1:]] == [1, 2]
+    first = runs[0].table
+    for other in runs[1:]:
+        assert other.table.column_names == first.column_names
+        for name in first.column_names:  # NaN where no landing: compared as equal
+            np.testing.assert_array_equal(
+                other.table.column(name).to_numpy(zero_copy_only=False),
+                first.column(name).to_numpy(zero_copy_only=False),
+                err_msg=name,
+            )

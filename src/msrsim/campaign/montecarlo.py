@@ -12,8 +12,9 @@ the first thing that fails. Two kinds of draw decide it:
   flies its own legs' Monte Carlos for exactly its trials, row ``i`` for trial ``i``.
 * **hardware failures** the legs' physics does not cover (``[reliability]``): launches,
   cruise and insertion, the EDL hardware, the lander's survival per sol until the MAV
-  leaves, the MAV, the ERO per year at Mars and on the way home, the capsule's release
-  and entry. Each is a Bernoulli draw against the scenario's probability.
+  leaves, the Sample Transfer Arm, the MAV, the ERO per year at Mars and on the way home,
+  the capsule's release and entry. Each is a Bernoulli draw against the scenario's
+  probability.
 
 The contingencies of the architecture are followed: when Perseverance cannot deliver,
 the helicopters fetch the depot tubes (inside the surface leg's rows); a failed capture
@@ -74,6 +75,7 @@ class Failure(IntEnum):
     ERO_AT_MARS_OR_RETURN = 11
     EES_RELEASE = 12
     EES_ENTRY = 13
+    TRANSFER_ARM = 14
 
 
 HARDWARE_EVENTS = (
@@ -87,6 +89,7 @@ HARDWARE_EVENTS = (
     "ero_at_mars",
     "ees_release",
     "ees_entry",
+    "transfer_arm",
 )
 """One uniform per trial for each, in this order, from the ``hardware`` stream."""
 
@@ -165,6 +168,7 @@ def simulate_trials(model: CampaignModel, start: int, n: int) -> dict[str, np.nd
     landing = surface["landing_et"]
     sols_on_surface = np.where(np.isfinite(mav_launch), (mav_launch - landing) / SOL_S, 0.0)
     fail(hw["lander"] < _hazard(p["lander"], sols_on_surface), Failure.LANDER)
+    fail(hw["transfer_arm"] < p["transfer_arm"], Failure.TRANSFER_ARM)
     fail(hw["mav"] < p["mav"], Failure.MAV)
     fail(~ascent["stable_orbit"], Failure.OS_ORBIT)
     fail(~rendezvous["captured"], Failure.CAPTURE)
@@ -287,6 +291,7 @@ def failure_probabilities(scenario: Scenario) -> dict[str, float]:
         "ero_at_mars": r.ero_failure_per_year_at_mars,
         "ees_release": 1.0 - r.ees_release_success,
         "ees_entry": 1.0 - r.ees_entry_success,
+        "transfer_arm": 1.0 - r.sample_transfer_arm_success,
     }
 
 

@@ -201,8 +201,9 @@ HISTORY_COLUMNS = (
 
 
 @njit(cache=True, inline="always")
-def _interp(x, grid, values):
-    """Linear interpolation on an ascending grid, clamped at both ends."""
+def interp_clamped(x, grid, values):
+    """Linear interpolation of ``values`` on an ascending ``grid`` at a scalar ``x``
+    (binary search), clamped at both ends: the kernels' table lookup (numba, inlined)."""
     n = grid.shape[0]
     if x <= grid[0]:
         return values[0]
@@ -319,7 +320,7 @@ def _derivatives(state, out, p, air, aero, vehicle, ctrl):
         u = math.sqrt(ux * ux + uy * uy + uz * uz)
         mach = u / a_sound
         knudsen = lam_rho / rho / ref_len
-        cdc = _interp(mach, mach_grid, cd_cont)
+        cdc = interp_clamped(mach, mach_grid, cd_cont)
         cd = (cdc + (cd_fm - cdc) * _bridge(knudsen)) * cd_scale  # eq. (2)
         q_dyn = 0.5 * rho * u * u
         drag = q_dyn * cd * area / mass
@@ -330,7 +331,7 @@ def _derivatives(state, out, p, air, aero, vehicle, ctrl):
         if lifting:
             # lift normal to u: "up" in the vertical plane rotated by the bank about u,
             # positive bank to the right of u (eq. 5)
-            ld = _interp(mach, mach_grid, ld_table) * (1.0 - _bridge(knudsen))
+            ld = interp_clamped(mach, mach_grid, ld_table) * (1.0 - _bridge(knudsen))
             lift = drag * ld
             ex_u, ey_u, ez_u = ux / u, uy / u, uz / u
             up = (x * ex_u + y * ey_u + z * ez_u) / r
@@ -359,7 +360,7 @@ def _heat_fluxes(rho, speed, nose, heat):
     q_rad = 0.0
     if speed >= v_tab[0] and c_rad > 0.0:
         a = min(a_coef * speed**a_vexp * rho**a_rexp, a_max)
-        q_rad = c_rad * nose**a * rho**b_rad * _interp(speed, v_tab, f_tab) * 1e4  # eq. (4)
+        q_rad = c_rad * nose**a * rho**b_rad * interp_clamped(speed, v_tab, f_tab) * 1e4  # eq. (4)
     return q_conv, q_rad
 
 

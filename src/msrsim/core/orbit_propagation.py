@@ -180,10 +180,12 @@ def force_model(
 
 
 @njit(cache=True, inline="always")
-def _accel(
-    x, y, z, vx, vy, vz, mu, j2, rj, kx, ky, kz, w, rsh, rmean, th, tl, sx, sy, sz, psrp, bc, cra
-):
-    """Acceleration (eqs. 1 and the drag and SRP terms) at one state, as three floats."""
+def _accel(x, y, z, vx, vy, vz, model):
+    """Acceleration (eqs. 1 and the drag and SRP terms) at one state, as three floats.
+
+    ``model``: ``(mu, j2, rj, kx, ky, kz, w, rsh, rmean, th, tl, sx, sy, sz, psrp, bc,
+    cra)``, one tuple so the four RK4 stages pass it alike."""
+    mu, j2, rj, kx, ky, kz, w, rsh, rmean, th, tl, sx, sy, sz, psrp, bc, cra = model
     r2 = x * x + y * y + z * z
     r = math.sqrt(r2)
     f = -mu / (r2 * r)
@@ -249,114 +251,19 @@ def _rk4_kernel(state, dt, step, mu, j2, rj, k, w, rsh, rmean, th, tl, s, psrp, 
         total = dt[i]
         m = int(math.ceil(abs(total) / step)) if total != 0.0 else 0
         h = total / m if m > 0 else 0.0
-        b, c = bc[i], cra[i]
+        model = (mu, j2, rj, k[0], k[1], k[2], w, rsh, rmean, th, tl, s[0], s[1], s[2], psrp,
+                 bc[i], cra[i])  # fmt: skip
         for _ in range(m):
-            a1x, a1y, a1z = _accel(
-                x,
-                y,
-                z,
-                vx,
-                vy,
-                vz,
-                mu,
-                j2,
-                rj,
-                k[0],
-                k[1],
-                k[2],
-                w,
-                rsh,
-                rmean,
-                th,
-                tl,
-                s[0],
-                s[1],
-                s[2],
-                psrp,
-                b,
-                c,
-            )  # noqa: E501
+            a1x, a1y, a1z = _accel(x, y, z, vx, vy, vz, model)
             x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
             v2x, v2y, v2z = vx + 0.5 * h * a1x, vy + 0.5 * h * a1y, vz + 0.5 * h * a1z
-            a2x, a2y, a2z = _accel(
-                x2,
-                y2,
-                z2,
-                v2x,
-                v2y,
-                v2z,
-                mu,
-                j2,
-                rj,
-                k[0],
-                k[1],
-                k[2],
-                w,
-                rsh,
-                rmean,
-                th,
-                tl,
-                s[0],
-                s[1],
-                s[2],
-                psrp,
-                b,
-                c,
-            )  # noqa: E501
+            a2x, a2y, a2z = _accel(x2, y2, z2, v2x, v2y, v2z, model)
             x3, y3, z3 = x + 0.5 * h * v2x, y + 0.5 * h * v2y, z + 0.5 * h * v2z
             v3x, v3y, v3z = vx + 0.5 * h * a2x, vy + 0.5 * h * a2y, vz + 0.5 * h * a2z
-            a3x, a3y, a3z = _accel(
-                x3,
-                y3,
-                z3,
-                v3x,
-                v3y,
-                v3z,
-                mu,
-                j2,
-                rj,
-                k[0],
-                k[1],
-                k[2],
-                w,
-                rsh,
-                rmean,
-                th,
-                tl,
-                s[0],
-                s[1],
-                s[2],
-                psrp,
-                b,
-                c,
-            )  # noqa: E501
+            a3x, a3y, a3z = _accel(x3, y3, z3, v3x, v3y, v3z, model)
             x4, y4, z4 = x + h * v3x, y + h * v3y, z + h * v3z
             v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
-            a4x, a4y, a4z = _accel(
-                x4,
-                y4,
-                z4,
-                v4x,
-                v4y,
-                v4z,
-                mu,
-                j2,
-                rj,
-                k[0],
-                k[1],
-                k[2],
-                w,
-                rsh,
-                rmean,
-                th,
-                tl,
-                s[0],
-                s[1],
-                s[2],
-                psrp,
-                b,
-                c,
-            )  # noqa: E501
+            a4x, a4y, a4z = _accel(x4, y4, z4, v4x, v4y, v4z, model)
             x += h / 6.0 * (vx + 2.0 * v2x + 2.0 * v3x + v4x)
             y += h / 6.0 * (vy + 2.0 * v2y + 2.0 * v3y + v4y)
             z += h / 6.0 * (vz + 2.0 * v2z + 2.0 * v3z + v4z)

@@ -74,6 +74,7 @@ import numpy as np
 from numba import njit, prange
 
 from msrsim.core.bodies import MARS
+from msrsim.core.flight import interp_clamped
 from msrsim.core.solid_motor import SolidMotor, burnt_fraction, thrust_curve_shape
 
 __all__ = [
@@ -449,25 +450,6 @@ def classical_elements(r, v, mu: float = MARS.gm.value) -> dict[str, np.ndarray]
 
 
 @njit(cache=True, inline="always")
-def _lookup(x, grid, values):
-    """Linear interpolation on an ascending grid (binary search), clamped."""
-    n = grid.shape[0]
-    if x <= grid[0]:
-        return values[0]
-    if x >= grid[n - 1]:
-        return values[n - 1]
-    lo, hi = 0, n - 1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if grid[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    w = (x - grid[lo]) / (grid[hi] - grid[lo])
-    return values[lo] * (1.0 - w) + values[hi] * w
-
-
-@njit(cache=True, inline="always")
 def _burnt(tau, grid, s, cum):
     """``S(tau)`` of the motor's shape (exact for the piecewise-linear table)."""
     if tau <= 0.0:
@@ -548,7 +530,7 @@ def _rhs(t, y, out, phase, p, air, aero, motor, ctrl, diag):
         tau = t / t_burn
         mass = m_start - m_prop * _burnt(tau, sgrid, sval, scum)
         if tau < 1.0:
-            mdot = m_prop / t_burn * _lookup(tau, sgrid, sval)
+            mdot = m_prop / t_burn * interp_clamped(tau, sgrid, sval)
     else:
         mass = m_start
     thrust = max(mdot * c_vac - p_amb * a_exit, 0.0) if mdot > 0.0 else 0.0
@@ -557,7 +539,7 @@ def _rhs(t, y, out, phase, p, air, aero, motor, ctrl, diag):
     q_dyn = 0.5 * rho * u * u
     drag = 0.0
     if rho > 0.0 and u > 0.0:
-        cd = _lookup(u / a_sound, mach_grid, cd_tab) * cd_scale
+        cd = interp_clamped(u / a_sound, mach_grid, cd_tab) * cd_scale
         drag = q_dyn * cd * area / mass
     ax = gx + thrust / mass * dx
     ay = gy + thrust / mass * dy
