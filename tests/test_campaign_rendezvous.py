@@ -86,6 +86,7 @@ def test_ascent_hand_off_eccentric_os_orbits():
     0.975 and 1 keep-out entry (execution errors on the last hop); with the circular
     model 0.775 and 9 (the full 200-trial figures are in docs/models.md)."""
     from msrsim.campaign.ascent import run_ascent
+    from msrsim.campaign.rendezvous import nees_summary
     from msrsim.segments.rendezvous import STATUS_COLLISION
 
     s = baseline()
@@ -93,18 +94,71 @@ def test_ascent_hand_off_eccentric_os_orbits():
     leg = run_rendezvous(s, hand_off, trials=40, containment_trials=1000)
     assert leg.capture_probability >= 0.9
     assert np.count_nonzero(leg.result.status == STATUS_COLLISION) <= 2
+    # and the filter stays consistent on these eccentric orbits: measured ANEES 5.94
+    # (region of 40 trials [4.98, 7.12]), 90 % of steps inside, 2 % above (was 6.38 and
+    # 54 % inside with the Schweighart-Sedwick covariance and its model-error term)
+    nees = nees_summary(leg.result)
+    lo, hi = nees["anees_95pct_chi2_region"]
+    assert lo <= nees["anees_weighted"] <= hi
+    assert nees["steps_inside_95pct_chi2"] >= 0.85
+    assert nees["steps_above_95pct_chi2"] <= 0.1
+
+
+def test_navigation_filter_is_consistent_in_the_monte_carlo():
+    """Issue 8: the filter is consistent, not only convergent, on the real simulation
+    (nonlinear truth with J2, drag, SRP and dispersed OS coefficients; search, angles-only
+    tracking, transfer, hops, final approach). 30 trials of the baseline (circular release,
+    ~5 s): at each step the NEES averaged over the trials tracking then is chi-square
+    (6 x trials dof) / trials; a consistent filter keeps ~95 % of the steps inside its
+    95 % region. Measured: 90.2 % inside, 0.2 % above; ANEES 5.56 in the 30-trial region
+    [4.83, 7.30]; per phase 85 % (angles-only tracking, conservative in its first
+    half-hour), 94 %, 98 %, 96 % inside. Tolerances: 0.85 inside and 0.1 above in all,
+    0.8 inside per phase (the 200-trial figures are in docs/models.md)."""
+    from msrsim.campaign.rendezvous import nees_summary
+
+    leg = run_rendezvous(_small(30), containment_trials=1000)
+    nees = nees_summary(leg.result)
+    lo, hi = nees["anees_95pct_chi2_region"]
+    assert lo <= nees["anees_weighted"] <= hi
+    assert nees["steps_inside_95pct_chi2"] >= 0.85
+    assert nees["steps_above_95pct_chi2"] <= 0.1
+    for phase in ("tracking_before_transfer", "far_range_transfer", "hops", "final_approach"):
+        assert nees[f"{phase}_steps_inside_95pct_chi2"] >= 0.8, phase
+
+
+@pytest.mark.slow
+def test_baseline_monte_carlo_consistency_with_the_ascent_hand_off():
+    """The 200-trial Monte Carlo of 'msrsim run' (the ascent's hand-off: OS eccentricities to
+    ~0.05): measured ANEES 5.92 inside its 200-trial region [5.53, 6.49], 88.3 % of the
+    steps inside (was 7.73 and 11 % with the Schweighart-Sedwick covariance), capture 0.975
+    (unchanged)."""
+    from msrsim.campaign.ascent import run_ascent
+    from msrsim.campaign.rendezvous import nees_summary
+
+    s = baseline()
+    r = run_ascent(s)
+    leg = run_rendezvous(s, r.hand_off, r.hand_off[0] - 86400.0, containment_trials=1000)
+    assert leg.capture_probability >= 0.95
+    nees = nees_summary(leg.result)
+    lo, hi = nees["anees_95pct_chi2_region"]
+    assert lo <= nees["anees_weighted"] <= hi
+    assert nees["steps_inside_95pct_chi2"] >= 0.85
 
 
 @pytest.mark.slow
 def test_baseline_monte_carlo_capture_and_consistency():
     """The baseline's 200-trial Monte Carlo (docs/models.md): capture probability, filter
-    consistency (never overconfident on the whole), containment against the requirement."""
+    consistency (ANEES inside its chi-square region), containment against the requirement."""
     from msrsim.campaign.rendezvous import nees_summary
 
     leg = run_rendezvous(baseline())
     assert leg.capture_probability >= 0.9  # measured 0.985 (Wilson 95 %: 0.957-0.995)
     nees = nees_summary(leg.result)
-    assert 3.0 <= nees["anees_weighted"] <= 7.0  # measured 4.4 (expected 6)
+    # measured ANEES 5.94 in the 200-trial region [5.53, 6.49]; 96.3 % of steps inside
+    # (was 4.33 and 11 % with the Schweighart-Sedwick covariance)
+    lo, hi = nees["anees_95pct_chi2_region"]
+    assert lo <= nees["anees_weighted"] <= hi
+    assert nees["steps_inside_95pct_chi2"] >= 0.85
     ok = leg.result.captured
     assert np.all(leg.result.lateral_miss_m[ok] <= leg.envelope.lateral_radius_m)
     assert leg.containment.mean < leg.containment.model.requirement_probability  # 1.5e-7

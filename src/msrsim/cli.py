@@ -27,6 +27,12 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Check and show scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+export_app = typer.Typer(
+    help="Write the relay's trajectories as data products: CCSDS OEM files, a CZML "
+    "document for Cesium. The legs are read from the cache when the scenario ran before.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -89,9 +95,14 @@ def run(
             "--out",
             file_okay=False,
             show_default=False,
-            help="Write trials/ (a Parquet dataset, one file a chunk) and summary.json here.",
+            help="Write trials/ (a Parquet dataset, one file a chunk), summary.json and the "
+            "report (report.html, report_data.json, figures/*.png) here.",
         ),
     ] = None,
+    no_report: Annotated[
+        bool,
+        typer.Option("--no-report", help="With --out: skip the report (HTML, data, figures)."),
+    ] = False,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
     ] = False,
@@ -207,6 +218,16 @@ def run(
     report["legs"] = dataclasses.replace(result, legs=legs).to_dict()["legs"]
     if out_dir is not None:
         to_json_file(out_dir / "summary.json", report)
+        if not no_report:
+            from msrsim.report.html import write_report
+
+            try:
+                if result.handoffs is None:  # cached legs: their full results are needed
+                    with _progress(as_json, "legs for the report") as advance:
+                        result = campaign_legs(loaded, full_results=True)
+                write_report(out_dir, loaded, result, columns, report)
+            except OSError as exc:
+                _fail("run --out", [f"{out_dir}: the report cannot be written ({exc.strerror})"])
     if plot is not None:
         from msrsim.report.plots import campaign_geometry
 
@@ -219,9 +240,41 @@ def run(
         return
     _print_run(result, legs, monte_carlo, drivers, details)
     if out_dir is not None:
-        out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json")
+        out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json"
+                  + ("" if no_report else ", report.html, report_data.json, figures/"))  # fmt: skip
     if plot is not None:
         out.print(f"Campaign geometry drawn to {plot}")
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(file_okay=False, help="A directory written by msrsim run --out DIR."),
+    ],
+    open_it: Annotated[
+        bool, typer.Option("--open", help="Open the report in the default web browser.")
+    ] = False,
+) -> None:
+    """Rebuild DIR/report.html from DIR's saved files alone (no leg is flown).
+
+    Reads summary.json, report_data.json and figures/*.png (written by msrsim run --out
+    DIR); a directory written with --no-report gets the timeline, checks, Monte Carlo and
+    risk drivers, and its other sections say what is missing.
+    """
+    from msrsim.report.html import build_report
+
+    if not (directory / "summary.json").is_file():
+        _fail("report", [f"{directory}: no summary.json (write it with msrsim run --out DIR)"])
+    try:
+        path = build_report(directory)
+    except (OSError, ValueError) as exc:
+        _fail("report", [f"{directory}: {exc}"])
+    out.print(f"Report written to {path}")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
 
 
 def _print_run(result, legs, monte_carlo: dict, drivers: dict | None, details: bool) -> None:
@@ -1161,6 +1214,122 @@ def scenario_show(scenario: ScenarioArg = None, as_json: JsonOption = False) -> 
             source = prov.source
         table.add_row(path, str(value), source)
     out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim export oem / czml
+# --------------------------------------------------------------------------------------
+
+
+def _trajectories(scenario: str | None, quiet: bool) -> dict:
+    """The scenario's trajectories (:mod:`msrsim.campaign.products`), legs from the cache."""
+    from msrsim.campaign.runner import campaign_legs
+
+    loaded = _load(scenario)
+    try:
+        with _progress(quiet, "legs (cached per scenario)"):
+            return campaign_legs(loaded).products
+    except ValueError as exc:
+        _fail("export", [str(exc)])
+
+
+@export_app.command("oem")
+def export_oem(
+    scenario: ScenarioArg = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", file_okay=False, help="Folder for the .oem files (created)."),
+    ] = ...,
+    names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trajectory",
+            show_default=False,
+            help="Only this trajectory (repeatable): ero_outbound_cruise, ero_mars_orbit, "
+            "mav_ascent, os_orbit, ero_return_cruise, ees_approach, ees_entry. Default: all.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write one CCSDS OEM (KVN 2.0) file per trajectory.
+
+    States in km and km/s: heliocentric or Mars-centred ICRF in TDB, Earth-centred GCRF in
+    UTC; one segment per continuous arc; positions to 1 mm, velocities to 1 um/s, epochs
+    to 1 us.
+    """
+    from msrsim.campaign.products import TRAJECTORY_NAMES
+    from msrsim.io.oem import write_oem
+
+    unknown = [n for n in names or () if n not in TRAJECTORY_NAMES]
+    if unknown:
+        _fail(
+            "--trajectory",
+            [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
+        )
+    products = _trajectories(scenario, as_json)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [
+            (write_oem(out_dir / f"{name}.oem", products[name]), products[name])
+            for name in (names or TRAJECTORY_NAMES)
+        ]
+    except OSError as exc:
+        _fail(str(out_dir), [str(exc)])
+    rows = [
+        {
+            "file": str(path),
+            "trajectory": t.name,
+            "center": t.center,
+            "frame": t.frame,
+            "time_system": t.time_system,
+            "states": int(t.et.size),
+            "segments": len(t.arcs),
+        }
+        for path, t in written
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"CCSDS OEM files in {out_dir} (<trajectory>.oem)", title_justify="left")
+    for column in list(rows[0])[1:]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in list(row.values())[1:]))
+    out.print(table)
+
+
+@export_app.command("czml")
+def export_czml(
+    scenario: ScenarioArg = None,
+    out_file: Annotated[
+        Path, typer.Option("--out", dir_okay=False, help="The .czml file to write.")
+    ] = ...,
+    multiplier: Annotated[
+        float,
+        typer.Option("--multiplier", min=1.0, help="Simulated seconds per second of play."),
+    ] = 86400.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a CZML document for Cesium: the ERO, the OS and the EES animated.
+
+    The Orbiting Sample rides the MAV ascent, then its orbit. Positions in Earth-centred
+    ICRF (Cesium's INERTIAL frame; Mars- and Sun-centred states moved to the geocentre with
+    DE421), with a clock over the relay.
+    """
+    from msrsim.io.czml import write_czml
+
+    products = _trajectories(scenario, as_json)
+    try:
+        if out_file.parent != Path(""):
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+        write_czml(out_file, products, multiplier=multiplier)
+    except OSError as exc:
+        _fail(str(out_file), [str(exc)])
+    summary = {"file": str(out_file), "bytes": out_file.stat().st_size}
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"wrote {out_file} ({summary['bytes'] / 1e6:.2f} MB): ERO, OS, EES")
 
 
 # --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(legs, tmp_path):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "msrsim.cli", "run", "--trials", str(TRIALS),
                "--chunk-size", str(CHUNK), "--scheduler", "synchronous", "--out", str(out),
-               "--json"]  # fmt: skip
+               "--no-report", "--json"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240.0
     try:

@@ -22,6 +22,7 @@ from msrsim.core.relative_motion import (
     local_to_inertial,
     mean_motion,
     osculating_elements,
+    point_mass_hessian,
     radial_hop_delta_v,
     schweighart_sedwick_matrix,
     two_impulse,
@@ -298,3 +299,22 @@ def test_yamanaka_ankersen_with_j2_part_against_nonlinear_j2():
             err_ss = np.linalg.norm((linear_stm(a_ss, t)[0] @ loc0)[:3] - truth) / d
             assert err < tol, (d, t, err)
             assert err < 0.1 * err_ss
+
+
+def test_point_mass_hessian_matches_finite_differences():
+    # central differences of the gravity gradient over 100 m (truncation ~(100 m / r)^2)
+    r = np.array([[A, 1.2e5, -2.0e5], [-1.0e6, 3.5e6, 1.5e6]])
+    mu = MARS.gm.value
+
+    def gradient(x):
+        rn = np.linalg.norm(x)
+        return -mu * (np.eye(3) / rn**3 - 3.0 * np.outer(x, x) / rn**5)
+
+    hess = point_mass_hessian(r)
+    for n in range(2):
+        for k in range(3):
+            d = np.zeros(3)
+            d[k] = 100.0
+            fd = (gradient(r[n] + d) - gradient(r[n] - d)) / 200.0
+            np.testing.assert_allclose(hess[n, :, :, k], fd, rtol=1e-6, atol=1e-8 * abs(fd).max())
+    np.testing.assert_allclose(hess, np.swapaxes(hess, 2, 3), rtol=1e-14)

@@ -126,6 +126,9 @@ class CampaignResult:
     """The legs' full results (``mission``, ``edl``, ``surface``, ``ascent``,
     ``rendezvous``, ``entry``) when the legs were flown in this process; ``None`` when
     they came from the cache."""
+    products: dict | None = None
+    """The relay's trajectories by name (:func:`msrsim.campaign.products.trajectories`),
+    from :func:`msrsim.campaign.runner.campaign_legs` (flown or read from the cache)."""
 
     def to_dict(self) -> dict:
         return {

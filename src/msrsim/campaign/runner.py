@@ -38,7 +38,7 @@ __all__ = [
     "wilson_interval",
 ]
 
-LEGS_CACHE_VERSION = "1"
+LEGS_CACHE_VERSION = "2"
 """Bump when a leg's model changes what it gives the campaign (invalidates the cache)."""
 
 RISK_TRIALS = 100_000
@@ -67,28 +67,54 @@ def _from_cache(scenario, report):
             name: cached_table(scenario, name, _not_cached, version=LEGS_CACHE_VERSION)
             for name in LEG_TABLES
         }
+        from msrsim.campaign.products import load_products
+
+        products = load_products(report.parent / "products", data["products"])
     except (OSError, ValueError, KeyError, _NotCached):
         return None
+    from msrsim.campaign.montecarlo import failure_probabilities
+
     scalars = data["model"]
-    model = CampaignModel(**{**scalars, "tube_names": tuple(scalars["tube_names"])}, tables=tables)
-    return CampaignResult.from_dict(data["result"], model)
+    model = CampaignModel(
+        **{
+            **scalars,
+            "tube_names": tuple(scalars["tube_names"]),
+            # from the scenario, not the cache: the trial model's events may change
+            "failure_probability": failure_probabilities(scenario),
+        },
+        tables=tables,
+    )
+    return dataclasses.replace(CampaignResult.from_dict(data["result"], model), products=products)
 
 
-def campaign_legs(scenario, *, use_cache: bool = True):
+_FLOWN: dict[str, dict] = {}
+"""The full results of the legs last flown in this process: {scenario fingerprint:
+handoffs}, one entry (about 25 MB for the baseline)."""
+
+
+def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
     """Every leg of ``scenario`` (:func:`msrsim.campaign.run_campaign`), or their cached
     results when the same scenario (every value) ran before with this code's
     :data:`LEGS_CACHE_VERSION`. The tables the Monte Carlo draws from are those read back
-    from the cache's Parquet files in both cases, so a first and a cached run agree."""
+    from the cache's Parquet files in both cases, so a first and a cached run agree.
+
+    The cache keeps the legs' summaries and tables, not their full results
+    (``CampaignResult.handoffs``, which the report's figures draw). ``full_results=True``
+    asks for them: the ones flown last in this process for the same scenario, else the
+    legs are flown again."""
     from msrsim.campaign import run_campaign
     from msrsim.campaign.cache import cache_dir, cached_table, scenario_fingerprint
     from msrsim.campaign.execution import _atomic_write
 
-    folder = cache_dir() / scenario_fingerprint(scenario)
+    fingerprint = scenario_fingerprint(scenario)
+    folder = cache_dir() / fingerprint
     report = folder / "legs.json"
     if use_cache and report.exists():
         cached = _from_cache(scenario, report)
-        if cached is not None:
+        if cached is not None and not full_results:
             return cached
+        if cached is not None and fingerprint in _FLOWN:
+            return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
     result = run_campaign(scenario)
     model = result.model
     tables = {
@@ -97,13 +123,24 @@ def campaign_legs(scenario, *, use_cache: bool = True):
     }
     model = dataclasses.replace(model, tables=tables)
     scalars = {k: v for k, v in dataclasses.asdict(model).items() if k != "tables"}
+    from msrsim.campaign.products import load_products, save_products, trajectories
+
+    names = save_products(folder / "products", trajectories(result.handoffs))
+    products = load_products(folder / "products", names)
     text = json.dumps(
-        {"version": LEGS_CACHE_VERSION, "model": scalars, "result": result.to_dict()},
+        {
+            "version": LEGS_CACHE_VERSION,
+            "model": scalars,
+            "result": result.to_dict(),
+            "products": names,
+        },
         default=str,
     )
     folder.mkdir(parents=True, exist_ok=True)
     _atomic_write(report, lambda f: f.write(text.encode("utf-8")))
-    return dataclasses.replace(result, model=model)
+    _FLOWN.clear()
+    _FLOWN[fingerprint] = result.handoffs
+    return dataclasses.replace(result, model=model, products=products)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:

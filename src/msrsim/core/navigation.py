@@ -14,6 +14,12 @@ rho / |rho|`` in a frame ``C`` known to the chaser, as two angles ``az = atan2(u
 (in the x-y plane, from +y) and ``el = asin(u_z)``, and the range ``|rho|``. Angle
 innovations are wrapped to (-pi, pi].
 
+**Second-order prediction term** (Bar-Shalom et al. 2001, sect. 10.3.3): the covariance of
+the quadratic term of the dynamics that a Jacobian drops, :func:`second_order_noise`.
+**Consider parameters** (Schmidt-Kalman; Tapley, Schutz and Born, "Statistical Orbit
+Determination", Elsevier 2004, sect. 6.3): trailing states that are carried in the
+covariance but never updated (``consider=`` of the updates).
+
 **Consistency** (Bar-Shalom et al. 2001, sect. 5.4.2): the normalised estimation error
 squared ``eps = e^T P^-1 e`` of a consistent filter is chi-square with ``k`` degrees of
 freedom; the average over ``N`` independent runs, ``N eps_bar``, is chi-square with ``N k``,
@@ -34,6 +40,7 @@ __all__ = [
     "nees",
     "nees_bounds",
     "range_measurement",
+    "second_order_noise",
     "wrap_angle",
 ]
 
@@ -51,16 +58,22 @@ def ekf_update(
     h: np.ndarray,
     r: np.ndarray,
     mask: np.ndarray | None = None,
+    consider: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Measurement update of ``x`` (n, k), ``P`` (n, k, k) with innovations (n, m),
     Jacobians ``h`` (n, m, k) and noise ``r`` (m, m) or (n, m, m). Rows where ``mask`` is
-    False are left as they are. Returns the updated state, covariance and each row's
-    normalised innovation squared ``nu^T S^-1 nu`` (NaN where masked)."""
+    False are left as they are. The last ``consider`` states are consider parameters
+    (Schmidt-Kalman): their gain rows are zero, so they are never estimated but their
+    uncertainty enters ``S`` and the cross-covariances (the Joseph form holds for any
+    gain). Returns the updated state, covariance and each row's normalised innovation
+    squared ``nu^T S^-1 nu`` (NaN where masked)."""
     n, k = x.shape
     ht = np.swapaxes(h, -1, -2)
     s = h @ p @ ht + r
     s_inv = np.linalg.inv(s)
     gain = p @ ht @ s_inv
+    if consider:
+        gain[:, k - consider :, :] = 0.0
     x_new = x + np.einsum("nij,nj->ni", gain, innovation)
     ikh = np.eye(k) - gain @ h
     p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ np.broadcast_to(r, s.shape) @ np.swapaxes(
@@ -83,6 +96,7 @@ def iekf_update(
     r: np.ndarray,
     iterations: int = 3,
     angular: bool = False,
+    consider: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Iterated EKF update (Bell and Cathey, "The iterated Kalman filter update as a
     Gauss-Newton method", IEEE Trans. Autom. Control 38(2):294-297, 1993): relinearise
@@ -91,7 +105,8 @@ def iekf_update(
 
     With precise angles and an uncertain range, a single EKF update linearised at the
     prior misses the coupling between the bearing and the range error and is overconfident
-    (tests); relinearising at the iterate restores it. ``angular`` wraps innovations."""
+    (tests); relinearising at the iterate restores it. ``angular`` wraps innovations;
+    ``consider`` as in :func:`ekf_update`."""
     xi = x.copy()
     k_dim = x.shape[1]
     for _ in range(max(1, iterations)):
@@ -104,6 +119,8 @@ def iekf_update(
         s = h @ p @ ht + r
         s_inv = np.linalg.inv(s)
         gain = p @ ht @ s_inv
+        if consider:
+            gain[:, k_dim - consider :, :] = 0.0
         xi = x + np.einsum("nij,nj->ni", gain, nu)
     ikh = np.eye(k_dim) - gain @ h
     p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ np.broadcast_to(r, s.shape) @ np.swapaxes(
@@ -112,6 +129,32 @@ def iekf_update(
     p_new = 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
     nis = np.einsum("ni,nij,nj->n", nu, s_inv, nu)
     return xi, p_new, nis
+
+
+def second_order_noise(
+    hess: np.ndarray, p_rr: np.ndarray, dt_s: float, coherence_s: float | None = None
+) -> np.ndarray:
+    """The second-order EKF's prediction term (Bar-Shalom et al. 2001, sect. 10.3.3, eq.
+    10.3.3-5: ``1/2 sum_ij e_i e_j^T tr(f_xx^i P f_xx^j P)``) for a position-dependent
+    acceleration over a step ``dt_s``: with ``hess`` (n, 3, 3, 3) the acceleration's
+    Hessian ``d2 a_i / dr_j dr_k`` and ``p_rr`` (n, 3, 3) the position covariance, the
+    map's Hessians are ``dt^2/2 hess_i`` (position rows) and ``dt hess_i`` (velocity
+    rows), to first order in ``dt``. Returns (n, 6, 6): the covariance of the neglected
+    quadratic term, the error of carrying a large covariance by the Jacobian alone (an
+    along-track spread of km on a curved orbit).
+
+    Per step, that term sums over ``T / dt`` steps to a variance ``~ T dt``, which vanishes
+    with the step although the quadratic acceleration ``1/2 d^T H d`` stays as long as the
+    error ``d`` does (coherent). ``coherence_s`` (>= ``dt_s``) takes the term over that
+    time instead and spreads it over its steps (the result times ``coherence_s / dt_s``):
+    a variance ``~ T coherence_s``, whatever the step. ``None``: the step's own term."""
+    m = np.einsum("nijk,nkl->nijl", hess, p_rr)
+    t = 0.5 * np.einsum("nijk,nlkj->nil", m, m)
+    c = np.array([0.5 * dt_s * dt_s] * 3 + [dt_s] * 3)
+    out = np.tile(t, (1, 2, 2)) * np.outer(c, c)
+    if coherence_s is not None:
+        out = out * max(1.0, coherence_s / dt_s)
+    return 0.5 * (out + np.swapaxes(out, -1, -2))
 
 
 def los_angles(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

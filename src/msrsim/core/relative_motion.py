@@ -87,6 +87,7 @@ __all__ = [
     "local_to_inertial",
     "mean_motion",
     "osculating_elements",
+    "point_mass_hessian",
     "radial_hop_delta_v",
     "rtn_rotation",
     "schweighart_sedwick_matrix",
@@ -174,6 +175,22 @@ def osculating_elements(states, mu: float = MARS.gm.value):
     ecos = h * h / (mu * rn) - 1.0
     esin = rv * h / (mu * rn)
     return a, np.hypot(ecos, esin), np.arctan2(esin, ecos)
+
+
+def point_mass_hessian(r, mu: float = MARS.gm.value) -> np.ndarray:
+    """Hessians (n, 3, 3, 3) ``d2 a_i / dr_j dr_k`` of the point-mass acceleration ``a =
+    -mu r / |r|^3`` at positions ``r`` (n, 3): ``3 mu / r^5 (delta_ij r_k + delta_ik r_j +
+    delta_jk r_i) - 15 mu r_i r_j r_k / r^7`` (differentiating the gravity gradient
+    ``-mu (I / r^3 - 3 r r^T / r^5)`` once more)."""
+    r = np.atleast_2d(np.asarray(r, np.float64))
+    rn = np.sqrt(np.einsum("ij,ij->i", r, r))[:, None, None, None]
+    eye = np.eye(3)
+    sym = (
+        np.einsum("ij,nk->nijk", eye, r)
+        + np.einsum("ik,nj->nijk", eye, r)
+        + np.einsum("jk,ni->nijk", eye, r)
+    )
+    return 3.0 * mu / rn**5 * sym - 15.0 * mu / rn**7 * np.einsum("ni,nj,nk->nijk", r, r, r)
 
 
 def _true_anomaly_after(e: np.ndarray, nu0: np.ndarray, dm: np.ndarray) -> np.ndarray:

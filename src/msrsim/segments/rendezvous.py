@@ -18,11 +18,18 @@ range sensor gives angles and range whatever the light (assumption).
 X_OS - X_ERO`` (ICRF axes); the ERO knows its own state (ground tracking; its errors of
 tens of metres cancel in the relative state). Prediction is nonlinear, by flying the
 estimated OS with its nominal coefficients beside the ERO; the covariance is carried by
-the Schweighart-Sedwick transition matrix in the estimated OS's local frame, with white
-acceleration noise (Van Loan). Burns are subtracted as commanded and their execution
-errors added to the velocity covariance. Measurements: line-of-sight angles in the ERO's
-local frame (1-sigma ``angle_sigma_rad``, iterated EKF update: precise angles with an
-uncertain range need the relinearisation) and, closer than ``range_sensor_max_m``, range.
+the Jacobian of that same propagation (finite differences: six displaced copies of the
+estimate flown in the batch), so it holds the eccentricity, J2 and drag the linear models
+approximate. The OS's drag and radiation-pressure coefficient errors (the truth's
+dispersion) are two consider parameters (Schmidt-Kalman: in the covariance through their
+sensitivities, two more copies with doubled coefficients; never estimated). Added noise:
+the second-order EKF term of the point-mass gravity
+(:func:`msrsim.core.navigation.second_order_noise`: a km-level along-track spread on a
+curved orbit) and a white acceleration floor (Van Loan). Burns are subtracted as
+commanded and their execution errors added to the velocity covariance. Measurements:
+line-of-sight angles in the ERO's local frame (1-sigma ``angle_sigma_rad``, iterated EKF
+update: precise angles with an uncertain range need the relinearisation) and, closer than
+``range_sensor_max_m``, range.
 The filter is initialised at first detection by intersecting the measured line of sight
 with the sphere of the OS's mean orbital radius (its prior, propagated from release): a
 position along the line of sight to within the radial spread of the prior, the velocity
@@ -45,8 +52,7 @@ ascent's dispersion gives OS eccentricities to ~0.02, where a circular model mis
 250 m hop by ~2e of its length, tens of metres) plus the J2 part of Schweighart-Sedwick
 (its matrix less HCW at the same n), both of :mod:`msrsim.core.relative_motion`; neglected:
 the coupling of eccentricity and J2, and J2's short-period terms, which enter only
-through the osculating elements. The covariance is still carried by Schweighart-Sedwick
-(its eccentricity error covered by the model-error noise). Burns are executed with
+through the osculating elements. Burns are executed with
 proportional, fixed and pointing errors.
 
 **Capture** (:mod:`msrsim.segments.capture`): the envelope is tested on the true state; a
@@ -66,7 +72,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msrsim.core.bodies import MARS
-from msrsim.core.navigation import ekf_predict, ekf_update, iekf_update, los_angles, nees
+from msrsim.core.navigation import (
+    ekf_predict,
+    ekf_update,
+    iekf_update,
+    los_angles,
+    nees,
+    second_order_noise,
+)
 from msrsim.core.orbit_propagation import DensityTable, force_model, propagate
 from msrsim.core.relative_motion import (
     hcw_stm,
@@ -75,6 +88,7 @@ from msrsim.core.relative_motion import (
     local_jacobian,
     local_to_inertial,
     osculating_elements,
+    point_mass_hessian,
     rtn_rotation,
     schweighart_sedwick_matrix,
     two_impulse,
@@ -110,12 +124,25 @@ STATUS_MESSAGES = {
 _TARGET, _FINAL, _CAPTURE = 0, 2, 3
 _PHASE_FAR, _PHASE_HOPS, _PHASE_FINAL, _PHASE_RETRY = 0, 1, 2, 3
 PHASE_NAMES = ("far_range_transfer", "hops", "final_approach", "retries")
+NAV_PHASE_NAMES = ("tracking_before_transfer", *PHASE_NAMES)
 _PROPAGATION_STEP_S = 20.0
 _NOISE_BLOCK = 512
 _MAX_BURNS = 400
 _MIN_SENSOR_RANGE_M = 1.0
-_MODEL_ERROR_PER_REV = 0.007
 """Closer than this the OS fills the capture cone and no line of sight is taken."""
+_CONSIDER = 2
+"""Consider parameters of the filter: the fractional errors of the OS's drag and radiation-
+pressure coefficients (never estimated; carried in the covariance)."""
+_SECOND_ORDER_COHERENCE_S = 300.0
+"""Coherence time of the second-order term (:func:`second_order_noise`): the quadratic
+error of a km-level along-track spread lasts as long as that spread (hours in the angles-
+only phase), not one 60 s step. Measured on the 200-trial baseline (docs/models.md): the
+step's own term (60 s) leaves the far angles-only phase ~6 % overconfident (NEES 6.4,
+25 % of its steps above the region), 300 s brings it to 5.9 (97 % inside), 600 s is
+conservative (5.6-5.7)."""
+_FD_STATE = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
+"""Finite-difference steps (m, m/s) of the propagation's Jacobian: its second-order
+error is ~step / r ~ 3e-7 of an entry, far above round-off (~1e-9 m at 4000 km)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,12 @@ class RendezvousResult:
     history_et: np.ndarray
     history_nees_mean: np.ndarray
     history_nees_count: np.ndarray
+    history_nees: np.ndarray
+    """(steps, n) each tracked trial's NEES (6 states; NaN where not tracking)."""
+    history_phase: np.ndarray
+    """(steps, n) each trial's phase while tracking (index into ``NAV_PHASE_NAMES``; -1
+    where not tracking): angles-only tracking before the transfer, then the phase of its
+    last burn."""
     history_position_sigma_m: np.ndarray
     """(steps, n) sqrt of the trace of the position covariance (NaN before detection)."""
     history_local: np.ndarray
@@ -346,7 +379,6 @@ def simulate_rendezvous(
     uniq, inverse = np.unique(keys, return_inverse=True)
     ss_models = [schweighart_sedwick_matrix(float(a), incl) for a in uniq]
     models = [m[0] for m in ss_models]
-    phi_step = np.stack([linear_stm(m, dt)[0] for m in models])[inverse]
     q_step = np.stack([van_loan_noise(m, plan.process_noise_m2_s3, dt) for m in models])[inverse]
     period = 2.0 * math.pi / n_ss
     half = max(2, int(round(0.5 * period / dt)))
@@ -428,12 +460,18 @@ def simulate_rendezvous(
     min_dist = np.full(n, np.inf)
     in_final = np.zeros(n, bool)
     xh = np.zeros((n, 6))
-    p = np.tile(np.eye(6), (n, 1, 1))
+    dim = 6 + _CONSIDER
+    p_cc = fraction**2 * np.eye(_CONSIDER)
+    p = np.tile(np.eye(dim), (n, 1, 1))
+    p[:, 6:, 6:] = p_cc
 
     horizon = min(deadline_et - search_start_et, plan.search_max_s + 40.0 * period)
     steps = int(math.ceil(horizon / dt))
     hist_nees = np.full(steps, np.nan)
     hist_count = np.zeros(steps, dtype=np.int32)
+    hist_eps = np.full((steps, n), np.nan, dtype=np.float32)
+    hist_phase = np.full((steps, n), -1, dtype=np.int8)
+    nav_phase = np.zeros(n, dtype=np.int8)  # 0 before the transfer, 1 + burn phase after
     hist_sigma = np.full((steps, n), np.nan, dtype=np.float32)
     k_rec = min(record, n)
     hist_local = np.full((steps, k_rec, 6), np.nan, dtype=np.float32)
@@ -521,8 +559,9 @@ def simulate_rendezvous(
                 burns[rows] += 1
                 ero[rows, 3:] += _execute(dv, noise, plan)
                 xh[rows, 3:] -= dv
-                p[rows, 3:, 3:] += _burn_covariance(dv, plan)
+                p[rows, 3:6, 3:6] += _burn_covariance(dv, plan)
                 delta_v[rows, phase] += np.linalg.norm(dv, axis=1)
+                nav_phase[rows] = 1 + phase
 
         # ---- sensing -------------------------------------------------------------------------
         d_true = os_true[:, :3] - ero[:, :3]
@@ -592,7 +631,9 @@ def simulate_rendezvous(
                 :, None, None
             ] * (np.eye(3) - outer)
             pp[:, 3:, 3:] = v_sigma**2 * np.eye(3)
-            p[rows] = pp
+            p[rows] = 0.0
+            p[rows, :6, :6] = pp
+            p[rows, 6:, 6:] = p_cc
             detected[rows] = True
             detection_step[rows] = k
             detection_range[rows] = rng_true[rows]
@@ -628,31 +669,38 @@ def simulate_rendezvous(
 
             def measure(x, c_rows=c_rows):
                 ang, jac = los_angles(np.einsum("nij,nj->ni", c_rows, x[:, :3]))
-                h = np.zeros((x.shape[0], 2, 6))
+                h = np.zeros((x.shape[0], 2, dim))
                 h[:, :, :3] = jac @ c_rows
                 return ang, h
 
+            # the consider parameters ride along at zero (their estimate stays nominal)
             r_ang = np.eye(2) * sigma_angle**2
-            xh[rows], p[rows], _ = iekf_update(
-                xh[rows], p[rows], z_ang[rows], measure, r_ang, angular=True
-            )
+            xa, p[rows], _ = iekf_update(
+                np.pad(xh[rows], ((0, 0), (0, _CONSIDER))), p[rows], z_ang[rows], measure,
+                r_ang, angular=True, consider=_CONSIDER,
+            )  # fmt: skip
+            xh[rows] = xa[:, :6]
             rr = rows[close[rows]]
             if rr.size:
                 dn = np.linalg.norm(xh[rr, :3], axis=1)
-                hr = np.zeros((rr.size, 1, 6))
+                hr = np.zeros((rr.size, 1, dim))
                 hr[:, 0, :3] = xh[rr, :3] / dn[:, None]
-                xh[rr], p[rr], _ = ekf_update(
-                    xh[rr], p[rr], (z_rng[rr] - dn)[:, None], hr, (r_sig[rr] ** 2)[:, None, None]
-                )
+                xa, p[rr], _ = ekf_update(
+                    np.pad(xh[rr], ((0, 0), (0, _CONSIDER))), p[rr], (z_rng[rr] - dn)[:, None],
+                    hr, (r_sig[rr] ** 2)[:, None, None], consider=_CONSIDER,
+                )  # fmt: skip
+                xh[rr] = xa[:, :6]
 
         # ---- bookkeeping, triggers --------------------------------------------------------------
         tracking = active & detected
         if tracking.any():
             rows = np.flatnonzero(tracking)
             e = (os_true[rows] - ero[rows]) - xh[rows]
-            eps = nees(e, p[rows])
+            eps = nees(e, p[rows][:, :6, :6])
             hist_nees[k] = float(np.mean(eps))
             hist_count[k] = rows.size
+            hist_eps[k, rows] = eps
+            hist_phase[k, rows] = nav_phase[rows]
             hist_sigma[k, rows] = np.sqrt(np.trace(p[rows][:, :3, :3], axis1=1, axis2=2))
         outside = active & ~in_final
         min_dist[outside] = np.minimum(min_dist[outside], rng_true[outside])
@@ -684,53 +732,55 @@ def simulate_rendezvous(
         # ---- propagation -----------------------------------------------------------------------
         if k == steps - 1:
             break
+        # the truth, the ERO, the estimated OS and the prior, and beside the estimate its
+        # finite-difference copies: six displaced states and two with the OS's drag and
+        # radiation-pressure coefficients doubled (the sensitivity to the consider
+        # parameters, both forces being linear in their coefficient)
         est_os = ero + xh
-        jac0 = local_jacobian(est_os)
-        stack = np.vstack([os_true, ero, est_os, prior])
+        copies = np.repeat(est_os[:, None, :], 6 + _CONSIDER, axis=1)
+        copies[:, np.arange(6), np.arange(6)] += _FD_STATE
+        bc_nom, sr_nom = os_body.ballistic_coefficient_m2_kg, os_body.srp_area_to_mass_m2_kg
+        bc_fd = np.full((n, 6 + _CONSIDER), bc_nom)
+        sr_fd = np.full((n, 6 + _CONSIDER), sr_nom)
+        bc_fd[:, 6], sr_fd[:, 7] = 2.0 * bc_nom, 2.0 * sr_nom
+        stack = np.vstack([os_true, ero, est_os, prior, copies.reshape(-1, 6)])
         bc = np.concatenate(
-            [
-                bc_os,
-                np.full(n, ero_body.ballistic_coefficient_m2_kg),
-                np.full(n, os_body.ballistic_coefficient_m2_kg),
-                np.full(n, os_body.ballistic_coefficient_m2_kg),
-            ]
+            [bc_os, np.full(n, ero_body.ballistic_coefficient_m2_kg), np.full(2 * n, bc_nom)]
+            + [bc_fd.ravel()]
         )
         sr = np.concatenate(
-            [
-                srp_os,
-                np.full(n, ero_body.srp_area_to_mass_m2_kg),
-                np.full(n, os_body.srp_area_to_mass_m2_kg),
-                np.full(n, os_body.srp_area_to_mass_m2_kg),
-            ]
+            [srp_os, np.full(n, ero_body.srp_area_to_mass_m2_kg), np.full(2 * n, sr_nom)]
+            + [sr_fd.ravel()]
         )
         stack = propagate(stack, dt, model, bc, sr, _PROPAGATION_STEP_S)
         os_true, ero, est_new, prior = (
             stack[:n],
             stack[n : 2 * n],
             stack[2 * n : 3 * n],
-            stack[3 * n :],
+            stack[3 * n : 4 * n],
         )
         prior_now = prior
         xh = est_new - ero
+        # covariance: the Jacobian of this very propagation (J2, drag, SRP, any
+        # eccentricity) by finite differences, the consider sensitivities, white
+        # acceleration noise, and the second-order term of the point-mass gravity
+        diff = (stack[4 * n :].reshape(n, 6 + _CONSIDER, 6) - est_new[:, None, :]).swapaxes(1, 2)
+        phi = np.zeros((n, dim, dim))
+        phi[:, :6, :6] = diff[:, :, :6] / _FD_STATE
+        phi[:, :6, 6:] = diff[:, :, 6:]
+        phi[:, 6:, 6:] = np.eye(_CONSIDER)
         jac1_inv = np.linalg.inv(local_jacobian(est_new))
-        phi_in = jac1_inv @ phi_step @ jac0
-        q_in = jac1_inv @ q_step @ np.swapaxes(jac1_inv, 1, 2)
-        p = ekf_predict(p, phi_in, q_in)
+        q = np.zeros((n, dim, dim))
+        hess = point_mass_hessian(est_os[:, :3])
+        q[:, :6, :6] = jac1_inv @ q_step @ np.swapaxes(jac1_inv, 1, 2) + second_order_noise(
+            hess, p[:, :3, :3], dt, _SECOND_ORDER_COHERENCE_S
+        )
+        p = ekf_predict(p, phi, q)
         lost = ~(np.isfinite(xh).all(axis=1) & np.isfinite(p).all(axis=(1, 2)))
         if lost.any():  # a diverged filter ends its trial, never the batch
             status[lost & (status < 0)] = STATUS_NAVIGATION_LOST
             xh[lost] = 0.0
-            p[lost] = np.eye(6)
-        if _MODEL_ERROR_PER_REV > 0.0:
-            # the linear covariance model's own error (~2 % of the error a revolution,
-            # docs/models.md) leaks the large along-track uncertainty into every direction:
-            # isotropic noise of that share of the largest position/velocity variance
-            grow = _MODEL_ERROR_PER_REV**2 * dt / period
-            lam_r = np.linalg.eigvalsh(p[:, :3, :3])[:, -1]
-            lam_v = np.linalg.eigvalsh(p[:, 3:, 3:])[:, -1]
-            idx = np.arange(3)
-            p[:, idx, idx] += (grow * lam_r)[:, None]
-            p[:, idx + 3, idx + 3] += (grow * lam_v)[:, None]
+            p[lost] = np.eye(dim)
 
     status[status < 0] = STATUS_DEADLINE
     et_of = lambda s: np.where(s >= 0, search_start_et + s * dt, np.nan)  # noqa: E731
@@ -754,6 +804,8 @@ def simulate_rendezvous(
         history_et=search_start_et + dt * np.arange(steps),
         history_nees_mean=hist_nees[:steps],
         history_nees_count=hist_count[:steps],
+        history_nees=hist_eps[:steps],
+        history_phase=hist_phase[:steps],
         history_position_sigma_m=hist_sigma[:steps],
         history_local=hist_local[:steps],
         history_local_estimate=hist_est[:steps],

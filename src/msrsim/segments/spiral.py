@@ -269,7 +269,8 @@ class SpiralResult:
     """An electric spiral (SI; epochs ``et``; states in the body's equatorial frame).
 
     ``history_*``: samples every ``record_s`` of the time, osculating semi-major axis,
-    eccentricity and mass.
+    eccentricity and mass; ``history_state`` (k, 6) the position and velocity there (the
+    body's equatorial frame of ``start_et``, :func:`equatorial_frame`).
     """
 
     status: int
@@ -286,6 +287,7 @@ class SpiralResult:
     history_a_m: np.ndarray
     history_e: np.ndarray
     history_mass_kg: np.ndarray
+    history_state: np.ndarray | None = None
 
     @property
     def propellant_kg(self) -> float:
@@ -453,7 +455,7 @@ def _derivatives(y, t, model):
 
 
 @njit(cache=True)
-def _spiral_kernel(y0, model, target_radius, t_max, record_s, out_t, out_a, out_e, out_m):
+def _spiral_kernel(y0, model, target_radius, t_max, record_s, out_t, out_a, out_e, out_m, out_y):
     """RK4 from ``y0`` until escape (up), the target radius (down), impact or ``t_max``;
     ``model`` is the tuple :func:`_derivatives` reads."""
     mu, r_body, direction = model[0], model[3], model[8]
@@ -477,6 +479,7 @@ def _spiral_kernel(y0, model, target_radius, t_max, record_s, out_t, out_a, out_
             out_a[n_rec] = -mu / (2.0 * energy)
             out_e[n_rec] = math.sqrt(ex * ex + ey * ey + ez * ez)
             out_m[n_rec] = y[6]
+            out_y[n_rec] = y[:6]
             n_rec += 1
             next_record += record_s
         if direction > 0 and energy >= 0.0:
@@ -564,6 +567,7 @@ def spiral(
     thrust = propulsion.thrust_n(distance)
     records = int(max_days * DAY_S / record_s) + 2
     out = [np.empty(records) for _ in range(4)]
+    states = np.empty((records, 6))
     y0 = np.concatenate([np.asarray(r0_m, float), np.asarray(v0_m_s, float), [mass_kg]])
     model = (
         body.gm.value,
@@ -590,6 +594,7 @@ def spiral(
         max_days * DAY_S,
         record_s,
         *out,
+        states,
     )
     return SpiralResult(
         status=int(status),
@@ -606,4 +611,5 @@ def spiral(
         history_a_m=out[1][:n_rec].copy(),
         history_e=out[2][:n_rec].copy(),
         history_mass_kg=out[3][:n_rec].copy(),
+        history_state=states[:n_rec].copy(),
     )

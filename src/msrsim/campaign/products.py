@@ -1,0 +1,515 @@
+"""Trajectories as data products: each flown path of the relay as time-tagged states.
+
+:func:`trajectories` turns the legs' full results (``CampaignResult.handoffs``) into
+:class:`Trajectory` records, ready for :mod:`msrsim.io.oem` (CCSDS OEM) and
+:mod:`msrsim.io.czml` (Cesium). Each is a plain record: epochs ``et`` (s past J2000 TDB),
+positions (m) and velocities (m/s) about one centre in one CCSDS reference frame, and the
+indices where each continuous arc starts (an impulsive manoeuvre starts a new arc at the
+same epoch, with the velocity after it; an OEM writes one segment per arc).
+
+How each is made (the models of the legs themselves; nothing is fitted):
+
+* ``ero_outbound_cruise``, ``ero_return_cruise``: the Sims-Flanagan transfer as the
+  optimiser flew it (:mod:`msrsim.core.lowthrust`): Kepler arcs (:func:`msrsim.core.conics.
+  propagate`) between the segments' midpoint impulses, the forward half flown from the
+  departure and the backward half from the arrival, joined at the match point (its
+  mismatch is the transfer's, ``mismatch_position_m``, centimetres to metres), so the
+  cruise starts at Earth's centre and ends at Mars's (patched conics: the spirals and the
+  insertion account for the planets' gravity wells). Heliocentric, ICRF axes, TDB. The
+  continuous-thrust check (``continuous_check``) is a different path that misses the
+  arrival by the cost of the impulsive transcription; it is not the optimised trajectory.
+* ``ero_mars_orbit``: the spirals down and up as the spiral kernel recorded them
+  (``SpiralResult.history_state``, every 6 h by default), rotated from the spiral's
+  equatorial frame to ICRF. Snapshots several orbits apart: not for interpolation (the
+  OEM says so and declares no interpolation). The months in the rendezvous orbit between
+  the spirals are not included (the rendezvous leg tracks the ERO relative to the OS).
+* ``mav_ascent``: the nominal ascent (the design's nominal history), toss to release,
+  from the MCI0 frame (Mars body-fixed axes frozen at the toss) to Mars-centred ICRF.
+* ``os_orbit``: the Orbiting Sample from the rendezvous leg's release state, propagated
+  (:func:`msrsim.core.orbit_propagation.propagate`: J2, drag, radiation pressure, the
+  rendezvous leg's density table and the OS's ballistic figures) for at least five
+  revolutions and until the median capture epoch.
+* ``ees_approach``: the Earth Entry System's approach hyperbola (two-body, Earth's GM)
+  from its targeted entry-interface state, the last three days before entry, sampled
+  densely near the interface. Geocentric, GCRF (ICRF axes at the geocentre), UTC.
+* ``ees_entry``: the nominal entry to the ground (the footprint's nominal flight history,
+  Earth-fixed ITRS in the flight kernel) converted to GCRF with
+  :func:`msrsim.core.frames.itrs_to_icrf` (UT1 = UTC, no polar motion: that function's
+  approximations, up to ~420 m at the equator). UTC.
+
+:func:`save_products` / :func:`load_products` keep them in the scenario's cache folder
+(one Parquet file per trajectory, its metadata in the schema metadata), so an export
+never flies the legs again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "MAX_POINTS",
+    "PRODUCTS_VERSION",
+    "TRAJECTORY_NAMES",
+    "Trajectory",
+    "load_products",
+    "save_products",
+    "trajectories",
+]
+
+MAX_POINTS = 5000
+"""At most this many states per trajectory (decimated per arc, ends kept)."""
+
+PRODUCTS_VERSION = "1"
+"""Format of the cached product files."""
+
+CRUISE_STEP_S = 86400.0
+"""Sampling of the cruises' Kepler arcs (a day: 1e-3 of a heliocentric period)."""
+
+OS_STEP_S = 60.0
+"""Sampling of the Orbiting Sample's orbit (about 120 samples a revolution at 3,890 km)."""
+
+OS_MIN_REVOLUTIONS = 5
+TRAJECTORY_NAMES = (
+    "ero_outbound_cruise",
+    "ero_mars_orbit",
+    "mav_ascent",
+    "os_orbit",
+    "ero_return_cruise",
+    "ees_approach",
+    "ees_entry",
+)
+"""What :func:`trajectories` gives, in relay order."""
+APPROACH_S = 3.0 * 86400.0
+"""The approach hyperbola's span before the entry interface."""
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One object's time-tagged states about one centre (SI; ``et`` s past J2000 TDB).
+
+    ``frame`` is the CCSDS reference-frame name of the axes (``ICRF``, ``GCRF``);
+    ``time_system`` the scale the epochs are to be *written* in (``TDB`` or ``UTC``; the
+    record always holds ``et``). ``arcs`` are the indices where each continuous arc starts
+    (``(0,)`` for one arc): epochs increase strictly inside an arc; an arc may start at the
+    epoch where the previous one ended (an impulse: the same position, the velocity after
+    it). ``interpolable`` is false when the samples are too far apart to interpolate
+    (snapshots several orbits apart).
+    """
+
+    name: str
+    object_name: str
+    object_id: str
+    center: str
+    frame: str
+    time_system: str
+    et: np.ndarray
+    position_m: np.ndarray
+    velocity_m_s: np.ndarray
+    comment: str = ""
+    arcs: tuple[int, ...] = (0,)
+    interpolable: bool = True
+    extra: dict = field(default_factory=dict)
+    """Small JSON-ready facts about the product (mismatches, sources), for tests and docs."""
+
+    def __post_init__(self):
+        et = np.ascontiguousarray(self.et, np.float64).reshape(-1)
+        r = np.ascontiguousarray(self.position_m, np.float64).reshape(-1, 3)
+        v = np.ascontiguousarray(self.velocity_m_s, np.float64).reshape(-1, 3)
+        if not (et.size == r.shape[0] == v.shape[0]) or et.size == 0:
+            raise ValueError(
+                f"trajectory {self.name!r}: {et.size} epochs, {r.shape[0]} positions, "
+                f"{v.shape[0]} velocities: need the same number, at least one"
+            )
+        arcs = tuple(int(i) for i in self.arcs)
+        if arcs[0] != 0 or any(b <= a for a, b in zip(arcs, arcs[1:], strict=False)):
+            raise ValueError(f"trajectory {self.name!r}: arcs {arcs} must start at 0, increase")
+        for a, b in self.arc_slices_of(arcs, et.size):
+            if np.any(np.diff(et[a:b]) <= 0.0):
+                raise ValueError(f"trajectory {self.name!r}: epochs must increase in an arc")
+        if any(et[i] < et[i - 1] for i in arcs[1:]):
+            raise ValueError(f"trajectory {self.name!r}: an arc starts before the last ends")
+        if self.time_system not in ("TDB", "UTC"):
+            raise ValueError(f"time_system = {self.time_system!r}: must be 'TDB' or 'UTC'")
+        for name, value in (("et", et), ("position_m", r), ("velocity_m_s", v)):
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"trajectory {self.name!r}: {name} must be finite")
+        object.__setattr__(self, "et", et)
+        object.__setattr__(self, "position_m", r)
+        object.__setattr__(self, "velocity_m_s", v)
+        object.__setattr__(self, "arcs", arcs)
+
+    @staticmethod
+    def arc_slices_of(arcs, n: int) -> list[tuple[int, int]]:
+        bounds = [*arcs, n]
+        return [(bounds[i], bounds[i + 1]) for i in range(len(arcs))]
+
+    def arc_slices(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` index pairs of each continuous arc."""
+        return self.arc_slices_of(self.arcs, self.et.size)
+
+    @property
+    def start_et(self) -> float:
+        return float(self.et[0])
+
+    @property
+    def stop_et(self) -> float:
+        return float(self.et[-1])
+
+
+# ---------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------
+
+
+def _join(name, pieces, **meta) -> Trajectory:
+    """A trajectory of arcs ``pieces`` [(et, r, v), ...], decimated to :data:`MAX_POINTS`."""
+    total = sum(p[0].size for p in pieces)
+    keep_every = max(1, math.ceil(total / MAX_POINTS))
+    ets, rs, vs, arcs, start = [], [], [], [], 0
+    for et, r, v in pieces:
+        idx = np.arange(0, et.size, keep_every)
+        if idx[-1] != et.size - 1:
+            idx = np.append(idx, et.size - 1)
+        ets.append(et[idx])
+        rs.append(r[idx])
+        vs.append(v[idx])
+        arcs.append(start)
+        start += idx.size
+    return Trajectory(
+        name=name,
+        et=np.concatenate(ets),
+        position_m=np.concatenate(rs),
+        velocity_m_s=np.concatenate(vs),
+        arcs=tuple(arcs),
+        **meta,
+    )
+
+
+def _kepler_arc(t_start, r, v, t_end, mu, step_s):
+    """Samples of the conic through ``(r, v)`` at ``t_start``, from ``t_start`` to
+    ``t_end`` (either way round), about every ``step_s``; returned in increasing time."""
+    from msrsim.core.conics import propagate
+
+    k = max(2, math.ceil(abs(t_end - t_start) / step_s) + 1)
+    times = np.linspace(t_start, t_end, k)
+    rr, vv = propagate(np.tile(r, (k, 1)), np.tile(v, (k, 1)), times - t_start, mu)
+    if t_end < t_start:
+        return times[::-1], rr[::-1], vv[::-1]
+    return times, rr, vv
+
+
+def sims_flanagan_arcs(transfer, step_s: float = CRUISE_STEP_S) -> list[tuple]:
+    """The Sims-Flanagan transfer's own path: Kepler arcs between its midpoint impulses.
+
+    The forward half flies from the departure state (with its v-infinity), the backward
+    half from the arrival state, exactly as the transcription does
+    (:class:`msrsim.core.lowthrust._Problem`): impulse ``i`` at ``segment_et[i]`` from the
+    mass before it, ``mass_kg[i]``, along the throttle vector ``thrust_n[i] / T_i``. The
+    arc holding the match point is the forward solution up to it and the backward one
+    after it. Returns ``[(et, r, v), ...]`` per arc, each in increasing time.
+    """
+    from msrsim.core.lowthrust import _burn
+
+    t = transfer
+    n, dt, mu = len(t.segment_et), t.segment_s, t.mu
+    c = t.propulsion.exhaust_speed_m_s
+    nf = n // 2
+    t0, tf = t.departure_et, t.arrival_et
+    t_match = t0 + nf * dt
+
+    def impulse(i):
+        thrust = float(t.available_thrust_n[i])
+        u = t.thrust_n[i] / thrust if thrust > 0.0 else np.zeros(3)
+        return _burn(u[None], np.array([thrust]), t.mass_kg[i : i + 1], dt, c)[1][0]
+
+    forward = []
+    r, v, ts = t.r_departure_m, t.v_departure_body_m_s + t.departure_v_infinity_m_s, t0
+    for i in range(nf):
+        et, rr, vv = _kepler_arc(ts, r, v, t.segment_et[i], mu, step_s)
+        forward.append((et, rr, vv))
+        r, v, ts = rr[-1], vv[-1] + impulse(i), float(t.segment_et[i])
+    head = _kepler_arc(ts, r, v, t_match, mu, step_s)
+    backward = []
+    r, v, ts = t.r_arrival_m, t.v_arrival_body_m_s + t.arrival_v_infinity_m_s, tf
+    for i in range(n - 1, nf - 1, -1):
+        et, rr, vv = _kepler_arc(ts, r, v, t.segment_et[i], mu, step_s)
+        backward.append((et, rr, vv))
+        r, v, ts = rr[0], vv[0] - impulse(i), float(t.segment_et[i])
+    tail = _kepler_arc(ts, r, v, t_match, mu, step_s)
+    middle = tuple(np.concatenate([a, b[1:]]) for a, b in zip(head, tail, strict=True))
+    return [*forward, middle, *backward[::-1]]
+
+
+def _cruise(name, cruise, label) -> Trajectory:
+    t = cruise.transfer
+    pieces = sims_flanagan_arcs(t)
+    end = pieces[-1]
+    return _join(
+        name,
+        pieces,
+        object_name="EARTH RETURN ORBITER",
+        object_id="MSR-ERO",
+        center="SUN",
+        frame="ICRF",
+        time_system="TDB",
+        comment=(
+            f"ERO {label} electric cruise, {cruise.departure_body} to {cruise.arrival_body}: "
+            f"the Sims-Flanagan transfer as optimised ({len(t.segment_et)} segments, "
+            "impulses at their midpoints, one OEM segment per Kepler arc between impulses). "
+            "Patched conics: starts and ends at the planets' centres; match-point mismatch "
+            f"{t.mismatch_position_m:.3g} m. DE421 planets."
+        ),
+        extra={
+            "mismatch_position_m": t.mismatch_position_m,
+            "arrival_error_m": float(np.linalg.norm(end[1][-1] - t.r_arrival_m)),
+        },
+    )
+
+
+def _spiral_arc(sp):
+    from msrsim.segments.spiral import equatorial_frame
+
+    if sp.history_state is None:
+        raise ValueError("the spiral holds no recorded states (history_state): fly it again")
+    to_icrf = equatorial_frame(sp.start_et)  # rows: the frame's axes in ICRF
+    et = sp.start_et + sp.history_t_s
+    state = sp.history_state
+    if sp.duration_s > sp.history_t_s[-1]:
+        et = np.append(et, sp.end_et)
+        state = np.vstack([state, np.concatenate([sp.final_r_m, sp.final_v_m_s])])
+    return et, state[:, :3] @ to_icrf, state[:, 3:] @ to_icrf
+
+
+def _mars_orbit(mission) -> Trajectory:
+    down, up = mission.spiral_down, mission.spiral_up
+    record_h = float(np.median(np.diff(down.history_t_s))) / 3600.0
+    return _join(
+        "ero_mars_orbit",
+        [_spiral_arc(down), _spiral_arc(up)],
+        object_name="EARTH RETURN ORBITER",
+        object_id="MSR-ERO",
+        center="MARS",
+        frame="ICRF",
+        time_system="TDB",
+        comment=(
+            "ERO electric spirals at Mars: down from the capture orbit to the rendezvous "
+            f"orbit, then up to escape (J2, eclipses). Snapshots every {record_h:g} h of the "
+            "spiral kernel's own states, several orbits apart: do not interpolate. The "
+            "months in the rendezvous orbit between the spirals are not included."
+        ),
+        interpolable=False,
+    )
+
+
+def _ascent(ascent) -> Trajectory:
+    from msrsim.segments.ascent import HISTORY_COLUMNS, mci0_to_icrf_matrix
+
+    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+    rows = ascent.design.nominal.history[0]
+    rows = rows[np.isfinite(rows[:, 0])]
+    keep = np.r_[True, np.diff(rows[:, col["time_s"]]) > 0.0]
+    rows = rows[keep]
+    to_icrf = mci0_to_icrf_matrix(ascent.site.et)
+    r = rows[:, [col["x_m"], col["y_m"], col["z_m"]]] @ to_icrf.T
+    v = rows[:, [col["vx_m_s"], col["vy_m_s"], col["vz_m_s"]]] @ to_icrf.T
+    return _join(
+        "mav_ascent",
+        [(ascent.site.et + rows[:, col["time_s"]], r, v)],
+        object_name="MARS ASCENT VEHICLE",
+        object_id="MSR-MAV",
+        center="MARS",
+        frame="ICRF",
+        time_system="TDB",
+        comment=(
+            "MAV nominal ascent, toss to Orbiting Sample release (two-stage solid, 3-DOF), "
+            "from the launch-epoch Mars-fixed axes (MCI0) to ICRF. Inertial velocity."
+        ),
+    )
+
+
+def _os_orbit(rendezvous) -> Trajectory:
+    from msrsim.core.bodies import MARS
+    from msrsim.core.orbit_propagation import force_model, propagate
+
+    release = rendezvous.release
+    state = np.asarray(release.state, np.float64)
+    r0 = float(np.linalg.norm(state[:3]))
+    energy = 0.5 * float(state[3:] @ state[3:]) - MARS.gm.value / r0
+    period = 2.0 * math.pi * math.sqrt((-MARS.gm.value / (2.0 * energy)) ** 3 / MARS.gm.value)
+    end = release.et + OS_MIN_REVOLUTIONS * period
+    capture = rendezvous.median_capture_et
+    if capture is not None:
+        end = max(end, capture)
+    span = end - release.et
+    step = max(OS_STEP_S, span / (MAX_POINTS - 1))
+    times = release.et + np.linspace(0.0, span, max(2, math.ceil(span / step) + 1))
+    body = rendezvous.os_body
+    states = np.empty((times.size, 6))
+    states[0] = state
+    model, model_et = None, -np.inf
+    for i in range(1, times.size):
+        if times[i - 1] - model_et >= 86400.0:  # the Sun's direction, refreshed daily
+            model_et = times[i - 1]
+            model = force_model(model_et, density=rendezvous.density)
+        states[i] = propagate(
+            states[i - 1][None],
+            times[i] - times[i - 1],
+            model,
+            body.ballistic_coefficient_m2_kg,
+            body.srp_area_to_mass_m2_kg,
+        )[0]
+    capture_text = "the median capture" if capture is not None else "no capture"
+    return _join(
+        "os_orbit",
+        [(times, states[:, :3], states[:, 3:])],
+        object_name="ORBITING SAMPLE",
+        object_id="MSR-OS",
+        center="MARS",
+        frame="ICRF",
+        time_system="TDB",
+        comment=(
+            "Orbiting Sample after release: the rendezvous leg's release state propagated "
+            f"with J2, drag and radiation pressure (RK4, 20 s steps), at least "
+            f"{OS_MIN_REVOLUTIONS} revolutions and until {capture_text}."
+        ),
+        extra={"period_s": period},
+    )
+
+
+def _approach(entry) -> Trajectory:
+    from msrsim.core.bodies import EARTH
+    from msrsim.core.conics import propagate
+
+    a = entry.approach
+    tau = np.concatenate([np.geomspace(APPROACH_S, 1.0, 600), [0.0]])
+    k = tau.size
+    r0, v0 = np.tile(a.entry_position_m, (k, 1)), np.tile(a.entry_velocity_m_s, (k, 1))
+    r, v = propagate(r0, v0, -tau, EARTH.gm.value)
+    return _join(
+        "ees_approach",
+        [(a.entry_et - tau, r, v)],
+        object_name="EARTH ENTRY SYSTEM",
+        object_id="MSR-EES",
+        center="EARTH",
+        frame="GCRF",
+        time_system="UTC",
+        comment=(
+            "EES approach hyperbola (two-body about Earth) to the targeted entry interface, "
+            "the last 3 days, samples denser towards the interface. GCRF: ICRF axes at the "
+            "geocentre."
+        ),
+    )
+
+
+def _entry(entry) -> Trajectory:
+    from msrsim.core.flight import HISTORY_COLUMNS
+    from msrsim.core.frames import itrs_to_icrf
+
+    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+    rows = entry.footprint.nominal.flight.history[0]
+    rows = rows[np.isfinite(rows[:, 0])]
+    rows = rows[np.r_[True, np.diff(rows[:, 0]) > 0.0]]
+    et = entry.approach.entry_et + rows[:, col["time_s"]]
+    r, v = itrs_to_icrf(
+        et,
+        rows[:, [col["x_m"], col["y_m"], col["z_m"]]],
+        rows[:, [col["vx_m_s"], col["vy_m_s"], col["vz_m_s"]]],
+    )
+    return _join(
+        "ees_entry",
+        [(et, r, v)],
+        object_name="EARTH ENTRY SYSTEM",
+        object_id="MSR-EES",
+        center="EARTH",
+        frame="GCRF",
+        time_system="UTC",
+        comment=(
+            "EES nominal entry, interface to the ground (3-DOF ballistic flight in the "
+            "Earth-fixed frame) converted to GCRF (IAU 2006/2000A via ERFA, UT1 = UTC, no "
+            "polar motion). Inertial velocity."
+        ),
+        extra={"final_altitude_m": float(rows[-1, col["altitude_m"]])},
+    )
+
+
+def trajectories(handoffs: dict) -> dict[str, Trajectory]:
+    """Every trajectory of the relay from the legs' full results (``CampaignResult.
+    handoffs``), by name, in relay order."""
+    mission = handoffs["mission"]
+    out = [
+        _cruise("ero_outbound_cruise", mission.outbound, "outbound"),
+        _mars_orbit(mission),
+        _ascent(handoffs["ascent"]),
+        _os_orbit(handoffs["rendezvous"]),
+        _cruise("ero_return_cruise", mission.inbound, "return"),
+        _approach(handoffs["entry"]),
+        _entry(handoffs["entry"]),
+    ]
+    return {t.name: t for t in out}
+
+
+# ---------------------------------------------------------------------------------------
+# Cache: one Parquet file per trajectory
+# ---------------------------------------------------------------------------------------
+
+_COLUMNS = ("et", "x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s")
+_META_KEY = b"msrsim.trajectory"
+
+
+def _metadata(t: Trajectory) -> dict:
+    return {
+        "version": PRODUCTS_VERSION,
+        "name": t.name,
+        "object_name": t.object_name,
+        "object_id": t.object_id,
+        "center": t.center,
+        "frame": t.frame,
+        "time_system": t.time_system,
+        "comment": t.comment,
+        "arcs": list(t.arcs),
+        "interpolable": t.interpolable,
+        "extra": t.extra,
+    }
+
+
+def save_products(folder, products: dict[str, Trajectory]) -> list[str]:
+    """Write each trajectory as ``folder/<name>.parquet`` (atomic); returns the names."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from msrsim.campaign.execution import _atomic_write
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in products.values():
+        values = (t.et, *t.position_m.T, *t.velocity_m_s.T)
+        table = pa.table(dict(zip(_COLUMNS, values, strict=True)))
+        meta = json.dumps(_metadata(t), default=float).encode("utf-8")
+        table = table.replace_schema_metadata({_META_KEY: meta})
+        _atomic_write(folder / f"{t.name}.parquet", lambda f, tb=table: pq.write_table(tb, f))
+    return list(products)
+
+
+def load_products(folder, names) -> dict[str, Trajectory]:
+    """Read back what :func:`save_products` wrote (``ValueError``/``OSError`` if damaged)."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for name in names:
+        table = pq.read_table(Path(folder) / f"{name}.parquet")
+        meta = json.loads((table.schema.metadata or {})[_META_KEY])
+        if meta.pop("version") != PRODUCTS_VERSION:
+            raise ValueError(f"product {name}: another format version")
+        cols = {c: table.column(c).to_numpy() for c in _COLUMNS}
+        out[name] = Trajectory(
+            et=cols["et"],
+            position_m=np.column_stack([cols["x_m"], cols["y_m"], cols["z_m"]]),
+            velocity_m_s=np.column_stack([cols["vx_m_s"], cols["vy_m_s"], cols["vz_m_s"]]),
+            **{**meta, "arcs": tuple(meta["arcs"])},
+        )
+    return out
