@@ -586,6 +586,28 @@ def _span(values: list, pad: float = 0.15) -> list[float]:
     return [min(finite) - pad, max(finite) + pad]
 
 
+def _add_landings(fig, go, d: dict, alpha: float) -> None:
+    """The dispersed landings and their 99 % ellipse, on a map of either planet."""
+    fig.add_trace(
+        go.Scatter(
+            x=d["landing_longitude_deg"],
+            y=d["landing_latitude_deg"],
+            mode="markers",
+            marker={"size": 3, "color": f"rgba(60,60,60,{alpha})"},
+            name=f"landings ({len(d['landing_latitude_deg'])} of {d['trials']})",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=d["ellipse_longitude_deg"],
+            y=d["ellipse_latitude_deg"],
+            mode="lines",
+            line={"color": "red", "width": 2},
+            name="99 % ellipse {} × {} km".format(*d["ellipse_axes_km"]),
+        )
+    )
+
+
 def timeline_bars(summary: dict) -> list[dict]:
     """The campaign's spans (row, name, start, end UTC) from the run's summary: the ERO's
     phases, the launch windows, the SRL's cruise, surface operations, the ascent, the
@@ -899,24 +921,7 @@ class _Page:
                 name="Jezero rim",
             )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=d["landing_longitude_deg"],
-                y=d["landing_latitude_deg"],
-                mode="markers",
-                marker={"size": 3, "color": "rgba(60,60,60,0.45)"},
-                name=f"landings ({len(d['landing_latitude_deg'])} of {d['trials']})",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=d["ellipse_longitude_deg"],
-                y=d["ellipse_latitude_deg"],
-                mode="lines",
-                line={"color": "red", "width": 2},
-                name="99 % ellipse {} × {} km".format(*d["ellipse_axes_km"]),
-            )
-        )
+        _add_landings(fig, go, d, 0.45)
         for label, (lat, lon), symbol, colour in (
             ("target", d["target"], "cross", "black"),
             (d["perseverance_landing_name"], d["perseverance_landing"], "star", "gold"),
@@ -1121,24 +1126,7 @@ class _Page:
                 name=d["range_name"],
             )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=d["landing_longitude_deg"],
-                y=d["landing_latitude_deg"],
-                mode="markers",
-                marker={"size": 3, "color": "rgba(60,60,60,0.4)"},
-                name=f"landings ({len(d['landing_latitude_deg'])} of {d['trials']})",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=d["ellipse_longitude_deg"],
-                y=d["ellipse_latitude_deg"],
-                mode="lines",
-                line={"color": "red", "width": 2},
-                name="99 % ellipse {} × {} km".format(*d["ellipse_axes_km"]),
-            )
-        )
+        _add_landings(fig, go, d, 0.4)
         fig.add_trace(
             go.Scatter(
                 x=d["ground_track_longitude_deg"],
