@@ -570,3 +570,14 @@ def test_rendezvous_bad_scenario_exits_2(tmp_path):
     )
     result = invoke("rendezvous", str(bad), "--trials", "1")
     assert result.exit_code == 2
+
+
+def test_run_unreachable_scheduler_is_exit_2():
+    # Dask gives up after its connect timeout (30 s by default; 1 s here)
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = invoke("run", "--trials", "20000", "--chunk-size", "10000", "--scheduler",
+                        "tcp://127.0.0.1:1")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--scheduler tcp://127.0.0.1:1" in result.output and "Traceback" not in result.output

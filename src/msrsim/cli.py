@@ -199,6 +199,9 @@ def run(
             )  # fmt: skip
     except ValueError as exc:
         _fail("run", [str(exc)])
+    except OSError as exc:  # an unreachable --scheduler, an --out that cannot be written
+        where = f"--scheduler {scheduler}" if scheduler else f"--out {out_dir}"
+        _fail("run", [f"{where}: {exc}"])
     except KeyboardInterrupt:
         err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
         raise typer.Exit(130) from None
