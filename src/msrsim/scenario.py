@@ -646,9 +646,6 @@ class Rendezvous(Section):
 
     os_release_utc: UtcDate
     search_start_utc: UtcDate
-    capture_deadline_utc: UtcDate
-    release_altitude_km: Annotated[float, Field(ge=150, le=2000)]
-    release_inclination_deg: Annotated[float, Field(ge=0, le=180)]
     release_node_deg: Annotated[float, Field(ge=-360, le=360)]
     release_argument_of_latitude_deg: Annotated[float, Field(ge=-360, le=360)]
     release_radial_sigma_km: Annotated[float, Field(ge=0, le=100)]
@@ -699,11 +696,10 @@ class Rendezvous(Section):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if not self.os_release_utc <= self.search_start_utc < self.capture_deadline_utc:
+        if not self.os_release_utc <= self.search_start_utc:
             raise ValueError(
-                f"os_release_utc = {self.os_release_utc}, search_start_utc = "
-                f"{self.search_start_utc} and capture_deadline_utc = {self.capture_deadline_utc}"
-                " must be in that order (the search starts at or after release)"
+                f"search_start_utc = {self.search_start_utc} must not be before "
+                f"os_release_utc = {self.os_release_utc} (the search starts at or after release)"
             )
         if self.hold_points_m != sorted(self.hold_points_m):
             raise ValueError(
@@ -769,6 +765,16 @@ class Scenario(Section):
     surface: Surface
     rendezvous: Rendezvous
     containment: Containment
+
+    @model_validator(mode="after")
+    def _search_before_departure(self):
+        if self.rendezvous.search_start_utc >= self.ero.mars_departure_utc:
+            raise ValueError(
+                f"rendezvous.search_start_utc = {self.rendezvous.search_start_utc.date()} must "
+                f"be before ero.mars_departure_utc = {self.ero.mars_departure_utc.date()} "
+                "(the capture must come before the ERO leaves)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ero_dates_in_windows(self):

@@ -104,7 +104,8 @@ def rendezvous_inputs(scenario: Scenario):
         2.0
         * math.pi
         * math.sqrt(
-            (MARS.equatorial_radius.value + r.release_altitude_km * 1e3) ** 3 / MARS.gm.value
+            (MARS.equatorial_radius.value + scenario.mav.target_orbit_altitude_km * 1e3) ** 3
+            / MARS.gm.value
         )
     )
     envelope = CaptureEnvelope(
@@ -136,12 +137,13 @@ def rendezvous_inputs(scenario: Scenario):
 
 
 def default_release(scenario: Scenario) -> OrbitState:
-    """The scenario's representative release orbit with its RTN covariance."""
+    """The scenario's representative release orbit with its RTN covariance: the MAV's
+    target orbit (``mav.target_orbit_*``) at ``rendezvous.os_release_utc``."""
     r = scenario.rendezvous
     return release_orbit(
         float(utc_to_et(r.os_release_utc)[0]),
-        r.release_altitude_km * 1e3,
-        math.radians(r.release_inclination_deg),
+        scenario.mav.target_orbit_altitude_km * 1e3,
+        math.radians(scenario.mav.target_orbit_inclination_deg),
         math.radians(r.release_node_deg),
         math.radians(r.release_argument_of_latitude_deg),
         (
@@ -219,11 +221,11 @@ def run_rendezvous(
     release = default_release(scenario) if os_release is None else _as_release(os_release)
     start = float(utc_to_et(r.search_start_utc)[0]) if ero_arrival_et is None else ero_arrival_et
     start = max(start, release.et)
-    deadline = float(utc_to_et(r.capture_deadline_utc)[0])
+    deadline = float(utc_to_et(scenario.ero.mars_departure_utc)[0])  # the ERO leaves then
     if deadline <= start:
         raise ValueError(
-            f"rendezvous.capture_deadline_utc = {r.capture_deadline_utc.date()} is not after "
-            f"the search start {et_to_utc_iso(start)[0][:10]}"
+            f"ero.mars_departure_utc = {scenario.ero.mars_departure_utc.date()} is not after "
+            f"the search start {et_to_utc_iso(start)[0][:10]}: no time is left to capture"
         )
     seed = scenario.scenario.seed if seed is None else seed
     # the hand-off's covariance is the ascent's dispersion; what the ERO knows of the OS
