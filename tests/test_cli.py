@@ -539,10 +539,16 @@ def test_ero_json_and_plots(tmp_path):
 
 
 def test_ero_unflyable_scenario_is_exit_2(tmp_path):
-    # departing Mars before the spiral down can end: the phase is named, no traceback
-    text = baseline_text().replace(
-        "mars_departure_utc = { value = 2031-10-01,", "mars_departure_utc = { value = 2030-03-01,"
-    )
+    # departing Mars before the spiral down can end (the rendezvous moved earlier to keep
+    # the scenario valid): the phase is named, no traceback
+    text = baseline_text()
+    for old, new in (
+        ("mars_departure_utc = { value = 2031-10-01,", "mars_departure_utc = { value = 2030-03-01"),
+        ("os_release_utc = { value = 2031-06-12", "os_release_utc = { value = 2030-01-01"),
+        ("search_start_utc = { value = 2031-06-13", "search_start_utc = { value = 2030-01-02"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
     path = tmp_path / "early.toml"
     path.write_text(text)
     result = invoke("ero", str(path))
