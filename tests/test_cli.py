@@ -543,7 +543,7 @@ def test_ero_unflyable_scenario_is_exit_2(tmp_path):
     # the scenario valid): the phase is named, no traceback
     text = baseline_text()
     for old, new in (
-        ("mars_departure_utc = { value = 2031-10-01,", "mars_departure_utc = { value = 2030-03-01"),
+        ("mars_departure_utc = { value = 2031-10-01", "mars_departure_utc = { value = 2030-03-01"),
         ("os_release_utc = { value = 2031-06-12", "os_release_utc = { value = 2030-01-01"),
         ("search_start_utc = { value = 2031-06-13", "search_start_utc = { value = 2030-01-02"),
     ):
