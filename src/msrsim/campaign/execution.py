@@ -350,6 +350,14 @@ def _dask_client(scheduler, workers: int | None):
         cluster = None
         client = Client(scheduler)
         label = scheduler
+    # A Ctrl-C inside a blocking Dask call leaves distributed's sync() a cancel callback
+    # that can fail on the event loop as it winds down, and tornado logs its traceback at
+    # once (a distributed quirk, harmless: the client and cluster close below). Callback
+    # errors of tornado are silenced while the client lives; distributed's own loggers
+    # still report real failures.
+    tornado_log = logging.getLogger("tornado.application")
+    level = tornado_log.level
+    tornado_log.setLevel(logging.CRITICAL)
     try:
         yield client, label
     finally:
@@ -358,6 +366,7 @@ def _dask_client(scheduler, workers: int | None):
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+        tornado_log.setLevel(level)
 
 
 def _run_synchronous(chunk_fn, todo, on_done) -> None:
