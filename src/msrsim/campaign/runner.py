@@ -122,7 +122,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
         for name, table in model.tables.items()
     }
     model = dataclasses.replace(model, tables=tables)
-    scalars = {k: v for k, v in dataclasses.asdict(model).items() if k != "tables"}
+    scalars = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    del scalars["tables"]  # stored as Parquet beside
     from msrsim.campaign.products import load_products, save_products, trajectories
 
     names = save_products(folder / "products", trajectories(result.handoffs))

@@ -221,7 +221,22 @@ def interp_clamped(x, grid, values):
 
 
 @njit(cache=True, inline="always")
-def _altitude(x, y, z, a, f):
+def j2_gravity(x, y, z, gm, j2, radius):
+    """Point-mass plus ``J2`` gravity (m/s^2) at a body-centred position whose z axis is
+    the pole (Vallado 2013, eq. 8-30): the kernels' gravity (numba, inlined)."""
+    r2 = x * x + y * y + z * z
+    zr2 = z * z / r2
+    c = 1.5 * j2 * (radius * radius) / r2
+    g = -gm / (r2 * math.sqrt(r2))
+    return (
+        g * x * (1.0 + c * (1.0 - 5.0 * zr2)),
+        g * y * (1.0 + c * (1.0 - 5.0 * zr2)),
+        g * z * (1.0 + c * (3.0 - 5.0 * zr2)),
+    )
+
+
+@njit(cache=True, inline="always")
+def ellipsoid_height(x, y, z, a, f):
     """Radial height above the ellipsoid and the sine of the geocentric latitude."""
     r = math.sqrt(x * x + y * y + z * z)
     s = z / r
@@ -289,20 +304,14 @@ def _derivatives(state, out, p, air, aero, vehicle, ctrl):
     mach_grid, cd_cont, cd_fm, ref_len, ld_table, lifting = aero
     mass, area, cd_scale, _ = vehicle
     x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
-    r2 = x * x + y * y + z * z
-    r = math.sqrt(r2)
-    zr2 = z * z / r2
-    c = 1.5 * j2 * (rj2 * rj2) / r2
-    g = -gm / (r2 * r)
-    gx = g * x * (1.0 + c * (1.0 - 5.0 * zr2))  # Vallado eq. 8-30
-    gy = g * y * (1.0 + c * (1.0 - 5.0 * zr2))
-    gz = g * z * (1.0 + c * (3.0 - 5.0 * zr2))
+    r = math.sqrt(x * x + y * y + z * z)
+    gx, gy, gz = j2_gravity(x, y, z, gm, j2, rj2)
     # Coriolis and centrifugal terms for w along +z, eq. (1)
     ax = gx + 2.0 * w * vy + w * w * x
     ay = gy - 2.0 * w * vx + w * w * y
     az = gz
 
-    alt, sin_lat = _altitude(x, y, z, a_eq, flat)
+    alt, sin_lat = ellipsoid_height(x, y, z, a_eq, flat)
     rho, a_sound, we, wn = _air(alt, log_rho, alt_grid, sound, wind_e, wind_n)
     decel = 0.0
     q_dyn = 0.0
@@ -584,7 +593,7 @@ def _crossing(y0, y1, f0, f1, h, altitude, level, a_eq, flat):
         mid = 0.5 * (lo_f + hi_f)
         if altitude:
             px, py, pz = _hermite_position(y0, y1, f0, f1, h, mid)
-            value, _ = _altitude(px, py, pz, a_eq, flat)
+            value, _ = ellipsoid_height(px, py, pz, a_eq, flat)
         else:
             wx, wy, wz = _hermite_velocity(y0, y1, f0, f1, h, mid)
             value = math.sqrt(wx * wx + wy * wy + wz * wz)

@@ -67,19 +67,9 @@ def ekf_update(
     uncertainty enters ``S`` and the cross-covariances (the Joseph form holds for any
     gain). Returns the updated state, covariance and each row's normalised innovation
     squared ``nu^T S^-1 nu`` (NaN where masked)."""
-    n, k = x.shape
-    ht = np.swapaxes(h, -1, -2)
-    s = h @ p @ ht + r
-    s_inv = np.linalg.inv(s)
-    gain = p @ ht @ s_inv
-    if consider:
-        gain[:, k - consider :, :] = 0.0
+    gain, s_inv = _gain(p, h, r, consider)
     x_new = x + np.einsum("nij,nj->ni", gain, innovation)
-    ikh = np.eye(k) - gain @ h
-    p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ np.broadcast_to(r, s.shape) @ np.swapaxes(
-        gain, -1, -2
-    )
-    p_new = 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
+    p_new = _joseph(p, gain, h, r)
     nis = np.einsum("ni,nij,nj->n", innovation, s_inv, innovation)
     if mask is not None:
         keep = ~np.asarray(mask, bool)
@@ -108,27 +98,36 @@ def iekf_update(
     (tests); relinearising at the iterate restores it. ``angular`` wraps innovations;
     ``consider`` as in :func:`ekf_update`."""
     xi = x.copy()
-    k_dim = x.shape[1]
     for _ in range(max(1, iterations)):
         pred, h = measure(xi)
         nu = z - pred
         if angular:
             nu = wrap_angle(nu)
         nu = nu - np.einsum("nij,nj->ni", h, x - xi)
-        ht = np.swapaxes(h, -1, -2)
-        s = h @ p @ ht + r
-        s_inv = np.linalg.inv(s)
-        gain = p @ ht @ s_inv
-        if consider:
-            gain[:, k_dim - consider :, :] = 0.0
+        gain, s_inv = _gain(p, h, r, consider)
         xi = x + np.einsum("nij,nj->ni", gain, nu)
-    ikh = np.eye(k_dim) - gain @ h
-    p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ np.broadcast_to(r, s.shape) @ np.swapaxes(
-        gain, -1, -2
-    )
-    p_new = 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
     nis = np.einsum("ni,nij,nj->n", nu, s_inv, nu)
-    return xi, p_new, nis
+    return xi, _joseph(p, gain, h, r), nis
+
+
+def _gain(p: np.ndarray, h: np.ndarray, r: np.ndarray, consider: int):
+    """Kalman gain (n, k, m) and the inverse innovation covariance (n, m, m); the gain rows
+    of the last ``consider`` states are zero (Schmidt-Kalman)."""
+    ht = np.swapaxes(h, -1, -2)
+    s_inv = np.linalg.inv(h @ p @ ht + r)
+    gain = p @ ht @ s_inv
+    if consider:
+        gain[:, p.shape[-1] - consider :, :] = 0.0
+    return gain, s_inv
+
+
+def _joseph(p: np.ndarray, gain: np.ndarray, h: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Joseph-form covariance update ``(I - K H) P (I - K H)^T + K R K^T``, symmetrised:
+    right for any gain, the consider gain included."""
+    ikh = np.eye(p.shape[-1]) - gain @ h
+    r = np.broadcast_to(r, (gain.shape[0], *np.shape(r)[-2:]))
+    p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ r @ np.swapaxes(gain, -1, -2)
+    return 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
 
 
 def second_order_noise(

@@ -74,7 +74,7 @@ import numpy as np
 from numba import njit, prange
 
 from msrsim.core.bodies import MARS
-from msrsim.core.flight import interp_clamped
+from msrsim.core.flight import ellipsoid_height, interp_clamped, j2_gravity
 from msrsim.core.solid_motor import SolidMotor, burnt_fraction, thrust_curve_shape
 
 __all__ = [
@@ -481,18 +481,10 @@ def _rhs(t, y, out, phase, p, air, aero, motor, ctrl, diag):
     mach_grid, cd_tab, area, cd_scale = aero
     m_start, m_prop, t_burn, c_vac, a_exit, sgrid, sval, scum, thrusting = motor
     x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
-    r2 = x * x + yy * yy + z * z
-    r = math.sqrt(r2)
-    zr2 = z * z / r2
-    c = 1.5 * j2 * (rj2 * rj2) / r2
-    g0 = -gm / (r2 * r)
-    gx = g0 * x * (1.0 + c * (1.0 - 5.0 * zr2))  # Vallado eq. 8-30
-    gy = g0 * yy * (1.0 + c * (1.0 - 5.0 * zr2))
-    gz = g0 * z * (1.0 + c * (3.0 - 5.0 * zr2))
+    r = math.sqrt(x * x + yy * yy + z * z)
+    gx, gy, gz = j2_gravity(x, yy, z, gm, j2, rj2)
     # height above the ellipsoid (radial) and the air
-    s_lat = z / r
-    e2 = flat * (2.0 - flat)
-    alt = r - a_eq * (1.0 - flat) / math.sqrt(1.0 - e2 * (1.0 - s_lat * s_lat))
+    alt, s_lat = ellipsoid_height(x, yy, z, a_eq, flat)
     rho = 0.0
     p_amb = 0.0
     a_sound = sound[0]
