@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from msrsim.campaign.streams import TrialStreams
+from msrsim.core.streams import TrialStreams
 
 STREAMS = ("failures", "durations", "leg_rows", "tubes")
 P_FAIL = np.array([0.01, 0.03, 0.05, 0.02])

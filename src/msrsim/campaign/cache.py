@@ -2,7 +2,7 @@
 
 At the default fidelity a campaign trial does not fly every leg again: it draws each leg's
 dispersed outcome as a row of that leg's own Monte Carlo results
-(:meth:`msrsim.campaign.streams.TrialStreams.row_index`). Those tables are computed once
+(:meth:`msrsim.core.streams.TrialStreams.row_index`). Those tables are computed once
 per scenario and kept as Parquet files:
 
     <cache dir>/<fingerprint>/<name>.parquet

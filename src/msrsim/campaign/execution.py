@@ -3,7 +3,7 @@
 Generic and independent of the physics: a *chunk function* ``chunk_fn(start, n)`` computes
 trials ``start .. start+n-1`` in one vectorised call and returns its columns
 (``dict[str, np.ndarray]``, each 1-D of length ``n``); it draws its random numbers from
-:class:`msrsim.campaign.streams.TrialStreams` by trial number, so the results do not depend
+:class:`msrsim.core.streams.TrialStreams` by trial number, so the results do not depend
 on the chunking, the worker count or the order in which chunks finish.
 
 :func:`run_chunks` cuts ``n_trials`` into chunks ``[start, min(start + chunk_size, N))``

@@ -31,7 +31,7 @@ return lands one synodic period after the nominal landing, without flying the la
 transfer; the containment leg's assurance is reported beside P(success), not folded into
 it (a containment failure does not lose the samples).
 
-Every random number comes from :class:`msrsim.campaign.streams.TrialStreams`: trial ``i``
+Every random number comes from :class:`msrsim.core.streams.TrialStreams`: trial ``i``
 sees the same numbers whatever chunk it is in, so the results do not depend on the
 chunking or on the number of workers.
 """
@@ -130,7 +130,7 @@ def _hazard(rate: float, exposure) -> np.ndarray:
 
 def simulate_trials(model: CampaignModel, start: int, n: int) -> dict[str, np.ndarray]:
     """Trials ``start .. start + n - 1``: one vectorised pass, columns of length ``n``."""
-    from msrsim.campaign.streams import TrialStreams
+    from msrsim.core.streams import TrialStreams
 
     streams = TrialStreams(model.seed, STREAMS)
     u = streams.uniform("hardware", start, n, len(HARDWARE_EVENTS))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from msrsim.campaign.streams import TrialStreams
+from msrsim.core.streams import TrialStreams
 
 NAMES = ("failures", "dispersions", "rows")
 N = 10_000
@@ -158,3 +158,36 @@ def test_picklable():
     t = pickle.loads(pickle.dumps(s))
     assert t == s
     np.testing.assert_array_equal(t.normal("rows", 7, 9, 2), s.normal("rows", 7, 9, 2))
+
+
+def test_trial_generator_rows_do_not_depend_on_chunking():
+    """A TrialGenerator's draws for trial i are the same in one chunk or in two, call by
+    call and child by child."""
+    from msrsim.core.streams import TrialGenerator
+
+    def draws(start, n):
+        g = TrialGenerator(11, "leg", start, n)
+        a, b = g.spawn(2)
+        return np.hstack(
+            [
+                g.standard_normal((n, 3)),
+                g.random(n)[:, None],
+                a.normal(2.0, 3.0, (n, 2)),
+                b.uniform(-1, 1, (n,))[:, None],
+            ]
+        )
+
+    whole = draws(0, 300)
+    parts = np.vstack([draws(0, 120), draws(120, 180)])
+    assert np.array_equal(whole, parts)
+    assert np.all(np.isfinite(whole))
+    # calls and children are distinct streams: no column repeats another
+    assert np.all(np.abs(np.corrcoef(whole.T) - np.eye(whole.shape[1])) < 0.2)
+
+
+def test_trial_generator_refuses_draws_without_a_row_per_trial():
+    from msrsim.core.streams import TrialGenerator
+
+    g = TrialGenerator(1, "leg", 0, 10)
+    with pytest.raises(ValueError, match="one row per trial"):
+        g.standard_normal((3, 10))

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 import numpy as np
 from scipy.special import ndtri
 
-__all__ = ["TrialStreams", "STREAM_TAG"]
+__all__ = ["TrialStreams", "TrialGenerator", "STREAM_TAG"]
 
 #: First spawn-key word of every campaign stream ("msrc"), so that these streams never
 #: coincide with the children ``SeedSequence(seed).spawn(n)`` hands out elsewhere (their
@@ -184,3 +184,76 @@ class TrialStreams:
         index = np.floor(self.uniform(name, start, n, k) * n_rows).astype(np.int64)
         # u * n_rows can round up to n_rows for u just below 1.
         return np.minimum(index, n_rows - 1)
+
+
+class TrialGenerator:
+    """A ``numpy.random.Generator``-like view of named streams for trials ``start ..
+    start + n - 1``, so that code written for a ``Generator`` draws chunk-independently.
+
+    Every draw must have one row per trial (a leading axis of length ``n``): call ``j``
+    of this object reads stream ``"{name}#{j}"`` with the row width the call asks for, so
+    trial ``i`` gets the same numbers in any chunk as long as the calls come in the same
+    order with the same widths (true of a model that does not branch on earlier draws).
+    :meth:`spawn` gives independent children (``"{name}/{k}"``), as ``Generator.spawn``.
+
+    Parameters
+    ----------
+    seed
+        The run's seed.
+    name
+        The stream family, e.g. ``"edl"``; two families never share a draw.
+    start, n
+        The trials of this chunk.
+
+    Examples
+    --------
+    >>> g = TrialGenerator(7, "edl", start=100, n=50)
+    >>> g.standard_normal((50, 3)).shape
+    (50, 3)
+    """
+
+    def __init__(self, seed: int, name: str, start: int, n: int):
+        self.seed, self.name, self.start, self.n = int(seed), str(name), int(start), int(n)
+        self._calls = 0
+        self._children = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"TrialGenerator(seed={self.seed}, name={self.name!r}, start={self.start}, n={self.n})"
+        )
+
+    def _block(self, size, kind: str) -> np.ndarray:
+        shape = (self.n,) if size is None else tuple(np.atleast_1d(size).astype(int).tolist())
+        if not shape or shape[0] != self.n:
+            raise ValueError(
+                f"{self!r}: a draw of shape {shape} has no leading axis of one row per trial "
+                f"(n = {self.n}); draws of another shape would depend on the chunking"
+            )
+        width = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
+        stream = f"{self.name}#{self._calls}"
+        self._calls += 1
+        streams = TrialStreams(self.seed, (stream,))
+        block = getattr(streams, kind)(stream, self.start, self.n, max(width, 1))
+        return block[:, :width].reshape(shape)
+
+    def spawn(self, n_children: int) -> list[TrialGenerator]:
+        """``n_children`` independent generators over the same trials."""
+        first = self._children
+        self._children += int(n_children)
+        return [
+            TrialGenerator(self.seed, f"{self.name}/{k}", self.start, self.n)
+            for k in range(first, first + int(n_children))
+        ]
+
+    def random(self, size=None) -> np.ndarray:
+        """Uniforms on [0, 1)."""
+        return self._block(size, "uniform")
+
+    def standard_normal(self, size=None) -> np.ndarray:
+        return self._block(size, "normal")
+
+    def normal(self, loc=0.0, scale=1.0, size=None) -> np.ndarray:
+        return loc + scale * self.standard_normal(size)
+
+    def uniform(self, low=0.0, high=1.0, size=None) -> np.ndarray:
+        return low + (high - low) * self.random(size)
