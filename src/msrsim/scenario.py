@@ -214,6 +214,7 @@ class Reliability(Section):
     mav_success: Probability
     ees_release_success: Probability
     ees_entry_success: Probability
+    srl_launch_scrub_probability: Annotated[float, Field(ge=0, lt=1)]
     ero_extension_days: Annotated[float, Field(ge=0, le=3000)]
     next_return_opportunity_days: Annotated[float, Field(ge=500, le=1200)]
 

@@ -9,10 +9,13 @@ its row shows what a ballistic transfer in the same dates would cost.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.windows import LaunchVehicle, Transfer, WindowResult, search_window
 
@@ -136,3 +139,52 @@ def run_windows_leg(scenario: Scenario, leg: Leg):
             ),
         ]
     return LegOutcome(leg, MODELLED, summary), tuple(milestones), period
+
+
+@dataclass(frozen=True)
+class LaunchLeg:
+    """Leg 1 of the coupled campaign: the day each trial's SRL leaves Earth.
+
+    Each day of the launch period is tried in turn; a day is lost (a scrub: weather,
+    range, vehicle) with ``scrub_probability``, independently, so the launch day is
+    geometric. A trial whose every day is lost misses the period
+    (:attr:`Failure.SRL_LAUNCH_PERIOD_MISSED`: the next opportunity, 26 months later,
+    would be a new campaign plan, not modelled). A launch day gives the trial its
+    transfer: its departure and its arrival at Mars (the day's least-C3 arc).
+    """
+
+    family: ClassVar[str] = "launch"
+    daily_departure_et: np.ndarray
+    daily_arrival_et: np.ndarray
+    scrub_probability: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        u = table.random(self.family).take(rows).random(rows.size)
+        days = self.daily_departure_et.size
+        p = self.scrub_probability
+        if p > 0.0:
+            with np.errstate(divide="ignore"):
+                lost = np.floor(np.log1p(-u) / math.log(p))  # P(day >= k) = p^k
+            day = np.minimum(np.nan_to_num(lost, nan=days, posinf=days), days).astype(np.int64)
+        else:
+            day = np.zeros(rows.size, dtype=np.int64)
+        flies = day < days
+        safe = np.minimum(day, days - 1)
+        table.add(
+            rows,
+            srl_launch_day=np.where(flies, day, -1).astype(np.int16),
+            srl_launch_et=np.where(flies, self.daily_departure_et[safe], np.nan),
+            srl_arrival_et=np.where(flies, self.daily_arrival_et[safe], np.nan),
+        )
+        table.end(rows, ~flies, Failure.SRL_LAUNCH_PERIOD_MISSED)
+
+
+def plan_launch(scenario: Scenario, schedule) -> LaunchLeg:
+    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period."""
+    period = schedule.srl_launch_period
+    return LaunchLeg(
+        np.asarray(period.daily_departure_et, np.float64),
+        np.asarray(period.daily_arrival_et, np.float64),
+        scenario.reliability.srl_launch_scrub_probability,
+    )

@@ -27,6 +27,7 @@ planar over a flat local ground and ignores winds.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -382,6 +383,23 @@ def reference_profile(aeroshell: Aeroshell, bank_rad: float, heading_speed_m_s: 
     )
 
 
+def _land_on_profile(aeroshell, parachute, descent, atmosphere, profile, bank, ground, r, v):
+    flown = fly_edl(
+        aeroshell,
+        parachute,
+        descent,
+        r,
+        v,
+        atmosphere,
+        guidance=profile,
+        initial_bank_rad=bank,
+        ground_altitude_m=ground,
+    )
+    if not flown.landed[0]:
+        raise ValueError("the nominal lander does not reach its parachute and the ground")
+    return flown.landing_latitude_rad, flown.landing_longitude_rad
+
+
 def mars_arrival(
     aeroshell: Aeroshell,
     parachute: Parachute,
@@ -394,25 +412,19 @@ def mars_arrival(
 ) -> Arrival:
     """Arrival at Mars (IAU body-fixed frame) with the whole EDL flown on the open-loop
     reference profile: what the approach is aimed with, so that the nominal lands on the
-    target and the guidance designed on it aims at the same point."""
+    target and the guidance designed on it aims at the same point. Picklable (the
+    coupled campaign sends it to its workers)."""
     profile = reference_profile(aeroshell, initial_bank_rad, heading_speed_m_s)
-
-    def land(r, v):
-        flown = fly_edl(
-            aeroshell,
-            parachute,
-            descent,
-            r,
-            v,
-            atmosphere,
-            guidance=profile,
-            initial_bank_rad=initial_bank_rad,
-            ground_altitude_m=ground_altitude_m,
-        )
-        if not flown.landed[0]:
-            raise ValueError("the nominal lander does not reach its parachute and the ground")
-        return flown.landing_latitude_rad, flown.landing_longitude_rad
-
+    land = functools.partial(
+        _land_on_profile,
+        aeroshell,
+        parachute,
+        descent,
+        atmosphere,
+        profile,
+        initial_bank_rad,
+        ground_altitude_m,
+    )
     return Arrival(MARS, mars_fixed_matrix, land)
 
 
