@@ -24,7 +24,7 @@ def _node_and_latitude(states, frame):
     return raan, u
 
 
-@pytest.mark.parametrize("inclination_deg", [10.0, 25.0])
+@pytest.mark.parametrize("inclination_deg", [10.0, 25.0, 60.0])
 def test_secular_orbit_follows_the_j2_propagation_for_ten_days(inclination_deg):
     """Node within 0.1 deg (its short-period term, 3/4 J2 (R/p)^2 cos i ~ 0.06 deg, is left
     in) and argument of latitude within 0.5 deg after 10 days (~120
