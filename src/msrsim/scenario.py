@@ -508,6 +508,7 @@ class MarsAscentVehicle(Section):
     stage2_structure_mass_kg: NonNegative
     propellant_temperature_c: Annotated[float, Field(ge=-100, le=80)]
     launch_local_mean_solar_time_h: Annotated[float, Field(ge=0, lt=24)]
+    launch_local_time_tolerance_h: Annotated[float, Field(gt=0, le=12)]
     min_perigee_altitude_km: Annotated[float, Field(ge=50, le=2000)]
     trials: Annotated[int, Field(ge=10, le=10_000_000)]
     srm1: SolidRocketMotor
@@ -718,6 +719,7 @@ class Containment(Section):
     """Leg 7: the barriers between Mars material and the biosphere, and the requirement."""
 
     requirement_probability: Annotated[float, Field(gt=0, le=1)]
+    operations_days: Annotated[float, Field(ge=0, le=365)]
     seam_temperature_c: Annotated[float, Field(ge=0, le=2000)]
     seam_temperature_sigma_c: Annotated[float, Field(ge=0, le=500)]
     seam_hold_s: Annotated[float, Field(gt=0, le=1e6)]

@@ -121,7 +121,9 @@ class CampaignResult:
     milestones: tuple[Milestone, ...]
     legs: tuple[LegOutcome, ...]
     checks: tuple = ()
-    model: object = None
+    plan: object = None
+    """The coupled campaign's plan (:func:`msrsim.campaign.plan.plan_campaign`), which the
+    Monte Carlo flies (not serialised)."""
     handoffs: dict | None = None
     """The legs' full results (``mission``, ``edl``, ``surface``, ``ascent``,
     ``rendezvous``, ``entry``) when the legs were flown in this process; ``None`` when
@@ -148,7 +150,7 @@ class CampaignResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, model=None) -> CampaignResult:
+    def from_dict(cls, data: dict, plan=None) -> CampaignResult:
         """The inverse of :meth:`to_dict` (the cache of ``msrsim run``)."""
         from msrsim.campaign.checks import Check
 
@@ -160,7 +162,7 @@ class CampaignResult:
                 LegOutcome(by_number[o["number"]], o["status"], o["summary"]) for o in data["legs"]
             ),
             tuple(Check(**c) for c in data.get("checks", ())),
-            model,
+            plan,
         )
 
 
@@ -223,14 +225,16 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
 
 
 def run_campaign(scenario: Scenario) -> CampaignResult:
-    """Run every leg in relay order, each from the hand-off of the one before.
+    """Plan the campaign and fly its nominal relay, leg by leg.
 
-    Launch windows (the SRL's launch period) -> the ERO's mission (its arrival in the
-    search orbit, its departure, its Earth arrival) -> the SRL's EDL (landing date and
-    place) -> surface operations (MAV-ready date) -> the ascent (the Orbiting Sample's
-    orbit and covariance) -> rendezvous and capture, containment -> the Earth return on
-    the ERO's return cruise. Then the timeline's constraint checks and the campaign Monte
-    Carlo's model (:func:`msrsim.campaign.montecarlo.campaign_model`).
+    The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
+    the ERO's whole mission, the returns) -> the SRL's EDL on the first launch day (landing
+    date and place) -> surface operations (MAV-ready date) -> the ascent (the Orbiting
+    Sample's orbit and covariance) -> rendezvous and capture, containment -> the Earth
+    return on the ERO's return cruise. These are each leg's nominal case and own Monte
+    Carlo, for the timeline, the constraint checks, the legs' reports and the data
+    products; the campaign Monte Carlo flies the coupled plan
+    (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial.
     """
     from msrsim.campaign.ascent import landing_from_edl, run_ascent_leg
     from msrsim.campaign.checks import campaign_checks
@@ -238,16 +242,16 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     from msrsim.campaign.edl import run_edl_leg
     from msrsim.campaign.ero import return_arrival, run_ero_leg
     from msrsim.campaign.launch import run_windows_leg
-    from msrsim.campaign.montecarlo import campaign_model
+    from msrsim.campaign.plan import plan_campaign
     from msrsim.campaign.rendezvous import run_rendezvous_leg
+    from msrsim.campaign.schedule import plan_schedule
     from msrsim.campaign.surface import run_surface_leg
 
+    schedule = plan_schedule(scenario)
     windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0])
-    if srl_period is None:
-        raise ValueError("the scenario's srl_launch window holds no launch period")
     outcomes = {1: windows_outcome}
-    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1])
-    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
+    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule.ero)
+    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, schedule.srl_launch_period, LEGS[2])
     surface_outcome, surface_milestones, surface = run_surface_leg(
         scenario, LEGS[3], landing_et=edl.landing_et
     )
@@ -291,6 +295,6 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         milestones,
         legs,
         tuple(campaign_checks(scenario, **handoffs)),
-        campaign_model(scenario, **handoffs),
+        plan_campaign(scenario, schedule),
         handoffs,
     )

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
-from msrsim.core.frames import planetocentric_to_planetodetic_latitude
+from msrsim.core.frames import mars_fixed_matrix, planetocentric_to_planetodetic_latitude
+from msrsim.core.secular import SecularOrbit
 from msrsim.core.solid_motor import SolidMotor
 from msrsim.core.time import SOL_S, et_to_utc_iso, local_mean_solar_time_hours, utc_to_et
 from msrsim.scenario import Scenario
@@ -37,6 +40,7 @@ from msrsim.segments.ascent import (
     ReleaseOrbits,
     classical_elements,
     delta_v_budget,
+    draw_trials,
     fly_ascent,
     nominal_trials,
     release_orbits,
@@ -488,3 +492,155 @@ def run_ascent_leg(
         _dated("Orbiting Sample released in Mars orbit", result.release_et, src),
     )
     return LegOutcome(leg, MODELLED, summary(result)), milestones, result
+
+
+def _node(normal: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Node (rad) of orbit normals (n, 3) ICRF in an equatorial ``frame``."""
+    h = normal @ frame.T
+    return np.arctan2(h[:, 0], -h[:, 1])
+
+
+def _rotate_z(vectors: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Each row of (n, 3) turned by ``angle`` (n,) about z."""
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = vectors[:, 0], vectors[:, 1]
+    return np.stack([c * x - s * y, s * x + c * y, vectors[:, 2]], axis=1)
+
+
+@dataclass(frozen=True)
+class AscentLeg:
+    """Leg 5 of the coupled campaign: each trial's MAV launches from its own lander into
+    the ERO's orbital plane, with its own dispersions.
+
+    **When.** From the trial's MAV-ready epoch, the MAV waits for the first pass of its
+    site under the ERO's plane (the ERO's node drifts ~9 deg a day under J2:
+    :class:`~msrsim.core.secular.SecularOrbit`) that falls within
+    ``mav.launch_local_time_tolerance_h`` of ``mav.launch_local_mean_solar_time_h`` at the
+    lander: the designed ascent (one steering, optimised once for the target orbit) then
+    puts the Orbiting Sample in the ERO's plane, up to its dispersions. A launch into
+    another plane would need hundreds of m/s of plane change per degree-day of node drift.
+
+    **Where.** The ascent is flown in the Mars-fixed frame of the toss (MCI0); a trial's
+    lander, east of the target by ``dlon``, turns its trajectory by ``dlon`` about the
+    pole (exact on a rotationally symmetric Mars with a 1-D atmosphere). Its latitude
+    offset (km, a few hundredths of a degree of launch azimuth) is neglected. Each trial's
+    released state goes to ICRF through Mars's orientation at its own toss epoch.
+
+    A trial's Orbiting Sample is in a stable orbit when the ascent flew to release and its
+    periapsis is above ``mav.min_perigee_altitude_km``.
+    """
+
+    family: ClassVar[str] = "ascent"
+    vehicle: AscentVehicle
+    plan: AscentPlan
+    site: LaunchSite
+    profile: object
+    dispersions: AscentDispersions
+    release_normal_fixed: np.ndarray
+    """Unit orbit normal of the designed ascent's release, in the Mars-fixed frame of the
+    toss (MCI0)."""
+    ero_orbit: SecularOrbit
+    launch_lmst_h: float
+    lmst_tolerance_h: float
+    min_perigee_altitude_m: float
+
+    def in_plane_launch(self, ready_et: np.ndarray, longitude_deg: np.ndarray) -> np.ndarray:
+        """The first in-plane launch at or after ``ready_et`` inside the local-time window."""
+        orbit, frame = self.ero_orbit, self.ero_orbit.frame
+        spin = MARS.rotation_rate.value - orbit.raan_rate_rad_s  # relative node rate
+        shift = np.radians(longitude_deg) - self.site.longitude_rad
+        normal = _rotate_z(np.tile(self.release_normal_fixed, (ready_et.size, 1)), shift)
+
+        def gap(et):  # the ERO's node less the OS's, had it launched at et
+            to_icrf = np.transpose(mars_fixed_matrix(et), (0, 2, 1))
+            return orbit.raan_at(et) - _node(np.einsum("nij,nj->ni", to_icrf, normal), frame)
+
+        et = ready_et + np.mod(gap(ready_et), 2.0 * np.pi) / spin
+        for _ in range(2):  # Newton on the node gap (the pole's motion is second order)
+            et = et + np.angle(np.exp(1j * gap(et))) / spin
+        period = 2.0 * np.pi / spin
+        for _ in range(400):  # at most ~a hundred passes to cover every local time
+            lmst = local_mean_solar_time_hours(et, longitude_deg)
+            off = np.abs((lmst - self.launch_lmst_h + 12.0) % 24.0 - 12.0)
+            late = off > self.lmst_tolerance_h
+            if not late.any():
+                break
+            et = np.where(late, et + period, et)
+        return et + np.angle(np.exp(1j * gap(et))) / spin
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        m = rows.size
+        rng = table.random(self.family).take(rows)
+        c = table.columns
+        longitude = c["touchdown_longitude_deg"][rows]
+        launch_et = self.in_plane_launch(c["mav_ready_et"][rows], longitude)
+        trials, atmosphere = draw_trials(self.dispersions, self.plan, self.profile, rng.spawn(4), m)
+        result = fly_ascent(self.vehicle, self.plan, self.site, atmosphere, trials)
+        shift = np.radians(longitude) - self.site.longitude_rad
+        to_icrf = np.transpose(mars_fixed_matrix(launch_et), (0, 2, 1))
+        r = np.einsum("nij,nj->ni", to_icrf, _rotate_z(result.position_m, shift))
+        v = np.einsum("nij,nj->ni", to_icrf, _rotate_z(result.velocity_m_s, shift))
+        elements = classical_elements(r @ self.ero_orbit.frame.T, v @ self.ero_orbit.frame.T)
+        periapsis = elements["periapsis_radius_m"] - MARS.mean_radius.value
+        flown = np.asarray(result.flown, dtype=bool)
+        stable = flown & (periapsis >= self.min_perigee_altitude_m)
+        keep = np.where(flown, 1.0, np.nan)
+        table.add(
+            rows,
+            mav_launch_et=launch_et,
+            os_release_et=launch_et + result.release_time_s * keep,
+            os_periapsis_altitude_km=periapsis / 1e3 * keep,
+            os_apoapsis_altitude_km=(elements["apoapsis_radius_m"] - MARS.mean_radius.value)
+            / 1e3
+            * keep,
+            os_inclination_deg=np.degrees(elements["inclination_rad"]) * keep,
+            stable_orbit=stable,
+        )
+        for k in range(3):
+            table.add(rows, **{f"os_r{k}_m": r[:, k] * keep, f"os_v{k}_m_s": v[:, k] * keep})
+        table.end(rows, ~stable, Failure.OS_ORBIT)
+
+
+def plan_ascent(scenario: Scenario, schedule) -> AscentLeg:
+    """The coupled ascent leg: the steering designed once at the target site, and the
+    ERO's search orbit from the end of its spiral down (the schedule's mission)."""
+    from msrsim.segments.spiral import equatorial_frame
+
+    mav = scenario.mav
+    spiral = schedule.ero.spiral_down
+    frame = equatorial_frame(spiral.start_et)  # the spiral's states are in it
+    ero_orbit = SecularOrbit.from_state(
+        np.asarray(spiral.final_r_m) @ frame,
+        np.asarray(spiral.final_v_m_s) @ frame,
+        spiral.end_et,
+        frame,
+    )
+    site = launch_site(scenario, spiral.end_et)
+    vehicle = ascent_vehicle(scenario)
+    profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
+    target = AscentTarget(
+        mav.target_orbit_altitude_km * 1e3, mav.target_orbit_inclination_deg * DEG
+    )
+    design = design_ascent(
+        vehicle,
+        site,
+        AscentAtmosphere.from_table(profile),
+        target,
+        base_plan(scenario),
+        pitch_limits(scenario),
+    )
+    nominal = design.nominal
+    normal = np.cross(nominal.position_m[0], nominal.velocity_m_s[0])
+    return AscentLeg(
+        vehicle,
+        design.plan,
+        site,
+        profile,
+        ascent_dispersions(scenario),
+        normal / np.linalg.norm(normal),
+        ero_orbit,
+        mav.launch_local_mean_solar_time_h,
+        mav.launch_local_time_tolerance_h,
+        mav.min_perigee_altitude_km * 1e3,
+    )

@@ -12,15 +12,16 @@ The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user ca
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 ``~/Library/Caches/msrsim`` on macOS, ``%LOCALAPPDATA%\\msrsim\\Cache`` on Windows). The
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
-msrsim's version and the cache format: change any value and the leg tables are computed
-anew; provenance (sources, "representative" flags) does not enter. A model whose code
-changes without a change of msrsim's version passes a new ``version`` to
-:func:`cached_table`. Files are written atomically; one that does not read back, or whose
-version differs, is computed again.
+msrsim's version, the cache format and :func:`code_fingerprint` (a hash of every source
+and data file of the installed package): change any value, or any line of the code that
+made an entry, and it is computed anew, so a cache cannot go stale; provenance (sources,
+"representative" flags) does not enter. Files are written atomically; one that does not
+read back, or whose version differs, is computed again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ import numpy as np
 
 from msrsim import __version__
 
-__all__ = ["CACHE_FORMAT", "cache_dir", "cached_table", "scenario_fingerprint"]
+__all__ = ["CACHE_FORMAT", "cache_dir", "cached_table", "code_fingerprint", "scenario_fingerprint"]
 
 #: Bump when the layout or meaning of the cached files changes.
 CACHE_FORMAT = 1
@@ -53,9 +54,22 @@ def _scenario_values(scenario: Any) -> Any:
     )
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 (hex) of msrsim's own files (sources, scenarios, data), path by path."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".toml", ".csv", ".json"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _canonical_json(scenario: Any) -> str:
     document = {
         "cache_format": CACHE_FORMAT,
+        "code": code_fingerprint(),
         "msrsim": __version__,
         "scenario": _scenario_values(scenario),
     }

@@ -137,14 +137,17 @@ class TrialTable:
         return TrialGenerator(self.seed, family, self.start, self.n)
 
     def add(self, rows: np.ndarray | None = None, **columns) -> None:
-        """Store columns: full ``(n,)`` arrays, or values for ``rows`` only (NaN, -1 or
-        False elsewhere, by dtype)."""
+        """Store columns: full ``(n,)`` arrays, or values for ``rows`` only (into the
+        column if it exists, else NaN, -1 or False elsewhere, by dtype)."""
         for name, values in columns.items():
             values = np.asarray(values)
             if rows is None:
                 if values.shape[:1] != (self.n,):
                     raise ValueError(f"column {name!r} has {values.shape[:1]} rows, not {self.n}")
                 self.columns[name] = values
+                continue
+            if name in self.columns:
+                self.columns[name][rows] = values
                 continue
             if values.dtype == bool:
                 full = np.zeros(self.n, dtype=bool)

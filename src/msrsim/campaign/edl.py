@@ -430,11 +430,12 @@ class SrlEdlLeg:
         for d in np.unique(day):
             sel = np.flatnonzero(day == d)
             approach = self.approaches[d]
-            # ``take`` keeps each trial's own row: the same normals for states and epochs
+            day_rng = state_rng.take(sel)
             r[sel], v[sel] = delivery_states(
-                approach, self.setup.delivery, sel.size, state_rng.take(sel), self.setup.arrival
+                approach, self.setup.delivery, sel.size, day_rng, self.setup.arrival
             )
-            time_error = state_rng.take(sel).standard_normal((sel.size, 3))[:, 2]
+            # the arrival-time error delivery_states drew (its third normal), drawn again
+            time_error = day_rng.restart().standard_normal((sel.size, 3))[:, 2]
             entry_et[sel] = approach.entry_et + self.setup.delivery.time_s * time_error
         s = self.setup
         atmosphere = flight_table(

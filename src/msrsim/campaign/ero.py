@@ -9,9 +9,12 @@ that the approach and entry legs target (:func:`return_arrival`).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.earth_entry import ReturnArrival
 from msrsim.campaign.launch import _vehicle
 from msrsim.core.bodies import DAY_S
@@ -173,11 +176,13 @@ def summary(mission: EroMission) -> dict:
     }
 
 
-def run_ero_leg(scenario: Scenario, leg):
-    """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission."""
+def run_ero_leg(scenario: Scenario, leg, mission: EroMission | None = None):
+    """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission (flown
+    here unless given: the schedule flies it)."""
     from msrsim.campaign import LegOutcome, _dated, _source
 
-    mission = fly_ero_mission(ero_plan(scenario))
+    if mission is None:
+        mission = fly_ero_mission(ero_plan(scenario))
     src = "computed: ERO leg"
     down, up = mission.spiral_down, mission.spiral_up
     milestones = (
@@ -204,3 +209,55 @@ def run_ero_leg(scenario: Scenario, leg):
     if not mission.feasible:
         status += "; budget does not close"
     return LegOutcome(leg, status, summary(mission)), milestones, mission
+
+
+@dataclass(frozen=True)
+class ReturnLeg:
+    """Leg 8 of the coupled campaign: the ERO leaves Mars on the return it can still make.
+
+    After its capture the ERO needs ``containment.operations_days`` (sealing, sterilising,
+    transfer to the Earth Entry System) before it can leave. A trial ready by the planned
+    departure flies the planned return cruise; one ready later waits for the next return
+    opportunity when the ERO can stay that long (``reliability.ero_extension_days``) and
+    is ready by then, and loses its samples otherwise (:attr:`Failure.MISSED_RETURN`).
+    No random draw: the dates follow from the capture.
+    """
+
+    family: ClassVar[str] = "earth_return"
+    departure_et: float
+    delayed_departure_et: float
+    arrival_et: float
+    delayed_arrival_et: float
+    can_wait: bool
+    operations_s: float
+
+    def capture_deadline_et(self) -> float:
+        """The last capture that still makes a return."""
+        last = self.delayed_departure_et if self.can_wait else self.departure_et
+        return last - self.operations_s
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        ready = table.columns["capture_et"][rows] + self.operations_s
+        late = ready > self.departure_et
+        makes_it = ~late | (self.can_wait & (ready <= self.delayed_departure_et))
+        table.add(
+            rows,
+            ero_departure_et=np.where(late, self.delayed_departure_et, self.departure_et),
+            earth_arrival_et=np.where(late, self.delayed_arrival_et, self.arrival_et),
+            late_return=late & makes_it,
+        )
+        table.end(rows, ~makes_it, Failure.MISSED_RETURN)
+
+
+def plan_return(scenario: Scenario, schedule) -> ReturnLeg:
+    """The coupled return leg on the schedule's planned and delayed returns."""
+    delay = schedule.delay_s
+    return ReturnLeg(
+        schedule.ero_mars_departure_et,
+        schedule.ero_mars_departure_et + delay,
+        schedule.nominal_return.arrival_et,
+        schedule.delayed_return.arrival_et,
+        schedule.can_wait,
+        scenario.containment.operations_days * DAY_S,
+    )

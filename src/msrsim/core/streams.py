@@ -254,6 +254,11 @@ class TrialGenerator:
             block = block[self.rows]
         return block[:, :width].reshape(shape)
 
+    def restart(self) -> TrialGenerator:
+        """The same streams from their first call again: draws what a function that took
+        this generator drew, e.g. to read back one of its errors."""
+        return TrialGenerator(self.seed, self.name, self.start, self.n, self.rows)
+
     def spawn(self, n_children: int) -> list[TrialGenerator]:
         """``n_children`` independent generators over the same trials."""
         first = self._children

@@ -1,0 +1,77 @@
+"""The coupled campaign's plan: every leg planned once per scenario, in relay order.
+
+:func:`plan_campaign` turns a scenario and its schedule
+(:func:`msrsim.campaign.schedule.plan_schedule`) into the :class:`~msrsim.campaign.chain.
+CoupledPlan` that :func:`msrsim.campaign.chain.fly_chunk` flies, chunk by chunk, on any
+worker (the plan is plain, picklable data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from msrsim.campaign.ascent import plan_ascent
+from msrsim.campaign.chain import CoupledPlan
+from msrsim.campaign.earth_entry import plan_entry
+from msrsim.campaign.edl import plan_srl_edl
+from msrsim.campaign.ero import plan_return
+from msrsim.campaign.launch import plan_launch
+from msrsim.campaign.rendezvous import plan_rendezvous
+from msrsim.campaign.schedule import Schedule
+from msrsim.campaign.surface import plan_surface
+from msrsim.scenario import Scenario
+
+__all__ = ["failure_probabilities", "plan_campaign", "tube_bits"]
+
+
+def failure_probabilities(scenario: Scenario) -> dict[str, float]:
+    """The ``[reliability]`` figures as chances of failure, keyed by hardware event (the
+    lander's and the ERO's are rates, per sol and per year)."""
+    r = scenario.reliability
+    return {
+        "ero_launch": 1.0 - r.ero_launch_success,
+        "ero_cruise": 1.0 - r.ero_cruise_and_insertion_success,
+        "srl_launch": 1.0 - r.srl_launch_success,
+        "srl_edl": 1.0 - r.srl_edl_success,
+        "parachute": r.parachute_out_of_box_failure,
+        "lander": r.lander_failure_per_sol,
+        "mav": 1.0 - r.mav_success,
+        "ero_at_mars": r.ero_failure_per_year_at_mars,
+        "ees_release": 1.0 - r.ees_release_success,
+        "ees_entry": 1.0 - r.ees_entry_success,
+        "transfer_arm": 1.0 - r.sample_transfer_arm_success,
+    }
+
+
+def tube_bits(names) -> np.ndarray:
+    """Each tube's bit in a ``tube_mask`` (uint64): its place in the catalog."""
+    from msrsim.samples.catalog import load_catalog
+
+    index = {t.name: i for i, t in enumerate(load_catalog())}
+    if len(index) > 64:
+        raise ValueError(f"{len(index)} catalogued tubes do not fit a 64-bit tube mask")
+    return np.array([np.uint64(1) << np.uint64(index[name]) for name in names], np.uint64)
+
+
+def plan_campaign(scenario: Scenario, schedule: Schedule) -> CoupledPlan:
+    """Every leg of ``scenario`` planned on ``schedule``, in relay order."""
+    from msrsim.samples.catalog import load_catalog
+
+    returning = plan_return(scenario, schedule)
+    legs = (
+        plan_launch(scenario, schedule),
+        plan_srl_edl(scenario, schedule),
+        plan_surface(scenario, schedule),
+        plan_ascent(scenario, schedule),
+        plan_rendezvous(scenario, schedule, returning.capture_deadline_et()),
+        returning,
+        plan_entry(scenario, schedule),
+    )
+    return CoupledPlan(
+        seed=scenario.scenario.seed,
+        legs=legs,
+        failure_probability=failure_probabilities(scenario),
+        ero_mars_arrival_et=schedule.ero_mars_arrival_et,
+        tube_names=tuple(t.name for t in load_catalog()),
+        priority_tubes=tuple(scenario.orbiting_sample.priority_tubes),
+    )
