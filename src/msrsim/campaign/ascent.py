@@ -531,6 +531,16 @@ class AscentLeg:
     """
 
     family: ClassVar[str] = "ascent"
+    columns: ClassVar[dict[str, str]] = {
+        "mav_launch_et": "f8",
+        "os_release_et": "f8",
+        "os_periapsis_altitude_km": "f8",
+        "os_apoapsis_altitude_km": "f8",
+        "os_inclination_deg": "f8",
+        "stable_orbit": "?",
+        **{f"os_r{k}_m": "f8" for k in range(3)},
+        **{f"os_v{k}_m_s": "f8" for k in range(3)},
+    }
     vehicle: AscentVehicle
     plan: AscentPlan
     site: LaunchSite

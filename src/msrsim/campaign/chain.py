@@ -49,6 +49,7 @@ __all__ = [
     "fly_chunk",
     "hardware_uniforms",
     "outcome",
+    "tube_bits",
 ]
 
 YEAR_S = 365.25 * DAY_S
@@ -110,17 +111,25 @@ HARDWARE_EVENTS = (
 """One uniform per trial for each, in this order, from the ``hardware`` stream."""
 
 
+_FILL = {"f": np.nan, "i": -1, "u": 0, "b": False}
+
+
 class TrialTable:
     """The hand-off table of one chunk: trials ``start .. start + n - 1``.
 
-    ``columns`` maps names to arrays of length ``n`` (SI; epochs ``et``; NaN where a leg
-    did not fly the trial); ``ended`` holds the :class:`Failure` at which the trial's
-    physics stopped (0 while it goes on).
+    ``columns`` maps names to arrays of length ``n`` (SI; epochs ``et``), one per column
+    the legs declare (``schema``: name -> dtype), filled until a leg writes them with NaN,
+    -1, 0 or False by dtype: so every chunk has the same columns, and a trial a leg did not
+    fly keeps the fill. ``ended`` holds the :class:`Failure` at which the trial's physics
+    stopped (0 while it goes on).
     """
 
-    def __init__(self, seed: int, start: int, n: int):
+    def __init__(self, seed: int, start: int, n: int, schema: Mapping[str, str] = {}):
         self.seed, self.start, self.n = int(seed), int(start), int(n)
-        self.columns: dict[str, np.ndarray] = {}
+        self.columns: dict[str, np.ndarray] = {
+            name: np.full(self.n, _FILL[np.dtype(dtype).kind], dtype=dtype)
+            for name, dtype in schema.items()
+        }
         self.ended = np.zeros(self.n, dtype=np.int8)
         self.families: list[str] = []
 
@@ -136,27 +145,12 @@ class TrialTable:
         self.families.append(family)
         return TrialGenerator(self.seed, family, self.start, self.n)
 
-    def add(self, rows: np.ndarray | None = None, **columns) -> None:
-        """Store columns: full ``(n,)`` arrays, or values for ``rows`` only (into the
-        column if it exists, else NaN, -1 or False elsewhere, by dtype)."""
+    def add(self, rows: np.ndarray, **columns) -> None:
+        """Write each declared column's values for ``rows``."""
         for name, values in columns.items():
-            values = np.asarray(values)
-            if rows is None:
-                if values.shape[:1] != (self.n,):
-                    raise ValueError(f"column {name!r} has {values.shape[:1]} rows, not {self.n}")
-                self.columns[name] = values
-                continue
-            if name in self.columns:
-                self.columns[name][rows] = values
-                continue
-            if values.dtype == bool:
-                full = np.zeros(self.n, dtype=bool)
-            elif np.issubdtype(values.dtype, np.integer):
-                full = np.full(self.n, -1, dtype=values.dtype)
-            else:
-                full = np.full(self.n, np.nan, dtype=np.float64)
-            full[rows] = values
-            self.columns[name] = full
+            if name not in self.columns:
+                raise KeyError(f"column {name!r} is not declared by any leg")
+            self.columns[name][rows] = values
 
     def end(self, rows: np.ndarray, where: np.ndarray, why: Failure) -> None:
         """End the trials ``rows[where]`` that are still flying, at ``why``."""
@@ -171,11 +165,13 @@ class CoupledLeg(Protocol):
     A leg is a frozen dataclass (picklable: it travels to Dask workers) built by its
     module's ``plan_*`` function from the scenario and the :class:`~msrsim.campaign.
     schedule.Schedule`. ``fly`` reads the columns the earlier legs wrote for the rows
-    still flying, draws from ``table.random(self.family)`` only, adds its columns and
-    ends the trials its physics ends.
+    still flying, draws from ``table.random(self.family)`` only, writes its declared
+    ``columns`` and ends the trials its physics ends; with no trial left it returns.
     """
 
     family: str
+    columns: Mapping[str, str]
+    """The columns it writes: name -> numpy dtype."""
 
     def fly(self, table: TrialTable) -> None: ...
 
@@ -192,6 +188,16 @@ class CoupledPlan:
     tube_names: tuple[str, ...]
     priority_tubes: tuple[str, ...] = ()
     schedule_summary: dict = field(default_factory=dict)
+
+
+def tube_bits(names) -> np.ndarray:
+    """Each tube's bit in a ``tube_mask`` (uint64): its place in the catalog."""
+    from msrsim.samples.catalog import load_catalog
+
+    index = {t.name: i for i, t in enumerate(load_catalog())}
+    if len(index) > 64:
+        raise ValueError(f"{len(index)} catalogued tubes do not fit a 64-bit tube mask")
+    return np.array([np.uint64(1) << np.uint64(index[name]) for name in names], np.uint64)
 
 
 def hardware_uniforms(seed: int, start: int, n: int) -> dict[str, np.ndarray]:
@@ -248,9 +254,11 @@ def outcome(
 def fly_chunk(plan: CoupledPlan, start: int, n: int) -> dict[str, np.ndarray]:
     """Trials ``start .. start + n - 1`` flown through every leg: the trial table's
     columns, with ``failure``, ``success`` and ``tubes_returned``."""
-    table = TrialTable(plan.seed, start, n)
+    schema = {name: dtype for leg in plan.legs for name, dtype in leg.columns.items()}
+    table = TrialTable(plan.seed, start, n, schema)
     for leg in plan.legs:
-        leg.fly(table)
+        if table.flying.size:
+            leg.fly(table)
     columns = dict(table.columns)
     columns["ended"] = table.ended
     failure = outcome(

@@ -400,6 +400,13 @@ class EntryLeg:
     """
 
     family: ClassVar[str] = "earth_entry"
+    columns: ClassVar[dict[str, str]] = {
+        "earth_entry_et": "f8",
+        "earth_landing_et": "f8",
+        "earth_landing_latitude_deg": "f8",
+        "earth_landing_longitude_deg": "f8",
+        "inside_range": "?",
+    }
     capsule: Capsule
     approaches: tuple[Approach, Approach]
     arrivals: tuple[Arrival, Arrival]

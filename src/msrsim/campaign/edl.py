@@ -413,6 +413,18 @@ class SrlEdlLeg:
     """
 
     family: ClassVar[str] = "srl_edl"
+    columns: ClassVar[dict[str, str]] = {
+        "srl_entry_et": "f8",
+        "touchdown_et": "f8",
+        "touchdown_latitude_deg": "f8",
+        "touchdown_longitude_deg": "f8",
+        "landing_miss_km": "f8",
+        "landed_safely": "?",
+        "deploy_in_box": "?",
+        "deploy_mach": "f8",
+        "deploy_dynamic_pressure_pa": "f8",
+        "descent_propellant_kg": "f8",
+    }
     setup: EdlSetup
     approaches: tuple[Approach, ...]
     guidance: object

@@ -224,6 +224,11 @@ class ReturnLeg:
     """
 
     family: ClassVar[str] = "earth_return"
+    columns: ClassVar[dict[str, str]] = {
+        "ero_departure_et": "f8",
+        "earth_arrival_et": "f8",
+        "late_return": "?",
+    }
     departure_et: float
     delayed_departure_et: float
     arrival_et: float

@@ -154,6 +154,11 @@ class LaunchLeg:
     """
 
     family: ClassVar[str] = "launch"
+    columns: ClassVar[dict[str, str]] = {
+        "srl_launch_day": "i2",
+        "srl_launch_et": "f8",
+        "srl_arrival_et": "f8",
+    }
     daily_departure_et: np.ndarray
     daily_arrival_et: np.ndarray
     scrub_probability: float

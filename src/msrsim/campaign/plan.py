@@ -8,8 +8,6 @@ worker (the plan is plain, picklable data).
 
 from __future__ import annotations
 
-import numpy as np
-
 from msrsim.campaign.ascent import plan_ascent
 from msrsim.campaign.chain import CoupledPlan
 from msrsim.campaign.earth_entry import plan_entry
@@ -21,7 +19,7 @@ from msrsim.campaign.schedule import Schedule
 from msrsim.campaign.surface import plan_surface
 from msrsim.scenario import Scenario
 
-__all__ = ["failure_probabilities", "plan_campaign", "tube_bits"]
+__all__ = ["failure_probabilities", "plan_campaign"]
 
 
 def failure_probabilities(scenario: Scenario) -> dict[str, float]:
@@ -41,16 +39,6 @@ def failure_probabilities(scenario: Scenario) -> dict[str, float]:
         "ees_entry": 1.0 - r.ees_entry_success,
         "transfer_arm": 1.0 - r.sample_transfer_arm_success,
     }
-
-
-def tube_bits(names) -> np.ndarray:
-    """Each tube's bit in a ``tube_mask`` (uint64): its place in the catalog."""
-    from msrsim.samples.catalog import load_catalog
-
-    index = {t.name: i for i, t in enumerate(load_catalog())}
-    if len(index) > 64:
-        raise ValueError(f"{len(index)} catalogued tubes do not fit a 64-bit tube mask")
-    return np.array([np.uint64(1) << np.uint64(index[name]) for name in names], np.uint64)
 
 
 def plan_campaign(scenario: Scenario, schedule: Schedule) -> CoupledPlan:
