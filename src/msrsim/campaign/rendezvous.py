@@ -19,6 +19,7 @@ from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
 from msrsim.core.orbit_propagation import DensityTable, mars_density_table
+from msrsim.core.secular import SecularOrbit
 from msrsim.core.time import et_to_utc_iso, utc_to_et
 from msrsim.scenario import Scenario
 from msrsim.segments.capture import FAILURE_MESSAGES, CaptureEnvelope
@@ -554,3 +555,60 @@ def run_rendezvous_leg(
         ),
     )
     return outcomes, tuple(milestones), result
+
+
+@dataclass(frozen=True)
+class Phasing:
+    """How each trial's ERO, waiting in its own orbit, comes to the start of its search
+    (arrays, one per trial; SI)."""
+
+    start_s: np.ndarray
+    """From the OS's release to the start of the search."""
+    plane_angle_rad: np.ndarray
+    """Between the OS's orbital plane and the ERO's at the release."""
+    delta_v_m_s: np.ndarray
+    """The ERO's plane change and its move to the search orbit's size."""
+
+
+def ero_phasing(
+    os_states: np.ndarray,
+    release_et: np.ndarray,
+    ero_orbit: SecularOrbit,
+    altitude_offset_m: float,
+    phase_lag_rad: float,
+) -> Phasing:
+    """The ERO's way from its waiting orbit to the search orbit behind each trial's OS.
+
+    At the release the ERO is where its own orbit has taken it
+    (:class:`~msrsim.core.secular.SecularOrbit`): in its plane, at its phase. It turns its
+    plane into the OS's (``2 v sin(theta / 2)``) and moves to the search orbit, the OS's
+    size less the altitude offset (two burns half an orbit apart, ``v |da| / 2a``, the
+    small-difference Hohmann; Vallado 2013, sec. 6.3), then drifts at the difference of
+    the two mean motions (``3/2 n |dh| / a`` a second) until it is ``phase_lag_rad`` behind
+    the OS, where the search starts. The two burns are added (an upper bound on a
+    combined manoeuvre); the J2 rates the two orbits share cancel in the drift.
+    """
+    mu = MARS.gm.value
+    r, v = os_states[:, :3], os_states[:, 3:]
+    a_os = 1.0 / (2.0 / np.linalg.norm(r, axis=1) - np.einsum("ij,ij->i", v, v) / mu)
+    ero = ero_orbit.state_at(release_et)
+    h_os = np.cross(r, v)
+    h_os /= np.linalg.norm(h_os, axis=1)[:, None]
+    h_ero = ero_orbit.normal_at(release_et)
+    plane = np.arccos(np.clip(np.einsum("ij,ij->i", h_os, h_ero), -1.0, 1.0))
+    a_search = a_os + altitude_offset_m
+    speed = np.sqrt(mu / a_search)
+    resize = speed * np.abs(a_search - ero_orbit.semi_major_axis_m) / (2.0 * a_search)
+    turn = 2.0 * speed * np.sin(plane / 2.0)
+    # how far the OS leads the ERO, about the OS's orbit normal
+    ahead = np.arctan2(
+        np.einsum("ij,ij->i", np.cross(ero[:, :3], r), h_os),
+        np.einsum("ij,ij->i", ero[:, :3], r),
+    )
+    drift = np.sqrt(mu / a_search**3) - np.sqrt(mu / a_os**3)  # rad/s, > 0 when below
+    gain = np.where(drift > 0, np.mod(ahead - phase_lag_rad, 2 * np.pi),
+                    np.mod(phase_lag_rad - ahead, 2 * np.pi))  # fmt: skip
+    half_orbit = np.pi * np.sqrt(a_search**3 / mu)
+    with np.errstate(divide="ignore"):  # no altitude offset: no drift, never there
+        drift_s = np.where(gain > 0, gain / np.abs(drift), 0.0)
+    return Phasing(half_orbit + drift_s, plane, resize + turn)
