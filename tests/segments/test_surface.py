@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from msrsim.core.streams import TrialGenerator
 from msrsim.core.time import SOL_PER_DAY, solar_longitude_deg, utc_to_et
 from msrsim.samples.catalog import load_catalog
 from msrsim.segments.surface import (
@@ -15,6 +16,7 @@ from msrsim.segments.surface import (
     MavLaunch,
     RoverTraverse,
     SurfacePlan,
+    SurfaceTrials,
     TransferArm,
     in_ls_window,
     prepare,
@@ -43,6 +45,11 @@ DEPOT_TUBES = {
 
 def et(utc: str) -> float:
     return float(utc_to_et(utc)[0])
+
+
+def monte_carlo(plan, n, seed, start=0, **touchdown):
+    """Trials ``start .. start + n - 1`` of the surface Monte Carlo under ``seed``."""
+    return simulate_surface(plan, TrialGenerator(seed, "surface", start, n), **touchdown)
 
 
 def make_plan(landing="2029-07-01", deadline="2030-09-01", rover=None, heli=None, **kw):
@@ -288,12 +295,14 @@ def test_no_flights_in_the_dust_season_or_conjunction():
 
 
 def test_a_deadline_too_early_loads_nothing():
-    # 60 sols to the deadline: the 13 km traverse needs ~110 sols, nothing is loaded.
-    plan = make_plan(rover=certain_rover(), deadline="2029-09-01")
+    # 60 sols to the deadline: the 13 km traverse needs ~110 sols, nothing is loaded
+    # (helicopters held back for a failed rover only, as in the July 2022 plan).
+    heli = Helicopters(send_when_rover_late=False)
+    plan = make_plan(rover=certain_rover(), heli=heli, deadline="2029-09-01")
     tl = surface_timeline(plan)
     assert tl.tubes_loaded == () and tl.mav_ready_sol is None and not tl.meets_deadline
     assert math.isnan(tl.mav_ready_et)
-    mc = simulate_surface(plan, 10, np.random.default_rng(0))
+    mc = monte_carlo(plan, 10, 0)
     assert mc.cut_by_deadline.all() and not mc.meets_deadline.any()
 
 
@@ -318,10 +327,12 @@ def test_baseline_like_case_delivers_on_a_plausible_date():
 
 def test_monte_carlo_is_reproducible_and_chunk_independent():
     plan = make_plan()
-    whole = simulate_surface(plan, 3000, np.random.default_rng(11), chunk=3000)
-    pieces = simulate_surface(plan, 3000, np.random.default_rng(11), chunk=700)
-    head = simulate_surface(plan, 1000, np.random.default_rng(11))
-    other = simulate_surface(plan, 3000, np.random.default_rng(12))
+    whole = monte_carlo(plan, 3000, 11)
+    pieces = SurfaceTrials.concatenate(
+        [monte_carlo(plan, min(700, 3000 - lo), 11, start=lo) for lo in range(0, 3000, 700)]
+    )
+    head = monte_carlo(plan, 1000, 11)
+    other = monte_carlo(plan, 3000, 12)
     for f in dataclasses.fields(whole):
         a = getattr(whole, f.name)
         if isinstance(a, np.ndarray):
@@ -332,9 +343,9 @@ def test_monte_carlo_is_reproducible_and_chunk_independent():
 
 def test_a_trial_replays_as_a_timeline():
     plan = make_plan(rover=RoverTraverse(start=SAPPHIRE_CANYON, failure_probability_per_sol=0.005))
-    mc = simulate_surface(plan, 400, np.random.default_rng(3))
+    mc = monte_carlo(plan, 400, 3)
     i = int(np.flatnonzero(mc.rover_failed & (mc.depot_tubes_loaded > 0))[0])
-    tl = surface_timeline(plan, np.random.default_rng(3), n=400, trial=i)
+    tl = surface_timeline(plan, TrialGenerator(3, "surface", i, 1))
     assert len(tl.tubes_loaded) == mc.tubes_loaded[i]
     assert tl.loading_complete_sol == mc.loading_complete_sol[i]
     assert len(tl.flights) == mc.helicopter_flights[i] > 0
@@ -348,7 +359,7 @@ def test_rover_failure_fraction_matches_the_geometric_law():
     rover = certain_rover(failure_probability_per_sol=p)
     plan = make_plan(rover=rover)
     d = surface_timeline(make_plan(rover=certain_rover())).loading_complete_sol
-    mc = simulate_surface(plan, 20_000, np.random.default_rng(5))
+    mc = monte_carlo(plan, 20_000, 5)
     expected = 1.0 - (1.0 - p) ** (d + 1)
     sigma = math.sqrt(expected * (1 - expected) / 20_000)
     assert np.mean(mc.rover_failed) == pytest.approx(expected, abs=4 * sigma)
@@ -363,7 +374,7 @@ def test_anomalies_delay_arrival_by_the_negative_binomial_mean():
     rover = certain_rover(anomaly_probability_per_sol=q, anomaly_sols=a)
     plan = make_plan(rover=rover)
     k = surface_timeline(make_plan(rover=certain_rover())).rover_arrival_sol + 1
-    mc = simulate_surface(plan, 20_000, np.random.default_rng(8))
+    mc = monte_carlo(plan, 20_000, 8)
     mean = k - 1 + a * k * q / (1 - q)
     se = a * math.sqrt(k * q / (1 - q) ** 2 / 20_000)
     assert np.mean(mc.rover_arrival_sol) == pytest.approx(mean, abs=4 * se)
@@ -376,7 +387,7 @@ def test_helicopter_losses_bound_what_the_backup_brings():
     rover = certain_rover(fails_at_landing=True)
     heli = Helicopters(loss_probability_per_flight=0.1)
     plan = make_plan(landing="2029-01-01", rover=rover, heli=heli)
-    mc = simulate_surface(plan, 5000, np.random.default_rng(2))
+    mc = monte_carlo(plan, 5000, 2)
     assert mc.tubes_loaded.max() <= 10 and np.all(mc.rover_tubes_loaded == 0)
     assert np.all(mc.helicopters_lost <= 2)
     both_lost = mc.helicopters_lost == 2
@@ -389,7 +400,7 @@ def test_helicopter_losses_bound_what_the_backup_brings():
 def test_100k_trials_timed():
     plan = make_plan()
     t0 = time.perf_counter()
-    mc = simulate_surface(plan, 100_000, np.random.default_rng(20330101))
+    mc = monte_carlo(plan, 100_000, 20330101)
     elapsed = time.perf_counter() - t0
     q = np.percentile(mc.mav_ready_sol[mc.mav_ready_sol >= 0], [5, 50, 95])
     print(
