@@ -396,7 +396,15 @@ class SurfaceSetup:
 
     def sol_start_et(self, sol) -> np.ndarray:
         """Epochs of the local mean midnights that begin each trial's sol ``sol`` (n,)."""
-        return et_of_mars_solar_date(self.sol_origin_msd + sol)
+        return _each_distinct(et_of_mars_solar_date, self.sol_origin_msd + sol)
+
+
+def _each_distinct(function, values: np.ndarray) -> np.ndarray:
+    """``function`` (elementwise) of ``values``, evaluated once per distinct value: the
+    time-scale conversions cost ~8 us an epoch (``erfa.dtdb``), and a batch flown from one
+    touchdown repeats its epochs."""
+    distinct, index = np.unique(values, return_inverse=True)
+    return function(distinct)[index.reshape(values.shape)]
 
 
 def _touchdowns(plan: SurfacePlan, landing_et, latitude_deg, east_longitude_deg):
@@ -453,7 +461,7 @@ def prepare(
     end_et = max(deadline, float(landing.max())) + (HORIZON_SOLS + 2) * SOL_S
     events = surface_events(plan, start_et, end_et)
     shift = lon / 360.0
-    origin = np.floor(mars_solar_date(landing) + shift) - shift  # Mars24 C-2, local midnight
+    origin = np.floor(_each_distinct(mars_solar_date, landing) + shift) - shift  # local midnight
     manifest = build_manifest(plan.selection, plan.tubes)
     d_lat, d_lon = depot_tube_positions_deg(manifest, plan.depot)
     depot_m = great_circle_between_m(lat[:, None], lon[:, None], d_lat[None, :], d_lon[None, :])
