@@ -887,7 +887,7 @@ class SurfaceTrials:
     ``helicopters_sent_rover_late`` by the late-rover contingency. ``deadline_sol``: the
     sol holding the MAV launch deadline; ``surface_sols``: the MAV-ready sol, or the
     deadline sol where the MAV is not ready. ``landing_et`` and ``route_m`` (Perseverance's
-    route): each trial's touchdown as flown (NaN landing for a trial not flown).
+    route): each trial's touchdown as flown (NaN for a trial not flown).
     """
 
     tube_names: tuple[str, ...]
@@ -960,7 +960,7 @@ def _trials(setup: SurfaceSetup, st: _State) -> SurfaceTrials:
         deadline_sol=np.where(setup.flown, setup.deadline_sol, -1),
         surface_sols=np.where(ready >= 0, ready, np.where(setup.flown, setup.deadline_sol, -1)),
         landing_et=np.where(setup.flown, setup.landing_et, np.nan),
-        route_m=setup.route_m,
+        route_m=np.where(setup.flown, setup.route_m, np.nan),
     )
 
 
