@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from msrsim.campaign import LEGS
@@ -24,9 +25,15 @@ def et(utc: str) -> float:
     return float(utc_to_et(utc)[0])
 
 
+def backup_only(scenario):
+    """The scenario with the helicopters sent only when Perseverance fails."""
+    heli = scenario.helicopters.model_copy(update={"send_when_rover_late": False})
+    return scenario.model_copy(update={"helicopters": heli})
+
+
 @pytest.fixture(scope="module")
 def result():
-    return run_surface(baseline(), trials=TRIALS)
+    return run_surface(backup_only(baseline()), trials=TRIALS)
 
 
 def test_plan_reads_the_scenario_in_si():
@@ -72,16 +79,35 @@ def test_nominal_baseline_equals_hand_calculation(result):
 def test_monte_carlo_summary_is_consistent_and_seeded(result):
     mc = summary(result)["monte_carlo"]
     assert mc["trials"] == TRIALS and mc["seed"] == baseline().scenario.seed
-    # The tight 2031 deadline: most trials make it, some are cut before Perseverance
-    # arrives (no tubes), and a trial can only meet the deadline with tubes on board.
+    # The tight 2031 deadline, helicopters held back for a failed rover: most trials make
+    # it, some are cut before Perseverance arrives (no tubes), and a trial can only meet
+    # the deadline with tubes on board.
     assert 0.5 < mc["probability_meets_deadline"] < 1.0
-    assert 0.0 < mc["probability_no_tubes"] <= 1.0 - mc["probability_meets_deadline"]
+    # (rounded as the summary rounds: here every trial that misses has no tube)
+    assert 0.0 < mc["probability_no_tubes"] <= round(1.0 - mc["probability_meets_deadline"], 4)
     low, median, high = mc["mav_ready_sol (5th pct, median, 95th pct)"]
     assert low <= median <= high <= result.timeline.calendar.deadline_sol
-    again = summary(run_surface(baseline(), trials=TRIALS))["monte_carlo"]
+    again = summary(run_surface(backup_only(baseline()), trials=TRIALS))["monte_carlo"]
     assert again == mc
-    other = summary(run_surface(baseline(), trials=TRIALS, seed=1))["monte_carlo"]
-    assert other["tubes_loaded_mean"] != mc["tubes_loaded_mean"]
+    other = summary(run_surface(backup_only(baseline()), trials=TRIALS, seed=1))
+    assert other["monte_carlo"]["tubes_loaded_mean"] != mc["tubes_loaded_mean"]
+
+
+def test_helicopters_sent_for_a_late_rover_remove_the_no_tube_outcome(result):
+    # The baseline's contingency: where Perseverance is projected late the helicopters
+    # fetch the depot tubes while it drives, so no trial leaves without tubes; the same
+    # streams give the same rover in both runs (its arrival sols are equal trial by trial).
+    late = run_surface(baseline(), trials=TRIALS)
+    assert late.plan.helicopters.send_when_rover_late
+    mc, held = late.trials, result.trials
+    np.testing.assert_array_equal(mc.rover_arrival_sol, held.rover_arrival_sol)
+    assert np.mean(held.tubes_loaded == 0) > 0.05 and np.all(mc.tubes_loaded > 0)
+    assert mc.probability_meets_deadline > held.probability_meets_deadline
+    sent = mc.helicopters_sent_rover_late
+    assert 0.1 < sent.mean() < 0.9 and not held.helicopters_sent_rover_late.any()
+    # Sent or not, the Orbiting Sample holds at most its capacity.
+    assert mc.tubes_loaded.max() <= late.plan.selection.capacity_tubes
+    assert np.all(mc.tubes_loaded[sent] >= held.tubes_loaded[sent])
 
 
 def test_rover_failing_at_landing_sends_the_helicopters():

@@ -387,6 +387,8 @@ class Helicopter(Section):
     dust_season_ls_deg: LsWindow
     wind_no_fly_probability_per_sol: Probability
     loss_probability_per_flight: Probability
+    send_when_rover_late: bool
+    rover_late_margin_sols: Annotated[int, Field(ge=-1000, le=1000)]
 
 
 class SampleTransferArm(Section):

@@ -5,8 +5,12 @@ Reads the scenario's ``perseverance``, ``helicopters``, ``sample_transfer_arm``,
 :class:`msrsim.segments.surface.SurfacePlan`, and runs the nominal timeline (no random
 event) and the Monte Carlo of :mod:`msrsim.segments.surface`.
 
-The SRL's landing date comes from the scenario (``surface.srl_landing_utc``): leg 3
-(entry, descent and landing) is not modelled yet, so nothing computes it.
+``msrsim surface`` flies every trial from the plan's touchdown: the SRL's target and
+``surface.srl_landing_utc`` (or a landing epoch passed in). The coupled campaign flies
+each trial from its own: ``simulate_surface(surface_plan(scenario,
+deadline_et=...), TrialGenerator(seed, STREAM, start, n), landing_et=...,
+latitude_deg=..., east_longitude_deg=...)``, whose trial ``i`` equals trial ``i`` of
+:func:`run_surface` given the same touchdown.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import numpy as np
 
 from msrsim.campaign import Leg, LegOutcome, Milestone, _dated, _source
 from msrsim.core.ephemeris import EphemerisRangeError
-from msrsim.core.time import et_to_utc_iso, solar_longitude_deg, utc_to_et
+from msrsim.core.streams import TrialGenerator
+from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg, utc_to_et
 from msrsim.scenario import Scenario
 from msrsim.segments.surface import (
     SOL_S,
@@ -37,7 +42,8 @@ from msrsim.segments.surface_depot import DepotLayout, MarsSite, SelectionPolicy
 
 MODELLED = "modelled (sol by sol; SRL landing date from the scenario)"
 MODELLED_AFTER_EDL = "modelled (sol by sol; SRL landing from the EDL leg)"
-SURFACE_LEG = 4  # the spawn key of this leg's random stream under the scenario seed
+STREAM = "surface"  # this leg's family of random streams (core.streams.TrialGenerator)
+CHUNK = 50_000  # trials stepped together by run_surface (memory ~1 kB a trial)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ def surface_plan(
             dust_season_ls_deg=tuple(h.dust_season_ls_deg),
             wind_no_fly_probability_per_sol=h.wind_no_fly_probability_per_sol,
             loss_probability_per_flight=h.loss_probability_per_flight,
+            send_when_rover_late=h.send_when_rover_late,
+            rover_late_margin_sols=h.rover_late_margin_sols,
         ),
         depot=DepotLayout(
             MarsSite(s.depot.latitude_deg, s.depot.east_longitude_deg),
@@ -120,6 +128,11 @@ def surface_plan(
         ),
         lander_checkout_sols=s.lander_checkout_sols,
         conjunction_elongation_deg=s.conjunction_elongation_deg,
+        perseverance=MissionClock(
+            "Mars 2020 Perseverance",
+            p.landing_utc.isoformat(),
+            p.landing_site.east_longitude_deg,
+        ),
     )
 
 
@@ -150,9 +163,6 @@ def run_surface(
         )
     seed = scenario.scenario.seed if seed is None else seed
     n = scenario.surface.trials if trials is None else trials
-    # Leg 4's own stream: child (4,) of the scenario seed, apart from the entry leg's
-    # children (0,)-(2,) of the same seed.
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SURFACE_LEG,)))
     try:
         timeline = surface_timeline(plan)
     except EphemerisRangeError as exc:
@@ -160,7 +170,11 @@ def run_surface(
             "the surface calendar runs from the SRL landing to about two years past the "
             f"MAV launch deadline, and leaves the ephemeris: {exc}"
         ) from None
-    return SurfaceResult(plan, timeline, simulate_surface(plan, n, rng), seed)
+    parts = [
+        simulate_surface(plan, TrialGenerator(seed, STREAM, start, min(CHUNK, n - start)))
+        for start in range(0, n, CHUNK)
+    ]
+    return SurfaceResult(plan, timeline, SurfaceTrials.concatenate(parts), seed)
 
 
 def _utc(et: float | None) -> str | None:
@@ -209,6 +223,7 @@ def summary(result: SurfaceResult) -> dict:
             "tubes_from_perseverance": rover_tubes,
             "tubes_from_depot_by_helicopter": len(tl.tubes_loaded) - rover_tubes,
             "helicopter_flights": len(tl.flights),
+            "helicopters_sent_rover_late_sol": tl.helicopters_sent_rover_late_sol,
             "loading_complete_sol": tl.loading_complete_sol,
             "mav_ready_sol": tl.mav_ready_sol,
             "mav_ready_utc": _utc(tl.mav_ready_et),
@@ -235,6 +250,10 @@ def summary(result: SurfaceResult) -> dict:
             "probability_cut_by_deadline": round(float(np.mean(mc.cut_by_deadline)), 4),
             "probability_helicopter_lost": round(float(np.mean(mc.helicopters_lost > 0)), 4),
             "helicopter_flights_mean": round(float(mc.helicopter_flights.mean()), 2),
+            "probability_helicopters_sent": round(float(np.mean(mc.helicopters_deployed)), 4),
+            "probability_helicopters_sent_rover_late": round(
+                float(np.mean(mc.helicopters_sent_rover_late)), 4
+            ),
             "mav_ready_sol" + spread: _spread(mc.mav_ready_sol[ready]),
             "mav_ready_utc" + spread: ready_utc,
         },
