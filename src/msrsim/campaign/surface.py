@@ -18,10 +18,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from msrsim.campaign import Leg, LegOutcome, Milestone, _dated, _source
+from msrsim.campaign.chain import Failure, TrialTable, tube_bits
 from msrsim.core.ephemeris import EphemerisRangeError
 from msrsim.core.streams import TrialGenerator
 from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg, utc_to_et
@@ -318,3 +320,69 @@ def run_surface_leg(
         )
     status = MODELLED if landing_et is None else MODELLED_AFTER_EDL
     return LegOutcome(leg, status, summary(result)), tuple(milestones), result
+
+
+@dataclass(frozen=True)
+class SurfaceLeg:
+    """Leg 4 of the coupled campaign: each trial's surface work from its own touchdown.
+
+    Perseverance drives from its start to the trial's own lander, the helicopters fly the
+    depot tubes to it (when the rover fails, or is projected late), the Sample Transfer Arm
+    loads the Orbiting Sample, sol by sol from the trial's own landing sol, with the
+    conjunctions, dust season and MAV launch season of its own dates
+    (:func:`msrsim.segments.surface.simulate_surface`). A trial with no tube by the MAV's
+    deadline (the schedule's) ends there (:attr:`Failure.NO_TUBES_LOADED`).
+    """
+
+    family: ClassVar[str] = "surface"
+    columns: ClassVar[dict[str, str]] = {
+        "mav_ready_et": "f8",
+        "tubes_loaded": "i2",
+        "tube_mask": "u8",
+        "rover_failed": "?",
+        "rover_route_km": "f8",
+        "helicopters_deployed": "?",
+        "helicopter_flights": "i2",
+        "surface_sols": "i4",
+    }
+    plan: SurfacePlan
+    bit_of: dict
+    """Each tube's bit in ``tube_mask`` (:func:`msrsim.campaign.chain.tube_bits`)."""
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        c = table.columns
+        trials = simulate_surface(
+            self.plan,
+            table.random(self.family).take(rows),
+            landing_et=c["touchdown_et"][rows],
+            latitude_deg=c["touchdown_latitude_deg"][rows],
+            east_longitude_deg=c["touchdown_longitude_deg"][rows],
+        )
+        bits = np.array([self.bit_of[name] for name in trials.tube_names], np.uint64)
+        mask = np.bitwise_or.reduce(np.where(trials.loaded, bits[None, :], np.uint64(0)), axis=1)
+        ready = np.asarray(trials.mav_ready_et, np.float64)
+        table.add(
+            rows,
+            mav_ready_et=ready,
+            tubes_loaded=trials.tubes_loaded,
+            tube_mask=mask,
+            rover_failed=trials.rover_failed,
+            rover_route_km=trials.route_m / 1e3,
+            helicopters_deployed=trials.helicopters_deployed,
+            helicopter_flights=trials.helicopter_flights,
+            surface_sols=trials.surface_sols,
+        )
+        table.end(rows, ~np.isfinite(ready), Failure.NO_TUBES_LOADED)
+
+
+def plan_surface(scenario: Scenario, schedule) -> SurfaceLeg:
+    """The coupled surface leg against the schedule's MAV launch deadline."""
+    period = schedule.srl_launch_period
+    plan = surface_plan(
+        scenario,
+        float(period.daily_arrival_et[0]),
+        deadline_et=schedule.mav_launch_deadline_et,
+    )
+    names = [t.name for t in plan.tubes]
+    return SurfaceLeg(plan, dict(zip(names, tube_bits(names), strict=True)))

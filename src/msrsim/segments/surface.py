@@ -582,8 +582,8 @@ class _Draws:
         if rng is None:
             self.normals, self.uniforms, self._per_sol = np.zeros(n), np.ones(n), None
             return
-        if rng.n != n:
-            raise ValueError(f"rng draws for {rng.n} trials; the touchdown arrays have {n}")
+        if rng.size != n:
+            raise ValueError(f"rng draws for {rng.size} trials; the touchdown arrays have {n}")
         rate, failure, self._per_sol = rng.spawn(3)
         self.normals = rate.standard_normal(n)
         self.uniforms = failure.random(n)
@@ -978,7 +978,7 @@ def simulate_surface(
     plan
         The leg's plan; its ``mav.deadline_et`` is the one deadline of every trial.
     rng
-        A :class:`msrsim.core.streams.TrialGenerator` over the batch's trials (``rng.n``
+        A :class:`msrsim.core.streams.TrialGenerator` over the batch's trials (``rng.size``
         of them); three children are spawned from it. Trial ``i`` gets the same result in
         any batch, given its touchdown.
     landing_et, latitude_deg, east_longitude_deg
@@ -987,7 +987,7 @@ def simulate_surface(
         trial with a non-finite value is not flown (nothing loaded, NaN MAV-ready epoch).
     """
     if landing_et is None and latitude_deg is None and east_longitude_deg is None:
-        landing_et = np.full(rng.n, plan.landing_et)
+        landing_et = np.full(rng.size, plan.landing_et)
     setup = prepare(plan, landing_et, latitude_deg, east_longitude_deg)
     draws = _Draws(rng, setup.n, 2 + plan.helicopters.count)
     return _trials(setup, _run(setup, draws))
