@@ -494,6 +494,11 @@ def run_ascent_leg(
     return LegOutcome(leg, MODELLED, summary(result)), milestones, result
 
 
+_MAX_PASSES = 400
+"""In-plane passes searched for one in the local-time window (a pass comes ~0.97 sol
+after the last, ~40 min earlier in local time: every local time within ~40 passes)."""
+
+
 def _node(normal: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Node (rad) of orbit normals (n, 3) ICRF in an equatorial ``frame``."""
     h = normal @ frame.T
@@ -568,14 +573,15 @@ class AscentLeg:
         et = ready_et + np.mod(gap(ready_et), 2.0 * np.pi) / spin
         for _ in range(2):  # Newton on the node gap (the pole's motion is second order)
             et = et + np.angle(np.exp(1j * gap(et))) / spin
+        # local mean solar time runs at 24 h a sol (Mars24: linear in TT), so the passes'
+        # local times follow from the first's: take the first inside the window
         period = 2.0 * np.pi / spin
-        for _ in range(400):  # at most ~a hundred passes to cover every local time
-            lmst = local_mean_solar_time_hours(et, longitude_deg)
-            off = np.abs((lmst - self.launch_lmst_h + 12.0) % 24.0 - 12.0)
-            late = off > self.lmst_tolerance_h
-            if not late.any():
-                break
-            et = np.where(late, et + period, et)
+        passes = np.arange(_MAX_PASSES)
+        lmst = local_mean_solar_time_hours(et, longitude_deg)[:, None] + 24.0 * passes * (
+            period / SOL_S
+        )
+        off = np.abs((lmst - self.launch_lmst_h + 12.0) % 24.0 - 12.0)
+        et = et + period * np.argmax(off <= self.lmst_tolerance_h, axis=1)
         return et + np.angle(np.exp(1j * gap(et))) / spin
 
     def fly(self, table: TrialTable) -> None:
@@ -626,6 +632,14 @@ def plan_ascent(scenario: Scenario, schedule) -> AscentLeg:
         spiral.end_et,
         frame,
     )
+    spin = MARS.rotation_rate.value - ero_orbit.raan_rate_rad_s
+    shift_h = abs((24.0 * (2.0 * math.pi / spin) / SOL_S + 12.0) % 24.0 - 12.0)
+    if mav.launch_local_time_tolerance_h < shift_h / 2:
+        raise ValueError(
+            f"mav.launch_local_time_tolerance_h = {mav.launch_local_time_tolerance_h}: must be "
+            f"at least {shift_h / 2:.2f} h (half the {shift_h:.2f} h that each in-plane pass "
+            "moves in local time), or the MAV may never find its launch"
+        )
     site = launch_site(scenario, spiral.end_et)
     vehicle = ascent_vehicle(scenario)
     profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
