@@ -618,20 +618,10 @@ class AscentLeg:
         table.end(rows, ~stable, Failure.OS_ORBIT)
 
 
-def plan_ascent(scenario: Scenario, schedule) -> AscentLeg:
-    """The coupled ascent leg: the steering designed once at the target site, and the
-    ERO's search orbit from the end of its spiral down (the schedule's mission)."""
-    from msrsim.segments.spiral import equatorial_frame
-
+def plan_ascent(scenario: Scenario, schedule, ero_orbit: SecularOrbit) -> AscentLeg:
+    """The coupled ascent leg: the steering designed once at the target site, launched
+    into ``ero_orbit``'s plane (:func:`msrsim.campaign.plan.ero_waiting_orbit`)."""
     mav = scenario.mav
-    spiral = schedule.ero.spiral_down
-    frame = equatorial_frame(spiral.start_et)  # the spiral's states are in it
-    ero_orbit = SecularOrbit.from_state(
-        np.asarray(spiral.final_r_m) @ frame,
-        np.asarray(spiral.final_v_m_s) @ frame,
-        spiral.end_et,
-        frame,
-    )
     spin = MARS.rotation_rate.value - ero_orbit.raan_rate_rad_s
     shift_h = abs((24.0 * (2.0 * math.pi / spin) / SOL_S + 12.0) % 24.0 - 12.0)
     if mav.launch_local_time_tolerance_h < shift_h / 2:
@@ -640,7 +630,7 @@ def plan_ascent(scenario: Scenario, schedule) -> AscentLeg:
             f"at least {shift_h / 2:.2f} h (half the {shift_h:.2f} h that each in-plane pass "
             "moves in local time), or the MAV may never find its launch"
         )
-    site = launch_site(scenario, spiral.end_et)
+    site = launch_site(scenario, ero_orbit.epoch_et)
     vehicle = ascent_vehicle(scenario)
     profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
     target = AscentTarget(

@@ -8,6 +8,8 @@ worker (the plan is plain, picklable data).
 
 from __future__ import annotations
 
+import numpy as np
+
 from msrsim.campaign.ascent import plan_ascent
 from msrsim.campaign.chain import CoupledPlan
 from msrsim.campaign.earth_entry import plan_entry
@@ -17,9 +19,10 @@ from msrsim.campaign.launch import plan_launch
 from msrsim.campaign.rendezvous import plan_rendezvous
 from msrsim.campaign.schedule import Schedule
 from msrsim.campaign.surface import plan_surface
+from msrsim.core.secular import SecularOrbit
 from msrsim.scenario import Scenario
 
-__all__ = ["failure_probabilities", "plan_campaign"]
+__all__ = ["ero_waiting_orbit", "failure_probabilities", "plan_campaign"]
 
 
 def failure_probabilities(scenario: Scenario) -> dict[str, float]:
@@ -41,17 +44,33 @@ def failure_probabilities(scenario: Scenario) -> dict[str, float]:
     }
 
 
+def ero_waiting_orbit(schedule: Schedule) -> SecularOrbit:
+    """The ERO's orbit from the end of its spiral down, flown on J2's secular rates (the
+    spiral's states are in the Mars equatorial frame of its start)."""
+    from msrsim.segments.spiral import equatorial_frame
+
+    spiral = schedule.ero.spiral_down
+    frame = equatorial_frame(spiral.start_et)
+    return SecularOrbit.from_state(
+        np.asarray(spiral.final_r_m) @ frame,
+        np.asarray(spiral.final_v_m_s) @ frame,
+        spiral.end_et,
+        frame,
+    )
+
+
 def plan_campaign(scenario: Scenario, schedule: Schedule) -> CoupledPlan:
     """Every leg of ``scenario`` planned on ``schedule``, in relay order."""
     from msrsim.samples.catalog import load_catalog
 
     returning = plan_return(scenario, schedule)
+    ero_orbit = ero_waiting_orbit(schedule)
     legs = (
         plan_launch(scenario, schedule),
         plan_srl_edl(scenario, schedule),
         plan_surface(scenario, schedule),
-        plan_ascent(scenario, schedule),
-        plan_rendezvous(scenario, schedule, returning.capture_deadline_et()),
+        plan_ascent(scenario, schedule, ero_orbit),
+        plan_rendezvous(scenario, ero_orbit, returning.capture_deadline_et()),
         returning,
         plan_entry(scenario, schedule),
     )
