@@ -74,6 +74,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 from scipy.linalg import expm
 
 from msrsim.core.bodies import MARS, Body
@@ -82,13 +83,16 @@ __all__ = [
     "hcw_matrix",
     "hcw_stm",
     "inertial_to_local",
+    "inertial_to_local_row",
     "linear_stm",
     "local_jacobian",
     "local_to_inertial",
     "mean_motion",
     "osculating_elements",
     "point_mass_hessian",
+    "point_mass_hessian_row",
     "radial_hop_delta_v",
+    "rtn_row",
     "rtn_rotation",
     "schweighart_sedwick_matrix",
     "two_impulse",
@@ -134,9 +138,10 @@ def schweighart_sedwick_matrix(
     return a, n, c
 
 
-def hcw_stm(n: float, t) -> np.ndarray:
-    """Closed-form HCW transition matrices (m, 6, 6) at times ``t`` (m,) (Vallado eq. 6-67)."""
-    t = np.atleast_1d(np.asarray(t, np.float64))
+def hcw_stm(n, t) -> np.ndarray:
+    """Closed-form HCW transition matrices (m, 6, 6) at times ``t`` (m,) (Vallado eq. 6-67);
+    ``n`` a scalar or one mean motion per time."""
+    n, t = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, np.float64)) for x in (n, t)))
     nt = n * t
     s, c = np.sin(nt), np.cos(nt)
     phi = np.zeros((t.size, 6, 6))
@@ -182,15 +187,36 @@ def point_mass_hessian(r, mu: float = MARS.gm.value) -> np.ndarray:
     -mu r / |r|^3`` at positions ``r`` (n, 3): ``3 mu / r^5 (delta_ij r_k + delta_ik r_j +
     delta_jk r_i) - 15 mu r_i r_j r_k / r^7`` (differentiating the gravity gradient
     ``-mu (I / r^3 - 3 r r^T / r^5)`` once more)."""
-    r = np.atleast_2d(np.asarray(r, np.float64))
-    rn = np.sqrt(np.einsum("ij,ij->i", r, r))[:, None, None, None]
-    eye = np.eye(3)
-    sym = (
-        np.einsum("ij,nk->nijk", eye, r)
-        + np.einsum("ik,nj->nijk", eye, r)
-        + np.einsum("jk,ni->nijk", eye, r)
-    )
-    return 3.0 * mu / rn**5 * sym - 15.0 * mu / rn**7 * np.einsum("ni,nj,nk->nijk", r, r, r)
+    r = np.ascontiguousarray(np.atleast_2d(np.asarray(r, np.float64)))
+    out = np.empty((r.shape[0], 3, 3, 3))
+    _hessian_rows(r, float(mu), out)
+    return out
+
+
+@njit(cache=True)
+def point_mass_hessian_row(r, mu, out):
+    """:func:`point_mass_hessian` of one position ``r`` (3,) into ``out`` (3, 3, 3)."""
+    rn2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
+    rn = math.sqrt(rn2)
+    f3 = 3.0 * mu / (rn2 * rn2 * rn)
+    f15 = 15.0 * mu / (rn2 * rn2 * rn2 * rn)
+    for i in range(3):
+        for j in range(3):
+            for k in range(3):
+                sym = 0.0
+                if i == j:
+                    sym += r[k]
+                if i == k:
+                    sym += r[j]
+                if j == k:
+                    sym += r[i]
+                out[i, j, k] = f3 * sym - f15 * r[i] * r[j] * r[k]
+
+
+@njit(cache=True)
+def _hessian_rows(r, mu, out):
+    for n in range(r.shape[0]):
+        point_mass_hessian_row(r[n], mu, out[n])
 
 
 def _true_anomaly_after(e: np.ndarray, nu0: np.ndarray, dm: np.ndarray) -> np.ndarray:
@@ -281,8 +307,12 @@ def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.n
 
 
 def linear_stm(a: np.ndarray, t) -> np.ndarray:
-    """``expm(A t)`` for each time of ``t``, shape (m, 6, 6)."""
+    """``expm(A t)`` for each time of ``t``, shape (m, 6, 6); ``a`` (6, 6), or (m, 6, 6)
+    with one time each (a batch of models, e.g. one per Monte Carlo trial)."""
     t = np.atleast_1d(np.asarray(t, np.float64))
+    if np.ndim(a) == 3:
+        a = np.asarray(a, np.float64)
+        return expm(a * np.broadcast_to(t, a.shape[:1])[:, None, None])
     if t.size > 2 and t[0] == 0.0 and np.allclose(np.diff(t), t[1], rtol=1e-12, atol=0.0):
         # an even grid from 0: powers of one step (exact up to round-off, ~t.size times faster)
         step = expm(a * t[1])
@@ -296,17 +326,17 @@ def linear_stm(a: np.ndarray, t) -> np.ndarray:
 
 def van_loan_noise(a: np.ndarray, q_m2_s3: float, dt_s: float) -> np.ndarray:
     """Discrete process noise ``int_0^dt Phi(s) G q G^T Phi(s)^T ds`` (Van Loan 1978), G the
-    acceleration input (velocity rows); returns (6, 6)."""
-    g = np.zeros((6, 6))
-    g[3:, 3:] = q_m2_s3 * np.eye(3)
-    m = np.zeros((12, 12))
-    m[:6, :6] = -a
-    m[:6, 6:] = g
-    m[6:, 6:] = a.T
+    acceleration input (velocity rows); returns (6, 6), or (m, 6, 6) for a batch of system
+    matrices ``a`` (m, 6, 6)."""
+    a = np.asarray(a, np.float64)
+    m = np.zeros((*a.shape[:-2], 12, 12))
+    m[..., :6, :6] = -a
+    m[..., 3:6, 9:12] = q_m2_s3 * np.eye(3)  # G q G^T (velocity rows)
+    m[..., 6:, 6:] = np.swapaxes(a, -1, -2)
     e = expm(m * dt_s)
-    phi = e[6:, 6:].T
-    q = phi @ e[:6, 6:]
-    return 0.5 * (q + q.T)
+    phi = np.swapaxes(e[..., 6:, 6:], -1, -2)
+    q = phi @ e[..., :6, 6:]
+    return 0.5 * (q + np.swapaxes(q, -1, -2))
 
 
 def two_impulse(rho0, v0, rho_f, v_f, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -323,8 +353,12 @@ def two_impulse(rho0, v0, rho_f, v_f, phi: np.ndarray) -> tuple[np.ndarray, np.n
     v_dep = np.array(v0, dtype=np.float64)
     # in-plane (x, y) exactly; cross-track (z, decoupled in eqs. 1-2) only where it is
     # controllable: near a half revolution every z' reaches -z0 (sin qT ~ 0), so z' is kept
-    plane = np.ix_(range(n), [0, 1], [0, 1])
-    v_dep[:, :2] = np.linalg.solve(prv[plane], need[:, :2, None])[..., 0]
+    # the 2 x 2 in-plane solve by Cramer's rule: a singular block (a time of flight of
+    # whole revolutions) gives non-finite burns for the caller to catch, never an exception
+    det = prv[:, 0, 0] * prv[:, 1, 1] - prv[:, 0, 1] * prv[:, 1, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_dep[:, 0] = (prv[:, 1, 1] * need[:, 0] - prv[:, 0, 1] * need[:, 1]) / det
+        v_dep[:, 1] = (prv[:, 0, 0] * need[:, 1] - prv[:, 1, 0] * need[:, 0]) / det
     pzz = prv[:, 2, 2]
     scale = np.abs(prv[:, 0, 0]) + np.abs(prv[:, 1, 1]) + 1e-30
     ok = np.abs(pzz) > 0.1 * scale
@@ -339,42 +373,73 @@ def radial_hop_delta_v(n: float, delta_y_m: float) -> float:
     return -n * delta_y_m / 4.0
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cross product (n, 3) without np.cross's axis handling (a hot path here)."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
+@njit(cache=True)
+def rtn_row(state, c) -> float:
+    """RTN rotation of one state (6,) into ``c`` (3, 3), rows R, T, N; returns the frame's
+    rate ``|r x v| / r^2``."""
+    x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
+    hx, hy, hz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    r2 = x * x + y * y + z * z
+    rn = math.sqrt(r2)
+    c[0, 0], c[0, 1], c[0, 2] = x / rn, y / rn, z / rn
+    c[2, 0], c[2, 1], c[2, 2] = hx / hn, hy / hn, hz / hn
+    c[1, 0] = c[2, 1] * c[0, 2] - c[2, 2] * c[0, 1]
+    c[1, 1] = c[2, 2] * c[0, 0] - c[2, 0] * c[0, 2]
+    c[1, 2] = c[2, 0] * c[0, 1] - c[2, 1] * c[0, 0]
+    return hn / r2
+
+
+@njit(cache=True)
+def inertial_to_local_row(target, chaser, c, out):
+    """:func:`inertial_to_local` of one pair (6,) into ``out`` (6,); ``c`` (3, 3) scratch
+    (left holding the target's RTN rotation)."""
+    w = rtn_row(target, c)
+    for i in range(3):
+        p = 0.0
+        v = 0.0
+        for j in range(3):
+            p += c[i, j] * (chaser[j] - target[j])
+            v += c[i, j] * (chaser[3 + j] - target[3 + j])
+        out[i] = p
+        out[3 + i] = v
+    out[3] += w * out[1]  # - w x rho, w along z
+    out[4] -= w * out[0]
+
+
+@njit(cache=True)
+def _rtn_rows(states, c, w):
+    for n in range(states.shape[0]):
+        w[n] = rtn_row(states[n], c[n])
+
+
+@njit(cache=True)
+def _local_rows(target, chaser, out):
+    c = np.empty((3, 3))
+    for n in range(target.shape[0]):
+        inertial_to_local_row(target[n], chaser[n], c, out[n])
 
 
 def rtn_rotation(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """RTN rotations (n, 3, 3), rows R, T, N (as :func:`msrsim.core.frames.rtn_matrix`,
     unchecked, for batches stepped many times), and the frame's rate ``|r x v| / r^2``."""
-    h = _cross(r, v)
-    hn = np.sqrt(np.einsum("ij,ij->i", h, h))
-    r2 = np.einsum("ij,ij->i", r, r)
-    u_r = r / np.sqrt(r2)[:, None]
-    u_n = h / hn[:, None]
-    c = np.empty((r.shape[0], 3, 3))
-    c[:, 0], c[:, 1], c[:, 2] = u_r, _cross(u_n, u_r), u_n
-    return c, hn / r2
+    states = np.ascontiguousarray(np.concatenate(np.broadcast_arrays(r, v), axis=-1), np.float64)
+    c, w = np.empty((states.shape[0], 3, 3)), np.empty(states.shape[0])
+    _rtn_rows(states, c, w)
+    return c, w
 
 
 def _frame(r_t: np.ndarray, v_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return rtn_rotation(np.ascontiguousarray(r_t), np.ascontiguousarray(v_t))
+    return rtn_rotation(r_t, v_t)
 
 
 def inertial_to_local(target, chaser) -> np.ndarray:
     """Relative states (n, 6) of ``chaser`` about ``target`` (both (n, 6) inertial)."""
-    t, ch = np.atleast_2d(target), np.atleast_2d(chaser)
-    t, ch = np.broadcast_arrays(t, ch)
-    c, w = _frame(t[:, :3], t[:, 3:])
-    rho = np.einsum("nij,nj->ni", c, ch[:, :3] - t[:, :3])
-    vel = np.einsum("nij,nj->ni", c, ch[:, 3:] - t[:, 3:])
-    vel[:, 0] += w * rho[:, 1]  # - w x rho, w along z
-    vel[:, 1] -= w * rho[:, 0]
-    return np.concatenate([rho, vel], axis=1)
+    t, ch = np.broadcast_arrays(np.atleast_2d(target), np.atleast_2d(chaser))
+    t, ch = (np.ascontiguousarray(x, np.float64) for x in (t, ch))
+    out = np.empty(t.shape)
+    _local_rows(t, ch, out)
+    return out
 
 
 def local_to_inertial(target, local) -> np.ndarray:
