@@ -19,6 +19,7 @@ from msrsim.core.relative_motion import (
     inertial_to_local,
     linear_stm,
     local_jacobian,
+    local_jacobian_inverse_row,
     local_to_inertial,
     mean_motion,
     osculating_elements,
@@ -94,6 +95,10 @@ def test_local_frame_round_trip_and_jacobian():
     d = np.array([1.0, -2.0, 0.5, 1e-3, -2e-3, 5e-4])
     fd = inertial_to_local(target, target + d)[0]
     np.testing.assert_allclose(fd, jac @ d, atol=1e-9)
+    # the closed-form inverse the rendezvous kernel uses, against the numerical one
+    inv = np.empty((6, 6))
+    local_jacobian_inverse_row(np.ascontiguousarray(target, np.float64), np.empty((3, 3)), inv)
+    np.testing.assert_allclose(inv, np.linalg.inv(jac), rtol=1e-12, atol=1e-15)
 
 
 SEPARATIONS_M = (100.0, 1e3, 1e4, 5e4)

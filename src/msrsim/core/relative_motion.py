@@ -86,6 +86,7 @@ __all__ = [
     "inertial_to_local_row",
     "linear_stm",
     "local_jacobian",
+    "local_jacobian_inverse_row",
     "local_to_inertial",
     "mean_motion",
     "osculating_elements",
@@ -452,6 +453,22 @@ def local_to_inertial(target, local) -> np.ndarray:
     r = t[:, :3] + np.einsum("nji,nj->ni", c, loc[:, :3])
     v = t[:, 3:] + np.einsum("nji,nj->ni", c, vel)
     return np.concatenate([r, v], axis=1)
+
+
+@njit(cache=True)
+def local_jacobian_inverse_row(target, c, out):
+    """The inverse of :func:`local_jacobian` for one target (6,) into ``out`` (6, 6), in
+    closed form: with ``T = [[C, 0], [W C, C]]`` (``W = -[w]x``), ``T^-1 = [[C^T, 0],
+    [-C^T W, C^T]]``. ``c`` (3, 3) scratch."""
+    w = rtn_row(target, c)
+    for a in range(3):
+        for b in range(3):
+            out[a, b] = c[b, a]
+            out[3 + a, 3 + b] = c[b, a]
+            out[a, 3 + b] = 0.0
+        out[3 + a, 0] = w * c[1, a]  # -C^T W, W[0, 1] = w, W[1, 0] = -w
+        out[3 + a, 1] = -w * c[0, a]
+        out[3 + a, 2] = 0.0
 
 
 def local_jacobian(target) -> np.ndarray:
