@@ -100,13 +100,30 @@ def nees_row(error, p) -> float:
 
 
 @njit(cache=True)
-def _spd_inverse(a, out) -> bool:
-    """Inverse of a symmetric positive-definite ``a`` (m, m) into ``out``; False (and NaN)
-    where it is not positive definite."""
+def _spd_inverse(a) -> bool:
+    """Invert a symmetric positive-definite ``a`` (m, m) in place (closed form for m <= 2,
+    Cholesky beyond); False (and NaN) where it is not positive definite."""
     m = a.shape[0]
+    if m == 1:
+        ok = a[0, 0] > 0.0
+        a[0, 0] = 1.0 / a[0, 0] if ok else np.nan
+        return ok
+    if m == 2:
+        det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+        ok = a[0, 0] > 0.0 and det > 0.0
+        if not ok:
+            a[:, :] = np.nan
+            return False
+        a00 = a[0, 0]
+        a[0, 0] = a[1, 1] / det
+        a[1, 1] = a00 / det
+        off = -0.5 * (a[0, 1] + a[1, 0]) / det
+        a[0, 1] = off
+        a[1, 0] = off
+        return True
     low = np.empty((m, m))
     if not _cholesky(a, low):
-        out[:, :] = np.nan
+        a[:, :] = np.nan
         return False
     inv_low = np.zeros((m, m))
     for j in range(m):  # L^-1, column by column
@@ -121,8 +138,8 @@ def _spd_inverse(a, out) -> bool:
             v = 0.0
             for k in range(j, m):
                 v += inv_low[k, i] * inv_low[k, j]
-            out[i, j] = v
-            out[j, i] = v
+            a[i, j] = v
+            a[j, i] = v
     return True
 
 
@@ -133,80 +150,79 @@ def gain_row(p, h, r, consider, gain, s_inv) -> bool:
     states are zero (Schmidt-Kalman). False (NaN gain) where ``S`` is not positive
     definite."""
     k, m = p.shape[0], h.shape[0]
-    ph = np.empty((k, m))
-    for i in range(k):
+    for i in range(k):  # P H^T, held in the gain
         for a in range(m):
             v = 0.0
             for j in range(k):
                 v += p[i, j] * h[a, j]
-            ph[i, a] = v
-    s = np.empty((m, m))
-    for a in range(m):
-        for b in range(m):
-            v = r[a, b]
+            gain[i, a] = v
+    for a in range(m):  # S, symmetric up to round-off
+        for b in range(a, m):
+            v = 0.5 * (r[a, b] + r[b, a])
             for j in range(k):
-                v += h[a, j] * ph[j, b]
-            s[a, b] = v
-    for a in range(m):  # symmetric by construction up to round-off
-        for b in range(a + 1, m):
-            v = 0.5 * (s[a, b] + s[b, a])
-            s[a, b] = v
-            s[b, a] = v
-    ok = _spd_inverse(s, s_inv)
+                v += h[a, j] * gain[j, b]
+            s_inv[a, b] = v
+            s_inv[b, a] = v
+    ok = _spd_inverse(s_inv)
+    row = np.empty(m)
     for i in range(k):
+        if i >= k - consider:
+            gain[i, :] = 0.0
+            continue
         for b in range(m):
             v = 0.0
-            if i < k - consider:
-                for a in range(m):
-                    v += ph[i, a] * s_inv[a, b]
-            gain[i, b] = v
+            for a in range(m):
+                v += gain[i, a] * s_inv[a, b]
+            row[b] = v
+        gain[i, :] = row
     return ok
 
 
 @njit(cache=True)
 def joseph_row(p, gain, h, r, out):
-    """Joseph-form update ``(I - K H) P (I - K H)^T + K R K^T`` of one filter into ``out``,
-    symmetrised: right for any gain, the consider gain included (Bar-Shalom et al. 2001,
-    eq. 5.2.3-18)."""
+    """Joseph-form update ``(I - K H) P (I - K H)^T + K R K^T`` of one filter into ``out``
+    (Bar-Shalom et al. 2001, eq. 5.2.3-18): right for any gain, the consider gain
+    included. Evaluated as ``T = P - K (H P)``, then ``T - (T H^T) K^T + K R K^T`` on the
+    upper triangle, mirrored (exactly symmetric)."""
     k, m = p.shape[0], h.shape[0]
-    ikh = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            v = 1.0 if i == j else 0.0
-            for a in range(m):
-                v -= gain[i, a] * h[a, j]
-            ikh[i, j] = v
-    t = np.empty((k, k))
-    for i in range(k):
+    hp = np.empty((m, k))
+    for a in range(m):
         for j in range(k):
             v = 0.0
             for l in range(k):  # noqa: E741
-                v += ikh[i, l] * p[l, j]
-            t[i, j] = v
+                v += h[a, l] * p[l, j]
+            hp[a, j] = v
+    for i in range(k):  # T = P - K H P, held in out
+        for j in range(k):
+            v = p[i, j]
+            for a in range(m):
+                v -= gain[i, a] * hp[a, j]
+            out[i, j] = v
+    th = np.empty((k, m))
     kr = np.empty((k, m))
     for i in range(k):
-        for b in range(m):
-            v = 0.0
-            for a in range(m):
-                v += gain[i, a] * r[a, b]
-            kr[i, b] = v
-    for i in range(k):
-        for j in range(i, k):
+        for a in range(m):
             v = 0.0
             w = 0.0
             for l in range(k):  # noqa: E741
-                v += t[i, l] * ikh[j, l]
-                w += t[j, l] * ikh[i, l]
+                v += out[i, l] * h[a, l]
             for b in range(m):
-                v += kr[i, b] * gain[j, b]
-                w += kr[j, b] * gain[i, b]
-            out[i, j] = 0.5 * (v + w)
-            out[j, i] = out[i, j]
+                w += gain[i, b] * r[b, a]
+            th[i, a] = v
+            kr[i, a] = w
+    for i in range(k):
+        for j in range(i, k):
+            v = out[i, j]
+            for a in range(m):
+                v += (kr[i, a] - th[i, a]) * gain[j, a]
+            out[i, j] = v
+            out[j, i] = v
 
 
 @njit(cache=True)
 def predict_row(p, phi, q, out):
-    """Covariance prediction ``Phi P Phi^T + Q`` of one filter into ``out``, symmetrised."""
+    """Covariance prediction ``Phi P Phi^T + Q`` of one filter into ``out``: the upper
+    triangle, mirrored (exactly symmetric; ``Q`` taken as its symmetric part)."""
     k = p.shape[0]
     t = np.empty((k, k))
     for i in range(k):
@@ -217,13 +233,11 @@ def predict_row(p, phi, q, out):
             t[i, j] = v
     for i in range(k):
         for j in range(i, k):
-            v = 0.0
-            w = 0.0
+            v = 0.5 * (q[i, j] + q[j, i])
             for l in range(k):  # noqa: E741
                 v += t[i, l] * phi[j, l]
-                w += t[j, l] * phi[i, l]
-            out[i, j] = 0.5 * (v + w) + 0.5 * (q[i, j] + q[j, i])
-            out[j, i] = out[i, j]
+            out[i, j] = v
+            out[j, i] = v
 
 
 @njit(cache=True)

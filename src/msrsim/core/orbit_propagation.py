@@ -72,6 +72,8 @@ __all__ = [
     "propagate",
     "propagate_reference",
     "rk4_advance",
+    "rk4_advance_tangent",
+    "tangent_work",
 ]
 
 SOLAR_PRESSURE_1AU_N_M2 = 4.56e-6
@@ -199,12 +201,14 @@ def _accel(x, y, z, vx, vy, vz, model):
     mu, j2, rj, kx, ky, kz, w, rsh, rmean, th, tl, sx, sy, sz, psrp, bc, cra = model
     r2 = x * x + y * y + z * z
     r = math.sqrt(r2)
-    f = -mu / (r2 * r)
+    inv_r2 = 1.0 / r2  # one division for all the terms (a hot path)
+    inv_r3 = inv_r2 * inv_r2 * r
+    f = -mu * inv_r3
     ax, ay, az = f * x, f * y, f * z
     if j2 != 0.0:
         rk = x * kx + y * ky + z * kz
-        c = -1.5 * j2 * mu * rj * rj / (r2 * r2 * r)
-        g = 1.0 - 5.0 * rk * rk / r2
+        c = -1.5 * j2 * mu * rj * rj * inv_r3 * inv_r2
+        g = 1.0 - 5.0 * rk * rk * inv_r2
         ax += c * (g * x + 2.0 * rk * kx)
         ay += c * (g * y + 2.0 * rk * ky)
         az += c * (g * z + 2.0 * rk * kz)
@@ -214,13 +218,10 @@ def _accel(x, y, z, vx, vy, vz, model):
         if h < th[n - 1]:
             if h <= th[0]:
                 lr = tl[0]
-            else:
-                step = th[1] - th[0]
-                j = int((h - th[0]) / step)
-                if j > n - 2:
-                    j = n - 2
-                t = (h - th[j]) / step
-                lr = tl[j] + t * (tl[j + 1] - tl[j])
+            else:  # the table's grid is even: the cell and the fraction in one division
+                q = (h - th[0]) / (th[1] - th[0])
+                j = min(int(q), n - 2)
+                lr = tl[j] + (q - j) * (tl[j + 1] - tl[j])
             rho = math.exp(lr)
             # u = v - w k x r
             ux = vx - w * (ky * z - kz * y)
@@ -273,6 +274,148 @@ def rk4_advance(state, total, step, model):
         vy += h / 6.0 * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
         vz += h / 6.0 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
     state[0], state[1], state[2], state[3], state[4], state[5] = x, y, z, vx, vy, vz
+
+
+@njit(cache=True)
+def _accel_partials(x, model, grad, drag_acc, srp_acc):
+    """The partials of :func:`_accel` at one state ``x`` (6,): ``grad`` (3, 6) into
+    ``d a / d (r, v)``, and the drag and radiation-pressure accelerations themselves into
+    ``drag_acc`` and ``srp_acc`` (3,) (the derivatives with respect to fractional changes
+    of the two coefficients, both forces being linear in theirs). Point mass: ``-mu (I /
+    r^3 - 3 r r^T / r^5)``; J2: the derivative of eq. (1); drag: ``d/dv = -1/2 rho B (|u|
+    I + u u^T / |u|)``, ``d/dr`` through ``u = v - w k x r`` and the density's log slope
+    in the table; radiation pressure: none (the shadow switch is a step, not a slope)."""
+    mu, j2, rj, kx, ky, kz, w, rsh, rmean, th, tl, sx, sy, sz, psrp, bc, cra = model
+    rx, ry, rz, vx, vy, vz = x[0], x[1], x[2], x[3], x[4], x[5]
+    r2 = rx * rx + ry * ry + rz * rz
+    r = math.sqrt(r2)
+    inv_r2 = 1.0 / r2
+    inv_r = r * inv_r2
+    inv_r3 = inv_r2 * inv_r
+    f = -mu * inv_r3
+    g3 = 3.0 * mu * inv_r3 * inv_r2
+    rv = (rx, ry, rz)
+    kv = (kx, ky, kz)
+    for i in range(3):
+        for j in range(3):
+            grad[i, j] = g3 * rv[i] * rv[j] + (f if i == j else 0.0)
+            grad[i, 3 + j] = 0.0
+    if j2 != 0.0:
+        c = -1.5 * j2 * mu * rj * rj
+        sk = rx * kx + ry * ky + rz * kz
+        c5 = c * inv_r3 * inv_r2  # c / r^5
+        c7 = -5.0 * c5 * inv_r2  # d(c / r^5)/dr = -5 c r / r^7
+        gg = 1.0 - 5.0 * sk * sk * inv_r2
+        dg_k = -10.0 * sk * inv_r2  # d g / d r = dg_k k + dg_r r
+        dg_r = 10.0 * sk * sk * inv_r2 * inv_r2
+        for i in range(3):
+            bracket = gg * rv[i] + 2.0 * sk * kv[i]  # a = c / r^5 (g r + 2 s k)
+            for j in range(3):
+                dg = dg_k * kv[j] + dg_r * rv[j]
+                grad[i, j] += c7 * bracket * rv[j] + c5 * (
+                    rv[i] * dg + (gg if i == j else 0.0) + 2.0 * kv[i] * kv[j]
+                )
+    drag_acc[0], drag_acc[1], drag_acc[2] = 0.0, 0.0, 0.0
+    if bc > 0.0:
+        h = r - rmean
+        n = th.size
+        if h < th[n - 1]:
+            slope = 0.0
+            if h <= th[0]:
+                lr = tl[0]
+            else:
+                step = th[1] - th[0]
+                q = (h - th[0]) / step
+                j = min(int(q), n - 2)
+                slope = (tl[j + 1] - tl[j]) / step
+                lr = tl[j] + (q - j) * (tl[j + 1] - tl[j])
+            rho = math.exp(lr)
+            ux = vx - w * (ky * rz - kz * ry)
+            uy = vy - w * (kz * rx - kx * rz)
+            uz = vz - w * (kx * ry - ky * rx)
+            un = math.sqrt(ux * ux + uy * uy + uz * uz)
+            uv = (ux / un, uy / un, uz / un)
+            d = -0.5 * rho * bc
+            for i in range(3):
+                drag_acc[i] = d * un * un * uv[i]
+            # d a / d v = d |u| (I + e e^T), e = u / |u|; d u / d r = -w [k]x
+            kcross = ((0.0, -kz, ky), (kz, 0.0, -kx), (-ky, kx, 0.0))
+            du = d * un
+            for i in range(3):
+                for j in range(3):
+                    grad[i, 3 + j] = du * ((1.0 if i == j else 0.0) + uv[i] * uv[j])
+            dlog = slope * inv_r
+            for i in range(3):
+                for j in range(3):
+                    v = 0.0
+                    for m in range(3):
+                        v -= grad[i, 3 + m] * w * kcross[m][j]
+                    grad[i, j] += v + drag_acc[i] * dlog * rv[j]
+    srp_acc[0], srp_acc[1], srp_acc[2] = 0.0, 0.0, 0.0
+    if cra > 0.0:
+        rs = rx * sx + ry * sy + rz * sz
+        px, py, pz = rx - rs * sx, ry - rs * sy, rz - rs * sz
+        if not (rs < 0.0 and px * px + py * py + pz * pz < rsh * rsh):
+            p = -psrp * cra
+            srp_acc[0], srp_acc[1], srp_acc[2] = p * sx, p * sy, p * sz
+
+
+@njit(cache=True)
+def tangent_work():
+    """Scratch arrays of :func:`rk4_advance_tangent` (allocate once, reuse per call)."""
+    return (
+        np.empty(6),  # stage state
+        np.empty(6),  # the previous stage's state derivative
+        np.empty(6),  # the weighted sum of the stages' state derivatives
+        np.empty((6, 8)),  # stage tangent
+        np.empty((6, 8)),  # the previous stage's tangent derivative
+        np.empty((6, 8)),  # the weighted sum of the stages' tangent derivatives
+        np.empty((3, 6)),  # acceleration partials
+        np.empty(3),  # drag acceleration
+        np.empty(3),  # radiation-pressure acceleration
+    )
+
+
+@njit(cache=True)
+def rk4_advance_tangent(state, total, step, model, tangent, work):
+    """:func:`rk4_advance` of one state, carrying its exact derivative: ``tangent`` (6, 8)
+    holds ``d state / d (state0, drag fraction, radiation-pressure fraction)`` and is
+    advanced in place by the tangent-linear RK4 (each stage's derivative through the
+    acceleration's partials, :func:`_accel_partials`): the Jacobian of the very map flown,
+    which finite differences of displaced copies approximate to ~step / r. Start it at
+    ``[I | 0]`` for the Jacobian of this call alone. ``work``: :func:`tangent_work`."""
+    stage, kp, ks, ts, dkp, dks, grad, drag, srp = work
+    m = int(math.ceil(abs(total) / step)) if total != 0.0 else 0
+    h = total / m if m > 0 else 0.0
+    for _ in range(m):
+        for s in range(4):
+            c = (0.0, 0.5 * h, 0.5 * h, h)[s]
+            wgt = (1.0, 2.0, 2.0, 1.0)[s]
+            for a in range(6):
+                stage[a] = state[a] + c * kp[a] if s > 0 else state[a]
+                for b in range(8):
+                    ts[a, b] = tangent[a, b] + c * dkp[a, b] if s > 0 else tangent[a, b]
+            ax, ay, az = _accel(stage[0], stage[1], stage[2], stage[3], stage[4], stage[5], model)
+            kp[0], kp[1], kp[2], kp[3], kp[4], kp[5] = stage[3], stage[4], stage[5], ax, ay, az
+            _accel_partials(stage, model, grad, drag, srp)
+            for b in range(8):
+                for a in range(3):
+                    dkp[a, b] = ts[3 + a, b]
+                    v = 0.0
+                    for j in range(6):
+                        v += grad[a, j] * ts[j, b]
+                    dkp[3 + a, b] = v
+            for a in range(3):
+                dkp[3 + a, 6] += drag[a]
+                dkp[3 + a, 7] += srp[a]
+            for a in range(6):
+                ks[a] = wgt * kp[a] + (ks[a] if s > 0 else 0.0)
+                for b in range(8):
+                    dks[a, b] = wgt * dkp[a, b] + (dks[a, b] if s > 0 else 0.0)
+        for a in range(6):
+            state[a] += h / 6.0 * ks[a]
+            for b in range(8):
+                tangent[a, b] += h / 6.0 * dks[a, b]
 
 
 @njit(cache=True)

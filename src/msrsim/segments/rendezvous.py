@@ -29,13 +29,13 @@ range sensor gives angles and range whatever the light (assumption).
 X_OS - X_ERO`` (ICRF axes); the ERO knows its own state (ground tracking; its errors of
 tens of metres cancel in the relative state). Prediction is nonlinear, by flying the
 estimated OS with its nominal coefficients beside the ERO; the covariance is carried by
-the Jacobian of that propagation (finite differences: six displaced copies of the
-estimate flown beside it, with one RK4 step over the 60 s measurement interval where the
-estimate takes three of 20 s: the two maps' Jacobians differ by ~(n h)^4 ~ 1e-7 of an
-entry, below the differences' own 3e-7, tested), so it holds the eccentricity, J2 and drag
-the linear models approximate. The OS's drag and radiation-pressure coefficient errors (the
-truth's dispersion) are two consider parameters (Schmidt-Kalman: in the covariance through
-their sensitivities, two more copies with doubled coefficients; never estimated). Added
+the Jacobian of that propagation (the exact derivative of one RK4 step over the 60 s
+interval, :func:`msrsim.core.orbit_propagation.rk4_advance_tangent`, where the estimate
+itself takes three steps of 20 s: the two maps' Jacobians differ by ~(n h)^4 / 5! ~ 1e-7
+of an entry), so it holds the eccentricity, J2 and drag the linear models approximate.
+The OS's drag and radiation-pressure coefficient errors (the truth's dispersion) are two
+consider parameters (Schmidt-Kalman: in the covariance through their sensitivities,
+carried by the same tangent; never estimated). Added
 noise: the second-order EKF term of the point-mass gravity
 (:func:`msrsim.core.navigation.second_order_noise`: a km-level along-track spread on a
 curved orbit) and a white acceleration floor (Van Loan). Burns are subtracted as
@@ -110,7 +110,14 @@ from msrsim.core.navigation import (
     second_order_row,
     wrap_angle,
 )
-from msrsim.core.orbit_propagation import DensityTable, force_model, propagate, rk4_advance
+from msrsim.core.orbit_propagation import (
+    DensityTable,
+    force_model,
+    propagate,
+    rk4_advance,
+    rk4_advance_tangent,
+    tangent_work,
+)
 from msrsim.core.relative_motion import (
     hcw_stm,
     inertial_to_local,
@@ -119,12 +126,15 @@ from msrsim.core.relative_motion import (
     local_jacobian_inverse_row,
     local_to_inertial,
     osculating_elements,
+    osculating_elements_row,
     point_mass_hessian_row,
     rtn_rotation,
     rtn_row,
     schweighart_sedwick_matrix,
     two_impulse,
+    two_impulse_row,
     van_loan_noise,
+    yamanaka_ankersen_row,
     yamanaka_ankersen_stm,
 )
 from msrsim.core.streams import TrialGenerator
@@ -167,9 +177,11 @@ _TOF_HALF, _TOF_REST, _TOF_QUARTER, _TOF_PULSE = 0, 1, 2, 3
 mid-course correction, a quarter (station keeping), one final-approach pulse."""
 _PROPAGATION_STEP_S = 20.0
 _JACOBIAN_STEP_S = 60.0
-"""RK4 step of the Jacobian's finite-difference copies (one step per 60 s interval)."""
+"""RK4 step whose tangent-linear carries the covariance (one step per 60 s interval)."""
 _NOISE_BLOCK = 512
-_MAX_BURNS = 400
+_BURN_BLOCK = 16
+"""Burns' execution errors are drawn 16 burns at a time for every trial, as the first
+trial to need the next block reaches it (so the draws never depend on the batch)."""
 _MIN_SENSOR_RANGE_M = 1.0
 """Closer than this the OS fills the capture cone and no line of sight is taken."""
 _CONSIDER = 2
@@ -183,9 +195,6 @@ only phase), not one 60 s step. Measured on the 200-trial baseline (docs/models.
 step's own term (60 s) leaves the far angles-only phase ~6 % overconfident (NEES 6.4,
 25 % of its steps above the region), 300 s brings it to 5.9 (97 % inside), 600 s is
 conservative (5.6-5.7)."""
-_FD_STATE = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
-"""Finite-difference steps (m, m/s) of the propagation's Jacobian: its second-order
-error is ~step / r ~ 3e-7 of an entry, far above round-off (~1e-9 m at 4000 km)."""
 _DAY_S = 86400.0
 _HISTORY_BLOCK = 512
 
@@ -339,36 +348,72 @@ def search_orbit_state(
     return out[0] if np.ndim(os_mean) == 1 else out
 
 
-def _execute(dv: np.ndarray, noise: np.ndarray, plan: RendezvousPlan) -> np.ndarray:
-    """Executed burns: magnitude error, pointing error (two small rotations), fixed error.
-    ``noise`` (n, 6) standard normals."""
-    mag = np.linalg.norm(dv, axis=1)
-    u = np.divide(dv, mag[:, None], out=np.zeros_like(dv), where=mag[:, None] > 0)
-    a = np.where(np.abs(u[:, 0]) < 0.9, 1.0, 0.0)
-    ref = np.stack([a, 1.0 - a, np.zeros_like(a)], axis=1)
-    e1 = np.cross(u, ref)
-    norm = np.linalg.norm(e1, axis=1)[:, None]
-    e1 = np.divide(e1, norm, out=np.zeros_like(e1), where=norm > 0)  # no burn: no pointing
-    e2 = np.cross(u, e1)
-    pointing = plan.burn_pointing_sigma_rad * mag
-    return (
-        dv * (1.0 + plan.burn_sigma_fraction * noise[:, 0:1])
-        + (pointing * noise[:, 1])[:, None] * e1
-        + (pointing * noise[:, 2])[:, None] * e2
-        + plan.burn_sigma_m_s * noise[:, 3:6]
-    )
-
-
-def _burn_covariance(dv: np.ndarray, plan: RendezvousPlan) -> np.ndarray:
-    """Velocity covariance (n, 3, 3) of the execution errors of commanded burns ``dv``."""
-    mag2 = np.einsum("ij,ij->i", dv, dv)
-    outer = np.einsum("ni,nj->nij", dv, dv)
-    eye = np.eye(3)
-    return (
-        plan.burn_sigma_fraction**2 * outer
-        + plan.burn_pointing_sigma_rad**2 * (mag2[:, None, None] * eye - outer)
-        + plan.burn_sigma_m_s**2 * eye
-    )
+@njit(cache=True)
+def _steer(rows, goal_y, tof_kind, phase, noise, tof_s, j2_part, a_known, burn_sigmas, mu,
+           ero, xh, p, status, delta_v, nav_phase):  # fmt: skip
+    """Two-impulse burns of the trials ``rows`` to the V-bar points ``goal_y`` over their
+    times of flight, targeted on the estimated OS: Yamanaka-Ankersen on its osculating
+    orbit plus the J2 part of Schweighart-Sedwick (SS less HCW at the model's n). Each is
+    executed with its errors (``noise`` (m, 6) standard normals: magnitude, two pointing
+    rotations, fixed error per axis), commanded in the estimate, and its execution
+    covariance ``sf^2 dv dv^T + sp^2 (|dv|^2 I - dv dv^T) + sa^2 I`` added to the
+    velocity's. A non-finite burn (a numerical failure of the targeting) ends its trial."""
+    frac, point, fixed = burn_sigmas
+    est = np.empty(6)
+    loc = np.empty(6)
+    c = np.empty((3, 3))
+    stm = np.empty((6, 6))
+    goal = np.zeros(3)
+    zero = np.zeros(3)
+    dep = np.empty(3)
+    arr = np.empty(3)
+    dv = np.empty(3)
+    for q in range(rows.size):
+        i = rows[q]
+        for a in range(6):
+            est[a] = ero[i, a] + xh[i, a]
+        inertial_to_local_row(est, ero[i], c, loc)  # c: the estimate's RTN rotation
+        a_os, e_os, nu_os = osculating_elements_row(est, mu)
+        if not (math.isfinite(a_os) and a_os > 0.0 and math.isfinite(e_os) and e_os < 0.5):
+            a_os, e_os, nu_os = a_known[i], 0.0, 0.0  # a diverged estimate: circular model
+        yamanaka_ankersen_row(a_os, e_os, nu_os, tof_s[i, tof_kind[q]], mu, stm)
+        for a in range(6):
+            for b in range(6):
+                stm[a, b] += j2_part[i, tof_kind[q], a, b]
+        goal[1] = goal_y[q]
+        two_impulse_row(loc[:3], loc[3:], goal, zero, stm, dep, arr)
+        finite = True
+        for a in range(3):  # local -> inertial (C^T)
+            dv[a] = c[0, a] * dep[0] + c[1, a] * dep[1] + c[2, a] * dep[2]
+            finite = finite and math.isfinite(dv[a])
+        if not finite:
+            status[i] = STATUS_NAVIGATION_LOST
+            continue
+        mag2 = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2]
+        mag = math.sqrt(mag2)
+        # pointing error: two small rotations about axes normal to the burn
+        u = dv / mag if mag > 0.0 else np.zeros(3)
+        ref = np.array([1.0, 0.0, 0.0]) if abs(u[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+        e1 = np.cross(u, ref)
+        norm = math.sqrt(e1[0] ** 2 + e1[1] ** 2 + e1[2] ** 2)
+        e1 = e1 / norm if norm > 0.0 else np.zeros(3)  # no burn: no pointing
+        e2 = np.cross(u, e1)
+        pointing = point * mag
+        for a in range(3):
+            ero[i, 3 + a] += (
+                dv[a] * (1.0 + frac * noise[q, 0])
+                + pointing * (noise[q, 1] * e1[a] + noise[q, 2] * e2[a])
+                + fixed * noise[q, 3 + a]
+            )
+            xh[i, 3 + a] -= dv[a]
+            for b in range(3):
+                outer = dv[a] * dv[b]
+                eye = 1.0 if a == b else 0.0
+                p[i, 3 + a, 3 + b] += (
+                    frac * frac * outer + point * point * (mag2 * eye - outer) + fixed * fixed * eye
+                )
+        delta_v[i, phase[q]] += mag
+        nav_phase[i] = 1 + phase[q]
 
 
 def simulate_rendezvous(
@@ -498,8 +543,8 @@ def _step(
     """One measurement interval of every trial still flying (``active`` at the step's
     start), after the step's burns: sensing, filter initialisation or update, NEES and
     bookkeeping, then the flight to the next step (truth, ERO, estimate at 20 s RK4 steps;
-    the estimate's finite-difference copies; the prior until detection) and the covariance
-    prediction. Returns the sum and count of this step's NEES."""
+    the estimate's Jacobian; the prior until detection) and the covariance prediction.
+    Returns the sum and count of this step's NEES."""
     dim = p.shape[1]
     consider = dim - 6
     cm = np.empty((3, 3))
@@ -528,7 +573,9 @@ def _step(
     hess = np.empty((3, 3, 3))
     est = np.empty(6)
     loc = np.empty(6)
-    fly = np.empty((2 + 6 + consider, 6))
+    fly = np.empty((2, 6))
+    tangent = np.empty((6, dim))
+    work = tangent_work()
     err = np.empty(6)
     total = 0.0
     count = 0
@@ -723,9 +770,7 @@ def _step(
 
         # ---- flight to the next step ----------------------------------------------------------
         # the truth, the ERO, the estimated OS, and until detection the prior; after it,
-        # beside the estimate its finite-difference copies: six displaced states and two
-        # with the OS's drag and radiation-pressure coefficients doubled (the sensitivity
-        # to the consider parameters, both forces being linear in their coefficient)
+        # beside the estimate its Jacobian
         rk4_advance(os_true[i], c.dt, c.step_s,
                     _model(c, th, tl, pole[i], sun[i], psrp[i], os_bc[i], os_srp[i]))  # fmt: skip
         nominal = _model(c, th, tl, pole[i], sun[i], psrp[i], c.os_bc, c.os_srp)
@@ -734,26 +779,20 @@ def _step(
             rk4_advance(ero[i], c.dt, c.step_s, ero_model)
             rk4_advance(prior[i], c.dt, c.step_s, nominal)
             continue  # before detection the estimate is the ERO (xh = 0) and P unused
-        for j in range(fly.shape[0]):
+        for j in range(2):
             for a in range(6):
                 fly[j, a] = est[a]
-        for j in range(6):
-            fly[2 + j, j] += _FD_STATE[j]
         rk4_advance(fly[0], c.dt, c.step_s, nominal)  # the estimate
-        rk4_advance(fly[1], c.dt, c.jacobian_step_s, nominal)  # the Jacobian's reference
-        for j in range(6):
-            rk4_advance(fly[2 + j], c.dt, c.jacobian_step_s, nominal)
-        for j in range(consider):  # drag (j = 0) and radiation-pressure (j = 1) doubled
-            bc = c.os_bc * (2.0 if j == 0 else 1.0)
-            srp = c.os_srp * (2.0 if j == 1 else 1.0)
-            model_j = _model(c, th, tl, pole[i], sun[i], psrp[i], bc, srp)
-            rk4_advance(fly[8 + j], c.dt, c.jacobian_step_s, model_j)
+        # the Jacobian, with the sensitivities to the drag and radiation-pressure
+        # fractions (the consider parameters): the tangent-linear of a 60 s RK4 step
+        for a in range(6):
+            for j in range(dim):
+                tangent[a, j] = 1.0 if a == j else 0.0
+        rk4_advance_tangent(fly[1], c.dt, c.jacobian_step_s, nominal, tangent, work)
         rk4_advance(ero[i], c.dt, c.step_s, ero_model)
         for a in range(6):
-            for j in range(6):
-                phi[a, j] = (fly[2 + j, a] - fly[1, a]) / _FD_STATE[j]
-            for j in range(consider):
-                phi[a, 6 + j] = fly[8 + j, a] - fly[1, a]
+            for j in range(dim):
+                phi[a, j] = tangent[a, j]
         for a in range(6, dim):
             phi[a, a] = 1.0
         # process noise: the white floor (its model frame's matrix taken to ICRF by the
@@ -960,7 +999,8 @@ def fly_rendezvous(
     # -- the trials' draws, in a fixed order and width (the batch never changes them) ---------
     draw, sense = rng.spawn(2)
     init = draw.standard_normal((n, 2 + 3 + 6))
-    burn_noise = draw.standard_normal((n, _MAX_BURNS, 6))
+    draw_burns = draw.spawn(1)[0]  # block j: burns 16 j .. 16 j + 15 of every trial
+    burn_noise: list[np.ndarray] = []
     mech_draw = draw.random((n, max(1, envelope.max_attempts)))
 
     # -- initial states: the OS and what the ERO knows of it, flown to the search start -------
@@ -1093,33 +1133,21 @@ def fly_rendezvous(
     p = np.tile(np.eye(_DIM), (n, 1, 1))
     k_rec = min(record, n)
 
+    tof_s = tof_steps * dt
+    burn_sigmas = (plan.burn_sigma_fraction, plan.burn_pointing_sigma_rad, plan.burn_sigma_m_s)
+
     def steer(rows, goal_y, tof_kind, phase):
-        """Two-impulse burns of ``rows`` to V-bar points ``goal_y`` over their time of
-        flight, targeted on the estimated OS: Yamanaka-Ankersen on its osculating orbit
-        plus the J2 part of Schweighart-Sedwick (SS less HCW at the model's n)."""
-        est_os = ero[rows] + xh[rows]
-        loc = inertial_to_local(est_os, ero[rows])
-        goal = np.zeros((rows.size, 3))
-        goal[:, 1] = goal_y
-        a_os, e_os, nu_os = osculating_elements(est_os)
-        sane = np.isfinite(a_os) & (a_os > 0) & np.isfinite(e_os) & (e_os < 0.5)
-        a_os = np.where(sane, a_os, a_known[rows])  # a diverged estimate: circular model
-        e_os, nu_os = np.where(sane, e_os, 0.0), np.where(sane, nu_os, 0.0)
-        stm = yamanaka_ankersen_stm(a_os, e_os, nu_os, tof_steps[rows, tof_kind] * dt)
-        stm += j2_part[rows, tof_kind]
-        dv_loc, _ = two_impulse(loc[:, :3], loc[:, 3:], goal, np.zeros_like(goal), stm)
-        dv = np.einsum("nji,nj->ni", _rtn(est_os), dv_loc)  # local -> inertial (C^T)
-        bad = ~np.isfinite(dv).all(axis=1)
-        if bad.any():  # a numerical failure of the targeting ends that trial
-            status[rows[bad]] = STATUS_NAVIGATION_LOST
-            rows, dv, phase = rows[~bad], dv[~bad], phase[~bad]
-        noise = burn_noise[rows, np.minimum(burns[rows], _MAX_BURNS - 1)]
+        """The burns of ``rows`` (:func:`_steer`), with each trial's next execution errors."""
+        while len(burn_noise) * _BURN_BLOCK <= burns[rows].max(initial=0):
+            burn_noise.append(draw_burns.standard_normal((n, _BURN_BLOCK, 6)))
+        b = burns[rows]
+        noise = np.empty((rows.size, 6))
+        for j in np.unique(b // _BURN_BLOCK):
+            sel = b // _BURN_BLOCK == j
+            noise[sel] = burn_noise[j][rows[sel], b[sel] % _BURN_BLOCK]
         burns[rows] += 1
-        ero[rows, 3:] += _execute(dv, noise, plan)
-        xh[rows, 3:] -= dv
-        p[rows, 3:6, 3:6] += _burn_covariance(dv, plan)
-        delta_v[rows, phase] += np.linalg.norm(dv, axis=1)
-        nav_phase[rows] = 1 + phase
+        _steer(rows, goal_y, tof_kind, phase, noise, tof_s, j2_part, a_known, burn_sigmas,
+               mu, ero, xh, p, status, delta_v, nav_phase)  # fmt: skip
 
     def capture(rows, k):
         true_loc = inertial_to_local(os_true[rows], ero[rows])
@@ -1145,29 +1173,35 @@ def fly_rendezvous(
         retry_step[again] = k
         final_step[again] = k + retry_length[again]
 
+    holds = np.asarray(plan.hold_points_m)
+
+    def due(k, active, base, table):
+        rows, entries = _due(k, active, base, table)
+        return rows, table[rows, entries]
+
     def events(k, active):
-        """The burns and capture checks due at step ``k``, schedule by schedule."""
-        for base, table, is_retry in ((trigger_step, main, False), (final_step, final, False),
-                                      (retry_step, retry, True)):  # fmt: skip
-            rows, entries = _due(k, active, base, table)
-            if rows.size == 0:
-                continue
-            e = table[rows, entries]
-            cap = e[:, 1] == _CAPTURE
-            if cap.any():
-                capture(rows[cap], k)
-            rows, e = rows[~cap], e[~cap]
-            if rows.size == 0:
-                continue
-            if is_retry:  # waiting at the last hold point again
-                in_final[rows[e[:, 0] >= half[rows]]] = False
+        """The burns and capture checks due at step ``k``: the approach's and the final
+        approach's burns (never due for the same trial at once) in one batch, the capture
+        checks, then the burns of the retries that a failed capture starts at once."""
+        rows_m, e_m = due(k, active, trigger_step, main)
+        rows_f, e_f = due(k, active, final_step, final)
+        cap = e_f[:, 1] == _CAPTURE
+        rows, e = np.concatenate([rows_m, rows_f[~cap]]), np.concatenate([e_m, e_f[~cap]])
+        if rows.size:
             pulse_ = e[:, 1] == _FINAL
             in_final[rows[pulse_]] = True
             goal_y = np.where(
-                pulse_, y_last * (1.0 - (e[:, 2] + 1) / legs),
-                np.asarray(plan.hold_points_m)[np.minimum(e[:, 2], len(plan.hold_points_m) - 1)],
-            )  # fmt: skip
+                pulse_,
+                y_last * (1.0 - (e[:, 2] + 1) / legs),
+                holds[np.minimum(e[:, 2], holds.size - 1)],
+            )
             steer(rows, goal_y, e[:, 3], e[:, 4])
+        if cap.any():
+            capture(rows_f[cap], k)
+        rows, e = due(k, active, retry_step, retry)
+        if rows.size:
+            in_final[rows[e[:, 0] >= half[rows]]] = False  # waiting at the last hold again
+            steer(rows, holds[e[:, 2]], e[:, 3], e[:, 4])
 
     # -- the flight, step by step in each trial's own time ---------------------------------
     max_steps = int(last_step.max()) + 1 if flown.any() else 0
