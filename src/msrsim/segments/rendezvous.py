@@ -471,6 +471,20 @@ def simulate_rendezvous(
     )
 
 
+def _trial_draws(rng, n: int, attempts: int):
+    """The draws of a batch, in a fixed order and width, so that no trial's numbers depend
+    on the batch: initial standard normals (n, 11) (the drag and radiation-pressure
+    coefficient fractions, the tumble's three axes, the knowledge error's six), the
+    capture mechanism's uniforms (n, attempts), the generator of the burns' execution
+    errors (each call the next 16 burns of every trial, (n, 16, 6)) and that of the
+    measurement noise (each call the next 512 steps, (n, 512, 3))."""
+    draw, sense = rng.spawn(2)
+    init = draw.standard_normal((n, 2 + 3 + 6))
+    burns = draw.spawn(1)[0]
+    mech = draw.random((n, max(1, attempts)))
+    return init, mech, burns, sense
+
+
 class _Constants(NamedTuple):
     """The scalars of the step kernel (SI)."""
 
@@ -996,12 +1010,8 @@ def fly_rendezvous(
         np.asarray(search_start_et, np.float64),
     )
 
-    # -- the trials' draws, in a fixed order and width (the batch never changes them) ---------
-    draw, sense = rng.spawn(2)
-    init = draw.standard_normal((n, 2 + 3 + 6))
-    draw_burns = draw.spawn(1)[0]  # block j: burns 16 j .. 16 j + 15 of every trial
-    burn_noise: list[np.ndarray] = []
-    mech_draw = draw.random((n, max(1, envelope.max_attempts)))
+    init, mech_draw, draw_burns, sense = _trial_draws(rng, n, envelope.max_attempts)
+    burn_noise: list[np.ndarray] = []  # block j: burns 16 j .. 16 j + 15 of every trial
 
     # -- initial states: the OS and what the ERO knows of it, flown to the search start -------
     dt = plan.measurement_interval_s
