@@ -406,12 +406,14 @@ def summary(leg: RendezvousLegResult) -> dict:
     }
     if transfer is not None:
         for name, offset in res.milestones_after_transfer_s.items():
-            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(transfer + offset)
+            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(
+                transfer + float(np.median(offset))
+            )
     timeline["capture_utc (median)"] = _utc(leg.median_capture_et)
     timeline["capture_deadline_utc"] = _utc(leg.deadline_et)
     dv = res.delta_v_m_s[ok] if ok.any() else res.delta_v_m_s
     guidance = {
-        "mean_motion_rad_s": float(f"{res.mean_motion_rad_s:.6e}"),
+        "mean_motion_rad_s": float(f"{float(np.median(res.mean_motion_rad_s)):.6e}"),
         "hold_points_m": list(res.hold_points_m),
         "delta_v_total_m_s" + spread: percentiles(dv.sum(axis=1)),
         "delta_v_far_range_m_s" + spread: percentiles(dv[:, 0]),
@@ -438,7 +440,9 @@ def summary(leg: RendezvousLegResult) -> dict:
         if np.isfinite(res.detection_range_m).any()
         else None,
         "detection_after_search_start_h" + spread: percentiles(
-            (res.detection_et - res.search_start_et)[np.isfinite(res.detection_et)] / 3600.0, 1.0, 2
+            (res.detection_et - res.trial_search_start_et)[np.isfinite(res.detection_et)] / 3600.0,
+            1.0,
+            2,
         )
         if np.isfinite(res.detection_et).any()
         else None,
