@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
@@ -36,6 +38,7 @@ from msrsim.segments.rendezvous import (
     MissedBurn,
     RendezvousPlan,
     RendezvousResult,
+    fly_rendezvous,
     passive_safety,
     simulate_rendezvous,
 )
@@ -616,3 +619,109 @@ def ero_phasing(
     with np.errstate(divide="ignore"):  # no altitude offset: no drift, never there
         drift_s = np.where(gain > 0, gain / np.abs(drift), 0.0)
     return Phasing(half_orbit + drift_s, plane, resize + turn)
+
+
+@dataclass(frozen=True)
+class RendezvousLeg:
+    """Legs 6-7 of the coupled campaign: the ERO finds and captures each trial's own OS.
+
+    From the trial's release (its own state and epoch, from the ascent), the ERO, where
+    its own orbit has taken it, turns into the OS's plane, moves to the search orbit and
+    drifts to its lag point (:func:`ero_phasing`); from then the search, navigation,
+    guidance and capture are flown (:func:`msrsim.segments.rendezvous.fly_rendezvous`)
+    until capture or the last capture that still makes a return (the return leg's
+    deadline). What the ERO knows of the OS after release is the trial's true state plus
+    the scenario's release sigmas (RTN, in each trial's own frame). A trial never captured
+    ends there (:attr:`Failure.CAPTURE`).
+    """
+
+    family: ClassVar[str] = "rendezvous"
+    columns: ClassVar[dict[str, str]] = {
+        "search_start_et": "f8",
+        "phasing_days": "f8",
+        "plane_change_deg": "f8",
+        "ero_phasing_delta_v_m_s": "f8",
+        "captured": "?",
+        "capture_et": "f8",
+        "capture_attempts": "i1",
+        "rendezvous_delta_v_m_s": "f8",
+        "rendezvous_status": "i1",
+    }
+    plan: RendezvousPlan
+    envelope: CaptureEnvelope
+    os_body: SphereBody
+    ero_body: SphereBody
+    density: DensityTable
+    tumble_sigma_rad_s: float
+    ero_orbit: SecularOrbit
+    position_sigma_m: tuple[float, float, float]
+    velocity_sigma_m_s: float
+    capture_deadline_et: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        c = table.columns
+        state = np.column_stack(
+            [c[f"os_r{k}_m"][rows] for k in range(3)] + [c[f"os_v{k}_m_s"][rows] for k in range(3)]
+        )
+        release = c["os_release_et"][rows]
+        p = self.plan
+        phasing = ero_phasing(
+            state, release, self.ero_orbit, p.search_altitude_offset_m, p.search_phase_lag_rad
+        )
+        start = release + phasing.start_s
+        result = fly_rendezvous(
+            state,
+            release,
+            np.where(np.isfinite(start), start, self.capture_deadline_et),
+            self.capture_deadline_et,
+            covariance_from_rtn_sigmas(state, self.position_sigma_m, self.velocity_sigma_m_s),
+            p,
+            self.envelope,
+            self.os_body,
+            self.ero_body,
+            table.random(self.family).take(rows),
+            density=self.density,
+            tumble_sigma_rad_s=self.tumble_sigma_rad_s,
+            record=0,
+            history=False,
+        )
+        captured = np.asarray(result.captured, dtype=bool)
+        table.add(
+            rows,
+            search_start_et=start,
+            phasing_days=phasing.start_s / DAY_S,
+            plane_change_deg=np.degrees(phasing.plane_angle_rad),
+            ero_phasing_delta_v_m_s=phasing.delta_v_m_s,
+            captured=captured,
+            capture_et=np.where(captured, result.capture_et, np.nan),
+            capture_attempts=np.asarray(result.attempts, np.int8),
+            rendezvous_delta_v_m_s=result.total_delta_v_m_s + phasing.delta_v_m_s,
+            rendezvous_status=np.asarray(result.status, np.int8),
+        )
+        table.end(rows, ~captured, Failure.CAPTURE)
+
+
+def plan_rendezvous(
+    scenario: Scenario, ero_orbit: SecularOrbit, capture_deadline_et: float
+) -> RendezvousLeg:
+    """The coupled rendezvous leg, the ERO waiting in ``ero_orbit`` until the last capture
+    that still makes a return."""
+    r = scenario.rendezvous
+    plan, envelope, os_body, ero_body, density = rendezvous_inputs(scenario)
+    return RendezvousLeg(
+        plan,
+        envelope,
+        os_body,
+        ero_body,
+        density,
+        math.radians(r.os_tumble_rate_sigma_deg_s),
+        ero_orbit,
+        (
+            r.release_radial_sigma_km * 1e3,
+            r.release_along_track_sigma_km * 1e3,
+            r.release_cross_track_sigma_km * 1e3,
+        ),
+        r.release_velocity_sigma_m_s,
+        capture_deadline_et,
+    )

@@ -975,8 +975,8 @@ def fly_rendezvous(
     flown = np.ones(n, bool) if fly is None else np.asarray(fly, bool).copy()
     if flown.shape != (n,):
         raise ValueError(f"fly has shape {flown.shape}: expected ({n},)")
-    if getattr(rng, "n", n) != n:
-        raise ValueError(f"rng draws {rng.n} trials: expected one row per trial ({n})")
+    if getattr(rng, "size", n) != n:
+        raise ValueError(f"rng draws {rng.size} trials: expected one row per trial ({n})")
     knowledge = np.asarray(knowledge_covariance, np.float64)
     if knowledge.shape not in ((6, 6), (n, 6, 6)):
         raise ValueError(f"knowledge_covariance has shape {knowledge.shape}: (6, 6) or (n, 6, 6)")
