@@ -20,7 +20,12 @@ from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
-from msrsim.core.orbit_propagation import DensityTable, mars_density_table
+from msrsim.core.orbit_propagation import (
+    DensityTable,
+    force_model,
+    mars_density_table,
+    propagate,
+)
 from msrsim.core.secular import SecularOrbit
 from msrsim.core.time import et_to_utc_iso, utc_to_et
 from msrsim.scenario import Scenario
@@ -621,6 +626,11 @@ def ero_phasing(
     return Phasing(half_orbit + drift_s, plane, resize + turn)
 
 
+_COAST_STEP_S = 60.0
+"""RK4 step of the OS's coast while the ERO phases (metres a day: far below the knowledge
+of its orbit)."""
+
+
 @dataclass(frozen=True)
 class RendezvousLeg:
     """Legs 6-7 of the coupled campaign: the ERO finds and captures each trial's own OS.
@@ -630,8 +640,10 @@ class RendezvousLeg:
     drifts to its lag point (:func:`ero_phasing`); from then the search, navigation,
     guidance and capture are flown (:func:`msrsim.segments.rendezvous.fly_rendezvous`)
     until capture or the last capture that still makes a return (the return leg's
-    deadline). What the ERO knows of the OS after release is the trial's true state plus
-    the scenario's release sigmas (RTN, in each trial's own frame). A trial never captured
+    deadline). The OS coasts meanwhile (J2, drag and radiation pressure at its nominal
+    coefficients, the Sun at the release); what the ERO knows of it when the search starts
+    is the trial's true state plus the scenario's release sigmas (RTN, in each trial's own
+    frame): its orbit is taken as re-determined during the phasing. A trial never captured
     ends there (:attr:`Failure.CAPTURE`).
     """
 
@@ -670,10 +682,21 @@ class RendezvousLeg:
             state, release, self.ero_orbit, p.search_altitude_offset_m, p.search_phase_lag_rad
         )
         start = release + phasing.start_s
+        searched = np.isfinite(start) & (start < self.capture_deadline_et)
+        start = np.where(searched, start, release)
+        # the OS coasts (nominal drag and radiation pressure) while the ERO phases; the
+        # ERO's knowledge of it at the search start is the release sigmas: its orbit is
+        # re-determined during the phasing (the ERO's camera as the gap closes), not the
+        # release knowledge flown blind for weeks (0.3 m/s would be ~1,500 km in 20 days)
+        state = propagate(
+            state, start - release, force_model(release, density=self.density),
+            self.os_body.ballistic_coefficient_m2_kg, self.os_body.srp_area_to_mass_m2_kg,
+            _COAST_STEP_S,
+        )  # fmt: skip
         result = fly_rendezvous(
             state,
-            release,
-            np.where(np.isfinite(start), start, self.capture_deadline_et),
+            start,
+            start,
             self.capture_deadline_et,
             covariance_from_rtn_sigmas(state, self.position_sigma_m, self.velocity_sigma_m_s),
             p,
@@ -685,6 +708,7 @@ class RendezvousLeg:
             tumble_sigma_rad_s=self.tumble_sigma_rad_s,
             record=0,
             history=False,
+            fly=searched,
         )
         captured = np.asarray(result.captured, dtype=bool)
         table.add(
