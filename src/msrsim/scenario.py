@@ -226,8 +226,7 @@ class Campaign(Section):
     ero_mars_orbit_insertion_year: Annotated[int, Field(ge=2020, le=2060)]
     samples_on_earth_year: Annotated[int, Field(ge=2020, le=2060)]
     trials: Annotated[int, Field(ge=1, le=100_000_000)]
-    chunk_size: Annotated[int, Field(ge=100, le=10_000_000)]
-    leg_table_trials: Annotated[int, Field(ge=100, le=1_000_000)]
+    chunk_size: Annotated[int, Field(ge=1, le=10_000_000)]
 
 
 class ElectricPropulsionSystem(Section):

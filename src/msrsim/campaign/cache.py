@@ -1,12 +1,8 @@
-"""A per-scenario cache of each leg's Monte Carlo results, for the campaign's default fidelity.
+"""A per-scenario cache of what the campaign computes once: its plan, its legs' report and
+trajectories (:func:`msrsim.campaign.runner.campaign_legs`), and any table a leg keeps
+(:func:`cached_table`), under
 
-At the default fidelity a campaign trial does not fly every leg again: it draws each leg's
-dispersed outcome as a row of that leg's own Monte Carlo results
-(:meth:`msrsim.core.streams.TrialStreams.row_index`). Those tables are computed once
-per scenario and kept as Parquet files:
-
-    <cache dir>/<fingerprint>/<name>.parquet
-    <cache dir>/<fingerprint>/scenario.json      (what the fingerprint was taken of)
+    <cache dir>/<fingerprint>/...
 
 The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user cache
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,

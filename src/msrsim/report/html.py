@@ -708,8 +708,7 @@ class _Page:
         scenario = summary.get("scenario", "")
         subtitle = (
             f"msrsim {_e(data.get('msrsim', ''))} &middot; scenario {_e(scenario)} &middot; "
-            f"{_e(format(mc.get('trials', 0), ','))} campaign trials "
-            f"({_e(mc.get('fidelity', ''))} fidelity)"
+            f"{_e(format(mc.get('trials', 0), ','))} coupled campaign trials"
             + (
                 f" &middot; generated {_e(data['generated_utc'])}"
                 if "generated_utc" in data
@@ -733,11 +732,14 @@ class _Page:
         cards = [
             ("P(samples home)", f"{mc['probability_of_success']:.3f}",
              f"95 %: {low:.3f} to {high:.3f}"),
-            ("tubes returned (median)", "-" if tubes[1] is None else f"{tubes[1]:.0f}",
-             "if the samples come home"),
-            ("Earth landing (median)", landing[1], "UTC"),
+            ("tubes returned (expected)",
+             f"{(mc.get('expected_tubes_returned (mean, 95 % ci)') or [0])[0]:.1f}",
+             "over all trials; median "
+             + ("-" if tubes[1] is None else f"{tubes[1]:.0f}") + " if home"),
+            ("Earth landing (median)", landing[1], "UTC, if home"),
             ("P(late return)", mc.get("probability_late_return"), "next opportunity"),
-            ("P(outside range)", mc.get("probability_outside_range"), "capsule off UTTR"),
+            ("P(outside range | home)", mc.get("probability_outside_range_if_success"),
+             "capsule off UTTR"),
         ]  # fmt: skip
         html_cards = "".join(
             f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div>'
