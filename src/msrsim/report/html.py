@@ -372,7 +372,7 @@ def monte_carlo_histograms(columns: dict) -> dict:
     ``mav_launch_days_after``), with that date given (``*_origin_utc``), so the bins stay
     plain numbers.
     """
-    from msrsim.campaign.montecarlo import Failure
+    from msrsim.campaign.chain import Failure
 
     success = np.asarray(columns["success"], dtype=bool)
     failure = np.asarray(columns["failure"])
@@ -386,8 +386,10 @@ def monte_carlo_histograms(columns: dict) -> dict:
         "tubes_returned_if_success": _histogram(
             np.asarray(columns["tubes_returned"])[success], integer=True
         ),
-        "capture_margin_days": _histogram(columns["capture_margin_days"]),
-        "edl_miss_km": _histogram(columns["edl_miss_km"]),
+        "capture_margin_days": _histogram(
+            (np.asarray(columns["ero_departure_et"]) - np.asarray(columns["capture_et"])) / 86400.0
+        ),
+        "edl_miss_km": _histogram(columns["landing_miss_km"]),
         "capture_attempts": _histogram(columns["capture_attempts"], integer=True),
         "helicopter_flights": _histogram(columns["helicopter_flights"], integer=True),
     }
