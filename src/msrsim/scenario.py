@@ -831,6 +831,16 @@ class Scenario(Section):
     containment: Containment
 
     @model_validator(mode="after")
+    def _divert_before_entry(self):
+        if self.ero.divert_delay_hours >= 24.0 * self.ees.release_before_entry_days:
+            raise ValueError(
+                f"ero.divert_delay_hours = {self.ero.divert_delay_hours:g} must be less than "
+                f"ees.release_before_entry_days = {self.ees.release_before_entry_days:g} days "
+                "(the ERO diverts after releasing the capsule and before the capsule enters)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _search_before_departure(self):
         if self.rendezvous.search_start_utc >= self.ero.mars_departure_utc:
             raise ValueError(

@@ -11,6 +11,7 @@ from msrsim.core.conics import b_plane, periapsis_radius_of_state
 from msrsim.core.frames import equator_pole
 from msrsim.core.time import utc_to_et
 from msrsim.segments.approach import (
+    EARTH_HILL_RADIUS_M,
     IMPACT_ALTITUDE_M,
     MU_EARTH,
     DeliveryErrors,
@@ -134,6 +135,26 @@ def test_divert_reaches_the_perigee_with_the_least_impulse(approach):
     assert divert.delta_v_magnitude_m_s == pytest.approx(np.linalg.norm(best.x), rel=1e-4)
     # a few m/s: the aim point moves some 7,000 km in ~2.75 days
     assert 2.0 < divert.delta_v_magnitude_m_s < 20.0
+
+
+def test_hill_sphere_of_earth():
+    # Earth's Hill radius, "about 1.5 million km" (Murray and Dermott 1999, sec. 3.13, with
+    # a = 1 AU and Earth's mass alone): 1.4966e6 km by the formula; 0.5 % covers the
+    # rounding of the published figure
+    assert EARTH_HILL_RADIUS_M == pytest.approx(1.5e9, rel=0.005)
+
+
+@pytest.mark.parametrize("days", [1e6, 30.0])
+def test_a_release_outside_the_sphere_of_influence_is_refused(approach, days):
+    # Issue 22, case 6: release_before_entry_days = 1e6 released the capsule in the year
+    # -705. Propagated back on the approach hyperbola, the release point leaves Earth's
+    # Hill sphere within days (~4 at this v_inf): refused, naming the field and distance.
+    with pytest.raises(ValueError, match=r"release_before_entry_days = .* km from Earth, "
+                       "outside its Hill sphere"):  # fmt: skip
+        plan_divert(approach, days, 6 * 3600.0, 1000e3)
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="must precede the entry"):
+            plan_divert(approach, bad, 6 * 3600.0, 1000e3)
 
 
 def test_orbiter_impact_risk(approach):

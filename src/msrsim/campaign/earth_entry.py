@@ -207,6 +207,15 @@ def run_earth_entry(
         arrival = earth_arrival(capsule, flight_table(atmosphere), target.ground_altitude_m)
         approach = target_approach(v_inf, arrival_state.arrival_et, arrival, target)
         entry_et = approach.entry_et
+    try:  # before the footprint: a release the approach cannot hold fails at once
+        divert = plan_divert(
+            approach,
+            ees.release_before_entry_days,
+            ero.divert_delay_hours * 3600.0,
+            ero.divert_perigee_altitude_km * 1e3,
+        )
+    except ValueError as exc:
+        raise ValueError(f"ees.{exc}" if str(exc).startswith("release_") else str(exc)) from None
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
     n = ees.footprint_trials if trials is None else trials
@@ -223,12 +232,6 @@ def run_earth_entry(
         ground_altitude_m=target.ground_altitude_m,
         history_samples=2000,
         progress=progress,
-    )
-    divert = plan_divert(
-        approach,
-        ees.release_before_entry_days,
-        ero.divert_delay_hours * 3600.0,
-        ero.divert_perigee_altitude_km * 1e3,
     )
     risk = orbiter_impact_risk(
         divert,
