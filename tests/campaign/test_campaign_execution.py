@@ -5,6 +5,7 @@ written atomically; resume after a failure, a SIGTERM and a real SIGKILL."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -20,7 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 from campaign_toy import toy_chunk
 
+from msrsim.campaign.cache import code_fingerprint
 from msrsim.campaign.execution import (
+    CHECKSUMS_NAME,
     MANIFEST_NAME,
     chunk_bounds,
     chunk_file_name,
@@ -135,14 +138,22 @@ def test_files_manifest_and_progress(reference, tmp_path):
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(0, N), (3_000, N), (6_000, N), (9_000, N), (N, N)]
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [MANIFEST_NAME] + [chunk_file_name(s, e) for s, e in chunk_bounds(N, 3_000)]
-    assert names[1] == "chunk-0000000000-0000003000.parquet"
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    chunks = [chunk_file_name(s, e) for s, e in chunk_bounds(N, 3_000)]
+    assert names == [CHECKSUMS_NAME, MANIFEST_NAME, *chunks]
+    assert chunks[0] == "chunk-0000000000-0000003000.parquet"
     manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
     assert manifest["n_trials"] == N and manifest["chunk_size"] == 3_000
     assert manifest["metadata"] == META
+    assert manifest["code"] == code_fingerprint()
     assert manifest["schema"][0] == ["trial", "int64"]
     assert ["success", "bool"] in manifest["schema"]
+    # one checksum record per chunk: the SHA-256 and size of the file as written
+    records = [json.loads(line) for line in (tmp_path / CHECKSUMS_NAME).read_text().splitlines()]
+    assert sorted(r["file"] for r in records) == chunks
+    for r in records:
+        data = (tmp_path / r["file"]).read_bytes()
+        assert r["sha256"] == hashlib.sha256(data).hexdigest() and r["bytes"] == len(data)
 
 
 def test_resume_after_a_failure_skips_finished_chunks(reference, tmp_path):

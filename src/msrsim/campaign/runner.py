@@ -54,24 +54,37 @@ def _not_cached():
     raise _NotCached
 
 
+_WRONG_SHAPE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
+"""What reading a cache entry of the wrong shape raises: the legs are flown again."""
+
+
 def _from_cache(scenario, report):
+    """The cached legs, or ``None`` (then they are flown again) when any part is missing,
+    fails its checksum, was written by other code, or does not have the expected shape."""
+    try:
+        return _read_cached(scenario, report)
+    except (*_WRONG_SHAPE, _NotCached):
+        return None
+
+
+def _read_cached(scenario, report):
     from msrsim.campaign import CampaignResult
-    from msrsim.campaign.cache import cached_table
+    from msrsim.campaign.cache import cached_table, read_entry
     from msrsim.campaign.montecarlo import LEG_TABLES
 
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-        if data.get("version") != LEGS_CACHE_VERSION:
-            return None
-        tables = {
-            name: cached_table(scenario, name, _not_cached, version=LEGS_CACHE_VERSION)
-            for name in LEG_TABLES
-        }
-        from msrsim.campaign.products import load_products
-
-        products = load_products(report.parent / "products", data["products"])
-    except (OSError, ValueError, KeyError, _NotCached):
+    raw = read_entry(report, report.parent.name)
+    if raw is None:
         return None
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("version") != LEGS_CACHE_VERSION:
+        return None
+    tables = {
+        name: cached_table(scenario, name, _not_cached, version=LEGS_CACHE_VERSION)
+        for name in LEG_TABLES
+    }
+    from msrsim.campaign.products import load_products
+
+    products = load_products(report.parent / "products", data["products"], report.parent.name)
     from msrsim.campaign.montecarlo import failure_probabilities
 
     scalars = data["model"]
@@ -103,8 +116,7 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     asks for them: the ones flown last in this process for the same scenario, else the
     legs are flown again."""
     from msrsim.campaign import run_campaign
-    from msrsim.campaign.cache import cache_dir, cached_table, scenario_fingerprint
-    from msrsim.campaign.execution import _atomic_write
+    from msrsim.campaign.cache import cache_dir, cached_table, scenario_fingerprint, write_entry
 
     fingerprint = scenario_fingerprint(scenario)
     folder = cache_dir() / fingerprint
@@ -126,8 +138,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     del scalars["tables"]  # stored as Parquet beside
     from msrsim.campaign.products import load_products, save_products, trajectories
 
-    names = save_products(folder / "products", trajectories(result.handoffs))
-    products = load_products(folder / "products", names)
+    names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
+    products = load_products(folder / "products", names, fingerprint)
     text = json.dumps(
         {
             "version": LEGS_CACHE_VERSION,
@@ -137,8 +149,7 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
         },
         default=str,
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(report, lambda f: f.write(text.encode("utf-8")))
+    write_entry(report, text.encode("utf-8"), fingerprint)
     _FLOWN.clear()
     _FLOWN[fingerprint] = result.handoffs
     return dataclasses.replace(result, model=model, products=products)

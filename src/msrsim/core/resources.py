@@ -10,16 +10,24 @@ hostile user's numbers and files puts in front of its allocations and its reads.
 * :func:`read_text_file` reads a user's text file only if it is a regular file (a FIFO,
   ``/dev/zero`` or a directory would block, never end or fail obscurely), no larger than a
   stated size, and valid UTF-8; every refusal is one line naming the file and the reason.
+* :func:`atomic_write` writes a file under a temporary name, fsyncs it and renames it into
+  place: a reader sees the old file or the new one, never a part, and a symbolic link at
+  the name is replaced, never written through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "InputFileError",
+    "atomic_write",
     "ResourceLimitError",
     "available_memory_bytes",
     "format_bytes",
@@ -133,3 +141,37 @@ def read_text_file(path: str | os.PathLike, *, max_bytes: int, what: str = "file
             "save it as UTF-8"
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform opens directories
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike, content: bytes | Callable[[Any], None]) -> None:
+    """Write ``content`` (bytes, or a function writing to a binary file) to ``path``.
+
+    The data goes to a temporary sibling (``.<name>.<random>.tmp``, created exclusively, so
+    never an existing file or link), is fsynced, then renamed over ``path``; a link at
+    ``path`` is replaced by the file, its target untouched.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if isinstance(content, bytes | bytearray | memoryview):
+                f.write(content)
+            else:
+                content(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
