@@ -619,16 +619,18 @@ def _loopback_error() -> str | None:
     return None
 
 
-def check_scheduler_address(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+def check_scheduler_address(address: str, timeout_s: float | None = None) -> None:
     """Check that ``address`` is a Dask scheduler before ``distributed`` connects to it.
 
     Raises ``ValueError`` for an address that is not a Dask address, ``OSError`` (with the
-    reason) for one that cannot be reached in ``timeout_s`` or that answers with something
+    reason) for one that cannot be reached in ``timeout_s`` (default
+    :data:`CONNECT_TIMEOUT_S`) or that answers with something
     other than a Dask handshake: a scheduler greets a new connection at once with a small
     framed message (8 bytes of little-endian length first), a web server says nothing until
     asked, an SSH server greets in text. ``distributed`` would take such bytes for a length
     and try to allocate exabytes, or wait for minutes.
     """
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
     if not isinstance(address, str) or not address.strip():
         raise ValueError("--scheduler: must be 'synchronous' or a Dask address tcp://host:port")
     text = address.strip()
@@ -708,7 +710,7 @@ def _dask_client(scheduler, workers: int | None):
             label = f"LocalCluster({n} workers)"
         else:
             check_scheduler_address(scheduler)
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
             label = scheduler
         yield client, label
     finally:
