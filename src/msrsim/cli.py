@@ -360,14 +360,18 @@ def report_command(
     DIR); a directory written with --no-report gets the timeline, checks, Monte Carlo and
     risk drivers, and its other sections say what is missing.
     """
+    from msrsim.campaign.execution import DirectoryLock
     from msrsim.report.html import build_report
 
     if not (directory / "summary.json").is_file():
         _fail("report", [f"{directory}: no summary.json (write it with msrsim run --out DIR)"])
     try:
-        path = build_report(directory)
+        with DirectoryLock(directory):
+            path = build_report(directory)
     except (OSError, ValueError) as exc:
-        _fail("report", [f"{directory}: {exc}"])
+        if isinstance(exc, ValueError) and _is_internal(exc):
+            raise
+        _fail("report", [_reason(exc)])
     out.print(f"Report written to {path}")
     if open_it:
         import webbrowser

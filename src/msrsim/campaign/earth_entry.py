@@ -132,6 +132,10 @@ def _v_infinity(v_inf: np.ndarray, target: EntryTarget, speed):
     return v_inf / np.linalg.norm(v_inf) * math.sqrt(excess2)
 
 
+WIND_PROFILE_MAX_BYTES = 16 << 20
+"""A wind profile's largest size (a level every metre to 300 km is ~10 MB)."""
+
+
 def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A mean wind profile from a CSV of ``altitude_km,east_m_s,north_m_s`` rows (SI out).
 
@@ -139,12 +143,15 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     import csv
 
+    from msrsim.core.resources import read_text_file
+
     columns = ("altitude_km", "east_m_s", "north_m_s")
+    text = read_text_file(path, max_bytes=WIND_PROFILE_MAX_BYTES, what="wind profile")
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
+        rows = list(csv.DictReader(lines))
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a CSV file ({exc})") from None
     if not rows or any(c not in rows[0] for c in columns):
         raise ValueError(f"{path}: needs the columns {', '.join(columns)}")
     try:
@@ -153,6 +160,11 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"{path}: every value must be a number") from None
     if not np.all(np.isfinite(values)) or np.any(np.diff(values[:, 0]) <= 0):
         raise ValueError(f"{path}: altitudes must ascend and every value be finite")
+    if np.any(np.abs(values[:, 0]) > 1000.0) or np.any(np.abs(values[:, 1:]) > 500.0):
+        raise ValueError(
+            f"{path}: altitude_km must lie within +-1000 km and east_m_s, north_m_s within "
+            "+-500 m/s (the strongest jet streams blow at ~100 m/s)"
+        )
     return values[:, 0] * 1e3, values[:, 1], values[:, 2]
 
 

@@ -71,6 +71,7 @@ __all__ = [
     "CHECKSUMS_NAME",
     "MANIFEST_NAME",
     "ChunkRunResult",
+    "DirectoryLock",
     "OutputBusyError",
     "OutputDirectory",
     "chunk_bounds",
@@ -219,7 +220,7 @@ def _jsonable(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
         raise TypeError(f"metadata must be JSON-serialisable: {error}") from None
 
 
-class _DirectoryLock:
+class DirectoryLock:
     """An exclusive, non-blocking lock on a directory (``<dir>/.msrsim.lock``), held by an
     open descriptor: the operating system drops it when the process dies, so a killed run
     never leaves the directory locked."""
@@ -309,7 +310,7 @@ class OutputDirectory:
         self.path = Path(path)
         self.resume = resume
         self.force = force
-        self._lock: _DirectoryLock | None = None
+        self._lock: DirectoryLock | None = None
 
     def is_run(self) -> bool:
         """Whether the directory holds an msrsim run."""
@@ -325,7 +326,7 @@ class OutputDirectory:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OSError(exc.errno, f"--out {path}: cannot be created ({exc.strerror})") from None
-        self._lock = _DirectoryLock(path)
+        self._lock = DirectoryLock(path)
         self._lock.acquire()
         try:
             self._check()
@@ -862,7 +863,7 @@ def run_chunks(
             if out_path.exists() and not out_path.is_dir():
                 raise ValueError(f"--out {out_path}: exists and is not a directory")
             out_path.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(_DirectoryLock(out_path))
+            stack.enter_context(DirectoryLock(out_path))
         return _run_locked(
             chunk_fn, n_trials, chunk_size, out_path, scheduler, workers, resume, progress,
             metadata, collect, max_in_flight, t0,

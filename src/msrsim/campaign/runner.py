@@ -292,7 +292,8 @@ def risk_drivers(model: CampaignModel, n: int = RISK_TRIALS) -> dict:
     random numbers in every case, so each difference is the effect alone); each leg's own
     failure mode (an unsafe landing, no tube loaded by the MAV's deadline, an Orbiting
     Sample below a stable orbit, a capture that never succeeds) is removed by drawing only
-    from the leg's successful rows.
+    from the leg's successful rows (left out when no row of the leg succeeds: there is no
+    successful outcome to draw).
     """
     base = _success_rate(model, n)
     rows = []
@@ -316,7 +317,10 @@ def risk_drivers(model: CampaignModel, n: int = RISK_TRIALS) -> dict:
         "capture always succeeds": ("rendezvous", "captured"),
     }
     for label, (table, column) in perfect.items():
-        tables = {**model.tables, table: _rows_where(model.tables[table], column)}
+        kept = _rows_where(model.tables[table], column)
+        if not len(next(iter(kept.values()))):  # the leg never succeeds: nothing to draw
+            continue
+        tables = {**model.tables, table: kept}
         removed = _success_rate(dataclasses.replace(model, tables=tables), n)
         rows.append({"driver": label, "cases": {"as modelled": base, "always": removed}})
     for row in rows:
