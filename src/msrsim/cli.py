@@ -113,6 +113,7 @@ class Fidelity(StrEnum):
 
 @app.command()
 def run(
+    ctx: typer.Context,
     scenario: ScenarioArg = None,
     trials: Annotated[
         int | None,
@@ -223,8 +224,8 @@ def run(
     loaded = _load(scenario)
     n = loaded.campaign.trials if trials is None else trials
     size = loaded.campaign.chunk_size if chunk_size is None else chunk_size
-    _check_run_options(n, size, workers)
-    output = _claim_out_dir(out_dir, resume, force)
+    _check_run_options(n, size, workers, scheduler)
+    output = _claim_out_dir(ctx, out_dir, resume, force)
 
     try:
         with _progress(as_json, "legs") as advance:
@@ -309,11 +310,22 @@ def _reason(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _check_run_options(trials: int, chunk_size: int, workers: int | None) -> None:
-    """Refuse (exit 2) a chunk count or worker count this machine cannot hold."""
+def _check_run_options(
+    trials: int, chunk_size: int, workers: int | None, scheduler: str | None
+) -> None:
+    """Refuse (exit 2) a chunk or worker count this machine cannot hold, and a --scheduler
+    that is not a reachable Dask scheduler (before any leg is flown)."""
     import os
 
-    from msrsim.campaign.execution import MAX_CHUNKS
+    from msrsim.campaign.execution import MAX_CHUNKS, check_scheduler_address
+
+    if scheduler is not None and scheduler != "synchronous":
+        try:
+            check_scheduler_address(scheduler)
+        except ValueError as exc:
+            _fail("run", [_reason(exc)])
+        except OSError as exc:
+            _fail("run", [f"--scheduler {scheduler}: {_reason(exc)}"])
 
     chunks = -(-trials // chunk_size)
     if chunks > MAX_CHUNKS:
@@ -325,11 +337,9 @@ def _check_run_options(trials: int, chunk_size: int, workers: int | None) -> Non
         _fail("run", [f"--workers {workers}: at most {most} (4 x the {most // 4} CPUs here)"])
 
 
-def _claim_out_dir(out_dir: Path | None, resume: bool, force: bool):
+def _claim_out_dir(ctx: typer.Context, out_dir: Path | None, resume: bool, force: bool):
     """The --out directory, checked and locked until the command ends (None without --out);
     exit 2 when it cannot be used."""
-    import click
-
     from msrsim.campaign.execution import OutputDirectory
 
     if out_dir is None:
@@ -337,9 +347,7 @@ def _claim_out_dir(out_dir: Path | None, resume: bool, force: bool):
             _fail("run", ["--resume and --force go with --out DIR"])
         return None
     try:
-        return click.get_current_context().with_resource(
-            OutputDirectory(out_dir, resume=resume, force=force)
-        )
+        return ctx.with_resource(OutputDirectory(out_dir, resume=resume, force=force))
     except (ValueError, OSError) as exc:
         _fail("run", [_reason(exc)])
 

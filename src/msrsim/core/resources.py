@@ -107,21 +107,26 @@ def read_text_file(path: str | os.PathLike, *, max_bytes: int, what: str = "file
         raise InputFileError(f"{path}: is a directory, not a {what}") from None
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = (
+            "a directory"
+            if stat.S_ISDIR(info.st_mode)
+            else "a FIFO"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "not a regular file"
+        )
+        raise InputFileError(f"{path}: is {kind}, not a regular {what}")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            kind = (
-                "a directory"
-                if stat.S_ISDIR(info.st_mode)
-                else "a FIFO"
-                if stat.S_ISFIFO(info.st_mode)
-                else "a device"
-                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-                else "a socket"
-                if stat.S_ISSOCK(info.st_mode)
-                else "not a regular file"
-            )
-            raise InputFileError(f"{path}: is {kind}, not a regular {what}")
         if info.st_size > max_bytes:
             raise InputFileError(
                 f"{path}: {format_bytes(info.st_size)}, larger than the "

@@ -499,6 +499,43 @@ def _read_json(path: Path, what: str) -> dict:
     return data
 
 
+_JSON_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _check_summary_shape(path: Path, summary: dict) -> None:
+    """The top level of a summary.json against its published schema
+    (``report/summary.schema.json``): the required keys, and the type of each."""
+    from importlib import resources
+
+    schema = json.loads(
+        resources.files("msrsim.report").joinpath("summary.schema.json").read_text("utf-8")
+    )
+    missing = [key for key in schema.get("required", ()) if key not in summary]
+    if missing:
+        raise ValueError(f"{path}: not a summary written by msrsim run (no {', '.join(missing)})")
+    for key, rule in schema.get("properties", {}).items():
+        kinds = rule.get("type")
+        if key not in summary or kinds is None:
+            continue
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        value = summary[key]
+        if not any(
+            isinstance(value, _JSON_TYPES[k]) and not (k != "boolean" and isinstance(value, bool))
+            for k in kinds
+        ):
+            raise ValueError(
+                f"{path}: {key} must be of JSON type {' or '.join(kinds)}, as msrsim run writes it"
+            )
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__).splitlines()[0]
 
@@ -537,6 +574,7 @@ def build_report(out_dir, *, summary: dict | None = None, data: dict | None = No
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found (write it with msrsim run --out DIR)")
         summary = _read_json(path, "run summary")
+        _check_summary_shape(path, summary)
     if data is None:
         data = _load_data(out_dir)
     order = list(FIGURE_CAPTIONS)
