@@ -630,8 +630,8 @@ class EarthEntrySystem(Section):
         Field(
             gt=0,
             le=30,
-            description="the approach is flown on Earth's two-body hyperbola, inside its "
-            "sphere of influence",
+            description="the ERO releases the capsule about 3 days out (ESA 2023); a month "
+            "out, the Earth-centred approach conic would already run ten million km",
         ),
     ]
     landing_site_name: Annotated[str, Field(max_length=200)]

@@ -11,7 +11,6 @@ from msrsim.core.conics import b_plane, periapsis_radius_of_state
 from msrsim.core.frames import equator_pole
 from msrsim.core.time import utc_to_et
 from msrsim.segments.approach import (
-    EARTH_HILL_RADIUS_M,
     IMPACT_ALTITUDE_M,
     MU_EARTH,
     DeliveryErrors,
@@ -137,24 +136,19 @@ def test_divert_reaches_the_perigee_with_the_least_impulse(approach):
     assert 2.0 < divert.delta_v_magnitude_m_s < 20.0
 
 
-def test_hill_sphere_of_earth():
-    # Earth's Hill radius, "about 1.5 million km" (Murray and Dermott 1999, sec. 3.13, with
-    # a = 1 AU and Earth's mass alone): 1.4966e6 km by the formula; 0.5 % covers the
-    # rounding of the published figure
-    assert EARTH_HILL_RADIUS_M == pytest.approx(1.5e9, rel=0.005)
-
-
-@pytest.mark.parametrize("days", [1e6, 30.0])
-def test_a_release_outside_the_sphere_of_influence_is_refused(approach, days):
+def test_a_release_before_the_departure_or_after_the_entry_is_refused(approach):
     # Issue 22, case 6: release_before_entry_days = 1e6 released the capsule in the year
-    # -705. Propagated back on the approach hyperbola, the release point leaves Earth's
-    # Hill sphere within days (~4 at this v_inf): refused, naming the field and distance.
-    with pytest.raises(ValueError, match=r"release_before_entry_days = .* km from Earth, "
-                       "outside its Hill sphere"):  # fmt: skip
-        plan_divert(approach, days, 6 * 3600.0, 1000e3)
+    # -705. A release must follow the return's departure from Mars and precede the entry.
+    departure = approach.entry_et - 300 * 86400.0
+    with pytest.raises(ValueError, match=r"release_before_entry_days = 1e\+06 puts the release "
+                       r"999,700 days before the ERO leaves Mars"):  # fmt: skip
+        plan_divert(approach, 1e6, 6 * 3600.0, 1000e3, departure_et=departure)
+    plan_divert(approach, 3.0, 6 * 3600.0, 1000e3, departure_et=departure)  # the baseline's
     for bad in (0.0, -1.0):
         with pytest.raises(ValueError, match="must precede the entry"):
             plan_divert(approach, bad, 6 * 3600.0, 1000e3)
+    with pytest.raises(ValueError, match="the divert .* must come before the entry"):
+        plan_divert(approach, 0.2, 6 * 3600.0, 1000e3)
 
 
 def test_orbiter_impact_risk(approach):

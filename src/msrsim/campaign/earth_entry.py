@@ -73,12 +73,16 @@ class ReturnArrival:
     """Excess velocity at Earth, ICRF axes (m/s)."""
     source: str
     """Which return arc it comes from (reported as the legs' status)."""
+    departure_et: float | None = None
+    """When the return arc leaves Mars (the capsule's release must follow it)."""
 
 
 def ballistic_return(transfer: Transfer, max_revs: int) -> ReturnArrival:
     """The arrival of a ballistic (Lambert) return arc of the return window."""
     v_inf = arrival_v_infinity(transfer, max_revs)
-    return ReturnArrival(transfer.arrival_et, v_inf, "ballistic return arc")
+    return ReturnArrival(
+        transfer.arrival_et, v_inf, "ballistic return arc", departure_et=transfer.departure_et
+    )
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,7 @@ def run_earth_entry(
             ees.release_before_entry_days,
             ero.divert_delay_hours * 3600.0,
             ero.divert_perigee_altitude_km * 1e3,
+            departure_et=arrival_state.departure_et,
         )
     except ValueError as exc:
         raise ValueError(f"ees.{exc}" if str(exc).startswith("release_") else str(exc)) from None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from msrsim.core.bodies import AU_M, DAY_S, EARTH, SUN, Body
+from msrsim.core.bodies import DAY_S, EARTH, SUN, Body
 from msrsim.core.conics import (
     approach_state,
     impact_parameter,
@@ -55,11 +55,6 @@ from msrsim.segments.windows import Transfer
 
 MU_EARTH = EARTH.gm.value
 IMPACT_ALTITUDE_M = 100e3
-EARTH_HILL_RADIUS_M = AU_M * (EARTH.gm.value / (3.0 * SUN.gm.value)) ** (1.0 / 3.0)
-"""Earth's Hill sphere, ``a (m / 3M)^(1/3)`` (Murray and Dermott, *Solar System Dynamics*,
-1999, sec. 3.13): about 1.5 million km. Beyond it the Sun's tide exceeds Earth's pull and
-an Earth-centred approach conic does not stand for the arc (inside it, the approach model
-accepts the Sun's perturbation over a few days, as stated above)."""
 """A perigee below this altitude (the Karman line) counts as hitting Earth: at ~11 km/s a
 spacecraft passing lower is captured by drag."""
 
@@ -371,12 +366,16 @@ def plan_divert(
     release_before_entry_days: float,
     divert_delay_s: float,
     perigee_altitude_m: float,
+    departure_et: float | None = None,
 ) -> Divert:
     """The smallest impulse, ``divert_delay_s`` after release, raising perigee as required.
 
     The minimum-norm impulse ``dv`` with ``h_p(v + dv) = h_p*`` is parallel to the gradient
     of the perigee altitude at ``v + dv`` (a Lagrange condition); it is found by fixed-point
     iteration: direction from the gradient (central differences), length by bisection.
+    The release must precede the entry, follow the return's departure from Mars
+    (``departure_et``, when given), and the divert must come before the entry: otherwise a
+    ``ValueError`` naming ``release_before_entry_days``.
     """
     if not 0.0 < release_before_entry_days:
         raise ValueError(
@@ -384,22 +383,17 @@ def plan_divert(
             "precede the entry"
         )
     release_et = approach.entry_et - release_before_entry_days * DAY_S
+    if departure_et is not None and not release_et > departure_et:
+        raise ValueError(
+            f"release_before_entry_days = {release_before_entry_days:g} puts the release "
+            f"{(departure_et - release_et) / DAY_S:,.0f} days before the ERO leaves Mars "
+            f"(the return cruise lasts {(approach.entry_et - departure_et) / DAY_S:,.0f} days)"
+        )
     divert_et = release_et + divert_delay_s
     if divert_et >= approach.entry_et:
         raise ValueError(
             f"the divert ({divert_delay_s / 3600:g} h after the release) must come before the "
             f"entry, {release_before_entry_days:g} days after the release"
-        )
-    r_release, _ = propagate(
-        approach.entry_position_m, approach.entry_velocity_m_s, release_et - approach.entry_et,
-        MU_EARTH,
-    )  # fmt: skip
-    distance = float(np.linalg.norm(r_release))
-    if not distance <= EARTH_HILL_RADIUS_M:
-        raise ValueError(
-            f"release_before_entry_days = {release_before_entry_days:g} puts the release "
-            f"{distance / 1e3:,.0f} km from Earth, outside its Hill sphere "
-            f"({EARTH_HILL_RADIUS_M / 1e3:,.0f} km) where the approach begins: release later"
         )
     r, v = propagate(
         approach.entry_position_m,
