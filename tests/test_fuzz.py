@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import time
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -49,11 +50,19 @@ def fuzz(examples: int):
 
 @pytest.fixture(scope="module", autouse=True)
 def report_counts():
+    start = time.perf_counter()
     yield
-    print("\nfuzz counts:", dict(sorted(COUNTS.items())))
+    totals = {
+        kind: sum(v for k, v in COUNTS.items() if k.endswith(f": {kind}"))
+        for kind in ("cases", "ok", "clean errors", "tracebacks")
+    }
+    report = {"totals": totals, "seconds": round(time.perf_counter() - start, 1)} | {
+        "by target": dict(sorted(COUNTS.items()))
+    }
+    print("\nfuzz:", json.dumps(report, indent=1))
     target = os.environ.get("MSRSIM_FUZZ_REPORT")
     if target:
-        Path(target).write_text(json.dumps(dict(COUNTS), indent=2, sort_keys=True) + "\n")
+        Path(target).write_text(json.dumps(report, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------------------
@@ -75,13 +84,15 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def check_cli(result, *, json_output: bool = False, what: str) -> str:
+def check_cli(result, *, json_output: bool = False, what: str, detail: str = "") -> str:
     """The command line's contract for one invocation; returns "ok" or "clean error"."""
     COUNTS[f"{what}: cases"] += 1
     output = result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         COUNTS[f"{what}: tracebacks"] += 1
-        raise AssertionError(f"{what}: {type(result.exception).__name__}: {result.exception}")
+        raise AssertionError(
+            f"{what} [{detail}]: {type(result.exception).__name__}: {result.exception}"
+        )
     assert "Traceback" not in output, output
     if result.exit_code == 0:
         if json_output:
@@ -90,7 +101,7 @@ def check_cli(result, *, json_output: bool = False, what: str) -> str:
             assert not re.search(r"\b(nan|inf)\b", output, re.IGNORECASE), output
         COUNTS[f"{what}: ok"] += 1
         return "ok"
-    assert result.exit_code == 2, f"{what}: exit {result.exit_code}: {output}"
+    assert result.exit_code == 2, f"{what} [{detail}]: exit {result.exit_code}: {output}"
     lines = [line for line in output.splitlines() if line.strip()]
     usage = lines and lines[0].startswith("Usage:")  # click's own option errors (a box)
     if not usage:  # "error: <where>: <what is wrong>": the option, argument or field
@@ -182,7 +193,7 @@ def _scaled(data: dict, path: tuple, factor: float) -> None:
         holder[key] = old * factor
 
 
-@fuzz(300)
+@fuzz(600)
 @given(
     st.lists(
         st.tuples(st.sampled_from(LEAVES), nasty_values | st.floats(-1e3, 1e3)),
@@ -246,7 +257,7 @@ def damaged_files(draw) -> bytes:
     return bytes(data)
 
 
-@fuzz(150)
+@fuzz(300)
 @given(damaged_files())
 def test_fuzz_scenario_files(tmp_path_factory, content):
     path = tmp_path_factory.mktemp("files") / "scenario.toml"
@@ -279,7 +290,7 @@ numbers = st.one_of(
 )
 
 
-@fuzz(120)
+@fuzz(200)
 @given(
     st.sampled_from(["mars-time", "samples", "windows"]),
     text_args,
@@ -335,7 +346,7 @@ run_options = st.fixed_dictionaries(
 )
 
 
-@fuzz(12)
+@fuzz(40)
 @given(run_options, st.booleans())
 def test_fuzz_run_options(legs, tmp_path_factory, options, with_out):
     args = ["run", "--json"]
@@ -364,7 +375,7 @@ json_values = st.recursive(
 SUMMARY_KEYS = ["scenario", "milestones", "legs", "checks", "monte_carlo", "risk_drivers"]
 
 
-@fuzz(80)
+@fuzz(150)
 @given(
     st.one_of(
         json_values,
@@ -390,3 +401,81 @@ def test_fuzz_report_directory(tmp_path_factory, summary, data):
     result = runner.invoke(app, ["report", str(directory)])
     if check_cli(result, what="report") == "ok":
         assert (directory / "report.html").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------------------
+# A leg flown on values that validate: the surface operations at their bounds
+# --------------------------------------------------------------------------------------
+
+
+def _bounds(section) -> list[tuple[str, float]]:
+    """Each numeric field of a scenario section with its bounds as allowed values."""
+    import annotated_types
+
+    out = []
+    for name, field in type(section).model_fields.items():
+        value = getattr(section, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        for rule in field.metadata:
+            for attr in ("ge", "le", "gt", "lt"):
+                bound = getattr(rule, attr, None)
+                if isinstance(rule, annotated_types.BaseMetadata) and bound is not None:
+                    step = 0 if attr in ("ge", "le") else (1 if attr == "gt" else -1)
+                    if isinstance(value, int):
+                        out.append((name, int(bound) + step))
+                    else:
+                        out.append((name, float(bound) + step * max(abs(bound), 1.0) * 1e-6))
+    return out
+
+
+SURFACE_SECTIONS = ("surface", "perseverance", "helicopters", "sample_transfer_arm")
+SURFACE_EXTREMES = [
+    (section, name, value)
+    for section in SURFACE_SECTIONS
+    for name, value in _bounds(getattr(baseline(), section))
+    if name != "trials"
+]
+
+
+@fuzz(30)
+@given(st.lists(st.sampled_from(SURFACE_EXTREMES), min_size=1, max_size=3))
+def test_fuzz_surface_leg_at_its_bounds(tmp_path_factory, extremes):
+    data = copy.deepcopy(BASELINE)
+    for section, name, value in extremes:
+        _set(data, (section, name), value)
+    path = tmp_path_factory.mktemp("surface") / "scenario.toml"
+    lines = [f"{section}.{name} = {value!r}" for section, name, value in extremes]
+    try:
+        parse_scenario(data)
+    except ScenarioError as exc:  # bounds that clash with each other: a clean refusal
+        check_problems(exc, "surface leg")
+        return
+    path.write_text(_toml(data))
+    result = runner.invoke(app, ["surface", str(path), "--trials", "20", "--json"])
+    check_cli(result, json_output=True, what="surface leg", detail="; ".join(lines))
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    """The scenario dict as TOML (tables of bare values; provenance dropped)."""
+
+    def value(v):
+        if isinstance(v, dict):
+            return value(v["value"])
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dt.datetime | dt.date):
+            return v.isoformat()
+        return repr(v)
+
+    plain = {k: v for k, v in data.items() if not (isinstance(v, dict) and "value" not in v)}
+    tables = {k: v for k, v in data.items() if k not in plain}
+    text = "".join(f"{k} = {value(v)}\n" for k, v in plain.items())
+    for k, v in tables.items():
+        name = f"{prefix}{k}"
+        text += f"\n[{name}]\n" + _toml(v, name + ".")
+    return text
