@@ -122,7 +122,7 @@ def test_rover_failing_at_landing_sends_the_helicopters():
 
 
 def test_a_deadline_before_the_landing_is_refused_with_both_dates():
-    with pytest.raises(ValueError, match="deadline 2030-01-01T00:00 must be at least 11 sols"):
+    with pytest.raises(ValueError, match="deadline 2030-01-01T00:00 must be at least 25 sols"):
         run_surface(baseline(), deadline_et=et("2030-01-01"), trials=10)
 
 

@@ -450,7 +450,7 @@ def test_surface_plot_writes_two_pngs(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--deadline-utc", "2030-01-01"], "deadline 2030-01-01T00:00 must be at least 11 sols"),
+        (["--deadline-utc", "2030-01-01"], "deadline 2030-01-01T00:00 must be at least 25 sols"),
         (["--landing-utc", "2031-02-30"], "is not a UTC date"),
         (["--landing-utc", "2052-01-01", "--deadline-utc", "2053-01-01"], "outside the DE421"),
         (["--trials", "0"], "Invalid value"),

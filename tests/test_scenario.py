@@ -68,7 +68,7 @@ def test_four_kinds_of_mistake_give_four_lines():
     problems = problems_of(data)
     assert len(problems) == 4
     text = "\n".join(problems)
-    assert "ero.launch_mass_kg = 'heavy': must be a valid number" in text
+    assert "ero.launch_mass_kg = 'heavy': must be a number, not a string" in text
     assert "mav.gross_liftoff_mass_kg = -400.0: must be greater than 0" in text
     assert "ees.colour: unknown key (allowed here: diameter_m" in text
     assert "srl_launch.departure_earliest_utc = '2061-06-01': must be between 1899-07-" in text

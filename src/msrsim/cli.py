@@ -1,8 +1,11 @@
 """The ``msrsim`` command line.
 
-Exit codes: 0 success, 1 an unexpected failure, 2 a user's input error (bad scenario, bad
-date, bad option). Every command that prints results takes ``--json``. Heavy modules
-(numpy, astropy) are imported inside the commands so that ``msrsim --help`` stays fast.
+Exit codes: 0 success; 1 a failure of msrsim itself (a short report on stderr, the
+traceback only with ``MSRSIM_DEBUG=1``); 2 a user's input error (bad scenario, bad date,
+bad option: one line naming the field or option, the value and what is allowed); 130
+interrupted (Ctrl-C or SIGTERM, at any moment; a run keeps its finished chunks). Every
+command that prints results takes ``--json``. Heavy modules (numpy, astropy) are imported
+inside the commands so that ``msrsim --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 USER_ERROR = 2
+INTERNAL_ERROR = 1
+INTERRUPTED = 130
+MAX_TRIALS = 100_000_000
+"""The most campaign trials one run may ask for (as the scenario's campaign.trials)."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ScenarioArg = Annotated[
@@ -54,6 +61,24 @@ def _fail(origin: str, problems: list[str]) -> None:
     raise typer.Exit(USER_ERROR)
 
 
+def _is_internal(exc: ValueError) -> bool:
+    """A ``ValueError`` that is a numerical failure of msrsim's own (a singular matrix, a
+    math domain error), not a verdict on the user's input: exit 1, never blamed on them."""
+    import numpy as np
+
+    return isinstance(exc, np.linalg.LinAlgError) or str(exc) in (
+        "math domain error",
+        "math range error",
+    )
+
+
+def _input_error(command: str, exc: ValueError) -> None:
+    """Exit 2 with the input error's message on one line; re-raise an internal failure."""
+    if _is_internal(exc):
+        raise exc
+    _fail(command, [_reason(exc)])
+
+
 def _load(path: str | None):
     from msrsim.scenario import ScenarioError, load_scenario
 
@@ -63,8 +88,17 @@ def _load(path: str | None):
         _fail(exc.origin, exc.problems)
 
 
+def _json_text(data: Any) -> str:
+    """``data`` as indented JSON; a non-finite number in it is a failure of msrsim (JSON has
+    no NaN, and no result msrsim reports may be one)."""
+    try:
+        return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise RuntimeError(f"a result holds a non-finite number ({exc})") from None
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.write(_json_text(data))
 
 
 # --------------------------------------------------------------------------------------
@@ -74,12 +108,14 @@ def _print_json(data: Any) -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     scenario: ScenarioArg = None,
     trials: Annotated[
         int | None,
         typer.Option(
             "--trials",
             min=1,
+            max=MAX_TRIALS,
             show_default=False,
             help="Campaign Monte Carlo trials (scenario: campaign.trials).",
         ),
@@ -100,6 +136,14 @@ def run(
     ] = False,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --out: write into a directory that is not empty (an earlier run there "
+            "is replaced; other files are kept, those of msrsim's names replaced).",
+        ),
     ] = False,
     scheduler: Annotated[
         str | None,
@@ -124,6 +168,7 @@ def run(
         typer.Option(
             "--chunk-size",
             min=1,
+            max=10_000_000,
             show_default=False,
             help="Trials per chunk (scenario: campaign.chunk_size); results do not depend on it.",
         ),
@@ -158,9 +203,14 @@ def run(
 
     from msrsim.api import run_campaign
     from msrsim.campaign import LEGS, LegOutcome
-    from msrsim.campaign.runner import campaign_legs, to_json_file
+    from msrsim.campaign.runner import campaign_legs
 
     loaded = _load(scenario)
+    n = loaded.campaign.trials if trials is None else trials
+    size = loaded.campaign.chunk_size if chunk_size is None else chunk_size
+    _check_run_options(n, size, workers, scheduler)
+    output = _claim_out_dir(ctx, out_dir, resume, force)
+
     try:
         with _stages(as_json) as progress:
             run_result = run_campaign(
@@ -169,10 +219,10 @@ def run(
                 progress=progress,
             )  # fmt: skip
     except ValueError as exc:
-        _fail("run", [str(exc)])
+        _input_error("run", exc)
     except OSError as exc:  # an unreachable --scheduler, an --out that cannot be written
         where = f"--scheduler {scheduler}" if scheduler else f"--out {out_dir}"
-        _fail("run", [f"{where}: {exc}"])
+        _fail("run", [f"{where}: {_reason(exc)}"])
     except KeyboardInterrupt:
         err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
         raise typer.Exit(130) from None
@@ -190,7 +240,10 @@ def run(
     report = run_result.to_dict()
     report["legs"] = dataclasses.replace(result, legs=legs).to_dict()["legs"]
     if out_dir is not None:
-        to_json_file(out_dir / "summary.json", report)
+        try:
+            output.write("summary.json", _json_text(report))
+        except (OSError, ValueError) as exc:
+            _fail("run --out", [f"{out_dir}: summary.json cannot be written ({_reason(exc)})"])
         if not no_report:
             from msrsim.report.html import write_report
 
@@ -199,8 +252,10 @@ def run(
                     with _progress(as_json, "legs for the report"):
                         result = campaign_legs(loaded, full_results=True)
                 write_report(out_dir, loaded, result, columns, report)
-            except OSError as exc:
-                _fail("run --out", [f"{out_dir}: the report cannot be written ({exc.strerror})"])
+            except (OSError, ValueError) as exc:
+                if isinstance(exc, ValueError) and _is_internal(exc):
+                    raise
+                _fail("run --out", [f"{out_dir}: the report cannot be written ({_reason(exc)})"])
     if plot is not None:
         from msrsim.report.plots import campaign_geometry
 
@@ -219,6 +274,57 @@ def run(
         out.print(f"Campaign geometry drawn to {plot}")
 
 
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line (an OSError as its reason, not its repr)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror if not exc.filename else f"{exc.filename}: {exc.strerror}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _check_run_options(
+    trials: int, chunk_size: int, workers: int | None, scheduler: str | None
+) -> None:
+    """Refuse (exit 2) a chunk or worker count this machine cannot hold, and a --scheduler
+    that is not a reachable Dask scheduler (before any leg is flown)."""
+    import os
+
+    from msrsim.campaign.execution import MAX_CHUNKS, check_scheduler_address
+
+    if scheduler is not None and scheduler != "synchronous":
+        try:
+            check_scheduler_address(scheduler)
+        except ValueError as exc:
+            _fail("run", [_reason(exc)])
+        except OSError as exc:
+            _fail("run", [f"--scheduler {scheduler}: {_reason(exc)}"])
+
+    chunks = -(-trials // chunk_size)
+    if chunks > MAX_CHUNKS:
+        _fail("run", [f"--trials {trials} in --chunk-size {chunk_size} makes {chunks:,} "
+                      f"chunks, more than the {MAX_CHUNKS:,} a run may have: a larger "
+                      "--chunk-size"])  # fmt: skip
+    most = 4 * (os.cpu_count() or 1)
+    if workers is not None and workers > most:
+        _fail("run", [f"--workers {workers}: at most {most} (4 x the {most // 4} CPUs here)"])
+
+
+def _claim_out_dir(ctx: typer.Context, out_dir: Path | None, resume: bool, force: bool):
+    """The --out directory, checked and locked until the command ends (None without --out);
+    exit 2 when it cannot be used."""
+    from msrsim.campaign.execution import OutputDirectory
+
+    if out_dir is None:
+        if resume or force:
+            _fail("run", ["--resume and --force go with --out DIR"])
+        return None
+    try:
+        return ctx.with_resource(OutputDirectory(out_dir, resume=resume, force=force))
+    except (ValueError, OSError) as exc:
+        _fail("run", [_reason(exc)])
+
+
 @app.command("report")
 def report_command(
     directory: Annotated[
@@ -235,14 +341,18 @@ def report_command(
     DIR); a directory written with --no-report gets the timeline, checks, Monte Carlo and
     risk drivers, and its other sections say what is missing.
     """
+    from msrsim.campaign.execution import DirectoryLock
     from msrsim.report.html import build_report
 
     if not (directory / "summary.json").is_file():
         _fail("report", [f"{directory}: no summary.json (write it with msrsim run --out DIR)"])
     try:
-        path = build_report(directory)
+        with DirectoryLock(directory):
+            path = build_report(directory)
     except (OSError, ValueError) as exc:
-        _fail("report", [f"{directory}: {exc}"])
+        if isinstance(exc, ValueError) and _is_internal(exc):
+            raise
+        _fail("report", [_reason(exc)])
     out.print(f"Report written to {path}")
     if open_it:
         import webbrowser
@@ -359,6 +469,7 @@ def _windows(
     import math
 
     from msrsim.core.ephemeris import EphemerisRangeError
+    from msrsim.core.resources import ResourceLimitError
     from msrsim.core.time import TimeInputError, et_to_utc_iso, utc_to_et
     from msrsim.segments.windows import OpportunityError, opportunity, search_window
 
@@ -396,6 +507,10 @@ def _windows(
         )
     except (OpportunityError, TimeInputError, EphemerisRangeError) as exc:
         _fail(name, [str(exc)])
+    except ResourceLimitError as exc:
+        _fail(name, [f"--step-days {step_days:g} over these spans: {exc}"])
+    except ValueError as exc:
+        _input_error(name, exc)
 
     rows = []
     for kind, t in result.optima.items():
@@ -712,7 +827,7 @@ def entry_command(
                 progress=advance,
             )
     except ValueError as exc:
-        _fail("entry", [str(exc)])
+        _input_error("entry", exc)
     from msrsim.report.entry_plots import entry_plots
 
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
@@ -774,7 +889,7 @@ def ero_command(
         with _progress(as_json, "ERO phases") as advance:
             mission = fly_ero_mission(ero_plan(loaded), progress=advance)
     except ValueError as exc:
-        _fail("ero", [str(exc)])
+        _input_error("ero", exc)
     from msrsim.report.ero_plots import ero_plots
 
     _report("ero", loaded.scenario.name, summary(mission), plot, as_json,
@@ -812,7 +927,7 @@ def edl_command(
     try:
         result = run_edl(loaded, period, trials=trials, seed=seed)
     except ValueError as exc:
-        _fail("edl", [str(exc)])
+        _input_error("edl", exc)
     from msrsim.report.edl_plots import edl_plots
 
     e, depot = loaded.srl.edl, loaded.surface.depot
@@ -858,7 +973,7 @@ def ascent_command(
         with _progress(quiet or as_json, "ascents") as advance:
             result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
     except ValueError as exc:
-        _fail("ascent", [str(exc)])
+        _input_error("ascent", exc)
     rows = trajectory_rows(result)
     drawn = []
     if plot is not None:
@@ -924,7 +1039,7 @@ def rendezvous_command(
         with _progress(quiet or as_json, "rendezvous") as advance:
             result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
     except ValueError as exc:
-        _fail("rendezvous", [str(exc)])
+        _input_error("rendezvous", exc)
     from msrsim.report.rendezvous_plots import rendezvous_plots
 
     _report("rendezvous", loaded.scenario.name, summary(result), plot, as_json,
@@ -994,7 +1109,7 @@ def surface_command(
             seed=seed,
         )
     except ValueError as exc:
-        _fail("surface", [str(exc)])
+        _input_error("surface", exc)
     parts, rows = summary(result), timeline_rows(result)
     if plot is not None:
         from msrsim.report.surface_plots import surface_plots
@@ -1237,7 +1352,7 @@ def _trajectories(scenario: str | None, quiet: bool) -> dict:
         with _progress(quiet, "legs (cached per scenario)"):
             return campaign_legs(loaded).products
     except ValueError as exc:
-        _fail("export", [str(exc)])
+        _input_error("export", exc)
 
 
 @export_app.command("oem")
@@ -1435,9 +1550,44 @@ def doctor(as_json: JsonOption = False) -> None:
     out.print(table)
 
 
+def _internal_failure(exc: BaseException) -> int:
+    """Report a failure of msrsim itself on stderr, briefly (exit code 1)."""
+    import os
+    import traceback
+
+    if os.environ.get("MSRSIM_DEBUG"):
+        traceback.print_exception(exc)
+        return INTERNAL_ERROR
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "msrsim" in f.filename]
+    where = ""
+    if frames:
+        last = frames[-1]
+        module = Path(last.filename).with_suffix("").parts
+        start = max(i for i, part in enumerate(module) if part == "msrsim")
+        where = f" in {'.'.join(module[start:])}.{last.name}, line {last.lineno}"
+    if isinstance(exc, MemoryError):
+        what = "out of memory"
+    else:
+        what = f"{type(exc).__name__}: {_reason(exc)}"
+    if len(what) > 300:
+        what = what[:297] + "..."
+    sys.stderr.write(
+        f"msrsim: internal error{where}: {what}. This is a failure of msrsim, not of your "
+        "input; please report it (MSRSIM_DEBUG=1 shows the traceback).\n"
+    )
+    return INTERNAL_ERROR
+
+
 def main() -> None:
-    """Entry point of the ``msrsim`` script."""
-    app()
+    """Entry point of the ``msrsim`` script: exit 0, 1 (msrsim failed, reported briefly),
+    2 (the user's input) or 130 (interrupted)."""
+    try:
+        app()
+    except KeyboardInterrupt:  # typer maps one inside a command to 130 itself
+        sys.stderr.write("interrupted\n")
+        sys.exit(INTERRUPTED)
+    except Exception as exc:
+        sys.exit(_internal_failure(exc))
 
 
 if __name__ == "__main__":

@@ -76,16 +76,45 @@ def _within_ephemeris(value: _dt.datetime) -> _dt.datetime:
 
 
 def _date_to_datetime(value: Any) -> Any:
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+    """A TOML date or date-time (or its ISO 8601 text) as a datetime; nothing else.
+
+    An integer is refused rather than read as seconds since 1970 (``20300101`` would be
+    1970-08-23), and so is any text that is not an ISO 8601 date.
+    """
+    if isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, _dt.date):
         return _dt.datetime(value.year, value.month, value.day)
-    return value
+    if isinstance(value, str):
+        try:
+            return _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("must be a date, YYYY-MM-DD (ISO 8601)") from None
+    raise ValueError(f"must be a date, YYYY-MM-DD (a TOML date, unquoted), not {_kind_of(value)}")
+
+
+def _kind_of(value: Any) -> str:
+    """``an integer``, ``a boolean``, ``a table`` ...: the TOML kind of a parsed value."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, _dt.time):
+        return "a time of day"
+    return type(value).__name__
 
 
 UtcDate = Annotated[
     _dt.datetime, BeforeValidator(_date_to_datetime), AfterValidator(_within_ephemeris)
 ]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 EastLongitude = Annotated[float, Field(ge=-180, le=360)]
@@ -103,9 +132,16 @@ LsWindow = Annotated[list[float], AfterValidator(_ls_window)]
 
 
 class Section(BaseModel):
-    """A scenario table: unknown keys refused, values frozen, provenance kept aside."""
+    """A scenario table: unknown keys refused, values frozen, provenance kept aside.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Types are strict (a boolean is not a number, a whole number field takes no ``14.0``, a
+    string is not a number) and every number must be finite: TOML's ``nan`` and ``inf``
+    are refused in every field.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
     _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
 
@@ -125,10 +161,17 @@ class Section(BaseModel):
                         f"{key}: unknown key(s) {sorted(extra)} beside 'value' "
                         "(allowed: value, source, representative)"
                     )
+                source = item.get("source", "")
+                representative = item.get("representative", False)
+                if not isinstance(source, str):
+                    raise ValueError(f"{key}.source must be a string, not {_kind_of(source)}")
+                if not isinstance(representative, bool):
+                    raise ValueError(
+                        f"{key}.representative must be true or false, not "
+                        f"{_kind_of(representative)}"
+                    )
                 plain[key] = item["value"]
-                provenance[key] = Provenance(
-                    str(item.get("source", "")), bool(item.get("representative", False))
-                )
+                provenance[key] = Provenance(source, representative)
             else:
                 plain[key] = item
         model = handler(plain)
@@ -146,17 +189,19 @@ class Section(BaseModel):
 
 
 class Meta(Section):
-    name: str = "unnamed scenario"
-    description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
+    name: Annotated[str, Field(max_length=200)] = "unnamed scenario"
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
 
 
 class Vehicle(Section):
     """A launch vehicle: mass delivered to escape against C3 (interpolated linearly)."""
 
-    name: str
-    c3_km2_s2: list[float] = Field(min_length=2)
-    delivered_mass_kg: list[Positive] = Field(min_length=2)
+    name: Annotated[str, Field(max_length=200)]
+    c3_km2_s2: list[Annotated[float, Field(ge=-100, le=1000)]] = Field(min_length=2, max_length=200)
+    delivered_mass_kg: list[Annotated[float, Field(gt=0, le=1e6)]] = Field(
+        min_length=2, max_length=200
+    )
 
     @model_validator(mode="after")
     def _curve(self):
@@ -242,8 +287,8 @@ class ElectricPropulsionSystem(Section):
 
 
 class EarthReturnOrbiter(Section):
-    launch_mass_kg: Positive
-    solar_array_area_m2: Positive
+    launch_mass_kg: Annotated[float, Field(gt=0, le=50_000)]
+    solar_array_area_m2: Annotated[float, Field(gt=0, le=5000)]
     cruise_propulsion: Literal["electric"]
     mars_orbit_insertion_propulsion: Literal["chemical"]
     launch_utc: UtcDate
@@ -259,8 +304,8 @@ class EarthReturnOrbiter(Section):
     capture_apoapsis_altitude_km: Annotated[float, Field(ge=150, le=100_000)]
     orbit_raan_deg: Annotated[float, Field(ge=0, lt=360)]
     spiral_coast_effectivity: Annotated[float, Field(ge=0, lt=1)]
-    xenon_load_kg: Positive
-    bipropellant_load_kg: Positive
+    xenon_load_kg: Annotated[float, Field(gt=0, le=50_000)]
+    bipropellant_load_kg: Annotated[float, Field(gt=0, le=50_000)]
     propellant_reserve_fraction: Annotated[float, Field(ge=0, le=0.5)]
     electric_propulsion: ElectricPropulsionSystem
     divert_delay_hours: Annotated[float, Field(ge=0, le=240)]
@@ -309,7 +354,7 @@ class EntryDescentLanding(Section):
 
     entry_mass_kg: Annotated[float, Field(gt=100, le=20_000)]
     aeroshell_diameter_m: Annotated[float, Field(gt=0.5, le=20)]
-    nose_radius_m: Positive
+    nose_radius_m: Annotated[float, Field(gt=0, le=20)]
     half_angle_deg: Annotated[float, Field(gt=0, lt=90)]
     hypersonic_drag_coefficient: Annotated[float, Field(gt=0, le=3)]
     lift_to_drag: Annotated[float, Field(ge=0, le=0.6)]
@@ -326,10 +371,10 @@ class EntryDescentLanding(Section):
     parachute_max_mach: Annotated[float, Field(gt=0.5, le=4)]
     parachute_max_dynamic_pressure_pa: Annotated[float, Field(gt=50, le=5000)]
     heatshield_separation_delay_s: Annotated[float, Field(ge=0, le=200)]
-    heatshield_mass_kg: NonNegative
+    heatshield_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
     backshell_separation_height_m: Annotated[float, Field(gt=100, le=10_000)]
-    backshell_mass_kg: NonNegative
-    descent_thrust_n: Positive
+    backshell_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
+    descent_thrust_n: Annotated[float, Field(gt=0, le=1e6)]
     descent_specific_impulse_s: Annotated[float, Field(gt=50, le=500)]
     touchdown_speed_m_s: Annotated[float, Field(gt=0, le=10)]
     ground_altitude_m: Annotated[float, Field(ge=-9000, le=25_000)]
@@ -347,11 +392,22 @@ class EntryDescentLanding(Section):
                 f"{self.heatshield_mass_kg + self.backshell_mass_kg} must be less than "
                 f"entry_mass_kg = {self.entry_mass_kg}"
             )
+        from msrsim.core.bodies import MARS
+
+        gravity = MARS.gm.value / MARS.mean_radius.value**2
+        landed_kg = self.entry_mass_kg - self.heatshield_mass_kg - self.backshell_mass_kg
+        if self.descent_thrust_n <= landed_kg * gravity:
+            raise ValueError(
+                f"descent_thrust_n = {self.descent_thrust_n:g} must exceed the lander's Mars "
+                f"weight at backshell separation, {landed_kg * gravity:.0f} N ((entry_mass_kg "
+                f"- heatshield_mass_kg - backshell_mass_kg) x {gravity:.3f} m/s2): a powered "
+                "descent that cannot hold the lander up cannot land it"
+            )
         return self
 
 
 class SampleRetrievalLander(Section):
-    launch_mass_kg: Positive
+    launch_mass_kg: Annotated[float, Field(gt=0, le=50_000)]
     target: Site
     edl: EntryDescentLanding
 
@@ -361,8 +417,8 @@ class Perseverance(Section):
 
     landing_utc: UtcDate
     landing_site: Site
-    landing_ellipse_major_km: Positive
-    landing_ellipse_minor_km: Positive
+    landing_ellipse_major_km: Annotated[float, Field(gt=0, le=1000)]
+    landing_ellipse_minor_km: Annotated[float, Field(gt=0, le=1000)]
     start_latitude_deg: Latitude
     start_east_longitude_deg: EastLongitude
     route_tortuosity: Annotated[float, Field(ge=1, le=5)]
@@ -376,11 +432,11 @@ class Perseverance(Section):
 
 class Helicopter(Section):
     count: Annotated[int, Field(ge=0, le=10)]
-    mass_kg: Positive
-    ground_speed_m_s: Positive
-    range_per_flight_m: Positive
-    flight_altitude_m: Positive
-    payload_kg: Positive
+    mass_kg: Annotated[float, Field(gt=0, le=1000)]
+    ground_speed_m_s: Annotated[float, Field(gt=0, le=340)]
+    range_per_flight_m: Annotated[float, Field(gt=0, le=1e6)]
+    flight_altitude_m: Annotated[float, Field(gt=0, le=10_000)]
+    payload_kg: Annotated[float, Field(gt=0, le=1000)]
     recharge_sols: Sols
     deploy_sols: Sols
     dust_season_ls_deg: LsWindow
@@ -391,7 +447,7 @@ class Helicopter(Section):
 
 
 class SampleTransferArm(Section):
-    length_m: Positive
+    length_m: Annotated[float, Field(gt=0, le=50)]
     degrees_of_freedom: Annotated[int, Field(ge=1, le=12)]
     time_per_tube_h: Annotated[float, Field(gt=0, le=100)]
     working_time_per_sol_h: Annotated[float, Field(gt=0, le=24.6)]  # a sol is 24.66 h
@@ -412,8 +468,8 @@ def _catalogued_tubes(names: list[str]) -> list[str]:
 
 class OrbitingSample(Section):
     capacity_tubes: Annotated[int, Field(ge=1, le=43)]
-    diameter_m: Positive
-    max_sample_temperature_c: float
+    diameter_m: Annotated[float, Field(gt=0, le=10)]
+    max_sample_temperature_c: Annotated[float, Field(ge=-273.15, le=1000)]
     priority_tubes: Annotated[list[str], Field(max_length=43), AfterValidator(_catalogued_tubes)]
     include_witness_tubes: bool
     helicopters_top_up: bool
@@ -496,17 +552,17 @@ class MavDispersions(Section):
 
 
 class MarsAscentVehicle(Section):
-    gross_liftoff_mass_kg: Positive
-    length_m: Positive
-    payload_mass_kg: Positive
-    sample_mass_kg: Positive
+    gross_liftoff_mass_kg: Annotated[float, Field(gt=0, le=20_000)]
+    length_m: Annotated[float, Field(gt=0, le=100)]
+    payload_mass_kg: Annotated[float, Field(gt=0, le=20_000)]
+    sample_mass_kg: Annotated[float, Field(gt=0, le=1000)]
     stages: Annotated[int, Field(ge=1, le=3)]
-    min_propellant_temperature_c: float
+    min_propellant_temperature_c: Annotated[float, Field(ge=-150, le=80)]
     target_orbit_altitude_km: Annotated[float, Field(ge=150, le=2000)]
     target_orbit_inclination_deg: Annotated[float, Field(ge=0, le=180)]
     diameter_m: Annotated[float, Field(gt=0.05, le=5)]
-    stage1_structure_mass_kg: NonNegative
-    stage2_structure_mass_kg: NonNegative
+    stage1_structure_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
+    stage2_structure_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
     propellant_temperature_c: Annotated[float, Field(ge=-100, le=80)]
     launch_local_mean_solar_time_h: Annotated[float, Field(ge=0, lt=24)]
     launch_local_time_tolerance_h: Annotated[float, Field(gt=0, le=12)]
@@ -566,19 +622,27 @@ class MarsAscentVehicle(Section):
 
 
 class EarthEntrySystem(Section):
-    diameter_m: Positive
+    diameter_m: Annotated[float, Field(gt=0, le=20)]
     half_angle_deg: Annotated[float, Field(gt=0, lt=90)]
     parachute: bool
-    touchdown_speed_m_s: Positive
-    entry_to_landing_s: Positive
+    touchdown_speed_m_s: Annotated[float, Field(gt=0, le=1000)]
+    entry_to_landing_s: Annotated[float, Field(gt=0, le=86_400)]
     entry_interface_altitude_km: Annotated[float, Field(ge=60, le=300)]
-    release_before_entry_days: Positive
-    landing_site_name: str
+    release_before_entry_days: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=30,
+            description="the ERO releases the capsule about 3 days out (ESA 2023); a month "
+            "out, the Earth-centred approach conic would already run ten million km",
+        ),
+    ]
+    landing_site_name: Annotated[str, Field(max_length=200)]
     landing_latitude_deg: Latitude
     landing_east_longitude_deg: EastLongitude
     landing_ground_altitude_m: Annotated[float, Field(ge=-500, le=5000)]
     mass_kg: Annotated[float, Field(gt=1, le=5000)]
-    nose_radius_m: Positive
+    nose_radius_m: Annotated[float, Field(gt=0, le=20)]
     subsonic_drag_coefficient: Annotated[float, Field(gt=0, le=3)]
     entry_flight_path_angle_deg: Annotated[float, Field(ge=-30, le=-3)]
     atmosphere_model: Literal["nrlmsis", "us76"]
@@ -771,6 +835,16 @@ class Scenario(Section):
     containment: Containment
 
     @model_validator(mode="after")
+    def _divert_before_entry(self):
+        if self.ero.divert_delay_hours >= 24.0 * self.ees.release_before_entry_days:
+            raise ValueError(
+                f"ero.divert_delay_hours = {self.ero.divert_delay_hours:g} must be less than "
+                f"ees.release_before_entry_days = {self.ees.release_before_entry_days:g} days "
+                "(the ERO diverts after releasing the capsule and before the capsule enters)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _search_before_departure(self):
         if self.rendezvous.search_start_utc >= self.ero.mars_departure_utc:
             raise ValueError(
@@ -825,7 +899,7 @@ def _leaves(section: Section, prefix: str):
 def _describe(error: dict[str, Any], data: Any) -> str:
     """One line for one pydantic error: ``field = value: what is allowed``."""
     loc = [str(p) for p in error["loc"]]
-    path = ".".join(loc)
+    path = _printable(".".join(loc))
     kind = error["type"]
     message = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -838,12 +912,60 @@ def _describe(error: dict[str, Any], data: Any) -> str:
     if kind == "missing":
         return f"{path}: missing (required)"
     if not loc:
-        return message
+        return message if data is None or isinstance(data, dict) else "the scenario: " + message
     value = error.get("input")
+    message = _plain_type_message(kind, value, message)
+    reason = _field_reason(loc)
+    if reason and kind in _BOUND_ERRORS:
+        message = f"{message} ({reason})"
     if isinstance(value, dict | list):
         return f"{path}: {message}"
     shown = value.isoformat() if isinstance(value, _dt.date) else repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
     return f"{path} = {shown}: {message}"
+
+
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _plain_type_message(kind: str, value: Any, message: str) -> str:
+    """What a strict type error means for a TOML value, said plainly."""
+    if kind == "float_type" and isinstance(value, bool):
+        return "must be a number, not a boolean (true/false)"
+    if kind in ("int_type", "int_from_float") and isinstance(value, bool):
+        return "must be a whole number, not a boolean (true/false)"
+    if kind in ("int_type", "int_from_float") and isinstance(value, float):
+        return "must be a whole number, written without a decimal point"
+    if kind == "float_type":
+        return f"must be a number, not {_kind_of(value)}"
+    if kind == "int_type":
+        return f"must be a whole number, not {_kind_of(value)}"
+    if kind == "string_type":
+        return f"must be a string, not {_kind_of(value)}"
+    if kind == "bool_type":
+        return f"must be true or false, not {_kind_of(value)}"
+    if kind == "list_type":
+        return f"must be an array, not {_kind_of(value)}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"must be a table, not {_kind_of(value)}"
+    if kind == "finite_number":
+        return "must be a finite number (nan and inf are not values)"
+    return message
+
+
+def _field_reason(loc: list[str]) -> str:
+    """The ``description`` of the field at ``loc``: why its bounds are what they are."""
+    model = _section_at(loc[:-1])
+    field = model.model_fields.get(loc[-1]) if model is not None else None
+    return (field.description or "") if field is not None else ""
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """``text`` on one line: control characters escaped, cut at ``limit`` characters."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _section_at(loc: list[str]) -> type[Section] | None:
@@ -864,6 +986,8 @@ def parse_scenario(data: dict[str, Any], origin: str = "<scenario>") -> Scenario
     except ValidationError as exc:
         problems = [_describe(e, data) for e in exc.errors(include_url=False)]
         raise ScenarioError(origin, problems) from None
+    except RecursionError:
+        raise ScenarioError(origin, ["not usable: values nested too deeply"]) from None
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -874,16 +998,20 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     ScenarioError
         With one line per problem (missing file, TOML syntax, or invalid values).
     """
+    from msrsim.core.resources import InputFileError, read_text_file
+
     if path is None or str(path) == BASELINE_NAME:
         return baseline()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), ["no such file"]) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), [f"cannot be read ({exc.strerror})"]) from None
+        text = read_text_file(path, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
+    except InputFileError as exc:
+        raise ScenarioError(str(path), [str(exc).removeprefix(f"{path}: ")]) from None
     return parse_scenario(_parse_toml(text, str(path)), str(path))
+
+
+MAX_SCENARIO_BYTES = 1 << 20
+"""A scenario file's largest size (the baseline, every value sourced, is about 60 KB)."""
 
 
 def _parse_toml(text: str, origin: str) -> dict[str, Any]:
@@ -891,6 +1019,8 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(origin, [f"not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError(origin, ["not usable: arrays or tables nested too deeply"]) from None
 
 
 def baseline_text() -> str:

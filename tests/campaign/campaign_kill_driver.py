@@ -20,6 +20,7 @@ SEED = 11
 def main(argv: list[str]) -> int:
     out, n, chunk, sleep_s = argv[0], int(argv[1]), int(argv[2]), float(argv[3])
     workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else None
+    print("ready", flush=True)  # imports done: the run (and its cluster's start-up) begins
     try:
         run_chunks(
             functools.partial(toy_chunk, seed=SEED, sleep_s=sleep_s),

@@ -114,7 +114,11 @@ def test_cached_table_hit_miss_and_invalidation(scenario, tmp_path, monkeypatch)
         np.testing.assert_array_equal(second[name], first[name])
         assert second[name].dtype == expected[name].dtype
     folder = tmp_path / scenario_fingerprint(scenario)
-    assert sorted(p.name for p in folder.iterdir()) == ["ascent.parquet", "scenario.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "ascent.parquet",
+        "ascent.parquet.sha256.json",
+        "scenario.json",
+    ]
 
     # Another scenario value: another folder, computed again.
     other = _with(

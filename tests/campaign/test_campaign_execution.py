@@ -4,29 +4,38 @@ written atomically; resume after a failure, a SIGTERM and a real SIGKILL."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import psutil
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from campaign_toy import toy_chunk
 
+from msrsim.campaign.cache import code_fingerprint
 from msrsim.campaign.execution import (
+    CHECKSUMS_NAME,
     MANIFEST_NAME,
+    OutputBusyError,
     chunk_bounds,
     chunk_file_name,
     read_results,
     run_chunks,
 )
+from msrsim.core.resources import ResourceLimitError
 
 N = 10_000
 SEED = 11
@@ -109,6 +118,9 @@ def test_two_workers_identical(reference, cluster, chunk_size, tmp_path):
 
 def test_own_local_cluster_one_worker(reference):
     """scheduler=None starts a LocalCluster (here of one worker) and shuts it down."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # multiprocessing's helper lives as long as this process
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = run_chunks(CHUNK_FN, N, chunk_size=2_500, workers=1, max_in_flight=1)
     assert result.workers == 1 and result.scheduler.startswith("LocalCluster")
@@ -135,14 +147,22 @@ def test_files_manifest_and_progress(reference, tmp_path):
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(0, N), (3_000, N), (6_000, N), (9_000, N), (N, N)]
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [MANIFEST_NAME] + [chunk_file_name(s, e) for s, e in chunk_bounds(N, 3_000)]
-    assert names[1] == "chunk-0000000000-0000003000.parquet"
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    chunks = [chunk_file_name(s, e) for s, e in chunk_bounds(N, 3_000)]
+    assert names == [CHECKSUMS_NAME, MANIFEST_NAME, *chunks]
+    assert chunks[0] == "chunk-0000000000-0000003000.parquet"
     manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
     assert manifest["n_trials"] == N and manifest["chunk_size"] == 3_000
     assert manifest["metadata"] == META
+    assert manifest["code"] == code_fingerprint()
     assert manifest["schema"][0] == ["trial", "int64"]
     assert ["success", "bool"] in manifest["schema"]
+    # one checksum record per chunk: the SHA-256 and size of the file as written
+    records = [json.loads(line) for line in (tmp_path / CHECKSUMS_NAME).read_text().splitlines()]
+    assert sorted(r["file"] for r in records) == chunks
+    for r in records:
+        data = (tmp_path / r["file"]).read_bytes()
+        assert r["sha256"] == hashlib.sha256(data).hexdigest() and r["bytes"] == len(data)
 
 
 def test_resume_after_a_failure_skips_finished_chunks(reference, tmp_path):
@@ -325,3 +345,214 @@ def test_interrupt_stops_cleanly_and_resumes(tmp_path, workers, ctrl_c):
     )
     assert result.chunks_resumed == on_disk
     assert result.table.equals(_uninterrupted(n, chunk))
+
+
+# --------------------------------------------------------------------------------------
+# Issue 22: never lose a file, never keep a corrupted chunk, never hang on start-up
+# --------------------------------------------------------------------------------------
+
+
+def _doctored_chunk(path: Path) -> None:
+    """Rewrite a chunk as a valid Parquet file of the same rows, schema and trial numbers
+    with 64 success flags flipped: what 8 flipped bytes on disk did in issue 22 (the file
+    still reads back)."""
+    table = pq.read_table(path)
+    success = table.column("success").to_numpy().copy()
+    success[:64] = ~success[:64]
+    index = table.column_names.index("success")
+    pq.write_table(table.set_column(index, "success", pa.array(success)), path)
+
+
+def test_resume_redoes_a_chunk_that_reads_back_but_is_corrupted(reference, tmp_path):
+    # Issue 22, case 4: --resume kept such a chunk and P(success) changed silently.
+    run_chunks(CHUNK_FN, N, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path)
+    damaged = tmp_path / chunk_file_name(3_000, 4_000)
+    _doctored_chunk(damaged)
+    assert pq.read_table(damaged).num_rows == 1_000  # it reads back
+    with pytest.raises(ValueError, match="does not match its checksum"):
+        read_results(tmp_path)
+    counting = Counting()
+    result = run_chunks(
+        counting, N, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path, resume=True
+    )
+    assert counting.starts == [3_000]
+    assert (result.chunks_resumed, result.chunks_run, result.chunks_redone) == (9, 1, 1)
+    assert result.table.equals(reference)
+    assert read_results(tmp_path).equals(reference)
+
+
+def test_a_chunk_without_a_checksum_record_is_redone(reference, tmp_path):
+    # killed between the chunk's rename and its record: the chunk is not trusted
+    run_chunks(CHUNK_FN, 3_000, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path)
+    lines = (tmp_path / CHECKSUMS_NAME).read_text().splitlines()
+    (tmp_path / CHECKSUMS_NAME).write_text("\n".join(lines[:2]) + '\n{"file": "chunk-00')
+    counting = Counting()
+    result = run_chunks(
+        counting, 3_000, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path, resume=True
+    )
+    assert len(counting.starts) == 1 and result.chunks_redone == 1
+    assert result.table.equals(reference.slice(0, 3_000))
+
+
+def test_a_second_run_on_the_same_directory_is_refused_and_harms_nothing(reference, tmp_path):
+    # Issue 22, case 3: the second run's start deleted the first one's temporary chunk
+    # files and the first died. A slow run in another process holds the lock; a second
+    # run (resume or not) is refused at once, and the first finishes intact.
+    out = tmp_path / "run"
+    process = _start_driver(out, N, 1_000, 0.1)
+    _wait_for_chunks(process, out, 1, timeout=60)
+    stray = out / ".chunk-0000009000-0000010000.parquet.abc.tmp"
+    stray.write_bytes(b"a temporary file of the first run")
+    for resume in (False, True):
+        with pytest.raises(OutputBusyError, match="another msrsim run is writing there"):
+            run_chunks(
+                CHUNK_FN, N, chunk_size=1_000, scheduler="synchronous", out_dir=out,
+                resume=resume, metadata=META,
+            )  # fmt: skip
+    assert stray.exists()
+    assert process.wait(timeout=60) == 0, process.stdout.read().decode()
+    assert read_results(out).equals(reference)
+
+
+@pytest.mark.parametrize("link", ["trials", MANIFEST_NAME])
+def test_no_write_through_a_link(tmp_path, link):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("mine")
+    out = tmp_path / "out"
+    if link == "trials":
+        out.mkdir()
+        (out / "trials").symlink_to(elsewhere, target_is_directory=True)
+        target = out / "trials"
+    else:
+        out.mkdir()
+        (out / MANIFEST_NAME).symlink_to(elsewhere / "precious.txt")
+        target = out
+    with pytest.raises(ValueError, match="symbolic link"):
+        run_chunks(CHUNK_FN, 100, chunk_size=50, scheduler="synchronous", out_dir=target)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["precious.txt"]
+    assert (elsewhere / "precious.txt").read_text() == "mine"
+
+
+def test_too_many_chunks_is_refused_before_any_list_is_built():
+    # Issue 22: --trials 1e20 raised MemoryError building the chunk list
+    with pytest.raises(ValueError, match=r"chunks, more than the 1,000,000 a run may have"):
+        run_chunks(CHUNK_FN, 10**20, chunk_size=100, scheduler="synchronous")
+
+
+def test_a_table_too_big_for_memory_is_refused_with_the_estimate(monkeypatch):
+    import msrsim.core.resources as resources
+
+    monkeypatch.setattr(resources, "available_memory_bytes", lambda: 2_000_000)
+    with pytest.raises(ResourceLimitError, match=r"the table of 100,000 trials .* needs an "
+                       r"estimated .* MiB of memory, more than the"):  # fmt: skip
+        run_chunks(CHUNK_FN, 100_000, chunk_size=1_000, scheduler="synchronous")
+    # without collecting, the table never exists in memory: no limit
+    result = run_chunks(CHUNK_FN, 2_000, chunk_size=1_000, scheduler="synchronous", collect=False)
+    assert result.table is None
+
+
+class _Server:
+    """A TCP server on a free local port that greets each connection with ``greeting``
+    (nothing: a silent server, as an HTTP server waiting for its request)."""
+
+    def __init__(self, greeting: bytes = b""):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.greeting = greeting
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.held = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                self.held.append(conn)
+                if self.greeting:
+                    conn.sendall(self.greeting)
+
+    def close(self):
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    ("greeting", "message"),
+    [
+        (b"", r"no answer in 0.5 s"),
+        (b"HTTP/1.1 400 Bad Request\r\n\r\n", r"not a Dask scheduler \(it answered 'HTTP/1.1'"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", r"not a Dask scheduler"),
+    ],
+    ids=["silent", "http", "ssh"],
+)
+def test_a_scheduler_that_is_not_dask_is_refused_quickly(monkeypatch, greeting, message):
+    # Issue 22: --scheduler pointed at an HTTP server tried to allocate 3 EiB; a silent
+    # server hung the run for minutes.
+    import msrsim.campaign.execution as execution
+
+    monkeypatch.setattr(execution, "CONNECT_TIMEOUT_S", 0.5)
+    server = _Server(greeting)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(OSError, match=message):
+            run_chunks(CHUNK_FN, 200, chunk_size=100, scheduler=server.address)
+        assert time.monotonic() - t0 < 5.0
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "address", ["http://127.0.0.1:80", "tcp://127.0.0.1", "tcp://:8786", "not an address"]
+)
+def test_a_scheduler_option_that_is_no_address_is_a_value_error(address):
+    with pytest.raises(ValueError, match="--scheduler"):
+        run_chunks(CHUNK_FN, 200, chunk_size=100, scheduler=address)
+
+
+def test_loopback_down_runs_the_chunks_in_this_process(reference, monkeypatch, caplog):
+    # Issue 22: with loopback down, a multi-chunk run died on a Dask start-up timeout.
+    import msrsim.campaign.execution as execution
+
+    monkeypatch.setattr(execution, "_loopback_error", lambda: "the loopback interface is down")
+    with caplog.at_level(logging.WARNING, logger="msrsim"):
+        result = run_chunks(CHUNK_FN, N, chunk_size=2_500, workers=2)
+    assert result.table.equals(reference)
+    assert result.scheduler == "synchronous (fallback)"
+    assert "loopback" in result.extra["fallback"] and "loopback" in caplog.text
+
+
+def test_a_local_cluster_that_cannot_start_falls_back(reference, monkeypatch):
+    import distributed
+
+    def broken(*args, **kwargs):
+        raise TimeoutError("Cluster creation timeout")
+
+    monkeypatch.setattr(distributed, "LocalCluster", broken)
+    result = run_chunks(CHUNK_FN, N, chunk_size=2_500, workers=2)
+    assert result.table.equals(reference)
+    assert "did not start (Cluster creation timeout)" in result.extra["fallback"]
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.4, 0.8, 1.2, 1.6, 2.0])
+def test_ctrl_c_during_the_cluster_start_up_is_never_ignored(tmp_path, delay_s):
+    # Issue 22, case 9: Ctrl-C in the first second or two (the Dask start-up) was ignored
+    # in 2 of 10 tries. Ctrl-C (SIGINT to the whole process group) at several moments from
+    # the start of the run: each exits 130 with no traceback, its processes gone.
+    out = tmp_path / "run"
+    process = _start_driver(out, 40_000, 500, 0.1, "--workers", "2")
+    assert process.stdout.readline().strip() == b"ready"
+    time.sleep(delay_s)
+    children = psutil.Process(process.pid).children(recursive=True)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    output = process.stdout.read().decode()
+    assert code == 130, output
+    assert "Traceback" not in output, output
+    children += [c for c in psutil.Process().children(recursive=True) if c.pid != process.pid]
+    _, alive = psutil.wait_procs(children, timeout=15)
+    assert not [p for p in alive if p.is_running() and p.ppid() in (process.pid, 1)]

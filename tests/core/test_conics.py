@@ -121,3 +121,55 @@ def test_approach_state_refuses_a_radius_below_periapsis():
 def test_periapsis_of_a_circular_orbit_is_its_radius():
     r, speed = 7000e3, math.sqrt(MU / 7000e3)
     assert periapsis_radius_of_state([r, 0, 0], [0, speed, 0], MU)[0] == pytest.approx(r)
+
+
+STALLED = [  # (r0 m, v0 m/s, dt s): near-radial ellipses on which Newton's method cycled
+    ([-1223879.41640475, -2373082.40318784, 6781329.16892465],
+     [-17.09754139, -19.08253893, -2.15972176], -1216.4054795580557),
+    ([-2110991.01746066, -1553472.18660277, -233710.79841251],
+     [-146.69941727, -97.79972211, -211.31494171], 14608784959.839481),
+    ([-9.14387477e08, -2.01487121e09, -1.60662626e09],
+     [-1.79336891, -7.38274958, -0.34912114], 310337622.34073794),
+]  # fmt: skip
+
+
+def test_extreme_conics_converge_and_come_back():
+    # Issue 22: valid extremes stalled the Kepler solver (RuntimeError). 20,000 seeded
+    # states from 1,000 km to 10 million km, speeds from 0.001 to 30 times escape, flights
+    # of 1 s to 30,000 years either way, plus the cases that stalled: every one converges
+    # and keeps its energy (to 1e-9 of the orbit's scale: the f and g formulas lose digits
+    # near radial orbits, where r passes close to zero). Those whose periapsis clears
+    # 100 km (any orbit about a body; a radial orbit through the centre has no precise
+    # return in float64) and that end within 1e12 m (a hyperbola flown out to 60,000 AU
+    # loses its periapsis passage in rounding) flown back land where they started, to
+    # 1e-6 of their scale (plus a phase drift for ellipses of many revolutions).
+    rng = np.random.default_rng(22)
+    n = 20_000
+    r0 = rng.normal(size=(n, 3))
+    r0 *= (10 ** rng.uniform(6, 10, n) / np.linalg.norm(r0, axis=1))[:, None]
+    v_escape = np.sqrt(2 * MU / np.linalg.norm(r0, axis=1))
+    v0 = rng.normal(size=(n, 3))
+    v0 *= (v_escape * 10 ** rng.uniform(-3, 1.5, n) / np.linalg.norm(v0, axis=1))[:, None]
+    dt = rng.choice([-1.0, 1.0], n) * 10 ** rng.uniform(0, 12, n)
+    r0 = np.vstack([r0, [c[0] for c in STALLED]])
+    v0 = np.vstack([v0, [c[1] for c in STALLED]])
+    dt = np.concatenate([dt, [c[2] for c in STALLED]])
+    r, v = propagate(r0, v0, dt, MU)
+    scale = MU / np.linalg.norm(r0, axis=1)  # |potential energy| at the start, m2/s2
+
+    def energy(r, v):
+        return 0.5 * np.einsum("ij,ij->i", v, v) - MU / np.linalg.norm(r, axis=1)
+
+    assert np.all(np.abs(energy(r, v) - energy(r0, v0)) <= 1e-9 * scale)
+    clear = (periapsis_radius_of_state(r0, v0, MU) > 100e3) & (np.linalg.norm(r, axis=1) < 1e12)
+    assert clear.sum() > 10_000
+    back, _ = propagate(r[clear], v[clear], -dt[clear], MU)
+    size = np.maximum(np.linalg.norm(r0[clear], axis=1), np.linalg.norm(r[clear], axis=1))
+    # an ellipse flown for N revolutions drifts in phase by N times the rounding of its
+    # period (the state coming back carries ~1e-12 of energy error): 1e-10 per revolution
+    alpha = 2.0 / np.linalg.norm(r0, axis=1) - np.einsum("ij,ij->i", v0, v0) / MU
+    revolutions = np.where(
+        alpha > 0, np.abs(dt) * np.sqrt(MU * np.abs(alpha) ** 3) / (2 * np.pi), 0.0
+    )[clear]
+    error = np.linalg.norm(back - r0[clear], axis=1)
+    assert np.all(error <= (1e-6 + 1e-10 * revolutions) * size)

@@ -136,6 +136,21 @@ def test_divert_reaches_the_perigee_with_the_least_impulse(approach):
     assert 2.0 < divert.delta_v_magnitude_m_s < 20.0
 
 
+def test_a_release_before_the_departure_or_after_the_entry_is_refused(approach):
+    # Issue 22, case 6: release_before_entry_days = 1e6 released the capsule in the year
+    # -705. A release must follow the return's departure from Mars and precede the entry.
+    departure = approach.entry_et - 300 * 86400.0
+    with pytest.raises(ValueError, match=r"release_before_entry_days = 1e\+06 puts the release "
+                       r"999,700 days before the ERO leaves Mars"):  # fmt: skip
+        plan_divert(approach, 1e6, 6 * 3600.0, 1000e3, departure_et=departure)
+    plan_divert(approach, 3.0, 6 * 3600.0, 1000e3, departure_et=departure)  # the baseline's
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="must precede the entry"):
+            plan_divert(approach, bad, 6 * 3600.0, 1000e3)
+    with pytest.raises(ValueError, match="the divert .* must come before the entry"):
+        plan_divert(approach, 0.2, 6 * 3600.0, 1000e3)
+
+
 def test_orbiter_impact_risk(approach):
     divert = plan_divert(approach, 3.0, 6 * 3600.0, 1000e3)
     clean = orbiter_impact_risk(

@@ -16,6 +16,8 @@ from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
 from msrsim.segments.edl import (
+    EDL_HARD_LANDING,
+    EDL_STATUS_MESSAGES,
     GALE_GROUND_ALTITUDE_M,
     MARS_SURFACE_GRAVITY_M_S2,
     MSL_AEROSHELL,
@@ -78,6 +80,9 @@ def test_msl_timeline(guidance):
     # the datum at Gale), touchdown 380-480 s; measured 249.5 s, 13.8 km, Mach 2.05, 440 s.
     nominal = _fly(MSL[None], guidance)
     assert nominal.landed[0] and nominal.deploy_in_box[0]
+    # held at (or one 0.05 s step below) the design touchdown speed to the ground
+    v_td = DESCENT.touchdown_speed_m_s
+    assert 0.9 * v_td < nominal.touchdown_speed_m_s[0] <= 1.001 * v_td
     assert 220.0 < nominal.entry.time_s[0] < 280.0
     assert 7e3 < nominal.deploy_height_m[0] < 15e3
     assert 1.4 < nominal.deploy_mach[0] < 2.2
@@ -107,7 +112,7 @@ def test_powered_descent_against_the_constant_deceleration_closed_form():
     # and the final hold at 0.75 m/s.
     h0, v0, m0 = 2000.0, 80.0, 2000.0
     descent = dataclasses.replace(DESCENT, touchdown_speed_m_s=0.01)
-    drift, propellant, duration = powered_descent([h0], [0.0], [v0], m0, descent)
+    drift, propellant, duration, impact = powered_descent([h0], [0.0], [v0], m0, descent)
     g = MARS_SURFACE_GRAVITY_M_S2
     a = v0**2 / (2 * h0) + g
     t_burn = v0 / (a - g)
@@ -115,3 +120,31 @@ def test_powered_descent_against_the_constant_deceleration_closed_form():
     assert duration[0] == pytest.approx(t_burn, rel=5e-3)
     assert propellant[0] == pytest.approx(expected, rel=5e-3)
     assert abs(drift[0]) < 1e-9
+    assert impact[0] == pytest.approx(0.01, abs=0.01)
+
+
+def test_a_descent_engine_below_the_lander_weight_crashes():
+    # Issue 22, case 5. An engine that cannot hold the lander's Mars weight never
+    # decelerates it: it falls from 2 km, so it hits the ground faster than it separated
+    # (energy: v^2 >= v0^2 + 2 (g - T/m) h); the trial is a hard landing, not a landing.
+    h0, v0, m0 = 2000.0, 80.0, 2000.0
+    weak = dataclasses.replace(DESCENT, thrust_n=0.5 * m0 * MARS_SURFACE_GRAVITY_M_S2)
+    *_, impact = powered_descent([h0], [0.0], [v0], m0, weak)
+    floor = math.sqrt(v0**2 + 2 * (MARS_SURFACE_GRAVITY_M_S2 - weak.thrust_n / m0) * h0)
+    assert impact[0] >= 0.99 * floor > 100.0
+
+
+@pytest.mark.parametrize("thrust_n", [1.0, 5000.0])
+def test_a_lander_that_cannot_brake_is_flagged_per_trajectory(guidance, thrust_n):
+    # Issue 22, case 5: descent_thrust_n = 5000 (or 1) landed 50 of 50 trials. The entry and
+    # parachute phases fly as before; every trajectory is now a hard landing.
+    rows = MSL + np.random.default_rng(5).standard_normal((4, 5)) * [0.01, 0.01, 1.0, 0.02, 0.02]
+    weak = dataclasses.replace(DESCENT, thrust_n=thrust_n)
+    flown = fly_edl(
+        SHELL, CHUTE, weak, *_states(rows), ATMOSPHERE, guidance=guidance,
+        initial_bank_rad=math.radians(45.0), ground_altitude_m=GALE_GROUND_M,
+    )  # fmt: skip
+    assert not flown.landed.any()
+    assert (flown.status == EDL_HARD_LANDING).all()
+    assert (flown.touchdown_speed_m_s > 50.0).all()
+    assert set(np.unique(flown.status)) <= set(EDL_STATUS_MESSAGES)

@@ -1,29 +1,41 @@
-"""A per-scenario cache of what the campaign computes once: its plan, its legs' report and
-trajectories (:func:`msrsim.campaign.runner.campaign_legs`), and any table a leg keeps
-(:func:`cached_table`), under
+"""A per-scenario cache of each leg's Monte Carlo results, for the campaign's default fidelity.
 
-    <cache dir>/<fingerprint>/...
+At the default fidelity a campaign trial does not fly every leg again: it draws each leg's
+dispersed outcome as a row of that leg's own Monte Carlo results
+(:meth:`msrsim.core.streams.TrialStreams.row_index`). Those tables are computed once
+per scenario and kept as Parquet files:
+
+    <cache dir>/<fingerprint>/<name>.parquet
+    <cache dir>/<fingerprint>/scenario.json      (what the fingerprint was taken of)
 
 The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user cache
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 ``~/Library/Caches/msrsim`` on macOS, ``%LOCALAPPDATA%\\msrsim\\Cache`` on Windows). The
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
-msrsim's version, the cache format and :func:`code_fingerprint` (a hash of every source
-and data file of the installed package): change any value, or any line of the code that
-made an entry, and it is computed anew, so a cache cannot go stale; provenance (sources,
-"representative" flags) does not enter. Files are written atomically; one that does not
-read back, or whose version differs, is computed again.
+msrsim's version and the cache format: change any value and the leg tables are computed
+anew; provenance (sources, "representative" flags) does not enter. A model whose code
+changes without a change of msrsim's version passes a new ``version`` to
+:func:`cached_table`.
+
+Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
+atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the
+SHA-256 and size of the bytes, the scenario fingerprint and the fingerprint of the model
+code that computed it (:func:`code_fingerprint`, a hash of msrsim's ``core``, ``segments``,
+``campaign``, ``samples`` and ``scenarios`` sources and data). :func:`read_entry` returns
+the bytes only when all of them match, so an entry damaged on disk, cut short, written by
+other code or for another scenario is computed again, never used; so is one whose content
+does not have the shape its reader expects.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +43,15 @@ import numpy as np
 
 from msrsim import __version__
 
-__all__ = ["CACHE_FORMAT", "cache_dir", "cached_table", "code_fingerprint", "scenario_fingerprint"]
+__all__ = [
+    "CACHE_FORMAT",
+    "cache_dir",
+    "cached_table",
+    "code_fingerprint",
+    "read_entry",
+    "scenario_fingerprint",
+    "write_entry",
+]
 
 #: Bump when the layout or meaning of the cached files changes.
 CACHE_FORMAT = 1
@@ -50,22 +70,9 @@ def _scenario_values(scenario: Any) -> Any:
     )
 
 
-@functools.cache
-def code_fingerprint() -> str:
-    """SHA-256 (hex) of msrsim's own files (sources, scenarios, data), path by path."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".toml", ".csv", ".json"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _canonical_json(scenario: Any) -> str:
     document = {
         "cache_format": CACHE_FORMAT,
-        "code": code_fingerprint(),
         "msrsim": __version__,
         "scenario": _scenario_values(scenario),
     }
@@ -75,6 +82,77 @@ def _canonical_json(scenario: Any) -> str:
 def scenario_fingerprint(scenario: Any) -> str:
     """The SHA-256 (hex) of the scenario's values, msrsim's version and the cache format."""
     return hashlib.sha256(_canonical_json(scenario).encode()).hexdigest()
+
+
+_MODEL_PARTS = ("core", "segments", "campaign", "samples", "scenarios")
+_MODEL_FILES = ("__init__.py", "scenario.py")
+_MODEL_SUFFIXES = (".py", ".csv", ".toml", ".json")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 (hex, first 16 digits) of the model code and data that compute results.
+
+    Every ``.py``, ``.csv``, ``.toml`` and ``.json`` file under msrsim's ``core``,
+    ``segments``, ``campaign``, ``samples`` and ``scenarios``, with ``scenario.py`` and
+    ``__init__.py``, by relative path and content (the report, the exports and the command
+    line do not change a result and do not enter).
+    """
+    root = Path(__file__).resolve().parent.parent
+    files = [root / name for name in _MODEL_FILES]
+    for part in _MODEL_PARTS:
+        files += sorted(
+            p for p in (root / part).rglob("*") if p.suffix in _MODEL_SUFFIXES and p.is_file()
+        )
+    digest = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as f:
+            content = f.read()
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()[:16]
+
+
+def _record_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256.json")
+
+
+def write_entry(path: str | os.PathLike, data: bytes, scenario: str) -> None:
+    """Write a cache entry atomically, then its record (checksum, size, fingerprints)."""
+    from msrsim.core.resources import atomic_write
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    record = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "scenario": scenario,
+        "code": code_fingerprint(),
+        "cache_format": CACHE_FORMAT,
+    }
+    atomic_write(_record_path(path), json.dumps(record, sort_keys=True).encode())
+
+
+def read_entry(path: str | os.PathLike, scenario: str) -> bytes | None:
+    """A cache entry's bytes, or ``None`` when it is missing, unreadable, or does not match
+    its record (checksum, size, scenario, code, format): then it must be computed again."""
+    path = Path(path)
+    try:
+        record = json.loads(_record_path(path).read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    expected = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "scenario": scenario,
+        "code": code_fingerprint(),
+        "cache_format": CACHE_FORMAT,
+    }
+    if not isinstance(record, dict) or any(record.get(k) != v for k, v in expected.items()):
+        return None
+    return data
 
 
 def cache_dir() -> Path:
@@ -110,14 +188,19 @@ def _to_arrays(table) -> dict[str, np.ndarray]:
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
-def _read(path: Path, version: str):
+def _read(path: Path, version: str, fingerprint: str):
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        table = pq.read_table(path)
-    except Exception:  # unreadable: recompute
+    data = read_entry(path, fingerprint)
+    if data is None:
         return None
-    stored = (table.schema.metadata or {}).get(_VERSION_KEY, b"").decode()
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+        stored = (table.schema.metadata or {}).get(_VERSION_KEY, b"").decode()
+        _check_columns(path.stem, _to_arrays(table))
+    except Exception:  # unreadable, or not a table of 1-D columns of one length: recompute
+        return None
     return table if stored == version else None
 
 
@@ -152,26 +235,29 @@ def cached_table(
         see identical arrays).
     """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     if not _NAME_RE.match(name):
         raise ValueError(f"cached table name {name!r}: use letters, digits, '_', '.', '-'")
     version = str(version)
     root = Path(directory) if directory is not None else cache_dir()
-    folder = root / scenario_fingerprint(scenario)
+    fingerprint = scenario_fingerprint(scenario)
+    folder = root / fingerprint
     path = folder / f"{name}.parquet"
     if path.exists():
-        table = _read(path, version)
+        table = _read(path, version, fingerprint)
         if table is not None:
             return _to_arrays(table)
 
-    from msrsim.campaign.execution import _atomic_write, _write_parquet
+    from msrsim.campaign.execution import _parquet_bytes
+    from msrsim.core.resources import atomic_write
 
     columns = _check_columns(name, compute())
     table = pa.table(columns).replace_schema_metadata({_VERSION_KEY: version.encode()})
     folder.mkdir(parents=True, exist_ok=True)
     description = folder / "scenario.json"
     if not description.exists():
-        text = _canonical_json(scenario)
-        _atomic_write(description, lambda f: f.write(text.encode()))
-    _write_parquet(path, table)
-    return _to_arrays(table)
+        atomic_write(description, _canonical_json(scenario).encode())
+    data = _parquet_bytes(table)
+    write_entry(path, data, fingerprint)
+    return _to_arrays(pq.read_table(pa.BufferReader(data)))

@@ -77,12 +77,16 @@ class ReturnArrival:
     """Excess velocity at Earth, ICRF axes (m/s)."""
     source: str
     """Which return arc it comes from (reported as the legs' status)."""
+    departure_et: float | None = None
+    """When the return arc leaves Mars (the capsule's release must follow it)."""
 
 
 def ballistic_return(transfer: Transfer, max_revs: int) -> ReturnArrival:
     """The arrival of a ballistic (Lambert) return arc of the return window."""
     v_inf = arrival_v_infinity(transfer, max_revs)
-    return ReturnArrival(transfer.arrival_et, v_inf, "ballistic return arc")
+    return ReturnArrival(
+        transfer.arrival_et, v_inf, "ballistic return arc", departure_et=transfer.departure_et
+    )
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,10 @@ def _v_infinity(v_inf: np.ndarray, target: EntryTarget, speed):
     return v_inf / np.linalg.norm(v_inf) * math.sqrt(excess2)
 
 
+WIND_PROFILE_MAX_BYTES = 16 << 20
+"""A wind profile's largest size (a level every metre to 300 km is ~10 MB)."""
+
+
 def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A mean wind profile from a CSV of ``altitude_km,east_m_s,north_m_s`` rows (SI out).
 
@@ -143,12 +151,15 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     import csv
 
+    from msrsim.core.resources import read_text_file
+
     columns = ("altitude_km", "east_m_s", "north_m_s")
+    text = read_text_file(path, max_bytes=WIND_PROFILE_MAX_BYTES, what="wind profile")
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
+        rows = list(csv.DictReader(lines))
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a CSV file ({exc})") from None
     if not rows or any(c not in rows[0] for c in columns):
         raise ValueError(f"{path}: needs the columns {', '.join(columns)}")
     try:
@@ -157,6 +168,11 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"{path}: every value must be a number") from None
     if not np.all(np.isfinite(values)) or np.any(np.diff(values[:, 0]) <= 0):
         raise ValueError(f"{path}: altitudes must ascend and every value be finite")
+    if np.any(np.abs(values[:, 0]) > 1000.0) or np.any(np.abs(values[:, 1:]) > 500.0):
+        raise ValueError(
+            f"{path}: altitude_km must lie within +-1000 km and east_m_s, north_m_s within "
+            "+-500 m/s (the strongest jet streams blow at ~100 m/s)"
+        )
     return values[:, 0] * 1e3, values[:, 1], values[:, 2]
 
 
@@ -227,6 +243,16 @@ def run_earth_entry(
     approach, arrival, atmosphere = aim_capsule(
         ees.atmosphere_model, capsule, target, v_inf, arrival_state.arrival_et, wind_profile
     )
+    try:  # before the footprint: a release the approach cannot hold fails at once
+        divert = plan_divert(
+            approach,
+            ees.release_before_entry_days,
+            ero.divert_delay_hours * 3600.0,
+            ero.divert_perigee_altitude_km * 1e3,
+            departure_et=arrival_state.departure_et,
+        )
+    except ValueError as exc:
+        raise ValueError(f"ees.{exc}" if str(exc).startswith("release_") else str(exc)) from None
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
     n = ees.footprint_trials if trials is None else trials
@@ -243,12 +269,6 @@ def run_earth_entry(
         ground_altitude_m=target.ground_altitude_m,
         history_samples=2000,
         progress=progress,
-    )
-    divert = plan_divert(
-        approach,
-        ees.release_before_entry_days,
-        ero.divert_delay_hours * 3600.0,
-        ero.divert_perigee_altitude_km * 1e3,
     )
     risk = orbiter_impact_risk(
         divert,

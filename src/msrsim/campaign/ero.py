@@ -91,7 +91,10 @@ def return_arrival(mission: EroMission) -> ReturnArrival:
     """The ERO's arrival at Earth at the end of its electric return cruise."""
     back = mission.inbound.transfer
     return ReturnArrival(
-        back.arrival_et, np.asarray(back.arrival_v_infinity_m_s), "ERO electric return cruise"
+        back.arrival_et,
+        np.asarray(back.arrival_v_infinity_m_s),
+        "ERO electric return cruise",
+        departure_et=back.departure_et,
     )
 
 

@@ -477,12 +477,14 @@ def _metadata(t: Trajectory) -> dict:
     }
 
 
-def save_products(folder, products: dict[str, Trajectory]) -> list[str]:
-    """Write each trajectory as ``folder/<name>.parquet`` (atomic); returns the names."""
+def save_products(folder, products: dict[str, Trajectory], scenario: str = "") -> list[str]:
+    """Write each trajectory as ``folder/<name>.parquet``, a cache entry with its checksum
+    record (:func:`msrsim.campaign.cache.write_entry`, for ``scenario``'s fingerprint);
+    returns the names."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from msrsim.campaign.execution import _atomic_write
+    from msrsim.campaign.cache import write_entry
+    from msrsim.campaign.execution import _parquet_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -491,17 +493,26 @@ def save_products(folder, products: dict[str, Trajectory]) -> list[str]:
         table = pa.table(dict(zip(_COLUMNS, values, strict=True)))
         meta = json.dumps(_metadata(t), default=float).encode("utf-8")
         table = table.replace_schema_metadata({_META_KEY: meta})
-        _atomic_write(folder / f"{t.name}.parquet", lambda f, tb=table: pq.write_table(tb, f))
+        write_entry(folder / f"{t.name}.parquet", _parquet_bytes(table), scenario)
     return list(products)
 
 
-def load_products(folder, names) -> dict[str, Trajectory]:
-    """Read back what :func:`save_products` wrote (``ValueError``/``OSError`` if damaged)."""
+def load_products(folder, names, scenario: str = "") -> dict[str, Trajectory]:
+    """Read back what :func:`save_products` wrote: ``ValueError`` if a product is missing,
+    damaged, of another shape, or does not match its checksum record."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from msrsim.campaign.cache import read_entry
+
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"products: expected a list of names, got {type(names).__name__}")
     out = {}
     for name in names:
-        table = pq.read_table(Path(folder) / f"{name}.parquet")
+        data = read_entry(Path(folder) / f"{name}.parquet", scenario)
+        if data is None:
+            raise ValueError(f"product {name}: missing, damaged or written by other code")
+        table = pq.read_table(pa.BufferReader(data))
         meta = json.loads((table.schema.metadata or {})[_META_KEY])
         if meta.pop("version") != PRODUCTS_VERSION:
             raise ValueError(f"product {name}: another format version")

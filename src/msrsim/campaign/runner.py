@@ -49,19 +49,31 @@ __all__ = [
 _PLAN_FILE = "plan.pickle"
 
 
-def _from_cache(folder):
-    """The cached legs and plan in ``folder``, or None when anything is missing or does
-    not read back (then they are computed again)."""
+_WRONG_SHAPE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                EOFError, ImportError, pickle.UnpicklingError)  # fmt: skip
+"""What reading a cache entry of the wrong shape raises: the legs are flown again."""
+
+
+def _from_cache(folder, fingerprint: str):
+    """The cached legs and plan in ``folder``, or None (then they are computed again) when
+    any part is missing, fails its checksum, was written by other code or for another
+    scenario (:func:`msrsim.campaign.cache.read_entry`), or does not have the expected
+    shape."""
     from msrsim.campaign import CampaignResult
+    from msrsim.campaign.cache import read_entry
     from msrsim.campaign.products import load_products
 
     try:
-        data = json.loads((folder / "legs.json").read_text(encoding="utf-8"))
-        plan = pickle.loads((folder / _PLAN_FILE).read_bytes())
-        products = load_products(folder / "products", data["products"])
+        raw, pickled = read_entry(folder / "legs.json", fingerprint), read_entry(
+            folder / _PLAN_FILE, fingerprint
+        )
+        if raw is None or pickled is None:
+            return None
+        data = json.loads(raw.decode("utf-8"))
+        plan = pickle.loads(pickled)  # our own file, checked against its checksum and code
+        products = load_products(folder / "products", data["products"], fingerprint)
         result = CampaignResult.from_dict(data["result"], plan)
-    except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError,
-            AttributeError, ImportError):  # fmt: skip
+    except _WRONG_SHAPE:
         return None
     if not isinstance(plan, CoupledPlan):
         return None
@@ -83,25 +95,23 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     ``full_results=True`` asks for them: the ones flown last in this process for the same
     scenario, else the legs are flown again."""
     from msrsim.campaign import run_campaign
-    from msrsim.campaign.cache import cache_dir, scenario_fingerprint
-    from msrsim.campaign.execution import _atomic_write
+    from msrsim.campaign.cache import cache_dir, scenario_fingerprint, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
     fingerprint = scenario_fingerprint(scenario)
     folder = cache_dir() / fingerprint
     if use_cache:
-        cached = _from_cache(folder)
+        cached = _from_cache(folder, fingerprint)
         if cached is not None and not full_results:
             return cached
         if cached is not None and fingerprint in _FLOWN:
             return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
     result = run_campaign(scenario)
-    names = save_products(folder / "products", trajectories(result.handoffs))
-    products = load_products(folder / "products", names)
+    names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
+    products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)
-    folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / _PLAN_FILE, lambda f: pickle.dump(result.plan, f, protocol=5))
-    _atomic_write(folder / "legs.json", lambda f: f.write(text.encode("utf-8")))
+    write_entry(folder / _PLAN_FILE, pickle.dumps(result.plan, protocol=5), fingerprint)
+    write_entry(folder / "legs.json", text.encode("utf-8"), fingerprint)
     _FLOWN.clear()
     _FLOWN[fingerprint] = result.handoffs
     return dataclasses.replace(result, products=products)

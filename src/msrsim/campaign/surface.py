@@ -157,11 +157,13 @@ def run_surface(
     """
     plan = surface_plan(scenario, landing_et, deadline_et=deadline_et, rover_fails=rover_fails)
     prep = plan.mav.preparation_sols
-    if plan.mav.deadline_et - plan.landing_et < (prep + 1) * SOL_S:
+    checkout = plan.lander_checkout_sols
+    if plan.mav.deadline_et - plan.landing_et < (checkout + prep + 1) * SOL_S:
         landing, deadline = (d[:16] for d in et_to_utc_iso([plan.landing_et, plan.mav.deadline_et]))
         raise ValueError(
-            f"the MAV launch deadline {deadline} must be at least {prep + 1} sols "
-            f"(mav_preparation_sols + 1) after the SRL landing {landing}"
+            f"the MAV launch deadline {deadline} must be at least {checkout + prep + 1} sols "
+            f"(surface.lander_checkout_sols + mav_preparation_sols + 1) after the SRL "
+            f"landing {landing}"
         )
     seed = scenario.scenario.seed if seed is None else seed
     n = scenario.surface.trials if trials is None else trials

@@ -69,31 +69,85 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
     r0n = np.linalg.norm(r0, axis=1)
     rv = np.einsum("ij,ij->i", r0, v0)
     alpha = 2.0 / r0n - np.einsum("ij,ij->i", v0, v0) / mu
-    # Initial guesses, Vallado Algorithm 8: elliptic, then hyperbolic where alpha < 0.
+    # Ellipses: the state after dt is the state after dt modulo the period (exact in two
+    # bodies), which keeps chi within one revolution however long the flight.
+    ell = alpha > 1e-12
+    if np.any(ell):
+        period = 2.0 * math.pi / np.sqrt(mu * alpha[ell] ** 3)
+        dt = dt.copy()
+        dt[ell] = np.mod(dt[ell], period)
+    # Initial guesses, Vallado Algorithm 8: elliptic, then hyperbolic where alpha < 0 (any
+    # guess the formulas cannot give, the parabolic one: Laguerre converges from it).
     chi = sqrt_mu * dt * alpha
     hyp = alpha < -1e-12
-    if np.any(hyp):
-        a = 1.0 / alpha[hyp]
-        sign = np.sign(dt[hyp])
-        arg = (-2.0 * mu * alpha[hyp] * dt[hyp]) / (
-            rv[hyp] + sign * np.sqrt(-mu * a) * (1.0 - r0n[hyp] * alpha[hyp])
-        )
-        chi[hyp] = sign * np.sqrt(-a) * np.log(np.maximum(arg, 1e-300))
-    para = np.abs(alpha) <= 1e-12
-    chi[para] = sqrt_mu * dt[para] / r0n[para]
-    for _ in range(_MAX_ITERATIONS):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if np.any(hyp):
+            a = 1.0 / alpha[hyp]
+            sign = np.sign(dt[hyp])
+            arg = (-2.0 * mu * alpha[hyp] * dt[hyp]) / (
+                rv[hyp] + sign * np.sqrt(-mu * a) * (1.0 - r0n[hyp] * alpha[hyp])
+            )
+            chi[hyp] = np.where(arg > 0.0, sign * np.sqrt(-a) * np.log(arg), np.nan)
+        para = (np.abs(alpha) <= 1e-12) | ~np.isfinite(chi)
+        chi[para] = sqrt_mu * dt[para] / r0n[para]
+    # On a hyperbola, |chi| sqrt(-alpha) is the change of hyperbolic anomaly H, and the
+    # terms of eq. (1) grow as e^H times the distances: iterates are held to |H| <= 300
+    # (no flight of the age of the universe comes near), where nothing overflows.
+    limit = np.where(hyp, 300.0 / np.sqrt(np.abs(alpha)), np.inf)
+    chi = np.clip(chi, -limit, limit)
+
+    def kepler(chi):
+        """F (eq. 1 less sqrt(mu) dt), F' = r, F'' = dr/dchi at ``chi``, and the size of
+        F's terms (its rounding floor is a few ulps of it)."""
         z = alpha * chi * chi
         c, s = _stumpff(z)
         chi2 = chi * chi
         r = chi2 * c + rv / sqrt_mu * chi * (1.0 - z * s) + r0n * (1.0 - z * c)
-        f_val = rv / sqrt_mu * chi2 * c + (1.0 - alpha * r0n) * chi2 * chi * s + r0n * chi
-        f_val -= sqrt_mu * dt
-        step = f_val / r  # Newton: d(sqrt(mu) t)/d(chi) = r, eq. (1)
-        chi = chi - step
-        if np.all(np.abs(step) <= 1e-12 * np.maximum(np.abs(chi), 1.0)):
-            break
-    else:
-        raise RuntimeError("universal-variable Kepler iteration did not converge")
+        terms = (rv / sqrt_mu * chi2 * c, (1.0 - alpha * r0n) * chi2 * chi * s, r0n * chi)
+        dr = rv / sqrt_mu * (1.0 - z * c) + (1.0 - alpha * r0n) * chi * (1.0 - z * s)
+        size = np.abs(terms[0]) + np.abs(terms[1]) + np.abs(terms[2]) + np.abs(sqrt_mu * dt)
+        return terms[0] + terms[1] + terms[2] - sqrt_mu * dt, r, dr, size
+
+    # Laguerre-Conway iteration (Conway, Celest. Mech. 39:199-211, 1986; order n = 5):
+    # converges from any start where Newton's method may cycle (near-radial ellipses).
+    done = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for _ in range(_MAX_ITERATIONS):
+            f_val, r, dr, size = kepler(chi)
+            done |= np.abs(f_val) <= 64.0 * np.finfo(float).eps * size  # at its rounding floor
+            root = np.sqrt(np.abs(16.0 * r * r - 20.0 * f_val * dr))
+            step = 5.0 * f_val / (r + np.copysign(root, r))
+            step = np.where(done, 0.0, step)
+            chi = np.clip(chi - step, -limit, limit)
+            done |= np.abs(step) <= 1e-12 * np.maximum(np.abs(chi), 1.0)
+            if done.all():
+                break
+        # What Laguerre leaves (a collision orbit grazing r = 0): bisection, F rising in chi
+        # (dF/dchi = r >= 0) between 0 and one revolution's chi.
+        stuck = ~done & ell & np.isfinite(chi)
+        if np.any(stuck):
+            lo = np.zeros(int(stuck.sum()))
+            hi = 2.0 * math.pi / np.sqrt(alpha[stuck])
+            sub = (alpha[stuck], rv[stuck], r0n[stuck], dt[stuck])
+            for _ in range(200):
+                mid = 0.5 * (lo + hi)
+                z = sub[0] * mid * mid
+                c, s = _stumpff(z)
+                f_mid = (
+                    sub[1] / sqrt_mu * mid * mid * c
+                    + (1.0 - sub[0] * sub[2]) * mid**3 * s
+                    + sub[2] * mid
+                    - sqrt_mu * sub[3]
+                )
+                lo, hi = np.where(f_mid < 0.0, mid, lo), np.where(f_mid < 0.0, hi, mid)
+            chi[stuck] = 0.5 * (lo + hi)
+            done |= stuck
+    if not (done.all() and np.all(np.isfinite(chi))):
+        bad = int(np.count_nonzero(~done | ~np.isfinite(chi)))
+        raise RuntimeError(
+            f"universal-variable Kepler iteration did not converge for {bad} of {n} states "
+            "(non-finite input?)"
+        )
     z = alpha * chi * chi
     c, s = _stumpff(z)
     chi2 = chi * chi

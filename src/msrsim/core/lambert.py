@@ -50,6 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from msrsim.core.resources import require_memory
+
 __all__ = [
     "STATUS_DEGENERATE_GEOMETRY",
     "STATUS_INVALID_INPUT",
@@ -448,6 +450,11 @@ def _allocate(rows: int, max_revs: int):
     # NaN-filled here, in one thread: the kernels write only the solved slots, and
     # touching fresh pages from many threads at once is slower than this fill.
     slots = 2 * max_revs + 1
+    require_memory(
+        float(rows) * slots * (2 * 3 * 8 + 1),
+        f"{rows:,} Lambert problems ({slots} arc{'s' if slots > 1 else ''} each)",
+        "fewer problems or revolutions",
+    )
     v1 = np.full((rows, slots, 3), np.nan)
     v2 = np.full((rows, slots, 3), np.nan)
     status = np.empty((rows, slots), dtype=np.int8)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.core.resources import atomic_write, read_text_file
+
 __all__ = [
     "MAX_POINTS",
     "SECTIONS",
@@ -112,6 +114,8 @@ def draw_figures(scenario, handoffs: dict, directory, windows=None) -> list[Path
     from msrsim.report.surface_plots import surface_plots
 
     directory = Path(directory)
+    if directory.is_symlink():
+        raise ValueError(f"{directory} is a symbolic link: msrsim never writes through a link")
     directory.mkdir(parents=True, exist_ok=True)
     windows = windows or _launch_searches(scenario)
     drawn = [campaign_geometry(scenario, directory / "campaign_geometry.png")]
@@ -463,8 +467,79 @@ def write_report(out_dir, scenario, result, columns: dict, summary: dict) -> Pat
     windows = _launch_searches(scenario)
     data = report_data(scenario, result, columns, summary, windows)
     draw_figures(scenario, result.handoffs, out_dir / "figures", windows)
-    (out_dir / "report_data.json").write_text(json.dumps(data) + "\n", encoding="utf-8")
+    atomic_write(out_dir / "report_data.json", (_json(data) + "\n").encode("utf-8"))
     return build_report(out_dir, summary=summary, data=data)
+
+
+def _json(data) -> str:
+    """Strict JSON (a non-finite number is a failure of msrsim, never written as NaN)."""
+    try:
+        return json.dumps(data, allow_nan=False)
+    except ValueError as exc:
+        raise RuntimeError(f"report data holds a non-finite number ({exc})") from None
+
+
+MAX_INPUT_BYTES = 512 << 20
+"""The largest summary.json or report_data.json ``msrsim report`` reads (a run's are a few
+MB: the interactive plots are decimated)."""
+
+
+MAX_FIGURE_BYTES = 64 << 20
+"""A figure larger than this is not inlined (msrsim's are a few hundred KB)."""
+
+
+def _read_json(path: Path, what: str) -> dict:
+    """A JSON object from a regular file of bounded size; ``ValueError`` naming the file
+    otherwise (not a regular file, too large, not UTF-8, not JSON, not an object)."""
+    text = read_text_file(path, max_bytes=MAX_INPUT_BYTES, what=what)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({_first_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a {what} written by msrsim run (not a JSON object)")
+    return data
+
+
+_JSON_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _check_summary_shape(path: Path, summary: dict) -> None:
+    """The top level of a summary.json against its published schema
+    (``report/summary.schema.json``): the required keys, and the type of each."""
+    from importlib import resources
+
+    schema = json.loads(
+        resources.files("msrsim.report").joinpath("summary.schema.json").read_text("utf-8")
+    )
+    missing = [key for key in schema.get("required", ()) if key not in summary]
+    if missing:
+        raise ValueError(f"{path}: not a summary written by msrsim run (no {', '.join(missing)})")
+    for key, rule in schema.get("properties", {}).items():
+        kinds = rule.get("type")
+        if key not in summary or kinds is None:
+            continue
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        value = summary[key]
+        if not any(
+            isinstance(value, _JSON_TYPES[k]) and not (k != "boolean" and isinstance(value, bool))
+            for k in kinds
+        ):
+            raise ValueError(
+                f"{path}: {key} must be of JSON type {' or '.join(kinds)}, as msrsim run writes it"
+            )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc) or type(exc).__name__).splitlines()[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -474,17 +549,21 @@ def write_report(out_dir, scenario, result, columns: dict, summary: dict) -> Pat
 
 def _load_data(out_dir: Path) -> dict:
     path = out_dir / "report_data.json"
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+    if path.exists() or path.is_symlink():
+        return _read_json(path, "report data file")
     data: dict = {}
     trials = out_dir / "trials"
     if trials.is_dir():  # a run written with --no-report: the Monte Carlo at least
-        import pyarrow.parquet as pq
+        from msrsim.campaign.execution import read_results
 
-        table = pq.read_table(trials)
-        data["monte_carlo"] = monte_carlo_histograms(
-            {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
-        )
+        try:
+            table = read_results(trials)
+            columns = {
+                n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names
+            }
+            data["monte_carlo"] = monte_carlo_histograms(columns)
+        except (ValueError, OSError, KeyError, TypeError) as exc:
+            raise ValueError(f"{trials}: the trials cannot be read ({_first_line(exc)})") from None
     return data
 
 
@@ -496,17 +575,30 @@ def build_report(out_dir, *, summary: dict | None = None, data: dict | None = No
         path = out_dir / "summary.json"
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found (write it with msrsim run --out DIR)")
-        summary = json.loads(path.read_text(encoding="utf-8"))
+        summary = _read_json(path, "run summary")
+        _check_summary_shape(path, summary)
     if data is None:
         data = _load_data(out_dir)
     order = list(FIGURE_CAPTIONS)
+    figures_dir = out_dir / "figures"
     figures = sorted(
-        (out_dir / "figures").glob("*.png"),
+        (
+            p
+            for p in (figures_dir.glob("*.png") if not figures_dir.is_symlink() else ())
+            if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_FIGURE_BYTES
+        ),
         key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.name),
     )
     page = _Page()
+    try:
+        text = page.render(summary, data, figures)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"{out_dir}: summary.json or report_data.json is not shaped as msrsim run writes "
+            f"them ({type(exc).__name__}: {_first_line(exc)})"
+        ) from None
     target = out_dir / "report.html"
-    target.write_text(page.render(summary, data, figures), encoding="utf-8")
+    atomic_write(target, text.encode("utf-8"))
     return target
 
 

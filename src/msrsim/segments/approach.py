@@ -371,17 +371,35 @@ def plan_divert(
     release_before_entry_days: float,
     divert_delay_s: float,
     perigee_altitude_m: float,
+    departure_et: float | None = None,
 ) -> Divert:
     """The smallest impulse, ``divert_delay_s`` after release, raising perigee as required.
 
     The minimum-norm impulse ``dv`` with ``h_p(v + dv) = h_p*`` is parallel to the gradient
     of the perigee altitude at ``v + dv`` (a Lagrange condition); it is found by fixed-point
     iteration: direction from the gradient (central differences), length by bisection.
+    The release must precede the entry, follow the return's departure from Mars
+    (``departure_et``, when given), and the divert must come before the entry: otherwise a
+    ``ValueError`` naming ``release_before_entry_days``.
     """
+    if not 0.0 < release_before_entry_days:
+        raise ValueError(
+            f"release_before_entry_days = {release_before_entry_days}: the release must "
+            "precede the entry"
+        )
     release_et = approach.entry_et - release_before_entry_days * DAY_S
+    if departure_et is not None and not release_et > departure_et:
+        raise ValueError(
+            f"release_before_entry_days = {release_before_entry_days:g} puts the release "
+            f"{(departure_et - release_et) / DAY_S:,.0f} days before the ERO leaves Mars "
+            f"(the return cruise lasts {(approach.entry_et - departure_et) / DAY_S:,.0f} days)"
+        )
     divert_et = release_et + divert_delay_s
     if divert_et >= approach.entry_et:
-        raise ValueError("the divert must come before the entry epoch")
+        raise ValueError(
+            f"the divert ({divert_delay_s / 3600:g} h after the release) must come before the "
+            f"entry, {release_before_entry_days:g} days after the release"
+        )
     r, v = propagate(
         approach.entry_position_m,
         approach.entry_velocity_m_s,

@@ -17,7 +17,11 @@ tabulated atmosphere, phase by phase, for batches of trajectories:
    turn), throttled so that the stopping distance at the current speed equals the height
    left (``a = (v^2 - v_td^2) / (2 (h - h_td)) + g``, capped at full thrust), to the
    touchdown speed; propellant by the rocket equation. The horizontal drift adds to the
-   landing point along the ground track.
+   landing point along the ground track. A landing counts only if the powered descent
+   reaches the ground at no more than :data:`HARD_LANDING_FACTOR` times the design
+   touchdown speed: an engine too weak to hold the lander up (thrust below its Mars weight)
+   or to brake it within the height left crashes, and that trial is flagged
+   (:data:`EDL_STATUS_MESSAGES`), never counted as landed.
 
 Simplified, and stated: the altitude of the flight kernel is above the IAU ellipsoid and
 stands for the height above the MOLA areoid of the atmosphere tables (they differ by up to
@@ -59,6 +63,24 @@ MARS_FLIGHT = Planet(
     spin_rad_s=MARS.rotation_rate.value,
 )
 MARS_SURFACE_GRAVITY_M_S2 = MARS.gm.value / MARS.mean_radius.value**2
+
+HARD_LANDING_FACTOR = 2.0
+"""A touchdown faster than this many times the design touchdown speed is a crash (landing
+gear and sky-crane bridles are sized with margins of this order on the design speed; MSL's
+0.75 m/s design, Way et al. 2007)."""
+
+EDL_LANDED = 0
+EDL_NO_DEPLOY = 1
+EDL_CHUTE_PHASE = 2
+EDL_HARD_LANDING = 3
+EDL_STATUS_MESSAGES = {
+    EDL_LANDED: "landed",
+    EDL_NO_DEPLOY: "the entry did not slow to the parachute trigger speed",
+    EDL_CHUTE_PHASE: "the parachute phase did not reach the backshell-separation height",
+    EDL_HARD_LANDING: "the powered descent hit the ground faster than the design touchdown "
+    f"speed allows (x{HARD_LANDING_FACTOR:g}): too little descent thrust for the lander",
+}
+"""Per-trajectory outcome codes of :class:`EdlResult` ``status``."""
 
 MARS_CONVECTIVE_K = 1.9027e-4
 """Sutton-Graves constant of Mars' CO2 atmosphere, kg^0.5/m (Sutton and Graves, NASA TR
@@ -177,7 +199,14 @@ class EdlResult:
     propellant_kg: np.ndarray
     powered_descent_s: np.ndarray
     touchdown_time_s: np.ndarray
-    landed: np.ndarray
+    touchdown_speed_m_s: np.ndarray
+    status: np.ndarray
+    """One of :data:`EDL_STATUS_MESSAGES`' codes per trajectory."""
+
+    @property
+    def landed(self) -> np.ndarray:
+        """Trajectories that reached the ground at a survivable speed."""
+        return self.status == EDL_LANDED
 
 
 def _speed_of_sound(atmosphere: AtmosphereTable, altitude_m) -> np.ndarray:
@@ -217,7 +246,9 @@ def powered_descent(
     speed equal the height left, ``a = (v^2 - v_td^2) / (2 h) + g`` (capped at full
     thrust), until the speed is the touchdown speed, which is then held to the ground.
     Explicit midpoint steps of ``dt_s``. Returns (horizontal distance m, propellant kg,
-    duration s).
+    duration s, speed at the ground m/s): an engine that cannot brake the lander in the
+    height left reaches the ground faster than the touchdown speed, and that speed is what
+    it hits with.
     """
     h = np.array(height_m, dtype=np.float64)
     vx = np.array(horizontal_m_s, dtype=np.float64)
@@ -253,7 +284,7 @@ def powered_descent(
         flying &= h > 0.0
     else:
         raise RuntimeError("powered descent did not reach the ground")
-    return x, np.asarray(mass_kg) - m, t
+    return x, np.asarray(mass_kg) - m, t, np.hypot(vx, vz)
 
 
 def fly_edl(
@@ -350,7 +381,7 @@ def fly_edl(
     descent_speed = -np.sum(v * up, axis=1)
     horizontal = v - np.sum(v * up, axis=1, keepdims=True) * up
     horizontal_speed = np.linalg.norm(horizontal, axis=1)
-    drift, propellant, duration = powered_descent(
+    drift, propellant, duration, impact = powered_descent(
         np.full(len(r), descent.backshell_separation_height_m),
         horizontal_speed,
         descent_speed,
@@ -372,7 +403,12 @@ def fly_edl(
         propellant_kg=propellant,
         powered_descent_s=duration,
         touchdown_time_s=entry.time_s + first.time_s + second.time_s + duration,
-        landed=deployed & on_chute_ok,
+        touchdown_speed_m_s=impact,
+        status=np.select(
+            [~deployed, ~on_chute_ok, impact > HARD_LANDING_FACTOR * descent.touchdown_speed_m_s],
+            [EDL_NO_DEPLOY, EDL_CHUTE_PHASE, EDL_HARD_LANDING],
+            EDL_LANDED,
+        ).astype(np.int8),
     )
 
 
@@ -396,7 +432,16 @@ def _land_on_profile(aeroshell, parachute, descent, atmosphere, profile, bank, g
         ground_altitude_m=ground,
     )
     if not flown.landed[0]:
-        raise ValueError("the nominal lander does not reach its parachute and the ground")
+        code = int(flown.status[0])
+        raise ValueError(
+            f"the nominal lander does not land: {EDL_STATUS_MESSAGES[code]}"
+            + (
+                f" (it hits the ground at {flown.touchdown_speed_m_s[0]:.1f} m/s; raise "
+                "srl.edl.descent_thrust_n or backshell_separation_height_m)"
+                if code == EDL_HARD_LANDING
+                else ""
+            )
+        )
     return flown.landing_latitude_rad, flown.landing_longitude_rad
 
 

@@ -30,6 +30,7 @@ patched conics join at the planets' centres: the spirals account for the gravity
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -168,6 +169,33 @@ def _segments(plan: EroPlan, start_et: float, end_et: float) -> int:
     return max(4, round((end_et - start_et) / YEAR_S * plan.segments_per_year))
 
 
+PHASE_INPUTS = {
+    "outbound cruise": "ero.launch_mass_kg, ero.solar_array_area_m2, ero.electric_propulsion",
+    "Mars orbit insertion": "ero.insertion_thrust_n, ero.insertion_specific_impulse_s, "
+    "ero.capture_periapsis_altitude_km, ero.capture_apoapsis_altitude_km",
+    "spiral down": "ero.electric_propulsion, ero.spiral_coast_effectivity",
+    "spiral up": "ero.electric_propulsion, the Mars departure and Earth arrival dates",
+    "return cruise": "ero.electric_propulsion, the Earth arrival date",
+}
+"""The scenario inputs that shape each flown phase (named when a phase cannot be flown)."""
+
+
+@contextlib.contextmanager
+def _phase(name: str):
+    """A phase that cannot be flown with its inputs: a ValueError on one line naming the
+    phase, the reason and the scenario inputs behind it (a solver that gives up on
+    physically impossible inputs included); a singular matrix stays an internal error."""
+    try:
+        yield
+    except (ValueError, RuntimeError, ArithmeticError) as exc:
+        if isinstance(exc, np.linalg.LinAlgError):
+            raise
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(
+            f"the ERO's {name} cannot be flown ({reason}); its inputs: {PHASE_INPUTS[name]}"
+        ) from None
+
+
 def _spiral_or_fail(result: SpiralResult, what: str) -> SpiralResult:
     if result.status != STATUS_REACHED:
         raise ValueError(f"the {what} did not reach its goal: {result.message}")
@@ -187,47 +215,50 @@ def fly_ero_mission(plan: EroPlan, progress=None) -> EroMission:
     capture = mars_capture(
         plan.capture_periapsis_altitude_m, plan.capture_apoapsis_altitude_m, plan.insertion_isp_s
     )
-    outbound = fly_cruise(
-        "earth",
-        "mars",
-        plan.launch_et,
-        plan.mars_arrival_et,
-        plan.launch_mass_kg,
-        plan.propulsion,
-        departure_v_infinity_max_m_s=plan.launch_v_infinity_max_m_s,
-        arrival_v_infinity_max_m_s=plan.arrival_v_infinity_max_m_s,
-        capture=capture,
-        segments=_segments(plan, plan.launch_et, plan.mars_arrival_et),
-    )
+    with _phase("outbound cruise"):
+        outbound = fly_cruise(
+            "earth",
+            "mars",
+            plan.launch_et,
+            plan.mars_arrival_et,
+            plan.launch_mass_kg,
+            plan.propulsion,
+            departure_v_infinity_max_m_s=plan.launch_v_infinity_max_m_s,
+            arrival_v_infinity_max_m_s=plan.arrival_v_infinity_max_m_s,
+            capture=capture,
+            segments=_segments(plan, plan.launch_et, plan.mars_arrival_et),
+        )
     done(1, 5)
     rp = radius + plan.capture_periapsis_altitude_m
     ra = radius + plan.capture_apoapsis_altitude_m
-    insertion = orbit_insertion(
-        float(np.linalg.norm(outbound.transfer.arrival_v_infinity_m_s)),
-        outbound.transfer.final_mass_kg,
-        plan.insertion_thrust_n,
-        plan.insertion_isp_s,
-        rp,
-        ra,
-    )
+    with _phase("Mars orbit insertion"):
+        insertion = orbit_insertion(
+            float(np.linalg.norm(outbound.transfer.arrival_v_infinity_m_s)),
+            outbound.transfer.final_mass_kg,
+            plan.insertion_thrust_n,
+            plan.insertion_isp_s,
+            rp,
+            ra,
+        )
     done(2, 5)
     insertion_end = plan.mars_arrival_et + 0.5 * insertion.burn_s
     r0, v0 = periapsis_state(rp, ra, plan.inclination_rad, plan.raan_rad, 0.0)
     r_rv = radius + plan.rendezvous_altitude_m
-    down = _spiral_or_fail(
-        spiral(
-            insertion_end,
-            r0,
-            v0,
-            insertion.mass_after_kg,
-            plan.propulsion,
-            direction="down",
-            target_radius_m=r_rv,
-            steering="qlaw",
-            coast_effectivity=plan.coast_effectivity,
-        ),
-        "spiral down to the rendezvous orbit",
-    )
+    with _phase("spiral down"):
+        down = _spiral_or_fail(
+            spiral(
+                insertion_end,
+                r0,
+                v0,
+                insertion.mass_after_kg,
+                plan.propulsion,
+                direction="down",
+                target_radius_m=r_rv,
+                steering="qlaw",
+                coast_effectivity=plan.coast_effectivity,
+            ),
+            "spiral down to the rendezvous orbit",
+        )
     done(3, 5)
     if down.end_et > plan.mars_departure_et:
         raise ValueError(
@@ -235,30 +266,32 @@ def fly_ero_mission(plan: EroPlan, progress=None) -> EroMission:
             "after the Mars departure date: move the departure later or the arrival earlier"
         )
     r1, v1 = periapsis_state(r_rv, r_rv, plan.inclination_rad, plan.raan_rad, 0.0)
-    up = _spiral_or_fail(
-        spiral(
-            plan.mars_departure_et,
-            r1,
-            v1,
-            down.final_mass_kg + plan.captured_mass_kg,
-            plan.propulsion,
-            direction="up",
-        ),
-        "spiral up to escape",
-    )
+    with _phase("spiral up"):
+        up = _spiral_or_fail(
+            spiral(
+                plan.mars_departure_et,
+                r1,
+                v1,
+                down.final_mass_kg + plan.captured_mass_kg,
+                plan.propulsion,
+                direction="up",
+            ),
+            "spiral up to escape",
+        )
     done(4, 5)
     if up.end_et >= plan.earth_arrival_et - 60 * DAY_S:
         raise ValueError("the spiral up ends less than 60 days before the Earth arrival date")
-    inbound = fly_cruise(
-        "mars",
-        "earth",
-        up.end_et,
-        plan.earth_arrival_et,
-        up.final_mass_kg,
-        plan.propulsion,
-        arrival_v_infinity_max_m_s=plan.return_v_infinity_max_m_s,
-        segments=_segments(plan, up.end_et, plan.earth_arrival_et),
-    )
+    with _phase("return cruise"):
+        inbound = fly_cruise(
+            "mars",
+            "earth",
+            up.end_et,
+            plan.earth_arrival_et,
+            up.final_mass_kg,
+            plan.propulsion,
+            arrival_v_infinity_max_m_s=plan.return_v_infinity_max_m_s,
+            segments=_segments(plan, up.end_et, plan.earth_arrival_et),
+        )
     done(5, 5)
     out, back = outbound.transfer, inbound.transfer
     phases = (

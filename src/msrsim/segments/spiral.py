@@ -201,6 +201,11 @@ def orbit_insertion(
             f"{v_infinity_m_s:.0f} m/s into this ellipse: {sol.message}"
         )
     burn = float(sol.x[1] * impulsive_burn)
+    if not burn * thrust_n / c < mass_kg:
+        raise ValueError(
+            f"a {thrust_n:g} N burn long enough to capture ({burn / 3600:.1f} h, gravity "
+            f"losses growing with it) needs more propellant than the {mass_kg:.0f} kg carried"
+        )
     y = fly(sol.x[0] * periapsis_radius_m, burn)
     return OrbitInsertion(
         v_infinity_m_s=float(v_infinity_m_s),
