@@ -84,11 +84,13 @@ alone or among thousands, at any offset in any chunk (tested). Nothing else a tr
 depends on the other trials of its batch (its schedule, models and epochs are its own),
 so its whole flight is the same in any batch.
 
-**Speed.** The Python loop steps the batch by the measurement interval; each step runs one
-compiled kernel (:func:`_step`: sensing, filter update, bookkeeping, the propagation of
-the truth, ERO, estimate and its Jacobian copies, the covariance prediction) over the
-trials still flying, and the burns and capture checks due at that step in numpy over the
-few trials concerned.
+**Speed.** The Python loop steps the batch by the measurement interval; each step runs
+the burns due then (:func:`_steer`, compiled, over the few trials concerned; the capture
+checks in numpy) and one compiled kernel (:func:`_step`: sensing, filter update,
+bookkeeping, the flight of the truth, ERO and estimate with its Jacobian, the covariance
+prediction) over the trials still flying; a finished trial costs nothing more. The
+coast from release to the search start flies the truth and the prior at 20 s steps,
+a day at a time (~1.3 ms per trial per day of coast on this machine).
 """
 
 from __future__ import annotations
