@@ -81,15 +81,18 @@ def _cholesky(a, low) -> bool:
 
 
 @njit(cache=True)
-def nees_row(error, p) -> float:
+def nees_row(error, p, work=None) -> float:
     """``e^T P^-1 e`` of one filter (Cholesky), NaN where ``P`` is not positive definite:
-    a numerical failure is the caller's per-trial status, never an exception."""
+    a numerical failure is the caller's per-trial status, never an exception. ``work``:
+    optional scratch of ``m (m + 1)`` floats (a hot loop passes its own)."""
     m = error.shape[0]
-    low = np.empty((m, m))
+    if work is None:
+        work = np.empty(m * (m + 1))
+    low = work[: m * m].reshape((m, m))
+    y = work[m * m : m * m + m]
     if not _cholesky(p, low):
         return np.nan
     total = 0.0
-    y = np.empty(m)
     for i in range(m):  # L y = e
         v = error[i]
         for k in range(i):
@@ -144,27 +147,30 @@ def _spd_inverse(a) -> bool:
 
 
 @njit(cache=True)
-def gain_row(p, h, r, consider, gain, s_inv) -> bool:
+def gain_row(p, h, r, consider, gain, s_inv, cols=-1, work=None) -> bool:
     """Kalman gain ``K = P H^T S^-1`` (k, m) into ``gain`` and ``S^-1`` (m, m) into
     ``s_inv``, ``S = H P H^T + R``, for one filter; the gain rows of the last ``consider``
     states are zero (Schmidt-Kalman). False (NaN gain) where ``S`` is not positive
-    definite."""
+    definite. ``cols``: only the first ``cols`` columns of ``H`` are non-zero (all when
+    negative; a position measurement of a position-velocity state needs 3 of them);
+    ``work``: optional scratch of ``m`` floats."""
     k, m = p.shape[0], h.shape[0]
+    width = k if cols < 0 else cols
     for i in range(k):  # P H^T, held in the gain
         for a in range(m):
             v = 0.0
-            for j in range(k):
+            for j in range(width):
                 v += p[i, j] * h[a, j]
             gain[i, a] = v
     for a in range(m):  # S, symmetric up to round-off
         for b in range(a, m):
             v = 0.5 * (r[a, b] + r[b, a])
-            for j in range(k):
+            for j in range(width):
                 v += h[a, j] * gain[j, b]
             s_inv[a, b] = v
             s_inv[b, a] = v
     ok = _spd_inverse(s_inv)
-    row = np.empty(m)
+    row = np.empty(m) if work is None else work[:m]
     for i in range(k):
         if i >= k - consider:
             gain[i, :] = 0.0
@@ -179,17 +185,23 @@ def gain_row(p, h, r, consider, gain, s_inv) -> bool:
 
 
 @njit(cache=True)
-def joseph_row(p, gain, h, r, out):
+def joseph_row(p, gain, h, r, out, cols=-1, work=None):
     """Joseph-form update ``(I - K H) P (I - K H)^T + K R K^T`` of one filter into ``out``
     (Bar-Shalom et al. 2001, eq. 5.2.3-18): right for any gain, the consider gain
     included. Evaluated as ``T = P - K (H P)``, then ``T - (T H^T) K^T + K R K^T`` on the
-    upper triangle, mirrored (exactly symmetric)."""
+    upper triangle, mirrored (exactly symmetric). ``cols`` as in :func:`gain_row`;
+    ``work``: optional scratch of ``3 m k`` floats."""
     k, m = p.shape[0], h.shape[0]
-    hp = np.empty((m, k))
+    width = k if cols < 0 else cols
+    if work is None:
+        work = np.empty(3 * m * k)
+    hp = work[: m * k].reshape((m, k))
+    th = work[m * k : 2 * m * k].reshape((k, m))
+    kr = work[2 * m * k : 3 * m * k].reshape((k, m))
     for a in range(m):
         for j in range(k):
             v = 0.0
-            for l in range(k):  # noqa: E741
+            for l in range(width):  # noqa: E741
                 v += h[a, l] * p[l, j]
             hp[a, j] = v
     for i in range(k):  # T = P - K H P, held in out
@@ -198,13 +210,11 @@ def joseph_row(p, gain, h, r, out):
             for a in range(m):
                 v -= gain[i, a] * hp[a, j]
             out[i, j] = v
-    th = np.empty((k, m))
-    kr = np.empty((k, m))
     for i in range(k):
         for a in range(m):
             v = 0.0
             w = 0.0
-            for l in range(k):  # noqa: E741
+            for l in range(width):  # noqa: E741
                 v += out[i, l] * h[a, l]
             for b in range(m):
                 w += gain[i, b] * r[b, a]
@@ -220,11 +230,12 @@ def joseph_row(p, gain, h, r, out):
 
 
 @njit(cache=True)
-def predict_row(p, phi, q, out):
+def predict_row(p, phi, q, out, work=None):
     """Covariance prediction ``Phi P Phi^T + Q`` of one filter into ``out``: the upper
-    triangle, mirrored (exactly symmetric; ``Q`` taken as its symmetric part)."""
+    triangle, mirrored (exactly symmetric; ``Q`` taken as its symmetric part). ``work``:
+    optional scratch of ``k * k`` floats."""
     k = p.shape[0]
-    t = np.empty((k, k))
+    t = np.empty((k, k)) if work is None else work[: k * k].reshape((k, k))
     for i in range(k):
         for j in range(k):
             v = 0.0
@@ -263,10 +274,14 @@ def wrap_angle(a):
 
 
 @njit(cache=True)
-def second_order_row(hess, p_rr, dt_s, factor, out):
+def second_order_row(hess, p_rr, dt_s, factor, out, work=None):
     """The term of :func:`second_order_noise` for one filter into ``out`` (6, 6):
-    ``hess`` (3, 3, 3), ``p_rr`` (3, 3), times ``factor`` (the coherence scaling)."""
-    m = np.empty((3, 3, 3))
+    ``hess`` (3, 3, 3), ``p_rr`` (3, 3), times ``factor`` (the coherence scaling).
+    ``work``: optional scratch of 36 floats."""
+    if work is None:
+        work = np.empty(36)
+    m = work[:27].reshape((3, 3, 3))
+    t = work[27:36].reshape((3, 3))
     for i in range(3):
         for j in range(3):
             for l in range(3):  # noqa: E741
@@ -274,7 +289,6 @@ def second_order_row(hess, p_rr, dt_s, factor, out):
                 for k in range(3):
                     v += hess[i, j, k] * p_rr[k, l]
                 m[i, j, l] = v
-    t = np.empty((3, 3))
     for i in range(3):
         for l in range(3):  # noqa: E741
             v = 0.0
