@@ -19,8 +19,8 @@ the first thing that fails. Two kinds of draw decide it:
 The contingencies of the architecture are followed: when Perseverance cannot deliver,
 the helicopters fetch the depot tubes (inside the surface leg's rows); a failed capture
 is retried (inside the rendezvous leg's rows); a capture after the ERO's planned
-departure pushes the return to the next Mars-Earth opportunity
-(``reliability.next_return_opportunity_days`` later) if the ERO can wait that long
+departure pushes the return to the next Mars-Earth opportunity (the schedule's delayed
+return, :func:`msrsim.campaign.schedule.plan_schedule`) if the ERO can wait that long
 (``reliability.ero_extension_days``), and the samples are lost if not; a capsule that
 lands outside the range still returns its samples and is counted apart.
 
@@ -43,6 +43,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import SOL_S
 from msrsim.scenario import Scenario
@@ -346,7 +347,7 @@ def campaign_model(
         ero_departure_et=mission.plan.mars_departure_et,
         ero_mars_arrival_et=mission.plan.mars_arrival_et,
         ero_extension_s=r.ero_extension_days * DAY_S,
-        next_opportunity_s=r.next_return_opportunity_days * DAY_S,
+        next_opportunity_s=plan_schedule(scenario).delay_s,
         nominal_earth_landing_et=landing,
         tube_names=tuple(surface.trials.tube_names),
         handoff={
