@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.campaign.schedule import plan_schedule
+from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.frames import planetocentric_to_planetodetic_latitude

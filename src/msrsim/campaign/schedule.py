@@ -73,11 +73,12 @@ from msrsim.segments.cruise import (
 from msrsim.segments.ero import (
     EroMission,
     EroPlan,
+    MarsArrival,
     fly_ero_mission,
     fly_insertion,
+    fly_outbound,
     fly_spiral_down,
     fly_spiral_up,
-    fly_to_rendezvous_orbit,
 )
 from msrsim.segments.windows import (
     LaunchPeriod,
@@ -547,8 +548,8 @@ class _EroPlanner:
     # -- the budget -------------------------------------------------------------------
 
     def _margins(self, transfer: SimsFlanaganResult, downstream: _Downstream):
-        """Xenon and bipropellant left over their reserves if the ERO arrives on
-        ``transfer`` and the later phases burn what ``downstream`` says."""
+        """Xenon and bipropellant left over their reserves (kg) if the ERO arrives on
+        ``transfer`` and the later phases burn what ``downstream`` says, and the insertion."""
         plan = dataclasses.replace(self.template, mars_arrival_et=transfer.arrival_et)
         insertion = fly_insertion(plan, transfer)
         grow = 1.0 + plan.reserve_fraction
@@ -556,6 +557,7 @@ class _EroPlanner:
         return (
             plan.xenon_load_kg - grow * xenon,
             plan.bipropellant_load_kg - grow * insertion.propellant_kg,
+            insertion,
         )
 
     def _search(self, downstream: _Downstream | None, start_et: float, bias=(0.0, 0.0)):
@@ -571,7 +573,7 @@ class _EroPlanner:
                 return False
             if state["downstream"] is None:
                 state["downstream"] = self._reference(transfer)
-            xenon, biprop = self._margins(transfer, state["downstream"])
+            xenon, biprop, _ = self._margins(transfer, state["downstream"])
             xenon, biprop = xenon - bias[0], biprop - bias[1]
             state["best"] = max(state["best"], min(xenon, biprop))
             return xenon >= 0.0 and biprop >= 0.0
@@ -687,50 +689,66 @@ class _EroPlanner:
     # -- the flown mission --------------------------------------------------------------
 
     def fly(self, search, downstream: _Downstream) -> tuple[EroMission, dict[str, str]]:
-        """Rules 2 to 5 flown at the scenario's resolution. While the flown budget does
-        not close, the search runs again from the next day, its margins corrected by what
-        the flown mission showed (its downstream figures, and the coarse transcription's
-        margins less the flown ones at the same date)."""
+        """Rules 2 to 5 flown at the scenario's resolution. The outbound cruise is flown
+        first; while its margins, or the whole mission's budget, do not close, the search
+        runs again from the next day with its margins corrected by what the flight showed
+        (the coarse transcription's margins less the flown ones at the same date, and the
+        flown later phases' needs)."""
+        solves = search.solves
         for _ in range(BUDGET_PASSES):
             plan = dataclasses.replace(self.template, mars_arrival_et=search.arrival_et)
-            arrival = fly_to_rendezvous_orbit(plan, outbound_guess=search.transfer)
-            down = arrival.spiral_down
-            departure = self._departure(down.end_et)
-            lift = down.final_mass_kg + plan.captured_mass_kg
-            escape = departure + downstream.spiral_up_s_per_kg * lift
-            chosen = self._choose_return(plan, escape, lift)
-            plan = dataclasses.replace(
-                plan, mars_departure_et=departure, earth_arrival_et=chosen.marker.arrival_et
-            )
-            mission = fly_ero_mission(plan, arrival=arrival, inbound_guess=chosen.cruise.transfer)
-            if mission.feasible:
-                return mission, self._notes(search, chosen)
-            if all(b.closes for b in mission.budgets):
-                cruise = "outbound" if not reaches(mission.outbound.transfer) else "return"
-                raise ValueError(
-                    f"ero: the {cruise} cruise of the planned mission "
-                    f"({_day(plan.launch_et)} -> {_day(plan.mars_arrival_et)} -> "
-                    f"{_day(plan.earth_arrival_et)}) does not reach its target at "
-                    f"{plan.segments_per_year} segments a year"
-                )
-            downstream = _Downstream.of(
-                mission.insertion.mass_after_kg,
-                mission.spiral_down,
-                mission.spiral_up,
-                mission.inbound.transfer,
-            )
+            outbound = fly_outbound(plan, search.transfer)
             coarse = self._margins(search.transfer, downstream)
-            flown = {b.propellant: b.margin_kg for b in mission.budgets}
-            bias = (coarse[0] - flown["xenon"], coarse[1] - flown["bipropellant"])
+            fine = self._margins(outbound.transfer, downstream)
+            bias = (coarse[0] - fine[0], coarse[1] - fine[1])
+            if reaches(outbound.transfer) and min(fine[:2]) >= 0.0:
+                mission, chosen = self._fly_from(plan, outbound, fine[2], downstream)
+                if mission.feasible:
+                    return mission, self._notes(search, chosen, solves)
+                if all(b.closes for b in mission.budgets):
+                    cruise = "outbound" if not reaches(mission.outbound.transfer) else "return"
+                    raise ValueError(
+                        f"ero: the {cruise} cruise of the planned mission "
+                        f"({_day(plan.launch_et)} -> {_day(plan.mars_arrival_et)} -> "
+                        f"{_day(mission.plan.earth_arrival_et)}) does not reach its target "
+                        f"at {plan.segments_per_year} segments a year"
+                    )
+                downstream = _Downstream.of(
+                    mission.insertion.mass_after_kg,
+                    mission.spiral_down,
+                    mission.spiral_up,
+                    mission.inbound.transfer,
+                )
+                coarse = self._margins(search.transfer, downstream)
+                flown = {b.propellant: b.margin_kg for b in mission.budgets}
+                bias = (coarse[0] - flown["xenon"], coarse[1] - flown["bipropellant"])
             search, _ = self._search(downstream, search.arrival_et + DAY_S, bias)
-        short = ", ".join(f"{b.propellant} by {-b.margin_kg:.0f} kg" for b in mission.budgets
-                          if not b.closes)  # fmt: skip
+            solves += search.solves
         raise ValueError(
             f"ero: the propellant budget does not close after {BUDGET_PASSES} searches for "
-            f"the Mars arrival ({short} at {_day(plan.mars_arrival_et)})"
+            f"the Mars arrival (at {_day(search.arrival_et)}, flown at "
+            f"{self.template.segments_per_year} segments a year)"
         )
 
-    def _notes(self, search, chosen: _Return) -> dict[str, str]:
+    def _fly_from(self, plan, outbound, insertion, downstream):
+        """Rules 2 to 5 after the outbound cruise: the spiral down, the departure, the
+        return chosen, the mission flown."""
+        down = fly_spiral_down(plan, insertion)
+        departure = self._departure(down.end_et)
+        lift = down.final_mass_kg + plan.captured_mass_kg
+        escape = departure + downstream.spiral_up_s_per_kg * lift
+        chosen = self._choose_return(plan, escape, lift)
+        plan = dataclasses.replace(
+            plan, mars_departure_et=departure, earth_arrival_et=chosen.marker.arrival_et
+        )
+        mission = fly_ero_mission(
+            plan,
+            arrival=MarsArrival(outbound, insertion, down),
+            inbound_guess=chosen.cruise.transfer,
+        )
+        return mission, chosen
+
+    def _notes(self, search, chosen: _Return, solves: int) -> dict[str, str]:
         refused = (
             f"a day earlier ({_day(search.refused_et)}) refused"
             if search.refused_et is not None
@@ -740,7 +758,7 @@ class _EroPlanner:
             "arrival": (
                 f"computed: the earliest arrival whose electric cruise from the "
                 f"{_day(self.template.launch_et)} launch reaches Mars leaving the propellant "
-                f"the mission needs ({refused}; {search.solves} cruise optimisations at "
+                f"the mission needs ({refused}; {solves} cruise optimisations at "
                 f"{SEARCH_SEGMENTS_PER_YEAR:g} segments a year)"
             ),
             "return": (
