@@ -713,6 +713,7 @@ class ScheduleRules(Section):
     min_surface_sols: Annotated[int, Field(ge=0, le=3000)]
     ero_search_orbit_lead_days: Annotated[float, Field(ge=0, le=1000)]
     capture_and_containment_days: Annotated[float, Field(gt=0, le=1000)]
+    max_return_cruise_days: Annotated[float, Field(ge=100, le=2000)]
 
 
 class Scenario(Section):

@@ -21,26 +21,34 @@ these rules (docs/models.md, "The campaign schedule"):
    orbit; the flown mission's own budget is the check, and the search is run again from
    its answer if the budget does not close. Then the insertion and the spiral down to the
    search orbit, flown at the scenario's resolution.
-3. **The MAV's launch window, forwards.** The MAV may launch once the ERO has been
-   ``schedule.ero_search_orbit_lead_days`` in its search orbit (``mav_launch_earliest_et``),
-   and must launch by the later of that and the latest SRL landing plus
-   ``schedule.min_surface_sols`` (``mav_launch_deadline_et``).
-4. **The ERO's departure** from its search orbit: the MAV deadline plus
-   ``schedule.capture_and_containment_days``; the spiral up to escape is flown.
-5. **The return.** The Earth arrival date of the least-C3 ballistic Mars-Earth transfer
+3. **The ERO's earliest departure** from its search orbit: the MAV must be allowed
+   ``schedule.min_surface_sols`` after the SRL's latest landing and
+   ``schedule.ero_search_orbit_lead_days`` after the ERO reaches its search orbit (it may
+   not launch earlier: ``mav_launch_earliest_et``); then
+   ``schedule.capture_and_containment_days`` for the capture.
+4. **The return.** The Earth arrival date of the least-C3 ballistic Mars-Earth transfer
    (types I and II, entry speed within ``ero.return_entry_speed_max_km_s``) of the first
-   opportunity (:func:`msrsim.segments.windows.opportunity`) that the electric return from
-   the escape reaches, flown as the ERO's return cruise with the entry speed bounded.
+   opportunity (:func:`msrsim.segments.windows.opportunity`) that the ERO's electric return
+   cruise reaches, escaping as soon as it may (the spiral up flown from the earliest
+   departure) or, where the cruise would last longer than
+   ``schedule.max_return_cruise_days``, that long before the arrival (to within the error
+   of the spiral up's duration as estimated before it is flown, per kilogram from the
+   reference flight: a few days). The cruise is flown with the entry speed bounded.
+5. **The departure and the MAV's deadline, backwards.** The ERO leaves its search orbit
+   the spiral up's duration before that escape, and the MAV must launch by the departure
+   less the capture allowance (``mav_launch_deadline_et``): the surface time is the least
+   one when the return can be made at once, more when the ERO must wait for it.
 6. **The delayed return**: the next opportunity's, flown the same way from an escape as
-   much later as its arrival is (the spiral up and the cruise's length kept).
+   much later as its arrival is (the spiral up and the cruise's length kept); none (an
+   arrival at infinity) when no later opportunity is reached.
 
-Why the deadline runs forwards from the surface time and not backwards from a ballistic
-return window: the electric ERO leaves Mars at escape with no excess speed, and from the
-least-C3 ballistic departure of a window its cruise does not reach Earth by that window's
-arrival (the thrust cannot supply the ~2.4 km/s in the ~7 months); it must leave early and
-fly a long low-thrust arc to the window's arrival (ESA's "a further two years ... back to
-Earth"). So the departure follows from when the capture can be done, the capture from the
-MAV, and the MAV from the surface time.
+Why the departure is not set by a ballistic return window: the electric ERO leaves Mars at
+escape with no excess speed, and from the least-C3 ballistic departure of a window its
+cruise does not reach Earth by that window's arrival (the thrust cannot supply the ~2.4
+km/s in the ~7 months); it must leave early and fly a long low-thrust arc to the window's
+arrival (ESA's "a further two years ... back to Earth"). So the earliest departure follows
+from when the capture can be done, and the deadline from the departure that the return
+needs.
 
 Each date keeps its provenance (``Schedule.provenance``): ``computed: ...`` with the rule
 and the figures that set it.
@@ -272,6 +280,9 @@ class Schedule:
     """When the ERO leaves its search orbit for the delayed return."""
     delayed_return_closes: bool = True
     """Whether the ERO's xenon covers the delayed return cruise with its reserve."""
+    ero_arrival_refused_et: float = math.nan
+    """The arrival the ERO's search refused a day before the planned one (NaN when the
+    planned one opens the span searched)."""
     planning_s: dict[str, float] = field(default_factory=dict)
     """Wall time of each planning step (s), and ``total``."""
 
@@ -328,6 +339,36 @@ class Schedule:
         }
 
 
+    def inconsistencies(self) -> list[str]:
+        """Each planned event that does not come after the one it depends on, one line
+        each (empty for a consistent schedule)."""
+        d = self.dates()
+        order = (
+            ("ero_launch", "ero_mars_arrival"),
+            ("ero_mars_arrival", "ero_in_search_orbit"),
+            ("ero_in_search_orbit", "mav_launch_earliest"),
+            ("srl_launch_period_opens", "srl_launch_period_closes"),
+            ("srl_launch_period_closes", "srl_first_landing"),
+            ("srl_first_landing", "srl_latest_landing"),
+            ("srl_latest_landing", "mav_launch_deadline"),
+            ("mav_launch_earliest", "mav_launch_deadline"),
+            ("mav_launch_deadline", "ero_mars_departure"),
+            ("ero_mars_departure", "ero_escape"),
+            ("ero_escape", "earth_arrival"),
+            ("earth_arrival", "delayed_earth_arrival"),
+            ("ero_mars_departure", "delayed_ero_mars_departure"),
+        )
+        return [
+            f"{later} ({_when(d[later])}) is before {first} ({_when(d[first])})"
+            for first, later in order
+            if not d[later] >= d[first]
+        ]
+
+
+def _when(et: float) -> str:
+    return _day(et) if math.isfinite(et) else str(et)
+
+
 _MEMO: dict[str, Schedule] = {}
 _MEMO_SIZE = 8
 
@@ -370,7 +411,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
     search, downstream = ero.search_arrival()
     clock.lap("ero_arrival_search")
     progress(2, 5)
-    mission, notes = ero.fly(search, downstream)
+    mission, notes, search = ero.fly(search, downstream)
     clock.lap("ero_mission")
     progress(3, 5)
     nominal = return_arrival(mission)
@@ -378,8 +419,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
     clock.lap("delayed_return")
     progress(4, 5)
 
-    ready = float(mission.spiral_down.end_et)
-    earliest, deadline, deadline_note = _mav_window(rules, landing, ready)
+    earliest, deadline, deadline_note = _mav_window(rules, landing, mission)
     provenance = {
         "srl_launch_period": srl_note,
         "ero_mars_arrival": notes["arrival"],
@@ -388,8 +428,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         "mav_launch_earliest": "computed: the ERO in its search orbit plus "
         f"schedule.ero_search_orbit_lead_days = {rules.ero_search_orbit_lead_days:g}",
         "mav_launch_deadline": deadline_note,
-        "ero_mars_departure": "computed: the MAV launch deadline plus "
-        f"schedule.capture_and_containment_days = {rules.capture_and_containment_days:g}",
+        "ero_mars_departure": notes["departure"],
         "earth_arrival": notes["return"],
         "delayed_return": delayed_note,
     }
@@ -406,6 +445,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         mav_launch_earliest_et=earliest,
         delayed_departure_et=delayed_departure,
         delayed_return_closes=delayed_closes,
+        ero_arrival_refused_et=math.nan if search.refused_et is None else search.refused_et,
         planning_s=clock.laps(),
     )
 
@@ -475,27 +515,44 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
     )
 
 
-def _mav_window(rules, landing_et: float, ero_ready_et: float) -> tuple[float, float, str]:
-    """Rule 3: the MAV's earliest launch and its deadline, and how the deadline was set."""
-    earliest = ero_ready_et + rules.ero_search_orbit_lead_days * DAY_S
-    by_surface = landing_et + rules.min_surface_sols * SOL_S
-    if by_surface >= earliest:
-        return (
-            earliest,
-            by_surface,
-            (
-                "computed: the SRL's latest landing plus schedule.min_surface_sols = "
-                f"{rules.min_surface_sols}"
-            ),
+def _earliest_departure(rules, landing_et: float, ero_ready_et: float) -> float:
+    """Rules 3 and 4: the earliest the ERO may leave its search orbit: the MAV must be
+    allowed ``schedule.min_surface_sols`` after the SRL's latest landing, and
+    ``schedule.ero_search_orbit_lead_days`` after the ERO is in its search orbit, and then
+    ``schedule.capture_and_containment_days`` for the capture."""
+    mav = max(
+        landing_et + rules.min_surface_sols * SOL_S,
+        ero_ready_et + rules.ero_search_orbit_lead_days * DAY_S,
+    )
+    return mav + rules.capture_and_containment_days * DAY_S
+
+
+def _mav_window(rules, landing_et: float, mission: EroMission) -> tuple[float, float, str]:
+    """Rule 3: the MAV's earliest launch (the ERO waiting in its search orbit) and its
+    deadline (the ERO's planned departure less the capture allowance), and how the
+    deadline was set."""
+    earliest = float(mission.spiral_down.end_et) + rules.ero_search_orbit_lead_days * DAY_S
+    allowance = rules.capture_and_containment_days * DAY_S
+    deadline = mission.plan.mars_departure_et - allowance
+    surface_sols = (deadline - landing_et) / SOL_S
+    least = landing_et + rules.min_surface_sols * SOL_S
+    if deadline <= max(least, earliest) + 1.0:
+        binds = (
+            f"the SRL's latest landing plus schedule.min_surface_sols = {rules.min_surface_sols}"
+            if least >= earliest
+            else "the ERO in its search orbit plus schedule.ero_search_orbit_lead_days "
+            f"= {rules.ero_search_orbit_lead_days:g} (the surface time is then "
+            f"{surface_sols:.0f} sols)"
         )
+        return earliest, deadline, f"computed: {binds}"
     return (
         earliest,
-        earliest,
+        deadline,
         (
-            "computed: the ERO's readiness binds: in its search orbit plus "
-            f"schedule.ero_search_orbit_lead_days, "
-            f"{(earliest - by_surface) / SOL_S:.0f} sols after the SRL's latest landing plus "
-            "schedule.min_surface_sols"
+            "computed: the ERO's planned departure (set by the return opportunity) less "
+            f"schedule.capture_and_containment_days = {rules.capture_and_containment_days:g}: "
+            f"{surface_sols:.0f} sols after the SRL's latest landing (at least "
+            f"schedule.min_surface_sols = {rules.min_surface_sols})"
         ),
     )
 
@@ -620,18 +677,12 @@ class _EroPlanner:
         plan = dataclasses.replace(self.template, mars_arrival_et=transfer.arrival_et)
         insertion = fly_insertion(plan, transfer)
         down = fly_spiral_down(plan, insertion)
-        departure = self._departure(down.end_et)
+        departure = _earliest_departure(self.rules, self.landing, down.end_et)
         up = fly_spiral_up(plan, departure, down.final_mass_kg + plan.captured_mass_kg)
         back = self._choose_return(plan, up.end_et, up.final_mass_kg)
         return _Downstream.of(insertion.mass_after_kg, down, up, back.cruise.transfer)
 
     # -- the dates --------------------------------------------------------------------
-
-    def _departure(self, ero_ready_et: float) -> float:
-        """Rules 3 and 4: the ERO leaves its search orbit after the MAV deadline and the
-        capture allowance."""
-        _, deadline, _ = _mav_window(self.rules, self.landing, ero_ready_et)
-        return deadline + self.rules.capture_and_containment_days * DAY_S
 
     def _opportunities(self, after_et: float):
         """Mars-Earth opportunities whose least-C3 arrival (entry speed within the
@@ -668,32 +719,36 @@ class _EroPlanner:
             segments=max(4, round(years * plan.segments_per_year)),
         )
 
-    def _choose_return(self, plan, escape_et, mass_kg):
-        """Rule 5: the first opportunity whose least-C3 arrival the electric return from
-        ``escape_et`` reaches."""
+    def _choose_return(self, plan, escape_et, mass_kg) -> _Return:
+        """Rule 5: the first opportunity whose least-C3 arrival the electric return
+        reaches, escaping at ``escape_et`` or, where that would make the cruise longer than
+        ``schedule.max_return_cruise_days``, that long before the arrival."""
+        longest = self.rules.max_return_cruise_days * DAY_S
         tried = []
         for year, marker in self._opportunities(escape_et + MIN_RETURN_CRUISE_DAYS * DAY_S):
-            cruise = self._return_cruise(plan, escape_et, marker.arrival_et, mass_kg)
+            escape = max(escape_et, marker.arrival_et - longest)
+            cruise = self._return_cruise(plan, escape, marker.arrival_et, mass_kg)
             if reaches(cruise.transfer):
                 return _Return(marker, year, cruise)
             tried.append(f"{year} (arriving {_day(marker.arrival_et)})")
             if len(tried) >= RETURN_OPPORTUNITIES_TRIED:
                 break
         raise ValueError(
-            f"ero: the electric return from Mars escape on {_day(escape_et)} reaches none of "
-            f"the Mars-Earth opportunities tried ({', '.join(tried) or 'none in reach'}) with "
-            f"an entry speed within ero.return_entry_speed_max_km_s = "
-            f"{self.entry_speed_max / 1e3:g}"
+            f"ero: the electric return from Mars escape on or after {_day(escape_et)} reaches "
+            f"none of the Mars-Earth opportunities tried ({', '.join(tried) or 'none in reach'})"
+            f" in at most schedule.max_return_cruise_days = "
+            f"{self.rules.max_return_cruise_days:g} with an entry speed within "
+            f"ero.return_entry_speed_max_km_s = {self.entry_speed_max / 1e3:g}"
         )
 
     # -- the flown mission --------------------------------------------------------------
 
-    def fly(self, search, downstream: _Downstream) -> tuple[EroMission, dict[str, str]]:
+    def fly(self, search, downstream: _Downstream):
         """Rules 2 to 5 flown at the scenario's resolution. The outbound cruise is flown
         first; while its margins, or the whole mission's budget, do not close, the search
         runs again from the next day with its margins corrected by what the flight showed
         (the coarse transcription's margins less the flown ones at the same date, and the
-        flown later phases' needs)."""
+        flown later phases' needs). Returns (mission, provenance notes, the last search)."""
         solves = search.solves
         for _ in range(BUDGET_PASSES):
             plan = dataclasses.replace(self.template, mars_arrival_et=search.arrival_et)
@@ -704,7 +759,7 @@ class _EroPlanner:
             if reaches(outbound.transfer) and min(fine[:2]) >= 0.0:
                 mission, chosen = self._fly_from(plan, outbound, fine[2], downstream)
                 if mission.feasible:
-                    return mission, self._notes(search, chosen, solves)
+                    return mission, self._notes(search, chosen, solves), search
                 if all(b.closes for b in mission.budgets):
                     cruise = "outbound" if not reaches(mission.outbound.transfer) else "return"
                     raise ValueError(
@@ -734,10 +789,11 @@ class _EroPlanner:
         """Rules 2 to 5 after the outbound cruise: the spiral down, the departure, the
         return chosen, the mission flown."""
         down = fly_spiral_down(plan, insertion)
-        departure = self._departure(down.end_et)
         lift = down.final_mass_kg + plan.captured_mass_kg
-        escape = departure + downstream.spiral_up_s_per_kg * lift
-        chosen = self._choose_return(plan, escape, lift)
+        spiral_s = downstream.spiral_up_s_per_kg * lift
+        earliest = _earliest_departure(self.rules, self.landing, down.end_et)
+        chosen = self._choose_return(plan, earliest + spiral_s, lift)
+        departure = max(earliest, chosen.cruise.transfer.departure_et - spiral_s)
         plan = dataclasses.replace(
             plan, mars_departure_et=departure, earth_arrival_et=chosen.marker.arrival_et
         )
@@ -754,7 +810,17 @@ class _EroPlanner:
             if search.refused_et is not None
             else "the arrival span's first day"
         )
+        escape_rule = (
+            "as soon as the MAV deadline's least surface time and the capture allowance allow"
+            if chosen.cruise.transfer.arrival_et - chosen.cruise.transfer.departure_et
+            < self.rules.max_return_cruise_days * DAY_S - DAY_S
+            else "late enough that the return cruise lasts schedule.max_return_cruise_days "
+            f"= {self.rules.max_return_cruise_days:g}"
+        )
         return {
+            "departure": (
+                f"computed: the spiral up (flown) before the escape for the return, {escape_rule}"
+            ),
             "arrival": (
                 f"computed: the earliest arrival whose electric cruise from the "
                 f"{_day(self.template.launch_et)} launch reaches Mars leaving the propellant "
@@ -772,32 +838,40 @@ class _EroPlanner:
 
     def delayed_return(self, mission: EroMission):
         """Rule 6: the next opportunity, flown from an escape as much later as its arrival
-        is. Returns (arrival, departure from the search orbit, budget closes, note)."""
+        is; the opportunities after it in turn if the cruise does not reach. Returns
+        (arrival, departure from the search orbit, xenon closes, note); an arrival at
+        infinity when none of :data:`RETURN_OPPORTUNITIES_TRIED` is reached (the ERO
+        cannot wait for a later return)."""
         plan = mission.plan
         up = mission.spiral_up
         nominal = plan.earth_arrival_et
         xenon = next(b for b in mission.budgets if b.propellant == "xenon")
+        tried = []
         for year, marker in self._opportunities(nominal):
             delay = marker.arrival_et - nominal
             cruise = self._return_cruise(
                 plan, up.end_et + delay, marker.arrival_et, up.final_mass_kg
             )
-            if not reaches(cruise.transfer):
-                continue
-            extra = cruise.transfer.propellant_kg - mission.inbound.transfer.propellant_kg
-            closes = xenon.margin_kg - (1.0 + plan.reserve_fraction) * extra >= 0.0
-            arrival = ReturnArrival(
-                marker.arrival_et,
-                np.asarray(cruise.transfer.arrival_v_infinity_m_s),
-                "ERO electric return cruise, next opportunity",
-            )
-            note = (
-                f"computed: the {year} opportunity's least-C3 arrival, flown by the electric "
-                f"return cruise from an escape {delay / DAY_S:.0f} days after the planned "
-                f"one (xenon {'within' if closes else 'beyond'} the budget's margin)"
-            )
-            return arrival, plan.mars_departure_et + delay, closes, note
-        raise ValueError(
-            f"ero: no later Mars-Earth opportunity after {_day(nominal)} is reached by the "
-            "electric return (the delayed return)"
+            if reaches(cruise.transfer):
+                extra = cruise.transfer.propellant_kg - mission.inbound.transfer.propellant_kg
+                closes = xenon.margin_kg - (1.0 + plan.reserve_fraction) * extra >= 0.0
+                arrival = ReturnArrival(
+                    marker.arrival_et,
+                    np.asarray(cruise.transfer.arrival_v_infinity_m_s),
+                    "ERO electric return cruise, next opportunity",
+                )
+                note = (
+                    f"computed: the {year} opportunity's least-C3 arrival, flown by the "
+                    f"electric return cruise from an escape {delay / DAY_S:.0f} days after the "
+                    f"planned one (xenon {'within' if closes else 'beyond'} the budget's margin)"
+                )
+                return arrival, plan.mars_departure_et + delay, closes, note
+            tried.append(str(year))
+            if len(tried) >= RETURN_OPPORTUNITIES_TRIED:
+                break
+        none = ReturnArrival(math.inf, np.full(3, np.nan), "no later return reached")
+        note = (
+            "computed: none: the electric return cruise reaches none of the later "
+            f"opportunities tried ({', '.join(tried)}) with the planned cruise's length"
         )
+        return none, math.inf, False, note
