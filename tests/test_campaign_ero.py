@@ -152,7 +152,7 @@ def test_plan_reads_the_scenario_in_si():
             "ero.launch_utc = 2027-06-15 must be inside ero_launch's departure window",
         ),
         (
-            "xenon_load_kg = { value = 2950.0,",
+            "xenon_load_kg = { value = 3050.0,",
             "xenon_load_kg = { value = 6000.0,",
             "must be less than launch_mass_kg",
         ),

@@ -11,6 +11,7 @@ import pytest
 from msrsim.campaign.published import PUBLISHED_PLAN, compare
 from msrsim.campaign.schedule import electric_propulsion, launch_vehicle, plan_schedule
 from msrsim.core.bodies import DAY_S, EARTH
+from msrsim.core.geometry import solar_elongation
 from msrsim.core.time import SOL_S, et_to_utc_iso, solar_longitude_deg, utc_to_et
 from msrsim.scenario import baseline, baseline_text, parse_scenario
 from msrsim.segments.cruise import departure_v_infinity_limit, reaches
@@ -133,6 +134,8 @@ def test_srl_period_meets_its_constraints_and_arrives_earliest(schedule):
     vehicle = launch_vehicle(s.srl_launch)
     assert np.all(vehicle.delivered_mass_kg(period.daily_c3_m2_s2) >= s.srl.launch_mass_kg - 1e-6)
     assert np.all(np.abs(period.daily_dla_rad) <= math.radians(s.srl_launch.dla_limit_deg))
+    elongation = np.degrees(solar_elongation("mars", period.daily_arrival_et))
+    assert np.all(elongation >= s.surface.conjunction_elongation_deg)
     lo, hi = utc_to_et([s.srl_launch.departure_earliest_utc, s.srl_launch.departure_latest_utc])
     assert lo <= period.open_et and period.close_et <= hi
     assert np.all(np.diff(period.daily_departure_et) == DAY_S)
@@ -150,7 +153,8 @@ def test_srl_period_meets_its_constraints_and_arrives_earliest(schedule):
         chop,
         period.days,
         arrival_window_et=(chop.arrival_et[0], schedule.srl_latest_landing_et - DAY_S),
-        arrival_allowed=(chop_ls < excluded[0]) | (chop_ls >= excluded[1]),
+        arrival_allowed=((chop_ls < excluded[0]) | (chop_ls >= excluded[1]))
+        & (np.degrees(solar_elongation("mars", chop.arrival_et)) >= 2.0),
         dla_limit_rad=math.radians(s.srl_launch.dla_limit_deg),
         max_c3_m2_s2=departure_v_infinity_limit(vehicle, s.srl.launch_mass_kg) ** 2,
     )

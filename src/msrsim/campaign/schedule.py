@@ -8,13 +8,15 @@ these rules (docs/models.md, "The campaign schedule"):
 
 1. **The SRL's launch period.** Among the ballistic transfers of the ``srl_launch`` window
    whose C3 the launcher can give the SRL's launch mass, whose ``|DLA|`` is within the
-   limit and whose arrival Ls is outside ``schedule.srl_arrival_excluded_ls_deg``, the run
+   limit and whose arrival Ls is outside ``schedule.srl_arrival_excluded_ls_deg`` and
+   outside solar conjunction (``surface.conjunction_elongation_deg``), the run
    of ``launch_period_days`` days whose latest arrival is earliest
    (:func:`msrsim.segments.windows.earliest_arrival_period`): every launch day leaves the
    most time on the surface. Each day flies its least-C3 transfer arriving by that date.
 2. **The ERO's Mars arrival.** Launched on ``ero.launch_utc``, the ERO arrives on the
-   earliest day of ``ero_launch``'s arrival span whose optimised electric cruise reaches
-   Mars and leaves the propellant the rest of its mission needs
+   earliest day of ``ero_launch``'s arrival span, outside solar conjunction, whose
+   optimised electric cruise reaches Mars and leaves the propellant the rest of its
+   mission needs
    (:func:`msrsim.segments.cruise.earliest_arrival`, on a coarse transcription of
    :data:`SEARCH_SEGMENTS_PER_YEAR` segments a year). What the rest needs is what the
    later phases, flown once for a reference arrival, burn per kilogram in the capture
@@ -66,6 +68,7 @@ import numpy as np
 
 from msrsim.campaign.earth_entry import ReturnArrival
 from msrsim.core.bodies import DAY_S
+from msrsim.core.geometry import solar_elongation
 from msrsim.core.lowthrust import ElectricPropulsion, SimsFlanaganResult
 from msrsim.core.time import SOL_S, et_to_utc_iso, utc_to_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
@@ -189,6 +192,7 @@ class _Inputs:
     os_mass_kg: float
     ees_entry_interface_altitude_km: float
     ero_extension_days: float
+    conjunction_elongation_deg: float
     rules: object  # the scenario's ScheduleRules section
 
     @classmethod
@@ -204,6 +208,7 @@ class _Inputs:
             os_mass_kg=scenario.rendezvous.os_mass_kg,
             ees_entry_interface_altitude_km=scenario.ees.entry_interface_altitude_km,
             ero_extension_days=scenario.reliability.ero_extension_days,
+            conjunction_elongation_deg=scenario.surface.conjunction_elongation_deg,
             rules=scenario.schedule,
         )
 
@@ -337,7 +342,6 @@ class Schedule:
             "delayed_ero_mars_departure": self.delayed_departure_et,
             "delayed_earth_arrival": self.delayed_return.arrival_et,
         }
-
 
     def inconsistencies(self) -> list[str]:
         """Each planned event that does not come after the one it depends on, one line
@@ -484,10 +488,11 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
     )
     ls = chop.arrival_ls_deg
     outside = ~((ls >= excluded[0]) & (ls < excluded[1]))
+    visible = _outside_conjunction(chop.arrival_et, inputs.conjunction_elongation_deg)
     found = earliest_arrival_period(
         chop,
         window.launch_period_days,
-        arrival_allowed=outside,
+        arrival_allowed=outside & visible,
         dla_limit_rad=math.radians(window.dla_limit_deg),
         max_c3_m2_s2=v_inf**2,
         vehicle=vehicle,
@@ -496,7 +501,8 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
     constraints = (
         f"C3 <= {v_inf**2 / 1e6:.1f} km2/s2 (the launcher for {mass:g} kg), "
         f"|DLA| <= {window.dla_limit_deg:g} deg, arrival Ls outside "
-        f"[{excluded[0]:g}, {excluded[1]:g})"
+        f"[{excluded[0]:g}, {excluded[1]:g}) and outside solar conjunction (Sun-Earth-Mars "
+        f">= {inputs.conjunction_elongation_deg:g} deg)"
     )
     if found.period is None:
         raise ValueError(
@@ -513,6 +519,12 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
         f"({_day(found.latest_arrival_et)}) is earliest, among ballistic transfers with "
         f"{constraints}"
     )
+
+
+def _outside_conjunction(et, min_elongation_deg: float) -> np.ndarray:
+    """Whether Mars is seen more than ``min_elongation_deg`` from the Sun (DE421): a
+    critical event at Mars (an entry, an insertion) needs commanding and tracking."""
+    return np.degrees(solar_elongation("mars", np.atleast_1d(et))) >= min_elongation_deg
 
 
 def _earliest_departure(rules, landing_et: float, ero_ready_et: float) -> float:
@@ -601,6 +613,7 @@ class _EroPlanner:
         self.span = window_span_et(inputs.ero_launch, "arrival")
         self.entry_speed_max = inputs.ero.return_entry_speed_max_km_s * 1e3
         self.interface_m = inputs.ees_entry_interface_altitude_km * 1e3
+        self.conjunction_deg = inputs.conjunction_elongation_deg
 
     # -- the budget -------------------------------------------------------------------
 
@@ -627,6 +640,8 @@ class _EroPlanner:
 
         def accept(transfer: SimsFlanaganResult) -> bool:
             if not reaches(transfer):
+                return False
+            if not _outside_conjunction(transfer.arrival_et, self.conjunction_deg)[0]:
                 return False
             if state["downstream"] is None:
                 state["downstream"] = self._reference(transfer)
