@@ -544,21 +544,17 @@ def test_ero_json_and_plots(tmp_path):
 
 
 def test_ero_unflyable_scenario_is_exit_2(tmp_path):
-    # departing Mars before the spiral down can end (the rendezvous moved earlier to keep
-    # the scenario valid): the phase is named, no traceback
+    # an ERO arrival span that ends before any electric cruise from the 2027 launch can
+    # reach Mars: the planner names the constraint, one line, no traceback
     text = baseline_text()
-    for old, new in (
-        ("mars_departure_utc = { value = 2031-10-01", "mars_departure_utc = { value = 2030-03-01"),
-        ("os_release_utc = { value = 2031-06-12", "os_release_utc = { value = 2030-01-01"),
-        ("search_start_utc = { value = 2031-06-13", "search_start_utc = { value = 2030-01-02"),
-    ):
-        assert old in text
-        text = text.replace(old, new)
+    old = 'arrival_latest_utc = { value = 2030-12-31, source = "the span searched for the ERO'
+    assert old in text
     path = tmp_path / "early.toml"
-    path.write_text(text)
+    path.write_text(text.replace(old, old.replace("2030-12-31", "2029-03-01")))
     result = invoke("ero", str(path))
     assert result.exit_code == 2, result.output
-    assert "spiral down ends" in result.output and "Traceback" not in result.output
+    assert "ero: no electric cruise launched 2027-10-15 reaches Mars between" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_rendezvous_json_and_plots(tmp_path):

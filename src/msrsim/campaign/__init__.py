@@ -186,7 +186,10 @@ def _dated(name: str, et: float, source: str) -> Milestone:
 
 
 def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
-    """The scenario's own dated milestones, with the Mars season (Ls, Mars Year) at each."""
+    """The scenario's own dated milestones (its launch windows), with the Mars season (Ls,
+    Mars Year) at each, and the published plan's dates (undated within their year, to be
+    read beside the computed ones: :mod:`msrsim.campaign.published`)."""
+    from msrsim.campaign.published import PUBLISHED_PLAN
     from msrsim.core.time import utc_to_et
 
     dated: list[tuple[str, _dt.datetime, str]] = []
@@ -208,18 +211,14 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
         ]
     et = utc_to_et([d for _, d, _ in dated])
     milestones = [_dated(name, float(e), src) for (name, _, src), e in zip(dated, et, strict=True)]
-    camp = scenario.campaign
     milestones += [
         Milestone(
-            "ERO Mars orbit insertion (published)",
-            str(camp.ero_mars_orbit_insertion_year),
-            _source(camp, "ero_mars_orbit_insertion_year"),
-        ),
-        Milestone(
-            "Samples on Earth (published)",
-            str(camp.samples_on_earth_year),
-            _source(camp, "samples_on_earth_year"),
-        ),
+            f"{fact.what} (published: {fact.published})",
+            (fact.latest if fact.earliest is None else fact.earliest)[:4],
+            fact.source,
+        )
+        for fact in PUBLISHED_PLAN
+        if fact.kind == "date"
     ]
     return tuple(milestones)
 
@@ -248,18 +247,21 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     from msrsim.campaign.surface import run_surface_leg
 
     schedule = plan_schedule(scenario)
-    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0])
+    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0], schedule)
     outcomes = {1: windows_outcome}
-    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule.ero)
-    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, schedule.srl_launch_period, LEGS[2])
+    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule)
+    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
     surface_outcome, surface_milestones, surface = run_surface_leg(
         scenario, LEGS[3], landing_et=edl.landing_et
     )
     latitude, longitude = landing_from_edl(edl)
+    ready = surface.timeline.mav_ready_et  # the MAV flies once ready, and not before the
+    if ready is not None:  # ERO waits in its search orbit (the schedule's earliest launch)
+        ready = max(ready, schedule.mav_launch_earliest_et)
     ascent_outcome, ascent_milestones, ascent = run_ascent_leg(
         scenario,
         LEGS[4],
-        mav_ready_et=surface.timeline.mav_ready_et,
+        mav_ready_et=ready,
         landing_latitude_deg=latitude,
         landing_longitude_deg=longitude,
     )
@@ -269,6 +271,7 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         LEGS[6],
         os_release=ascent.hand_off,
         ero_arrival_et=mission.spiral_down.end_et,
+        schedule=schedule,
     )
     returned, return_milestones, entry = run_return_legs(
         scenario, return_arrival(mission), LEGS[7], LEGS[8]

@@ -21,13 +21,14 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.frames import mars_fixed_matrix, planetocentric_to_planetodetic_latitude
 from msrsim.core.secular import SecularOrbit
 from msrsim.core.solid_motor import SolidMotor
-from msrsim.core.time import SOL_S, et_to_utc_iso, local_mean_solar_time_hours, utc_to_et
+from msrsim.core.time import SOL_S, et_to_utc_iso, local_mean_solar_time_hours
 from msrsim.scenario import Scenario
 from msrsim.segments.ascent import (
     AscentAtmosphere,
@@ -204,16 +205,18 @@ def launch_epoch(
     scenario: Scenario, mav_ready_et: float | None = None, east_longitude_deg: float | None = None
 ) -> float:
     """The toss: the first time at or after ``mav_ready_et`` (default: the nominal surface
-    timeline's MAV-ready epoch, else the scenario's MAV launch deadline) when the lander's
-    local mean solar time is ``mav.launch_local_mean_solar_time_h``."""
+    timeline's MAV-ready epoch, else a sol before the schedule's MAV launch deadline, and
+    not before the schedule's earliest MAV launch) when the lander's local mean solar time
+    is ``mav.launch_local_mean_solar_time_h``."""
     if mav_ready_et is None or not math.isfinite(mav_ready_et):
         from msrsim.campaign.surface import surface_plan
         from msrsim.segments.surface import surface_timeline
 
+        schedule = plan_schedule(scenario)
         ready = surface_timeline(surface_plan(scenario)).mav_ready_et
         if ready is None or not math.isfinite(ready):
-            ready = float(utc_to_et(scenario.surface.mav_launch_deadline_utc)[0]) - SOL_S
-        mav_ready_et = float(ready)
+            ready = schedule.mav_launch_deadline_et - SOL_S
+        mav_ready_et = max(float(ready), schedule.mav_launch_earliest_et)
     lon = (
         scenario.srl.target.east_longitude_deg if east_longitude_deg is None else east_longitude_deg
     )

@@ -1,9 +1,11 @@
 """Leg 1 of the campaign: the launch windows of the ERO and the SRL, and the return window.
 
-Reads the scenario's windows (``ero_launch``, ``srl_launch``, ``earth_return``), converts
-them to SI once, and runs :func:`msrsim.segments.windows.search_window` on each. These are
-ballistic (patched-conic) references: the ERO's real cruise is electric (its own leg), so
-its row shows what a ballistic transfer in the same dates would cost.
+The SRL's launch period is the schedule's (:func:`msrsim.campaign.schedule.plan_schedule`:
+the period whose latest arrival is earliest under the launcher's C3, the DLA limit and
+the dust-season exclusion). The ERO's window and the return window are searched with
+:func:`msrsim.segments.windows.search_window` as ballistic (patched-conic) references: the
+ERO's real cruises are electric (its own leg), so their rows show what a ballistic
+transfer in the same dates would cost.
 """
 
 from __future__ import annotations
@@ -16,24 +18,11 @@ import numpy as np
 
 from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
-from msrsim.segments.windows import LaunchVehicle, Transfer, WindowResult, search_window
+from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
 
 MODELLED = "modelled (ballistic)"
-
-
-def _span(window: TransferWindow, which: str) -> tuple[float, float]:
-    from msrsim.core.time import utc_to_et
-
-    lo, hi = utc_to_et(
-        [getattr(window, f"{which}_earliest_utc"), getattr(window, f"{which}_latest_utc")]
-    )
-    return float(lo), float(hi)
-
-
-def _vehicle(window: LaunchWindow) -> LaunchVehicle:
-    v = window.vehicle
-    return LaunchVehicle(v.name, np.asarray(v.c3_km2_s2) * 1e6, np.asarray(v.delivered_mass_kg))
 
 
 def search_launch(window: LaunchWindow, spacecraft_mass_kg: float) -> WindowResult:
@@ -41,12 +30,12 @@ def search_launch(window: LaunchWindow, spacecraft_mass_kg: float) -> WindowResu
     return search_window(
         "earth",
         "mars",
-        _span(window, "departure"),
-        _span(window, "arrival"),
+        window_span_et(window, "departure"),
+        window_span_et(window, "arrival"),
         max_revs=window.max_revs,
         launch_period_days=window.launch_period_days,
         dla_limit_rad=math.radians(window.dla_limit_deg),
-        vehicle=_vehicle(window),
+        vehicle=launch_vehicle(window),
         spacecraft_mass_kg=spacecraft_mass_kg,
     )
 
@@ -56,8 +45,8 @@ def search_return(window: TransferWindow) -> WindowResult:
     return search_window(
         "mars",
         "earth",
-        _span(window, "departure"),
-        _span(window, "arrival"),
+        window_span_et(window, "departure"),
+        window_span_et(window, "arrival"),
         max_revs=window.max_revs,
     )
 
@@ -76,10 +65,9 @@ def _finite_or_none(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def _launch_summary(result: WindowResult) -> dict:
+def _launch_summary(period: LaunchPeriod | None) -> dict:
     from msrsim.core.time import et_to_utc_iso
 
-    period = result.launch_period
     if period is None:
         return {"status": "no launch period of the asked length fits the window and DLA limit"}
     opens, closes = et_to_utc_iso([period.open_et, period.close_et])
@@ -116,28 +104,24 @@ def _transfer_summary(t: Transfer | None) -> dict:
     }
 
 
-def run_windows_leg(scenario: Scenario, leg: Leg):
-    """Search the three windows: the leg's outcome, the milestones it dates (the SRL's; the
-    ERO's ballistic rows are references, its dates come from its own leg) and the SRL's
-    launch period that the later legs fly (None where the window holds none)."""
+def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = None):
+    """Leg 1: the leg's outcome, the milestones it dates (the SRL's; the ERO's ballistic
+    rows are references, its dates come from its own leg) and the SRL's launch period that
+    the later legs fly (the schedule's, planned here when not given)."""
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
-    srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
     back = best_transfer(search_return(scenario.earth_return))
+    period = schedule.srl_launch_period
     summary = {
-        "ero_ballistic_reference": _launch_summary(ero),
-        "srl": _launch_summary(srl),
+        "ero_ballistic_reference": _launch_summary(ero.launch_period),
+        "srl": _launch_summary(period),
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
-    milestones: list[Milestone] = []
-    period = srl.launch_period
-    if period is not None:
-        src = "computed: launch windows leg"
-        milestones += [
-            _dated("SRL launch period opens", period.open_et, src),
-            _dated(
-                "SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src
-            ),
-        ]
+    src = schedule.provenance["srl_launch_period"]
+    milestones: list[Milestone] = [
+        _dated("SRL launch period opens", period.open_et, src),
+        _dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
+    ]
     return LegOutcome(leg, MODELLED, summary), tuple(milestones), period
 
 

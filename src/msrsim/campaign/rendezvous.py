@@ -5,7 +5,9 @@ once, and runs :mod:`msrsim.segments.rendezvous` (search, navigation, guidance, 
 Monte Carlo on the nonlinear dynamics), the passive-safety check of the nominal approach,
 the OS's orbital lifetime, and :mod:`msrsim.segments.containment` (the barrier Monte
 Carlo). The OS's release comes from the ascent leg when it is given (epoch, mean state,
-covariance); otherwise from the scenario's representative release orbit.
+covariance); otherwise from the scenario's representative release orbit at the schedule's
+MAV launch deadline. The ERO searches from its arrival in the search orbit and must capture
+before its planned departure (:func:`msrsim.campaign.schedule.plan_schedule`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import Schedule, plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
@@ -27,7 +30,7 @@ from msrsim.core.orbit_propagation import (
     propagate,
 )
 from msrsim.core.secular import SecularOrbit
-from msrsim.core.time import et_to_utc_iso, utc_to_et
+from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
 from msrsim.segments.capture import FAILURE_MESSAGES, CaptureEnvelope
 from msrsim.segments.containment import ContainmentModel, ContainmentResult, containment_monte_carlo
@@ -145,12 +148,14 @@ def rendezvous_inputs(scenario: Scenario):
     return plan, envelope, os_body, ero_body, density
 
 
-def default_release(scenario: Scenario) -> OrbitState:
+def default_release(scenario: Scenario, schedule: Schedule | None = None) -> OrbitState:
     """The scenario's representative release orbit with its RTN covariance: the MAV's
-    target orbit (``mav.target_orbit_*``) at ``rendezvous.os_release_utc``."""
+    target orbit (``mav.target_orbit_*``) at the schedule's MAV launch deadline (the latest
+    planned release)."""
     r = scenario.rendezvous
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     return release_orbit(
-        float(utc_to_et(r.os_release_utc)[0]),
+        schedule.mav_launch_deadline_et,
         scenario.mav.target_orbit_altitude_km * 1e3,
         math.radians(scenario.mav.target_orbit_inclination_deg),
         math.radians(r.release_node_deg),
@@ -215,6 +220,7 @@ def run_rendezvous(
     containment_trials: int | None = None,
     touchdown_speeds_m_s: np.ndarray | None = None,
     progress=None,
+    schedule: Schedule | None = None,
 ) -> RendezvousLegResult:
     """Legs 6 and 7 for one scenario.
 
@@ -224,16 +230,18 @@ def run_rendezvous(
     ``release_*_sigma`` errors. ``None`` takes the scenario's release orbit, whose sigmas
     are then both the dispersion and the knowledge. ``ero_arrival_et`` is when the ERO is
     in its search orbit (the search starts at the later of it and the release); ``None``
-    takes the scenario's ``search_start_utc``."""
+    takes the schedule's. The capture must come before the schedule's planned departure
+    (``schedule``, planned here when not given)."""
     r = scenario.rendezvous
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     plan, envelope, os_body, ero_body, density = rendezvous_inputs(scenario)
-    release = default_release(scenario) if os_release is None else _as_release(os_release)
-    start = float(utc_to_et(r.search_start_utc)[0]) if ero_arrival_et is None else ero_arrival_et
+    release = default_release(scenario, schedule) if os_release is None else _as_release(os_release)
+    start = schedule.ero_in_search_orbit_et if ero_arrival_et is None else ero_arrival_et
     start = max(start, release.et)
-    deadline = float(utc_to_et(scenario.ero.mars_departure_utc)[0])  # the ERO leaves then
+    deadline = schedule.ero_mars_departure_et  # the ERO leaves then
     if deadline <= start:
         raise ValueError(
-            f"ero.mars_departure_utc = {scenario.ero.mars_departure_utc.date()} is not after "
+            f"the ERO's planned departure {et_to_utc_iso(deadline)[0][:10]} is not after "
             f"the search start {et_to_utc_iso(start)[0][:10]}: no time is left to capture"
         )
     seed = scenario.scenario.seed if seed is None else seed
@@ -524,12 +532,17 @@ def run_rendezvous_leg(
     os_release=None,
     ero_arrival_et: float | None = None,
     touchdown_speeds_m_s: np.ndarray | None = None,
+    schedule: Schedule | None = None,
 ):
     """Legs 6 and 7 of ``msrsim run``: their outcomes, the milestones they date, the result."""
     from msrsim.campaign import LegOutcome, _dated
 
     result = run_rendezvous(
-        scenario, os_release, ero_arrival_et, touchdown_speeds_m_s=touchdown_speeds_m_s
+        scenario,
+        os_release,
+        ero_arrival_et,
+        touchdown_speeds_m_s=touchdown_speeds_m_s,
+        schedule=schedule,
     )
     parts = summary(result)
     source = "computed: rendezvous leg (median over the Monte Carlo)"
@@ -539,7 +552,7 @@ def run_rendezvous_leg(
             _dated(
                 "Orbiting Sample released in Mars orbit",
                 result.release.et,
-                "representative: rendezvous.os_release_utc",
+                "representative: the MAV's target orbit at the planned MAV launch deadline",
             )
         )
     det = result.result.detection_et

@@ -64,8 +64,9 @@ def _from_cache(folder, fingerprint: str):
     from msrsim.campaign.products import load_products
 
     try:
-        raw, pickled = read_entry(folder / "legs.json", fingerprint), read_entry(
-            folder / _PLAN_FILE, fingerprint
+        raw, pickled = (
+            read_entry(folder / "legs.json", fingerprint),
+            read_entry(folder / _PLAN_FILE, fingerprint),
         )
         if raw is None or pickled is None:
             return None

@@ -5,12 +5,10 @@ Reads the scenario's ``perseverance``, ``helicopters``, ``sample_transfer_arm``,
 :class:`msrsim.segments.surface.SurfacePlan`, and runs the nominal timeline (no random
 event) and the Monte Carlo of :mod:`msrsim.segments.surface`.
 
-``msrsim surface`` flies every trial from the plan's touchdown: the SRL's target and
-``surface.srl_landing_utc`` (or a landing epoch passed in). The coupled campaign flies
-each trial from its own: ``simulate_surface(surface_plan(scenario,
-deadline_et=...), TrialGenerator(seed, STREAM, start, n), landing_et=...,
-latitude_deg=..., east_longitude_deg=...)``, whose trial ``i`` equals trial ``i`` of
-:func:`run_surface` given the same touchdown.
+The SRL's landing date and the MAV's launch deadline are the schedule's
+(:func:`msrsim.campaign.schedule.plan_schedule`: the first launch day's arrival, and the
+latest landing plus ``schedule.min_surface_sols``) unless given; in ``msrsim run`` the
+landing is the EDL leg's touchdown.
 """
 
 from __future__ import annotations
@@ -22,11 +20,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from msrsim.campaign import Leg, LegOutcome, Milestone, _dated, _source
+from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
 from msrsim.campaign.chain import Failure, TrialTable, tube_bits
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.core.ephemeris import EphemerisRangeError
 from msrsim.core.streams import TrialGenerator
-from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg, utc_to_et
+from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg
 from msrsim.scenario import Scenario
 from msrsim.segments.surface import (
     SOL_S,
@@ -42,7 +41,7 @@ from msrsim.segments.surface import (
 )
 from msrsim.segments.surface_depot import DepotLayout, MarsSite, SelectionPolicy, site_distance_m
 
-MODELLED = "modelled (sol by sol; SRL landing date from the scenario)"
+MODELLED = "modelled (sol by sol; SRL landing date from the schedule)"
 MODELLED_AFTER_EDL = "modelled (sol by sol; SRL landing from the EDL leg)"
 STREAM = "surface"  # this leg's family of random streams (core.streams.TrialGenerator)
 CHUNK = 50_000  # trials stepped together by run_surface (memory ~1 kB a trial)
@@ -67,9 +66,9 @@ def surface_plan(
 ) -> SurfacePlan:
     """The scenario's surface leg as a plan (SI, epochs in ``et``).
 
-    ``landing_et``, ``deadline_et`` and ``rover_fails`` replace the scenario's
-    ``surface.srl_landing_utc``, ``surface.mav_launch_deadline_utc`` and
-    ``perseverance.fails_at_landing`` when given.
+    ``landing_et`` and ``deadline_et`` replace the schedule's SRL landing (the first
+    launch day's arrival) and MAV launch deadline, ``rover_fails`` the scenario's
+    ``perseverance.fails_at_landing``, when given.
     """
     p, h, arm, os_, s = (
         scenario.perseverance,
@@ -78,10 +77,12 @@ def surface_plan(
         scenario.orbiting_sample,
         scenario.surface,
     )
-    if landing_et is None:
-        landing_et = float(utc_to_et(s.srl_landing_utc)[0])
-    if deadline_et is None:
-        deadline_et = float(utc_to_et(s.mav_launch_deadline_utc)[0])
+    if landing_et is None or deadline_et is None:
+        schedule = plan_schedule(scenario)
+        if landing_et is None:
+            landing_et = schedule.srl_first_landing_et
+        if deadline_et is None:
+            deadline_et = schedule.mav_launch_deadline_et
     return SurfacePlan(
         landing_et=landing_et,
         lander=MarsSite(scenario.srl.target.latitude_deg, scenario.srl.target.east_longitude_deg),
@@ -298,18 +299,17 @@ def run_surface_leg(
 ) -> tuple[LegOutcome, tuple[Milestone, ...], SurfaceResult]:
     """Leg 4 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
     result = run_surface(scenario, landing_et=landing_et, trials=trials)
-    s, tl = scenario.surface, result.timeline
+    tl = result.timeline
+    provenance = plan_schedule(scenario).provenance
     landing_source = (
-        _source(s, "srl_landing_utc")
+        provenance["srl_launch_period"] + " (the first launch day's arrival)"
         if landing_et is None
         else "computed: SRL landing passed to the surface leg"
     )
     milestones = [
         _dated("SRL landing", result.plan.landing_et, landing_source),
         _dated(
-            "MAV launch deadline",
-            result.plan.mav.deadline_et,
-            _source(s, "mav_launch_deadline_utc"),
+            "MAV launch deadline", result.plan.mav.deadline_et, provenance["mav_launch_deadline"]
         ),
     ]
     if tl.mav_ready_sol is not None:
