@@ -520,7 +520,7 @@ class AscentLeg:
     """Leg 5 of the coupled campaign: each trial's MAV launches from its own lander into
     the ERO's orbital plane, with its own dispersions.
 
-    **When.** From the trial's MAV-ready epoch, the MAV waits for the first pass of its
+    **When.** From the trial's MAV-ready epoch (not before the schedule's earliest launch), the MAV waits for the first pass of its
     site under the ERO's plane (the ERO's node drifts ~9 deg a day under J2:
     :class:`~msrsim.core.secular.SecularOrbit`) that falls within
     ``mav.launch_local_time_tolerance_h`` of ``mav.launch_local_mean_solar_time_h`` at the
@@ -561,6 +561,8 @@ class AscentLeg:
     launch_lmst_h: float
     lmst_tolerance_h: float
     min_perigee_altitude_m: float
+    earliest_launch_et: float = -math.inf
+    """No launch before the ERO is ready for it (the schedule's ``mav_launch_earliest_et``)."""
 
     def in_plane_launch(self, ready_et: np.ndarray, longitude_deg: np.ndarray) -> np.ndarray:
         """The first in-plane launch at or after ``ready_et`` inside the local-time window."""
@@ -593,7 +595,8 @@ class AscentLeg:
         rng = table.random(self.family).take(rows)
         c = table.columns
         longitude = c["touchdown_longitude_deg"][rows]
-        launch_et = self.in_plane_launch(c["mav_ready_et"][rows], longitude)
+        ready = np.maximum(c["mav_ready_et"][rows], self.earliest_launch_et)
+        launch_et = self.in_plane_launch(ready, longitude)
         trials, atmosphere = draw_trials(self.dispersions, self.plan, self.profile, rng.spawn(4), m)
         result = fly_ascent(self.vehicle, self.plan, self.site, atmosphere, trials)
         shift = np.radians(longitude) - self.site.longitude_rad
@@ -660,4 +663,5 @@ def plan_ascent(scenario: Scenario, schedule, ero_orbit: SecularOrbit) -> Ascent
         mav.launch_local_mean_solar_time_h,
         mav.launch_local_time_tolerance_h,
         mav.min_perigee_altitude_km * 1e3,
+        schedule.mav_launch_earliest_et,
     )

@@ -428,9 +428,10 @@ class EntryLeg:
         "inside_range": "?",
     }
     capsule: Capsule
-    approaches: tuple[Approach, Approach]
-    arrivals: tuple[Arrival, Arrival]
-    atmospheres: tuple[object, object]
+    approaches: tuple[Approach, ...]
+    """The planned return's, and the delayed one's when the ERO can wait for it."""
+    arrivals: tuple[Arrival, ...]
+    atmospheres: tuple[object, ...]
     delivery: DeliveryErrors
     vehicle: VehicleDispersions
     winds: WindDispersion | None
@@ -473,6 +474,9 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
     ees = scenario.ees
     capsule = capsule_of(scenario)
     target = entry_target(scenario)
+    returns = [schedule.nominal_return]
+    if schedule.can_wait:  # else no trial takes the delayed return: it ends at its capture
+        returns.append(schedule.delayed_return)
     aimed = [
         aim_capsule(
             ees.atmosphere_model,
@@ -481,14 +485,14 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
             _v_infinity(arrival.v_infinity_m_s, target, None),
             arrival.arrival_et,
         )
-        for arrival in (schedule.nominal_return, schedule.delayed_return)
+        for arrival in returns
     ]
     sigma_b = ees.delivery_b_plane_sigma_km * 1e3
     return EntryLeg(
         capsule,
-        (aimed[0][0], aimed[1][0]),
-        (aimed[0][1], aimed[1][1]),
-        (aimed[0][2], aimed[1][2]),
+        tuple(a[0] for a in aimed),
+        tuple(a[1] for a in aimed),
+        tuple(a[2] for a in aimed),
         DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s),
         VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
         _scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),

@@ -11,6 +11,7 @@ cruise gives the Earth arrival that the approach and entry legs target
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -190,10 +191,13 @@ class ReturnLeg:
 
 def plan_return(scenario: Scenario, schedule) -> ReturnLeg:
     """The coupled return leg on the schedule's planned and delayed returns."""
-    delay = schedule.delay_s
+    departure = schedule.ero_mars_departure_et
+    delayed = schedule.delayed_departure_et
+    if not math.isfinite(delayed):
+        delayed = departure + schedule.delay_s
     return ReturnLeg(
-        schedule.ero_mars_departure_et,
-        schedule.ero_mars_departure_et + delay,
+        departure,
+        delayed,
         schedule.nominal_return.arrival_et,
         schedule.delayed_return.arrival_et,
         schedule.can_wait,
