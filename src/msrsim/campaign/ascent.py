@@ -520,9 +520,10 @@ class AscentLeg:
     """Leg 5 of the coupled campaign: each trial's MAV launches from its own lander into
     the ERO's orbital plane, with its own dispersions.
 
-    **When.** From the trial's MAV-ready epoch (not before the schedule's earliest launch), the MAV waits for the first pass of its
-    site under the ERO's plane (the ERO's node drifts ~9 deg a day under J2:
-    :class:`~msrsim.core.secular.SecularOrbit`) that falls within
+    **When.** From the trial's MAV-ready epoch (not before the schedule's earliest
+    launch), the MAV waits for the first pass of its site under the ERO's plane (the
+    ERO's node drifts ~9 deg a day under J2: :class:`~msrsim.core.secular.SecularOrbit`)
+    that falls within
     ``mav.launch_local_time_tolerance_h`` of ``mav.launch_local_mean_solar_time_h`` at the
     lander: the designed ascent (one steering, optimised once for the target orbit) then
     puts the Orbiting Sample in the ERO's plane, up to its dispersions. A launch into

@@ -88,12 +88,21 @@ def kepler_step(r0: np.ndarray, v0: np.ndarray, dt: float, mu: float, r: np.ndar
     return converged
 
 
-@njit(cache=True)
-def _propagate_batch(r0, v0, dt, mu, r, v) -> bool:
-    ok = True
-    for i in range(r0.shape[0]):
-        ok &= kepler_step(r0[i], v0[i], dt[i], mu, r[i], v[i])
-    return ok
+def _stumpff_batch(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stumpff functions C(z), S(z) (Vallado eq. 2-57), with series near z = 0."""
+    c = np.empty_like(z)
+    s = np.empty_like(z)
+    pos, neg, small = z > 1e-6, z < -1e-6, np.abs(z) <= 1e-6
+    sz = np.sqrt(z[pos])
+    c[pos] = (1.0 - np.cos(sz)) / z[pos]
+    s[pos] = (sz - np.sin(sz)) / sz**3
+    sz = np.sqrt(-z[neg])
+    c[neg] = (1.0 - np.cosh(sz)) / z[neg]
+    s[neg] = (np.sinh(sz) - sz) / sz**3
+    zs = z[small]
+    c[small] = 0.5 - zs / 24.0 + zs**2 / 720.0
+    s[small] = 1.0 / 6.0 - zs / 120.0 + zs**2 / 5040.0
+    return c, s
 
 
 def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +159,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """F (eq. 1 less sqrt(mu) dt), F' = r, F'' = dr/dchi at ``chi``, and the size of
         F's terms (its rounding floor is a few ulps of it)."""
         z = alpha * chi * chi
-        c, s = _stumpff(z)
+        c, s = _stumpff_batch(z)
         chi2 = chi * chi
         r = chi2 * c + rv / sqrt_mu * chi * (1.0 - z * s) + r0n * (1.0 - z * c)
         terms = (rv / sqrt_mu * chi2 * c, (1.0 - alpha * r0n) * chi2 * chi * s, r0n * chi)
@@ -182,7 +191,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
             for _ in range(200):
                 mid = 0.5 * (lo + hi)
                 z = sub[0] * mid * mid
-                c, s = _stumpff(z)
+                c, s = _stumpff_batch(z)
                 f_mid = (
                     sub[1] / sqrt_mu * mid * mid * c
                     + (1.0 - sub[0] * sub[2]) * mid**3 * s
@@ -199,7 +208,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
             "(non-finite input?)"
         )
     z = alpha * chi * chi
-    c, s = _stumpff(z)
+    c, s = _stumpff_batch(z)
     chi2 = chi * chi
     f = 1.0 - chi2 / r0n * c
     g = dt - chi2 * chi / sqrt_mu * s
