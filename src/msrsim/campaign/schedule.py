@@ -8,7 +8,8 @@ these rules (docs/models.md, "The campaign schedule"):
 
 1. **The SRL's launch period.** Among the ballistic transfers of the ``srl_launch`` window
    whose C3 the launcher can give the SRL's launch mass, whose ``|DLA|`` is within the
-   limit and whose arrival Ls is outside ``schedule.srl_arrival_excluded_ls_deg`` and
+   limit and whose arrival Ls, over the day before the arrival at Mars' centre (the
+   entry comes hours before it), is outside ``schedule.srl_arrival_excluded_ls_deg`` and
    outside solar conjunction (``surface.conjunction_elongation_deg``), the run
    of ``launch_period_days`` days whose latest arrival is earliest
    (:func:`msrsim.segments.windows.earliest_arrival_period`): every launch day leaves the
@@ -71,7 +72,7 @@ from msrsim.campaign.earth_entry import ReturnArrival
 from msrsim.core.bodies import DAY_S
 from msrsim.core.geometry import solar_elongation
 from msrsim.core.lowthrust import ElectricPropulsion, SimsFlanaganResult
-from msrsim.core.time import SOL_S, et_to_utc_iso, utc_to_et
+from msrsim.core.time import SOL_S, et_to_utc_iso, solar_longitude_deg, utc_to_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.cruise import (
     Cruise,
@@ -491,8 +492,12 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
         daily_grid(*window_span_et(window, "arrival")),
         max_revs=window.max_revs,
     )
-    ls = chop.arrival_ls_deg
-    outside = ~((ls >= excluded[0]) & (ls < excluded[1]))
+    # the entry comes hours before the arrival at Mars' centre: the whole day before it
+    # must be outside the excluded season too
+    outside = np.ones(chop.arrival_et.shape, dtype=bool)
+    for et in (chop.arrival_et, chop.arrival_et - DAY_S):
+        ls = solar_longitude_deg(et)
+        outside &= ~((ls >= excluded[0]) & (ls < excluded[1]))
     visible = _outside_conjunction(chop.arrival_et, inputs.conjunction_elongation_deg)
     found = earliest_arrival_period(
         chop,
