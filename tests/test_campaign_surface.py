@@ -152,7 +152,7 @@ def test_leg_outcome_and_milestones():
     assert "SRL landing date from the schedule" in outcome.status
     assert set(outcome.summary) == {"nominal", "monte_carlo"}
     by_name = {m.name: m for m in milestones}
-    assert by_name["SRL landing"].utc.startswith("2030-03-18")  # the schedule's
+    assert by_name["SRL landing"].utc.startswith("2030-03-19")  # the schedule's
     assert by_name["SRL landing"].source.startswith("computed:")
     assert by_name["MAV launch deadline"].source.startswith("computed:")
     ready = by_name["MAV ready to launch (nominal surface timeline)"]

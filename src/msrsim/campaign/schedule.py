@@ -442,7 +442,6 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         "earth_arrival": notes["return"],
         "delayed_return": delayed_note,
     }
-    clock.lap("checks")
     progress(5, 5)
     return Schedule(
         srl_launch_period=period,
