@@ -301,8 +301,11 @@ def test_killed_run_resumes_to_the_same_results(tmp_path):
         resume=True,
         metadata=META,
     )
-    assert result.chunks_resumed == on_disk
-    assert len(counting.starts) == n // chunk - on_disk  # nothing repeated
+    # a chunk whose file was renamed into place but whose checksum record the kill cut off
+    # is not trusted: it is redone (at most the one in flight), never kept unchecked
+    redone = result.chunks_redone
+    assert result.chunks_resumed + redone == on_disk and redone <= 1
+    assert len(counting.starts) == n // chunk - result.chunks_resumed  # none twice
     assert result.table.equals(_uninterrupted(n, chunk))  # nothing lost
     assert read_results(out).equals(result.table)
 
