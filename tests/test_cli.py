@@ -438,8 +438,8 @@ def test_surface_dates_and_seed_change_the_answer():
     assert later["monte_carlo"]["tubes_loaded_mean"] > base["monte_carlo"]["tubes_loaded_mean"]
     assert (
         later["monte_carlo"]["probability_meets_deadline"]
-        > base["monte_carlo"]["probability_meets_deadline"]
-    )  # a year more for the same traverse
+        >= base["monte_carlo"]["probability_meets_deadline"]
+    )  # a year more for the same traverse (both 1.0 with the late-rover helicopters)
     reseeded = json.loads(_surface(*tight, "--seed", "7", "--json").output)
     assert reseeded["monte_carlo"]["seed"] == 7
     assert reseeded["nominal"] == base["nominal"]  # the nominal timeline draws nothing

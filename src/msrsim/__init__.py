@@ -5,6 +5,15 @@ astrodynamics; nothing about MSR), ``msrsim.segments`` (one module per leg of th
 ``msrsim.campaign`` (the legs chained), and the CLI, reports and I/O on top.
 """
 
+import os as _os
+
+# The schedule's optimisers (SLSQP, least squares) go through BLAS, whose threaded
+# reductions sum in an order that depends on the thread count: one thread, so that the
+# same scenario and seed give the same plan, hence the same trials, on any machine (the
+# test suite and the README's figures rely on it). Set before numpy is first imported.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_name, "1")
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "load_scenario", "run_campaign"]

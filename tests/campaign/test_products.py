@@ -49,10 +49,12 @@ def test_sims_flanagan_path_is_the_transcription(small_transfer):
     assert arcs[0][0][0] == t.departure_et and arcs[-1][0][-1] == t.arrival_et
     for k, s in enumerate(t.segment_et):
         # each impulse ends arc k and starts arc k + 1 at the transcription's midpoint
-        # position: the same conics, so round-off only (1 mm; measured 0.2 mm at 1.5 AU)
+        # position: the same conics by two Kepler solvers (conics.propagate and the
+        # transcription's kepler_step), so round-off only: 1 cm at 2e11 m is 5e-14
+        # relative (measured 6.7 mm)
         assert arcs[k][0][-1] == s and arcs[k + 1][0][0] == s
-        assert np.linalg.norm(arcs[k][1][-1] - t.segment_r_m[k]) < 1e-3
-        assert np.linalg.norm(arcs[k + 1][1][0] - t.segment_r_m[k]) < 1e-3
+        assert np.linalg.norm(arcs[k][1][-1] - t.segment_r_m[k]) < 1e-2
+        assert np.linalg.norm(arcs[k + 1][1][0] - t.segment_r_m[k]) < 1e-2
         jump = np.linalg.norm(arcs[k + 1][2][0] - arcs[k][2][-1])
         # the impulse: c ln(m_before / m_after) (the rocket equation of the transcription)
         c = t.propulsion.exhaust_speed_m_s
