@@ -439,3 +439,27 @@ def test_baseline_scenario_text_is_still_valid():
     from msrsim.scenario import parse_scenario
 
     parse_scenario(data)
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_the_entry_point_exits_130_when_interrupted(tmp_path, signum):
+    # Issue 22, item 6: Ctrl-C (or SIGTERM) at any moment stops a command with exit 130,
+    # here while the legs of a scenario run (a scenario of its own: nothing cached).
+    import signal
+    import time
+
+    path = tmp_path / "s.toml"
+    path.write_text(baseline_text().replace("seed = 20330101", "seed = 7"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "msrsim", "run", str(path), "--trials", "200"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(8.0)
+    process.send_signal(getattr(signal, signum))
+    try:
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr

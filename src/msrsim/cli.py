@@ -1574,6 +1574,12 @@ def _internal_failure(exc: BaseException) -> int:
 def main() -> None:
     """Entry point of the ``msrsim`` script: exit 0, 1 (msrsim failed, reported briefly),
     2 (the user's input) or 130 (interrupted)."""
+    import signal
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)  # SIGTERM stops a command as Ctrl-C does
     try:
         app()
     except KeyboardInterrupt:  # typer maps one inside a command to 130 itself
