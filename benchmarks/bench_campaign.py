@@ -1,22 +1,20 @@
-"""Campaign Monte Carlo: 1,000,000 baseline campaigns on a 2-worker LocalCluster.
+"""Coupled campaign Monte Carlo: baseline trials per second, per leg, and on a local cluster.
 
-Run ``python benchmarks/bench_campaign.py [N] [--chunks 50000,100000,250000] [--workers 2]
-[--full N_FULL]``. The trial model is the campaign's own at the default fidelity
-(:func:`msrsim.campaign.montecarlo.simulate_trials` on the baseline's cached leg tables,
-:func:`msrsim.campaign.runner.campaign_legs`; the legs are flown first if the cache is
-cold, which is not timed), every chunk written to a Parquet dataset. For each chunk size it
-prints the wall time (cluster start-up included), trials/s and the peak resident memory of
-the whole process tree (this process, the scheduler and the workers: RSS summed over the
-tree, sampled every 20 ms; shared library pages are counted once per process, so this is
-an upper bound), then the same run in this process alone (``scheduler="synchronous"``),
-then the rate of the full fidelity (every leg flown for each chunk) on ``N_FULL`` trials.
-Target (issue 10): 1,000,000 trials under 2 minutes and 2 GB on this 2-core machine.
+Run ``python benchmarks/bench_campaign.py [N] [--chunks 250,500] [--workers 2]``. Every
+trial flies the whole relay from its own previous leg
+(:func:`msrsim.campaign.chain.fly_chunk` on the baseline's plan from
+:func:`msrsim.campaign.runner.campaign_legs`; planning is cached and not timed). It
+prints each leg's share of one chunk in this process (where the time goes), then for each
+chunk size the wall time on a local Dask cluster (start-up included), trials/s, trials/s
+per core and the peak resident memory of the whole process tree (this process, the
+scheduler and the workers: RSS summed over the tree, sampled every 20 ms), then the same
+run in this process alone. Every run must give bit-identical trials. Target (issue 16):
+10^5 coupled trials under 10 minutes and 2 GB on this 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import hashlib
 import os
@@ -29,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from msrsim.campaign.chain import TrialTable, fly_chunk
 from msrsim.campaign.execution import run_chunks
-from msrsim.campaign.montecarlo import simulate_trials
-from msrsim.campaign.runner import campaign_legs, run_monte_carlo
+from msrsim.campaign.runner import campaign_legs
 from msrsim.scenario import baseline
 
 
@@ -93,60 +91,65 @@ def digest(table) -> str:
     return h.hexdigest()
 
 
+def leg_times(plan, n: int) -> dict[str, float]:
+    """Seconds each leg takes on one chunk of ``n`` trials, in this process."""
+    schema = {name: dtype for leg in plan.legs for name, dtype in leg.columns.items()}
+    table = TrialTable(plan.seed, 0, n, schema)
+    times = {}
+    for leg in plan.legs:
+        t = time.perf_counter()
+        leg.fly(table)
+        times[type(leg).__name__] = time.perf_counter() - t
+    return times
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--chunks", default="50000,100000,250000")
+    parser.add_argument("n", nargs="?", type=int, default=2_000)
+    parser.add_argument("--chunks", default="250,500")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--full", type=int, default=200)
     args = parser.parse_args(argv)
     chunk_sizes = [int(c) for c in args.chunks.split(",")]
 
     t = time.perf_counter()
-    legs = campaign_legs(baseline())
-    model = legs.model
-    chunk_fn = functools.partial(simulate_trials, model)
-    columns = len(chunk_fn(0, 10)) + 1  # + trial
+    plan = campaign_legs(baseline()).plan
+    chunk_fn = functools.partial(fly_chunk, plan)
     print(
-        f"campaign Monte Carlo benchmark: {args.n:,} baseline campaigns, {columns} columns, "
-        f"{os.cpu_count()} CPUs; legs ready in {time.perf_counter() - t:.1f} s (cache)"
+        f"coupled campaign benchmark: {args.n:,} baseline trials, {os.cpu_count()} CPUs; "
+        f"plan ready in {time.perf_counter() - t:.1f} s (cache)"
     )
+    chunk_fn(0, 4)  # compile every kernel before timing
+    times = leg_times(plan, chunk_sizes[0])
+    total = sum(times.values())
+    print(f"  one chunk of {chunk_sizes[0]} in this process: {total:.1f} s "
+          f"({total / chunk_sizes[0] * 1e3:.1f} ms a trial)")  # fmt: skip
+    for name, seconds in times.items():
+        print(f"    {name:<16} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
 
     reference = None
     for chunk_size in chunk_sizes:
         result, peak = benchmark(chunk_fn, args.n, chunk_size, workers=args.workers)
-        # Digest, then drop the table, so that the next run's peak does not include it.
         found = digest(result.table)
         result = result.__class__(**{**result.__dict__, "table": None})
         if reference is None:
             reference = found
         assert found == reference, "results depend on the chunk size"
         print(
-            f"  LocalCluster {result.workers} workers, chunk {chunk_size:>7,}: "
-            f"{result.wall_s:6.1f} s  {result.trials_per_s:>10,.0f} trials/s  "
-            f"peak tree RSS {peak / 2**20:6.0f} MiB  (cluster start-up "
-            f"{result.extra['startup_s']:.1f} s)"
+            f"  LocalCluster {result.workers} workers, chunk {chunk_size:>5,}: "
+            f"{result.wall_s:7.1f} s  {result.trials_per_s:8.1f} trials/s "
+            f"({result.trials_per_s / result.workers:6.1f} per core)  "
+            f"peak tree RSS {peak / 2**20:6.0f} MiB  (start-up {result.extra['startup_s']:.1f} s)"
         )
-    result, peak = benchmark(
-        chunk_fn, args.n, chunk_sizes[0], workers=None, scheduler="synchronous"
-    )
+    result, peak = benchmark(chunk_fn, args.n, chunk_sizes[0], workers=None,
+                             scheduler="synchronous")  # fmt: skip
     assert digest(result.table) == reference, "synchronous differs from the cluster"
     print(
-        f"  synchronous (1 process),  chunk {chunk_sizes[0]:>7,}: {result.wall_s:6.1f} s  "
-        f"{result.trials_per_s:>10,.0f} trials/s  peak RSS {peak / 2**20:6.0f} MiB"
+        f"  synchronous (1 process),  chunk {chunk_sizes[0]:>5,}: {result.wall_s:7.1f} s  "
+        f"{result.trials_per_s:8.1f} trials/s  peak RSS {peak / 2**20:6.0f} MiB"
     )
     print("  all runs bit-identical")
-    full = run_monte_carlo(
-        dataclasses.replace(model, fidelity="full"),
-        args.full,
-        scenario=baseline(),
-        chunk_size=args.full,
-        scheduler="synchronous",
-    )
-    print(
-        f"  full fidelity (every leg flown), {args.full} trials in one chunk: "
-        f"{full.wall_s:6.1f} s  {full.trials_per_s:8.1f} trials/s"
-    )
+    rate = result.trials_per_s
+    print(f"  at this rate 10^5 coupled trials take {1e5 / rate / 60 / 2:.0f} min on 2 cores")
 
 
 if __name__ == "__main__":

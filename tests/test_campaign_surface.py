@@ -2,9 +2,11 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from msrsim.campaign import LEGS
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.surface import (
     MODELLED,
     run_surface,
@@ -24,16 +26,30 @@ def et(utc: str) -> float:
     return float(utc_to_et(utc)[0])
 
 
+# A fixed case for the hand calculations: landing 2031-01-21, MAV deadline 2031-07-01 (no
+# solar conjunction in between, a tight deadline); the planned dates are the schedule's.
+LANDING, DEADLINE = "2031-01-21", "2031-07-01"
+
+
+def backup_only(scenario):
+    """The scenario with the helicopters sent only when Perseverance fails."""
+    heli = scenario.helicopters.model_copy(update={"send_when_rover_late": False})
+    return scenario.model_copy(update={"helicopters": heli})
+
+
 @pytest.fixture(scope="module")
 def result():
-    return run_surface(baseline(), trials=TRIALS)
+    return run_surface(
+        backup_only(baseline()), landing_et=et(LANDING), deadline_et=et(DEADLINE), trials=TRIALS
+    )
 
 
 def test_plan_reads_the_scenario_in_si():
     s = baseline()
     plan = surface_plan(s)
-    assert plan.landing_et == et("2031-01-21")
-    assert plan.mav.deadline_et == et("2031-07-01")
+    schedule = plan_schedule(s)
+    assert plan.landing_et == schedule.srl_first_landing_et  # the first launch day's arrival
+    assert plan.mav.deadline_et == schedule.mav_launch_deadline_et
     assert (plan.lander.latitude_deg, plan.lander.east_longitude_deg) == (18.45, 77.45)
     assert plan.rover.start.latitude_deg == s.perseverance.start_latitude_deg
     assert plan.arm.time_per_tube_s == 4.0 * 3600.0  # hours in the file, seconds inside
@@ -72,16 +88,36 @@ def test_nominal_baseline_equals_hand_calculation(result):
 def test_monte_carlo_summary_is_consistent_and_seeded(result):
     mc = summary(result)["monte_carlo"]
     assert mc["trials"] == TRIALS and mc["seed"] == baseline().scenario.seed
-    # The tight 2031 deadline: most trials make it, some are cut before Perseverance
-    # arrives (no tubes), and a trial can only meet the deadline with tubes on board.
+    # The tight 2031 deadline, helicopters held back for a failed rover: most trials make
+    # it, some are cut before Perseverance arrives (no tubes), and a trial can only meet
+    # the deadline with tubes on board.
     assert 0.5 < mc["probability_meets_deadline"] < 1.0
-    assert 0.0 < mc["probability_no_tubes"] <= 1.0 - mc["probability_meets_deadline"]
+    # (rounded as the summary rounds: here every trial that misses has no tube)
+    assert 0.0 < mc["probability_no_tubes"] <= round(1.0 - mc["probability_meets_deadline"], 4)
     low, median, high = mc["mav_ready_sol (5th pct, median, 95th pct)"]
     assert low <= median <= high <= result.timeline.calendar.deadline_sol
-    again = summary(run_surface(baseline(), trials=TRIALS))["monte_carlo"]
+    dates = {"landing_et": et(LANDING), "deadline_et": et(DEADLINE)}
+    again = summary(run_surface(backup_only(baseline()), trials=TRIALS, **dates))["monte_carlo"]
     assert again == mc
-    other = summary(run_surface(baseline(), trials=TRIALS, seed=1))["monte_carlo"]
-    assert other["tubes_loaded_mean"] != mc["tubes_loaded_mean"]
+    other = summary(run_surface(backup_only(baseline()), trials=TRIALS, seed=1, **dates))
+    assert other["monte_carlo"]["tubes_loaded_mean"] != mc["tubes_loaded_mean"]
+
+
+def test_helicopters_sent_for_a_late_rover_remove_the_no_tube_outcome(result):
+    # The baseline's contingency: where Perseverance is projected late the helicopters
+    # fetch the depot tubes while it drives, so no trial leaves without tubes; the same
+    # streams give the same rover in both runs (its arrival sols are equal trial by trial).
+    late = run_surface(baseline(), landing_et=et(LANDING), deadline_et=et(DEADLINE), trials=TRIALS)
+    assert late.plan.helicopters.send_when_rover_late
+    mc, held = late.trials, result.trials
+    np.testing.assert_array_equal(mc.rover_arrival_sol, held.rover_arrival_sol)
+    assert np.mean(held.tubes_loaded == 0) > 0.05 and np.all(mc.tubes_loaded > 0)
+    assert mc.probability_meets_deadline > held.probability_meets_deadline
+    sent = mc.helicopters_sent_rover_late
+    assert 0.1 < sent.mean() < 0.9 and not held.helicopters_sent_rover_late.any()
+    # Sent or not, the Orbiting Sample holds at most its capacity.
+    assert mc.tubes_loaded.max() <= late.plan.selection.capacity_tubes
+    assert np.all(mc.tubes_loaded[sent] >= held.tubes_loaded[sent])
 
 
 def test_rover_failing_at_landing_sends_the_helicopters():
@@ -100,14 +136,25 @@ def test_a_deadline_before_the_landing_is_refused_with_both_dates():
         run_surface(baseline(), deadline_et=et("2030-01-01"), trials=10)
 
 
+def test_planned_surface_time_meets_its_deadline():
+    # the schedule's landing (March 2030) and deadline (a year later): the nominal timeline
+    # waits out the May 2030 solar conjunction and is ready long before the deadline
+    planned = run_surface(baseline(), trials=200)
+    nominal = summary(planned)["nominal"]
+    assert nominal["meets_deadline"] is True
+    assert len(nominal["solar_conjunctions_before_deadline_utc"]) == 1
+    assert summary(planned)["monte_carlo"]["probability_meets_deadline"] > 0.95
+
+
 def test_leg_outcome_and_milestones():
     outcome, milestones, _ = run_surface_leg(baseline(), LEGS[3], trials=200)
     assert outcome.leg.number == 4 and outcome.status == MODELLED
-    assert "SRL landing date from the scenario" in outcome.status
+    assert "SRL landing date from the schedule" in outcome.status
     assert set(outcome.summary) == {"nominal", "monte_carlo"}
     by_name = {m.name: m for m in milestones}
-    assert by_name["SRL landing"].utc.startswith("2031-01-21")
-    assert by_name["SRL landing"].source.startswith("representative:")
+    assert by_name["SRL landing"].utc.startswith("2030-03-18")  # the schedule's
+    assert by_name["SRL landing"].source.startswith("computed:")
+    assert by_name["MAV launch deadline"].source.startswith("computed:")
     ready = by_name["MAV ready to launch (nominal surface timeline)"]
     assert ready.source.startswith("computed") and ready.utc < by_name["MAV launch deadline"].utc
     assert 0.0 <= ready.solar_longitude_deg < 180.0  # inside the MAV's launch season

@@ -106,11 +106,6 @@ def _print_json(data: Any) -> None:
 # --------------------------------------------------------------------------------------
 
 
-class Fidelity(StrEnum):
-    default = "default"
-    full = "full"
-
-
 @app.command()
 def run(
     ctx: typer.Context,
@@ -175,18 +170,9 @@ def run(
             min=1,
             max=10_000_000,
             show_default=False,
-            help="Trials per chunk (scenario: campaign.chunk_size); results do not "
-            "depend on it at the default fidelity.",
+            help="Trials per chunk (scenario: campaign.chunk_size); results do not depend on it.",
         ),
     ] = None,
-    fidelity: Annotated[
-        Fidelity,
-        typer.Option(
-            "--fidelity",
-            help="default: each trial draws its legs' outcomes from their cached "
-            "Monte Carlo results; full: every chunk flies every leg.",
-        ),
-    ] = Fidelity.default,
     seed: SeedOption = None,
     details: Annotated[
         bool, typer.Option("--details", help="Also print every leg's own summary.")
@@ -202,24 +188,22 @@ def run(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the campaign: every leg in relay order, then the campaign Monte Carlo.
+    """Run the campaign: plan it, fly its legs, then the coupled Monte Carlo.
 
-    Prints the timeline the legs compute (with the published dates beside them), the
-    constraint checks, the probability that samples come home with its 95 % interval,
-    what fails, the tubes returned, the Earth landing dates, the margins and the risk
-    drivers. The legs' results are cached per scenario; a run killed part-way with --out
+    Every trial flies the whole relay from its own previous leg: its launch day, its
+    touchdown, its surface work, its MAV launch into the ERO's plane, its Orbiting
+    Sample's orbit, its rendezvous, its return and its capsule's landing. Prints the
+    timeline (computed dates beside the published ones), the constraint checks, the
+    probability that samples come home with its 95 % interval, what fails, the tubes
+    returned, the Earth landing dates and years, the margins and the risk drivers. The
+    plan and the legs are cached per scenario and code; a run killed part-way with --out
     resumes with --resume and neither loses nor repeats a trial.
     """  # fmt: skip
     import dataclasses
 
+    from msrsim.api import run_campaign
     from msrsim.campaign import LEGS, LegOutcome
-    from msrsim.campaign.cache import scenario_fingerprint
-    from msrsim.campaign.runner import (
-        campaign_legs,
-        monte_carlo_summary,
-        risk_drivers,
-        run_monte_carlo,
-    )
+    from msrsim.campaign.runner import campaign_legs
 
     loaded = _load(scenario)
     n = loaded.campaign.trials if trials is None else trials
@@ -228,21 +212,11 @@ def run(
     output = _claim_out_dir(ctx, out_dir, resume, force)
 
     try:
-        with _progress(as_json, "legs") as advance:
-            result = campaign_legs(loaded)
-            if advance:
-                advance(1, 1)
-        model = dataclasses.replace(
-            result.model,
-            fidelity=fidelity.value,
-            seed=loaded.scenario.seed if seed is None else seed,
-        )
-        with _progress(as_json, "campaign trials") as advance:
-            run_result = run_monte_carlo(
-                model, n, scenario=loaded, chunk_size=size,
-                out_dir=None if out_dir is None else out_dir / "trials", scheduler=scheduler,
-                workers=workers, resume=resume, progress=advance,
-                fingerprint=scenario_fingerprint(loaded),
+        with _stages(as_json) as progress:
+            run_result = run_campaign(
+                loaded, trials=trials, seed=seed, chunk_size=chunk_size,
+                out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
+                progress=progress,
             )  # fmt: skip
     except ValueError as exc:
         _input_error("run", exc)
@@ -252,19 +226,18 @@ def run(
     except KeyboardInterrupt:
         err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
         raise typer.Exit(130) from None
-    table = run_result.table
+    result, monte_carlo, drivers = run_result.legs, run_result.summary, run_result.drivers
+    n = monte_carlo["trials"]
+    table = run_result.trials
     columns = {
         name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names
     }
-    monte_carlo = monte_carlo_summary(columns, model)
-    monte_carlo["wall_s"] = round(run_result.wall_s, 2)
-    drivers = risk_drivers(model, min(n, 100_000)) if model.fidelity == "default" else None
     legs = tuple(
-        LegOutcome(LEGS[9], f"modelled ({n} trials, {model.fidelity} fidelity)", monte_carlo)
+        LegOutcome(LEGS[9], f"modelled ({n} coupled trials)", monte_carlo)
         if o.leg.number == 10 else o
         for o in result.legs
     )  # fmt: skip
-    report = {**result.to_dict(), "legs": [], "monte_carlo": monte_carlo, "risk_drivers": drivers}
+    report = run_result.to_dict()
     report["legs"] = dataclasses.replace(result, legs=legs).to_dict()["legs"]
     if out_dir is not None:
         try:
@@ -276,7 +249,7 @@ def run(
 
             try:
                 if result.handoffs is None:  # cached legs: their full results are needed
-                    with _progress(as_json, "legs for the report") as advance:
+                    with _progress(as_json, "legs for the report"):
                         result = campaign_legs(loaded, full_results=True)
                 write_report(out_dir, loaded, result, columns, report)
             except (OSError, ValueError) as exc:
@@ -1216,6 +1189,40 @@ def _progress(quiet: bool, label: str):
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def _stages(quiet: bool):
+    """Yields ``progress(stage, done, total)`` driving one progress bar per stage on
+    stderr (the stage named, with a time estimate), or None when quiet or when stderr is
+    not a terminal."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    labels = {
+        "legs": "planning and flying the legs (cached per scenario and code)",
+        "trials": "coupled campaign trials",
+    }
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield progress
 
 
 # --------------------------------------------------------------------------------------

@@ -259,19 +259,16 @@ class Reliability(Section):
     mav_success: Probability
     ees_release_success: Probability
     ees_entry_success: Probability
+    srl_launch_scrub_probability: Annotated[float, Field(ge=0, lt=1)]
     ero_extension_days: Annotated[float, Field(ge=0, le=3000)]
-    next_return_opportunity_days: Annotated[float, Field(ge=500, le=1200)]
 
 
 class Campaign(Section):
-    """Published campaign milestones the legs are judged against, and the campaign
-    Monte Carlo's size."""
+    """The campaign Monte Carlo's size (the published plan the computed schedule is
+    compared with is :mod:`msrsim.campaign.published`, not an input)."""
 
-    ero_mars_orbit_insertion_year: Annotated[int, Field(ge=2020, le=2060)]
-    samples_on_earth_year: Annotated[int, Field(ge=2020, le=2060)]
     trials: Annotated[int, Field(ge=1, le=100_000_000)]
-    chunk_size: Annotated[int, Field(ge=100, le=10_000_000)]
-    leg_table_trials: Annotated[int, Field(ge=100, le=1_000_000)]
+    chunk_size: Annotated[int, Field(ge=1, le=10_000_000)]
 
 
 class ElectricPropulsionSystem(Section):
@@ -292,9 +289,6 @@ class EarthReturnOrbiter(Section):
     cruise_propulsion: Literal["electric"]
     mars_orbit_insertion_propulsion: Literal["chemical"]
     launch_utc: UtcDate
-    mars_arrival_utc: UtcDate
-    mars_departure_utc: UtcDate
-    earth_arrival_utc: UtcDate
     cruise_segments_per_year: Annotated[int, Field(ge=4, le=60)]
     arrival_v_infinity_max_km_s: Annotated[float, Field(gt=0, le=10)]
     return_entry_speed_max_km_s: Annotated[float, Field(ge=11.2, le=16)]
@@ -315,19 +309,7 @@ class EarthReturnOrbiter(Section):
     divert_failure_probability: Probability
 
     @model_validator(mode="after")
-    def _phases_in_order(self):
-        dates = [
-            ("launch_utc", self.launch_utc),
-            ("mars_arrival_utc", self.mars_arrival_utc),
-            ("mars_departure_utc", self.mars_departure_utc),
-            ("earth_arrival_utc", self.earth_arrival_utc),
-        ]
-        for (name_a, a), (name_b, b) in zip(dates, dates[1:], strict=False):
-            if (b - a).days < 60:
-                raise ValueError(
-                    f"{name_b} = {b.date()} must be at least 60 days after "
-                    f"{name_a} = {a.date()} (the ERO's phases run in this order)"
-                )
+    def _capture_and_loads(self):
         if self.capture_apoapsis_altitude_km <= self.capture_periapsis_altitude_km:
             raise ValueError(
                 f"capture_apoapsis_altitude_km = {self.capture_apoapsis_altitude_km} must be "
@@ -442,6 +424,8 @@ class Helicopter(Section):
     dust_season_ls_deg: LsWindow
     wind_no_fly_probability_per_sol: Probability
     loss_probability_per_flight: Probability
+    send_when_rover_late: bool
+    rover_late_margin_sols: Annotated[int, Field(ge=-1000, le=1000)]
 
 
 class SampleTransferArm(Section):
@@ -563,6 +547,7 @@ class MarsAscentVehicle(Section):
     stage2_structure_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
     propellant_temperature_c: Annotated[float, Field(ge=-100, le=80)]
     launch_local_mean_solar_time_h: Annotated[float, Field(ge=0, lt=24)]
+    launch_local_time_tolerance_h: Annotated[float, Field(gt=0, le=12)]
     min_perigee_altitude_km: Annotated[float, Field(ge=50, le=2000)]
     trials: Annotated[int, Field(ge=10, le=10_000_000)]
     srm1: SolidRocketMotor
@@ -678,10 +663,9 @@ class SurfaceDepot(Section):
 
 
 class Surface(Section):
-    """Leg 4: when the SRL lands, when the MAV must leave, and the surface rules."""
+    """Leg 4: the surface rules (the SRL's landing and the MAV's deadline are planned,
+    :mod:`msrsim.campaign.schedule`)."""
 
-    srl_landing_utc: UtcDate
-    mav_launch_deadline_utc: UtcDate
     lander_checkout_sols: Sols
     conjunction_elongation_deg: Annotated[float, Field(ge=0, le=10)]
     mav_preparation_sols: Sols
@@ -689,27 +673,11 @@ class Surface(Section):
     trials: Annotated[int, Field(ge=1, le=10_000_000)]
     depot: SurfaceDepot
 
-    @model_validator(mode="after")
-    def _deadline_after_landing(self):
-        from msrsim.core.time import SOL_PER_DAY
-
-        days = (self.mav_launch_deadline_utc - self.srl_landing_utc).total_seconds() / 86400.0
-        sols = days * SOL_PER_DAY
-        if sols < self.mav_preparation_sols + 1:
-            raise ValueError(
-                f"mav_launch_deadline_utc = {self.mav_launch_deadline_utc} is {sols:.1f} "
-                f"sols after srl_landing_utc = {self.srl_landing_utc}; it must be at least "
-                f"mav_preparation_sols + 1 = {self.mav_preparation_sols + 1} sols after it"
-            )
-        return self
-
 
 class Rendezvous(Section):
     """Legs 6: the OS's release orbit (until the ascent leg hands one over), the ERO's
     search, navigation, guidance and the CCRS capture envelope."""
 
-    os_release_utc: UtcDate
-    search_start_utc: UtcDate
     release_node_deg: Annotated[float, Field(ge=-360, le=360)]
     release_argument_of_latitude_deg: Annotated[float, Field(ge=-360, le=360)]
     release_radial_sigma_km: Annotated[float, Field(ge=0, le=100)]
@@ -760,11 +728,6 @@ class Rendezvous(Section):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if not self.os_release_utc <= self.search_start_utc:
-            raise ValueError(
-                f"search_start_utc = {self.search_start_utc} must not be before "
-                f"os_release_utc = {self.os_release_utc} (the search starts at or after release)"
-            )
         if self.hold_points_m != sorted(self.hold_points_m):
             raise ValueError(
                 f"hold_points_m = {self.hold_points_m} must approach the OS (ascending)"
@@ -781,6 +744,7 @@ class Containment(Section):
     """Leg 7: the barriers between Mars material and the biosphere, and the requirement."""
 
     requirement_probability: Annotated[float, Field(gt=0, le=1)]
+    operations_days: Annotated[float, Field(ge=0, le=365)]
     seam_temperature_c: Annotated[float, Field(ge=0, le=2000)]
     seam_temperature_sigma_c: Annotated[float, Field(ge=0, le=500)]
     seam_hold_s: Annotated[float, Field(gt=0, le=1e6)]
@@ -809,6 +773,17 @@ class Containment(Section):
     trials: Annotated[int, Field(ge=1, le=10_000_000)]
 
 
+class ScheduleRules(Section):
+    """The intentions and constraints the campaign's dates are planned from
+    (:func:`msrsim.campaign.schedule.plan_schedule`); the dates themselves are computed."""
+
+    srl_arrival_excluded_ls_deg: LsWindow
+    min_surface_sols: Annotated[int, Field(ge=0, le=3000)]
+    ero_search_orbit_lead_days: Annotated[float, Field(ge=0, le=1000)]
+    capture_and_containment_days: Annotated[float, Field(gt=0, le=1000)]
+    max_return_cruise_days: Annotated[float, Field(ge=100, le=2000)]
+
+
 class Scenario(Section):
     """A whole campaign scenario."""
 
@@ -829,6 +804,7 @@ class Scenario(Section):
     surface: Surface
     rendezvous: Rendezvous
     containment: Containment
+    schedule: ScheduleRules
 
     @model_validator(mode="after")
     def _divert_before_entry(self):
@@ -841,35 +817,13 @@ class Scenario(Section):
         return self
 
     @model_validator(mode="after")
-    def _search_before_departure(self):
-        if self.rendezvous.search_start_utc >= self.ero.mars_departure_utc:
+    def _ero_launch_in_its_window(self):
+        lo, hi = self.ero_launch.departure_earliest_utc, self.ero_launch.departure_latest_utc
+        if not lo <= self.ero.launch_utc <= hi:
             raise ValueError(
-                f"rendezvous.search_start_utc = {self.rendezvous.search_start_utc.date()} must "
-                f"be before ero.mars_departure_utc = {self.ero.mars_departure_utc.date()} "
-                "(the capture must come before the ERO leaves)"
+                f"ero.launch_utc = {self.ero.launch_utc.date()} must be inside ero_launch's "
+                f"departure window ({lo.date()} to {hi.date()})"
             )
-        return self
-
-    @model_validator(mode="after")
-    def _ero_dates_in_windows(self):
-        checks = (
-            ("ero.launch_utc", self.ero.launch_utc, self.ero_launch, "departure", "ero_launch"),
-            (
-                "ero.earth_arrival_utc",
-                self.ero.earth_arrival_utc,
-                self.earth_return,
-                "arrival",
-                "earth_return",
-            ),
-        )
-        for name, date, window, end, section in checks:
-            lo = getattr(window, f"{end}_earliest_utc")
-            hi = getattr(window, f"{end}_latest_utc")
-            if not lo <= date <= hi:
-                raise ValueError(
-                    f"{name} = {date.date()} must be inside {section}'s {end} window "
-                    f"({lo.date()} to {hi.date()})"
-                )
         return self
 
     def leaves(self) -> list[tuple[str, Any, Provenance | None]]:

@@ -1,7 +1,6 @@
-"""The campaign on the baseline, end to end: ``msrsim run`` killed by a real signal and
-resumed; the full fidelity against the default one."""
+"""The coupled campaign on the baseline, end to end: ``msrsim run`` killed by a real
+signal and resumed; the same trials on 1 and 2 Dask workers and any chunking."""
 
-import dataclasses
 import json
 import os
 import signal
@@ -14,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from msrsim.campaign.runner import campaign_legs, monte_carlo_summary, run_monte_carlo
+from msrsim.campaign.runner import campaign_legs, run_monte_carlo
 from msrsim.cli import app
 from msrsim.scenario import baseline
 
-TRIALS, CHUNK = 400_000, 20_000
+TRIALS, CHUNK = 150, 25
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(legs, tmp_path):
     result = CliRunner().invoke(app, command[3:] + ["--resume"])
     assert result.exit_code == 0, result.output
     resumed = pq.read_table(out / "trials").sort_by("trial")
-    whole = run_monte_carlo(legs.model, TRIALS, chunk_size=100_000, scheduler="synchronous")
+    whole = run_monte_carlo(legs.plan, TRIALS, chunk_size=TRIALS, scheduler="synchronous")
     assert resumed.num_rows == TRIALS
     assert resumed.column("trial").to_pylist() == list(range(TRIALS))
     for name in whole.table.column_names:
@@ -64,48 +63,15 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(legs, tmp_path):
     assert summary["monte_carlo"]["trials"] == TRIALS
 
 
-@pytest.mark.slow
-def test_full_fidelity_agrees_with_the_default(legs):
-    # The default fidelity draws each leg's outcome from its cached Monte Carlo; the full
-    # one flies every leg again for each chunk (other seeds). They estimate the same
-    # P(success): the difference must stay inside 3 standard errors of the smaller run
-    # (300 trials: 3 x sqrt(p (1 - p) / 300) = 0.084 at p = 0.62), and the tubes returned
-    # inside 3 standard errors of their mean.
-    default = legs.model
-    n_full = 300
-    full = run_monte_carlo(
-        dataclasses.replace(default, fidelity="full"),
-        n_full,
-        scenario=baseline(),
-        chunk_size=150,
-        scheduler="synchronous",
-    )
-    cheap = run_monte_carlo(default, 100_000, chunk_size=100_000, scheduler="synchronous")
-
-    def columns(table):
-        return {c: table.column(c).to_numpy(zero_copy_only=False) for c in table.column_names}
-
-    a, b = columns(full.table), columns(cheap.table)
-    p_full, p_default = a["success"].mean(), b["success"].mean()
-    assert abs(p_full - p_default) < 3 * np.sqrt(p_default * (1 - p_default) / n_full)
-    tubes_full = a["tubes_returned"][a["success"]].astype(float)
-    tubes_default = b["tubes_returned"][b["success"]].astype(float)
-    se = tubes_default.std() / np.sqrt(tubes_full.size)
-    assert abs(tubes_full.mean() - tubes_default.mean()) < 3 * se + 0.5
-    assert monte_carlo_summary(a, dataclasses.replace(default, fidelity="full"))["fidelity"] == (
-        "full"
-    )
-
-
 def test_the_baseline_campaign_is_identical_on_1_and_2_workers_and_any_chunking(legs):
-    # the real trial model on the baseline's legs: in this process in chunks of 30,000,
-    # on a local Dask cluster of 1 worker in chunks of 50,000 and of 2 workers in chunks
-    # of 25,000: bit-identical columns
-    n = 150_000
+    # the coupled trials on the baseline's plan: in this process in chunks of 30, on a
+    # local Dask cluster of 1 worker in chunks of 50 and of 2 workers in chunks of 25:
+    # bit-identical columns
+    n = 100
     runs = [
-        run_monte_carlo(legs.model, n, chunk_size=30_000, scheduler="synchronous"),
-        run_monte_carlo(legs.model, n, chunk_size=50_000, workers=1),
-        run_monte_carlo(legs.model, n, chunk_size=25_000, workers=2),
+        run_monte_carlo(legs.plan, n, chunk_size=30, scheduler="synchronous"),
+        run_monte_carlo(legs.plan, n, chunk_size=50, workers=1),
+        run_monte_carlo(legs.plan, n, chunk_size=25, workers=2),
     ]
     assert [r.workers for r in runs[1:]] == [1, 2]
     first = runs[0].table

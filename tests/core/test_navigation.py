@@ -185,3 +185,14 @@ def test_second_order_noise_is_the_covariance_of_the_quadratic_term():
     np.testing.assert_allclose(q[3:, 3:] / dt**2, sampled, rtol=0.02, atol=1e-3 * sampled.max())
     np.testing.assert_allclose(q[:3, :3], q[3:, 3:] * (0.5 * dt) ** 2, rtol=1e-12)
     assert np.all(np.linalg.eigvalsh(q) > -1e-12 * q.max())
+
+
+def test_nees_of_a_covariance_that_is_not_positive_definite_is_nan():
+    """Issue 22, item 10: a singular (or indefinite, or NaN) covariance gives NaN for its
+    row, for the caller to count as a numerical failure, not an exception for the batch;
+    the other rows are exact (e^T P^-1 e = 6 for P = I, e = 1)."""
+    p = np.stack([np.eye(6), np.zeros((6, 6)), np.diag([1.0] * 5 + [-1.0]), np.eye(6)])
+    p[3, 0, 0] = np.nan
+    out = nees(np.ones((4, 6)), p)
+    assert out[0] == pytest.approx(6.0, rel=1e-14)
+    assert np.isnan(out[1:]).all()

@@ -191,3 +191,16 @@ def test_trial_generator_refuses_draws_without_a_row_per_trial():
     g = TrialGenerator(1, "leg", 0, 10)
     with pytest.raises(ValueError, match="one row per trial"):
         g.standard_normal((3, 10))
+
+
+def test_trial_generator_take_keeps_each_trials_draws():
+    """Drawing for a subset of a chunk's trials gives those trials' own numbers."""
+    from msrsim.core.streams import TrialGenerator
+
+    rows = np.array([3, 7, 8, 40])
+    full = TrialGenerator(5, "leg", 200, 50)
+    part = TrialGenerator(5, "leg", 200, 50).take(rows)
+    assert part.size == 4
+    assert np.array_equal(part.standard_normal((4, 2)), full.standard_normal((50, 2))[rows])
+    child = part.spawn(1)[0].take([1, 2])
+    assert np.array_equal(child.random(2), full.spawn(1)[0].random(50)[rows[[1, 2]]])

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from msrsim.cli import app
 from msrsim.report.html import FIGURE_CAPTIONS, SECTIONS
 
-TRIALS = 2000
+TRIALS = 100
 MISSING = 'class="missing"'
 
 

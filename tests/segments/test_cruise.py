@@ -11,9 +11,11 @@ from msrsim.core.time import utc_to_et
 from msrsim.segments.cruise import (
     ballistic_reference,
     departure_v_infinity_limit,
+    earliest_arrival,
     entry_v_infinity_limit,
     fly_cruise,
     mars_capture,
+    reaches,
 )
 from msrsim.segments.windows import LaunchVehicle
 
@@ -120,3 +122,64 @@ def test_ero_return_cruise_2032_to_2033():
     assert np.linalg.norm(t.arrival_v_infinity_m_s) <= bound * (1 + 1e-6)
     assert cruise.impulsive_check.position_error_m < 1e3
     assert 2500.0 < t.final_mass_kg < 3500.0
+
+
+def test_electric_return_from_escape_starts_near_the_ballistic_arc():
+    # Mars escape (v_inf = 0) 2032-02-20 to Earth 2033-09-02, 3,456 kg, entry speed held to
+    # 12 km/s (v_inf <= 4.6 km/s at 125 km): the Lambert arc of those dates leaves Mars at
+    # ~5 km/s. Started from throttles of 0.1 the optimiser failed here on 6, 9 and 12
+    # segments; started from that excess spread over the first segments at full thrust, it
+    # reaches Earth on each, with the same ~450 kg of xenon (measured 453-462 kg).
+    dep, arr = (float(e) for e in utc_to_et(["2032-02-20", "2033-09-02"]))
+    v_max = entry_v_infinity_limit(12_000.0, 125e3)
+    xenon = []
+    for segments in (6, 12):
+        cruise = fly_cruise(
+            "mars", "earth", dep, arr, 3456.0, ERO,
+            arrival_v_infinity_max_m_s=v_max, segments=segments,
+        )  # fmt: skip
+        t = cruise.transfer
+        assert reaches(t), (segments, t.message, t.mismatch_position_m)
+        assert np.linalg.norm(t.arrival_v_infinity_m_s) <= v_max + 1e-3
+        assert cruise.impulsive_check.position_error_m < 1e3
+        xenon.append(t.propellant_kg)
+    assert 400.0 < min(xenon) and max(xenon) < 500.0
+
+
+def test_earliest_arrival_is_the_first_day_accepted():
+    # The ERO's outbound (2027-10-15, 6,750 kg, Ariane 64's v_inf, insertion charged) on 8
+    # segments, accepted when it leaves at least 4,700 kg in the capture orbit: the search
+    # steps 10 days, then bisects; the day it returns is accepted and the day before is
+    # not, each re-solved here from the ballistic arc (not from the search's neighbours).
+    launch, lo, hi = (float(e) for e in utc_to_et(["2027-10-15", "2029-10-20", "2029-12-10"]))
+    v_launch = departure_v_infinity_limit(ARIANE_64, 6750.0)
+    capture = mars_capture(300e3, 33_800e3, 321.0)
+
+    def accept(t):
+        return reaches(t) and t.mass_after_capture_kg >= 4700.0
+
+    search = earliest_arrival(
+        "earth", "mars", launch, (lo, hi), 6750.0, ERO,
+        accept=accept, segments_per_year=4.0, step_days=10.0,
+        departure_v_infinity_max_m_s=v_launch, arrival_v_infinity_max_m_s=4000.0,
+        capture=capture,
+    )  # fmt: skip
+    assert lo < search.arrival_et < hi and accept(search.transfer)
+    assert search.refused_et == search.arrival_et - 86400.0
+
+    def cold(arrival_et):
+        return fly_cruise(
+            "earth", "mars", launch, arrival_et, 6750.0, ERO,
+            departure_v_infinity_max_m_s=v_launch, arrival_v_infinity_max_m_s=4000.0,
+            capture=capture, segments=8,
+        ).transfer  # fmt: skip
+
+    assert accept(cold(search.arrival_et))
+    assert not accept(cold(search.refused_et))
+    # a threshold no arrival of the span meets: no answer
+    none = earliest_arrival(
+        "earth", "mars", launch, (lo, lo + 20 * 86400.0), 6750.0, ERO,
+        accept=lambda t: False, segments_per_year=4.0, step_days=10.0,
+        departure_v_infinity_max_m_s=v_launch, capture=capture,
+    )  # fmt: skip
+    assert none is None

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from msrsim.core.bodies import MARS
+from msrsim.core.streams import TrialGenerator
 from msrsim.core.time import utc_to_et
 from msrsim.segments.capture import (
     FAIL_CLOSING,
@@ -23,7 +24,12 @@ from msrsim.segments.orbiting_sample import OrbitState, SphereBody, release_orbi
 from msrsim.segments.rendezvous import (
     STATUS_CAPTURED,
     STATUS_COLLISION,
+    STATUS_DEADLINE,
+    STATUS_MESSAGES,
+    STATUS_NAVIGATION_LOST,
+    STATUS_NOT_FLOWN,
     RendezvousPlan,
+    fly_rendezvous,
     passive_safety,
     search_orbit_state,
     simulate_rendezvous,
@@ -94,6 +100,129 @@ def test_trials_do_not_depend_on_the_batch(flown):
     part = _fly(2, offset=2)
     for name in ("status", "capture_et", "delta_v_m_s", "detection_range_m", "lateral_miss_m"):
         np.testing.assert_array_equal(getattr(part, name), getattr(flown, name)[2:], err_msg=name)
+
+
+FIELDS = ("status", "capture_et", "delta_v_m_s", "detection_et", "detection_range_m",
+          "lateral_miss_m", "attempts", "nav_position_error_m")  # fmt: skip
+
+
+def _states(n: int, seed: int = 3) -> np.ndarray:
+    """True OS states at release, drawn from the test release's covariance."""
+    rel = _release()
+    return (
+        rel.state
+        + np.random.default_rng(seed).standard_normal((n, 6)) @ np.linalg.cholesky(rel.covariance).T
+    )
+
+
+def _fly_trials(states, release_et, start_et, deadline_et, rng, **kw):
+    return fly_rendezvous(
+        states, release_et, start_et, deadline_et, _release().covariance, PLAN, ENVELOPE, OS,
+        ERO, rng, tumble_sigma_rad_s=math.radians(1.0), record=0, **kw,
+    )  # fmt: skip
+
+
+def _same_trial(batch, i, alone, j=0):
+    for name in FIELDS:
+        np.testing.assert_array_equal(
+            getattr(batch, name)[i], getattr(alone, name)[j], err_msg=f"{name} of trial {i}"
+        )
+    steps = alone.history_t_s.size
+    np.testing.assert_array_equal(batch.history_nees[:steps, i], alone.history_nees[:, j])
+
+
+def test_trial_draws_do_not_depend_on_the_batch():
+    """Every draw of trial 1234 (initial, capture mechanism, the first blocks of burn
+    errors and measurement noise) is the same in a batch of 2000 as alone."""
+    from msrsim.segments.rendezvous import _trial_draws
+
+    big = _trial_draws(TrialGenerator(11, "rendezvous", 0, 2000), 2000, 3)
+    one = _trial_draws(TrialGenerator(11, "rendezvous", 1234, 1), 1, 3)
+    np.testing.assert_array_equal(big[0][1234], one[0][0])
+    np.testing.assert_array_equal(big[1][1234], one[1][0])
+    for k in (2, 3):  # the generators' first two calls
+        for shape in ((16, 6), (512, 3)) if k == 2 else ((512, 3), (512, 3)):
+            a = big[k].standard_normal((2000, *shape))[1234]
+            b = one[k].standard_normal((1, *shape))[0]
+            np.testing.assert_array_equal(a, b)
+    other = _trial_draws(TrialGenerator(11, "rendezvous", 1235, 1), 1, 3)
+    assert not np.array_equal(other[0][0], one[0][0])
+
+
+def test_each_trial_flies_from_its_own_release_in_its_own_time():
+    """Per-trial hand-offs: releases 0, 2 and 45 days apart (the Sun 23 degrees round),
+    searches starting 1-2 h after each, a deadline each, a fourth trial whose deadline
+    is its search start. Each trial's flight is the same alone (its own draws, own epoch,
+    own force geometry) as in the batch, its epochs are its own, and the fourth ends at
+    once on its deadline without touching the others."""
+    states = _states(4)
+    release = ET + np.array([0.0, 2.0, 45.0, 1.0]) * 86400.0
+    start = release + np.array([3600.0, 7200.0, 3600.0, 3600.0])
+    deadline = start + np.array([6.0, 6.0, 6.0, 0.0]) * 86400.0
+    batch = _fly_trials(states, release, start, deadline, TrialGenerator(9, "r", 0, 4))
+    # flown to the end of their approach (trial 0's two capture attempts both fail)
+    assert np.all(batch.attempts[:3] >= 1) and np.count_nonzero(batch.captured) == 2
+    assert batch.status[3] == STATUS_DEADLINE and np.isnan(batch.detection_et[3])
+    np.testing.assert_array_equal(batch.trial_release_et, release)
+    np.testing.assert_array_equal(batch.trial_search_start_et, start)
+    after = batch.detection_et[:3] - start[:3]  # its own search start's: within hours
+    assert np.all((after > 0) & (after < 3 * 3600.0))
+    ok = batch.captured
+    assert np.all(batch.capture_et[ok] - start[ok] < 3 * 86400.0)
+    with pytest.raises(ValueError, match="trial_search_start_et"):
+        _ = batch.search_start_et  # no common search start to report
+    for i in (0, 2):
+        alone = _fly_trials(
+            states[i : i + 1], release[i : i + 1], start[i : i + 1], deadline[i : i + 1],
+            TrialGenerator(9, "r", i, 1),
+        )  # fmt: skip
+        _same_trial(batch, i, alone)
+
+
+def test_trials_ended_upstream_are_not_flown():
+    """Trials marked not to fly (their upstream leg failed; their inputs may be NaN) come
+    back ``STATUS_NOT_FLOWN`` and leave the others exactly as when all three fly."""
+    states = _states(3, seed=8)
+    everyone = _fly_trials(states, ET, ET + 3600.0, ET + 6 * 86400.0, TrialGenerator(4, "r", 0, 3))
+    states[1] = np.nan
+    some = _fly_trials(
+        states, ET, ET + 3600.0, ET + 6 * 86400.0, TrialGenerator(4, "r", 0, 3),
+        fly=np.array([True, False, True]),
+    )  # fmt: skip
+    assert some.status[1] == STATUS_NOT_FLOWN
+    for i in (0, 2):
+        _same_trial(everyone, i, some, i)
+    with pytest.raises(ValueError, match="flown trials need finite values"):
+        _fly_trials(states, ET, ET + 3600.0, ET + 6 * 86400.0, TrialGenerator(4, "r", 0, 3))
+    with pytest.raises(ValueError, match=r"search_start_et\[0\]"):
+        _fly_trials(states[:1], ET, ET - 1.0, ET + 86400.0, TrialGenerator(4, "r", 0, 1))
+
+
+def test_a_numerical_failure_is_a_trial_status_not_an_exception(monkeypatch):
+    """Issue 22, item 10: a 10,000-trial chunk stopped on "Singular matrix" in
+    ``navigation.nees``. Forced here: trial 1's process noise is made strongly negative,
+    so once it tracks its covariance is no longer positive definite (its NEES and gains
+    fail). That trial ends ``STATUS_NAVIGATION_LOST`` (a numerical failure, counted in
+    the status array); the batch finishes and the other trials fly exactly as without
+    it."""
+    import msrsim.segments.rendezvous as rendezvous
+
+    states = _states(3, seed=5)
+    clean = _fly_trials(states, ET, ET + 3600.0, ET + 6 * 86400.0, TrialGenerator(2, "r", 0, 3))
+    real = rendezvous.van_loan_noise
+
+    def poisoned(a, q, dt):
+        out = real(a, q, dt)
+        out[1] = -1e12 * np.eye(6)
+        return out
+
+    monkeypatch.setattr(rendezvous, "van_loan_noise", poisoned)
+    bad = _fly_trials(states, ET, ET + 3600.0, ET + 6 * 86400.0, TrialGenerator(2, "r", 0, 3))
+    assert bad.status[1] == STATUS_NAVIGATION_LOST
+    assert "numerically" in STATUS_MESSAGES[STATUS_NAVIGATION_LOST]
+    assert np.isfinite(bad.detection_et[1]) and np.isnan(bad.capture_et[1])
+    for i in (0, 2):
+        _same_trial(clean, i, bad, i)
 
 
 def test_passive_safety_of_the_nominal_approach():

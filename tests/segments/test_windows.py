@@ -13,7 +13,9 @@ from msrsim.segments.windows import (
     LaunchVehicle,
     OpportunityError,
     daily_grid,
+    earliest_arrival_period,
     launch_period,
+    least_c3_transfer,
     opportunity,
     optima,
     porkchop,
@@ -117,6 +119,59 @@ def test_launch_period_respects_dla_and_arrival_window(chop_2028):
     assert np.all(np.abs(period.daily_dla_rad) <= limit)
     assert np.all((period.daily_arrival_et >= lo) & (period.daily_arrival_et <= hi))
     assert launch_period(chop_2028, 10, dla_limit_rad=math.radians(0.01)) is None
+
+
+def test_earliest_arrival_period_against_brute_force(chop_2028):
+    # every run of 15 days, every arrival date, constraints as masks: the least "latest
+    # arrival" over the runs, found by brute force, is the period's; each day then flies its
+    # least-C3 transfer arriving by that date, within C3, DLA and the allowed arrivals
+    days, c3_max, dla = 15, 15e6, math.radians(30.0)
+    allowed_arrival = (np.arange(chop_2028.arrival_et.size) % 7) != 3  # some dates refused
+    ok = (
+        np.isfinite(chop_2028.c3_m2_s2)
+        & (chop_2028.c3_m2_s2 <= c3_max)
+        & (np.abs(chop_2028.dla_rad) <= dla)
+        & allowed_arrival[None, :, None]
+        & (np.abs(np.degrees(chop_2028.transfer_angle_rad) - 180.0) >= 3.0)
+    ).any(axis=2)
+    first = [np.flatnonzero(row)[0] if row.any() else np.inf for row in ok]
+    brute = min(max(first[k : k + days]) for k in range(len(first) - days + 1))
+    found = earliest_arrival_period(
+        chop_2028, days, arrival_allowed=allowed_arrival, dla_limit_rad=dla, max_c3_m2_s2=c3_max
+    )
+    assert found.latest_arrival_et == chop_2028.arrival_et[int(brute)]
+    period = found.period
+    assert period.days == days and np.all(period.daily_arrival_et <= found.latest_arrival_et)
+    assert np.all(period.daily_c3_m2_s2 <= c3_max) and np.all(np.abs(period.daily_dla_rad) <= dla)
+    j = np.searchsorted(chop_2028.arrival_et, period.daily_arrival_et)
+    assert np.all(allowed_arrival[j])
+    # nothing arrives a day earlier for every day of any run
+    earlier = launch_period(
+        chop_2028,
+        days,
+        arrival_window_et=(chop_2028.arrival_et[0], found.latest_arrival_et - DAY_S),
+        arrival_allowed=allowed_arrival,
+        dla_limit_rad=dla,
+        max_c3_m2_s2=c3_max,
+    )
+    assert earlier is None
+    # too few feasible days: no period, and the longest run is said
+    none = earliest_arrival_period(chop_2028, 400, max_c3_m2_s2=c3_max)
+    assert none.period is None and 0 < none.longest_run_days < 400
+
+
+def test_least_c3_transfer_obeys_its_limits():
+    op = opportunity("mars", "earth", 2033)
+    chop = porkchop("mars", "earth", op.departure_et[::3], op.arrival_et[::3])
+    best = least_c3_transfer(chop)
+    assert best.c3_m2_s2 == pytest.approx(min(t.c3_m2_s2 for t in optima(chop).values()))
+    # a tight entry-speed limit moves it to a dearer cell that meets the limit
+    capped = least_c3_transfer(chop, entry_speed_max_m_s=best.entry_speed_m_s - 50.0)
+    assert capped.entry_speed_m_s <= best.entry_speed_m_s - 50.0
+    assert capped.c3_m2_s2 >= best.c3_m2_s2
+    late = least_c3_transfer(chop, departure_after_et=best.departure_et + 30 * DAY_S)
+    assert late.departure_et >= best.departure_et + 30 * DAY_S
+    assert least_c3_transfer(chop, entry_speed_max_m_s=1000.0) is None
 
 
 def test_launch_vehicle_curve():

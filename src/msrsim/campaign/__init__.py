@@ -121,7 +121,9 @@ class CampaignResult:
     milestones: tuple[Milestone, ...]
     legs: tuple[LegOutcome, ...]
     checks: tuple = ()
-    model: object = None
+    plan: object = None
+    """The coupled campaign's plan (:func:`msrsim.campaign.plan.plan_campaign`), which the
+    Monte Carlo flies (not serialised)."""
     handoffs: dict | None = None
     """The legs' full results (``mission``, ``edl``, ``surface``, ``ascent``,
     ``rendezvous``, ``entry``) when the legs were flown in this process; ``None`` when
@@ -148,7 +150,7 @@ class CampaignResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, model=None) -> CampaignResult:
+    def from_dict(cls, data: dict, plan=None) -> CampaignResult:
         """The inverse of :meth:`to_dict` (the cache of ``msrsim run``)."""
         from msrsim.campaign.checks import Check
 
@@ -160,7 +162,7 @@ class CampaignResult:
                 LegOutcome(by_number[o["number"]], o["status"], o["summary"]) for o in data["legs"]
             ),
             tuple(Check(**c) for c in data.get("checks", ())),
-            model,
+            plan,
         )
 
 
@@ -184,7 +186,10 @@ def _dated(name: str, et: float, source: str) -> Milestone:
 
 
 def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
-    """The scenario's own dated milestones, with the Mars season (Ls, Mars Year) at each."""
+    """The scenario's own dated milestones (its launch windows), with the Mars season (Ls,
+    Mars Year) at each, and the published plan's dates (undated within their year, to be
+    read beside the computed ones: :mod:`msrsim.campaign.published`)."""
+    from msrsim.campaign.published import PUBLISHED_PLAN
     from msrsim.core.time import utc_to_et
 
     dated: list[tuple[str, _dt.datetime, str]] = []
@@ -206,31 +211,29 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
         ]
     et = utc_to_et([d for _, d, _ in dated])
     milestones = [_dated(name, float(e), src) for (name, _, src), e in zip(dated, et, strict=True)]
-    camp = scenario.campaign
     milestones += [
         Milestone(
-            "ERO Mars orbit insertion (published)",
-            str(camp.ero_mars_orbit_insertion_year),
-            _source(camp, "ero_mars_orbit_insertion_year"),
-        ),
-        Milestone(
-            "Samples on Earth (published)",
-            str(camp.samples_on_earth_year),
-            _source(camp, "samples_on_earth_year"),
-        ),
+            f"{fact.what} (published: {fact.published})",
+            (fact.latest if fact.earliest is None else fact.earliest)[:4],
+            fact.source,
+        )
+        for fact in PUBLISHED_PLAN
+        if fact.kind == "date"
     ]
     return tuple(milestones)
 
 
 def run_campaign(scenario: Scenario) -> CampaignResult:
-    """Run every leg in relay order, each from the hand-off of the one before.
+    """Plan the campaign and fly its nominal relay, leg by leg.
 
-    Launch windows (the SRL's launch period) -> the ERO's mission (its arrival in the
-    search orbit, its departure, its Earth arrival) -> the SRL's EDL (landing date and
-    place) -> surface operations (MAV-ready date) -> the ascent (the Orbiting Sample's
-    orbit and covariance) -> rendezvous and capture, containment -> the Earth return on
-    the ERO's return cruise. Then the timeline's constraint checks and the campaign Monte
-    Carlo's model (:func:`msrsim.campaign.montecarlo.campaign_model`).
+    The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
+    the ERO's whole mission, the returns) -> the SRL's EDL on the first launch day (landing
+    date and place) -> surface operations (MAV-ready date) -> the ascent (the Orbiting
+    Sample's orbit and covariance) -> rendezvous and capture, containment -> the Earth
+    return on the ERO's return cruise. These are each leg's nominal case and own Monte
+    Carlo, for the timeline, the constraint checks, the legs' reports and the data
+    products; the campaign Monte Carlo flies the coupled plan
+    (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial.
     """
     from msrsim.campaign.ascent import landing_from_edl, run_ascent_leg
     from msrsim.campaign.checks import campaign_checks
@@ -238,24 +241,27 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     from msrsim.campaign.edl import run_edl_leg
     from msrsim.campaign.ero import return_arrival, run_ero_leg
     from msrsim.campaign.launch import run_windows_leg
-    from msrsim.campaign.montecarlo import campaign_model
+    from msrsim.campaign.plan import plan_campaign
     from msrsim.campaign.rendezvous import run_rendezvous_leg
+    from msrsim.campaign.schedule import plan_schedule
     from msrsim.campaign.surface import run_surface_leg
 
-    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0])
-    if srl_period is None:
-        raise ValueError("the scenario's srl_launch window holds no launch period")
+    schedule = plan_schedule(scenario)
+    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0], schedule)
     outcomes = {1: windows_outcome}
-    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1])
+    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule)
     edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
     surface_outcome, surface_milestones, surface = run_surface_leg(
         scenario, LEGS[3], landing_et=edl.landing_et
     )
     latitude, longitude = landing_from_edl(edl)
+    ready = surface.timeline.mav_ready_et  # the MAV flies once ready, and not before the
+    if ready is not None:  # ERO waits in its search orbit (the schedule's earliest launch)
+        ready = max(ready, schedule.mav_launch_earliest_et)
     ascent_outcome, ascent_milestones, ascent = run_ascent_leg(
         scenario,
         LEGS[4],
-        mav_ready_et=surface.timeline.mav_ready_et,
+        mav_ready_et=ready,
         landing_latitude_deg=latitude,
         landing_longitude_deg=longitude,
     )
@@ -265,6 +271,7 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         LEGS[6],
         os_release=ascent.hand_off,
         ero_arrival_et=mission.spiral_down.end_et,
+        schedule=schedule,
     )
     returned, return_milestones, entry = run_return_legs(
         scenario, return_arrival(mission), LEGS[7], LEGS[8]
@@ -291,6 +298,6 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         milestones,
         legs,
         tuple(campaign_checks(scenario, **handoffs)),
-        campaign_model(scenario, **handoffs),
+        plan_campaign(scenario, schedule),
         handoffs,
     )

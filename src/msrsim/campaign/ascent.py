@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
-from msrsim.core.frames import planetocentric_to_planetodetic_latitude
+from msrsim.core.frames import mars_fixed_matrix, planetocentric_to_planetodetic_latitude
+from msrsim.core.secular import SecularOrbit
 from msrsim.core.solid_motor import SolidMotor
-from msrsim.core.time import SOL_S, et_to_utc_iso, local_mean_solar_time_hours, utc_to_et
+from msrsim.core.time import SOL_S, et_to_utc_iso, local_mean_solar_time_hours
 from msrsim.scenario import Scenario
 from msrsim.segments.ascent import (
     AscentAtmosphere,
@@ -37,6 +41,7 @@ from msrsim.segments.ascent import (
     ReleaseOrbits,
     classical_elements,
     delta_v_budget,
+    draw_trials,
     fly_ascent,
     nominal_trials,
     release_orbits,
@@ -200,16 +205,18 @@ def launch_epoch(
     scenario: Scenario, mav_ready_et: float | None = None, east_longitude_deg: float | None = None
 ) -> float:
     """The toss: the first time at or after ``mav_ready_et`` (default: the nominal surface
-    timeline's MAV-ready epoch, else the scenario's MAV launch deadline) when the lander's
-    local mean solar time is ``mav.launch_local_mean_solar_time_h``."""
+    timeline's MAV-ready epoch, else a sol before the schedule's MAV launch deadline, and
+    not before the schedule's earliest MAV launch) when the lander's local mean solar time
+    is ``mav.launch_local_mean_solar_time_h``."""
     if mav_ready_et is None or not math.isfinite(mav_ready_et):
         from msrsim.campaign.surface import surface_plan
         from msrsim.segments.surface import surface_timeline
 
+        schedule = plan_schedule(scenario)
         ready = surface_timeline(surface_plan(scenario)).mav_ready_et
         if ready is None or not math.isfinite(ready):
-            ready = float(utc_to_et(scenario.surface.mav_launch_deadline_utc)[0]) - SOL_S
-        mav_ready_et = float(ready)
+            ready = schedule.mav_launch_deadline_et - SOL_S
+        mav_ready_et = max(float(ready), schedule.mav_launch_earliest_et)
     lon = (
         scenario.srl.target.east_longitude_deg if east_longitude_deg is None else east_longitude_deg
     )
@@ -488,3 +495,174 @@ def run_ascent_leg(
         _dated("Orbiting Sample released in Mars orbit", result.release_et, src),
     )
     return LegOutcome(leg, MODELLED, summary(result)), milestones, result
+
+
+_MAX_PASSES = 400
+"""In-plane passes searched for one in the local-time window (a pass comes ~0.97 sol
+after the last, ~40 min earlier in local time: every local time within ~40 passes)."""
+
+
+def _node(normal: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Node (rad) of orbit normals (n, 3) ICRF in an equatorial ``frame``."""
+    h = normal @ frame.T
+    return np.arctan2(h[:, 0], -h[:, 1])
+
+
+def _rotate_z(vectors: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Each row of (n, 3) turned by ``angle`` (n,) about z."""
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = vectors[:, 0], vectors[:, 1]
+    return np.stack([c * x - s * y, s * x + c * y, vectors[:, 2]], axis=1)
+
+
+@dataclass(frozen=True)
+class AscentLeg:
+    """Leg 5 of the coupled campaign: each trial's MAV launches from its own lander into
+    the ERO's orbital plane, with its own dispersions.
+
+    **When.** From the trial's MAV-ready epoch (not before the schedule's earliest
+    launch), the MAV waits for the first pass of its site under the ERO's plane (the
+    ERO's node drifts ~9 deg a day under J2: :class:`~msrsim.core.secular.SecularOrbit`)
+    that falls within
+    ``mav.launch_local_time_tolerance_h`` of ``mav.launch_local_mean_solar_time_h`` at the
+    lander: the designed ascent (one steering, optimised once for the target orbit) then
+    puts the Orbiting Sample in the ERO's plane, up to its dispersions. A launch into
+    another plane would need hundreds of m/s of plane change per degree-day of node drift.
+
+    **Where.** The ascent is flown in the Mars-fixed frame of the toss (MCI0); a trial's
+    lander, east of the target by ``dlon``, turns its trajectory by ``dlon`` about the
+    pole (exact on a rotationally symmetric Mars with a 1-D atmosphere). Its latitude
+    offset (km, a few hundredths of a degree of launch azimuth) is neglected. Each trial's
+    released state goes to ICRF through Mars's orientation at its own toss epoch.
+
+    A trial's Orbiting Sample is in a stable orbit when the ascent flew to release and its
+    periapsis is above ``mav.min_perigee_altitude_km``.
+    """
+
+    family: ClassVar[str] = "ascent"
+    columns: ClassVar[dict[str, str]] = {
+        "mav_launch_et": "f8",
+        "os_release_et": "f8",
+        "os_periapsis_altitude_km": "f8",
+        "os_apoapsis_altitude_km": "f8",
+        "os_inclination_deg": "f8",
+        "stable_orbit": "?",
+        **{f"os_r{k}_m": "f8" for k in range(3)},
+        **{f"os_v{k}_m_s": "f8" for k in range(3)},
+    }
+    vehicle: AscentVehicle
+    plan: AscentPlan
+    site: LaunchSite
+    profile: object
+    dispersions: AscentDispersions
+    release_normal_fixed: np.ndarray
+    """Unit orbit normal of the designed ascent's release, in the Mars-fixed frame of the
+    toss (MCI0)."""
+    ero_orbit: SecularOrbit
+    launch_lmst_h: float
+    lmst_tolerance_h: float
+    min_perigee_altitude_m: float
+    earliest_launch_et: float = -math.inf
+    """No launch before the ERO is ready for it (the schedule's ``mav_launch_earliest_et``)."""
+
+    def in_plane_launch(self, ready_et: np.ndarray, longitude_deg: np.ndarray) -> np.ndarray:
+        """The first in-plane launch at or after ``ready_et`` inside the local-time window."""
+        orbit, frame = self.ero_orbit, self.ero_orbit.frame
+        spin = MARS.rotation_rate.value - orbit.raan_rate_rad_s  # relative node rate
+        shift = np.radians(longitude_deg) - self.site.longitude_rad
+        normal = _rotate_z(np.tile(self.release_normal_fixed, (ready_et.size, 1)), shift)
+
+        def gap(et):  # the ERO's node less the OS's, had it launched at et
+            to_icrf = np.transpose(mars_fixed_matrix(et), (0, 2, 1))
+            return orbit.raan_at(et) - _node(np.einsum("nij,nj->ni", to_icrf, normal), frame)
+
+        et = ready_et + np.mod(gap(ready_et), 2.0 * np.pi) / spin
+        for _ in range(2):  # Newton on the node gap (the pole's motion is second order)
+            et = et + np.angle(np.exp(1j * gap(et))) / spin
+        # local mean solar time runs at 24 h a sol (Mars24: linear in TT), so the passes'
+        # local times follow from the first's: take the first inside the window
+        period = 2.0 * np.pi / spin
+        passes = np.arange(_MAX_PASSES)
+        lmst = local_mean_solar_time_hours(et, longitude_deg)[:, None] + 24.0 * passes * (
+            period / SOL_S
+        )
+        off = np.abs((lmst - self.launch_lmst_h + 12.0) % 24.0 - 12.0)
+        et = et + period * np.argmax(off <= self.lmst_tolerance_h, axis=1)
+        return et + np.angle(np.exp(1j * gap(et))) / spin
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        m = rows.size
+        rng = table.random(self.family).take(rows)
+        c = table.columns
+        longitude = c["touchdown_longitude_deg"][rows]
+        ready = np.maximum(c["mav_ready_et"][rows], self.earliest_launch_et)
+        launch_et = self.in_plane_launch(ready, longitude)
+        trials, atmosphere = draw_trials(self.dispersions, self.plan, self.profile, rng.spawn(4), m)
+        result = fly_ascent(self.vehicle, self.plan, self.site, atmosphere, trials)
+        shift = np.radians(longitude) - self.site.longitude_rad
+        to_icrf = np.transpose(mars_fixed_matrix(launch_et), (0, 2, 1))
+        r = np.einsum("nij,nj->ni", to_icrf, _rotate_z(result.position_m, shift))
+        v = np.einsum("nij,nj->ni", to_icrf, _rotate_z(result.velocity_m_s, shift))
+        elements = classical_elements(r @ self.ero_orbit.frame.T, v @ self.ero_orbit.frame.T)
+        periapsis = elements["periapsis_radius_m"] - MARS.mean_radius.value
+        flown = np.asarray(result.flown, dtype=bool)
+        stable = flown & (periapsis >= self.min_perigee_altitude_m)
+        keep = np.where(flown, 1.0, np.nan)
+        table.add(
+            rows,
+            mav_launch_et=launch_et,
+            os_release_et=launch_et + result.release_time_s * keep,
+            os_periapsis_altitude_km=periapsis / 1e3 * keep,
+            os_apoapsis_altitude_km=(elements["apoapsis_radius_m"] - MARS.mean_radius.value)
+            / 1e3
+            * keep,
+            os_inclination_deg=np.degrees(elements["inclination_rad"]) * keep,
+            stable_orbit=stable,
+        )
+        for k in range(3):
+            table.add(rows, **{f"os_r{k}_m": r[:, k] * keep, f"os_v{k}_m_s": v[:, k] * keep})
+        table.end(rows, ~stable, Failure.OS_ORBIT)
+
+
+def plan_ascent(scenario: Scenario, schedule, ero_orbit: SecularOrbit) -> AscentLeg:
+    """The coupled ascent leg: the steering designed once at the target site, launched
+    into ``ero_orbit``'s plane (:func:`msrsim.campaign.plan.ero_waiting_orbit`)."""
+    mav = scenario.mav
+    spin = MARS.rotation_rate.value - ero_orbit.raan_rate_rad_s
+    shift_h = abs((24.0 * (2.0 * math.pi / spin) / SOL_S + 12.0) % 24.0 - 12.0)
+    if mav.launch_local_time_tolerance_h < shift_h / 2:
+        raise ValueError(
+            f"mav.launch_local_time_tolerance_h = {mav.launch_local_time_tolerance_h}: must be "
+            f"at least {shift_h / 2:.2f} h (half the {shift_h:.2f} h that each in-plane pass "
+            "moves in local time), or the MAV may never find its launch"
+        )
+    site = launch_site(scenario, ero_orbit.epoch_et)
+    vehicle = ascent_vehicle(scenario)
+    profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
+    target = AscentTarget(
+        mav.target_orbit_altitude_km * 1e3, mav.target_orbit_inclination_deg * DEG
+    )
+    design = design_ascent(
+        vehicle,
+        site,
+        AscentAtmosphere.from_table(profile),
+        target,
+        base_plan(scenario),
+        pitch_limits(scenario),
+    )
+    nominal = design.nominal
+    normal = np.cross(nominal.position_m[0], nominal.velocity_m_s[0])
+    return AscentLeg(
+        vehicle,
+        design.plan,
+        site,
+        profile,
+        ascent_dispersions(scenario),
+        normal / np.linalg.norm(normal),
+        ero_orbit,
+        mav.launch_local_mean_solar_time_h,
+        mav.launch_local_time_tolerance_h,
+        mav.min_perigee_altitude_km * 1e3,
+        schedule.mav_launch_earliest_et,
+    )

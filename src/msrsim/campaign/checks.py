@@ -13,7 +13,8 @@ timeline before trusting it:
   before the ERO's planned departure (the margin, days);
 * the ERO's propellant budgets closing with their reserves (consumables);
 * the Orbiting Sample's orbital lifetime longer than the wait for capture;
-* the samples on Earth in the published year.
+* the ERO's Mars orbit insertion and the samples on Earth, as computed, in the years the
+  published plan gives (:data:`msrsim.campaign.published.PUBLISHED_PLAN`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from msrsim.campaign.published import PUBLISHED_PLAN
 from msrsim.core.bodies import DAY_S
 from msrsim.core.geometry import solar_elongation
 from msrsim.core.time import et_to_utc_iso, solar_longitude_deg
@@ -116,7 +118,7 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
             "MAV launch before its deadline",
             ascent.launch_et,
             surface.plan.mav.deadline_et,
-            "surface.mav_launch_deadline_utc",
+            "the planned MAV launch deadline (campaign.schedule)",
         ),
         margin_check(
             "ERO in its search orbit before the OS is released",
@@ -131,7 +133,7 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
                 "capture (median) before the ERO's planned departure",
                 capture_et,
                 mission.plan.mars_departure_et,
-                "rendezvous leg and ero.mars_departure_utc",
+                "rendezvous leg and the ERO's planned departure (campaign.schedule)",
             )
         )
         wait_days = (capture_et - ascent.release_et) / DAY_S
@@ -156,13 +158,18 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
         )
         for b in mission.budgets
     ]
-    published = scenario.campaign
     landing_et = entry.approach.entry_et + float(entry.footprint.nominal.flight.time_s[0])
-    for name, et, year in (
-        ("ERO Mars orbit insertion year", mission.phases[1].start_et,
-         published.ero_mars_orbit_insertion_year),
-        ("samples on Earth year", landing_et, published.samples_on_earth_year),
+    facts = {f.key: f for f in PUBLISHED_PLAN}
+    for name, et, key in (
+        ("ERO Mars orbit insertion year (computed)", mission.phases[1].start_et,
+         "ero_mars_orbit_insertion"),
+        ("samples on Earth year (computed)", landing_et, "samples_on_earth"),
     ):  # fmt: skip
-        computed = int(utc_day(et)[:4])
-        checks.append(Check(name, computed, year, "year", computed == year, "published plan"))
+        fact = facts[key]
+        day = utc_day(et)
+        computed = int(day[:4])
+        ok = fact.earliest <= day <= fact.latest
+        checks.append(
+            Check(name, computed, fact.published, "year", ok, f"published plan: {fact.source}")
+        )
     return checks

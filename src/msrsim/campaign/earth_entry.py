@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
 from msrsim.core.atmosphere import WindDispersion
 from msrsim.core.atmosphere.earth import EARTH_WIND_DISPERSION
@@ -24,6 +26,7 @@ from msrsim.scenario import Scenario
 from msrsim.segments.approach import (
     MU_EARTH,
     Approach,
+    Arrival,
     DeliveryErrors,
     Divert,
     DivertErrors,
@@ -42,6 +45,7 @@ from msrsim.segments.entry import (
     Footprint,
     VehicleDispersions,
     entry_atmosphere,
+    fly_dispersed,
     footprint,
 )
 from msrsim.segments.landing_range import UTTR, LandingRange
@@ -172,6 +176,47 @@ def read_wind_profile(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values[:, 0] * 1e3, values[:, 1], values[:, 2]
 
 
+def entry_target(scenario: Scenario, overrides: EntryOverrides = EntryOverrides()) -> EntryTarget:
+    """The capsule's entry angle and interface altitude, and the landing target."""
+    ees = scenario.ees
+    return EntryTarget(
+        flight_path_angle_deg=(
+            overrides.flight_path_angle_deg
+            if overrides.flight_path_angle_deg is not None
+            else ees.entry_flight_path_angle_deg
+        ),
+        interface_altitude_m=1e3
+        * (
+            overrides.entry_altitude_km
+            if overrides.entry_altitude_km is not None
+            else ees.entry_interface_altitude_km
+        ),
+        latitude_deg=ees.landing_latitude_deg,
+        east_longitude_deg=ees.landing_east_longitude_deg,
+        ground_altitude_m=ees.landing_ground_altitude_m,
+    )
+
+
+def aim_capsule(atmosphere_model: str, capsule: Capsule, target: EntryTarget, v_inf,
+                arrival_et: float, wind_profile=None):  # fmt: skip
+    """The approach aimed so the nominal capsule lands on ``target``, the arrival it was
+    aimed with and the atmosphere of the entry's date and place (aimed through the
+    atmosphere of the nominal arrival, then again through that of the entry epoch found)."""
+    entry_et = arrival_et
+    for _ in range(2):
+        atmosphere = entry_atmosphere(
+            atmosphere_model,
+            entry_et,
+            target.latitude_deg,
+            target.east_longitude_deg,
+            wind_profile=wind_profile,
+        )
+        arrival = earth_arrival(capsule, flight_table(atmosphere), target.ground_altitude_m)
+        approach = target_approach(v_inf, arrival_et, arrival, target)
+        entry_et = approach.entry_et
+    return approach, arrival, atmosphere
+
+
 def run_earth_entry(
     scenario: Scenario,
     arrival_state: ReturnArrival,
@@ -193,36 +238,11 @@ def run_earth_entry(
         math.radians(capsule.half_angle_deg)
     ):
         raise ValueError(f"nose radius {capsule.nose_radius_m} m does not fit the capsule")
-    target = EntryTarget(
-        flight_path_angle_deg=(
-            overrides.flight_path_angle_deg
-            if overrides.flight_path_angle_deg is not None
-            else ees.entry_flight_path_angle_deg
-        ),
-        interface_altitude_m=1e3
-        * (
-            overrides.entry_altitude_km
-            if overrides.entry_altitude_km is not None
-            else ees.entry_interface_altitude_km
-        ),
-        latitude_deg=ees.landing_latitude_deg,
-        east_longitude_deg=ees.landing_east_longitude_deg,
-        ground_altitude_m=ees.landing_ground_altitude_m,
-    )
+    target = entry_target(scenario, overrides)
     v_inf = _v_infinity(arrival_state.v_infinity_m_s, target, overrides.entry_speed_m_s)
-    # aim through the atmosphere of the nominal arrival, then of the entry epoch found
-    entry_et = arrival_state.arrival_et
-    for _ in range(2):
-        atmosphere = entry_atmosphere(
-            ees.atmosphere_model,
-            entry_et,
-            ees.landing_latitude_deg,
-            ees.landing_east_longitude_deg,
-            wind_profile=wind_profile,
-        )
-        arrival = earth_arrival(capsule, flight_table(atmosphere), target.ground_altitude_m)
-        approach = target_approach(v_inf, arrival_state.arrival_et, arrival, target)
-        entry_et = approach.entry_et
+    approach, arrival, atmosphere = aim_capsule(
+        ees.atmosphere_model, capsule, target, v_inf, arrival_state.arrival_et, wind_profile
+    )
     try:  # before the footprint: a release the approach cannot hold fails at once
         divert = plan_divert(
             approach,
@@ -384,3 +404,97 @@ def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, en
         _dated(f"EES lands in the {result.landing_range.name}", landing_et, src),
     )
     return outcomes, milestones, result
+
+
+@dataclass(frozen=True)
+class EntryLeg:
+    """Leg 9 of the coupled campaign: each trial's capsule enters on its own return.
+
+    Planned once per return a trial can have (the planned one, and the next opportunity's
+    when the ERO waits): the approach aimed so the nominal lands on the target, through the
+    atmosphere of that entry's date and place. Per trial: the delivery errors about its
+    return's aim point, its own density and wind profile, drag and mass, the flight to the
+    ground. The landing epoch is the trial's own entry epoch plus its flight time; a
+    capsule that does not reach the ground ends the trial (:attr:`Failure.EES_ENTRY`), one
+    that lands outside the range still returns its samples (``inside_range`` says).
+    """
+
+    family: ClassVar[str] = "earth_entry"
+    columns: ClassVar[dict[str, str]] = {
+        "earth_entry_et": "f8",
+        "earth_landing_et": "f8",
+        "earth_landing_latitude_deg": "f8",
+        "earth_landing_longitude_deg": "f8",
+        "inside_range": "?",
+    }
+    capsule: Capsule
+    approaches: tuple[Approach, ...]
+    """The planned return's, and the delayed one's when the ERO can wait for it."""
+    arrivals: tuple[Arrival, ...]
+    atmospheres: tuple[object, ...]
+    delivery: DeliveryErrors
+    vehicle: VehicleDispersions
+    winds: WindDispersion | None
+    ground_altitude_m: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        options = table.random(self.family).spawn(2)
+        late = table.columns["late_return"][rows]
+        for k, rng in enumerate(options):
+            sel = np.flatnonzero(late == bool(k))
+            if sel.size == 0:
+                continue
+            rng = rng.take(rows[sel])
+            state_rng, flight_rng = rng.spawn(2)
+            approach = self.approaches[k]
+            states = delivery_states(approach, self.delivery, sel.size, state_rng, self.arrivals[k])
+            time_error = state_rng.restart().standard_normal((sel.size, 3))[:, 2]
+            entries, _, _ = fly_dispersed(
+                self.capsule, states, self.atmospheres[k], flight_rng, vehicle=self.vehicle,
+                winds=self.winds, ground_altitude_m=self.ground_altitude_m, chunk=sel.size,
+            )  # fmt: skip
+            landed = entries.flight.status == 0
+            latitude = np.degrees(entries.landing_latitude_rad)
+            longitude = np.degrees(entries.landing_longitude_rad)
+            entry_et = approach.entry_et + self.delivery.time_s * time_error
+            table.add(
+                rows[sel],
+                earth_entry_et=entry_et,
+                earth_landing_et=np.where(landed, entry_et + entries.flight.time_s, np.nan),
+                earth_landing_latitude_deg=np.where(landed, latitude, np.nan),
+                earth_landing_longitude_deg=np.where(landed, longitude, np.nan),
+                inside_range=landed & UTTR.contains(latitude, longitude),
+            )
+            table.end(rows[sel], ~landed, Failure.EES_ENTRY)
+
+
+def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
+    """The coupled entry leg: the capsule aimed for the planned and the delayed returns."""
+    ees = scenario.ees
+    capsule = capsule_of(scenario)
+    target = entry_target(scenario)
+    returns = [schedule.nominal_return]
+    if schedule.can_wait:  # else no trial takes the delayed return: it ends at its capture
+        returns.append(schedule.delayed_return)
+    aimed = [
+        aim_capsule(
+            ees.atmosphere_model,
+            capsule,
+            target,
+            _v_infinity(arrival.v_infinity_m_s, target, None),
+            arrival.arrival_et,
+        )
+        for arrival in returns
+    ]
+    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    return EntryLeg(
+        capsule,
+        tuple(a[0] for a in aimed),
+        tuple(a[1] for a in aimed),
+        tuple(a[2] for a in aimed),
+        DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s),
+        VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
+        _scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),
+        target.ground_altitude_m,
+    )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
 from msrsim.core.atmosphere.mars import (
     MARS_DENSITY_DISPERSION,
@@ -32,6 +34,7 @@ from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
 from msrsim.segments.approach import (
     Approach,
+    Arrival,
     DeliveryErrors,
     EntryTarget,
     arrival_v_infinity,
@@ -56,6 +59,8 @@ from msrsim.segments.jezero import (
     ellipse_clearance,
     great_circle_km,
     landing_points_deg,
+    planetocentric_latitude_deg,
+    rim_clearance_km,
 )
 from msrsim.segments.windows import porkchop, transfer_at
 
@@ -127,19 +132,29 @@ def vehicle(scenario: Scenario) -> tuple[Aeroshell, Parachute, Descent]:
     )
 
 
-def run_edl(
-    scenario: Scenario, launch_period, *, trials: int | None = None, seed: int | None = None
-) -> EdlLegResult:
-    """Target, guide and fly the SRL to the ground, with its landing Monte Carlo."""
+@dataclass(frozen=True)
+class EdlSetup:
+    """What every SRL entry of a scenario shares: the vehicle, the mean atmosphere, the
+    target and the arrival the approach is aimed with (picklable)."""
+
+    shell: Aeroshell
+    chute: Parachute
+    descent: Descent
+    profile: object
+    """The mean Mars-GRAM profile (:class:`~msrsim.core.atmosphere.TabulatedAtmosphere`)."""
+    atmosphere: object
+    """Its flight table."""
+    bank_rad: float
+    target: EntryTarget
+    arrival: Arrival
+    settings: GuidanceSettings
+    delivery: DeliveryErrors
+
+
+def edl_setup(scenario: Scenario) -> EdlSetup:
+    """The scenario's SRL entry in SI (planetodetic target, as flight and targeting use)."""
     e = scenario.srl.edl
     shell, chute, descent = vehicle(scenario)
-    transfer = srl_arrival_transfer(
-        float(launch_period.daily_departure_et[0]),
-        float(launch_period.daily_arrival_et[0]),
-        int(launch_period.daily_transfer_type[0]),
-        scenario.srl_launch.max_revs,
-    )
-    v_inf = arrival_v_infinity(transfer, scenario.srl_launch.max_revs, "earth", "mars")
     profile = mars_gram_mean_profile(ATMOSPHERE_STEP_M)
     atmosphere = flight_table(profile)
     bank = math.radians(e.reference_bank_deg)
@@ -169,8 +184,6 @@ def run_edl(
         heading_speed_m_s=e.heading_alignment_speed_m_s,
         ground_altitude_m=e.ground_altitude_m,
     )
-    approach = target_approach(v_inf, transfer.arrival_et, arrival, target, tolerance_m=20.0)
-    r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, arrival)
     settings = GuidanceSettings(
         bank,
         e.heading_alignment_speed_m_s,
@@ -178,14 +191,41 @@ def run_edl(
         e.overcontrol_gain,
         e.crossrange_deadband_rad_per_m_s,
     )
-    guidance = design_edl_guidance(shell, chute, atmosphere, r0, v0, settings, e.ground_altitude_m)
-    seed = scenario.scenario.seed if seed is None else seed
-    state_rng, atmosphere_rng, vehicle_rng, wind_rng = np.random.default_rng(seed).spawn(6)[2:]
-    n = e.trials if trials is None else trials
     sigma_b = e.delivery_b_plane_sigma_km * 1e3
-    r, v = delivery_states(
-        approach, DeliveryErrors(sigma_b, sigma_b, e.delivery_time_sigma_s), n, state_rng, arrival
+    delivery = DeliveryErrors(sigma_b, sigma_b, e.delivery_time_sigma_s)
+    return EdlSetup(
+        shell, chute, descent, profile, atmosphere, bank, target, arrival, settings, delivery
     )
+
+
+def aim(setup: EdlSetup, departure_et: float, arrival_et: float, transfer_type: int, max_revs):
+    """The approach of one launch day's transfer, aimed so the nominal lands on target."""
+    transfer = srl_arrival_transfer(departure_et, arrival_et, transfer_type, max_revs)
+    v_inf = arrival_v_infinity(transfer, max_revs, "earth", "mars")
+    return target_approach(
+        v_inf, transfer.arrival_et, setup.arrival, setup.target, tolerance_m=20.0
+    )
+
+
+def design_guidance(setup: EdlSetup, approach: Approach):
+    """The Apollo final-phase guidance designed on ``approach``'s nominal entry."""
+    r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, setup.arrival)
+    return design_edl_guidance(
+        setup.shell,
+        setup.chute,
+        setup.atmosphere,
+        r0,
+        v0,
+        setup.settings,
+        setup.target.ground_altitude_m,
+    )
+
+
+def dispersed_atmosphere(scenario: Scenario, setup: EdlSetup, atmosphere_rng, wind_rng, n: int):
+    """The flight tables of ``n`` dispersed Mars atmospheres: density from
+    ``atmosphere_rng``, and winds scaled by ``srl.edl.wind_sigma_scale`` from ``wind_rng``."""
+    e = scenario.srl.edl
+    profile = setup.profile
     dispersed = flight_table(
         MARS_DENSITY_DISPERSION.apply(profile, atmosphere_rng, n, profile.altitude_m)
     )
@@ -196,11 +236,37 @@ def run_edl(
             wind_east_m_s=east * e.wind_sigma_scale,
             wind_north_m_s=north * e.wind_sigma_scale,
         )
+    return dispersed
+
+
+def run_edl(
+    scenario: Scenario, launch_period, *, trials: int | None = None, seed: int | None = None
+) -> EdlLegResult:
+    """Target, guide and fly the SRL to the ground, with its landing Monte Carlo."""
+    e = scenario.srl.edl
+    setup = edl_setup(scenario)
+    shell, chute, descent, bank = setup.shell, setup.chute, setup.descent, setup.bank_rad
+    target, arrival = setup.target, setup.arrival
+    approach = aim(
+        setup,
+        float(launch_period.daily_departure_et[0]),
+        float(launch_period.daily_arrival_et[0]),
+        int(launch_period.daily_transfer_type[0]),
+        scenario.srl_launch.max_revs,
+    )
+    r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, arrival)
+    guidance = design_guidance(setup, approach)
+    seed = scenario.scenario.seed if seed is None else seed
+    state_rng, atmosphere_rng, vehicle_rng, wind_rng = np.random.default_rng(seed).spawn(6)[2:]
+    n = e.trials if trials is None else trials
+    r, v = delivery_states(approach, setup.delivery, n, state_rng, arrival)
+    dispersed = dispersed_atmosphere(scenario, setup, atmosphere_rng, wind_rng, n)
     cd_scale = 1.0 + e.drag_sigma_fraction * vehicle_rng.standard_normal(n)
     common = dict(initial_bank_rad=bank, ground_altitude_m=e.ground_altitude_m)
     nominal = fly_edl(
-        shell, chute, descent, r0, v0, atmosphere, guidance=guidance, history_samples=5000, **common
-    )
+        shell, chute, descent, r0, v0, setup.atmosphere, guidance=guidance,
+        history_samples=5000, **common,
+    )  # fmt: skip
     guided = fly_edl(
         shell, chute, descent, r, v, dispersed, guidance=guidance, cd_scale=cd_scale, **common
     )
@@ -208,17 +274,6 @@ def run_edl(
     unguided = fly_edl(
         shell, chute, descent, r, v, dispersed, guidance=open_loop, cd_scale=cd_scale, **common
     )
-
-    def miss(flown):
-        east, north = local_offsets_m(
-            flown.landing_latitude_rad,
-            flown.landing_longitude_rad,
-            math.radians(target.latitude_deg),
-            math.radians(target.east_longitude_deg),
-            arrival.body,
-        )
-        return np.hypot(east, north)
-
     return EdlLegResult(
         approach,
         entry_conditions(approach, arrival),
@@ -226,13 +281,25 @@ def run_edl(
         guided,
         unguided,
         target,
-        miss(guided),
-        miss(unguided),
+        miss_m(guided, target),
+        miss_m(unguided, target),
         seed,
         e.heatshield_separation_delay_s,
         scenario.surface.depot.latitude_deg,
         scenario.surface.depot.east_longitude_deg,
     )
+
+
+def miss_m(flown: EdlResult, target: EntryTarget) -> np.ndarray:
+    """Distance of each touchdown from the target (m, local tangent plane)."""
+    east, north = local_offsets_m(
+        flown.landing_latitude_rad,
+        flown.landing_longitude_rad,
+        math.radians(target.latitude_deg),
+        math.radians(target.east_longitude_deg),
+        MARS,
+    )
+    return np.hypot(east, north)
 
 
 def summary(result: EdlLegResult) -> dict:
@@ -327,4 +394,118 @@ def run_edl_leg(scenario: Scenario, launch_period, leg):
         LegOutcome(leg, "modelled (guided entry, parachute, powered descent)", summary(result)),
         milestones,
         result,
+    )
+
+
+@dataclass(frozen=True)
+class SrlEdlLeg:
+    """Leg 3 of the coupled campaign: each trial's SRL enters on its own launch day's
+    approach and flies guided to the ground.
+
+    Planned once: one aimed approach per launch-period day (the day's transfer, B-plane
+    targeted so the nominal lands on the target) and the guidance, designed on the first
+    day's entry (the other days' entries differ by tens of m/s and a fraction of a degree,
+    inside the dispersions it is built to fly). Per trial: the delivery errors (B-plane
+    and arrival time) about its day's aim point, its own density and wind profile and drag,
+    the guided flight to touchdown. A trial lands safely when it reached the ground inside
+    Jezero's rim; its touchdown epoch is its own entry epoch (the day's, plus its arrival
+    time error) plus its own flight time.
+    """
+
+    family: ClassVar[str] = "srl_edl"
+    columns: ClassVar[dict[str, str]] = {
+        "srl_entry_et": "f8",
+        "touchdown_et": "f8",
+        "touchdown_latitude_deg": "f8",
+        "touchdown_longitude_deg": "f8",
+        "landing_miss_km": "f8",
+        "landed_safely": "?",
+        "deploy_in_box": "?",
+        "deploy_mach": "f8",
+        "deploy_dynamic_pressure_pa": "f8",
+        "descent_propellant_kg": "f8",
+    }
+    setup: EdlSetup
+    approaches: tuple[Approach, ...]
+    guidance: object
+    drag_sigma_fraction: float
+    wind_sigma_scale: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        m = rows.size
+        rng = table.random(self.family).take(rows)
+        state_rng, atmosphere_rng, vehicle_rng, wind_rng = rng.spawn(4)
+        day = table.columns["srl_launch_day"][rows].astype(np.int64)
+        r, v = np.empty((m, 3)), np.empty((m, 3))
+        entry_et = np.empty(m)
+        for d in np.unique(day):
+            sel = np.flatnonzero(day == d)
+            approach = self.approaches[d]
+            day_rng = state_rng.take(sel)
+            r[sel], v[sel] = delivery_states(
+                approach, self.setup.delivery, sel.size, day_rng, self.setup.arrival
+            )
+            # the arrival-time error delivery_states drew (its third normal), drawn again
+            time_error = day_rng.restart().standard_normal((sel.size, 3))[:, 2]
+            entry_et[sel] = approach.entry_et + self.setup.delivery.time_s * time_error
+        s = self.setup
+        atmosphere = flight_table(
+            MARS_DENSITY_DISPERSION.apply(s.profile, atmosphere_rng, m, s.profile.altitude_m)
+        )
+        if self.wind_sigma_scale > 0.0:
+            east, north = MARS_WIND_DISPERSION.draw(wind_rng, m, s.profile.altitude_m)
+            atmosphere = dataclasses.replace(
+                atmosphere,
+                wind_east_m_s=east * self.wind_sigma_scale,
+                wind_north_m_s=north * self.wind_sigma_scale,
+            )
+        cd_scale = 1.0 + self.drag_sigma_fraction * vehicle_rng.standard_normal(m)
+        flown = fly_edl(
+            s.shell, s.chute, s.descent, r, v, atmosphere, guidance=self.guidance,
+            cd_scale=cd_scale, initial_bank_rad=s.bank_rad,
+            ground_altitude_m=s.target.ground_altitude_m,
+        )  # fmt: skip
+        landed = np.asarray(flown.landed, dtype=bool)
+        latitude = planetocentric_latitude_deg(flown.landing_latitude_rad)
+        longitude = np.degrees(np.asarray(flown.landing_longitude_rad))
+        inside = rim_clearance_km(latitude, longitude) > 0.0
+        safe = landed & inside
+        table.add(
+            rows,
+            srl_entry_et=entry_et,
+            touchdown_et=np.where(landed, entry_et + flown.touchdown_time_s, np.nan),
+            touchdown_latitude_deg=np.where(landed, latitude, np.nan),
+            touchdown_longitude_deg=np.where(landed, longitude, np.nan),
+            landing_miss_km=np.where(landed, miss_m(flown, s.target) / 1e3, np.nan),
+            landed_safely=safe,
+            deploy_in_box=np.asarray(flown.deploy_in_box, dtype=bool),
+            deploy_mach=np.asarray(flown.deploy_mach, np.float64),
+            deploy_dynamic_pressure_pa=np.asarray(flown.deploy_dynamic_pressure_pa, np.float64),
+            descent_propellant_kg=np.asarray(flown.propellant_kg, np.float64),
+        )
+        table.end(rows, ~safe, Failure.SRL_LANDING)
+
+
+def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
+    """The coupled EDL leg: an aimed approach for every day of the SRL's launch period."""
+    setup = edl_setup(scenario)
+    period = schedule.srl_launch_period
+    approaches = tuple(
+        aim(
+            setup,
+            float(period.daily_departure_et[d]),
+            float(period.daily_arrival_et[d]),
+            int(period.daily_transfer_type[d]),
+            scenario.srl_launch.max_revs,
+        )
+        for d in range(period.days)
+    )
+    e = scenario.srl.edl
+    return SrlEdlLeg(
+        setup,
+        approaches,
+        design_guidance(setup, approaches[0]),
+        e.drag_sigma_fraction,
+        e.wind_sigma_scale,
     )

@@ -1,98 +1,43 @@
-"""Leg 2: the Earth Return Orbiter's mission from launch to Earth, from the scenario.
+"""Leg 2: the Earth Return Orbiter's mission from launch to Earth, as the schedule flew it.
 
-Reads ``[ero]`` and ``[ero.electric_propulsion]`` (SI once, here), the launcher of
-``[ero_launch]`` and the Orbiting Sample's plane from ``[mav]``, and flies
-:func:`msrsim.segments.ero.fly_ero_mission`. Its return cruise gives the Earth arrival
-that the approach and entry legs target (:func:`return_arrival`).
+The ERO's dates are planned (:func:`msrsim.campaign.schedule.plan_schedule`: its Mars
+arrival from the earliest cruise its propellant allows, its departure from the MAV's
+deadline, its Earth arrival from the return opportunity), and its whole mission is flown
+there from ``[ero]``, ``[ero.electric_propulsion]``, the launcher of ``[ero_launch]`` and
+the Orbiting Sample's plane from ``[mav]``. This leg reports that mission; its return
+cruise gives the Earth arrival that the approach and entry legs target
+(:func:`return_arrival`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from msrsim.campaign.earth_entry import ReturnArrival
-from msrsim.campaign.launch import _vehicle
+from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import (
+    Schedule,
+    electric_propulsion,
+    plan_schedule,
+    return_arrival,
+)
 from msrsim.core.bodies import DAY_S
-from msrsim.core.lowthrust import ElectricPropulsion
-from msrsim.core.time import et_to_utc_iso, utc_to_et
+from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
-from msrsim.segments.cruise import departure_v_infinity_limit, entry_v_infinity_limit
-from msrsim.segments.ero import EroMission, EroPlan, fly_ero_mission
+from msrsim.segments.ero import EroMission, EroPlan
 
 __all__ = ["electric_propulsion", "ero_plan", "return_arrival", "run_ero_leg", "summary"]
 
 
-def electric_propulsion(scenario: Scenario) -> ElectricPropulsion:
-    """The ERO's solar-electric system from ``[ero]`` and ``[ero.electric_propulsion]``."""
-    ep = scenario.ero.electric_propulsion
-    return ElectricPropulsion.from_arrays(
-        scenario.ero.solar_array_area_m2,
-        ep.solar_cell_efficiency,
-        ep.array_packing_factor,
-        isp_s=ep.specific_impulse_s,
-        efficiency=ep.total_efficiency,
-        max_input_power_w=ep.max_input_power_kw * 1e3,
-        power_margin=ep.power_margin,
-        duty_cycle=ep.duty_cycle,
-    )
-
-
 def ero_plan(scenario: Scenario) -> EroPlan:
-    """The scenario's ERO mission in SI. The ERO spirals down to its search orbit, the
-    Orbiting Sample's target altitude plus ``rendezvous.search_orbit_altitude_offset_km``,
-    in the OS's plane (``mav.target_orbit_inclination_deg``, node ``ero.orbit_raan_deg``)."""
-    ero = scenario.ero
-    launch, arrival, departure, home = (
-        float(e)
-        for e in utc_to_et(
-            [ero.launch_utc, ero.mars_arrival_utc, ero.mars_departure_utc, ero.earth_arrival_utc]
-        )
-    )
-    return EroPlan(
-        launch_mass_kg=ero.launch_mass_kg,
-        launch_v_infinity_max_m_s=departure_v_infinity_limit(
-            _vehicle(scenario.ero_launch), ero.launch_mass_kg
-        ),
-        propulsion=electric_propulsion(scenario),
-        launch_et=launch,
-        mars_arrival_et=arrival,
-        mars_departure_et=departure,
-        earth_arrival_et=home,
-        segments_per_year=ero.cruise_segments_per_year,
-        arrival_v_infinity_max_m_s=ero.arrival_v_infinity_max_km_s * 1e3,
-        return_v_infinity_max_m_s=entry_v_infinity_limit(
-            ero.return_entry_speed_max_km_s * 1e3, scenario.ees.entry_interface_altitude_km * 1e3
-        ),
-        insertion_thrust_n=ero.insertion_thrust_n,
-        insertion_isp_s=ero.insertion_specific_impulse_s,
-        capture_periapsis_altitude_m=ero.capture_periapsis_altitude_km * 1e3,
-        capture_apoapsis_altitude_m=ero.capture_apoapsis_altitude_km * 1e3,
-        inclination_rad=math.radians(scenario.mav.target_orbit_inclination_deg),
-        raan_rad=math.radians(ero.orbit_raan_deg),
-        rendezvous_altitude_m=1e3
-        * (
-            scenario.mav.target_orbit_altitude_km
-            + scenario.rendezvous.search_orbit_altitude_offset_km
-        ),
-        coast_effectivity=ero.spiral_coast_effectivity,
-        xenon_load_kg=ero.xenon_load_kg,
-        bipropellant_load_kg=ero.bipropellant_load_kg,
-        reserve_fraction=ero.propellant_reserve_fraction,
-        captured_mass_kg=scenario.rendezvous.os_mass_kg,
-    )
-
-
-def return_arrival(mission: EroMission) -> ReturnArrival:
-    """The ERO's arrival at Earth at the end of its electric return cruise."""
-    back = mission.inbound.transfer
-    return ReturnArrival(
-        back.arrival_et,
-        np.asarray(back.arrival_v_infinity_m_s),
-        "ERO electric return cruise",
-        departure_et=back.departure_et,
-    )
+    """The scenario's ERO mission in SI with its planned dates (the schedule's). The ERO
+    spirals down to its search orbit, the Orbiting Sample's target altitude plus
+    ``rendezvous.search_orbit_altitude_offset_km``, in the OS's plane
+    (``mav.target_orbit_inclination_deg``, node ``ero.orbit_raan_deg``)."""
+    return plan_schedule(scenario).ero.plan
 
 
 def _utc(et: float) -> str:
@@ -176,34 +121,85 @@ def summary(mission: EroMission) -> dict:
     }
 
 
-def run_ero_leg(scenario: Scenario, leg):
-    """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission."""
+def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
+    """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission (the
+    schedule's, planned here when not given)."""
     from msrsim.campaign import LegOutcome, _dated, _source
 
-    mission = fly_ero_mission(ero_plan(scenario))
+    schedule = plan_schedule(scenario) if schedule is None else schedule
+    mission = schedule.ero
     src = "computed: ERO leg"
     down, up = mission.spiral_down, mission.spiral_up
+    prov = schedule.provenance
     milestones = (
         _dated("ERO launch", mission.plan.launch_et, _source(scenario.ero, "launch_utc")),
-        _dated(
-            "ERO Mars orbit insertion",
-            mission.phases[1].start_et,
-            _source(scenario.ero, "mars_arrival_utc"),
-        ),
+        _dated("ERO Mars orbit insertion", mission.phases[1].start_et, prov["ero_mars_arrival"]),
         _dated("ERO in the rendezvous orbit", down.end_et, src),
-        _dated(
-            "ERO leaves the rendezvous orbit",
-            up.start_et,
-            _source(scenario.ero, "mars_departure_utc"),
-        ),
+        _dated("ERO leaves the rendezvous orbit", up.start_et, prov["ero_mars_departure"]),
         _dated("ERO escapes Mars", up.end_et, src),
-        _dated(
-            "ERO arrives at Earth",
-            mission.plan.earth_arrival_et,
-            _source(scenario.ero, "earth_arrival_utc"),
-        ),
+        _dated("ERO arrives at Earth", mission.plan.earth_arrival_et, prov["earth_arrival"]),
     )
     status = "modelled (electric cruises, chemical insertion, spirals)"
     if not mission.feasible:
         status += "; budget does not close"
     return LegOutcome(leg, status, summary(mission)), milestones, mission
+
+
+@dataclass(frozen=True)
+class ReturnLeg:
+    """Leg 8 of the coupled campaign: the ERO leaves Mars on the return it can still make.
+
+    After its capture the ERO needs ``containment.operations_days`` (sealing, sterilising,
+    transfer to the Earth Entry System) before it can leave. A trial ready by the planned
+    departure flies the planned return cruise; one ready later waits for the next return
+    opportunity when the ERO can stay that long (``reliability.ero_extension_days``) and
+    is ready by then, and loses its samples otherwise (:attr:`Failure.MISSED_RETURN`).
+    No random draw: the dates follow from the capture.
+    """
+
+    family: ClassVar[str] = "earth_return"
+    columns: ClassVar[dict[str, str]] = {
+        "ero_departure_et": "f8",
+        "earth_arrival_et": "f8",
+        "late_return": "?",
+    }
+    departure_et: float
+    delayed_departure_et: float
+    arrival_et: float
+    delayed_arrival_et: float
+    can_wait: bool
+    operations_s: float
+
+    def capture_deadline_et(self) -> float:
+        """The last capture that still makes a return."""
+        last = self.delayed_departure_et if self.can_wait else self.departure_et
+        return last - self.operations_s
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        ready = table.columns["capture_et"][rows] + self.operations_s
+        late = ready > self.departure_et
+        makes_it = ~late | (self.can_wait & (ready <= self.delayed_departure_et))
+        table.add(
+            rows,
+            ero_departure_et=np.where(late, self.delayed_departure_et, self.departure_et),
+            earth_arrival_et=np.where(late, self.delayed_arrival_et, self.arrival_et),
+            late_return=late & makes_it,
+        )
+        table.end(rows, ~makes_it, Failure.MISSED_RETURN)
+
+
+def plan_return(scenario: Scenario, schedule) -> ReturnLeg:
+    """The coupled return leg on the schedule's planned and delayed returns."""
+    departure = schedule.ero_mars_departure_et
+    delayed = schedule.delayed_departure_et
+    if not math.isfinite(delayed):
+        delayed = departure + schedule.delay_s
+    return ReturnLeg(
+        departure,
+        delayed,
+        schedule.nominal_return.arrival_et,
+        schedule.delayed_return.arrival_et,
+        schedule.can_wait,
+        scenario.containment.operations_days * DAY_S,
+    )

@@ -1,36 +1,28 @@
 """Leg 1 of the campaign: the launch windows of the ERO and the SRL, and the return window.
 
-Reads the scenario's windows (``ero_launch``, ``srl_launch``, ``earth_return``), converts
-them to SI once, and runs :func:`msrsim.segments.windows.search_window` on each. These are
-ballistic (patched-conic) references: the ERO's real cruise is electric (its own leg), so
-its row shows what a ballistic transfer in the same dates would cost.
+The SRL's launch period is the schedule's (:func:`msrsim.campaign.schedule.plan_schedule`:
+the period whose latest arrival is earliest under the launcher's C3, the DLA limit and
+the dust-season exclusion). The ERO's window and the return window are searched with
+:func:`msrsim.segments.windows.search_window` as ballistic (patched-conic) references: the
+ERO's real cruises are electric (its own leg), so their rows show what a ballistic
+transfer in the same dates would cost.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
+from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
-from msrsim.segments.windows import LaunchVehicle, Transfer, WindowResult, search_window
+from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
 
 MODELLED = "modelled (ballistic)"
-
-
-def _span(window: TransferWindow, which: str) -> tuple[float, float]:
-    from msrsim.core.time import utc_to_et
-
-    lo, hi = utc_to_et(
-        [getattr(window, f"{which}_earliest_utc"), getattr(window, f"{which}_latest_utc")]
-    )
-    return float(lo), float(hi)
-
-
-def _vehicle(window: LaunchWindow) -> LaunchVehicle:
-    v = window.vehicle
-    return LaunchVehicle(v.name, np.asarray(v.c3_km2_s2) * 1e6, np.asarray(v.delivered_mass_kg))
 
 
 def search_launch(window: LaunchWindow, spacecraft_mass_kg: float) -> WindowResult:
@@ -38,12 +30,12 @@ def search_launch(window: LaunchWindow, spacecraft_mass_kg: float) -> WindowResu
     return search_window(
         "earth",
         "mars",
-        _span(window, "departure"),
-        _span(window, "arrival"),
+        window_span_et(window, "departure"),
+        window_span_et(window, "arrival"),
         max_revs=window.max_revs,
         launch_period_days=window.launch_period_days,
         dla_limit_rad=math.radians(window.dla_limit_deg),
-        vehicle=_vehicle(window),
+        vehicle=launch_vehicle(window),
         spacecraft_mass_kg=spacecraft_mass_kg,
     )
 
@@ -53,8 +45,8 @@ def search_return(window: TransferWindow) -> WindowResult:
     return search_window(
         "mars",
         "earth",
-        _span(window, "departure"),
-        _span(window, "arrival"),
+        window_span_et(window, "departure"),
+        window_span_et(window, "arrival"),
         max_revs=window.max_revs,
     )
 
@@ -73,10 +65,9 @@ def _finite_or_none(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def _launch_summary(result: WindowResult) -> dict:
+def _launch_summary(period: LaunchPeriod | None) -> dict:
     from msrsim.core.time import et_to_utc_iso
 
-    period = result.launch_period
     if period is None:
         return {"status": "no launch period of the asked length fits the window and DLA limit"}
     opens, closes = et_to_utc_iso([period.open_et, period.close_et])
@@ -113,26 +104,76 @@ def _transfer_summary(t: Transfer | None) -> dict:
     }
 
 
-def run_windows_leg(scenario: Scenario, leg: Leg):
-    """Search the three windows: the leg's outcome, the milestones it dates (the SRL's; the
-    ERO's ballistic rows are references, its dates come from its own leg) and the SRL's
-    launch period that the later legs fly (None where the window holds none)."""
+def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = None):
+    """Leg 1: the leg's outcome, the milestones it dates (the SRL's; the ERO's ballistic
+    rows are references, its dates come from its own leg) and the SRL's launch period that
+    the later legs fly (the schedule's, planned here when not given)."""
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
-    srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
     back = best_transfer(search_return(scenario.earth_return))
+    period = schedule.srl_launch_period
     summary = {
-        "ero_ballistic_reference": _launch_summary(ero),
-        "srl": _launch_summary(srl),
+        "ero_ballistic_reference": _launch_summary(ero.launch_period),
+        "srl": _launch_summary(period),
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
-    milestones: list[Milestone] = []
-    period = srl.launch_period
-    if period is not None:
-        src = "computed: launch windows leg"
-        milestones += [
-            _dated("SRL launch period opens", period.open_et, src),
-            _dated(
-                "SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src
-            ),
-        ]
+    src = schedule.provenance["srl_launch_period"]
+    milestones: list[Milestone] = [
+        _dated("SRL launch period opens", period.open_et, src),
+        _dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
+    ]
     return LegOutcome(leg, MODELLED, summary), tuple(milestones), period
+
+
+@dataclass(frozen=True)
+class LaunchLeg:
+    """Leg 1 of the coupled campaign: the day each trial's SRL leaves Earth.
+
+    Each day of the launch period is tried in turn; a day is lost (a scrub: weather,
+    range, vehicle) with ``scrub_probability``, independently, so the launch day is
+    geometric. A trial whose every day is lost misses the period
+    (:attr:`Failure.SRL_LAUNCH_PERIOD_MISSED`: the next opportunity, 26 months later,
+    would be a new campaign plan, not modelled). A launch day gives the trial its
+    transfer: its departure and its arrival at Mars (the day's least-C3 arc).
+    """
+
+    family: ClassVar[str] = "launch"
+    columns: ClassVar[dict[str, str]] = {
+        "srl_launch_day": "i2",
+        "srl_launch_et": "f8",
+        "srl_arrival_et": "f8",
+    }
+    daily_departure_et: np.ndarray
+    daily_arrival_et: np.ndarray
+    scrub_probability: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        u = table.random(self.family).take(rows).random(rows.size)
+        days = self.daily_departure_et.size
+        p = self.scrub_probability
+        if p > 0.0:
+            with np.errstate(divide="ignore"):
+                lost = np.floor(np.log1p(-u) / math.log(p))  # P(day >= k) = p^k
+            day = np.minimum(np.nan_to_num(lost, nan=days, posinf=days), days).astype(np.int64)
+        else:
+            day = np.zeros(rows.size, dtype=np.int64)
+        flies = day < days
+        safe = np.minimum(day, days - 1)
+        table.add(
+            rows,
+            srl_launch_day=np.where(flies, day, -1).astype(np.int16),
+            srl_launch_et=np.where(flies, self.daily_departure_et[safe], np.nan),
+            srl_arrival_et=np.where(flies, self.daily_arrival_et[safe], np.nan),
+        )
+        table.end(rows, ~flies, Failure.SRL_LAUNCH_PERIOD_MISSED)
+
+
+def plan_launch(scenario: Scenario, schedule) -> LaunchLeg:
+    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period."""
+    period = schedule.srl_launch_period
+    return LaunchLeg(
+        np.asarray(period.daily_departure_et, np.float64),
+        np.asarray(period.daily_arrival_et, np.float64),
+        scenario.reliability.srl_launch_scrub_probability,
+    )

@@ -5,21 +5,32 @@ once, and runs :mod:`msrsim.segments.rendezvous` (search, navigation, guidance, 
 Monte Carlo on the nonlinear dynamics), the passive-safety check of the nominal approach,
 the OS's orbital lifetime, and :mod:`msrsim.segments.containment` (the barrier Monte
 Carlo). The OS's release comes from the ascent leg when it is given (epoch, mean state,
-covariance); otherwise from the scenario's representative release orbit.
+covariance); otherwise from the scenario's representative release orbit at the schedule's
+MAV launch deadline. The ERO searches from its arrival in the search orbit and must capture
+before its planned departure (:func:`msrsim.campaign.schedule.plan_schedule`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.schedule import Schedule, plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
-from msrsim.core.orbit_propagation import DensityTable, mars_density_table
-from msrsim.core.time import et_to_utc_iso, utc_to_et
+from msrsim.core.orbit_propagation import (
+    DensityTable,
+    force_model,
+    mars_density_table,
+    propagate,
+)
+from msrsim.core.secular import SecularOrbit
+from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
 from msrsim.segments.capture import FAILURE_MESSAGES, CaptureEnvelope
 from msrsim.segments.containment import ContainmentModel, ContainmentResult, containment_monte_carlo
@@ -35,6 +46,7 @@ from msrsim.segments.rendezvous import (
     MissedBurn,
     RendezvousPlan,
     RendezvousResult,
+    fly_rendezvous,
     passive_safety,
     simulate_rendezvous,
 )
@@ -136,12 +148,14 @@ def rendezvous_inputs(scenario: Scenario):
     return plan, envelope, os_body, ero_body, density
 
 
-def default_release(scenario: Scenario) -> OrbitState:
+def default_release(scenario: Scenario, schedule: Schedule | None = None) -> OrbitState:
     """The scenario's representative release orbit with its RTN covariance: the MAV's
-    target orbit (``mav.target_orbit_*``) at ``rendezvous.os_release_utc``."""
+    target orbit (``mav.target_orbit_*``) at the schedule's MAV launch deadline (the latest
+    planned release)."""
     r = scenario.rendezvous
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     return release_orbit(
-        float(utc_to_et(r.os_release_utc)[0]),
+        schedule.mav_launch_deadline_et,
         scenario.mav.target_orbit_altitude_km * 1e3,
         math.radians(scenario.mav.target_orbit_inclination_deg),
         math.radians(r.release_node_deg),
@@ -206,6 +220,7 @@ def run_rendezvous(
     containment_trials: int | None = None,
     touchdown_speeds_m_s: np.ndarray | None = None,
     progress=None,
+    schedule: Schedule | None = None,
 ) -> RendezvousLegResult:
     """Legs 6 and 7 for one scenario.
 
@@ -215,16 +230,18 @@ def run_rendezvous(
     ``release_*_sigma`` errors. ``None`` takes the scenario's release orbit, whose sigmas
     are then both the dispersion and the knowledge. ``ero_arrival_et`` is when the ERO is
     in its search orbit (the search starts at the later of it and the release); ``None``
-    takes the scenario's ``search_start_utc``."""
+    takes the schedule's. The capture must come before the schedule's planned departure
+    (``schedule``, planned here when not given)."""
     r = scenario.rendezvous
+    schedule = plan_schedule(scenario) if schedule is None else schedule
     plan, envelope, os_body, ero_body, density = rendezvous_inputs(scenario)
-    release = default_release(scenario) if os_release is None else _as_release(os_release)
-    start = float(utc_to_et(r.search_start_utc)[0]) if ero_arrival_et is None else ero_arrival_et
+    release = default_release(scenario, schedule) if os_release is None else _as_release(os_release)
+    start = schedule.ero_in_search_orbit_et if ero_arrival_et is None else ero_arrival_et
     start = max(start, release.et)
-    deadline = float(utc_to_et(scenario.ero.mars_departure_utc)[0])  # the ERO leaves then
+    deadline = schedule.ero_mars_departure_et  # the ERO leaves then
     if deadline <= start:
         raise ValueError(
-            f"ero.mars_departure_utc = {scenario.ero.mars_departure_utc.date()} is not after "
+            f"the ERO's planned departure {et_to_utc_iso(deadline)[0][:10]} is not after "
             f"the search start {et_to_utc_iso(start)[0][:10]}: no time is left to capture"
         )
     seed = scenario.scenario.seed if seed is None else seed
@@ -405,12 +422,14 @@ def summary(leg: RendezvousLegResult) -> dict:
     }
     if transfer is not None:
         for name, offset in res.milestones_after_transfer_s.items():
-            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(transfer + offset)
+            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(
+                transfer + float(np.median(offset))
+            )
     timeline["capture_utc (median)"] = _utc(leg.median_capture_et)
     timeline["capture_deadline_utc"] = _utc(leg.deadline_et)
     dv = res.delta_v_m_s[ok] if ok.any() else res.delta_v_m_s
     guidance = {
-        "mean_motion_rad_s": float(f"{res.mean_motion_rad_s:.6e}"),
+        "mean_motion_rad_s": float(f"{float(np.median(res.mean_motion_rad_s)):.6e}"),
         "hold_points_m": list(res.hold_points_m),
         "delta_v_total_m_s" + spread: percentiles(dv.sum(axis=1)),
         "delta_v_far_range_m_s" + spread: percentiles(dv[:, 0]),
@@ -437,7 +456,9 @@ def summary(leg: RendezvousLegResult) -> dict:
         if np.isfinite(res.detection_range_m).any()
         else None,
         "detection_after_search_start_h" + spread: percentiles(
-            (res.detection_et - res.search_start_et)[np.isfinite(res.detection_et)] / 3600.0, 1.0, 2
+            (res.detection_et - res.trial_search_start_et)[np.isfinite(res.detection_et)] / 3600.0,
+            1.0,
+            2,
         )
         if np.isfinite(res.detection_et).any()
         else None,
@@ -511,12 +532,17 @@ def run_rendezvous_leg(
     os_release=None,
     ero_arrival_et: float | None = None,
     touchdown_speeds_m_s: np.ndarray | None = None,
+    schedule: Schedule | None = None,
 ):
     """Legs 6 and 7 of ``msrsim run``: their outcomes, the milestones they date, the result."""
     from msrsim.campaign import LegOutcome, _dated
 
     result = run_rendezvous(
-        scenario, os_release, ero_arrival_et, touchdown_speeds_m_s=touchdown_speeds_m_s
+        scenario,
+        os_release,
+        ero_arrival_et,
+        touchdown_speeds_m_s=touchdown_speeds_m_s,
+        schedule=schedule,
     )
     parts = summary(result)
     source = "computed: rendezvous leg (median over the Monte Carlo)"
@@ -526,7 +552,7 @@ def run_rendezvous_leg(
             _dated(
                 "Orbiting Sample released in Mars orbit",
                 result.release.et,
-                "representative: rendezvous.os_release_utc",
+                "representative: the MAV's target orbit at the planned MAV launch deadline",
             )
         )
     det = result.result.detection_et
@@ -554,3 +580,185 @@ def run_rendezvous_leg(
         ),
     )
     return outcomes, tuple(milestones), result
+
+
+@dataclass(frozen=True)
+class Phasing:
+    """How each trial's ERO, waiting in its own orbit, comes to the start of its search
+    (arrays, one per trial; SI)."""
+
+    start_s: np.ndarray
+    """From the OS's release to the start of the search."""
+    plane_angle_rad: np.ndarray
+    """Between the OS's orbital plane and the ERO's at the release."""
+    delta_v_m_s: np.ndarray
+    """The ERO's plane change and its move to the search orbit's size."""
+
+
+def ero_phasing(
+    os_states: np.ndarray,
+    release_et: np.ndarray,
+    ero_orbit: SecularOrbit,
+    altitude_offset_m: float,
+    phase_lag_rad: float,
+) -> Phasing:
+    """The ERO's way from its waiting orbit to the search orbit behind each trial's OS.
+
+    At the release the ERO is where its own orbit has taken it
+    (:class:`~msrsim.core.secular.SecularOrbit`): in its plane, at its phase. It turns its
+    plane into the OS's (``2 v sin(theta / 2)``) and moves to the search orbit, the OS's
+    size less the altitude offset (two burns half an orbit apart, ``v |da| / 2a``, the
+    small-difference Hohmann; Vallado 2013, sec. 6.3), then drifts at the difference of
+    the two mean motions (``3/2 n |dh| / a`` a second) until it is ``phase_lag_rad`` behind
+    the OS, where the search starts. The two burns are added (an upper bound on a
+    combined manoeuvre); the J2 rates the two orbits share cancel in the drift.
+    """
+    mu = MARS.gm.value
+    r, v = os_states[:, :3], os_states[:, 3:]
+    a_os = 1.0 / (2.0 / np.linalg.norm(r, axis=1) - np.einsum("ij,ij->i", v, v) / mu)
+    ero = ero_orbit.state_at(release_et)
+    h_os = np.cross(r, v)
+    h_os /= np.linalg.norm(h_os, axis=1)[:, None]
+    h_ero = ero_orbit.normal_at(release_et)
+    plane = np.arccos(np.clip(np.einsum("ij,ij->i", h_os, h_ero), -1.0, 1.0))
+    a_search = a_os + altitude_offset_m
+    speed = np.sqrt(mu / a_search)
+    resize = speed * np.abs(a_search - ero_orbit.semi_major_axis_m) / (2.0 * a_search)
+    turn = 2.0 * speed * np.sin(plane / 2.0)
+    # how far the OS leads the ERO, about the OS's orbit normal
+    ahead = np.arctan2(
+        np.einsum("ij,ij->i", np.cross(ero[:, :3], r), h_os),
+        np.einsum("ij,ij->i", ero[:, :3], r),
+    )
+    drift = np.sqrt(mu / a_search**3) - np.sqrt(mu / a_os**3)  # rad/s, > 0 when below
+    gain = np.where(drift > 0, np.mod(ahead - phase_lag_rad, 2 * np.pi),
+                    np.mod(phase_lag_rad - ahead, 2 * np.pi))  # fmt: skip
+    half_orbit = np.pi * np.sqrt(a_search**3 / mu)
+    with np.errstate(divide="ignore"):  # no altitude offset: no drift, never there
+        drift_s = np.where(gain > 0, gain / np.abs(drift), 0.0)
+    return Phasing(half_orbit + drift_s, plane, resize + turn)
+
+
+_COAST_STEP_S = 60.0
+"""RK4 step of the OS's coast while the ERO phases (metres a day: far below the knowledge
+of its orbit)."""
+
+
+@dataclass(frozen=True)
+class RendezvousLeg:
+    """Legs 6-7 of the coupled campaign: the ERO finds and captures each trial's own OS.
+
+    From the trial's release (its own state and epoch, from the ascent), the ERO, where
+    its own orbit has taken it, turns into the OS's plane, moves to the search orbit and
+    drifts to its lag point (:func:`ero_phasing`); from then the search, navigation,
+    guidance and capture are flown (:func:`msrsim.segments.rendezvous.fly_rendezvous`)
+    until capture or the last capture that still makes a return (the return leg's
+    deadline). The OS coasts meanwhile (J2, drag and radiation pressure at its nominal
+    coefficients, the Sun at the release); what the ERO knows of it when the search starts
+    is the trial's true state plus the scenario's release sigmas (RTN, in each trial's own
+    frame): its orbit is taken as re-determined during the phasing. A trial never captured
+    ends there (:attr:`Failure.CAPTURE`).
+    """
+
+    family: ClassVar[str] = "rendezvous"
+    columns: ClassVar[dict[str, str]] = {
+        "search_start_et": "f8",
+        "phasing_days": "f8",
+        "plane_change_deg": "f8",
+        "ero_phasing_delta_v_m_s": "f8",
+        "captured": "?",
+        "capture_et": "f8",
+        "capture_attempts": "i1",
+        "rendezvous_delta_v_m_s": "f8",
+        "rendezvous_status": "i1",
+    }
+    plan: RendezvousPlan
+    envelope: CaptureEnvelope
+    os_body: SphereBody
+    ero_body: SphereBody
+    density: DensityTable
+    tumble_sigma_rad_s: float
+    ero_orbit: SecularOrbit
+    position_sigma_m: tuple[float, float, float]
+    velocity_sigma_m_s: float
+    capture_deadline_et: float
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        c = table.columns
+        state = np.column_stack(
+            [c[f"os_r{k}_m"][rows] for k in range(3)] + [c[f"os_v{k}_m_s"][rows] for k in range(3)]
+        )
+        release = c["os_release_et"][rows]
+        p = self.plan
+        phasing = ero_phasing(
+            state, release, self.ero_orbit, p.search_altitude_offset_m, p.search_phase_lag_rad
+        )
+        start = release + phasing.start_s
+        searched = np.isfinite(start) & (start < self.capture_deadline_et)
+        start = np.where(searched, start, release)
+        # the OS coasts (nominal drag and radiation pressure) while the ERO phases; the
+        # ERO's knowledge of it at the search start is the release sigmas: its orbit is
+        # re-determined during the phasing (the ERO's camera as the gap closes), not the
+        # release knowledge flown blind for weeks (0.3 m/s would be ~1,500 km in 20 days)
+        state = propagate(
+            state, start - release, force_model(release, density=self.density),
+            self.os_body.ballistic_coefficient_m2_kg, self.os_body.srp_area_to_mass_m2_kg,
+            _COAST_STEP_S,
+        )  # fmt: skip
+        result = fly_rendezvous(
+            state,
+            start,
+            start,
+            self.capture_deadline_et,
+            covariance_from_rtn_sigmas(state, self.position_sigma_m, self.velocity_sigma_m_s),
+            p,
+            self.envelope,
+            self.os_body,
+            self.ero_body,
+            table.random(self.family).take(rows),
+            density=self.density,
+            tumble_sigma_rad_s=self.tumble_sigma_rad_s,
+            record=0,
+            history=False,
+            fly=searched,
+        )
+        captured = np.asarray(result.captured, dtype=bool)
+        table.add(
+            rows,
+            search_start_et=start,
+            phasing_days=phasing.start_s / DAY_S,
+            plane_change_deg=np.degrees(phasing.plane_angle_rad),
+            ero_phasing_delta_v_m_s=phasing.delta_v_m_s,
+            captured=captured,
+            capture_et=np.where(captured, result.capture_et, np.nan),
+            capture_attempts=np.asarray(result.attempts, np.int8),
+            rendezvous_delta_v_m_s=result.total_delta_v_m_s + phasing.delta_v_m_s,
+            rendezvous_status=np.asarray(result.status, np.int8),
+        )
+        table.end(rows, ~captured, Failure.CAPTURE)
+
+
+def plan_rendezvous(
+    scenario: Scenario, ero_orbit: SecularOrbit, capture_deadline_et: float
+) -> RendezvousLeg:
+    """The coupled rendezvous leg, the ERO waiting in ``ero_orbit`` until the last capture
+    that still makes a return."""
+    r = scenario.rendezvous
+    plan, envelope, os_body, ero_body, density = rendezvous_inputs(scenario)
+    return RendezvousLeg(
+        plan,
+        envelope,
+        os_body,
+        ero_body,
+        density,
+        math.radians(r.os_tumble_rate_sigma_deg_s),
+        ero_orbit,
+        (
+            r.release_radial_sigma_km * 1e3,
+            r.release_along_track_sigma_km * 1e3,
+            r.release_cross_track_sigma_km * 1e3,
+        ),
+        r.release_velocity_sigma_m_s,
+        capture_deadline_et,
+    )

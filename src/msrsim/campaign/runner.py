@@ -1,19 +1,20 @@
-"""``msrsim run``'s main job: the legs once (cached per scenario), then the campaign Monte
-Carlo in chunks, its summary and its risk drivers.
+"""``msrsim run``'s main job: plan and fly the legs once (cached per scenario and code),
+then the coupled campaign Monte Carlo in chunks, its summary and its risk drivers.
 
-* :func:`campaign_legs` runs every leg (:func:`msrsim.campaign.run_campaign`) or reads
-  the last run of the same scenario from the cache (:mod:`msrsim.campaign.cache`: the
-  legs' report as JSON, their outcome tables as Parquet, under the scenario's
-  fingerprint, so changing any value reruns them).
-* :func:`run_monte_carlo` flies the campaign trials (:mod:`msrsim.campaign.montecarlo`)
-  through :func:`msrsim.campaign.execution.run_chunks`: in-process for one chunk, on a
-  Dask LocalCluster or a given scheduler otherwise; with ``out_dir`` every chunk is a
-  Parquet file written before it counts, and ``resume`` picks up a killed run.
+* :func:`campaign_legs` plans the campaign and flies its nominal relay
+  (:func:`msrsim.campaign.run_campaign`), or reads the last result for the same scenario
+  and the same code from the cache (:mod:`msrsim.campaign.cache`: the legs' report as JSON,
+  their trajectories, and the coupled plan, under a fingerprint of every scenario value
+  and of the package's own files, so an edit of either replans).
+* :func:`run_monte_carlo` flies the coupled trials (:func:`msrsim.campaign.chain.
+  fly_chunk`: each trial flies the relay from its own previous leg) through
+  :func:`msrsim.campaign.execution.run_chunks`: in-process for one chunk, on a Dask
+  LocalCluster or a given scheduler otherwise; with ``out_dir`` every chunk is a Parquet
+  file written before it counts, and ``resume`` picks up a killed run.
 * :func:`monte_carlo_summary` digests the trials: P(success) with its Wilson interval,
-  the failure causes, the tubes returned (how many, which), the Earth landing dates and
-  the margins; :func:`risk_drivers` ranks what most moves P(success) (a tornado on common
-  random numbers: each failure probability halved and doubled, each leg's own failure
-  mode removed).
+  the failure causes, the tubes returned (expected number, at least N, the selected set,
+  each tube), the Earth landing dates and years, the margins;
+  :func:`risk_drivers` ranks what most moves P(success) and the expected tubes.
 """
 
 from __future__ import annotations
@@ -22,15 +23,22 @@ import dataclasses
 import functools
 import json
 import math
+import pickle
 
 import numpy as np
 
-from msrsim.campaign.montecarlo import CampaignModel, Failure, simulate_trials
-from msrsim.core.time import et_to_utc_iso
+from msrsim.campaign.chain import (
+    RELAY_ORDER,
+    CoupledPlan,
+    Failure,
+    fly_chunk,
+    outcome,
+    tube_bits,
+)
+from msrsim.core.bodies import DAY_S
+from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
 __all__ = [
-    "LEGS_CACHE_VERSION",
-    "RISK_TRIALS",
     "campaign_legs",
     "monte_carlo_summary",
     "risk_drivers",
@@ -38,121 +46,76 @@ __all__ = [
     "wilson_interval",
 ]
 
-LEGS_CACHE_VERSION = "2"
-"""Bump when a leg's model changes what it gives the campaign (invalidates the cache)."""
-
-RISK_TRIALS = 100_000
-"""Trials of each tornado case (the first trials of the run's streams: common random
-numbers, so the differences between cases are not sampling noise)."""
+_PLAN_FILE = "plan.pickle"
 
 
-class _NotCached(LookupError):
-    pass
-
-
-def _not_cached():
-    raise _NotCached
-
-
-_WRONG_SHAPE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
+_WRONG_SHAPE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                EOFError, ImportError, pickle.UnpicklingError)  # fmt: skip
 """What reading a cache entry of the wrong shape raises: the legs are flown again."""
 
 
-def _from_cache(scenario, report):
-    """The cached legs, or ``None`` (then they are flown again) when any part is missing,
-    fails its checksum, was written by other code, or does not have the expected shape."""
-    try:
-        return _read_cached(scenario, report)
-    except (*_WRONG_SHAPE, _NotCached):
-        return None
-
-
-def _read_cached(scenario, report):
+def _from_cache(folder, fingerprint: str):
+    """The cached legs and plan in ``folder``, or None (then they are computed again) when
+    any part is missing, fails its checksum, was written by other code or for another
+    scenario (:func:`msrsim.campaign.cache.read_entry`), or does not have the expected
+    shape."""
     from msrsim.campaign import CampaignResult
-    from msrsim.campaign.cache import cached_table, read_entry
-    from msrsim.campaign.montecarlo import LEG_TABLES
-
-    raw = read_entry(report, report.parent.name)
-    if raw is None:
-        return None
-    data = json.loads(raw.decode("utf-8"))
-    if data.get("version") != LEGS_CACHE_VERSION:
-        return None
-    tables = {
-        name: cached_table(scenario, name, _not_cached, version=LEGS_CACHE_VERSION)
-        for name in LEG_TABLES
-    }
+    from msrsim.campaign.cache import read_entry
     from msrsim.campaign.products import load_products
 
-    products = load_products(report.parent / "products", data["products"], report.parent.name)
-    from msrsim.campaign.montecarlo import failure_probabilities
-
-    scalars = data["model"]
-    model = CampaignModel(
-        **{
-            **scalars,
-            "tube_names": tuple(scalars["tube_names"]),
-            # from the scenario, not the cache: the trial model's events may change
-            "failure_probability": failure_probabilities(scenario),
-        },
-        tables=tables,
-    )
-    return dataclasses.replace(CampaignResult.from_dict(data["result"], model), products=products)
+    try:
+        raw, pickled = (
+            read_entry(folder / "legs.json", fingerprint),
+            read_entry(folder / _PLAN_FILE, fingerprint),
+        )
+        if raw is None or pickled is None:
+            return None
+        data = json.loads(raw.decode("utf-8"))
+        plan = pickle.loads(pickled)  # our own file, checked against its checksum and code
+        products = load_products(folder / "products", data["products"], fingerprint)
+        result = CampaignResult.from_dict(data["result"], plan)
+    except _WRONG_SHAPE:
+        return None
+    if not isinstance(plan, CoupledPlan):
+        return None
+    return dataclasses.replace(result, products=products)
 
 
 _FLOWN: dict[str, dict] = {}
-"""The full results of the legs last flown in this process: {scenario fingerprint:
-handoffs}, one entry (about 25 MB for the baseline)."""
+"""The full results of the legs last flown in this process: {fingerprint: handoffs}, one
+entry (about 25 MB for the baseline)."""
 
 
 def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
-    """Every leg of ``scenario`` (:func:`msrsim.campaign.run_campaign`), or their cached
-    results when the same scenario (every value) ran before with this code's
-    :data:`LEGS_CACHE_VERSION`. The tables the Monte Carlo draws from are those read back
-    from the cache's Parquet files in both cases, so a first and a cached run agree.
+    """The campaign of ``scenario`` planned and its nominal relay flown
+    (:func:`msrsim.campaign.run_campaign`), or read from the cache when the same scenario
+    ran before with the same code.
 
-    The cache keeps the legs' summaries and tables, not their full results
-    (``CampaignResult.handoffs``, which the report's figures draw). ``full_results=True``
-    asks for them: the ones flown last in this process for the same scenario, else the
-    legs are flown again."""
+    The cache keeps the legs' summaries, trajectories and the coupled plan, not the legs'
+    full results (``CampaignResult.handoffs``, which the report's figures draw).
+    ``full_results=True`` asks for them: the ones flown last in this process for the same
+    scenario, else the legs are flown again."""
     from msrsim.campaign import run_campaign
-    from msrsim.campaign.cache import cache_dir, cached_table, scenario_fingerprint, write_entry
+    from msrsim.campaign.cache import cache_dir, scenario_fingerprint, write_entry
+    from msrsim.campaign.products import load_products, save_products, trajectories
 
     fingerprint = scenario_fingerprint(scenario)
     folder = cache_dir() / fingerprint
-    report = folder / "legs.json"
-    if use_cache and report.exists():
-        cached = _from_cache(scenario, report)
+    if use_cache:
+        cached = _from_cache(folder, fingerprint)
         if cached is not None and not full_results:
             return cached
         if cached is not None and fingerprint in _FLOWN:
             return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
     result = run_campaign(scenario)
-    model = result.model
-    tables = {
-        name: cached_table(scenario, name, lambda t=table: t, version=LEGS_CACHE_VERSION)
-        for name, table in model.tables.items()
-    }
-    model = dataclasses.replace(model, tables=tables)
-    scalars = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
-    del scalars["tables"]  # stored as Parquet beside
-    from msrsim.campaign.products import load_products, save_products, trajectories
-
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
-    text = json.dumps(
-        {
-            "version": LEGS_CACHE_VERSION,
-            "model": scalars,
-            "result": result.to_dict(),
-            "products": names,
-        },
-        default=str,
-    )
-    write_entry(report, text.encode("utf-8"), fingerprint)
+    text = json.dumps({"result": result.to_dict(), "products": names}, default=str)
+    write_entry(folder / _PLAN_FILE, pickle.dumps(result.plan, protocol=5), fingerprint)
+    write_entry(folder / "legs.json", text.encode("utf-8"), fingerprint)
     _FLOWN.clear()
     _FLOWN[fingerprint] = result.handoffs
-    return dataclasses.replace(result, model=model, products=products)
+    return dataclasses.replace(result, products=products)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -169,10 +132,9 @@ def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float,
 
 
 def run_monte_carlo(
-    model: CampaignModel,
+    plan: CoupledPlan,
     trials: int,
     *,
-    scenario=None,
     chunk_size: int,
     out_dir=None,
     scheduler=None,
@@ -181,25 +143,17 @@ def run_monte_carlo(
     progress=None,
     fingerprint: str = "",
 ):
-    """The campaign trials in chunks (:func:`msrsim.campaign.execution.run_chunks`).
+    """The coupled campaign trials in chunks (:func:`msrsim.campaign.execution.run_chunks`).
 
     ``scheduler=None`` runs one chunk in-process and several on a Dask LocalCluster;
-    ``"synchronous"`` always in-process; ``"tcp://host:port"`` on that cluster.
-    ``model.fidelity == "full"`` flies every leg for each chunk (needs ``scenario``).
+    ``"synchronous"`` always in-process; ``"tcp://host:8786"`` on that cluster.
     """
     from msrsim.campaign.execution import run_chunks
-    from msrsim.campaign.montecarlo import full_fidelity_chunk
 
     if scheduler is None and trials <= chunk_size:
         scheduler = "synchronous"
-    if model.fidelity == "full":
-        if scenario is None:
-            raise ValueError("the full fidelity flies the legs: pass the scenario")
-        chunk_fn = functools.partial(full_fidelity_chunk, scenario, model)
-    else:
-        chunk_fn = functools.partial(simulate_trials, model)
     return run_chunks(
-        chunk_fn,
+        functools.partial(fly_chunk, plan),
         trials,
         chunk_size=chunk_size,
         out_dir=out_dir,
@@ -207,11 +161,7 @@ def run_monte_carlo(
         workers=workers,
         resume=resume,
         progress=progress,
-        metadata={
-            "seed": model.seed,
-            "fidelity": model.fidelity,
-            "scenario_fingerprint": fingerprint,
-        },
+        metadata={"seed": plan.seed, "scenario_fingerprint": fingerprint},
     )
 
 
@@ -229,8 +179,20 @@ def _dates(values: np.ndarray) -> list[str] | None:
     return [d[:10] for d in et_to_utc_iso(np.percentile(values, [1, 50, 99]))]
 
 
-def monte_carlo_summary(columns: dict[str, np.ndarray], model: CampaignModel) -> dict:
-    """A JSON-ready digest of the campaign trials (``columns``: the run's table)."""
+def _mean_interval(values: np.ndarray, z: float = 1.959964) -> list[float]:
+    """The mean and its 95 % normal interval (the trials are independent)."""
+    mean = float(np.mean(values))
+    half = z * float(np.std(values, ddof=1)) / math.sqrt(values.size) if values.size > 1 else 0.0
+    return [round(mean, 4), round(mean - half, 4), round(mean + half, 4)]
+
+
+def _bits(names, wanted) -> np.uint64:
+    index = {name: bit for name, bit in zip(names, tube_bits(names), strict=True)}
+    return np.bitwise_or.reduce(np.array([index[w] for w in wanted] or [0], np.uint64))
+
+
+def monte_carlo_summary(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
+    """A JSON-ready digest of the coupled trials (``columns``: the run's trial table)."""
     success = np.asarray(columns["success"], dtype=bool)
     n = success.size
     k = int(np.count_nonzero(success))
@@ -241,94 +203,130 @@ def monte_carlo_summary(columns: dict[str, np.ndarray], model: CampaignModel) ->
         for code in np.unique(failure)
         if code != Failure.NONE
     }
-    tubes = np.asarray(columns["tubes_returned"])[success]
-    mask = np.asarray(columns["tube_mask"], dtype=np.uint64)[success]
-    from msrsim.campaign.montecarlo import tube_bits
-
-    bits = tube_bits(model.tube_names)
+    tubes = np.asarray(columns["tubes_returned"], np.float64)
+    mask = np.asarray(columns["tube_mask"], dtype=np.uint64)
+    returned = np.where(success, mask, np.uint64(0))
+    bits = tube_bits(plan.tube_names)
     each = {
-        name: round(float(np.mean((mask & bit) != 0)) * k / n, 4) if k else 0.0
-        for name, bit in zip(model.tube_names, bits, strict=True)
+        name: round(float(np.mean((returned & bit) != 0)), 4)
+        for name, bit in zip(plan.tube_names, bits, strict=True)
+        if np.any((returned & bit) != 0)
     }
+    selected = _bits(plan.tube_names, plan.priority_tubes)
+    at_least = {
+        str(m): round(float(np.mean(tubes >= m)), 6)
+        for m in (1, 5, 10, 15, 20, 25, 30)
+        if m <= max(1, int(tubes.max(initial=0)))
+    }
+    landing = np.asarray(columns["earth_landing_et"], np.float64)
+    landed = success & np.isfinite(landing)
+    years = [d.year for d in et_to_utc_datetime(landing[landed])] if landed.any() else []
+    by_year = {
+        str(y): round(c / n, 6) for y, c in zip(*np.unique(years, return_counts=True), strict=True)
+    }
+    capture = np.asarray(columns["capture_et"], np.float64)
+    departure = np.asarray(columns["ero_departure_et"], np.float64)
     return {
         "trials": n,
-        "fidelity": model.fidelity,
         "probability_of_success": round(k / n, 6),
         "probability_of_success_95_ci": [round(low, 6), round(high, 6)],
         "failure_causes": dict(sorted(causes.items(), key=lambda kv: -kv[1])),
+        "expected_tubes_returned (mean, 95 % ci)": _mean_interval(tubes),
+        "probability_at_least_n_tubes": at_least,
+        "probability_selected_set_returned": round(
+            float(np.mean(success & ((returned & selected) == selected))), 6
+        ),
+        "selected_set": list(plan.priority_tubes),
         "tubes_returned_if_success (1st pct, median, 99th pct)": _percentiles(
-            tubes.astype(float), digits=0
+            tubes[success], digits=0
         ),
-        "tubes_returned_mean_if_success": round(float(np.mean(tubes)), 3) if k else None,
         "probability_each_tube_returns": dict(sorted(each.items(), key=lambda kv: -kv[1])),
-        "earth_landing_utc (1st pct, median, 99th pct)": _dates(
-            np.asarray(columns["earth_landing_et"], np.float64)
+        "earth_landing_utc (1st pct, median, 99th pct)": _dates(np.where(success, landing, np.nan)),
+        "earth_landing_year": by_year,
+        "probability_late_return": round(float(np.mean(success & columns["late_return"])), 6),
+        "probability_outside_range_if_success": round(
+            float(np.mean(columns["inside_range"][success] == 0)) if k else 0.0, 6
         ),
-        "probability_late_return": round(float(np.mean(columns["late_return"])), 6),
-        "probability_outside_range": round(float(np.mean(columns["outside_range"])), 6),
         "capture_margin_days (1st pct, median, 99th pct)": _percentiles(
-            np.asarray(columns["capture_margin_days"], np.float64)
+            (departure - capture) / DAY_S
+        ),
+        "srl_landing_miss_km (1st pct, median, 99th pct)": _percentiles(
+            np.asarray(columns["landing_miss_km"], np.float64)
+        ),
+        "mav_launch_utc (1st pct, median, 99th pct)": _dates(
+            np.asarray(columns["mav_launch_et"], np.float64)
         ),
         "probability_rover_failed": round(float(np.mean(columns["rover_failed"])), 6),
     }
 
 
-def _success_rate(model: CampaignModel, n: int) -> float:
-    return float(np.mean(simulate_trials(model, 0, n)["success"]))
+def _rates(columns, plan: CoupledPlan, failure_probability, hardware) -> tuple[float, float]:
+    failure = outcome(columns, hardware, failure_probability, plan.ero_mars_arrival_et)
+    success = failure == Failure.NONE
+    return float(np.mean(success)), float(np.mean(np.where(success, columns["tubes_loaded"], 0)))
 
 
-def _rows_where(table: dict[str, np.ndarray], column: str) -> dict[str, np.ndarray]:
-    """The leg's rows where ``column`` is true (or finite): the leg conditioned on its own
-    success, the other columns keeping their joint distribution."""
-    values = table[column]
-    keep = values.astype(bool) if values.dtype == bool else np.isfinite(values)
-    return {name: v[keep] for name, v in table.items()}
+def risk_drivers(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
+    """What most changes P(success) and the expected tubes returned, ranked by the swing of
+    P(success).
 
-
-def risk_drivers(model: CampaignModel, n: int = RISK_TRIALS) -> dict:
-    """What most changes P(success), ranked: a tornado on the first ``n`` trials.
-
-    Each hardware failure probability is halved and doubled (the trials reuse the same
-    random numbers in every case, so each difference is the effect alone); each leg's own
-    failure mode (an unsafe landing, no tube loaded by the MAV's deadline, an Orbiting
-    Sample below a stable orbit, a capture that never succeeds) is removed by drawing only
-    from the leg's successful rows (left out when no row of the leg succeeds: there is no
-    successful outcome to draw).
+    Each hardware failure probability is halved and doubled and the same flown trials are
+    judged again (their physics does not depend on it: common random numbers, exact).
+    Each physical failure mode (a launch period missed, an unsafe landing, no tube by the
+    MAV's deadline, an Orbiting Sample below a stable orbit, no capture, a missed return,
+    a capsule that does not land) is removed by giving the trials it ended the outcome of
+    the trials that went past it: ``P + P(mode) P(success | past it)``, an estimate that
+    assumes the trials it ended would have fared downstream like the others.
     """
-    base = _success_rate(model, n)
+    from msrsim.campaign.chain import hardware_uniforms
+
+    n = len(columns["success"])
+    trials = np.asarray(columns["trial"]) if "trial" in columns else np.arange(n)
+    hardware = {k: np.empty(n) for k in hardware_uniforms(plan.seed, 0, 1)}
+    # the draws of each trial by its number (chunks are contiguous runs of trials)
+    breaks = np.flatnonzero(np.diff(trials) != 1) + 1
+    for run in np.split(np.arange(n), breaks):
+        if run.size:
+            draws = hardware_uniforms(plan.seed, int(trials[run[0]]), run.size)
+            for k, v in draws.items():
+                hardware[k][run] = v
+    base = _rates(columns, plan, plan.failure_probability, hardware)
     rows = []
-    for name, p in model.failure_probability.items():
-        halved, doubled = (
-            _success_rate(
-                dataclasses.replace(
-                    model, failure_probability={**model.failure_probability, name: scaled}
-                ),
-                n,
-            )
-            for scaled in (p / 2, min(1.0, 2 * p))
-        )
-        rows.append(
-            {"driver": f"{name} failure probability", "cases": {"x0.5": halved, "x2": doubled}}
-        )
-    perfect = {
-        "SRL lands safely every time": ("edl", "landed_safely"),
-        "MAV always has tubes by its deadline": ("surface", "mav_ready_et"),
-        "Orbiting Sample always in a stable orbit": ("ascent", "stable_orbit"),
-        "capture always succeeds": ("rendezvous", "captured"),
-    }
-    for label, (table, column) in perfect.items():
-        kept = _rows_where(model.tables[table], column)
-        if not len(next(iter(kept.values()))):  # the leg never succeeds: nothing to draw
+    for name, p in plan.failure_probability.items():
+        cases = {
+            label: _rates(columns, plan, {**plan.failure_probability, name: scaled}, hardware)
+            for label, scaled in (("x0.5", p / 2), ("x2", min(1.0, 2 * p)))
+        }
+        rows.append({"driver": f"{name} failure probability", "cases": cases})
+    failure = np.asarray(columns["failure"])
+    order = {why: i for i, why in enumerate(RELAY_ORDER)}
+    rank = np.array([order.get(Failure(c), -1) for c in failure])
+    tubes = np.where(failure == 0, np.asarray(columns["tubes_loaded"], np.float64), 0.0)
+    physical = np.unique(np.asarray(columns["ended"]))
+    for code in physical[physical != 0]:
+        why = Failure(int(code))
+        ended_here = failure == why
+        past = (failure == 0) | (rank > order[why])
+        if not past.any():
             continue
-        tables = {**model.tables, table: kept}
-        removed = _success_rate(dataclasses.replace(model, tables=tables), n)
-        rows.append({"driver": label, "cases": {"as modelled": base, "always": removed}})
+        share = float(np.mean(ended_here))
+        p_past = float(np.mean(failure[past] == 0))
+        t_past = float(np.mean(tubes[past]))
+        removed = (base[0] + share * p_past, base[1] + share * t_past)
+        label = f"no {why.name.lower().replace('_', ' ')} failures"
+        rows.append({"driver": label, "cases": {"as modelled": base, "removed": removed}})
     for row in rows:
-        values = list(row["cases"].values())
-        row["swing"] = round(abs(values[1] - values[0]), 6)
-        row["cases"] = {k: round(v, 6) for k, v in row["cases"].items()}
-    rows.sort(key=lambda r: -r["swing"])
-    return {"probability_of_success": round(base, 6), "trials": n, "drivers": rows}
+        (p0, t0), (p1, t1) = row["cases"].values()
+        row["swing"] = round(abs(p1 - p0), 6)
+        row["tubes_swing"] = round(abs(t1 - t0), 4)
+        row["cases"] = {k: round(v[0], 6) for k, v in row["cases"].items()}
+    rows.sort(key=lambda r: (-r["swing"], -r["tubes_swing"]))
+    return {
+        "probability_of_success": round(base[0], 6),
+        "expected_tubes_returned": round(base[1], 4),
+        "trials": n,
+        "drivers": rows,
+    }
 
 
 def to_json_file(path, data: dict) -> None:

@@ -5,8 +5,10 @@ Reads the scenario's ``perseverance``, ``helicopters``, ``sample_transfer_arm``,
 :class:`msrsim.segments.surface.SurfacePlan`, and runs the nominal timeline (no random
 event) and the Monte Carlo of :mod:`msrsim.segments.surface`.
 
-The SRL's landing date comes from the scenario (``surface.srl_landing_utc``): leg 3
-(entry, descent and landing) is not modelled yet, so nothing computes it.
+The SRL's landing date and the MAV's launch deadline are the schedule's
+(:func:`msrsim.campaign.schedule.plan_schedule`: the first launch day's arrival, and the
+latest landing plus ``schedule.min_surface_sols``) unless given; in ``msrsim run`` the
+landing is the EDL leg's touchdown.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from msrsim.campaign import Leg, LegOutcome, Milestone, _dated, _source
+from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
+from msrsim.campaign.chain import Failure, TrialTable, tube_bits
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.core.ephemeris import EphemerisRangeError
-from msrsim.core.time import et_to_utc_iso, solar_longitude_deg, utc_to_et
+from msrsim.core.streams import TrialGenerator
+from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg
 from msrsim.scenario import Scenario
 from msrsim.segments.surface import (
     SOL_S,
@@ -35,9 +41,10 @@ from msrsim.segments.surface import (
 )
 from msrsim.segments.surface_depot import DepotLayout, MarsSite, SelectionPolicy, site_distance_m
 
-MODELLED = "modelled (sol by sol; SRL landing date from the scenario)"
+MODELLED = "modelled (sol by sol; SRL landing date from the schedule)"
 MODELLED_AFTER_EDL = "modelled (sol by sol; SRL landing from the EDL leg)"
-SURFACE_LEG = 4  # the spawn key of this leg's random stream under the scenario seed
+STREAM = "surface"  # this leg's family of random streams (core.streams.TrialGenerator)
+CHUNK = 50_000  # trials stepped together by run_surface (memory ~1 kB a trial)
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,9 @@ def surface_plan(
 ) -> SurfacePlan:
     """The scenario's surface leg as a plan (SI, epochs in ``et``).
 
-    ``landing_et``, ``deadline_et`` and ``rover_fails`` replace the scenario's
-    ``surface.srl_landing_utc``, ``surface.mav_launch_deadline_utc`` and
-    ``perseverance.fails_at_landing`` when given.
+    ``landing_et`` and ``deadline_et`` replace the schedule's SRL landing (the first
+    launch day's arrival) and MAV launch deadline, ``rover_fails`` the scenario's
+    ``perseverance.fails_at_landing``, when given.
     """
     p, h, arm, os_, s = (
         scenario.perseverance,
@@ -70,10 +77,12 @@ def surface_plan(
         scenario.orbiting_sample,
         scenario.surface,
     )
-    if landing_et is None:
-        landing_et = float(utc_to_et(s.srl_landing_utc)[0])
-    if deadline_et is None:
-        deadline_et = float(utc_to_et(s.mav_launch_deadline_utc)[0])
+    if landing_et is None or deadline_et is None:
+        schedule = plan_schedule(scenario)
+        if landing_et is None:
+            landing_et = schedule.srl_first_landing_et
+        if deadline_et is None:
+            deadline_et = schedule.mav_launch_deadline_et
     return SurfacePlan(
         landing_et=landing_et,
         lander=MarsSite(scenario.srl.target.latitude_deg, scenario.srl.target.east_longitude_deg),
@@ -100,6 +109,8 @@ def surface_plan(
             dust_season_ls_deg=tuple(h.dust_season_ls_deg),
             wind_no_fly_probability_per_sol=h.wind_no_fly_probability_per_sol,
             loss_probability_per_flight=h.loss_probability_per_flight,
+            send_when_rover_late=h.send_when_rover_late,
+            rover_late_margin_sols=h.rover_late_margin_sols,
         ),
         depot=DepotLayout(
             MarsSite(s.depot.latitude_deg, s.depot.east_longitude_deg),
@@ -120,6 +131,11 @@ def surface_plan(
         ),
         lander_checkout_sols=s.lander_checkout_sols,
         conjunction_elongation_deg=s.conjunction_elongation_deg,
+        perseverance=MissionClock(
+            "Mars 2020 Perseverance",
+            p.landing_utc.isoformat(),
+            p.landing_site.east_longitude_deg,
+        ),
     )
 
 
@@ -152,9 +168,6 @@ def run_surface(
         )
     seed = scenario.scenario.seed if seed is None else seed
     n = scenario.surface.trials if trials is None else trials
-    # Leg 4's own stream: child (4,) of the scenario seed, apart from the entry leg's
-    # children (0,)-(2,) of the same seed.
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SURFACE_LEG,)))
     try:
         timeline = surface_timeline(plan)
     except EphemerisRangeError as exc:
@@ -162,7 +175,11 @@ def run_surface(
             "the surface calendar runs from the SRL landing to about two years past the "
             f"MAV launch deadline, and leaves the ephemeris: {exc}"
         ) from None
-    return SurfaceResult(plan, timeline, simulate_surface(plan, n, rng), seed)
+    parts = [
+        simulate_surface(plan, TrialGenerator(seed, STREAM, start, min(CHUNK, n - start)))
+        for start in range(0, n, CHUNK)
+    ]
+    return SurfaceResult(plan, timeline, SurfaceTrials.concatenate(parts), seed)
 
 
 def _utc(et: float | None) -> str | None:
@@ -211,6 +228,7 @@ def summary(result: SurfaceResult) -> dict:
             "tubes_from_perseverance": rover_tubes,
             "tubes_from_depot_by_helicopter": len(tl.tubes_loaded) - rover_tubes,
             "helicopter_flights": len(tl.flights),
+            "helicopters_sent_rover_late_sol": tl.helicopters_sent_rover_late_sol,
             "loading_complete_sol": tl.loading_complete_sol,
             "mav_ready_sol": tl.mav_ready_sol,
             "mav_ready_utc": _utc(tl.mav_ready_et),
@@ -237,6 +255,10 @@ def summary(result: SurfaceResult) -> dict:
             "probability_cut_by_deadline": round(float(np.mean(mc.cut_by_deadline)), 4),
             "probability_helicopter_lost": round(float(np.mean(mc.helicopters_lost > 0)), 4),
             "helicopter_flights_mean": round(float(mc.helicopter_flights.mean()), 2),
+            "probability_helicopters_sent": round(float(np.mean(mc.helicopters_deployed)), 4),
+            "probability_helicopters_sent_rover_late": round(
+                float(np.mean(mc.helicopters_sent_rover_late)), 4
+            ),
             "mav_ready_sol" + spread: _spread(mc.mav_ready_sol[ready]),
             "mav_ready_utc" + spread: ready_utc,
         },
@@ -277,18 +299,17 @@ def run_surface_leg(
 ) -> tuple[LegOutcome, tuple[Milestone, ...], SurfaceResult]:
     """Leg 4 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
     result = run_surface(scenario, landing_et=landing_et, trials=trials)
-    s, tl = scenario.surface, result.timeline
+    tl = result.timeline
+    provenance = plan_schedule(scenario).provenance
     landing_source = (
-        _source(s, "srl_landing_utc")
+        provenance["srl_launch_period"] + " (the first launch day's arrival)"
         if landing_et is None
         else "computed: SRL landing passed to the surface leg"
     )
     milestones = [
         _dated("SRL landing", result.plan.landing_et, landing_source),
         _dated(
-            "MAV launch deadline",
-            result.plan.mav.deadline_et,
-            _source(s, "mav_launch_deadline_utc"),
+            "MAV launch deadline", result.plan.mav.deadline_et, provenance["mav_launch_deadline"]
         ),
     ]
     if tl.mav_ready_sol is not None:
@@ -301,3 +322,69 @@ def run_surface_leg(
         )
     status = MODELLED if landing_et is None else MODELLED_AFTER_EDL
     return LegOutcome(leg, status, summary(result)), tuple(milestones), result
+
+
+@dataclass(frozen=True)
+class SurfaceLeg:
+    """Leg 4 of the coupled campaign: each trial's surface work from its own touchdown.
+
+    Perseverance drives from its start to the trial's own lander, the helicopters fly the
+    depot tubes to it (when the rover fails, or is projected late), the Sample Transfer Arm
+    loads the Orbiting Sample, sol by sol from the trial's own landing sol, with the
+    conjunctions, dust season and MAV launch season of its own dates
+    (:func:`msrsim.segments.surface.simulate_surface`). A trial with no tube by the MAV's
+    deadline (the schedule's) ends there (:attr:`Failure.NO_TUBES_LOADED`).
+    """
+
+    family: ClassVar[str] = "surface"
+    columns: ClassVar[dict[str, str]] = {
+        "mav_ready_et": "f8",
+        "tubes_loaded": "i2",
+        "tube_mask": "u8",
+        "rover_failed": "?",
+        "rover_route_km": "f8",
+        "helicopters_deployed": "?",
+        "helicopter_flights": "i2",
+        "surface_sols": "i4",
+    }
+    plan: SurfacePlan
+    bit_of: dict
+    """Each tube's bit in ``tube_mask`` (:func:`msrsim.campaign.chain.tube_bits`)."""
+
+    def fly(self, table: TrialTable) -> None:
+        rows = table.flying
+        c = table.columns
+        trials = simulate_surface(
+            self.plan,
+            table.random(self.family).take(rows),
+            landing_et=c["touchdown_et"][rows],
+            latitude_deg=c["touchdown_latitude_deg"][rows],
+            east_longitude_deg=c["touchdown_longitude_deg"][rows],
+        )
+        bits = np.array([self.bit_of[name] for name in trials.tube_names], np.uint64)
+        mask = np.bitwise_or.reduce(np.where(trials.loaded, bits[None, :], np.uint64(0)), axis=1)
+        ready = np.asarray(trials.mav_ready_et, np.float64)
+        table.add(
+            rows,
+            mav_ready_et=ready,
+            tubes_loaded=trials.tubes_loaded,
+            tube_mask=mask,
+            rover_failed=trials.rover_failed,
+            rover_route_km=trials.route_m / 1e3,
+            helicopters_deployed=trials.helicopters_deployed,
+            helicopter_flights=trials.helicopter_flights,
+            surface_sols=trials.surface_sols,
+        )
+        table.end(rows, ~np.isfinite(ready), Failure.NO_TUBES_LOADED)
+
+
+def plan_surface(scenario: Scenario, schedule) -> SurfaceLeg:
+    """The coupled surface leg against the schedule's MAV launch deadline."""
+    period = schedule.srl_launch_period
+    plan = surface_plan(
+        scenario,
+        float(period.daily_arrival_et[0]),
+        deadline_et=schedule.mav_launch_deadline_et,
+    )
+    names = [t.name for t in plan.tubes]
+    return SurfaceLeg(plan, dict(zip(names, tube_bits(names), strict=True)))

@@ -25,11 +25,70 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 _MAX_ITERATIONS = 60
 
 
-def _stumpff(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True, inline="always")
+def _stumpff(z: float) -> tuple[float, float]:
+    """Stumpff functions C(z), S(z) (Vallado eq. 2-57), with series near z = 0."""
+    if z > 1e-6:
+        sz = math.sqrt(z)
+        return (1.0 - math.cos(sz)) / z, (sz - math.sin(sz)) / (sz * sz * sz)
+    if z < -1e-6:
+        sz = math.sqrt(-z)
+        return (1.0 - math.cosh(sz)) / z, (math.sinh(sz) - sz) / (sz * sz * sz)
+    return 0.5 - z / 24.0 + z * z / 720.0, 1.0 / 6.0 - z / 120.0 + z * z / 5040.0
+
+
+@njit(cache=True)
+def kepler_step(r0: np.ndarray, v0: np.ndarray, dt: float, mu: float, r: np.ndarray,
+                v: np.ndarray) -> bool:  # fmt: skip
+    """One state ``(r0, v0)`` (3,) moved ``dt`` s along its conic into ``r``, ``v`` (3,);
+    False when the universal-variable iteration does not converge. Compiled, for the
+    kernels that propagate inside their own loops (:func:`propagate` is its batch form)."""
+    sqrt_mu = math.sqrt(mu)
+    r0n = math.sqrt(r0[0] * r0[0] + r0[1] * r0[1] + r0[2] * r0[2])
+    rv = r0[0] * v0[0] + r0[1] * v0[1] + r0[2] * v0[2]
+    alpha = 2.0 / r0n - (v0[0] * v0[0] + v0[1] * v0[1] + v0[2] * v0[2]) / mu
+    # Initial guesses, Vallado Algorithm 8: elliptic, hyperbolic, parabolic.
+    chi = sqrt_mu * dt * alpha
+    if alpha < -1e-12:
+        a = 1.0 / alpha
+        sign = 1.0 if dt > 0.0 else (-1.0 if dt < 0.0 else 0.0)
+        arg = (-2.0 * mu * alpha * dt) / (rv + sign * math.sqrt(-mu * a) * (1.0 - r0n * alpha))
+        chi = sign * math.sqrt(-a) * math.log(max(arg, 1e-300))
+    elif abs(alpha) <= 1e-12:
+        chi = sqrt_mu * dt / r0n
+    converged = False
+    for _ in range(_MAX_ITERATIONS):
+        z = alpha * chi * chi
+        c, s = _stumpff(z)
+        chi2 = chi * chi
+        rr = chi2 * c + rv / sqrt_mu * chi * (1.0 - z * s) + r0n * (1.0 - z * c)
+        f_val = rv / sqrt_mu * chi2 * c + (1.0 - alpha * r0n) * chi2 * chi * s + r0n * chi
+        step = (f_val - sqrt_mu * dt) / rr  # Newton: d(sqrt(mu) t)/d(chi) = r, eq. (1)
+        chi -= step
+        if abs(step) <= 1e-12 * max(abs(chi), 1.0):
+            converged = True
+            break
+    z = alpha * chi * chi
+    c, s = _stumpff(z)
+    chi2 = chi * chi
+    f = 1.0 - chi2 / r0n * c
+    g = dt - chi2 * chi / sqrt_mu * s
+    for i in range(3):
+        r[i] = f * r0[i] + g * v0[i]
+    rn = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
+    fdot = sqrt_mu / (rn * r0n) * chi * (z * s - 1.0)
+    gdot = 1.0 - chi2 / rn * c
+    for i in range(3):
+        v[i] = fdot * r0[i] + gdot * v0[i]
+    return converged
+
+
+def _stumpff_batch(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Stumpff functions C(z), S(z) (Vallado eq. 2-57), with series near z = 0."""
     c = np.empty_like(z)
     s = np.empty_like(z)
@@ -100,7 +159,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """F (eq. 1 less sqrt(mu) dt), F' = r, F'' = dr/dchi at ``chi``, and the size of
         F's terms (its rounding floor is a few ulps of it)."""
         z = alpha * chi * chi
-        c, s = _stumpff(z)
+        c, s = _stumpff_batch(z)
         chi2 = chi * chi
         r = chi2 * c + rv / sqrt_mu * chi * (1.0 - z * s) + r0n * (1.0 - z * c)
         terms = (rv / sqrt_mu * chi2 * c, (1.0 - alpha * r0n) * chi2 * chi * s, r0n * chi)
@@ -132,7 +191,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
             for _ in range(200):
                 mid = 0.5 * (lo + hi)
                 z = sub[0] * mid * mid
-                c, s = _stumpff(z)
+                c, s = _stumpff_batch(z)
                 f_mid = (
                     sub[1] / sqrt_mu * mid * mid * c
                     + (1.0 - sub[0] * sub[2]) * mid**3 * s
@@ -149,7 +208,7 @@ def propagate(r0, v0, dt_s, mu: float) -> tuple[np.ndarray, np.ndarray]:
             "(non-finite input?)"
         )
     z = alpha * chi * chi
-    c, s = _stumpff(z)
+    c, s = _stumpff_batch(z)
     chi2 = chi * chi
     f = 1.0 - chi2 / r0n * c
     g = dt - chi2 * chi / sqrt_mu * s

@@ -43,11 +43,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
 from msrsim.core.bodies import AU_M, G0_M_S2
-from msrsim.core.conics import propagate
+from msrsim.core.conics import kepler_step
 from msrsim.core.lambert import solve_lambert
 
 __all__ = [
@@ -119,17 +120,48 @@ class ElectricPropulsion:
     def exhaust_speed_m_s(self) -> float:
         return G0_M_S2 * self.isp_s
 
+    @property
+    def law(self) -> tuple[float, float, float, float, float, float]:
+        """The thrust law's figures as the compiled kernels take them (:func:`_thrust`)."""
+        return (
+            self.array_power_1au_w,
+            self.power_margin,
+            self.max_input_power_w,
+            self.efficiency,
+            self.duty_cycle,
+            self.exhaust_speed_m_s,
+        )
+
     def input_power_w(self, distance_m) -> np.ndarray:
         """Power into the thrusters at ``distance_m`` from the Sun: inverse square, capped."""
-        flux_ratio = (AU_M / np.asarray(distance_m, dtype=np.float64)) ** 2
-        return np.minimum(
-            self.power_margin * self.array_power_1au_w * flux_ratio, self.max_input_power_w
-        )
+        d = np.asarray(distance_m, dtype=np.float64)
+        return _law_array(d.ravel(), self.law, False).reshape(d.shape)
 
     def thrust_n(self, distance_m) -> np.ndarray:
         """Mean thrust available, ``duty * 2 eta P_in / (g0 Isp)`` (N)."""
-        jet = 2.0 * self.efficiency * self.input_power_w(distance_m)
-        return self.duty_cycle * jet / self.exhaust_speed_m_s
+        d = np.asarray(distance_m, dtype=np.float64)
+        return _law_array(d.ravel(), self.law, True).reshape(d.shape)
+
+
+@njit(cache=True, inline="always")
+def _input_power(distance_m: float, law) -> float:
+    """``min(margin P_1AU (1 AU / r)^2, P_max)`` (W)."""
+    ratio = AU_M / distance_m
+    return min(law[1] * law[0] * ratio * ratio, law[2])
+
+
+@njit(cache=True, inline="always")
+def _thrust(distance_m: float, law) -> float:
+    """``duty 2 eta P_in / c`` (N) for ``law`` = :attr:`ElectricPropulsion.law`."""
+    return law[4] * 2.0 * law[3] * _input_power(distance_m, law) / law[5]
+
+
+@njit(cache=True)
+def _law_array(distance_m, law, thrust: bool):
+    out = np.empty_like(distance_m)
+    for i in range(distance_m.size):
+        out[i] = _thrust(distance_m[i], law) if thrust else _input_power(distance_m[i], law)
+    return out
 
 
 @dataclass(frozen=True)
@@ -234,17 +266,69 @@ class SimsFlanaganResult:
 # ---------------------------------------------------------------------------------------
 
 
-def _burn(u: np.ndarray, thrust: np.ndarray, mass: np.ndarray, dt: float, c: float):
-    """Propellant and impulse of throttles ``u`` (k, 3) from the mass before the burn."""
-    throttle = np.linalg.norm(u, axis=1)
-    fraction = np.minimum(throttle * thrust * dt / (c * mass), _MAX_BURN_FRACTION)
+@njit(cache=True, inline="always")
+def _impulse(u, thrust: float, mass: float, dt: float, c: float, dv) -> float:
+    """The impulse of throttle ``u`` (3,) over a segment from the mass before the burn:
+    ``dv`` (3,) written in place, the propellant returned."""
+    throttle = math.sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2])
+    fraction = min(throttle * thrust * dt / (c * mass), _MAX_BURN_FRACTION)
     # dv = c ln(1 / (1 - x)) along u: written as u (T dt / m) phi(x), phi(x) = -ln(1-x)/x,
     # smooth through u = 0 (phi -> 1 + x/2).
-    small = fraction < 1e-8
-    safe = np.where(small, 0.5, fraction)
-    phi = np.where(small, 1.0 + 0.5 * fraction, -np.log1p(-safe) / safe)
-    dv = u * (thrust * dt / mass * phi)[:, None]
-    return fraction * mass, dv
+    phi = 1.0 + 0.5 * fraction if fraction < 1e-8 else -math.log1p(-fraction) / fraction
+    for i in range(3):
+        dv[i] = u[i] * (thrust * dt / mass * phi)
+    return fraction * mass
+
+
+@njit(cache=True)
+def _fly_kernel(r0, v0, rf, vf, vd, va, mf, u, dt, mu, m0, law, scales, mismatch, r_mid,
+                thrust, mass):  # fmt: skip
+    """The transcription of each decision vector of a batch (see :meth:`_Problem.fly`):
+    the forward half coasts and burns from the departure, the backward half from the
+    arrival, both to the match point."""
+    k, n = u.shape[0], u.shape[1]
+    nf = n // 2
+    c = law[5]
+    r_scale, v_scale = scales
+    r, v = np.empty(3), np.empty(3)
+    r1, v1 = np.empty(3), np.empty(3)
+    dv = np.empty(3)
+    for b in range(k):
+        r[:] = r0
+        v[:] = v0 + vd[b] * v_scale
+        m = m0
+        mass[b, 0] = m0
+        for j in range(nf):
+            kepler_step(r, v, 0.5 * dt if j == 0 else dt, mu, r1, v1)
+            t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
+            m -= _impulse(u[b, j], t, m, dt, c, dv)
+            r[:] = r1
+            v[:] = v1 + dv
+            r_mid[b, j] = r1
+            thrust[b, j] = t
+            mass[b, j + 1] = m
+        kepler_step(r, v, 0.5 * dt, mu, r1, v1)
+        forward_r, forward_v, forward_m = r1.copy(), v1.copy(), m
+        r[:] = rf
+        v[:] = vf + va[b] * v_scale
+        m = mf[b] * m0
+        mass[b, n] = m
+        for i in range(n - 1, nf - 1, -1):
+            kepler_step(r, v, -0.5 * dt if i == n - 1 else -dt, mu, r1, v1)
+            t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
+            ui = u[b, i]
+            m += math.sqrt(ui[0] ** 2 + ui[1] ** 2 + ui[2] ** 2) * t * dt / c
+            _impulse(ui, t, m, dt, c, dv)
+            r[:] = r1
+            v[:] = v1 - dv
+            r_mid[b, i] = r1
+            thrust[b, i] = t
+            mass[b, i] = m
+        kepler_step(r, v, -0.5 * dt, mu, r1, v1)
+        for i in range(3):
+            mismatch[b, i] = (forward_r[i] - r1[i]) / r_scale
+            mismatch[b, 3 + i] = (forward_v[i] - v1[i]) / v_scale
+        mismatch[b, 6] = (forward_m - m) / m0
 
 
 @dataclass(frozen=True)
@@ -299,70 +383,27 @@ class _Problem:
     def fly(self, x: np.ndarray):
         """Fly a batch of scaled decision vectors (k, size) to the match point.
 
-        The forward half (segments ``0 .. nf-1`` from the departure) and the backward half
-        (segments ``N-1 .. nf`` from the arrival) are stacked into one batch of ``2k``
-        states, so each Kepler step is one vectorised call. Returns the scaled mismatch
-        (k, 7) and, per segment, the midpoint positions (k, N, 3), the available thrust
-        (k, N) and the boundary masses (k, N + 1).
+        The forward half (segments ``0 .. nf-1``) coasts to each segment's midpoint from
+        the departure and takes its impulse there; the backward half (segments
+        ``N-1 .. nf``) does the same from the arrival, back in time (it knows the mass after
+        each impulse); both coast the last half segment to the match point. Returns the
+        scaled mismatch (k, 7) and, per segment, the midpoint positions (k, N, 3), the
+        available thrust (k, N) and the boundary masses (k, N + 1).
         """
-        lay, prop = self.layout, self.propulsion
+        lay = self.layout
         vd, va, mf, u = lay.unpack(x)
-        k, n, nf, dt = x.shape[0], lay.segments, self.n_forward, self.dt
+        k, n = x.shape[0], lay.segments
+        mismatch = np.empty((k, 7))
         r_mid = np.empty((k, n, 3))
         thrust = np.empty((k, n))
         mass = np.empty((k, n + 1))
-        r = np.concatenate([np.broadcast_to(self.r0, (k, 3)), np.broadcast_to(self.rf, (k, 3))])
-        v = np.concatenate([self.v0 + vd * self.v_scale, self.vf + va * self.v_scale])
-        m = np.concatenate([np.full(k, self.m0), mf * self.m0])
-        mass[:, 0], mass[:, n] = m[:k], m[k:]
-        backward = np.arange(2 * k) >= k
-        sign = np.where(backward, -1.0, 1.0)
-        if n - nf > nf:  # odd N: the backward half has one segment more; fly it alone
-            r_b, v_b, m_b = self._step(r[k:], v[k:], m[k:], u[:, n - 1], -0.5 * dt, True)
-            r[k:], v[k:], m[k:] = r_b, v_b, m_b
-            r_mid[:, n - 1], thrust[:, n - 1] = r_b, self._thrust(r_b)
-            mass[:, n - 1] = m_b
-            first = np.where(backward, -dt, 0.5 * dt)
-        else:
-            first = 0.5 * sign * dt
-        for j in range(nf):
-            i_b = nf + (nf - 1 - j)  # backward segment paired with forward segment j
-            step = first if j == 0 else sign * dt
-            r, v = propagate(r, v, step, self.mu)
-            t = self._thrust(r)
-            throttle = np.concatenate([u[:, j], u[:, i_b]])
-            dm = np.linalg.norm(throttle, axis=1) * t * dt / prop.exhaust_speed_m_s
-            m_before = np.where(backward, m + dm, m)
-            burned, dv = _burn(throttle, t, m_before, dt, prop.exhaust_speed_m_s)
-            v = v + sign[:, None] * dv
-            m = np.where(backward, m_before, m - burned)
-            r_mid[:, j], r_mid[:, i_b] = r[:k], r[k:]
-            thrust[:, j], thrust[:, i_b] = t[:k], t[k:]
-            mass[:, j + 1], mass[:, i_b] = m[:k], m[k:]
-        r, v = propagate(r, v, 0.5 * sign * dt, self.mu)
-        mismatch = np.concatenate(
-            [
-                (r[:k] - r[k:]) / self.r_scale,
-                (v[:k] - v[k:]) / self.v_scale,
-                ((m[:k] - m[k:]) / self.m0)[:, None],
-            ],
-            axis=1,
-        )
+        _fly_kernel(
+            self.r0, self.v0, self.rf, self.vf,
+            np.ascontiguousarray(vd), np.ascontiguousarray(va), np.ascontiguousarray(mf),
+            np.ascontiguousarray(u), self.dt, self.mu, self.m0, self.propulsion.law,
+            (self.r_scale, self.v_scale), mismatch, r_mid, thrust, mass,
+        )  # fmt: skip
         return mismatch, r_mid, thrust, mass
-
-    def _thrust(self, r: np.ndarray) -> np.ndarray:
-        return self.propulsion.thrust_n(np.linalg.norm(r, axis=1))
-
-    def _step(self, r, v, m, u, step_s, backward: bool):
-        """One coast of ``step_s`` and the impulse of throttles ``u`` (one half only)."""
-        r, v = propagate(r, v, step_s, self.mu)
-        t = self._thrust(r)
-        c = self.propulsion.exhaust_speed_m_s
-        if backward:
-            m_before = m + np.linalg.norm(u, axis=1) * t * self.dt / c
-            return r, v - _burn(u, t, m_before, self.dt, c)[1], m_before
-        burned, dv = _burn(u, t, m, self.dt, c)
-        return r, v + dv, m - burned
 
 
 class _Memo:
@@ -462,9 +503,49 @@ def _lambert_guess(r0, v0, rf, vf, tof_s, mu, max_revs, vd_max, va_max):
     return sol.v1[0, best] - v0, sol.v2[0, best] - vf, float(excess[best])
 
 
+def _spread_excess(problem: _Problem, excess_departure, excess_arrival, mass_ratio: float):
+    """Throttles that give, impulse after impulse from each end, what the v-infinity
+    bounds refuse the ballistic arc: the forward half accelerates along the departure
+    excess, the backward half brakes along the arrival excess, each segment at full
+    throttle until its share is given (the thrust and mass of its end of the transfer).
+    From there the optimiser starts near the Lambert arc instead of far from any feasible
+    point; a small throttle (0.1) everywhere else."""
+    lay = problem.layout
+    n, nf, dt = lay.segments, problem.n_forward, problem.dt
+    u = np.full((n, 3), 0.1)
+    ends = (
+        (excess_departure, range(nf), problem.m0, problem.r0),
+        (-np.asarray(excess_arrival), range(n - 1, nf - 1, -1), problem.m0 * mass_ratio,
+         problem.rf),
+    )  # fmt: skip
+    for excess, order, mass, r in ends:
+        left = float(np.linalg.norm(excess))
+        if left == 0.0:
+            continue
+        direction = np.asarray(excess) / left
+        per_segment = float(problem.propulsion.thrust_n(np.linalg.norm(r))) * dt / mass
+        for i in order:
+            share = min(left, per_segment)
+            u[i] = direction * share / per_segment
+            left -= share
+            if left <= 0.0:
+                break
+    return u.ravel()
+
+
 def _clip_norm(v: np.ndarray, limit: float) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v if norm <= limit else v * (limit / norm)
+
+
+def _resampled_throttle(result: SimsFlanaganResult, segments: int) -> np.ndarray:
+    """A solution's throttle vectors ``u_i`` (thrust over the thrust available), taken
+    at ``segments`` equal segments by the nearest of its own midpoints in normalised time."""
+    available = np.where(result.available_thrust_n > 0.0, result.available_thrust_n, 1.0)
+    u = result.thrust_n / available[:, None]
+    n = u.shape[0]
+    nearest = np.minimum(((np.arange(segments) + 0.5) / segments * n).astype(int), n - 1)
+    return u[nearest].ravel()
 
 
 def solve_sims_flanagan(
@@ -485,6 +566,7 @@ def solve_sims_flanagan(
     lambert_max_revs: int = 2,
     max_iterations: int = 400,
     tolerance: float = 1e-9,
+    initial_guess: SimsFlanaganResult | None = None,
 ) -> SimsFlanaganResult:
     """Greatest-final-mass low-thrust transfer between two bodies' states, fixed dates.
 
@@ -514,6 +596,11 @@ def solve_sims_flanagan(
     max_iterations, tolerance
         SLSQP's ``maxiter`` and ``ftol`` (the mismatch is scaled by the departure radius,
         the circular speed there and the initial mass: 1e-9 is ~150 m at 1 AU).
+    initial_guess : SimsFlanaganResult, optional
+        A solution of a neighbouring problem (the same bodies, other dates) to start from
+        instead of the ballistic arc: its v-infinities (clipped to the bounds), final mass
+        fraction and throttles (resampled to ``segments`` by segment midpoint time). A
+        search over dates converges in fewer iterations from its neighbour's optimum.
 
     Returns
     -------
@@ -539,6 +626,15 @@ def solve_sims_flanagan(
         r0, v0, rf, vf, tof_s, mu, lambert_max_revs, departure_v_infinity_max_m_s, va_max
     )
     c = propulsion.exhaust_speed_m_s
+    mass_guess = math.exp(-excess / c)
+    vd_clip = _clip_norm(vd_guess, departure_v_infinity_max_m_s)
+    va_clip = _clip_norm(va_guess, va_max)
+    throttle_guess = _spread_excess(problem, vd_guess - vd_clip, va_guess - va_clip, mass_guess)
+    if initial_guess is not None:
+        vd_guess = initial_guess.departure_v_infinity_m_s
+        va_guess = initial_guess.arrival_v_infinity_m_s
+        mass_guess = initial_guess.final_mass_kg / initial_guess.initial_mass_kg
+        throttle_guess = _resampled_throttle(initial_guess, segments)
     x0_parts = []
     constraints = []
     bounds = []
@@ -555,9 +651,9 @@ def solve_sims_flanagan(
             bounds += [(-va_max / v_scale, va_max / v_scale)] * 3
         else:
             bounds += [(None, None)] * 3
-    x0_parts.append([math.exp(-excess / c)])
+    x0_parts.append([mass_guess])
     bounds.append((0.05, 1.0))
-    x0_parts.append(np.full(3 * segments, 0.1))
+    x0_parts.append(throttle_guess)
     bounds += [(-1.0, 1.0)] * (3 * segments)
     x0 = np.concatenate([np.ravel(p) for p in x0_parts])
 
@@ -689,14 +785,10 @@ def check_propagation(
             continue
         y, points = _integrate(coast, y, 0.5 * dt, rtol)
         path.append(points)
-        dm, dv = _burn(
-            force[None] / max(float(np.linalg.norm(force)), 1e-300),
-            np.array([np.linalg.norm(force)]),
-            np.array([y[6]]),
-            dt,
-            c,
-        )
-        y = np.concatenate([y[:3], y[3:6] + dv[0], [y[6] - dm[0]]])
+        dv = np.empty(3)
+        magnitude = float(np.linalg.norm(force))
+        dm = _impulse(force / max(magnitude, 1e-300), magnitude, float(y[6]), dt, c, dv)
+        y = np.concatenate([y[:3], y[3:6] + dv, [y[6] - dm]])
         y, points = _integrate(coast, y, 0.5 * dt, rtol)
         path.append(points)
     target_v = result.v_arrival_body_m_s + result.arrival_v_infinity_m_s

@@ -30,25 +30,331 @@ alpha`` of the epochs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit, vectorize
 
 __all__ = [
     "ekf_predict",
     "ekf_update",
+    "gain_row",
     "iekf_update",
+    "joseph_row",
     "los_angles",
+    "los_angles_row",
     "nees",
     "nees_bounds",
+    "nees_row",
+    "predict_row",
     "range_measurement",
     "second_order_noise",
+    "second_order_row",
     "wrap_angle",
 ]
 
+# -- kernels: one filter at a time, on preallocated arrays (numba); the batched numpy
+# -- functions below loop them over rows, and batched simulations call them directly.
+
+
+@njit(cache=True)
+def _cholesky(a, low) -> bool:
+    """Lower Cholesky factor of a symmetric ``a`` (m, m) into ``low``; False when ``a`` is
+    not positive definite (or not finite)."""
+    m = a.shape[0]
+    for j in range(m):
+        d = a[j, j]
+        for k in range(j):
+            d -= low[j, k] * low[j, k]
+        if not d > 0.0:  # also catches NaN
+            return False
+        d = math.sqrt(d)
+        low[j, j] = d
+        for i in range(j + 1, m):
+            v = a[i, j]
+            for k in range(j):
+                v -= low[i, k] * low[j, k]
+            low[i, j] = v / d
+        for i in range(j):
+            low[i, j] = 0.0
+    return True
+
+
+@njit(cache=True)
+def nees_row(error, p, work=None) -> float:
+    """``e^T P^-1 e`` of one filter (Cholesky), NaN where ``P`` is not positive definite:
+    a numerical failure is the caller's per-trial status, never an exception. ``work``:
+    optional scratch of ``m (m + 1)`` floats (a hot loop passes its own)."""
+    m = error.shape[0]
+    if work is None:
+        work = np.empty(m * (m + 1))
+    low = work[: m * m].reshape((m, m))
+    y = work[m * m : m * m + m]
+    if not _cholesky(p, low):
+        return np.nan
+    total = 0.0
+    for i in range(m):  # L y = e
+        v = error[i]
+        for k in range(i):
+            v -= low[i, k] * y[k]
+        y[i] = v / low[i, i]
+        total += y[i] * y[i]
+    return total
+
+
+@njit(cache=True)
+def _spd_inverse(a) -> bool:
+    """Invert a symmetric positive-definite ``a`` (m, m) in place (closed form for m <= 2,
+    Cholesky beyond); False (and NaN) where it is not positive definite."""
+    m = a.shape[0]
+    if m == 1:
+        ok = a[0, 0] > 0.0
+        a[0, 0] = 1.0 / a[0, 0] if ok else np.nan
+        return ok
+    if m == 2:
+        det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+        ok = a[0, 0] > 0.0 and det > 0.0
+        if not ok:
+            a[:, :] = np.nan
+            return False
+        a00 = a[0, 0]
+        a[0, 0] = a[1, 1] / det
+        a[1, 1] = a00 / det
+        off = -0.5 * (a[0, 1] + a[1, 0]) / det
+        a[0, 1] = off
+        a[1, 0] = off
+        return True
+    low = np.empty((m, m))
+    if not _cholesky(a, low):
+        a[:, :] = np.nan
+        return False
+    inv_low = np.zeros((m, m))
+    for j in range(m):  # L^-1, column by column
+        inv_low[j, j] = 1.0 / low[j, j]
+        for i in range(j + 1, m):
+            v = 0.0
+            for k in range(j, i):
+                v -= low[i, k] * inv_low[k, j]
+            inv_low[i, j] = v / low[i, i]
+    for i in range(m):  # A^-1 = L^-T L^-1
+        for j in range(i, m):
+            v = 0.0
+            for k in range(j, m):
+                v += inv_low[k, i] * inv_low[k, j]
+            a[i, j] = v
+            a[j, i] = v
+    return True
+
+
+@njit(cache=True)
+def gain_row(p, h, r, consider, gain, s_inv, cols=-1, work=None) -> bool:
+    """Kalman gain ``K = P H^T S^-1`` (k, m) into ``gain`` and ``S^-1`` (m, m) into
+    ``s_inv``, ``S = H P H^T + R``, for one filter; the gain rows of the last ``consider``
+    states are zero (Schmidt-Kalman). False (NaN gain) where ``S`` is not positive
+    definite. ``cols``: only the first ``cols`` columns of ``H`` are non-zero (all when
+    negative; a position measurement of a position-velocity state needs 3 of them);
+    ``work``: optional scratch of ``m`` floats."""
+    k, m = p.shape[0], h.shape[0]
+    width = k if cols < 0 else cols
+    for i in range(k):  # P H^T, held in the gain
+        for a in range(m):
+            v = 0.0
+            for j in range(width):
+                v += p[i, j] * h[a, j]
+            gain[i, a] = v
+    for a in range(m):  # S, symmetric up to round-off
+        for b in range(a, m):
+            v = 0.5 * (r[a, b] + r[b, a])
+            for j in range(width):
+                v += h[a, j] * gain[j, b]
+            s_inv[a, b] = v
+            s_inv[b, a] = v
+    ok = _spd_inverse(s_inv)
+    row = np.empty(m) if work is None else work[:m]
+    for i in range(k):
+        if i >= k - consider:
+            gain[i, :] = 0.0
+            continue
+        for b in range(m):
+            v = 0.0
+            for a in range(m):
+                v += gain[i, a] * s_inv[a, b]
+            row[b] = v
+        gain[i, :] = row
+    return ok
+
+
+@njit(cache=True)
+def joseph_row(p, gain, h, r, out, cols=-1, work=None):
+    """Joseph-form update ``(I - K H) P (I - K H)^T + K R K^T`` of one filter into ``out``
+    (Bar-Shalom et al. 2001, eq. 5.2.3-18): right for any gain, the consider gain
+    included. Evaluated as ``T = P - K (H P)``, then ``T - (T H^T) K^T + K R K^T`` on the
+    upper triangle, mirrored (exactly symmetric). ``cols`` as in :func:`gain_row`;
+    ``work``: optional scratch of ``3 m k`` floats."""
+    k, m = p.shape[0], h.shape[0]
+    width = k if cols < 0 else cols
+    if work is None:
+        work = np.empty(3 * m * k)
+    hp = work[: m * k].reshape((m, k))
+    th = work[m * k : 2 * m * k].reshape((k, m))
+    kr = work[2 * m * k : 3 * m * k].reshape((k, m))
+    for a in range(m):
+        for j in range(k):
+            v = 0.0
+            for l in range(width):  # noqa: E741
+                v += h[a, l] * p[l, j]
+            hp[a, j] = v
+    for i in range(k):  # T = P - K H P, held in out
+        for j in range(k):
+            v = p[i, j]
+            for a in range(m):
+                v -= gain[i, a] * hp[a, j]
+            out[i, j] = v
+    for i in range(k):
+        for a in range(m):
+            v = 0.0
+            w = 0.0
+            for l in range(width):  # noqa: E741
+                v += out[i, l] * h[a, l]
+            for b in range(m):
+                w += gain[i, b] * r[b, a]
+            th[i, a] = v
+            kr[i, a] = w
+    for i in range(k):
+        for j in range(i, k):
+            v = out[i, j]
+            for a in range(m):
+                v += (kr[i, a] - th[i, a]) * gain[j, a]
+            out[i, j] = v
+            out[j, i] = v
+
+
+@njit(cache=True)
+def predict_row(p, phi, q, out, work=None):
+    """Covariance prediction ``Phi P Phi^T + Q`` of one filter into ``out``: the upper
+    triangle, mirrored (exactly symmetric; ``Q`` taken as its symmetric part). ``work``:
+    optional scratch of ``k * k`` floats."""
+    k = p.shape[0]
+    t = np.empty((k, k)) if work is None else work[: k * k].reshape((k, k))
+    for i in range(k):
+        for j in range(k):
+            v = 0.0
+            for l in range(k):  # noqa: E741
+                v += phi[i, l] * p[l, j]
+            t[i, j] = v
+    for i in range(k):
+        for j in range(i, k):
+            v = 0.5 * (q[i, j] + q[j, i])
+            for l in range(k):  # noqa: E741
+                v += t[i, l] * phi[j, l]
+            out[i, j] = v
+            out[j, i] = v
+
+
+@njit(cache=True)
+def los_angles_row(x, y, z, jac):
+    """Angles ``(az, el)`` of one line of sight ``(x, y, z)`` and their Jacobian (2, 3)
+    into ``jac`` (module docstring: ``az = atan2(x, y)``, ``el = asin(z / |rho|)``)."""
+    rxy2 = x * x + y * y
+    r2 = rxy2 + z * z
+    rxy = math.sqrt(rxy2)
+    jac[0, 0] = y / rxy2
+    jac[0, 1] = -x / rxy2
+    jac[0, 2] = 0.0
+    jac[1, 0] = -x * z / (r2 * rxy)
+    jac[1, 1] = -y * z / (r2 * rxy)
+    jac[1, 2] = rxy / r2
+    return math.atan2(x, y), math.atan2(z, rxy)
+
+
+@vectorize(["float64(float64)"], cache=True)
+def wrap_angle(a):
+    """Angles wrapped to (-pi, pi] (a ufunc: arrays in numpy, scalars in kernels)."""
+    return math.pi - (math.pi - a) % (2.0 * math.pi)
+
+
+@njit(cache=True)
+def second_order_row(hess, p_rr, dt_s, factor, out, work=None):
+    """The term of :func:`second_order_noise` for one filter into ``out`` (6, 6):
+    ``hess`` (3, 3, 3), ``p_rr`` (3, 3), times ``factor`` (the coherence scaling).
+    ``work``: optional scratch of 36 floats."""
+    if work is None:
+        work = np.empty(36)
+    m = work[:27].reshape((3, 3, 3))
+    t = work[27:36].reshape((3, 3))
+    for i in range(3):
+        for j in range(3):
+            for l in range(3):  # noqa: E741
+                v = 0.0
+                for k in range(3):
+                    v += hess[i, j, k] * p_rr[k, l]
+                m[i, j, l] = v
+    for i in range(3):
+        for l in range(3):  # noqa: E741
+            v = 0.0
+            for j in range(3):
+                for k in range(3):
+                    v += m[i, j, k] * m[l, k, j]
+            t[i, l] = 0.5 * v
+    for a in range(6):
+        ca = 0.5 * dt_s * dt_s if a < 3 else dt_s
+        for b in range(6):
+            cb = 0.5 * dt_s * dt_s if b < 3 else dt_s
+            out[a, b] = 0.5 * (t[a % 3, b % 3] + t[b % 3, a % 3]) * ca * cb * factor
+
+
+# -- the batched functions: one row per filter ---------------------------------------------
+
+
+@njit(cache=True)
+def _predict_rows(p, phi, q, out):
+    for n in range(p.shape[0]):
+        predict_row(p[n], phi[n], q[n], out[n])
+
+
+@njit(cache=True)
+def _gain_rows(p, h, r, consider, gain, s_inv):
+    for n in range(p.shape[0]):
+        gain_row(p[n], h[n], r[n], consider, gain[n], s_inv[n])
+
+
+@njit(cache=True)
+def _joseph_rows(p, gain, h, r, out):
+    for n in range(p.shape[0]):
+        joseph_row(p[n], gain[n], h[n], r[n], out[n])
+
+
+@njit(cache=True)
+def _nees_rows(error, p, out):
+    for n in range(p.shape[0]):
+        out[n] = nees_row(error[n], p[n])
+
+
+@njit(cache=True)
+def _los_rows(rho, angles, jac):
+    for n in range(rho.shape[0]):
+        angles[n, 0], angles[n, 1] = los_angles_row(rho[n, 0], rho[n, 1], rho[n, 2], jac[n])
+
+
+@njit(cache=True)
+def _second_order_rows(hess, p_rr, dt_s, factor, out):
+    for n in range(hess.shape[0]):
+        second_order_row(hess[n], p_rr[n], dt_s, factor, out[n])
+
+
+def _rows(a, n: int, *shape: int) -> np.ndarray:
+    """``a`` broadcast to (n, *shape), contiguous float64 (a shared matrix repeated)."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(a, np.float64), (n, *shape)))
+
 
 def ekf_predict(p: np.ndarray, phi: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Covariance prediction ``Phi P Phi^T + Q``; ``phi`` and ``q`` (k, k) or (n, k, k)."""
-    out = phi @ p @ np.swapaxes(phi, -1, -2) + q
-    return 0.5 * (out + np.swapaxes(out, -1, -2))
+    """Covariance prediction ``Phi P Phi^T + Q`` of ``p`` (n, k, k); ``phi`` and ``q``
+    (k, k) or (n, k, k)."""
+    p = _rows(p, *np.shape(p))
+    n, k = p.shape[0], p.shape[-1]
+    out = np.empty_like(p)
+    _predict_rows(p, _rows(phi, n, k, k), _rows(q, n, k, k), out)
+    return out
 
 
 def ekf_update(
@@ -66,7 +372,8 @@ def ekf_update(
     (Schmidt-Kalman): their gain rows are zero, so they are never estimated but their
     uncertainty enters ``S`` and the cross-covariances (the Joseph form holds for any
     gain). Returns the updated state, covariance and each row's normalised innovation
-    squared ``nu^T S^-1 nu`` (NaN where masked)."""
+    squared ``nu^T S^-1 nu`` (NaN where masked). A row whose ``S`` is not positive
+    definite comes back NaN (a numerical failure for the caller to count)."""
     gain, s_inv = _gain(p, h, r, consider)
     x_new = x + np.einsum("nij,nj->ni", gain, innovation)
     p_new = _joseph(p, gain, h, r)
@@ -111,23 +418,26 @@ def iekf_update(
 
 
 def _gain(p: np.ndarray, h: np.ndarray, r: np.ndarray, consider: int):
-    """Kalman gain (n, k, m) and the inverse innovation covariance (n, m, m); the gain rows
-    of the last ``consider`` states are zero (Schmidt-Kalman)."""
-    ht = np.swapaxes(h, -1, -2)
-    s_inv = np.linalg.inv(h @ p @ ht + r)
-    gain = p @ ht @ s_inv
-    if consider:
-        gain[:, p.shape[-1] - consider :, :] = 0.0
+    """Kalman gain (n, k, m) and the inverse innovation covariance (n, m, m)
+    (:func:`gain_row` on every row)."""
+    p = _rows(p, *np.shape(p))
+    n, k = p.shape[0], p.shape[-1]
+    h = _rows(h, n, *np.shape(h)[-2:])
+    m = h.shape[1]
+    gain, s_inv = np.empty((n, k, m)), np.empty((n, m, m))
+    _gain_rows(p, h, _rows(r, n, m, m), int(consider), gain, s_inv)
     return gain, s_inv
 
 
 def _joseph(p: np.ndarray, gain: np.ndarray, h: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Joseph-form covariance update ``(I - K H) P (I - K H)^T + K R K^T``, symmetrised:
-    right for any gain, the consider gain included."""
-    ikh = np.eye(p.shape[-1]) - gain @ h
-    r = np.broadcast_to(r, (gain.shape[0], *np.shape(r)[-2:]))
-    p_new = ikh @ p @ np.swapaxes(ikh, -1, -2) + gain @ r @ np.swapaxes(gain, -1, -2)
-    return 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
+    """Joseph-form covariance update (:func:`joseph_row` on every row)."""
+    p = _rows(p, *np.shape(p))
+    n, k = p.shape[0], p.shape[-1]
+    h = _rows(h, n, *np.shape(h)[-2:])
+    m = h.shape[1]
+    out = np.empty_like(p)
+    _joseph_rows(p, _rows(gain, n, k, m), h, _rows(r, n, m, m), out)
+    return out
 
 
 def second_order_noise(
@@ -147,29 +457,23 @@ def second_order_noise(
     error ``d`` does (coherent). ``coherence_s`` (>= ``dt_s``) takes the term over that
     time instead and spreads it over its steps (the result times ``coherence_s / dt_s``):
     a variance ``~ T coherence_s``, whatever the step. ``None``: the step's own term."""
-    m = np.einsum("nijk,nkl->nijl", hess, p_rr)
-    t = 0.5 * np.einsum("nijk,nlkj->nil", m, m)
-    c = np.array([0.5 * dt_s * dt_s] * 3 + [dt_s] * 3)
-    out = np.tile(t, (1, 2, 2)) * np.outer(c, c)
-    if coherence_s is not None:
-        out = out * max(1.0, coherence_s / dt_s)
-    return 0.5 * (out + np.swapaxes(out, -1, -2))
+    hess = _rows(hess, *np.shape(hess))
+    n = hess.shape[0]
+    out = np.empty((n, 6, 6))
+    _second_order_rows(hess, _rows(p_rr, n, 3, 3), float(dt_s), _coherence(dt_s, coherence_s), out)
+    return out
+
+
+def _coherence(dt_s: float, coherence_s: float | None) -> float:
+    """The factor that takes the second-order term over ``coherence_s`` (>= the step)."""
+    return 1.0 if coherence_s is None else max(1.0, coherence_s / dt_s)
 
 
 def los_angles(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Angles (n, 2) ``(az, el)`` of ``rho`` (n, 3) and their Jacobian (n, 2, 3)."""
-    rho = np.atleast_2d(rho)
-    x, y, z = rho[:, 0], rho[:, 1], rho[:, 2]
-    rxy2 = x * x + y * y
-    r2 = rxy2 + z * z
-    rxy = np.sqrt(rxy2)
-    angles = np.stack([np.arctan2(x, y), np.arctan2(z, rxy)], axis=1)
-    jac = np.zeros((rho.shape[0], 2, 3))
-    jac[:, 0, 0] = y / rxy2
-    jac[:, 0, 1] = -x / rxy2
-    jac[:, 1, 0] = -x * z / (r2 * rxy)
-    jac[:, 1, 1] = -y * z / (r2 * rxy)
-    jac[:, 1, 2] = rxy / r2
+    rho = np.ascontiguousarray(np.atleast_2d(np.asarray(rho, np.float64)))
+    angles, jac = np.empty((rho.shape[0], 2)), np.empty((rho.shape[0], 2, 3))
+    _los_rows(rho, angles, jac)
     return angles, jac
 
 
@@ -180,14 +484,15 @@ def range_measurement(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r[:, None], (rho / r[:, None])[:, None, :]
 
 
-def wrap_angle(a: np.ndarray) -> np.ndarray:
-    """Angles wrapped to (-pi, pi]."""
-    return np.pi - np.mod(np.pi - a, 2.0 * np.pi)
-
-
 def nees(error: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Normalised estimation error squared ``e^T P^-1 e`` of each row, shape (n,)."""
-    return np.einsum("ni,ni->n", error, np.linalg.solve(p, error[..., None])[..., 0])
+    """Normalised estimation error squared ``e^T P^-1 e`` of each row, shape (n,); NaN for
+    a row whose ``P`` is not positive definite (singular, indefinite or not finite: a
+    numerical failure of that filter, which the caller counts, not an exception that
+    stops the batch)."""
+    p = _rows(p, *np.shape(p))
+    out = np.empty(p.shape[0])
+    _nees_rows(_rows(error, p.shape[0], p.shape[-1]), p, out)
+    return out
 
 
 def nees_bounds(dof: int, runs: int, confidence: float = 0.95) -> tuple[float, float]:

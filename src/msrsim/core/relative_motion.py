@@ -74,25 +74,33 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import expm
+from numba import njit
 
 from msrsim.core.bodies import MARS, Body
 
 __all__ = [
+    "expm_batch",
     "hcw_matrix",
     "hcw_stm",
     "inertial_to_local",
+    "inertial_to_local_row",
     "linear_stm",
     "local_jacobian",
+    "local_jacobian_inverse_row",
     "local_to_inertial",
     "mean_motion",
     "osculating_elements",
+    "osculating_elements_row",
     "point_mass_hessian",
+    "point_mass_hessian_row",
     "radial_hop_delta_v",
+    "rtn_row",
     "rtn_rotation",
     "schweighart_sedwick_matrix",
     "two_impulse",
+    "two_impulse_row",
     "van_loan_noise",
+    "yamanaka_ankersen_row",
     "yamanaka_ankersen_stm",
 ]
 
@@ -134,9 +142,10 @@ def schweighart_sedwick_matrix(
     return a, n, c
 
 
-def hcw_stm(n: float, t) -> np.ndarray:
-    """Closed-form HCW transition matrices (m, 6, 6) at times ``t`` (m,) (Vallado eq. 6-67)."""
-    t = np.atleast_1d(np.asarray(t, np.float64))
+def hcw_stm(n, t) -> np.ndarray:
+    """Closed-form HCW transition matrices (m, 6, 6) at times ``t`` (m,) (Vallado eq. 6-67);
+    ``n`` a scalar or one mean motion per time."""
+    n, t = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, np.float64)) for x in (n, t)))
     nt = n * t
     s, c = np.sin(nt), np.cos(nt)
     phi = np.zeros((t.size, 6, 6))
@@ -163,18 +172,32 @@ def hcw_stm(n: float, t) -> np.ndarray:
 def osculating_elements(states, mu: float = MARS.gm.value):
     """Semi-major axis (m), eccentricity and true anomaly (rad) of the osculating
     two-body orbits of inertial states (n, 6) or (6,); each (n,)."""
-    x = np.atleast_2d(np.asarray(states, np.float64))
-    r, v = x[:, :3], x[:, 3:]
-    r2 = np.einsum("ij,ij->i", r, r)
-    rn = np.sqrt(r2)
-    v2 = np.einsum("ij,ij->i", v, v)
-    rv = np.einsum("ij,ij->i", r, v)
+    x = np.ascontiguousarray(np.atleast_2d(np.asarray(states, np.float64)))
+    out = np.empty((3, x.shape[0]))
+    _elements_rows(x, float(mu), out)
+    return out[0], out[1], out[2]
+
+
+@njit(cache=True)
+def osculating_elements_row(state, mu):
+    """:func:`osculating_elements` of one state (6,): ``(a, e, nu)``."""
+    x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
+    r2 = x * x + y * y + z * z
+    rn = math.sqrt(r2)
+    v2 = vx * vx + vy * vy + vz * vz
+    rv = x * vx + y * vy + z * vz
     a = 1.0 / (2.0 / rn - v2 / mu)
-    h = np.sqrt(np.maximum(r2 * v2 - rv * rv, 0.0))
+    h = math.sqrt(max(r2 * v2 - rv * rv, 0.0))
     # e cos nu = p / r - 1 (the conic equation), e sin nu = sqrt(p / mu) (r . v) / r
     ecos = h * h / (mu * rn) - 1.0
     esin = rv * h / (mu * rn)
-    return a, np.hypot(ecos, esin), np.arctan2(esin, ecos)
+    return a, math.hypot(ecos, esin), math.atan2(esin, ecos)
+
+
+@njit(cache=True)
+def _elements_rows(x, mu, out):
+    for n in range(x.shape[0]):
+        out[0, n], out[1, n], out[2, n] = osculating_elements_row(x[n], mu)
 
 
 def point_mass_hessian(r, mu: float = MARS.gm.value) -> np.ndarray:
@@ -182,50 +205,150 @@ def point_mass_hessian(r, mu: float = MARS.gm.value) -> np.ndarray:
     -mu r / |r|^3`` at positions ``r`` (n, 3): ``3 mu / r^5 (delta_ij r_k + delta_ik r_j +
     delta_jk r_i) - 15 mu r_i r_j r_k / r^7`` (differentiating the gravity gradient
     ``-mu (I / r^3 - 3 r r^T / r^5)`` once more)."""
-    r = np.atleast_2d(np.asarray(r, np.float64))
-    rn = np.sqrt(np.einsum("ij,ij->i", r, r))[:, None, None, None]
-    eye = np.eye(3)
-    sym = (
-        np.einsum("ij,nk->nijk", eye, r)
-        + np.einsum("ik,nj->nijk", eye, r)
-        + np.einsum("jk,ni->nijk", eye, r)
-    )
-    return 3.0 * mu / rn**5 * sym - 15.0 * mu / rn**7 * np.einsum("ni,nj,nk->nijk", r, r, r)
+    r = np.ascontiguousarray(np.atleast_2d(np.asarray(r, np.float64)))
+    out = np.empty((r.shape[0], 3, 3, 3))
+    _hessian_rows(r, float(mu), out)
+    return out
 
 
-def _true_anomaly_after(e: np.ndarray, nu0: np.ndarray, dm: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def point_mass_hessian_row(r, mu, out):
+    """:func:`point_mass_hessian` of one position ``r`` (3,) into ``out`` (3, 3, 3)."""
+    rn2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2]
+    rn = math.sqrt(rn2)
+    f3 = 3.0 * mu / (rn2 * rn2 * rn)
+    f15 = 15.0 * mu / (rn2 * rn2 * rn2 * rn)
+    for i in range(3):
+        for j in range(3):
+            for k in range(3):
+                sym = 0.0
+                if i == j:
+                    sym += r[k]
+                if i == k:
+                    sym += r[j]
+                if j == k:
+                    sym += r[i]
+                out[i, j, k] = f3 * sym - f15 * r[i] * r[j] * r[k]
+
+
+@njit(cache=True)
+def _hessian_rows(r, mu, out):
+    for n in range(r.shape[0]):
+        point_mass_hessian_row(r[n], mu, out[n])
+
+
+@njit(cache=True)
+def _true_anomaly_after(e, nu0, dm):
     """True anomaly a mean anomaly ``dm`` after ``nu0`` on an ellipse of eccentricity
     ``e`` (Kepler's equation by Newton's method; wrapped to (-pi, pi])."""
-    b = np.sqrt((1.0 - e) / (1.0 + e))
-    ecc0 = 2.0 * np.arctan2(b * np.sin(0.5 * nu0), np.cos(0.5 * nu0))
-    m = ecc0 - e * np.sin(ecc0) + dm
-    ecc = m + e * np.sin(m)
+    b = math.sqrt((1.0 - e) / (1.0 + e))
+    ecc0 = 2.0 * math.atan2(b * math.sin(0.5 * nu0), math.cos(0.5 * nu0))
+    m = ecc0 - e * math.sin(ecc0) + dm
+    ecc = m + e * math.sin(m)
     for _ in range(50):
-        step = (ecc - e * np.sin(ecc) - m) / (1.0 - e * np.cos(ecc))
+        step = (ecc - e * math.sin(ecc) - m) / (1.0 - e * math.cos(ecc))
         ecc = ecc - step
-        if np.all(np.abs(step) < 1e-13):
+        if abs(step) < 1e-13:
             break
-    return 2.0 * np.arctan2(np.sin(0.5 * ecc), b * np.cos(0.5 * ecc))
+    return 2.0 * math.atan2(math.sin(0.5 * ecc), b * math.cos(0.5 * ecc))
 
 
-def _ya_fundamental(e, nu, j) -> np.ndarray:
-    """In-plane fundamental matrices (m, 4, 4) of eq. (3) for ``(x~, y~, x~', y~')``, the
-    columns the four solutions of the module docstring at true anomaly ``nu`` and
-    ``J = j``."""
-    sn, cn = np.sin(nu), np.cos(nu)
+@njit(cache=True)
+def _ya_fundamental(e, nu, j, f):
+    """In-plane fundamental matrix (4, 4) of eq. (3) for ``(x~, y~, x~', y~')`` into
+    ``f``, the columns the four solutions of the module docstring at true anomaly ``nu``
+    and ``J = j``."""
+    sn, cn = math.sin(nu), math.cos(nu)
     rho = 1.0 + e * cn
     s, c = rho * sn, rho * cn
-    ds = cn + e * np.cos(2.0 * nu)  # s'
-    dc = -(sn + e * np.sin(2.0 * nu))  # c'
-    f = np.zeros((np.size(nu), 4, 4))
-    f[:, 1, 0] = 1.0
-    f[:, 0, 1], f[:, 1, 1], f[:, 2, 1], f[:, 3, 1] = s, c * (1.0 + 1.0 / rho), ds, -2.0 * s
-    f[:, 0, 2], f[:, 1, 2], f[:, 2, 2], f[:, 3, 2] = c, -s * (1.0 + 1.0 / rho), dc, e - 2.0 * c
-    f[:, 0, 3] = 2.0 - 3.0 * e * s * j
-    f[:, 1, 3] = -3.0 * rho * rho * j
-    f[:, 2, 3] = -3.0 * e * (ds * j + s / (rho * rho))
-    f[:, 3, 3] = -3.0 * (1.0 - 2.0 * e * s * j)
-    return f
+    ds = cn + e * math.cos(2.0 * nu)  # s'
+    dc = -(sn + e * math.sin(2.0 * nu))  # c'
+    f[0, 0], f[1, 0], f[2, 0], f[3, 0] = 0.0, 1.0, 0.0, 0.0
+    f[0, 1], f[1, 1], f[2, 1], f[3, 1] = s, c * (1.0 + 1.0 / rho), ds, -2.0 * s
+    f[0, 2], f[1, 2], f[2, 2], f[3, 2] = c, -s * (1.0 + 1.0 / rho), dc, e - 2.0 * c
+    f[0, 3] = 2.0 - 3.0 * e * s * j
+    f[1, 3] = -3.0 * rho * rho * j
+    f[2, 3] = -3.0 * e * (ds * j + s / (rho * rho))
+    f[3, 3] = -3.0 * (1.0 - 2.0 * e * s * j)
+
+
+@njit(cache=True)
+def _solve_small(a, b):
+    """``a^-1 b`` in place of ``b`` (a: (m, m), copied; b: (m, k)) by Gauss-Jordan
+    elimination with partial pivoting."""
+    m = a.shape[0]
+    w = a.copy()
+    for col in range(m):
+        piv = col
+        for row in range(col + 1, m):
+            if abs(w[row, col]) > abs(w[piv, col]):
+                piv = row
+        if piv != col:
+            for q in range(m):
+                w[col, q], w[piv, q] = w[piv, q], w[col, q]
+            for q in range(b.shape[1]):
+                b[col, q], b[piv, q] = b[piv, q], b[col, q]
+        d = w[col, col]
+        for row in range(m):
+            if row == col:
+                continue
+            factor = w[row, col] / d
+            for q in range(m):
+                w[row, q] -= factor * w[col, q]
+            for q in range(b.shape[1]):
+                b[row, q] -= factor * b[col, q]
+    for row in range(m):
+        for q in range(b.shape[1]):
+            b[row, q] /= w[row, row]
+
+
+@njit(cache=True)
+def yamanaka_ankersen_row(a_m, e, nu0, t, mu, phi):
+    """:func:`yamanaka_ankersen_stm` of one target and time into ``phi`` (6, 6)."""
+    n = math.sqrt(mu / a_m**3)
+    k2 = math.sqrt(mu / (a_m * (1.0 - e * e)) ** 3)  # h / p^2
+    nu = _true_anomaly_after(e, nu0, n * t)
+    j = k2 * t  # the paper's J = int_nu0^nu dnu / rho^2
+    rho0, rho = 1.0 + e * math.cos(nu0), 1.0 + e * math.cos(nu)
+    sin0, sin1 = math.sin(nu0), math.sin(nu)
+    # physical (x, y, x', y') -> scaled (x~, y~, x~', y~') at the start, and back at the end
+    to_scaled = np.zeros((4, 4))
+    from_scaled = np.zeros((4, 4))
+    for i in (0, 1):
+        to_scaled[i, i] = rho0
+        to_scaled[i + 2, i] = -e * sin0
+        to_scaled[i + 2, i + 2] = 1.0 / (k2 * rho0)
+        from_scaled[i, i] = 1.0 / rho
+        from_scaled[i + 2, i] = k2 * e * sin1
+        from_scaled[i + 2, i + 2] = k2 * rho
+    f0 = np.empty((4, 4))
+    f1 = np.empty((4, 4))
+    _ya_fundamental(e, nu0, 0.0, f0)
+    _ya_fundamental(e, nu, j, f1)
+    _solve_small(f0, to_scaled)  # f0^-1 to_scaled
+    scaled = f1 @ to_scaled
+    plane = from_scaled @ scaled
+    idx = (0, 1, 3, 4)
+    phi[:, :] = 0.0
+    for a in range(4):
+        for b in range(4):
+            phi[idx[a], idx[b]] = plane[a, b]
+    # out of plane: z~ = rho z turns as a harmonic oscillator in nu (eq. 3), between
+    # the same scalings as in plane
+    cd, sd = math.cos(nu - nu0), math.sin(nu - nu0)
+    z_from_z0 = cd * rho0 - sd * e * sin0  # z~ per z0
+    z_from_v0 = sd / (k2 * rho0)  # z~ per z'0
+    dz_from_z0 = -sd * rho0 - cd * e * sin0  # z~' per z0
+    dz_from_v0 = cd / (k2 * rho0)  # z~' per z'0
+    phi[2, 2], phi[2, 5] = z_from_z0 / rho, z_from_v0 / rho
+    phi[5, 2] = k2 * (e * sin1 * z_from_z0 + rho * dz_from_z0)
+    phi[5, 5] = k2 * (e * sin1 * z_from_v0 + rho * dz_from_v0)
+
+
+@njit(cache=True)
+def _ya_rows(a_m, e, nu0, t, mu, out):
+    for n in range(a_m.shape[0]):
+        yamanaka_ankersen_row(a_m[n], e[n], nu0[n], t[n], mu, out[n])
 
 
 def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.ndarray:
@@ -240,97 +363,159 @@ def yamanaka_ankersen_stm(a_m, e, nu0_rad, t, mu: float = MARS.gm.value) -> np.n
     variables, the integral ``J`` and the in-plane solution (in this module's axes, eq. 3
     of the module docstring).
     """
-    a_m, e, nu0, t = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(x, np.float64)) for x in (a_m, e, nu0_rad, t))
+    a_m, e, nu0, t = (
+        np.ascontiguousarray(x)
+        for x in np.broadcast_arrays(
+            *(np.atleast_1d(np.asarray(x, np.float64)) for x in (a_m, e, nu0_rad, t))
+        )
     )
     if np.any((e < 0.0) | (e >= 1.0)):
         raise ValueError(f"eccentricity {e.min():g}..{e.max():g}: must lie in [0, 1)")
-    n = np.sqrt(mu / a_m**3)
-    k2 = np.sqrt(mu / (a_m * (1.0 - e * e)) ** 3)  # h / p^2
-    nu = _true_anomaly_after(e, nu0, n * t)
-    j = k2 * t  # the paper's J = int_nu0^nu dnu / rho^2
-    rho0, rho = 1.0 + e * np.cos(nu0), 1.0 + e * np.cos(nu)
-    # physical (x, y, x', y') -> scaled (x~, y~, x~', y~') at the start
-    to_scaled = np.zeros((nu.size, 4, 4))
-    for i in (0, 1):
-        to_scaled[:, i, i] = rho0
-        to_scaled[:, i + 2, i] = -e * np.sin(nu0)
-        to_scaled[:, i + 2, i + 2] = 1.0 / (k2 * rho0)
-    from_scaled = np.zeros((nu.size, 4, 4))  # and back at the end
-    for i in (0, 1):
-        from_scaled[:, i, i] = 1.0 / rho
-        from_scaled[:, i + 2, i] = k2 * e * np.sin(nu)
-        from_scaled[:, i + 2, i + 2] = k2 * rho
-    f0 = _ya_fundamental(e, nu0, np.zeros_like(j))
-    scaled = _ya_fundamental(e, nu, j) @ np.linalg.inv(f0)
-    plane = from_scaled @ scaled @ to_scaled
-    phi = np.zeros((nu.size, 6, 6))
-    idx = np.array([0, 1, 3, 4])
-    phi[:, idx[:, None], idx[None, :]] = plane
-    # out of plane: z~ = rho z turns as a harmonic oscillator in nu (eq. 3), between
-    # the same scalings as in plane
-    cd, sd = np.cos(nu - nu0), np.sin(nu - nu0)
-    z_from_z0 = cd * rho0 - sd * e * np.sin(nu0)  # z~ per z0
-    z_from_v0 = sd / (k2 * rho0)  # z~ per z'0
-    dz_from_z0 = -sd * rho0 - cd * e * np.sin(nu0)  # z~' per z0
-    dz_from_v0 = cd / (k2 * rho0)  # z~' per z'0
-    phi[:, 2, 2], phi[:, 2, 5] = z_from_z0 / rho, z_from_v0 / rho
-    phi[:, 5, 2] = k2 * (e * np.sin(nu) * z_from_z0 + rho * dz_from_z0)
-    phi[:, 5, 5] = k2 * (e * np.sin(nu) * z_from_v0 + rho * dz_from_v0)
-    return phi
+    out = np.empty((a_m.size, 6, 6))
+    _ya_rows(a_m, e, nu0, t, float(mu), out)
+    return out
+
+
+@njit(cache=True)
+def _expm_rows(a, out):
+    """``exp(a[j])`` of each square matrix into ``out[j]``: scaling and squaring of the
+    Taylor series (Moler and Van Loan, "Nineteen dubious ways to compute the exponential of
+    a matrix, twenty-five years later", SIAM Review 45(1):3-49, 2003, sect. 3): the matrix
+    is halved ``s`` times to a 1-norm below 1/2, where 18 terms leave a truncation below
+    0.5^19 / 19! ~ 2e-23 of the norm, then squared ``s`` times. Tested against scipy's
+    Pade approximant; ~30 times faster on these small batched matrices."""
+    k = a.shape[1]
+    x = np.empty((k, k))
+    r = np.empty((k, k))
+    t = np.empty((k, k))
+    for j in range(a.shape[0]):
+        norm = 0.0
+        for col in range(k):
+            v = 0.0
+            for row in range(k):
+                v += abs(a[j, row, col])
+            norm = max(norm, v)
+        s = 0
+        while norm > 0.5:
+            norm *= 0.5
+            s += 1
+        scale = 0.5**s
+        for row in range(k):
+            for col in range(k):
+                x[row, col] = a[j, row, col] * scale
+                r[row, col] = 1.0 if row == col else 0.0
+        for term in range(18, 0, -1):  # Horner: r = I + x r / term
+            for row in range(k):
+                for col in range(k):
+                    v = 0.0
+                    for m in range(k):
+                        v += x[row, m] * r[m, col]
+                    t[row, col] = v / term
+            for row in range(k):
+                for col in range(k):
+                    r[row, col] = t[row, col] + (1.0 if row == col else 0.0)
+        for _ in range(s):
+            for row in range(k):
+                for col in range(k):
+                    v = 0.0
+                    for m in range(k):
+                        v += r[row, m] * r[m, col]
+                    t[row, col] = v
+            r[:, :] = t
+        out[j] = r
+
+
+def expm_batch(a: np.ndarray) -> np.ndarray:
+    """``exp`` of each of the square matrices ``a`` (..., k, k) (:func:`_expm_rows`)."""
+    a = np.asarray(a, np.float64)
+    flat = np.ascontiguousarray(a.reshape(-1, *a.shape[-2:]))
+    out = np.empty_like(flat)
+    _expm_rows(flat, out)
+    return out.reshape(a.shape)
 
 
 def linear_stm(a: np.ndarray, t) -> np.ndarray:
-    """``expm(A t)`` for each time of ``t``, shape (m, 6, 6)."""
+    """``expm(A t)`` for each time of ``t``, shape (m, 6, 6); ``a`` (6, 6), or (m, 6, 6)
+    with one time each (a batch of models, e.g. one per Monte Carlo trial)."""
     t = np.atleast_1d(np.asarray(t, np.float64))
+    a = np.asarray(a, np.float64)
+    if a.ndim == 3:
+        return expm_batch(a * np.broadcast_to(t, a.shape[:1])[:, None, None])
     if t.size > 2 and t[0] == 0.0 and np.allclose(np.diff(t), t[1], rtol=1e-12, atol=0.0):
         # an even grid from 0: powers of one step (exact up to round-off, ~t.size times faster)
-        step = expm(a * t[1])
+        step = expm_batch(a * t[1])
         out = np.empty((t.size, 6, 6))
         out[0] = np.eye(6)
         for k in range(1, t.size):
             out[k] = out[k - 1] @ step
         return out
-    return np.stack([expm(a * ti) for ti in t])
+    return expm_batch(a[None] * t[:, None, None])
 
 
 def van_loan_noise(a: np.ndarray, q_m2_s3: float, dt_s: float) -> np.ndarray:
     """Discrete process noise ``int_0^dt Phi(s) G q G^T Phi(s)^T ds`` (Van Loan 1978), G the
-    acceleration input (velocity rows); returns (6, 6)."""
-    g = np.zeros((6, 6))
-    g[3:, 3:] = q_m2_s3 * np.eye(3)
-    m = np.zeros((12, 12))
-    m[:6, :6] = -a
-    m[:6, 6:] = g
-    m[6:, 6:] = a.T
-    e = expm(m * dt_s)
-    phi = e[6:, 6:].T
-    q = phi @ e[:6, 6:]
-    return 0.5 * (q + q.T)
+    acceleration input (velocity rows); returns (6, 6), or (m, 6, 6) for a batch of system
+    matrices ``a`` (m, 6, 6)."""
+    a = np.asarray(a, np.float64)
+    m = np.zeros((*a.shape[:-2], 12, 12))
+    m[..., :6, :6] = -a
+    m[..., 3:6, 9:12] = q_m2_s3 * np.eye(3)  # G q G^T (velocity rows)
+    m[..., 6:, 6:] = np.swapaxes(a, -1, -2)
+    e = expm_batch(m * dt_s)
+    phi = np.swapaxes(e[..., 6:, 6:], -1, -2)
+    q = phi @ e[..., :6, 6:]
+    return 0.5 * (q + np.swapaxes(q, -1, -2))
 
 
 def two_impulse(rho0, v0, rho_f, v_f, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Burns (n, 3) at departure and arrival that take ``(rho0, v0)`` to ``(rho_f, v_f)``
-    over the transition matrix ``phi`` (6, 6) or (n, 6, 6) of the time of flight."""
+    over the transition matrix ``phi`` (6, 6) or (n, 6, 6) of the time of flight
+    (:func:`two_impulse_row` on every row)."""
     rho0, v0, rho_f, v_f = (
         np.atleast_2d(np.asarray(x, np.float64)) for x in (rho0, v0, rho_f, v_f)
     )
     n = max(rho0.shape[0], rho_f.shape[0])
-    rho0, v0, rho_f, v_f = (np.broadcast_to(x, (n, 3)) for x in (rho0, v0, rho_f, v_f))
-    phi = np.broadcast_to(phi, (n, 6, 6))
-    prr, prv, pvr, pvv = phi[:, :3, :3], phi[:, :3, 3:], phi[:, 3:, :3], phi[:, 3:, 3:]
-    need = rho_f - np.einsum("nij,nj->ni", prr, rho0)
-    v_dep = np.array(v0, dtype=np.float64)
-    # in-plane (x, y) exactly; cross-track (z, decoupled in eqs. 1-2) only where it is
-    # controllable: near a half revolution every z' reaches -z0 (sin qT ~ 0), so z' is kept
-    plane = np.ix_(range(n), [0, 1], [0, 1])
-    v_dep[:, :2] = np.linalg.solve(prv[plane], need[:, :2, None])[..., 0]
-    pzz = prv[:, 2, 2]
-    scale = np.abs(prv[:, 0, 0]) + np.abs(prv[:, 1, 1]) + 1e-30
-    ok = np.abs(pzz) > 0.1 * scale
-    v_dep[ok, 2] = need[ok, 2] / pzz[ok]
-    v_arr = np.einsum("nij,nj->ni", pvr, rho0) + np.einsum("nij,nj->ni", pvv, v_dep)
-    return v_dep - v0, v_f - v_arr
+    rho0, v0, rho_f, v_f = (
+        np.ascontiguousarray(np.broadcast_to(x, (n, 3))) for x in (rho0, v0, rho_f, v_f)
+    )
+    phi = np.ascontiguousarray(np.broadcast_to(np.asarray(phi, np.float64), (n, 6, 6)))
+    dep, arr = np.empty((n, 3)), np.empty((n, 3))
+    _two_impulse_rows(rho0, v0, rho_f, v_f, phi, dep, arr)
+    return dep, arr
+
+
+@njit(cache=True)
+def two_impulse_row(rho0, v0, rho_f, v_f, phi, dep, arr):
+    """The two burns of :func:`two_impulse` for one transfer into ``dep`` and ``arr``
+    (3,). In-plane (x, y) exactly (the 2 x 2 solve by Cramer's rule: a singular block, a
+    time of flight of whole revolutions, gives non-finite burns for the caller to catch,
+    never an exception); cross-track (z, decoupled in eqs. 1-2) only where it is
+    controllable: near a half revolution every z' reaches -z0 (sin qT ~ 0), so z' is
+    kept."""
+    need = np.empty(3)
+    for i in range(3):
+        v = rho_f[i]
+        for j in range(3):
+            v -= phi[i, j] * rho0[j]
+        need[i] = v
+    v_dep = np.empty(3)
+    det = phi[0, 3] * phi[1, 4] - phi[0, 4] * phi[1, 3]
+    v_dep[0] = (phi[1, 4] * need[0] - phi[0, 4] * need[1]) / det if det != 0.0 else np.nan
+    v_dep[1] = (phi[0, 3] * need[1] - phi[1, 3] * need[0]) / det if det != 0.0 else np.nan
+    scale = abs(phi[0, 3]) + abs(phi[1, 4]) + 1e-30
+    v_dep[2] = need[2] / phi[2, 5] if abs(phi[2, 5]) > 0.1 * scale else v0[2]
+    for i in range(3):
+        v_arr = 0.0
+        for j in range(3):
+            v_arr += phi[3 + i, j] * rho0[j] + phi[3 + i, 3 + j] * v_dep[j]
+        dep[i] = v_dep[i] - v0[i]
+        arr[i] = v_f[i] - v_arr
+
+
+@njit(cache=True)
+def _two_impulse_rows(rho0, v0, rho_f, v_f, phi, dep, arr):
+    for n in range(rho0.shape[0]):
+        two_impulse_row(rho0[n], v0[n], rho_f[n], v_f[n], phi[n], dep[n], arr[n])
 
 
 def radial_hop_delta_v(n: float, delta_y_m: float) -> float:
@@ -339,42 +524,73 @@ def radial_hop_delta_v(n: float, delta_y_m: float) -> float:
     return -n * delta_y_m / 4.0
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cross product (n, 3) without np.cross's axis handling (a hot path here)."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
+@njit(cache=True)
+def rtn_row(state, c) -> float:
+    """RTN rotation of one state (6,) into ``c`` (3, 3), rows R, T, N; returns the frame's
+    rate ``|r x v| / r^2``."""
+    x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
+    hx, hy, hz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    r2 = x * x + y * y + z * z
+    rn = math.sqrt(r2)
+    c[0, 0], c[0, 1], c[0, 2] = x / rn, y / rn, z / rn
+    c[2, 0], c[2, 1], c[2, 2] = hx / hn, hy / hn, hz / hn
+    c[1, 0] = c[2, 1] * c[0, 2] - c[2, 2] * c[0, 1]
+    c[1, 1] = c[2, 2] * c[0, 0] - c[2, 0] * c[0, 2]
+    c[1, 2] = c[2, 0] * c[0, 1] - c[2, 1] * c[0, 0]
+    return hn / r2
+
+
+@njit(cache=True)
+def inertial_to_local_row(target, chaser, c, out):
+    """:func:`inertial_to_local` of one pair (6,) into ``out`` (6,); ``c`` (3, 3) scratch
+    (left holding the target's RTN rotation)."""
+    w = rtn_row(target, c)
+    for i in range(3):
+        p = 0.0
+        v = 0.0
+        for j in range(3):
+            p += c[i, j] * (chaser[j] - target[j])
+            v += c[i, j] * (chaser[3 + j] - target[3 + j])
+        out[i] = p
+        out[3 + i] = v
+    out[3] += w * out[1]  # - w x rho, w along z
+    out[4] -= w * out[0]
+
+
+@njit(cache=True)
+def _rtn_rows(states, c, w):
+    for n in range(states.shape[0]):
+        w[n] = rtn_row(states[n], c[n])
+
+
+@njit(cache=True)
+def _local_rows(target, chaser, out):
+    c = np.empty((3, 3))
+    for n in range(target.shape[0]):
+        inertial_to_local_row(target[n], chaser[n], c, out[n])
 
 
 def rtn_rotation(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """RTN rotations (n, 3, 3), rows R, T, N (as :func:`msrsim.core.frames.rtn_matrix`,
     unchecked, for batches stepped many times), and the frame's rate ``|r x v| / r^2``."""
-    h = _cross(r, v)
-    hn = np.sqrt(np.einsum("ij,ij->i", h, h))
-    r2 = np.einsum("ij,ij->i", r, r)
-    u_r = r / np.sqrt(r2)[:, None]
-    u_n = h / hn[:, None]
-    c = np.empty((r.shape[0], 3, 3))
-    c[:, 0], c[:, 1], c[:, 2] = u_r, _cross(u_n, u_r), u_n
-    return c, hn / r2
+    states = np.ascontiguousarray(np.concatenate(np.broadcast_arrays(r, v), axis=-1), np.float64)
+    c, w = np.empty((states.shape[0], 3, 3)), np.empty(states.shape[0])
+    _rtn_rows(states, c, w)
+    return c, w
 
 
 def _frame(r_t: np.ndarray, v_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return rtn_rotation(np.ascontiguousarray(r_t), np.ascontiguousarray(v_t))
+    return rtn_rotation(r_t, v_t)
 
 
 def inertial_to_local(target, chaser) -> np.ndarray:
     """Relative states (n, 6) of ``chaser`` about ``target`` (both (n, 6) inertial)."""
-    t, ch = np.atleast_2d(target), np.atleast_2d(chaser)
-    t, ch = np.broadcast_arrays(t, ch)
-    c, w = _frame(t[:, :3], t[:, 3:])
-    rho = np.einsum("nij,nj->ni", c, ch[:, :3] - t[:, :3])
-    vel = np.einsum("nij,nj->ni", c, ch[:, 3:] - t[:, 3:])
-    vel[:, 0] += w * rho[:, 1]  # - w x rho, w along z
-    vel[:, 1] -= w * rho[:, 0]
-    return np.concatenate([rho, vel], axis=1)
+    t, ch = np.broadcast_arrays(np.atleast_2d(target), np.atleast_2d(chaser))
+    t, ch = (np.ascontiguousarray(x, np.float64) for x in (t, ch))
+    out = np.empty(t.shape)
+    _local_rows(t, ch, out)
+    return out
 
 
 def local_to_inertial(target, local) -> np.ndarray:
@@ -387,6 +603,22 @@ def local_to_inertial(target, local) -> np.ndarray:
     r = t[:, :3] + np.einsum("nji,nj->ni", c, loc[:, :3])
     v = t[:, 3:] + np.einsum("nji,nj->ni", c, vel)
     return np.concatenate([r, v], axis=1)
+
+
+@njit(cache=True)
+def local_jacobian_inverse_row(target, c, out):
+    """The inverse of :func:`local_jacobian` for one target (6,) into ``out`` (6, 6), in
+    closed form: with ``T = [[C, 0], [W C, C]]`` (``W = -[w]x``), ``T^-1 = [[C^T, 0],
+    [-C^T W, C^T]]``. ``c`` (3, 3) scratch."""
+    w = rtn_row(target, c)
+    for a in range(3):
+        for b in range(3):
+            out[a, b] = c[b, a]
+            out[3 + a, 3 + b] = c[b, a]
+            out[a, 3 + b] = 0.0
+        out[3 + a, 0] = w * c[1, a]  # -C^T W, W[0, 1] = w, W[1, 0] = -w
+        out[3 + a, 1] = -w * c[0, a]
+        out[3 + a, 2] = 0.0
 
 
 def local_jacobian(target) -> np.ndarray:

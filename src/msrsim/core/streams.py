@@ -212,10 +212,25 @@ class TrialGenerator:
     (50, 3)
     """
 
-    def __init__(self, seed: int, name: str, start: int, n: int):
+    def __init__(self, seed: int, name: str, start: int, n: int, rows=None):
         self.seed, self.name, self.start, self.n = int(seed), str(name), int(start), int(n)
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
         self._calls = 0
         self._children = 0
+
+    @property
+    def size(self) -> int:
+        """Rows of every draw: ``n``, or the number of :meth:`take` rows."""
+        return self.n if self.rows is None else int(self.rows.size)
+
+    def take(self, rows) -> TrialGenerator:
+        """The same streams restricted to ``rows`` (indices into this chunk's ``n``
+        trials): each row still gets its own trial's numbers, so a leg can fly only the
+        trials still in the relay without changing anyone's draws."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.rows is not None:
+            rows = self.rows[rows]
+        return TrialGenerator(self.seed, self.name, self.start, self.n, rows)
 
     def __repr__(self) -> str:
         return (
@@ -223,25 +238,33 @@ class TrialGenerator:
         )
 
     def _block(self, size, kind: str) -> np.ndarray:
-        shape = (self.n,) if size is None else tuple(np.atleast_1d(size).astype(int).tolist())
-        if not shape or shape[0] != self.n:
+        size_ = self.size
+        shape = (size_,) if size is None else tuple(np.atleast_1d(size).astype(int).tolist())
+        if not shape or shape[0] != size_:
             raise ValueError(
                 f"{self!r}: a draw of shape {shape} has no leading axis of one row per trial "
-                f"(n = {self.n}); draws of another shape would depend on the chunking"
+                f"({size_} rows); draws of another shape would depend on the chunking"
             )
         width = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
         stream = f"{self.name}#{self._calls}"
         self._calls += 1
         streams = TrialStreams(self.seed, (stream,))
         block = getattr(streams, kind)(stream, self.start, self.n, max(width, 1))
+        if self.rows is not None:
+            block = block[self.rows]
         return block[:, :width].reshape(shape)
+
+    def restart(self) -> TrialGenerator:
+        """The same streams from their first call again: draws what a function that took
+        this generator drew, e.g. to read back one of its errors."""
+        return TrialGenerator(self.seed, self.name, self.start, self.n, self.rows)
 
     def spawn(self, n_children: int) -> list[TrialGenerator]:
         """``n_children`` independent generators over the same trials."""
         first = self._children
         self._children += int(n_children)
         return [
-            TrialGenerator(self.seed, f"{self.name}/{k}", self.start, self.n)
+            TrialGenerator(self.seed, f"{self.name}/{k}", self.start, self.n, self.rows)
             for k in range(first, first + int(n_children))
         ]
 

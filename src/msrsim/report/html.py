@@ -376,7 +376,7 @@ def monte_carlo_histograms(columns: dict) -> dict:
     ``mav_launch_days_after``), with that date given (``*_origin_utc``), so the bins stay
     plain numbers.
     """
-    from msrsim.campaign.montecarlo import Failure
+    from msrsim.campaign.chain import Failure
 
     success = np.asarray(columns["success"], dtype=bool)
     failure = np.asarray(columns["failure"])
@@ -390,8 +390,10 @@ def monte_carlo_histograms(columns: dict) -> dict:
         "tubes_returned_if_success": _histogram(
             np.asarray(columns["tubes_returned"])[success], integer=True
         ),
-        "capture_margin_days": _histogram(columns["capture_margin_days"]),
-        "edl_miss_km": _histogram(columns["edl_miss_km"]),
+        "capture_margin_days": _histogram(
+            (np.asarray(columns["ero_departure_et"]) - np.asarray(columns["capture_et"])) / 86400.0
+        ),
+        "edl_miss_km": _histogram(columns["landing_miss_km"]),
         "capture_attempts": _histogram(columns["capture_attempts"], integer=True),
         "helicopter_flights": _histogram(columns["helicopter_flights"], integer=True),
     }
@@ -800,8 +802,7 @@ class _Page:
         scenario = summary.get("scenario", "")
         subtitle = (
             f"msrsim {_e(data.get('msrsim', ''))} &middot; scenario {_e(scenario)} &middot; "
-            f"{_e(format(mc.get('trials', 0), ','))} campaign trials "
-            f"({_e(mc.get('fidelity', ''))} fidelity)"
+            f"{_e(format(mc.get('trials', 0), ','))} coupled campaign trials"
             + (
                 f" &middot; generated {_e(data['generated_utc'])}"
                 if "generated_utc" in data
@@ -825,11 +826,14 @@ class _Page:
         cards = [
             ("P(samples home)", f"{mc['probability_of_success']:.3f}",
              f"95 %: {low:.3f} to {high:.3f}"),
-            ("tubes returned (median)", "-" if tubes[1] is None else f"{tubes[1]:.0f}",
-             "if the samples come home"),
-            ("Earth landing (median)", landing[1], "UTC"),
+            ("tubes returned (expected)",
+             f"{(mc.get('expected_tubes_returned (mean, 95 % ci)') or [0])[0]:.1f}",
+             "over all trials; median "
+             + ("-" if tubes[1] is None else f"{tubes[1]:.0f}") + " if home"),
+            ("Earth landing (median)", landing[1], "UTC, if home"),
             ("P(late return)", mc.get("probability_late_return"), "next opportunity"),
-            ("P(outside range)", mc.get("probability_outside_range"), "capsule off UTTR"),
+            ("P(outside range | home)", mc.get("probability_outside_range_if_success"),
+             "capsule off UTTR"),
         ]  # fmt: skip
         html_cards = "".join(
             f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div>'

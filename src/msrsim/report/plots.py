@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.campaign.published import PUBLISHED_PLAN
 from msrsim.core.bodies import AU_M
 from msrsim.core.ephemeris import get_ephemeris
 from msrsim.core.geometry import intervals_below, solar_elongation
@@ -84,12 +85,14 @@ def campaign_geometry(scenario: Scenario, path: str | Path, years: tuple[int, in
             lw=0,
             label=f"{name} ({period.vehicle.name})",
         )
-    top.axvline(
-        _dt.datetime(scenario.campaign.samples_on_earth_year, 7, 1),
+    published = next(f for f in PUBLISHED_PLAN if f.key == "samples_on_earth")
+    top.axvspan(
+        _dt.datetime.fromisoformat(published.earliest),
+        _dt.datetime.fromisoformat(published.latest),
         color="k",
-        ls=":",
-        lw=1,
-        label=f"samples on Earth ({scenario.campaign.samples_on_earth_year})",
+        alpha=0.08,
+        lw=0,
+        label=f"samples on Earth, published ({published.published})",
     )
     top.set_ylabel("Earth-Mars distance (AU)")
     top.set_ylim(0, 2.7)

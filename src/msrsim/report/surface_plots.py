@@ -125,11 +125,11 @@ def surface_distributions(result, path: str | Path) -> Path:
         )
     axes[1].set(xlabel="sol Perseverance reaches the lander", ylabel="trials")
     axes[1].set_title(f"{arrived.size / n:.1%} of trials reach the lander", fontsize=9)
-    ready = mc.mav_ready_sol[mc.mav_ready_sol >= 0]
-    if ready.size:  # one bin a sol, drawn at the sols' dates
-        starts = result.timeline.calendar.start_et[ready.min() : ready.max() + 2]
-        edges = mdates.date2num(et_to_utc_datetime(starts))
-        axes[2].hist(edges[ready - ready.min()], bins=edges, color="tab:red", alpha=0.8)
+    ready_et = mc.mav_ready_et[np.isfinite(mc.mav_ready_et)]
+    if ready_et.size:  # one bin a day (each trial counts its own sols)
+        days = mdates.date2num(et_to_utc_datetime(ready_et))
+        edges = np.arange(np.floor(days.min()), np.floor(days.max()) + 2.0)
+        axes[2].hist(days, bins=edges, color="tab:red", alpha=0.8)
     axes[2].axvline(
         mdates.date2num(et_to_utc_datetime(mc.deadline_et)[0]), color="k", ls="--", label="deadline"
     )

@@ -48,6 +48,19 @@ class Tube:
         """The sol the tube was sealed, else the sol it was acquired."""
         return self.sealed_sol if self.sealed_sol is not None else self.acquisition_sol
 
+    @property
+    def available_sol(self) -> int | None:
+        """The last Perseverance sol before the tube can be handed to a lander.
+
+        A depot tube lies at Three Forks from the sol it was dropped (``depot_drop_sol``);
+        a tube the rover keeps exists as a sample from the sol it was sealed (the sol it
+        was acquired where the sealing is not published: Bell Island, whose sealing was
+        delayed, is then an earliest date). ``None`` where the catalog gives no sol.
+        """
+        if self.now_at == "depot" and self.depot_drop_sol is not None:
+            return self.depot_drop_sol
+        return self.sol
+
 
 def _int(text: str) -> int | None:
     return int(text) if text.strip() else None

@@ -27,6 +27,7 @@ B-plane ``T`` axis is referred to the ICRF pole (EME2000 convention).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,18 +141,22 @@ class Arrival:
         return r, np.einsum("nij,nj->ni", m, v_icrf) - np.cross(w, r)
 
 
-def earth_arrival(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude_m: float):
-    """Arrival at Earth (ITRS through ERFA) with a ballistic capsule flown to the ground."""
+def _land_capsule(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude_m, r, v):
     from msrsim.core.flight import STATUS_LANDED, STATUS_MESSAGES
 
-    def land(r, v):
-        landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
-        status = int(landed.flight.status[0])
-        if status != STATUS_LANDED:
-            raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
-        return landed.landing_latitude_rad, landed.landing_longitude_rad
+    landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
+    status = int(landed.flight.status[0])
+    if status != STATUS_LANDED:
+        raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
+    return landed.landing_latitude_rad, landed.landing_longitude_rad
 
-    return Arrival(EARTH, itrs_matrix, land)
+
+def earth_arrival(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude_m: float):
+    """Arrival at Earth (ITRS through ERFA) with a ballistic capsule flown to the ground
+    (picklable)."""
+    return Arrival(
+        EARTH, itrs_matrix, functools.partial(_land_capsule, capsule, atmosphere, ground_altitude_m)
+    )
 
 
 def _interface_radius(target: EntryTarget, body: Body) -> float:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from msrsim.core.bodies import EARTH, MARS, SUN
+from msrsim.core.bodies import DAY_S, EARTH, MARS, SUN
 from msrsim.core.ephemeris import get_ephemeris
 from msrsim.core.lowthrust import (
     ElectricPropulsion,
@@ -45,12 +45,15 @@ from msrsim.core.lowthrust import (
 from msrsim.segments.windows import LaunchVehicle, Transfer, porkchop, transfer_at
 
 __all__ = [
+    "ArrivalSearch",
     "Cruise",
     "ballistic_reference",
     "departure_v_infinity_limit",
+    "earliest_arrival",
     "entry_v_infinity_limit",
     "fly_cruise",
     "mars_capture",
+    "reaches",
 ]
 
 
@@ -111,6 +114,7 @@ def fly_cruise(
     arrival_v_infinity_max_m_s: float | None = None,
     capture: ImpulsiveCapture | None = None,
     segments: int = 30,
+    initial_guess: SimsFlanaganResult | None = None,
 ) -> Cruise:
     """Optimise one cruise (greatest final mass, after ``capture`` if given) and check it.
 
@@ -131,6 +135,8 @@ def fly_cruise(
         Chemical insertion at arrival charged to the objective.
     segments : int
         Sims-Flanagan segments (30 over two years: 24-day segments).
+    initial_guess : SimsFlanaganResult, optional
+        A neighbouring solution to start the optimiser from (the ballistic arc otherwise).
     """
     eph = get_ephemeris()
     dep = eph.state(departure_body, departure_et, "sun")
@@ -150,6 +156,7 @@ def fly_cruise(
         arrival_v_infinity_max_m_s=arrival_v_infinity_max_m_s,
         capture=capture,
         departure_et=departure_et,
+        initial_guess=initial_guess,
     )
     solve_s = time.perf_counter() - start
     return Cruise(
@@ -180,3 +187,111 @@ def entry_v_infinity_limit(entry_speed_m_s: float, interface_altitude_m: float) 
     if entry_speed_m_s**2 <= escape2:
         raise ValueError(f"entry speed {entry_speed_m_s} m/s is below escape speed there")
     return math.sqrt(entry_speed_m_s**2 - escape2)
+
+
+MATCH_POSITION_TOLERANCE_M = 1e3
+"""Largest match-point position defect of a transfer that reaches its target: SLSQP's
+tolerance is ~150 m at 1 AU; converged solutions here close to metres."""
+MATCH_VELOCITY_TOLERANCE_M_S = 1e-2
+"""Largest match-point velocity defect of a transfer that reaches its target."""
+
+
+def reaches(transfer: SimsFlanaganResult) -> bool:
+    """Whether a solution joins departure and arrival: its match-point defects within
+    :data:`MATCH_POSITION_TOLERANCE_M` and :data:`MATCH_VELOCITY_TOLERANCE_M_S`. SLSQP may
+    stop at its iteration limit on such a solution before proving it optimal; it is then
+    a feasible, slightly suboptimal transfer."""
+    return (
+        transfer.mismatch_position_m <= MATCH_POSITION_TOLERANCE_M
+        and transfer.mismatch_velocity_m_s <= MATCH_VELOCITY_TOLERANCE_M_S
+    )
+
+
+@dataclass(frozen=True)
+class ArrivalSearch:
+    """The earliest accepted arrival of a cruise, and what the search cost."""
+
+    arrival_et: float
+    transfer: SimsFlanaganResult
+    refused_et: float | None
+    """The latest arrival tried and refused, a day before ``arrival_et`` (``None`` when
+    the span's first date was accepted)."""
+    solves: int
+    solve_s: float
+
+
+def earliest_arrival(
+    departure_body: str,
+    arrival_body: str,
+    departure_et: float,
+    arrival_span_et: tuple[float, float],
+    initial_mass_kg: float,
+    propulsion: ElectricPropulsion,
+    *,
+    accept,
+    segments_per_year: float,
+    step_days: float = 60.0,
+    departure_v_infinity_max_m_s: float = 0.0,
+    arrival_v_infinity_max_m_s: float | None = None,
+    capture: ImpulsiveCapture | None = None,
+) -> ArrivalSearch | None:
+    """The earliest arrival date, to the day, whose optimised cruise ``accept`` takes.
+
+    Arrival dates are tried every ``step_days`` from the start of ``arrival_span_et`` until
+    one is accepted, then the last step is bisected to a day. Each try is a Sims-Flanagan
+    optimum (:func:`msrsim.core.lowthrust.solve_sims_flanagan`, ``segments_per_year``
+    segments a year of flight) started from the nearest solution found so far;
+    ``accept(transfer)`` judges it (e.g. :func:`reaches` and a propellant budget). The
+    answer is the earliest date of an accepted arrival after a refused one a day before:
+    a search, not a proof that no earlier date in the span is accepted. ``None`` when no
+    date of the span is accepted.
+    """
+    eph = get_ephemeris()
+    dep = eph.state(departure_body, departure_et, "sun")
+    solves = 0
+    start = time.perf_counter()
+
+    def solve(arrival_et: float, guess: SimsFlanaganResult | None) -> SimsFlanaganResult:
+        nonlocal solves
+        solves += 1
+        arr = eph.state(arrival_body, arrival_et, "sun")
+        years = (arrival_et - departure_et) / (365.25 * DAY_S)
+        return solve_sims_flanagan(
+            dep.r[0],
+            dep.v[0],
+            arr.r[0],
+            arr.v[0],
+            arrival_et - departure_et,
+            SUN.gm.value,
+            initial_mass_kg,
+            propulsion,
+            segments=max(4, round(years * segments_per_year)),
+            departure_v_infinity_max_m_s=departure_v_infinity_max_m_s,
+            arrival_v_infinity_max_m_s=arrival_v_infinity_max_m_s,
+            capture=capture,
+            departure_et=departure_et,
+            initial_guess=guess,
+        )
+
+    lo, hi = arrival_span_et
+    grid = np.unique(np.append(np.arange(lo, hi, step_days * DAY_S), hi))
+    guess: SimsFlanaganResult | None = None
+    refused: float | None = None
+    for arrival in grid:
+        transfer = solve(float(arrival), guess)
+        if accept(transfer):
+            break
+        if reaches(transfer):
+            guess = transfer
+        refused = float(arrival)
+    else:
+        return None
+    accepted = float(arrival)
+    while refused is not None and accepted - refused > 1.5 * DAY_S:
+        mid = refused + round((accepted - refused) / (2 * DAY_S)) * DAY_S
+        trial = solve(mid, transfer)
+        if accept(trial):
+            accepted, transfer = mid, trial
+        else:
+            refused = mid
+    return ArrivalSearch(accepted, transfer, refused, solves, time.perf_counter() - start)

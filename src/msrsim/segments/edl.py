@@ -31,6 +31,7 @@ planar over a flat local ground and ignores winds.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -418,6 +419,32 @@ def reference_profile(aeroshell: Aeroshell, bank_rad: float, heading_speed_m_s: 
     )
 
 
+def _land_on_profile(aeroshell, parachute, descent, atmosphere, profile, bank, ground, r, v):
+    flown = fly_edl(
+        aeroshell,
+        parachute,
+        descent,
+        r,
+        v,
+        atmosphere,
+        guidance=profile,
+        initial_bank_rad=bank,
+        ground_altitude_m=ground,
+    )
+    if not flown.landed[0]:
+        code = int(flown.status[0])
+        raise ValueError(
+            f"the nominal lander does not land: {EDL_STATUS_MESSAGES[code]}"
+            + (
+                f" (it hits the ground at {flown.touchdown_speed_m_s[0]:.1f} m/s; raise "
+                "srl.edl.descent_thrust_n or backshell_separation_height_m)"
+                if code == EDL_HARD_LANDING
+                else ""
+            )
+        )
+    return flown.landing_latitude_rad, flown.landing_longitude_rad
+
+
 def mars_arrival(
     aeroshell: Aeroshell,
     parachute: Parachute,
@@ -430,34 +457,19 @@ def mars_arrival(
 ) -> Arrival:
     """Arrival at Mars (IAU body-fixed frame) with the whole EDL flown on the open-loop
     reference profile: what the approach is aimed with, so that the nominal lands on the
-    target and the guidance designed on it aims at the same point."""
+    target and the guidance designed on it aims at the same point. Picklable (the
+    coupled campaign sends it to its workers)."""
     profile = reference_profile(aeroshell, initial_bank_rad, heading_speed_m_s)
-
-    def land(r, v):
-        flown = fly_edl(
-            aeroshell,
-            parachute,
-            descent,
-            r,
-            v,
-            atmosphere,
-            guidance=profile,
-            initial_bank_rad=initial_bank_rad,
-            ground_altitude_m=ground_altitude_m,
-        )
-        if not flown.landed[0]:
-            code = int(flown.status[0])
-            raise ValueError(
-                f"the nominal lander does not land: {EDL_STATUS_MESSAGES[code]}"
-                + (
-                    f" (it hits the ground at {flown.touchdown_speed_m_s[0]:.1f} m/s; raise "
-                    "srl.edl.descent_thrust_n or backshell_separation_height_m)"
-                    if code == EDL_HARD_LANDING
-                    else ""
-                )
-            )
-        return flown.landing_latitude_rad, flown.landing_longitude_rad
-
+    land = functools.partial(
+        _land_on_profile,
+        aeroshell,
+        parachute,
+        descent,
+        atmosphere,
+        profile,
+        initial_bank_rad,
+        ground_altitude_m,
+    )
     return Arrival(MARS, mars_fixed_matrix, land)
 
 

@@ -343,11 +343,6 @@ def footprint(
     each); ``rng`` feeds the atmosphere and the vehicle row by row, so the results do not
     depend on ``chunk``.
     """
-    from msrsim.core.atmosphere.earth import EARTH_DENSITY_DISPERSION
-
-    vehicle = vehicle or VehicleDispersions()
-    density = density or EARTH_DENSITY_DISPERSION
-    n = len(states[0])
     nominal = fly_entry(
         capsule,
         *nominal_state,
@@ -355,6 +350,40 @@ def footprint(
         ground_altitude_m=ground_altitude_m,
         history_samples=history_samples,
     )
+    entries, drag_scale, mass_scale = fly_dispersed(
+        capsule, states, atmosphere, rng, vehicle=vehicle, density=density, winds=winds,
+        ground_altitude_m=ground_altitude_m, chunk=chunk, progress=progress,
+    )  # fmt: skip
+    landed = entries.flight.status == 0
+    if np.count_nonzero(landed) < 3:
+        raise ValueError("fewer than three dispersed capsules reached the ground")
+    ellipse = landing_ellipse(
+        entries.landing_latitude_rad[landed], entries.landing_longitude_rad[landed]
+    )
+    return Footprint(entries, ellipse, nominal, drag_scale, mass_scale)
+
+
+def fly_dispersed(
+    capsule: Capsule,
+    states: tuple[np.ndarray, np.ndarray],
+    atmosphere: TabulatedAtmosphere,
+    rng,
+    *,
+    vehicle: VehicleDispersions | None = None,
+    density: DensityDispersion | None = None,
+    winds: WindDispersion | None = None,
+    ground_altitude_m: float = 0.0,
+    chunk: int = 25_000,
+    progress=None,
+) -> tuple[EntryResult, np.ndarray, np.ndarray]:
+    """Fly ``states`` each through its own dispersed atmosphere (see :func:`footprint`):
+    the entries, and the drag and mass scales drawn. ``rng`` is a ``Generator`` (or a
+    :class:`~msrsim.core.streams.TrialGenerator` with ``chunk`` at least the batch)."""
+    from msrsim.core.atmosphere.earth import EARTH_DENSITY_DISPERSION
+
+    vehicle = vehicle or VehicleDispersions()
+    density = density or EARTH_DENSITY_DISPERSION
+    n = len(states[0])
     atmosphere_rng, vehicle_rng, wind_rng = rng.spawn(3)
     errors = vehicle_rng.standard_normal((n, 2))
     drag_scale = 1.0 + vehicle.drag_fraction * errors[:, 0]
@@ -385,14 +414,7 @@ def footprint(
         )
         if progress is not None:
             progress(rows.stop, n)
-    entries = _concatenate(parts)
-    landed = entries.flight.status == 0
-    if np.count_nonzero(landed) < 3:
-        raise ValueError("fewer than three dispersed capsules reached the ground")
-    ellipse = landing_ellipse(
-        entries.landing_latitude_rad[landed], entries.landing_longitude_rad[landed]
-    )
-    return Footprint(entries, ellipse, nominal, drag_scale, mass_scale)
+    return _concatenate(parts), drag_scale, mass_scale
 
 
 def _concatenate(parts: list[EntryResult]) -> EntryResult:

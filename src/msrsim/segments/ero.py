@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from msrsim.core.bodies import DAY_S, MARS
-from msrsim.core.lowthrust import ElectricPropulsion
-from msrsim.segments.cruise import Cruise, fly_cruise, mars_capture
+from msrsim.core.lowthrust import ElectricPropulsion, SimsFlanaganResult
+from msrsim.segments.cruise import Cruise, fly_cruise, mars_capture, reaches
 from msrsim.segments.spiral import (
     STATUS_REACHED,
     OrbitInsertion,
@@ -49,7 +49,19 @@ from msrsim.segments.spiral import (
     spiral,
 )
 
-__all__ = ["EroMission", "EroPlan", "Phase", "PropellantBudget", "fly_ero_mission"]
+__all__ = [
+    "EroMission",
+    "EroPlan",
+    "MarsArrival",
+    "Phase",
+    "PropellantBudget",
+    "fly_ero_mission",
+    "fly_insertion",
+    "fly_outbound",
+    "fly_spiral_down",
+    "fly_spiral_up",
+    "fly_to_rendezvous_orbit",
+]
 
 YEAR_S = 365.25 * DAY_S
 
@@ -149,13 +161,15 @@ class EroMission:
 
     @property
     def feasible(self) -> bool:
-        """Every phase reached its goal on time and every propellant budget closes."""
+        """Every phase reached its goal on time and every propellant budget closes (a
+        cruise reaches its target when its match point closes,
+        :func:`msrsim.segments.cruise.reaches`, proven optimal or not)."""
         return (
             self.spiral_down.status == STATUS_REACHED
             and self.spiral_up.status == STATUS_REACHED
             and self.spiral_down.end_et <= self.plan.mars_departure_et
-            and self.outbound.transfer.converged
-            and self.inbound.transfer.converged
+            and reaches(self.outbound.transfer)
+            and reaches(self.inbound.transfer)
             and all(b.closes for b in self.budgets)
         )
 
@@ -202,82 +216,134 @@ def _spiral_or_fail(result: SpiralResult, what: str) -> SpiralResult:
     return result
 
 
-def fly_ero_mission(plan: EroPlan, progress=None) -> EroMission:
+@dataclass(frozen=True)
+class MarsArrival:
+    """The mission to its rendezvous orbit: outbound cruise, insertion, spiral down."""
+
+    outbound: Cruise
+    insertion: OrbitInsertion
+    spiral_down: SpiralResult
+
+
+def fly_insertion(plan: EroPlan, transfer: SimsFlanaganResult) -> OrbitInsertion:
+    """The chemical Mars orbit insertion at the end of an outbound ``transfer``."""
+    radius = MARS.equatorial_radius.value
+    return orbit_insertion(
+        float(np.linalg.norm(transfer.arrival_v_infinity_m_s)),
+        transfer.final_mass_kg,
+        plan.insertion_thrust_n,
+        plan.insertion_isp_s,
+        radius + plan.capture_periapsis_altitude_m,
+        radius + plan.capture_apoapsis_altitude_m,
+    )
+
+
+def fly_spiral_down(plan: EroPlan, insertion: OrbitInsertion) -> SpiralResult:
+    """The Q-law spiral from the capture ellipse, starting as the insertion burn ends
+    (half the burn after the arrival epoch), to the rendezvous orbit."""
+    radius = MARS.equatorial_radius.value
+    r0, v0 = periapsis_state(
+        radius + plan.capture_periapsis_altitude_m,
+        radius + plan.capture_apoapsis_altitude_m,
+        plan.inclination_rad,
+        plan.raan_rad,
+        0.0,
+    )
+    return _spiral_or_fail(
+        spiral(
+            plan.mars_arrival_et + 0.5 * insertion.burn_s,
+            r0,
+            v0,
+            insertion.mass_after_kg,
+            plan.propulsion,
+            direction="down",
+            target_radius_m=radius + plan.rendezvous_altitude_m,
+            steering="qlaw",
+            coast_effectivity=plan.coast_effectivity,
+        ),
+        "spiral down to the rendezvous orbit",
+    )
+
+
+def fly_spiral_up(plan: EroPlan, start_et: float, mass_kg: float) -> SpiralResult:
+    """The tangential spiral from the rendezvous orbit to escape, starting at
+    ``start_et`` with ``mass_kg`` (the Orbiting Sample included)."""
+    r_rv = MARS.equatorial_radius.value + plan.rendezvous_altitude_m
+    r1, v1 = periapsis_state(r_rv, r_rv, plan.inclination_rad, plan.raan_rad, 0.0)
+    return _spiral_or_fail(
+        spiral(start_et, r1, v1, mass_kg, plan.propulsion, direction="up"),
+        "spiral up to escape",
+    )
+
+
+def fly_outbound(plan: EroPlan, initial_guess: SimsFlanaganResult | None = None) -> Cruise:
+    """The outbound electric cruise of ``plan``, the insertion charged to its objective."""
+    return fly_cruise(
+        "earth",
+        "mars",
+        plan.launch_et,
+        plan.mars_arrival_et,
+        plan.launch_mass_kg,
+        plan.propulsion,
+        departure_v_infinity_max_m_s=plan.launch_v_infinity_max_m_s,
+        arrival_v_infinity_max_m_s=plan.arrival_v_infinity_max_m_s,
+        capture=mars_capture(
+            plan.capture_periapsis_altitude_m,
+            plan.capture_apoapsis_altitude_m,
+            plan.insertion_isp_s,
+        ),
+        segments=_segments(plan, plan.launch_et, plan.mars_arrival_et),
+        initial_guess=initial_guess,
+    )
+
+
+def fly_to_rendezvous_orbit(
+    plan: EroPlan, progress=None, outbound_guess: SimsFlanaganResult | None = None
+) -> MarsArrival:
+    """Phases 2 to 4: the outbound cruise (started from ``outbound_guess`` if given), the
+    insertion, the spiral down. ``progress(done, 5)`` is called as each ends."""
+    done = progress or (lambda _done, _total: None)
+    with _phase("outbound cruise"):
+        outbound = fly_outbound(plan, outbound_guess)
+    done(1, 5)
+    with _phase("Mars orbit insertion"):
+        insertion = fly_insertion(plan, outbound.transfer)
+    done(2, 5)
+    with _phase("spiral down"):
+        down = fly_spiral_down(plan, insertion)
+    done(3, 5)
+    return MarsArrival(outbound, insertion, down)
+
+
+def fly_ero_mission(
+    plan: EroPlan,
+    progress=None,
+    arrival: MarsArrival | None = None,
+    inbound_guess: SimsFlanaganResult | None = None,
+) -> EroMission:
     """Fly every phase of the ERO's mission in order and draw up its budget.
 
-    ``progress(done, total)``, if given, is called as each of the five flown phases ends.
-    Raises ValueError naming the phase when one cannot be flown (a spiral that does not
-    reach its orbit, an insertion the engine cannot make, an escape after the Earth date).
+    ``arrival`` gives phases 2 to 4 already flown for ``plan`` (the planner flies them to
+    find the departure date); ``inbound_guess`` a neighbouring return cruise to start its
+    optimiser from. ``progress(done, total)``, if given, is called as each of
+    the five flown phases ends. Raises ValueError naming the phase when one cannot be
+    flown (a spiral that does not reach its orbit, an insertion the engine cannot make, an
+    escape after the Earth date).
     """
     done = progress or (lambda _done, _total: None)
-    radius = MARS.equatorial_radius.value
-    mu = MARS.gm.value
-    capture = mars_capture(
-        plan.capture_periapsis_altitude_m, plan.capture_apoapsis_altitude_m, plan.insertion_isp_s
-    )
-    with _phase("outbound cruise"):
-        outbound = fly_cruise(
-            "earth",
-            "mars",
-            plan.launch_et,
-            plan.mars_arrival_et,
-            plan.launch_mass_kg,
-            plan.propulsion,
-            departure_v_infinity_max_m_s=plan.launch_v_infinity_max_m_s,
-            arrival_v_infinity_max_m_s=plan.arrival_v_infinity_max_m_s,
-            capture=capture,
-            segments=_segments(plan, plan.launch_et, plan.mars_arrival_et),
-        )
-    done(1, 5)
-    rp = radius + plan.capture_periapsis_altitude_m
-    ra = radius + plan.capture_apoapsis_altitude_m
-    with _phase("Mars orbit insertion"):
-        insertion = orbit_insertion(
-            float(np.linalg.norm(outbound.transfer.arrival_v_infinity_m_s)),
-            outbound.transfer.final_mass_kg,
-            plan.insertion_thrust_n,
-            plan.insertion_isp_s,
-            rp,
-            ra,
-        )
-    done(2, 5)
+    if arrival is None:
+        arrival = fly_to_rendezvous_orbit(plan, progress)
+    else:
+        done(3, 5)
+    outbound, insertion, down = arrival.outbound, arrival.insertion, arrival.spiral_down
     insertion_end = plan.mars_arrival_et + 0.5 * insertion.burn_s
-    r0, v0 = periapsis_state(rp, ra, plan.inclination_rad, plan.raan_rad, 0.0)
-    r_rv = radius + plan.rendezvous_altitude_m
-    with _phase("spiral down"):
-        down = _spiral_or_fail(
-            spiral(
-                insertion_end,
-                r0,
-                v0,
-                insertion.mass_after_kg,
-                plan.propulsion,
-                direction="down",
-                target_radius_m=r_rv,
-                steering="qlaw",
-                coast_effectivity=plan.coast_effectivity,
-            ),
-            "spiral down to the rendezvous orbit",
-        )
-    done(3, 5)
     if down.end_et > plan.mars_departure_et:
         raise ValueError(
             f"the spiral down ends {(down.end_et - plan.mars_departure_et) / DAY_S:.0f} days "
             "after the Mars departure date: move the departure later or the arrival earlier"
         )
-    r1, v1 = periapsis_state(r_rv, r_rv, plan.inclination_rad, plan.raan_rad, 0.0)
     with _phase("spiral up"):
-        up = _spiral_or_fail(
-            spiral(
-                plan.mars_departure_et,
-                r1,
-                v1,
-                down.final_mass_kg + plan.captured_mass_kg,
-                plan.propulsion,
-                direction="up",
-            ),
-            "spiral up to escape",
-        )
+        up = fly_spiral_up(plan, plan.mars_departure_et, down.final_mass_kg + plan.captured_mass_kg)
     done(4, 5)
     if up.end_et >= plan.earth_arrival_et - 60 * DAY_S:
         raise ValueError("the spiral up ends less than 60 days before the Earth arrival date")
@@ -291,6 +357,7 @@ def fly_ero_mission(plan: EroPlan, progress=None) -> EroMission:
             plan.propulsion,
             arrival_v_infinity_max_m_s=plan.return_v_infinity_max_m_s,
             segments=_segments(plan, up.end_et, plan.earth_arrival_et),
+            initial_guess=inbound_guess,
         )
     done(5, 5)
     out, back = outbound.transfer, inbound.transfer
@@ -333,7 +400,11 @@ def fly_ero_mission(plan: EroPlan, progress=None) -> EroMission:
             ("bipropellant", plan.bipropellant_load_kg),
         )
     )
-    a_capture = 0.5 * (rp + ra)
+    radius, mu = MARS.equatorial_radius.value, MARS.gm.value
+    a_capture = radius + 0.5 * (
+        plan.capture_periapsis_altitude_m + plan.capture_apoapsis_altitude_m
+    )
+    r_rv = radius + plan.rendezvous_altitude_m
     return EroMission(
         plan=plan,
         outbound=outbound,

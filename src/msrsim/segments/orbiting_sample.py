@@ -92,19 +92,19 @@ class OrbitState:
 
 
 def covariance_from_rtn_sigmas(state, position_sigma_m, velocity_sigma_m_s) -> np.ndarray:
-    """ICRF 6x6 covariance of uncorrelated RTN errors of the given 1-sigmas (3,) each."""
-    s = np.asarray(state, np.float64).reshape(6)
-    c = rtn_matrix(s[:3], s[3:])[0]
-    rot = np.zeros((6, 6))
-    rot[:3, :3], rot[3:, 3:] = c.T, c.T
-    d = np.diag(
-        np.concatenate(
-            [np.broadcast_to(position_sigma_m, 3), np.broadcast_to(velocity_sigma_m_s, 3)]
-        )
-        ** 2
+    """ICRF 6x6 covariance of uncorrelated RTN errors of the given 1-sigmas (3,) each:
+    (6, 6) for one state (6,), (n, 6, 6) for states (n, 6)."""
+    s = np.asarray(state, np.float64)
+    x = s.reshape(-1, 6)
+    c = rtn_matrix(x[:, :3], x[:, 3:])
+    rot = np.zeros((x.shape[0], 6, 6))
+    rot[:, :3, :3] = rot[:, 3:, 3:] = np.transpose(c, (0, 2, 1))
+    sigma = np.concatenate(
+        [np.broadcast_to(position_sigma_m, 3), np.broadcast_to(velocity_sigma_m_s, 3)]
     )
-    out = rot @ d @ rot.T
-    return 0.5 * (out + out.T)
+    out = np.einsum("nij,j,nkj->nik", rot, sigma**2, rot)
+    out = 0.5 * (out + np.transpose(out, (0, 2, 1)))
+    return out[0] if s.ndim == 1 else out
 
 
 def release_orbit(

@@ -2,32 +2,39 @@
 
 After the Sample Retrieval Lander (SRL) touches down, Perseverance drives to it and hands
 its tubes to the Sample Transfer Arm (STA), which loads them into the Orbiting Sample
-(OS). If Perseverance cannot deliver, two Sample Recovery Helicopters fetch the Three
-Forks depot tubes one per trip (NASA, July 2022 architecture [P via S]). The Mars Ascent
-Vehicle (MAV) is ready some sols after the last tube is loaded, on the first sol its
-launch season allows.
+(OS). If Perseverance cannot deliver, or is projected to arrive too late, two Sample
+Recovery Helicopters fetch the Three Forks depot tubes one per trip (NASA, July 2022
+architecture [P via S]). The Mars Ascent Vehicle (MAV) is ready some sols after the last
+tube is loaded, on the first sol its launch season allows.
 
-The model steps mission sols (sol 0 = the SRL's landing sol, counted in local mean solar
-time at the lander, Mars24) for all Monte Carlo trials at once (numpy arrays with a
-leading trial axis). Each sol:
+Each Monte Carlo trial flies from its own touchdown: its landing epoch and site (arrays
+with a leading trial axis) give its own sols (sol 0 = its landing sol, counted in local
+mean solar time at its site, Mars24), Perseverance's route, the helicopters' hops, and
+where the conjunctions, the dust season, the MAV's launch season, the deadline and the
+sealing of each tube fall in its sol count. Those dates are found once per batch as
+epochs (conjunction spans from the DE ephemeris, Ls crossings of each window by Mars24)
+and turned into each trial's sol numbers by Mars Sol Date arithmetic, exact to float64
+rounding (microseconds), not by a shared calendar. All trials are stepped together over
+mission sols; each sol:
 
 1. nothing is commanded during solar conjunction: Sun-Earth-Mars angle below a threshold
-   (2 deg, the NASA command moratorium), from the DE ephemeris (``core.geometry``);
+   (2 deg, the NASA command moratorium);
 2. Perseverance, unless failed (a per-sol failure probability, or a switch) or in an
    anomaly (per-sol start probability, a fixed number of working sols lost), drives its
    rate toward the lander over ``great-circle distance x tortuosity``; once there, it
-   hands tubes over to the STA;
-3. helicopters fly when Perseverance has failed before handing everything over (or
-   always, with top-up): each trip is lander -> tube -> lander in hops of at most the
-   flight range, one hop per helicopter per sol, then recharge sols; no flight in the
-   dust-storm Ls window or on a windy sol (per-sol probability); each flight can lose
-   the helicopter (and the tube it carries);
+   hands tubes over to the STA (only tubes already sealed);
+3. helicopters fly when Perseverance has failed before handing everything over, when it
+   is projected late (``Helicopters.send_when_rover_late``), or always with top-up: each
+   trip is lander -> tube -> lander in hops of at most the flight range, one hop per
+   helicopter per sol, then recharge sols; no flight in the dust-storm Ls window or on a
+   windy sol (per-sol probability); each flight can lose the helicopter (and its tube);
 4. the STA loads waiting tubes at a fixed time per tube within its working time per sol.
 
-Loading stops at the last sol from which the MAV could still be ready by the deadline.
-Random numbers: one block of uniforms per sol, ``(n, k)`` row by row from a generator
-spawned for that sol, so trial ``i`` draws the same numbers whatever the chunking (and
-the first ``m`` trials of ``n`` are those of a run of ``m``).
+Loading stops at each trial's last sol from which the MAV could still be ready by the
+deadline. Random numbers come from a :class:`msrsim.core.streams.TrialGenerator` (one
+row per trial): a drive-rate normal and a failure uniform per trial, and one ``(n, k)``
+block of uniforms per sol, so trial ``i`` draws the same numbers in a batch of 1 or of
+100,000.
 """
 
 from __future__ import annotations
@@ -38,7 +45,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msrsim.core.geometry import Interval, intervals_below, solar_elongation
-from msrsim.core.time import SOL_S, et_of_mars_solar_date, mars_solar_date, solar_longitude_deg
+from msrsim.core.streams import TrialGenerator
+from msrsim.core.time import (
+    PERSEVERANCE_CLOCK,
+    SOL_S,
+    MissionClock,
+    et_of_mars_solar_date,
+    et_of_solar_longitude,
+    mars_solar_date,
+    mars_year,
+    solar_longitude_deg,
+)
 from msrsim.samples.catalog import Tube, load_catalog
 from msrsim.segments.surface_depot import (
     DepotLayout,
@@ -47,13 +64,12 @@ from msrsim.segments.surface_depot import (
     SelectionPolicy,
     build_manifest,
     depot_tube_positions_deg,
-    great_circle_m,
-    site_distance_m,
+    great_circle_between_m,
 )
 
 CONJUNCTION_STEP_S = 21600.0  # elongation sampled every 6 h: crossings placed to < 1 min
-AT_DEPOT, IN_TRANSIT, AT_LANDER, LOADED, LOST = 0, 1, 2, 3, 4
-
+HORIZON_SOLS = 700  # sols past the deadline searched for a launch sol: a Mars year (669)
+AT_DEPOT, IN_TRANSIT, AT_LANDER, LOADED, LOST, NOT_YET = 0, 1, 2, 3, 4, 5  # depot tubes
 
 # --------------------------------------------------------------------------------------
 # Inputs
@@ -123,6 +139,16 @@ class Helicopters:
     solstice dust storms (global events began at Ls 185-265 in MY 25, 28, 34).
     ``wind_no_fly_probability_per_sol``: 0.1, representative. ``loss_probability_per_flight``:
     0.01, representative: Ingenuity flew 72 times before a flight broke its rotor.
+
+    ``send_when_rover_late``: the contingency a mission would fly when Perseverance is
+    alive but late. From ``deploy_sols`` on, on each working sol before Perseverance
+    reaches the lander, the team projects when its hand-over would end: the remaining
+    route over its mean progress per working sol so far, plus the sols the arm needs for
+    its tubes, with the conjunction sols ahead added; when that projection passes the last
+    loading sol by more than ``rover_late_margin_sols`` (0, representative), the
+    helicopters fetch the depot tubes while the rover keeps driving (the Orbiting Sample
+    then takes the best ``capacity`` of the whole ranking, as with top-up). ``False``
+    sends them only when Perseverance fails (the July 2022 plan's backup role).
     """
 
     count: int = 2
@@ -133,6 +159,8 @@ class Helicopters:
     dust_season_ls_deg: tuple[float, float] = (210.0, 300.0)
     wind_no_fly_probability_per_sol: float = 0.1
     loss_probability_per_flight: float = 0.01
+    send_when_rover_late: bool = True
+    rover_late_margin_sols: int = 0
 
     def __post_init__(self):
         _check_positive(self, "range_per_flight_m", "ground_speed_m_s")
@@ -167,7 +195,13 @@ class SurfacePlan:
     ``conjunction_elongation_deg``: 2 deg, the threshold NASA gives for its Mars command
     moratoria ("when Mars is within 2 degrees of the Sun", 2019 and 2021 [S]); computed
     spans match the moratoria of 2021 (Oct 2-14) and 2023 (Nov 11-25) to a day.
-    ``tubes``: the tube catalog (``msrsim.samples``).
+    ``tubes``: the tube catalog (``msrsim.samples``). ``perseverance``: the rover's mission
+    clock (landing 2021-02-18 20:55 UTC at 77.45 E), which dates the catalog's sols: a tube
+    can be loaded only from the sol after the one it was sealed (a depot tube: dropped),
+    and Perseverance drives only once it has landed.
+
+    ``landing_et`` and ``lander`` are the nominal touchdown (the target); the Monte Carlo
+    takes each trial's own (:func:`simulate_surface`).
     """
 
     landing_et: float
@@ -181,6 +215,7 @@ class SurfacePlan:
     lander_checkout_sols: int = 14
     conjunction_elongation_deg: float = 2.0
     tubes: tuple[Tube, ...] = field(default_factory=load_catalog)
+    perseverance: MissionClock = PERSEVERANCE_CLOCK
 
 
 def _check_positive(obj, *names: str) -> None:
@@ -196,7 +231,7 @@ def _check_probability(obj, *names: str) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Environment: sols, seasons, conjunctions
+# Environment: conjunctions and seasons as epochs
 # --------------------------------------------------------------------------------------
 
 
@@ -205,10 +240,13 @@ def mars_solar_conjunctions(
 ) -> list[Interval]:
     """Spans where the Sun-Earth-Mars angle is below ``threshold_rad`` (DE ephemeris).
 
-    The series is padded by 60 days each side so spans are never cut by its ends.
+    The series is padded by 60 days each side so spans are never cut by its ends, and
+    sampled at whole multiples of ``step_s`` past J2000, so that a span comes out the same
+    whatever ``start_et`` and ``end_et`` a batch of trials asks for.
     """
     pad = 60 * 86400.0
-    et = np.arange(start_et - pad, end_et + pad + step_s, step_s)
+    first, last = math.floor((start_et - pad) / step_s), math.ceil((end_et + pad) / step_s)
+    et = np.arange(first, last + 1) * step_s
     spans = intervals_below(et, solar_elongation("mars", et), threshold_rad)
     return [s for s in spans if s.end_et > start_et and s.start_et < end_et]
 
@@ -224,9 +262,262 @@ def in_ls_window(ls_deg, window: tuple[float, float]) -> np.ndarray:
     return (ls >= lo) | (ls < hi)
 
 
+def ls_window_spans_et(window: tuple[float, float], start_et: float, end_et: float) -> np.ndarray:
+    """Epoch spans ``[enter, exit)`` (k, 2) over which Ls is in ``window`` (as
+    :func:`in_ls_window`), those that meet ``[start_et, end_et]``.
+
+    Each crossing inverts Mars24's monotonic unwrapped Ls (``et_of_solar_longitude``, to
+    1e-10 deg, a few microseconds), one crossing per call so that the result does not
+    depend on the span asked for.
+    """
+    if window[1] - window[0] >= 360.0:
+        return np.array([[start_et, end_et]])
+    lo = window[0] % 360.0
+    width = (window[1] % 360.0 - lo) % 360.0
+    if width == 0.0:
+        return np.empty((0, 2))
+    years = range(int(mars_year(start_et)[0]) - 1, int(mars_year(end_et)[0]) + 1)
+    spans = [
+        (float(et_of_solar_longitude(y, lo)[0]), float(et_of_solar_longitude(y, lo + width)[0]))
+        for y in years
+    ]
+    return np.array([s for s in spans if s[1] > start_et and s[0] < end_et]).reshape(-1, 2)
+
+
+@dataclass(frozen=True)
+class SurfaceEvents:
+    """The dates that shape the sols of a batch of trials, over ``[start_et, end_et]``.
+
+    ``conjunctions``: the spans when nothing is commanded; ``conjunction_msd``,
+    ``dust_season_msd`` and ``launch_window_msd``: ``(k, 2)`` spans ``[start, end)`` as
+    Mars Sol Dates (conjunctions, and the spans when Ls is in the helicopters' no-fly
+    season or in the MAV's launch window).
+    """
+
+    start_et: float
+    end_et: float
+    conjunctions: tuple[Interval, ...]
+    conjunction_msd: np.ndarray
+    dust_season_msd: np.ndarray
+    launch_window_msd: np.ndarray
+
+
+def surface_events(plan: SurfacePlan, start_et: float, end_et: float) -> SurfaceEvents:
+    """Conjunctions and Ls windows of ``plan`` between ``start_et`` and ``end_et``."""
+    spans = mars_solar_conjunctions(start_et, end_et, math.radians(plan.conjunction_elongation_deg))
+
+    def msd(et_spans) -> np.ndarray:
+        et_spans = np.asarray(et_spans, dtype=np.float64).reshape(-1, 2)
+        return mars_solar_date(et_spans.ravel()).reshape(-1, 2)
+
+    return SurfaceEvents(
+        start_et=start_et,
+        end_et=end_et,
+        conjunctions=tuple(spans),
+        conjunction_msd=msd([(s.start_et, s.end_et) for s in spans]),
+        dust_season_msd=msd(
+            ls_window_spans_et(plan.helicopters.dust_season_ls_deg, start_et, end_et)
+        ),
+        launch_window_msd=msd(ls_window_spans_et(plan.mav.launch_ls_window_deg, start_et, end_et)),
+    )
+
+
+def _sol_spans(msd: np.ndarray, origin: np.ndarray, at_middle: bool) -> np.ndarray:
+    """Spans of Mars Sol Dates ``(k, 2)`` as each trial's own sols ``(n, k, 2)``, ``[first,
+    end)``.
+
+    ``origin`` (n,): the Mars Sol Date at which each trial's sol 0 begins, so that sol
+    ``j`` covers ``[origin + j, origin + j + 1)``. ``at_middle``: a sol is inside when its
+    middle is (an Ls window, read at mid-sol); otherwise when it overlaps the span at all
+    (a conjunction: no commanding on a sol that touches it).
+    """
+    x = msd[None, :, :] - origin[:, None, None]
+    if at_middle:
+        return np.ceil(x - 0.5).astype(np.int64)
+    return np.stack([np.floor(x[..., 0]), np.ceil(x[..., 1])], axis=-1).astype(np.int64)
+
+
+def _inside(sol, spans: np.ndarray) -> np.ndarray:
+    """Whether ``sol`` lies in any span ``[first, end)`` of ``spans`` (..., k, 2); ``sol``
+    broadcasts against the spans' leading axes (a trailing axis is added to it)."""
+    sol = np.asarray(sol)[..., None]
+    return ((spans[..., 0] <= sol) & (sol < spans[..., 1])).any(axis=-1)
+
+
+def _next_true(flags: np.ndarray) -> np.ndarray:
+    """For each index, the first index at or after it where ``flags`` holds (-1 if none)."""
+    idx = np.where(flags, np.arange(flags.size), flags.size)
+    nxt = np.minimum.accumulate(idx[::-1])[::-1]
+    return np.where(nxt < flags.size, nxt, -1)
+
+
+# --------------------------------------------------------------------------------------
+# A batch of trials, each from its own touchdown
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurfaceSetup:
+    """A batch of trials ready to fly: what they share, and each one's own touchdown.
+
+    Arrays have a leading trial axis. Sol numbers are each trial's own (sol 0 = its
+    landing sol); ``conjunction``, ``dust_season`` and ``launch_window`` are ``(n, k, 2)``
+    spans ``[first, end)`` of those sols. ``flown``: trials with a finite touchdown (the
+    others are not flown: nothing loaded). ``sol_origin_msd``: the Mars Sol Date at which
+    each trial's sol 0 begins (local mean midnight at its site). ``rover_tube_sol`` and
+    ``depot_tube_sol``: the first sol each tube of the manifest's queues exists (0 when it
+    did at landing); ``rover_start_sol``: the first sol Perseverance is on Mars.
+    """
+
+    plan: SurfacePlan
+    manifest: Manifest
+    events: SurfaceEvents
+    landing_et: np.ndarray
+    lander_latitude_deg: np.ndarray
+    lander_east_longitude_deg: np.ndarray
+    flown: np.ndarray
+    sol_origin_msd: np.ndarray
+    route_m: np.ndarray
+    depot_distance_m: np.ndarray
+    hops: np.ndarray
+    conjunction: np.ndarray
+    dust_season: np.ndarray
+    launch_window: np.ndarray
+    deadline_sol: np.ndarray
+    last_loading_sol: np.ndarray
+    horizon_sol: np.ndarray
+    rover_tube_sol: np.ndarray
+    depot_tube_sol: np.ndarray
+    rover_start_sol: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.landing_et.size
+
+    def sol_start_et(self, sol) -> np.ndarray:
+        """Epochs of the local mean midnights that begin each trial's sol ``sol`` (n,)."""
+        return _each_distinct(et_of_mars_solar_date, self.sol_origin_msd + sol)
+
+
+def _each_distinct(function, values: np.ndarray) -> np.ndarray:
+    """``function`` (elementwise) of ``values``, evaluated once per distinct value: the
+    time-scale conversions cost ~8 us an epoch (``erfa.dtdb``), and a batch flown from one
+    touchdown repeats its epochs."""
+    distinct, index = np.unique(values, return_inverse=True)
+    return function(distinct)[index.reshape(values.shape)]
+
+
+def _touchdowns(plan: SurfacePlan, landing_et, latitude_deg, east_longitude_deg):
+    """The per-trial touchdown arrays (n,), the plan's where not given, and which are finite."""
+    given = {
+        "landing_et": plan.landing_et if landing_et is None else landing_et,
+        "latitude_deg": plan.lander.latitude_deg if latitude_deg is None else latitude_deg,
+        "east_longitude_deg": (
+            plan.lander.east_longitude_deg if east_longitude_deg is None else east_longitude_deg
+        ),
+    }
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in given.items()}
+    if any(a.ndim != 1 for a in arrays.values()):
+        raise ValueError("landing_et, latitude_deg and east_longitude_deg must be (n,) arrays")
+    try:
+        landing, lat, lon = np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in arrays.items())
+        raise ValueError(f"touchdown arrays of different lengths: {shapes}") from None
+    flown = np.isfinite(landing) & np.isfinite(lat) & np.isfinite(lon)
+    bad = flown & (np.abs(lat) > 90.0)
+    if bad.any():
+        raise ValueError(f"latitude_deg = {lat[bad][0]}: must be between -90 and 90")
+    return (
+        np.where(flown, landing, plan.landing_et),
+        np.where(flown, lat, plan.lander.latitude_deg),
+        np.where(flown, lon, plan.lander.east_longitude_deg),
+        flown,
+    )
+
+
+def _tube_msd(tubes: tuple[Tube, ...], clock: MissionClock) -> np.ndarray:
+    """Mars Sol Dates from which ``tubes`` can be loaded: the start of the Perseverance sol
+    after the one each was sealed (dropped, for the depot's)."""
+    missing = [t.name for t in tubes if t.available_sol is None]
+    if missing:
+        raise ValueError(f"tube(s) {missing}: the catalog gives no sol they were sealed")
+    sols = np.array([t.available_sol + 1 for t in tubes], dtype=np.int64)
+    return mars_solar_date(clock.sol_start_et(sols)) if sols.size else np.empty(0)
+
+
+def prepare(
+    plan: SurfacePlan, landing_et=None, latitude_deg=None, east_longitude_deg=None
+) -> SurfaceSetup:
+    """Each trial's sols, geometry and calendar from its touchdown (the plan's by default).
+
+    ``landing_et`` (TDB s past J2000), ``latitude_deg`` (planetocentric) and
+    ``east_longitude_deg``: (n,) arrays or scalars, broadcast together. A trial with a
+    non-finite value is not flown (no touchdown upstream): it loads nothing.
+    """
+    landing, lat, lon, flown = _touchdowns(plan, landing_et, latitude_deg, east_longitude_deg)
+    deadline = plan.mav.deadline_et
+    start_et = float(landing.min()) - 2 * SOL_S
+    end_et = max(deadline, float(landing.max())) + (HORIZON_SOLS + 2) * SOL_S
+    events = surface_events(plan, start_et, end_et)
+    shift = lon / 360.0
+    origin = np.floor(_each_distinct(mars_solar_date, landing) + shift) - shift  # local midnight
+    manifest = build_manifest(plan.selection, plan.tubes)
+    d_lat, d_lon = depot_tube_positions_deg(manifest, plan.depot)
+    depot_m = great_circle_between_m(lat[:, None], lon[:, None], d_lat[None, :], d_lon[None, :])
+    hops = np.ceil(depot_m / plan.helicopters.range_per_flight_m).astype(np.int64)
+    start = plan.rover.start
+    route = great_circle_between_m(start.latitude_deg, start.east_longitude_deg, lat, lon)
+
+    def first_sol_from(msd: np.ndarray) -> np.ndarray:  # the first sol starting at or after
+        return np.maximum(np.ceil(msd[None, :] - origin[:, None]), 0).astype(np.int64)
+
+    deadline_sol = np.floor(mars_solar_date(deadline) - origin).astype(np.int64)
+    last = np.where(flown, deadline_sol - plan.mav.preparation_sols - 1, -1)
+    clock = plan.perseverance
+    return SurfaceSetup(
+        plan=plan,
+        manifest=manifest,
+        events=events,
+        landing_et=landing,
+        lander_latitude_deg=lat,
+        lander_east_longitude_deg=lon,
+        flown=flown,
+        sol_origin_msd=origin,
+        route_m=route * plan.rover.tortuosity,
+        depot_distance_m=depot_m,
+        hops=np.maximum(hops, 1),
+        conjunction=_sol_spans(events.conjunction_msd, origin, at_middle=False),
+        dust_season=_sol_spans(events.dust_season_msd, origin, at_middle=True),
+        launch_window=_sol_spans(events.launch_window_msd, origin, at_middle=True),
+        deadline_sol=deadline_sol,
+        last_loading_sol=np.maximum(last, -1),
+        horizon_sol=deadline_sol + HORIZON_SOLS,
+        rover_tube_sol=first_sol_from(_tube_msd(manifest.rover, clock)),
+        depot_tube_sol=first_sol_from(_tube_msd(manifest.depot, clock)),
+        rover_start_sol=first_sol_from(mars_solar_date(clock.landing_et))[:, 0],
+    )
+
+
+def _next_launch_sol(setup: SurfaceSetup, first: np.ndarray) -> np.ndarray:
+    """Each trial's first sol at or after ``first`` (n,) when the MAV may launch (Ls in
+    its window, no conjunction), before the trial's horizon; -1 if none.
+
+    Exact without a calendar: that sol is ``first`` itself, the start of a launch-window
+    span or the end of a conjunction span (the sol before it being barred by one or the
+    other), so only those candidates are tested.
+    """
+    launch, conj = setup.launch_window, setup.conjunction
+    cand = np.concatenate([first[:, None], launch[..., 0], conj[..., 1]], axis=1)
+    ok = (cand >= first[:, None]) & (cand < setup.horizon_sol[:, None])
+    ok &= _inside(cand, launch[:, None]) & ~_inside(cand, conj[:, None])
+    best = np.where(ok, cand, np.iinfo(np.int64).max).min(axis=1)
+    return np.where(ok.any(axis=1), best, -1)
+
+
 @dataclass(frozen=True)
 class SurfaceCalendar:
-    """Per-sol conditions at the lander; sol ``k`` spans ``[start_et[k], start_et[k + 1])``."""
+    """Per-sol conditions at one trial's lander; sol ``k`` is ``[start_et[k], start_et[k+1])``."""
 
     start_et: np.ndarray
     solar_longitude_deg: np.ndarray
@@ -242,46 +533,32 @@ class SurfaceCalendar:
         return self.solar_longitude_deg.size
 
 
-def sol_starts_et(landing_et: float, east_longitude_deg: float, count: int) -> np.ndarray:
-    """Local mean midnights beginning sols 0..count-1 (sol 0 holds the landing), Mars24."""
-    shift = east_longitude_deg / 360.0
-    first = np.floor(mars_solar_date(landing_et)[0] + shift)
-    return et_of_mars_solar_date(first + np.arange(count) - shift)
+def _calendar(setup: SurfaceSetup, i: int = 0) -> SurfaceCalendar:
+    """Trial ``i``'s sols from landing to ``HORIZON_SOLS`` past the deadline, as arrays."""
+    count = int(setup.horizon_sol[i])
+    starts = et_of_mars_solar_date(setup.sol_origin_msd[i] + np.arange(count + 1))
+    sols = np.arange(count)
+    conj = _inside(sols, setup.conjunction[i])
+    launch = _inside(sols, setup.launch_window[i]) & ~conj
+    return SurfaceCalendar(
+        start_et=starts,
+        solar_longitude_deg=solar_longitude_deg(0.5 * (starts[:-1] + starts[1:])),
+        conjunction=conj,
+        conjunctions=tuple(
+            c for c in setup.events.conjunctions if c.end_et > starts[0] and c.start_et < starts[-1]
+        ),
+        dust_season=_inside(sols, setup.dust_season[i]),
+        launch_allowed=launch,
+        next_launch_sol=_next_true(launch),
+        deadline_sol=int(setup.deadline_sol[i]),
+    )
 
 
 def surface_calendar(plan: SurfacePlan) -> SurfaceCalendar:
-    """The sols from landing to one Mars year past the deadline, with their conditions."""
+    """The plan's nominal touchdown: its sols to ``HORIZON_SOLS`` past the deadline."""
     if plan.mav.deadline_et <= plan.landing_et:
         raise ValueError("the MAV launch deadline must come after the SRL landing")
-    deadline_sol = int(math.ceil((plan.mav.deadline_et - plan.landing_et) / SOL_S)) + 1
-    starts = sol_starts_et(plan.landing_et, plan.lander.east_longitude_deg, deadline_sol + 700)
-    deadline_sol = int(np.searchsorted(starts, plan.mav.deadline_et, side="right")) - 1
-    mid = 0.5 * (starts[:-1] + starts[1:])
-    ls = solar_longitude_deg(mid)
-    spans = mars_solar_conjunctions(
-        float(starts[0]), float(starts[-1]), math.radians(plan.conjunction_elongation_deg)
-    )
-    conj = np.zeros(mid.size, dtype=bool)
-    for s in spans:
-        conj |= (starts[:-1] < s.end_et) & (starts[1:] > s.start_et)
-    launch = in_ls_window(ls, plan.mav.launch_ls_window_deg) & ~conj
-    return SurfaceCalendar(
-        start_et=starts,
-        solar_longitude_deg=ls,
-        conjunction=conj,
-        conjunctions=tuple(spans),
-        dust_season=in_ls_window(ls, plan.helicopters.dust_season_ls_deg),
-        launch_allowed=launch,
-        next_launch_sol=_next_true(launch),
-        deadline_sol=deadline_sol,
-    )
-
-
-def _next_true(flags: np.ndarray) -> np.ndarray:
-    """For each index, the first index at or after it where ``flags`` holds (-1 if none)."""
-    idx = np.where(flags, np.arange(flags.size), flags.size)
-    nxt = np.minimum.accumulate(idx[::-1])[::-1]
-    return np.where(nxt < flags.size, nxt, -1)
+    return _calendar(prepare(plan))
 
 
 # --------------------------------------------------------------------------------------
@@ -290,34 +567,32 @@ def _next_true(flags: np.ndarray) -> np.ndarray:
 
 
 class _Draws:
-    """Per-trial and per-sol random numbers for trials ``[start, stop)``.
+    """The random numbers of a batch of ``n`` trials, one row per trial.
 
-    ``rng`` spawns one generator per per-trial column and one seed per sol; sol ``s`` of
-    trial ``i`` reads row ``i`` of that sol's ``(n, k)`` uniform block (PCG64 advanced by
-    ``k i``), so a chunk draws exactly the rows a whole run would. ``rng=None`` draws
-    nothing random: no anomaly, wind or loss, the mean drive rate, no failure.
+    ``rng`` (a :class:`TrialGenerator` over the batch's trials) spawns three children: a
+    standard normal per trial (drive rate), a uniform per trial (failure sol) and, call by
+    call, one ``(n, columns)`` block of uniforms per sol (the ``j``-th call reads the
+    stream of sol ``j``). ``rng=None`` draws nothing random: no anomaly, wind or loss, the
+    mean drive rate, no failure.
     """
 
-    def __init__(self, rng, n: int, sols: int, columns: int):
-        self.columns = columns
+    def __init__(self, rng: TrialGenerator | None, n: int, columns: int):
+        self.n, self.columns = n, columns
         self.nominal = rng is None
         if rng is None:
-            self.normals = np.zeros((n, 1))
-            self.uniforms = np.ones((n, 1))
-            self.sol_seeds = None
+            self.normals, self.uniforms, self._per_sol = np.zeros(n), np.ones(n), None
             return
-        rate_rng, failure_rng, sol_rng = rng.spawn(3)
-        if not isinstance(sol_rng.bit_generator, np.random.PCG64):
-            raise TypeError("the surface Monte Carlo needs a PCG64 generator (default_rng)")
-        self.normals = rate_rng.standard_normal((n, 1))
-        self.uniforms = failure_rng.random((n, 1))
-        self.sol_seeds = sol_rng.bit_generator.seed_seq.spawn(sols)
+        if rng.size != n:
+            raise ValueError(f"rng draws for {rng.size} trials; the touchdown arrays have {n}")
+        rate, failure, self._per_sol = rng.spawn(3)
+        self.normals = rate.standard_normal(n)
+        self.uniforms = failure.random(n)
 
-    def sol(self, s: int, start: int, stop: int) -> np.ndarray:
-        if self.sol_seeds is None:
-            return np.ones((stop - start, self.columns))
-        bits = np.random.PCG64(self.sol_seeds[s]).advance(self.columns * start)
-        return np.random.Generator(bits).random((stop - start, self.columns))
+    def next_sol(self) -> np.ndarray:
+        """The uniforms of the next sol, ``(n, columns)``."""
+        if self._per_sol is None:
+            return np.ones((self.n, self.columns))
+        return self._per_sol.random((self.n, self.columns))
 
 
 # --------------------------------------------------------------------------------------
@@ -325,56 +600,24 @@ class _Draws:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SurfaceSetup:
-    """What every trial shares: the calendar, the manifest, distances, flight hops."""
-
-    plan: SurfacePlan
-    calendar: SurfaceCalendar
-    manifest: Manifest
-    route_m: float
-    depot_distance_m: np.ndarray
-    hops: np.ndarray
-    last_loading_sol: int
-
-
-def prepare(plan: SurfacePlan) -> SurfaceSetup:
-    """Calendar, manifest and geometry of a plan (shared by the nominal run and the MC)."""
-    cal = surface_calendar(plan)
-    manifest = build_manifest(plan.selection, plan.tubes)
-    lat, lon = depot_tube_positions_deg(manifest, plan.depot)
-    distance = great_circle_m(plan.lander, lat, lon)
-    hops = np.ceil(distance / plan.helicopters.range_per_flight_m).astype(np.int64)
-    last = cal.deadline_sol - plan.mav.preparation_sols - 1
-    if last < 0:
-        raise ValueError("the deadline leaves no sol for loading before MAV preparation")
-    return SurfaceSetup(
-        plan=plan,
-        calendar=cal,
-        manifest=manifest,
-        route_m=site_distance_m(plan.rover.start, plan.lander) * plan.rover.tortuosity,
-        depot_distance_m=np.atleast_1d(distance),
-        hops=np.maximum(np.atleast_1d(hops), 1),
-        last_loading_sol=last,
-    )
-
-
 class _State:
-    """Per-trial state of one chunk (mutated sol by sol)."""
+    """Per-trial state of a batch (mutated sol by sol)."""
 
-    def __init__(
-        self, setup: SurfaceSetup, normals: np.ndarray, uniforms: np.ndarray, nominal: bool
-    ):
-        rover, heli = setup.plan.rover, setup.plan.helicopters
-        n = normals.shape[0]
+    def __init__(self, setup: SurfaceSetup, draws: _Draws):
+        rover, heli, m = setup.plan.rover, setup.plan.helicopters, setup.manifest
+        n = setup.n
         # Lognormal factor of mean 1 and the given 1-sigma; the nominal run uses the mean.
-        sigma = 0.0 if nominal else math.sqrt(math.log1p(rover.drive_rate_sigma_fraction**2))
-        self.rate = rover.drive_m_per_sol * np.exp(sigma * normals[:, 0] - 0.5 * sigma**2)
-        self.fail_sol = _failure_sol(uniforms[:, 0], rover)
-        self.remaining = np.full(n, setup.route_m)
+        sigma = 0.0 if draws.nominal else math.sqrt(math.log1p(rover.drive_rate_sigma_fraction**2))
+        self.rate = rover.drive_m_per_sol * np.exp(sigma * draws.normals - 0.5 * sigma**2)
+        self.fail_sol = _failure_sol(draws.uniforms, rover)
+        self.remaining = setup.route_m.copy()
         self.arrival_sol = np.full(n, -1, dtype=np.int64)
         self.anomaly_left = np.zeros(n, dtype=np.int64)
+        self.worked = np.zeros(n, dtype=np.int64)  # working sols Perseverance was active
         self.rover_loaded = np.zeros(n, dtype=np.int64)
+        self.rover_mask = np.zeros((n, len(m.rover)), dtype=bool)  # loaded, rover queue
+        self.rover_goal = np.full(n, m.rover_target, dtype=np.int64)
+        self.rover_left = _rover_left(self, setup, np.arange(n))
         self.credit = np.zeros(n)
         self.alive = np.ones((n, heli.count), dtype=bool)
         self.leg = np.zeros((n, heli.count), dtype=np.int8)  # 0 idle, 1 outbound, 2 back
@@ -383,11 +626,29 @@ class _State:
         self.ready = np.zeros((n, heli.count), dtype=np.int64)
         self.tube = np.full((n, heli.count), -1, dtype=np.int64)
         self.flights = np.zeros(n, dtype=np.int64)
-        self.depot = np.full((n, len(setup.manifest.depot)), AT_DEPOT, dtype=np.int8)
+        self.depot = np.where(setup.depot_tube_sol > 0, NOT_YET, AT_DEPOT).astype(np.int8)
         # Counts of depot tubes by status, kept in step with ``depot`` (cheaper than sums).
-        self.count = np.zeros((LOST + 1, n), dtype=np.int64)
-        self.count[AT_DEPOT] = len(setup.manifest.depot)
+        self.count = np.stack([(self.depot == k).sum(axis=1) for k in range(NOT_YET + 1)])
+        # Depot tubes that are not there before the last loading sol.
+        self.never = (setup.depot_tube_sol > setup.last_loading_sol[:, None]).sum(axis=1)
+        self.tasked_sol = np.full(n, -1, dtype=np.int64)  # helicopters first sent for tubes
+        self.late_sol = np.full(n, -1, dtype=np.int64)  # ... because the rover is late
         self.done_sol = np.full(n, -1, dtype=np.int64)
+
+
+def _rover_left(st: _State, setup: SurfaceSetup, rows: np.ndarray) -> np.ndarray:
+    """Tubes of its goal Perseverance still has to hand over that exist in time."""
+    rank = np.arange(len(setup.manifest.rover))
+    goal = rank[None, :] < st.rover_goal[rows, None]
+    in_time = setup.rover_tube_sol[rows] <= setup.last_loading_sol[rows, None]
+    return (goal & in_time & ~st.rover_mask[rows]).sum(axis=1)
+
+
+def _offerable(st: _State, setup: SurfaceSetup, rows: np.ndarray, s: int) -> np.ndarray:
+    """Perseverance's tubes it can hand over on sol ``s`` (rows x rover queue)."""
+    rank = np.arange(len(setup.manifest.rover))
+    goal = rank[None, :] < st.rover_goal[rows, None]
+    return goal & (setup.rover_tube_sol[rows] <= s) & ~st.rover_mask[rows]
 
 
 def _failure_sol(u: np.ndarray, rover: RoverTraverse) -> np.ndarray:
@@ -408,55 +669,97 @@ def _failure_sol(u: np.ndarray, rover: RoverTraverse) -> np.ndarray:
     return np.where(np.isfinite(sols), np.minimum(sols, never), never).astype(np.int64)
 
 
-def _rover_sol(st: _State, setup: SurfaceSetup, s: int, working: bool, u: np.ndarray):
+def _depot_arrivals(st: _State, setup: SurfaceSetup, s: int, live: np.ndarray) -> None:
+    """Depot tubes dropped at Three Forks by sol ``s`` become there to fetch."""
+    rows, tubes = np.nonzero((st.depot == NOT_YET) & (setup.depot_tube_sol <= s) & live[:, None])
+    _move(st, rows, tubes, AT_DEPOT)
+
+
+def _rover_late(st: _State, setup: SurfaceSetup, s: int, working: np.ndarray) -> None:
+    """The contingency: send the helicopters where Perseverance is projected too late.
+
+    Projection on a working sol before arrival: ``ceil(remaining / rate)`` driving sols at
+    the mean progress per working sol so far, plus ``ceil(tubes x time per tube / arm time
+    per sol)`` loading sols, counted from sol ``s`` and lengthened by the conjunction sols
+    they straddle; it is late when it ends more than ``rover_late_margin_sols`` after the
+    trial's last loading sol.
+    """
+    heli, m, arm = setup.plan.helicopters, setup.manifest, setup.plan.arm
+    if not heli.send_when_rover_late or heli.count == 0 or not m.depot or m.top_up:
+        return
+    if s < heli.deploy_sols:
+        return
+    candidate = working & (st.late_sol < 0) & (s < st.fail_sol) & (st.arrival_sol < 0)
+    rows = np.flatnonzero(candidate & (st.rover_left > 0) & (st.worked > 0))
+    if not rows.size:
+        return
+    remaining = st.remaining[rows]
+    rate = (setup.route_m[rows] - remaining) / st.worked[rows]
+    drive = np.where(rate > 0, np.ceil(remaining / np.where(rate > 0, rate, 1.0)), 1e9)
+    load = np.ceil(st.rover_left[rows] * arm.time_per_tube_s / arm.working_time_per_sol_s - 1e-9)
+    end = s + drive + load - 1.0
+    for j in range(setup.conjunction.shape[1]):  # spans in time order, disjoint
+        lo = np.maximum(setup.conjunction[rows, j, 0], s)
+        hi = setup.conjunction[rows, j, 1]
+        end += np.where((lo <= end) & (hi > lo), hi - lo, 0)
+    late = rows[end - setup.last_loading_sol[rows] > heli.rover_late_margin_sols]
+    st.late_sol[late] = s
+    st.rover_goal[late] = np.minimum(st.rover_goal[late], m.shared_rover_target)
+    st.rover_left[late] = _rover_left(st, setup, late)
+
+
+def _rover_sol(st: _State, setup: SurfaceSetup, s: int, working, live, u: np.ndarray):
     """Drive or hand over. Returns the tubes offered to the STA this sol, the trials that
     drove and those that lost the sol to an anomaly."""
     rover = setup.plan.rover
-    active = (s < st.fail_sol) & (st.rover_loaded < setup.manifest.rover_target)
-    if not working:
-        none = np.zeros_like(active)
-        return np.zeros_like(st.rover_loaded), none, none
-    starts = active & (st.anomaly_left == 0) & (u[:, 0] < rover.anomaly_probability_per_sol)
+    active = live & (s < st.fail_sol) & (st.rover_left > 0) & (s >= setup.rover_start_sol)
+    acts = active & working
+    starts = acts & (st.anomaly_left == 0) & (u[:, 0] < rover.anomaly_probability_per_sol)
     st.anomaly_left = np.where(starts, rover.anomaly_sols, st.anomaly_left)
-    works = active & (st.anomaly_left == 0)
-    st.anomaly_left = np.where(active & (st.anomaly_left > 0), st.anomaly_left - 1, 0)
+    works = acts & (st.anomaly_left == 0)
+    counting = np.where(active & (st.anomaly_left > 0), st.anomaly_left - 1, 0)
+    st.anomaly_left = np.where(working, counting, st.anomaly_left)
+    st.worked += acts
     there = st.arrival_sol >= 0
     drives = works & ~there
     st.remaining = np.where(drives, st.remaining - st.rate, st.remaining)
     st.arrival_sol = np.where(drives & (st.remaining <= 0.0), s, st.arrival_sol)
-    offer = works & there & (s >= setup.plan.lander_checkout_sols)
-    return (
-        np.where(offer, setup.manifest.rover_target - st.rover_loaded, 0),
-        drives,
-        active & ~works,
-    )
+    offer = np.zeros(setup.n, dtype=np.int64)
+    if s >= setup.plan.lander_checkout_sols:
+        rows = np.flatnonzero(works & there)
+        offer[rows] = _offerable(st, setup, rows, s).sum(axis=1)
+    return offer, drives, acts & ~works
 
 
 def _depot_target(st: _State, setup: SurfaceSetup, s: int) -> np.ndarray:
-    """Depot tubes the helicopters should bring: capacity left by the rover, or none."""
+    """Depot tubes the helicopters should bring: the capacity Perseverance leaves, once
+    they are sent (Perseverance failed or late, or top-up), else none."""
     m = setup.manifest
-    failed = (s >= st.fail_sol) & (st.rover_loaded < m.rover_target)
-    committed = np.where(failed, st.rover_loaded, m.rover_target)
+    failed = (s >= st.fail_sol) & (st.rover_left > 0)
+    committed = np.where(failed, st.rover_loaded, st.rover_goal)
     wanted = np.clip(m.capacity - committed, 0, len(m.depot))
-    return np.where(failed | m.top_up, wanted, 0)
+    return np.where(failed | (st.late_sol >= 0) | m.top_up, wanted, 0)
 
 
-def _helicopter_sol(st: _State, setup: SurfaceSetup, s: int, flyable: bool, u: np.ndarray, log):
+def _helicopter_sol(st: _State, setup: SurfaceSetup, s: int, flyable, live, u, log):
     """One sol of every helicopter: start trips, fly one hop each, lose or deliver."""
     heli = setup.plan.helicopters
     target = _depot_target(st, setup, s)
-    if not flyable or not target.any():
+    if heli.count > 0 and setup.manifest.depot:
+        st.tasked_sol = np.where((st.tasked_sol < 0) & live & (target > 0), s, st.tasked_sol)
+    flyable = flyable & (target > 0)
+    if not flyable.any():
         return
-    calm = u[:, 1] >= heli.wind_no_fly_probability_per_sol
+    calm = flyable & (u[:, 1] >= heli.wind_no_fly_probability_per_sol)
     for h in range(heli.count):
-        can = st.alive[:, h] & (s >= st.ready[:, h]) & calm & (target > 0)
+        can = st.alive[:, h] & (s >= st.ready[:, h]) & calm
         busy = st.count[IN_TRANSIT] + st.count[AT_LANDER] + st.count[LOADED]
         new = np.flatnonzero(can & (st.leg[:, h] == 0) & (busy < target) & (st.count[AT_DEPOT] > 0))
         j = np.argmax(st.depot[new] == AT_DEPOT, axis=1)  # the best-ranked tube still there
         _move(st, new, j, IN_TRANSIT)
         st.tube[new, h] = j
         st.leg[new, h] = 1
-        st.hops_left[new, h] = setup.hops[j]
+        st.hops_left[new, h] = setup.hops[new, j]
         fly = can & (st.leg[:, h] > 0)
         _fly_hop(st, setup, s, h, fly, u[:, 2 + h] < heli.loss_probability_per_flight, log)
 
@@ -468,7 +771,7 @@ def _fly_hop(st: _State, setup: SurfaceSetup, s: int, h: int, fly, lost, log):
     tube, leg = st.tube[rows, h], st.leg[rows, h]
     crash = lost[rows]
     if log is not None and fly[0]:
-        hop = setup.depot_distance_m[tube[0]] / setup.hops[tube[0]]
+        hop = setup.depot_distance_m[0, tube[0]] / setup.hops[0, tube[0]]
         log["flights"].append((h, s, int(leg[0]), int(tube[0]), float(hop), bool(crash[0])))
     st.flights[rows] += 1
     c, ok = rows[crash], rows[~crash]
@@ -483,7 +786,7 @@ def _fly_hop(st: _State, setup: SurfaceSetup, s: int, h: int, fly, lost, log):
     outbound = st.leg[landed, h] == 1
     picked, home = landed[outbound], landed[~outbound]
     st.leg[picked, h] = 2  # the tube is picked up on the sol the helicopter lands by it
-    st.hops_left[picked, h] = setup.hops[st.tube[picked, h]]
+    st.hops_left[picked, h] = setup.hops[picked, st.tube[picked, h]]
     _move(st, home, st.tube[home, h], AT_LANDER)
     st.leg[home, h] = 0
     st.tube[home, h] = -1
@@ -496,17 +799,24 @@ def _move(st: _State, rows: np.ndarray, tubes: np.ndarray, status) -> None:
     st.depot[rows, tubes] = status
 
 
-def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working: bool, rover_offer):
+def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working, rover_offer):
     """The STA loads waiting tubes (rover's first, then helicopter-delivered ones)."""
     arm = setup.plan.arm
-    waiting = rover_offer + st.count[AT_LANDER]
-    if not working or s < setup.plan.lander_checkout_sols:
+    if s < setup.plan.lander_checkout_sols:
         return
-    st.credit = np.where(waiting > 0, st.credit + arm.working_time_per_sol_s, 0.0)
-    count = np.minimum(np.floor(st.credit / arm.time_per_tube_s + 1e-9), waiting).astype(int)
-    st.credit = np.where(count == waiting, 0.0, st.credit - count * arm.time_per_tube_s)
+    waiting = rover_offer + st.count[AT_LANDER]
+    credit = np.where(waiting > 0, st.credit + arm.working_time_per_sol_s, 0.0)
+    count = np.minimum(np.floor(credit / arm.time_per_tube_s + 1e-9), waiting).astype(np.int64)
+    count = np.where(working, count, 0)
+    left = np.where(count == waiting, 0.0, credit - count * arm.time_per_tube_s)
+    st.credit = np.where(working, left, st.credit)
     from_rover = np.minimum(count, rover_offer)
+    rows = np.flatnonzero(from_rover > 0)
+    offered = _offerable(st, setup, rows, s)
+    best = offered & (np.cumsum(offered, axis=1) <= from_rover[rows, None])
+    st.rover_mask[rows] |= best
     st.rover_loaded += from_rover
+    st.rover_left -= from_rover
     rows = np.flatnonzero(count > from_rover)
     at_lander = st.depot[rows] == AT_LANDER
     first = at_lander & (np.cumsum(at_lander, axis=1) <= (count - from_rover)[rows, None])
@@ -516,39 +826,45 @@ def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working: bool, rover_offer
 
 def _finished(st: _State, setup: SurfaceSetup, s: int) -> np.ndarray:
     """Trials with nothing more to load: the rover is done or out, no trip can help."""
-    m = setup.manifest
-    rover_done = (st.rover_loaded >= m.rover_target) | (s + 1 >= st.fail_sol)
+    rover_done = (st.rover_left == 0) | (s + 1 >= st.fail_sol)
     target = _depot_target(st, setup, s + 1)
     moving = (st.count[IN_TRANSIT] + st.count[AT_LANDER]) > 0
-    stuck = (st.count[AT_DEPOT] == 0) | (st.helicopters_alive == 0)
+    there = st.count[AT_DEPOT] + st.count[NOT_YET] - st.never  # to fetch, now or in time
+    stuck = (there == 0) | (st.helicopters_alive == 0)
     return rover_done & ~moving & ((st.count[LOADED] >= target) | stuck)
 
 
-def _run(setup: SurfaceSetup, draws: _Draws, start: int, stop: int, log=None) -> _State:
-    """Step trials ``[start, stop)`` from landing until loading is complete or cut off.
+def _run(setup: SurfaceSetup, draws: _Draws, log=None) -> _State:
+    """Step every trial from its landing sol until its loading is complete or cut off.
 
-    With ``log`` (a dict of lists), trial ``start``'s sols are recorded for a timeline.
+    With ``log`` (a dict of lists), trial 0's sols are recorded for a timeline.
     """
-    cal, heli = setup.calendar, setup.plan.helicopters
-    st = _State(setup, draws.normals[start:stop], draws.uniforms[start:stop], draws.nominal)
-    for s in range(setup.last_loading_sol + 1):
-        working = not cal.conjunction[s]
-        u = draws.sol(s, start, stop)
-        before = st.rover_loaded[0] + np.count_nonzero(st.depot[0] == LOADED)
-        offer, drove, anomaly = _rover_sol(st, setup, s, working, u)
-        flyable = working and s >= heli.deploy_sols and not cal.dust_season[s]
-        _helicopter_sol(st, setup, s, flyable, u, log)
+    heli = setup.plan.helicopters
+    st = _State(setup, draws)
+    last = setup.last_loading_sol
+    pending = bool((setup.depot_tube_sol > 0).any())
+    for s in range(int(last.max()) + 1):
+        u = draws.next_sol()
+        live = (s <= last) & (st.done_sol < 0)
+        working = live & ~_inside(s, setup.conjunction)
+        if pending:
+            _depot_arrivals(st, setup, s, live)
+        before = st.rover_loaded[0] + st.count[LOADED, 0]
+        _rover_late(st, setup, s, working)
+        offer, drove, anomaly = _rover_sol(st, setup, s, working, live, u)
+        flyable = working & ~_inside(s, setup.dust_season) if s >= heli.deploy_sols else None
+        if flyable is not None:
+            _helicopter_sol(st, setup, s, flyable, live, u, log)
         _arm_sol(st, setup, s, working, offer)
         if log is not None:
-            after = st.rover_loaded[0] + np.count_nonzero(st.depot[0] == LOADED)
             log["drive"].append(bool(drove[0]))
             log["anomaly"].append(bool(anomaly[0]))
-            log["loaded"].append(int(after - before))
-        st.done_sol = np.where((st.done_sol < 0) & _finished(st, setup, s), s, st.done_sol)
-        if (st.done_sol >= 0).all():
+            log["loaded"].append(int(st.rover_loaded[0] + st.count[LOADED, 0] - before))
+        st.done_sol = np.where(live & _finished(st, setup, s), s, st.done_sol)
+        if ((st.done_sol >= 0) | (s >= last)).all():
             break
-    st.cut_by_deadline = st.done_sol < 0
-    st.done_sol = np.where(st.cut_by_deadline, setup.last_loading_sol, st.done_sol)
+    st.cut_by_deadline = (st.done_sol < 0) & setup.flown
+    st.done_sol = np.where(st.done_sol < 0, last, st.done_sol)
     return st
 
 
@@ -559,13 +875,19 @@ def _run(setup: SurfaceSetup, draws: _Draws, start: int, stop: int, log=None) ->
 
 @dataclass(frozen=True)
 class SurfaceTrials:
-    """Outcomes of ``n`` trials (arrays with a leading trial axis).
+    """Outcomes of ``n`` trials (arrays with a leading trial axis; sols are each trial's
+    own, sol 0 = its landing sol).
 
     ``loaded``: (n, tubes) flags over ``tube_names`` (the ranking: rover queue, then
     depot queue). ``mav_ready_et``: NaN where nothing was loaded or no launch sol came.
     ``rover_arrival_sol``: -1 where Perseverance never reached the lander.
     ``cut_by_deadline``: loading stopped at the last sol the deadline allows, with tubes
-    still to come (the MAV then leaves with what it has).
+    still to come (the MAV then leaves with what it has). ``helicopters_deployed``: the
+    helicopters were sent for depot tubes (from ``helicopter_deploy_sol``, -1 if never),
+    ``helicopters_sent_rover_late`` by the late-rover contingency. ``deadline_sol``: the
+    sol holding the MAV launch deadline; ``surface_sols``: the MAV-ready sol, or the
+    deadline sol where the MAV is not ready. ``landing_et`` and ``route_m`` (Perseverance's
+    route): each trial's touchdown as flown (NaN for a trial not flown).
     """
 
     tube_names: tuple[str, ...]
@@ -582,6 +904,13 @@ class SurfaceTrials:
     helicopters_lost: np.ndarray
     meets_deadline: np.ndarray
     deadline_et: float
+    helicopters_deployed: np.ndarray
+    helicopters_sent_rover_late: np.ndarray
+    helicopter_deploy_sol: np.ndarray
+    deadline_sol: np.ndarray
+    surface_sols: np.ndarray
+    landing_et: np.ndarray
+    route_m: np.ndarray
 
     @property
     def tubes_loaded(self) -> np.ndarray:
@@ -591,25 +920,32 @@ class SurfaceTrials:
     def probability_meets_deadline(self) -> float:
         return float(np.mean(self.meets_deadline))
 
+    @classmethod
+    def concatenate(cls, parts: list[SurfaceTrials]) -> SurfaceTrials:
+        """Batches of the same plan, one after the other."""
+        first = parts[0]
+        arrays = {
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in cls.__dataclass_fields__
+            if isinstance(getattr(first, name), np.ndarray)
+        }
+        return cls(tube_names=first.tube_names, deadline_et=first.deadline_et, **arrays)
+
 
 def _trials(setup: SurfaceSetup, st: _State) -> SurfaceTrials:
-    cal, m = setup.calendar, setup.manifest
-    rover_rank = np.arange(len(m.rover))
-    loaded = np.concatenate(
-        [rover_rank[None, :] < st.rover_loaded[:, None], st.depot == LOADED], axis=1
-    )
-    depot_loaded = (st.depot == LOADED).sum(axis=1)
-    first = st.done_sol + 1 + setup.plan.mav.preparation_sols
-    ready = np.where(first < cal.sols, cal.next_launch_sol[np.minimum(first, cal.sols - 1)], -1)
-    ready = np.where(st.rover_loaded + depot_loaded > 0, ready, -1)
-    ready_et = np.where(ready >= 0, cal.start_et[np.maximum(ready, 0)], np.nan)
+    loaded_depot = st.depot == LOADED
+    depot_loaded = loaded_depot.sum(axis=1)
+    ready = _next_launch_sol(setup, st.done_sol + 1 + setup.plan.mav.preparation_sols)
+    ready = np.where(setup.flown & (st.rover_loaded + depot_loaded > 0), ready, -1)
+    ready_et = np.where(ready >= 0, setup.sol_start_et(np.maximum(ready, 0)), np.nan)
+    m = setup.manifest
     return SurfaceTrials(
         tube_names=tuple(t.name for t in m.rover + m.depot),
-        loaded=loaded,
+        loaded=np.concatenate([st.rover_mask, loaded_depot], axis=1),
         rover_tubes_loaded=st.rover_loaded,
         depot_tubes_loaded=depot_loaded,
         rover_arrival_sol=st.arrival_sol,
-        rover_failed=(st.fail_sol <= st.done_sol) & (st.rover_loaded < m.rover_target),
+        rover_failed=(st.fail_sol <= st.done_sol) & (st.rover_left > 0),
         loading_complete_sol=st.done_sol,
         cut_by_deadline=st.cut_by_deadline,
         mav_ready_sol=ready,
@@ -618,33 +954,43 @@ def _trials(setup: SurfaceSetup, st: _State) -> SurfaceTrials:
         helicopters_lost=(~st.alive).sum(axis=1),
         meets_deadline=(ready >= 0) & (ready_et <= setup.plan.mav.deadline_et),
         deadline_et=setup.plan.mav.deadline_et,
+        helicopters_deployed=st.tasked_sol >= 0,
+        helicopters_sent_rover_late=st.late_sol >= 0,
+        helicopter_deploy_sol=st.tasked_sol,
+        deadline_sol=np.where(setup.flown, setup.deadline_sol, -1),
+        surface_sols=np.where(ready >= 0, ready, np.where(setup.flown, setup.deadline_sol, -1)),
+        landing_et=np.where(setup.flown, setup.landing_et, np.nan),
+        route_m=np.where(setup.flown, setup.route_m, np.nan),
     )
 
 
-def _concat(parts: list[SurfaceTrials]) -> SurfaceTrials:
-    first = parts[0]
-    arrays = {
-        name: np.concatenate([getattr(p, name) for p in parts])
-        for name in SurfaceTrials.__dataclass_fields__
-        if isinstance(getattr(first, name), np.ndarray)
-    }
-    return SurfaceTrials(tube_names=first.tube_names, deadline_et=first.deadline_et, **arrays)
-
-
 def simulate_surface(
-    plan: SurfacePlan, n: int, rng: np.random.Generator, chunk: int = 50_000
+    plan: SurfacePlan,
+    rng: TrialGenerator,
+    landing_et=None,
+    latitude_deg=None,
+    east_longitude_deg=None,
 ) -> SurfaceTrials:
-    """Monte Carlo of the surface leg: ``n`` trials, stepped ``chunk`` trials at a time.
+    """Monte Carlo of the surface leg: each trial from its own touchdown.
 
-    ``rng`` (a PCG64 ``Generator``, e.g. ``numpy.random.default_rng(seed)``) spawns the
-    streams; the result does not depend on ``chunk``.
+    Parameters
+    ----------
+    plan
+        The leg's plan; its ``mav.deadline_et`` is the one deadline of every trial.
+    rng
+        A :class:`msrsim.core.streams.TrialGenerator` over the batch's trials (``rng.size``
+        of them); three children are spawned from it. Trial ``i`` gets the same result in
+        any batch, given its touchdown.
+    landing_et, latitude_deg, east_longitude_deg
+        Each trial's SRL touchdown (n,): epoch (TDB s past J2000), planetocentric
+        latitude and east longitude (deg); the plan's nominal ones where ``None``. A
+        trial with a non-finite value is not flown (nothing loaded, NaN MAV-ready epoch).
     """
-    setup = prepare(plan)
-    draws = _Draws(rng, n, setup.last_loading_sol + 1, 2 + plan.helicopters.count)
-    parts = [
-        _trials(setup, _run(setup, draws, lo, min(lo + chunk, n))) for lo in range(0, n, chunk)
-    ]
-    return _concat(parts)
+    if landing_et is None and latitude_deg is None and east_longitude_deg is None:
+        landing_et = np.full(rng.size, plan.landing_et)
+    setup = prepare(plan, landing_et, latitude_deg, east_longitude_deg)
+    draws = _Draws(rng, setup.n, 2 + plan.helicopters.count)
+    return _trials(setup, _run(setup, draws))
 
 
 # --------------------------------------------------------------------------------------
@@ -700,24 +1046,33 @@ class SurfaceTimeline:
     mav_ready_sol: int | None
     mav_ready_et: float
     meets_deadline: bool
+    helicopters_sent_rover_late_sol: int | None
     calendar: SurfaceCalendar
 
 
-def surface_timeline(plan: SurfacePlan, rng=None, n: int = 1, trial: int = 0) -> SurfaceTimeline:
-    """The nominal timeline (``rng=None``: no random event), or trial ``trial`` of a
-    Monte Carlo of ``n`` trials drawn from ``rng`` (a fresh generator with the same seed
-    as the run's replays that run's trial exactly)."""
-    if not 0 <= trial < (n if rng is not None else 1):
-        raise ValueError(f"trial = {trial}: must be in [0, {n}) (nominal: 0)")
-    setup = prepare(plan)
-    draws = _Draws(rng, max(n, 1), setup.last_loading_sol + 1, 2 + plan.helicopters.count)
+def surface_timeline(
+    plan: SurfacePlan,
+    rng: TrialGenerator | None = None,
+    landing_et: float | None = None,
+    latitude_deg: float | None = None,
+    east_longitude_deg: float | None = None,
+) -> SurfaceTimeline:
+    """One trial told sol by sol: the nominal one (``rng=None``: no random event, the
+    plan's touchdown), or a Monte Carlo trial replayed from its own one-trial view of the
+    run's streams (``TrialGenerator(seed, name, start=i, n=1)``) and its touchdown."""
+    setup = prepare(plan, landing_et, latitude_deg, east_longitude_deg)
+    if setup.n != 1:
+        raise ValueError(f"a timeline tells one trial; the touchdown gives {setup.n}")
+    draws = _Draws(rng, 1, 2 + plan.helicopters.count)
     log = {"drive": [], "anomaly": [], "loaded": [], "flights": []}
-    st = _run(setup, draws, trial, trial + 1, log)
+    st = _run(setup, draws, log)
     out = _trials(setup, st)
-    flights = _flights(setup, log["flights"])
+    cal = _calendar(setup)
+    flights = _flights(setup, cal, log["flights"])
     ready = int(out.mav_ready_sol[0])
+    late = int(st.late_sol[0])
     return SurfaceTimeline(
-        activities=_activities(setup, log, out, flights),
+        activities=_activities(setup, cal, log, out, flights, late),
         flights=flights,
         tubes_loaded=_loaded_tubes(setup, out),
         rover_arrival_sol=int(st.arrival_sol[0]) if st.arrival_sol[0] >= 0 else None,
@@ -725,12 +1080,13 @@ def surface_timeline(plan: SurfacePlan, rng=None, n: int = 1, trial: int = 0) ->
         mav_ready_sol=ready if ready >= 0 else None,
         mav_ready_et=float(out.mav_ready_et[0]),
         meets_deadline=bool(out.meets_deadline[0]),
-        calendar=setup.calendar,
+        helicopters_sent_rover_late_sol=late if late >= 0 else None,
+        calendar=cal,
     )
 
 
-def _flights(setup: SurfaceSetup, records) -> tuple[Flight, ...]:
-    heli, starts = setup.plan.helicopters, setup.calendar.start_et
+def _flights(setup: SurfaceSetup, cal: SurfaceCalendar, records) -> tuple[Flight, ...]:
+    heli, starts = setup.plan.helicopters, cal.start_et
     flights = []
     for h, s, leg, tube, hop, lost in records:
         noon = float(0.5 * (starts[s] + starts[s + 1]))  # flights at local mean noon
@@ -768,15 +1124,15 @@ def _runs(flags) -> list[tuple[int, int]]:
     return list(zip(idx[np.r_[0, cuts + 1]], idx[np.r_[cuts, idx.size - 1]], strict=True))
 
 
-def _activities(setup, log, out: SurfaceTrials, flights) -> tuple[Activity, ...]:
-    cal, plan = setup.calendar, setup.plan
+def _activities(setup, cal, log, out: SurfaceTrials, flights, late: int) -> tuple[Activity, ...]:
+    plan, landing = setup.plan, float(setup.landing_et[0])
     starts = cal.start_et
 
     def span(name, actor, a, b):
-        begin = max(float(starts[a]), plan.landing_et)  # sol 0 began before touchdown
+        begin = max(float(starts[a]), landing)  # sol 0 began before touchdown
         return Activity(name, actor, begin, float(starts[b + 1]), int(a), int(b))
 
-    rows = [Activity("SRL landing", "SRL", plan.landing_et, plan.landing_et, 0, 0)]
+    rows = [Activity("SRL landing", "SRL", landing, landing, 0, 0)]
     rows.append(span("Lander and STA checkout", "SRL", 0, max(plan.lander_checkout_sols - 1, 0)))
     drive = np.flatnonzero(log["drive"])
     if drive.size:
@@ -785,6 +1141,11 @@ def _activities(setup, log, out: SurfaceTrials, flights) -> tuple[Activity, ...]
     loads = np.flatnonzero(log["loaded"])
     if loads.size:
         rows.append(span("Sample Transfer Arm loads tubes", "STA", loads[0], loads[-1]))
+    if late >= 0:
+        at = float(starts[late])
+        rows.append(
+            Activity("Helicopters sent: Perseverance projected late", "SRL", at, at, late, late)
+        )
     rows += [
         Activity(
             f"Helicopter {f.helicopter} {f.leg} ({f.tube})",

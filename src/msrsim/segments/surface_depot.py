@@ -32,16 +32,22 @@ class MarsSite:
     east_longitude_deg: float
 
 
-def great_circle_m(a: MarsSite, b_lat_deg, b_lon_deg) -> np.ndarray:
-    """Great-circle distance from ``a`` to points ``(b_lat_deg, b_lon_deg)`` (haversine)."""
-    lat1, lon1 = math.radians(a.latitude_deg), math.radians(a.east_longitude_deg)
-    lat2 = np.radians(np.asarray(b_lat_deg, dtype=np.float64))
-    lon2 = np.radians(np.asarray(b_lon_deg, dtype=np.float64))
+def great_circle_between_m(a_lat_deg, a_lon_deg, b_lat_deg, b_lon_deg) -> np.ndarray:
+    """Great-circle distance between points ``a`` and ``b`` (haversine), arrays broadcast."""
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(x, dtype=np.float64))
+        for x in (a_lat_deg, a_lon_deg, b_lat_deg, b_lon_deg)
+    )
     h = (
         np.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2.0 * MARS_RADIUS_M * np.arcsin(np.sqrt(h))
+
+
+def great_circle_m(a: MarsSite, b_lat_deg, b_lon_deg) -> np.ndarray:
+    """Great-circle distance from ``a`` to points ``(b_lat_deg, b_lon_deg)`` (haversine)."""
+    return great_circle_between_m(a.latitude_deg, a.east_longitude_deg, b_lat_deg, b_lon_deg)
 
 
 def site_distance_m(a: MarsSite, b: MarsSite) -> float:
@@ -150,7 +156,10 @@ class Manifest:
     """The tubes each courier can bring, in loading order, and what the rover aims at.
 
     ``rover_target``: how many of ``rover`` Perseverance hands over (the first ones);
-    ``depot`` is the helicopters' queue, the order they fetch in.
+    ``depot`` is the helicopters' queue, the order they fetch in. ``shared_rover_target``:
+    how many of ``rover`` are among the first ``capacity`` of the whole ranking, what
+    Perseverance hands over when the helicopters fly too (top-up, or sent because the
+    rover is late), the depot filling the rest.
     """
 
     rover: tuple[Tube, ...]
@@ -158,23 +167,23 @@ class Manifest:
     rover_target: int
     capacity: int
     top_up: bool
+    shared_rover_target: int
 
 
 def build_manifest(policy: SelectionPolicy, tubes: tuple[Tube, ...] | None = None) -> Manifest:
     """Split the ranking into the rover's and the depot's queues (catalog by default).
 
-    Without top-up the rover brings the first ``capacity`` of its own tubes; with it, the
-    rover brings its tubes among the first ``capacity`` of the whole ranking.
+    Without top-up the rover brings the first ``capacity`` of its own tubes; with it (and
+    when the helicopters are sent because the rover is late), the rover brings its tubes
+    among the first ``capacity`` of the whole ranking.
     """
     ranked = rank_tubes(load_catalog() if tubes is None else tubes, policy)
     rover = tuple(t for t in ranked if t.now_at == "rover")
     depot = tuple(t for t in ranked if t.now_at == "depot")
     cap = policy.capacity_tubes
-    if policy.helicopters_top_up:
-        target = sum(1 for t in ranked[:cap] if t.now_at == "rover")
-    else:
-        target = min(cap, len(rover))
-    return Manifest(rover, depot, target, cap, policy.helicopters_top_up)
+    shared = sum(1 for t in ranked[:cap] if t.now_at == "rover")
+    target = shared if policy.helicopters_top_up else min(cap, len(rover))
+    return Manifest(rover, depot, target, cap, policy.helicopters_top_up, shared)
 
 
 def depot_tube_positions_deg(

@@ -28,6 +28,7 @@ positions are rotated to the J2000 ecliptic before the Lambert solve.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -408,28 +409,18 @@ class LaunchPeriod:
         return self.delivered_mass_kg - self.spacecraft_mass_kg
 
 
-def launch_period(
+def _allowed_cells(
     chop: Porkchop,
-    days: int,
     *,
-    arrival_window_et: tuple[float, float] | None = None,
-    dla_limit_rad: float | None = None,
-    transfer_types: tuple[int, ...] | None = None,
-    vehicle: LaunchVehicle | None = None,
-    spacecraft_mass_kg: float | None = None,
-    near_180_band_deg: float = NEAR_180_BAND_DEG,
-) -> LaunchPeriod | None:
-    """The ``days`` consecutive departure days whose largest C3 is least.
-
-    Each departure day takes its best arrival inside ``arrival_window_et`` (the whole grid
-    when ``None``; a single arrival date when both ends are equal), among cells of the
-    allowed ``transfer_types`` with ``|DLA| <= dla_limit_rad``. Days are the grid's
-    departure epochs (daily grids give days). Returns ``None`` when no run of ``days``
-    feasible days exists. Transfer angles within ``near_180_band_deg`` of 180 deg are left
-    out (see :data:`NEAR_180_BAND_DEG`).
-    """
-    c3 = chop.c3_m2_s2.copy()
-    allowed = np.isfinite(c3) & _outside_180_band(chop, near_180_band_deg)
+    arrival_window_et: tuple[float, float] | None,
+    arrival_allowed: np.ndarray | None,
+    dla_limit_rad: float | None,
+    transfer_types: tuple[int, ...] | None,
+    max_c3_m2_s2: float | None,
+    near_180_band_deg: float,
+) -> np.ndarray:
+    """The cells (n_departure, n_arrival, n_slot) a launch period may use."""
+    allowed = np.isfinite(chop.c3_m2_s2) & _outside_180_band(chop, near_180_band_deg)
     if arrival_window_et is not None:
         lo, hi = arrival_window_et
         if lo == hi:
@@ -438,11 +429,50 @@ def launch_period(
         else:
             column = (chop.arrival_et >= lo) & (chop.arrival_et <= hi)
         allowed &= column[None, :, None]
+    if arrival_allowed is not None:
+        allowed &= np.asarray(arrival_allowed, dtype=bool)[None, :, None]
     if dla_limit_rad is not None:
         allowed &= np.abs(chop.dla_rad) <= dla_limit_rad
     if transfer_types is not None:
         allowed &= np.isin(chop.transfer_type, transfer_types)
-    c3 = np.where(allowed, c3, np.inf)
+    if max_c3_m2_s2 is not None:
+        allowed &= chop.c3_m2_s2 <= max_c3_m2_s2
+    return allowed
+
+
+def launch_period(
+    chop: Porkchop,
+    days: int,
+    *,
+    arrival_window_et: tuple[float, float] | None = None,
+    arrival_allowed: np.ndarray | None = None,
+    dla_limit_rad: float | None = None,
+    transfer_types: tuple[int, ...] | None = None,
+    max_c3_m2_s2: float | None = None,
+    vehicle: LaunchVehicle | None = None,
+    spacecraft_mass_kg: float | None = None,
+    near_180_band_deg: float = NEAR_180_BAND_DEG,
+) -> LaunchPeriod | None:
+    """The ``days`` consecutive departure days whose largest C3 is least.
+
+    Each departure day takes its best arrival inside ``arrival_window_et`` (the whole grid
+    when ``None``; a single arrival date when both ends are equal) and where
+    ``arrival_allowed`` (one flag per arrival epoch, e.g. outside a season) is true, among
+    cells of the allowed ``transfer_types`` with ``|DLA| <= dla_limit_rad`` and
+    ``C3 <= max_c3_m2_s2``. Days are the grid's departure epochs (daily grids give days).
+    Returns ``None`` when no run of ``days`` feasible days exists. Transfer angles within
+    ``near_180_band_deg`` of 180 deg are left out (see :data:`NEAR_180_BAND_DEG`).
+    """
+    allowed = _allowed_cells(
+        chop,
+        arrival_window_et=arrival_window_et,
+        arrival_allowed=arrival_allowed,
+        dla_limit_rad=dla_limit_rad,
+        transfer_types=transfer_types,
+        max_c3_m2_s2=max_c3_m2_s2,
+        near_180_band_deg=near_180_band_deg,
+    )
+    c3 = np.where(allowed, chop.c3_m2_s2, np.inf)
     flat = c3.reshape(c3.shape[0], -1)
     best = np.argmin(flat, axis=1)
     daily = flat[np.arange(flat.shape[0]), best]
@@ -469,6 +499,87 @@ def launch_period(
         delivered_mass_kg=delivered,
         spacecraft_mass_kg=spacecraft_mass_kg,
     )
+
+
+@dataclass(frozen=True)
+class EarliestArrivalPeriod:
+    """:func:`earliest_arrival_period`'s answer: the period, or why there is none."""
+
+    period: LaunchPeriod | None
+    latest_arrival_et: float
+    """The latest arrival any day of the period may take (NaN without a period)."""
+    longest_run_days: int
+    """The longest run of consecutive departure days with an allowed transfer at all."""
+
+
+def earliest_arrival_period(
+    chop: Porkchop,
+    days: int,
+    *,
+    arrival_allowed: np.ndarray | None = None,
+    dla_limit_rad: float | None = None,
+    transfer_types: tuple[int, ...] | None = None,
+    max_c3_m2_s2: float | None = None,
+    vehicle: LaunchVehicle | None = None,
+    spacecraft_mass_kg: float | None = None,
+    near_180_band_deg: float = NEAR_180_BAND_DEG,
+) -> EarliestArrivalPeriod:
+    """The launch period of ``days`` consecutive days whose latest arrival is earliest.
+
+    Each departure day's earliest allowed arrival is found (the same constraints as
+    :func:`launch_period`); the run of ``days`` days whose largest such arrival is least
+    sets the arrival date ``A`` that every day of the period can make. The period is then
+    :func:`launch_period` with arrivals up to ``A``: each day flies its least-C3 transfer
+    arriving on or before ``A``. It is the rule that leaves the most time at the
+    destination on every launch day, for a mission whose work there has a fixed end.
+    """
+    constraints = dict(
+        arrival_allowed=arrival_allowed,
+        dla_limit_rad=dla_limit_rad,
+        transfer_types=transfer_types,
+        max_c3_m2_s2=max_c3_m2_s2,
+        near_180_band_deg=near_180_band_deg,
+    )
+    allowed = _allowed_cells(chop, arrival_window_et=None, **constraints)
+    any_arrival = allowed.any(axis=2)  # (departure, arrival)
+    feasible_day = any_arrival.any(axis=1)
+    runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], feasible_day, [0]]))))[::2]
+    longest = int(runs.max()) if runs.size else 0
+    if longest < days:
+        return EarliestArrivalPeriod(None, math.nan, longest)
+    first = np.where(feasible_day, np.argmax(any_arrival, axis=1), np.iinfo(np.int64).max)
+    worst = np.lib.stride_tricks.sliding_window_view(first, days).max(axis=1)
+    latest = float(chop.arrival_et[int(worst.min())])
+    period = launch_period(
+        chop,
+        days,
+        arrival_window_et=(float(chop.arrival_et[0]), latest),
+        vehicle=vehicle,
+        spacecraft_mass_kg=spacecraft_mass_kg,
+        **constraints,
+    )
+    return EarliestArrivalPeriod(period, latest, longest)
+
+
+def least_c3_transfer(
+    chop: Porkchop,
+    *,
+    entry_speed_max_m_s: float | None = None,
+    departure_after_et: float | None = None,
+    near_180_band_deg: float = NEAR_180_BAND_DEG,
+) -> Transfer | None:
+    """The least-C3 transfer of a porkchop (any type), with the entry speed at the arrival
+    body at most ``entry_speed_max_m_s`` and departing at or after ``departure_after_et``;
+    ``None`` when no cell qualifies. Transfer angles near 180 deg are left out as in
+    :func:`optima`."""
+    allowed = np.isfinite(chop.c3_m2_s2) & _outside_180_band(chop, near_180_band_deg)
+    if entry_speed_max_m_s is not None:
+        allowed &= chop.entry_speed_m_s <= entry_speed_max_m_s
+    if departure_after_et is not None:
+        allowed &= (chop.departure_et >= departure_after_et)[:, None, None]
+    c3 = np.where(allowed, chop.c3_m2_s2, np.inf)
+    i, j, slot = np.unravel_index(np.argmin(c3), c3.shape)
+    return transfer_at(chop, i, j, slot) if np.isfinite(c3[i, j, slot]) else None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,138 @@
+"""msrsim's public Python API: what ``msrsim run`` does, as functions and a result object.
+
+>>> import msrsim
+>>> scenario = msrsim.load_scenario()                # the built-in baseline
+>>> run = msrsim.run_campaign(scenario, trials=2000, seed=7)
+>>> run.summary["probability_of_success"]            # doctest: +SKIP
+>>> run.trials.to_pandas().groupby("failure").size() # the trial table, one row a trial
+>>> run.schedule                                     # computed dates beside published ones
+
+The command line (:mod:`msrsim.cli`) parses options, calls these and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CampaignRun", "load_scenario", "run_campaign"]
+
+
+def load_scenario(path: str | Path | None = None):
+    """Read and validate a scenario TOML file (the built-in baseline when ``None``).
+
+    Raises :class:`msrsim.scenario.ScenarioError` with one line per problem.
+    """
+    from msrsim.scenario import load_scenario as load
+
+    return load(path)
+
+
+@dataclass(frozen=True)
+class CampaignRun:
+    """One campaign: its planned and nominal legs, its trials and their digest.
+
+    ``legs`` (:class:`msrsim.campaign.CampaignResult`): the timeline, the constraint
+    checks, each leg's own summary and the coupled plan. ``trials``: a ``pyarrow.Table``,
+    one row per trial (``trial``, the legs' hand-off columns, ``failure``, ``success``,
+    ``tubes_returned``; docs/outputs.md lists them). ``summary``: P(success) and its
+    interval, the failure causes, the tubes, the dates. ``drivers``: the risk drivers.
+    """
+
+    scenario: Any
+    legs: Any
+    trials: Any
+    summary: dict
+    drivers: dict | None
+    wall_s: float
+    fingerprint: str
+
+    @property
+    def schedule(self) -> list[dict]:
+        """The timeline: each milestone's date (UTC), Ls, Mars Year and its basis."""
+        return [m.__dict__ for m in self.legs.milestones]
+
+    def to_dict(self) -> dict:
+        """What ``msrsim run --json`` prints and ``summary.json`` holds."""
+        data = self.legs.to_dict()
+        data["monte_carlo"] = self.summary
+        data["risk_drivers"] = self.drivers
+        return data
+
+
+def run_campaign(
+    scenario=None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    out_dir: str | Path | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    drivers: bool = True,
+    progress=None,
+    use_cache: bool = True,
+) -> CampaignRun:
+    """Plan the campaign, fly its legs, and run ``trials`` coupled trials.
+
+    ``scenario``: a :class:`~msrsim.scenario.Scenario`, a path, or ``None`` (the baseline).
+    ``trials``, ``seed``, ``chunk_size`` default to the scenario's ``campaign.trials``,
+    ``scenario.seed``, ``campaign.chunk_size``. With ``out_dir`` each chunk of trials is a
+    Parquet file written as it finishes (``resume=True`` finishes a killed run);
+    ``scheduler`` is a Dask address, ``"synchronous"``, or ``None`` (a local cluster when
+    there are several chunks). ``progress(stage, done, total)`` is told of each step.
+    """
+    import dataclasses
+
+    from msrsim.campaign.cache import scenario_fingerprint
+    from msrsim.campaign.runner import (
+        campaign_legs,
+        monte_carlo_summary,
+        risk_drivers,
+        run_monte_carlo,
+    )
+
+    if scenario is None or isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
+    n = scenario.campaign.trials if trials is None else int(trials)
+    size = scenario.campaign.chunk_size if chunk_size is None else int(chunk_size)
+
+    def report(stage):
+        return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+    legs_progress = report("legs")
+    if legs_progress:
+        legs_progress(0, 1)
+    legs = campaign_legs(scenario, use_cache=use_cache)
+    if legs_progress:
+        legs_progress(1, 1)
+    plan = legs.plan if seed is None else dataclasses.replace(legs.plan, seed=int(seed))
+    fingerprint = scenario_fingerprint(scenario)
+    result = run_monte_carlo(
+        plan,
+        n,
+        chunk_size=size,
+        out_dir=None if out_dir is None else Path(out_dir) / "trials",
+        scheduler=scheduler,
+        workers=workers,
+        resume=resume,
+        progress=report("trials"),
+        fingerprint=fingerprint,
+    )
+    table = result.table
+    columns = {
+        name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names
+    }
+    summary = monte_carlo_summary(columns, plan)
+    summary["wall_s"] = round(result.wall_s, 2)
+    return CampaignRun(
+        scenario,
+        legs,
+        table,
+        summary,
+        risk_drivers(columns, plan) if drivers else None,
+        result.wall_s,
+        fingerprint,
+    )

@@ -1,0 +1,84 @@
+"""The coupled campaign's plan: every leg planned once per scenario, in relay order.
+
+:func:`plan_campaign` turns a scenario and its schedule
+(:func:`msrsim.campaign.schedule.plan_schedule`) into the :class:`~msrsim.campaign.chain.
+CoupledPlan` that :func:`msrsim.campaign.chain.fly_chunk` flies, chunk by chunk, on any
+worker (the plan is plain, picklable data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from msrsim.campaign.ascent import plan_ascent
+from msrsim.campaign.chain import CoupledPlan
+from msrsim.campaign.earth_entry import plan_entry
+from msrsim.campaign.edl import plan_srl_edl
+from msrsim.campaign.ero import plan_return
+from msrsim.campaign.launch import plan_launch
+from msrsim.campaign.rendezvous import plan_rendezvous
+from msrsim.campaign.schedule import Schedule
+from msrsim.campaign.surface import plan_surface
+from msrsim.core.secular import SecularOrbit
+from msrsim.scenario import Scenario
+
+__all__ = ["ero_waiting_orbit", "failure_probabilities", "plan_campaign"]
+
+
+def failure_probabilities(scenario: Scenario) -> dict[str, float]:
+    """The ``[reliability]`` figures as chances of failure, keyed by hardware event (the
+    lander's and the ERO's are rates, per sol and per year)."""
+    r = scenario.reliability
+    return {
+        "ero_launch": 1.0 - r.ero_launch_success,
+        "ero_cruise": 1.0 - r.ero_cruise_and_insertion_success,
+        "srl_launch": 1.0 - r.srl_launch_success,
+        "srl_edl": 1.0 - r.srl_edl_success,
+        "parachute": r.parachute_out_of_box_failure,
+        "lander": r.lander_failure_per_sol,
+        "mav": 1.0 - r.mav_success,
+        "ero_at_mars": r.ero_failure_per_year_at_mars,
+        "ees_release": 1.0 - r.ees_release_success,
+        "ees_entry": 1.0 - r.ees_entry_success,
+        "transfer_arm": 1.0 - r.sample_transfer_arm_success,
+    }
+
+
+def ero_waiting_orbit(schedule: Schedule) -> SecularOrbit:
+    """The ERO's orbit from the end of its spiral down, flown on J2's secular rates (the
+    spiral's states are in the Mars equatorial frame of its start)."""
+    from msrsim.segments.spiral import equatorial_frame
+
+    spiral = schedule.ero.spiral_down
+    frame = equatorial_frame(spiral.start_et)
+    return SecularOrbit.from_state(
+        np.asarray(spiral.final_r_m) @ frame,
+        np.asarray(spiral.final_v_m_s) @ frame,
+        spiral.end_et,
+        frame,
+    )
+
+
+def plan_campaign(scenario: Scenario, schedule: Schedule) -> CoupledPlan:
+    """Every leg of ``scenario`` planned on ``schedule``, in relay order."""
+    from msrsim.samples.catalog import load_catalog
+
+    returning = plan_return(scenario, schedule)
+    ero_orbit = ero_waiting_orbit(schedule)
+    legs = (
+        plan_launch(scenario, schedule),
+        plan_srl_edl(scenario, schedule),
+        plan_surface(scenario, schedule),
+        plan_ascent(scenario, schedule, ero_orbit),
+        plan_rendezvous(scenario, ero_orbit, returning.capture_deadline_et()),
+        returning,
+        plan_entry(scenario, schedule),
+    )
+    return CoupledPlan(
+        seed=scenario.scenario.seed,
+        legs=legs,
+        failure_probability=failure_probabilities(scenario),
+        ero_mars_arrival_et=schedule.ero_mars_arrival_et,
+        tube_names=tuple(t.name for t in load_catalog()),
+        priority_tubes=tuple(scenario.orbiting_sample.priority_tubes),
+    )
