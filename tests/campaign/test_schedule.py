@@ -129,8 +129,9 @@ def test_srl_period_meets_its_constraints_and_arrives_earliest(schedule):
     s = baseline()
     period = schedule.srl_launch_period
     excluded = s.schedule.srl_arrival_excluded_ls_deg
-    ls = solar_longitude_deg(period.daily_arrival_et)  # Mars24, not the porkchop's column
-    assert np.all((ls < excluded[0]) | (ls >= excluded[1])), ls
+    for et in (period.daily_arrival_et, period.daily_arrival_et - DAY_S):  # the entry day
+        ls = solar_longitude_deg(et)  # Mars24
+        assert np.all((ls < excluded[0]) | (ls >= excluded[1])), ls
     vehicle = launch_vehicle(s.srl_launch)
     assert np.all(vehicle.delivered_mass_kg(period.daily_c3_m2_s2) >= s.srl.launch_mass_kg - 1e-6)
     assert np.all(np.abs(period.daily_dla_rad) <= math.radians(s.srl_launch.dla_limit_deg))
@@ -148,13 +149,15 @@ def test_srl_period_meets_its_constraints_and_arrives_earliest(schedule):
         daily_grid(*(float(e) for e in utc_to_et(["2029-01-01", "2031-06-30"]))),
         max_revs=1,
     )
-    chop_ls = solar_longitude_deg(chop.arrival_et)
+    allowed = np.degrees(solar_elongation("mars", chop.arrival_et)) >= 2.0
+    for et in (chop.arrival_et, chop.arrival_et - DAY_S):
+        ls = solar_longitude_deg(et)
+        allowed &= (ls < excluded[0]) | (ls >= excluded[1])
     earlier = launch_period(
         chop,
         period.days,
         arrival_window_et=(chop.arrival_et[0], schedule.srl_latest_landing_et - DAY_S),
-        arrival_allowed=((chop_ls < excluded[0]) | (chop_ls >= excluded[1]))
-        & (np.degrees(solar_elongation("mars", chop.arrival_et)) >= 2.0),
+        arrival_allowed=allowed,
         dla_limit_rad=math.radians(s.srl_launch.dla_limit_deg),
         max_c3_m2_s2=departure_v_infinity_limit(vehicle, s.srl.launch_mass_kg) ** 2,
     )

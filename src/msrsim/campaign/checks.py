@@ -7,8 +7,9 @@ timeline before trusting it:
 
 * no critical event at Mars inside a solar conjunction (Sun-Earth-Mars angle below
   ``surface.conjunction_elongation_deg``: commanding and tracking are lost; DE421);
-* the MAV's launch outside the dust-storm season (``helicopters.dust_season_ls_deg``,
-  Mars24 Ls) and before its deadline;
+* the SRL's landing outside the season the schedule excluded for it
+  (``schedule.srl_arrival_excluded_ls_deg``), the MAV's launch outside the dust-storm
+  season (``helicopters.dust_season_ls_deg``, Mars24 Ls) and before its deadline;
 * the ERO in its rendezvous orbit before the Orbiting Sample is released, and the capture
   before the ERO's planned departure (the margin, days);
 * the ERO's propellant budgets closing with their reserves (consumables);
@@ -112,7 +113,9 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
     checks = conjunction_checks(mars_events, scenario.surface.conjunction_elongation_deg)
     season = scenario.helicopters.dust_season_ls_deg
     checks += [
-        dust_season_check("SRL landing", edl.landing_et, season),
+        dust_season_check(
+            "SRL landing", edl.landing_et, scenario.schedule.srl_arrival_excluded_ls_deg
+        ),
         dust_season_check("MAV launch", ascent.launch_et, season),
         margin_check(
             "MAV launch before its deadline",

@@ -213,7 +213,7 @@ def sims_flanagan_arcs(transfer, step_s: float = CRUISE_STEP_S) -> list[tuple]:
     arc holding the match point is the forward solution up to it and the backward one
     after it. Returns ``[(et, r, v), ...]`` per arc, each in increasing time.
     """
-    from msrsim.core.lowthrust import _burn
+    from msrsim.core.lowthrust import _impulse
 
     t = transfer
     n, dt, mu = len(t.segment_et), t.segment_s, t.mu
@@ -225,7 +225,9 @@ def sims_flanagan_arcs(transfer, step_s: float = CRUISE_STEP_S) -> list[tuple]:
     def impulse(i):
         thrust = float(t.available_thrust_n[i])
         u = t.thrust_n[i] / thrust if thrust > 0.0 else np.zeros(3)
-        return _burn(u[None], np.array([thrust]), t.mass_kg[i : i + 1], dt, c)[1][0]
+        dv = np.empty(3)
+        _impulse(u, thrust, float(t.mass_kg[i]), dt, c, dv)
+        return dv
 
     forward = []
     r, v, ts = t.r_departure_m, t.v_departure_body_m_s + t.departure_v_infinity_m_s, t0

@@ -8,7 +8,8 @@ these rules (docs/models.md, "The campaign schedule"):
 
 1. **The SRL's launch period.** Among the ballistic transfers of the ``srl_launch`` window
    whose C3 the launcher can give the SRL's launch mass, whose ``|DLA|`` is within the
-   limit and whose arrival Ls is outside ``schedule.srl_arrival_excluded_ls_deg`` and
+   limit and whose arrival Ls, over the day before the arrival at Mars' centre (the
+   entry comes hours before it), is outside ``schedule.srl_arrival_excluded_ls_deg`` and
    outside solar conjunction (``surface.conjunction_elongation_deg``), the run
    of ``launch_period_days`` days whose latest arrival is earliest
    (:func:`msrsim.segments.windows.earliest_arrival_period`): every launch day leaves the
@@ -17,12 +18,13 @@ these rules (docs/models.md, "The campaign schedule"):
    earliest day of ``ero_launch``'s arrival span, outside solar conjunction, whose
    optimised electric cruise reaches Mars and leaves the propellant the rest of its
    mission needs
-   (:func:`msrsim.segments.cruise.earliest_arrival`, on a coarse transcription of
-   :data:`SEARCH_SEGMENTS_PER_YEAR` segments a year). What the rest needs is what the
+   (:func:`msrsim.segments.cruise.earliest_arrival`: located on a coarse transcription of
+   :data:`SEARCH_SEGMENTS_PER_YEAR` segments a year, then searched again near there at
+   the scenario's ``ero.cruise_segments_per_year``). What the rest needs is what the
    later phases, flown once for a reference arrival, burn per kilogram in the capture
-   orbit; the flown mission's own budget is the check, and the search is run again from
-   its answer if the budget does not close. Then the insertion and the spiral down to the
-   search orbit, flown at the scenario's resolution.
+   orbit; the flown mission's own budget is the check, and the search is run again with
+   its figures if the budget does not close. Then the insertion and the spiral down to
+   the search orbit.
 3. **The ERO's earliest departure** from its search orbit: the MAV must be allowed
    ``schedule.min_surface_sols`` after the SRL's latest landing and
    ``schedule.ero_search_orbit_lead_days`` after the ERO reaches its search orbit (it may
@@ -70,7 +72,7 @@ from msrsim.campaign.earth_entry import ReturnArrival
 from msrsim.core.bodies import DAY_S
 from msrsim.core.geometry import solar_elongation
 from msrsim.core.lowthrust import ElectricPropulsion, SimsFlanaganResult
-from msrsim.core.time import SOL_S, et_to_utc_iso, utc_to_et
+from msrsim.core.time import SOL_S, et_to_utc_iso, solar_longitude_deg, utc_to_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.cruise import (
     Cruise,
@@ -125,8 +127,12 @@ heavier orbiter needs more for its spirals and return)."""
 RETURN_OPPORTUNITIES_TRIED = 4
 """Mars-Earth opportunities tried, in order, for a return before the plan is refused."""
 BUDGET_PASSES = 3
-"""Searches for the ERO's arrival, each from the previous answer with the budget the
-flown mission showed, before the plan is refused."""
+"""Searches for the ERO's arrival at the scenario's resolution, each with the later
+phases' needs the previous flown mission showed, before the plan is refused."""
+FINE_BRACKET_DAYS = 20.0
+"""The search at the scenario's resolution starts this long before the coarse answer."""
+FINE_STEP_DAYS = 10.0
+"""... and tries a date every this many days before bisecting to a day."""
 MIN_RETURN_CRUISE_DAYS = 60.0
 """The return cruise must last at least this long (``fly_ero_mission``'s own limit)."""
 
@@ -486,8 +492,12 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
         daily_grid(*window_span_et(window, "arrival")),
         max_revs=window.max_revs,
     )
-    ls = chop.arrival_ls_deg
-    outside = ~((ls >= excluded[0]) & (ls < excluded[1]))
+    # the entry comes hours before the arrival at Mars' centre: the whole day before it
+    # must be outside the excluded season too
+    outside = np.ones(chop.arrival_et.shape, dtype=bool)
+    for et in (chop.arrival_et, chop.arrival_et - DAY_S):
+        ls = solar_longitude_deg(et)
+        outside &= ~((ls >= excluded[0]) & (ls < excluded[1]))
     visible = _outside_conjunction(chop.arrival_et, inputs.conjunction_elongation_deg)
     found = earliest_arrival_period(
         chop,
@@ -630,10 +640,10 @@ class _EroPlanner:
             insertion,
         )
 
-    def _search(self, downstream: _Downstream | None, start_et: float, bias=(0.0, 0.0)):
-        """Rule 2's search from ``start_et``; the downstream figures are flown for the
-        first arrival reached when none are given. ``bias`` (xenon, bipropellant, kg) is
-        what the coarse transcription's margins were found to overstate the flown ones by.
+    def _search(self, downstream: _Downstream | None, start_et: float, per_year: float,
+                step_days: float):  # fmt: skip
+        """Rule 2's search from ``start_et`` at ``per_year`` segments a year; the
+        downstream figures are flown for the first arrival reached when none are given.
         Returns (search, downstream)."""
         state = {"downstream": downstream, "best": -math.inf}
         plan = self.template
@@ -646,7 +656,6 @@ class _EroPlanner:
             if state["downstream"] is None:
                 state["downstream"] = self._reference(transfer)
             xenon, biprop, _ = self._margins(transfer, state["downstream"])
-            xenon, biprop = xenon - bias[0], biprop - bias[1]
             state["best"] = max(state["best"], min(xenon, biprop))
             return xenon >= 0.0 and biprop >= 0.0
 
@@ -658,8 +667,8 @@ class _EroPlanner:
             plan.launch_mass_kg,
             plan.propulsion,
             accept=accept,
-            segments_per_year=SEARCH_SEGMENTS_PER_YEAR,
-            step_days=ARRIVAL_SEARCH_STEP_DAYS,
+            segments_per_year=per_year,
+            step_days=step_days,
             departure_v_infinity_max_m_s=plan.launch_v_infinity_max_m_s,
             arrival_v_infinity_max_m_s=plan.arrival_v_infinity_max_m_s,
             capture=mars_capture(
@@ -683,8 +692,22 @@ class _EroPlanner:
         return search, state["downstream"]
 
     def search_arrival(self):
-        """Rule 2: the earliest accepted arrival, and the downstream figures it used."""
-        return self._search(None, self.span[0])
+        """Rule 2, located: the earliest accepted arrival on the coarse transcription, and
+        the downstream figures it used."""
+        return self._search(None, self.span[0], SEARCH_SEGMENTS_PER_YEAR, ARRIVAL_SEARCH_STEP_DAYS)
+
+    def _fine_search(self, downstream: _Downstream, around_et: float):
+        """Rule 2 at the scenario's resolution, near the coarse answer: from
+        :data:`FINE_BRACKET_DAYS` before it (further back while that first date is
+        already accepted), stepping :data:`FINE_STEP_DAYS`, then bisecting to a day."""
+        start = around_et
+        while True:
+            start = max(self.span[0], start - FINE_BRACKET_DAYS * DAY_S)
+            search, _ = self._search(
+                downstream, start, self.template.segments_per_year, FINE_STEP_DAYS
+            )
+            if search.refused_et is not None or start <= self.span[0]:
+                return search
 
     def _reference(self, transfer: SimsFlanaganResult) -> _Downstream:
         """The later phases flown once after an arrival on ``transfer``: what they need
@@ -759,45 +782,41 @@ class _EroPlanner:
     # -- the flown mission --------------------------------------------------------------
 
     def fly(self, search, downstream: _Downstream):
-        """Rules 2 to 5 flown at the scenario's resolution. The outbound cruise is flown
-        first; while its margins, or the whole mission's budget, do not close, the search
-        runs again from the next day with its margins corrected by what the flight showed
-        (the coarse transcription's margins less the flown ones at the same date, and the
-        flown later phases' needs). Returns (mission, provenance notes, the last search)."""
+        """Rules 2 to 5 at the scenario's resolution: the arrival searched again near the
+        coarse answer, the mission flown; while its budget does not close (the later
+        phases needing more than the reference said), the search runs again from there
+        with the flown mission's figures. Returns (mission, provenance notes, the search)."""
         solves = search.solves
         for _ in range(BUDGET_PASSES):
+            search = self._fine_search(downstream, search.arrival_et)
+            solves += search.solves
             plan = dataclasses.replace(self.template, mars_arrival_et=search.arrival_et)
             outbound = fly_outbound(plan, search.transfer)
-            coarse = self._margins(search.transfer, downstream)
-            fine = self._margins(outbound.transfer, downstream)
-            bias = (coarse[0] - fine[0], coarse[1] - fine[1])
-            if reaches(outbound.transfer) and min(fine[:2]) >= 0.0:
-                mission, chosen = self._fly_from(plan, outbound, fine[2], downstream)
-                if mission.feasible:
-                    return mission, self._notes(search, chosen, solves), search
-                if all(b.closes for b in mission.budgets):
-                    cruise = "outbound" if not reaches(mission.outbound.transfer) else "return"
-                    raise ValueError(
-                        f"ero: the {cruise} cruise of the planned mission "
-                        f"({_day(plan.launch_et)} -> {_day(plan.mars_arrival_et)} -> "
-                        f"{_day(mission.plan.earth_arrival_et)}) does not reach its target "
-                        f"at {plan.segments_per_year} segments a year"
-                    )
-                downstream = _Downstream.of(
-                    mission.insertion.mass_after_kg,
-                    mission.spiral_down,
-                    mission.spiral_up,
-                    mission.inbound.transfer,
+            insertion = fly_insertion(plan, outbound.transfer)
+            mission, chosen = self._fly_from(plan, outbound, insertion, downstream)
+            if mission.feasible:
+                return mission, self._notes(search, chosen, solves), search
+            if all(b.closes for b in mission.budgets):
+                cruise = "outbound" if not reaches(mission.outbound.transfer) else "return"
+                raise ValueError(
+                    f"ero: the {cruise} cruise of the planned mission "
+                    f"({_day(plan.launch_et)} -> {_day(plan.mars_arrival_et)} -> "
+                    f"{_day(mission.plan.earth_arrival_et)}) does not reach its target "
+                    f"at {plan.segments_per_year} segments a year"
                 )
-                coarse = self._margins(search.transfer, downstream)
-                flown = {b.propellant: b.margin_kg for b in mission.budgets}
-                bias = (coarse[0] - flown["xenon"], coarse[1] - flown["bipropellant"])
-            search, _ = self._search(downstream, search.arrival_et + DAY_S, bias)
-            solves += search.solves
+            downstream = _Downstream.of(
+                mission.insertion.mass_after_kg,
+                mission.spiral_down,
+                mission.spiral_up,
+                mission.inbound.transfer,
+            )
+            search = dataclasses.replace(search, arrival_et=search.arrival_et + DAY_S)
+        short = ", ".join(
+            f"{b.propellant} by {-b.margin_kg:.0f} kg" for b in mission.budgets if not b.closes
+        )
         raise ValueError(
             f"ero: the propellant budget does not close after {BUDGET_PASSES} searches for "
-            f"the Mars arrival (at {_day(search.arrival_et)}, flown at "
-            f"{self.template.segments_per_year} segments a year)"
+            f"the Mars arrival ({short} at {_day(plan.mars_arrival_et)})"
         )
 
     def _fly_from(self, plan, outbound, insertion, downstream):

@@ -95,11 +95,17 @@ FIGURE_CAPTIONS = {
 
 
 def _launch_searches(scenario):
-    from msrsim.campaign.launch import search_launch
+    """The launch windows' porkchops; the SRL's with the schedule's launch period (the ERO's
+    period is a ballistic reference: it flies electric)."""
+    import dataclasses
 
+    from msrsim.campaign.launch import search_launch
+    from msrsim.campaign.schedule import plan_schedule
+
+    srl = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg)
     return {
         "ero": search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg),
-        "srl": search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg),
+        "srl": dataclasses.replace(srl, launch_period=plan_schedule(scenario).srl_launch_period),
     }
 
 
