@@ -111,13 +111,13 @@ def test_run_out_force_keeps_other_files_and_replaces_an_earlier_run(tmp_path):
     # --force into the user's directory: msrsim's files are written (atomically), the
     # user's other files stay; a second --force replaces that run; --resume finishes it.
     mine = _user_directory(tmp_path)
-    args = ("run", "--trials", "3000", "--chunk-size", "1000", "--scheduler", "synchronous",
+    args = ("run", "--trials", "60", "--chunk-size", "20", "--scheduler", "synchronous",
             "--no-report", "--out", mine)  # fmt: skip
     first = invoke(*args, "--force", "--json")
     assert first.exit_code == 0, first.output
     assert (mine / "notes.txt").read_text() == "keep me"
     summary = json.loads((mine / "summary.json").read_text())
-    assert summary["monte_carlo"]["trials"] == 3000
+    assert summary["monte_carlo"]["trials"] == 60
     assert not [p for p in mine.rglob(".*.tmp")]
     # now it is a run: refused without --resume/--force, resumed with --resume
     again = invoke(*args)
@@ -129,10 +129,10 @@ def test_run_out_force_keeps_other_files_and_replaces_an_earlier_run(tmp_path):
         "wall_s": json.loads(resumed.output)["monte_carlo"]["wall_s"],
     }
     # --force replaces the run: chunks of another chunking do not clash
-    replaced = invoke(*args[:-3], "--chunk-size", "1500", "--no-report", "--out", mine, "--force")
+    replaced = invoke(*args[:-3], "--chunk-size", "30", "--no-report", "--out", mine, "--force")
     assert replaced.exit_code == 0, replaced.output
     names = sorted(p.name for p in (mine / "trials").glob("chunk-*.parquet"))
-    assert names == ["chunk-0000000000-0000001500.parquet", "chunk-0000001500-0000003000.parquet"]
+    assert names == ["chunk-0000000000-0000000030.parquet", "chunk-0000000030-0000000060.parquet"]
     assert (mine / "notes.txt").read_text() == "keep me"
 
 

@@ -1593,7 +1593,22 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         sys.exit(INTERRUPTED)
     except Exception as exc:
+        if _interrupted(exc):
+            sys.stderr.write("interrupted\n")
+            sys.exit(INTERRUPTED)
         sys.exit(_internal_failure(exc))
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` stands for a Ctrl-C: a numba kernel interrupted by the signal
+    returns a SystemError ("returned a result with an exception set") caused by it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 if __name__ == "__main__":
