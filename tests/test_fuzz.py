@@ -438,7 +438,7 @@ SURFACE_EXTREMES = [
 ]
 
 
-@fuzz(30)
+@fuzz(20)
 @given(st.lists(st.sampled_from(SURFACE_EXTREMES), min_size=1, max_size=3))
 def test_fuzz_surface_leg_at_its_bounds(tmp_path_factory, extremes):
     data = copy.deepcopy(BASELINE)
