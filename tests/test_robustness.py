@@ -463,3 +463,14 @@ def test_the_entry_point_exits_130_when_interrupted(tmp_path, signum):
             process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
+
+
+def test_an_ero_that_cannot_make_its_insertion_names_its_inputs(tmp_path):
+    # Issue 22: leg errors that named no field ("ero: math domain error", a bare scipy
+    # message). A 1 N insertion engine: exit 2, one line naming the phase and its inputs.
+    old = "insertion_thrust_n = { value = 850.0"
+    path = _scenario_with(tmp_path, [(old, "insertion_thrust_n = { value = 1.0")])
+    result = invoke("ero", path, "--json")
+    _one_line_error(
+        result, "the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n"
+    )
