@@ -111,13 +111,13 @@ def test_run_out_force_keeps_other_files_and_replaces_an_earlier_run(tmp_path):
     # --force into the user's directory: msrsim's files are written (atomically), the
     # user's other files stay; a second --force replaces that run; --resume finishes it.
     mine = _user_directory(tmp_path)
-    args = ("run", "--trials", "3000", "--chunk-size", "1000", "--scheduler", "synchronous",
+    args = ("run", "--trials", "60", "--chunk-size", "20", "--scheduler", "synchronous",
             "--no-report", "--out", mine)  # fmt: skip
     first = invoke(*args, "--force", "--json")
     assert first.exit_code == 0, first.output
     assert (mine / "notes.txt").read_text() == "keep me"
     summary = json.loads((mine / "summary.json").read_text())
-    assert summary["monte_carlo"]["trials"] == 3000
+    assert summary["monte_carlo"]["trials"] == 60
     assert not [p for p in mine.rglob(".*.tmp")]
     # now it is a run: refused without --resume/--force, resumed with --resume
     again = invoke(*args)
@@ -129,10 +129,10 @@ def test_run_out_force_keeps_other_files_and_replaces_an_earlier_run(tmp_path):
         "wall_s": json.loads(resumed.output)["monte_carlo"]["wall_s"],
     }
     # --force replaces the run: chunks of another chunking do not clash
-    replaced = invoke(*args[:-3], "--chunk-size", "1500", "--no-report", "--out", mine, "--force")
+    replaced = invoke(*args[:-3], "--chunk-size", "30", "--no-report", "--out", mine, "--force")
     assert replaced.exit_code == 0, replaced.output
     names = sorted(p.name for p in (mine / "trials").glob("chunk-*.parquet"))
-    assert names == ["chunk-0000000000-0000001500.parquet", "chunk-0000001500-0000003000.parquet"]
+    assert names == ["chunk-0000000000-0000000030.parquet", "chunk-0000000030-0000000060.parquet"]
     assert (mine / "notes.txt").read_text() == "keep me"
 
 
@@ -439,3 +439,38 @@ def test_baseline_scenario_text_is_still_valid():
     from msrsim.scenario import parse_scenario
 
     parse_scenario(data)
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_the_entry_point_exits_130_when_interrupted(tmp_path, signum):
+    # Issue 22, item 6: Ctrl-C (or SIGTERM) at any moment stops a command with exit 130,
+    # here while the legs of a scenario run (a scenario of its own: nothing cached).
+    import signal
+    import time
+
+    path = tmp_path / "s.toml"
+    path.write_text(baseline_text().replace("seed = 20330101", "seed = 7"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "msrsim", "run", str(path), "--trials", "200"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(8.0)
+    process.send_signal(getattr(signal, signum))
+    try:
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+
+
+def test_an_ero_that_cannot_make_its_insertion_names_its_inputs(tmp_path):
+    # Issue 22: leg errors that named no field ("ero: math domain error", a bare scipy
+    # message). A 1 N insertion engine: exit 2, one line naming the phase and its inputs.
+    old = "insertion_thrust_n = { value = 850.0"
+    path = _scenario_with(tmp_path, [(old, "insertion_thrust_n = { value = 1.0")])
+    result = invoke("ero", path, "--json")
+    _one_line_error(
+        result, "the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n"
+    )

@@ -224,3 +224,125 @@ def test_witness_priority_needs_witness_tubes():
     data["orbiting_sample"]["include_witness_tubes"] = False
     text = "\n".join(problems_of(data))
     assert "priority_tubes names witness tube(s) ['Witness 1']" in text
+
+
+# --------------------------------------------------------------------------------------
+# Issue 22, case 8: validation accepted NaN and inf (34 fields), true as 1 (22 fields),
+# and the integer 20300101 as a date in 1970
+# --------------------------------------------------------------------------------------
+
+
+def _numeric_leaves():
+    """Every number of the baseline as (dotted path, value): floats and whole numbers."""
+    out = []
+
+    def walk(node, prefix):
+        for key, item in node.items():
+            value = item["value"] if isinstance(item, dict) and "value" in item else item
+            if isinstance(item, dict) and "value" not in item:
+                walk(item, f"{prefix}{key}.")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                out.append((f"{prefix}{key}", value))
+
+    walk(baseline_dict(), "")
+    return out
+
+
+def _with(data, dotted, value):
+    node = data
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node[key]
+    if isinstance(node[last], dict) and "value" in node[last]:
+        node[last]["value"] = value
+    else:
+        node[last] = value
+    return data
+
+
+NUMBERS = _numeric_leaves()
+
+
+def test_every_number_of_the_baseline_is_checked():
+    assert len(NUMBERS) > 200
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), True, False])
+def test_every_numeric_field_refuses_nan_inf_and_booleans(bad):
+    accepted = []
+    for path, _ in NUMBERS:
+        try:
+            parse_scenario(_with(baseline_dict(), path, bad), "test.toml")
+        except ScenarioError as exc:
+            assert any(p.startswith(f"{path} = ") for p in exc.problems), (path, exc.problems)
+        else:
+            accepted.append(path)
+    assert accepted == []
+
+
+def test_a_whole_number_field_refuses_a_decimal_point():
+    problems = problems_of(_with(baseline_dict(), "surface.lander_checkout_sols", 14.0))
+    assert problems == [
+        "surface.lander_checkout_sols = 14.0: must be a whole number, written without a "
+        "decimal point"
+    ]
+
+
+def _date_leaves():
+    import datetime as dt
+
+    out = []
+
+    def walk(node, prefix):
+        for key, item in node.items():
+            value = item["value"] if isinstance(item, dict) and "value" in item else item
+            if isinstance(item, dict) and "value" not in item:
+                walk(item, f"{prefix}{key}.")
+            elif isinstance(value, dt.date):
+                out.append(f"{prefix}{key}")
+
+    walk(baseline_dict(), "")
+    return out
+
+
+@pytest.mark.parametrize("bad", [20300101, 1.9e9, "1700000000", "next tuesday", True])
+def test_a_date_field_refuses_what_is_not_a_date(bad):
+    dates = _date_leaves()
+    assert dates  # the scenario has dates
+    for path in dates:
+        problems = problems_of(_with(baseline_dict(), path, bad))
+        assert any(p.startswith(f"{path} = ") and "must be a date" in p for p in problems), (
+            path,
+            problems,
+        )
+
+
+def test_an_infinite_or_huge_lift_off_mass_is_refused():
+    # Issue 22: an infinite lift-off mass passed the stack check.
+    for value in (float("inf"), 1e300):
+        problems = problems_of(_with(baseline_dict(), "mav.gross_liftoff_mass_kg", value))
+        assert problems[0].startswith("mav.gross_liftoff_mass_kg = ")
+
+
+def test_provenance_must_be_text_and_a_boolean():
+    data = baseline_dict()
+    data["ees"]["mass_kg"] = {"value": 100.0, "source": 3}
+    assert problems_of(data) == ["ees: mass_kg.source must be a string, not an integer"]
+    data = baseline_dict()
+    data["ees"]["diameter_m"] = {"value": 1.25, "source": "x", "representative": "yes"}
+    assert problems_of(data) == [
+        "ees: diameter_m.representative must be true or false, not a string"
+    ]
+
+
+def test_scenario_show_json_is_strict_json():
+    import json
+
+    json.dumps(baseline().model_dump(mode="json"), allow_nan=False)
+
+
+def test_a_problem_is_one_line_even_for_a_key_with_a_newline():
+    data = baseline_dict()
+    data["ees"]["bad\nkey"] = 1
+    (problem,) = problems_of(data)
+    assert "\n" not in problem and problem.startswith("ees.bad\\nkey: unknown key")

@@ -1581,13 +1581,34 @@ def _internal_failure(exc: BaseException) -> int:
 def main() -> None:
     """Entry point of the ``msrsim`` script: exit 0, 1 (msrsim failed, reported briefly),
     2 (the user's input) or 130 (interrupted)."""
+    import signal
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)  # SIGTERM stops a command as Ctrl-C does
     try:
         app()
     except KeyboardInterrupt:  # typer maps one inside a command to 130 itself
         sys.stderr.write("interrupted\n")
         sys.exit(INTERRUPTED)
     except Exception as exc:
+        if _interrupted(exc):
+            sys.stderr.write("interrupted\n")
+            sys.exit(INTERRUPTED)
         sys.exit(_internal_failure(exc))
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` stands for a Ctrl-C: a numba kernel interrupted by the signal
+    returns a SystemError ("returned a result with an exception set") caused by it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 if __name__ == "__main__":

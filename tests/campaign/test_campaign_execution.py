@@ -385,7 +385,7 @@ def test_resume_redoes_a_chunk_that_reads_back_but_is_corrupted(reference, tmp_p
 
 
 def test_a_chunk_without_a_checksum_record_is_redone(reference, tmp_path):
-    # killed between the chunk's rename and its record: the chunk is not trusted
+    # a chunk file whose record is gone (or torn) is not trusted
     run_chunks(CHUNK_FN, 3_000, chunk_size=1_000, scheduler="synchronous", out_dir=tmp_path)
     lines = (tmp_path / CHECKSUMS_NAME).read_text().splitlines()
     (tmp_path / CHECKSUMS_NAME).write_text("\n".join(lines[:2]) + '\n{"file": "chunk-00')

@@ -24,8 +24,9 @@ never deletes the first one's files), and every finished chunk is written atomic
 
 - ``_manifest.json``: trial count, chunk size, the caller's metadata (seed, scenario
   fingerprint), the fingerprint of msrsim's model code and the column schema;
-- ``_chunks.jsonl``: one line per finished chunk, appended and fsynced after its file is
-  in place, with the file's SHA-256, size and row count.
+- ``_chunks.jsonl``: one line per finished chunk, appended and fsynced just before its
+  file is renamed into place (so every chunk file has its line), with the file's SHA-256,
+  size and row count.
 
 The directory is a Parquet dataset: ``pyarrow.parquet.read_table`` and
 ``pandas.read_parquet`` read it whole (names starting with ``_`` or ``.`` are skipped). A
@@ -946,9 +947,10 @@ def _run_locked(
             )
         check_memory(table)
         if out_path is not None:
+            # The record first, then the file: a chunk file on disk always has its record
+            # (an interruption in between leaves a record without a file: redone).
             name = chunk_file_name(start, end)
             data = _parquet_bytes(table)
-            atomic_write(out_path / name, data)
             _append_checksum(
                 out_path,
                 {
@@ -958,6 +960,7 @@ def _run_locked(
                     "sha256": hashlib.sha256(data).hexdigest(),
                 },
             )
+            atomic_write(out_path / name, data)
         if collect:
             tables[start] = table
         done_trials += end - start

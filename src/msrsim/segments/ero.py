@@ -202,7 +202,7 @@ def _phase(name: str):
     try:
         yield
     except (ValueError, RuntimeError, ArithmeticError) as exc:
-        if isinstance(exc, np.linalg.LinAlgError):
+        if isinstance(exc, np.linalg.LinAlgError) or str(exc).startswith("the ERO's "):
             raise
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ValueError(
@@ -225,6 +225,7 @@ class MarsArrival:
     spiral_down: SpiralResult
 
 
+@_phase("Mars orbit insertion")
 def fly_insertion(plan: EroPlan, transfer: SimsFlanaganResult) -> OrbitInsertion:
     """The chemical Mars orbit insertion at the end of an outbound ``transfer``."""
     radius = MARS.equatorial_radius.value
@@ -238,6 +239,7 @@ def fly_insertion(plan: EroPlan, transfer: SimsFlanaganResult) -> OrbitInsertion
     )
 
 
+@_phase("spiral down")
 def fly_spiral_down(plan: EroPlan, insertion: OrbitInsertion) -> SpiralResult:
     """The Q-law spiral from the capture ellipse, starting as the insertion burn ends
     (half the burn after the arrival epoch), to the rendezvous orbit."""
@@ -265,6 +267,7 @@ def fly_spiral_down(plan: EroPlan, insertion: OrbitInsertion) -> SpiralResult:
     )
 
 
+@_phase("spiral up")
 def fly_spiral_up(plan: EroPlan, start_et: float, mass_kg: float) -> SpiralResult:
     """The tangential spiral from the rendezvous orbit to escape, starting at
     ``start_et`` with ``mass_kg`` (the Orbiting Sample included)."""
@@ -276,6 +279,7 @@ def fly_spiral_up(plan: EroPlan, start_et: float, mass_kg: float) -> SpiralResul
     )
 
 
+@_phase("outbound cruise")
 def fly_outbound(plan: EroPlan, initial_guess: SimsFlanaganResult | None = None) -> Cruise:
     """The outbound electric cruise of ``plan``, the insertion charged to its objective."""
     return fly_cruise(

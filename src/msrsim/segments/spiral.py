@@ -186,6 +186,10 @@ def orbit_insertion(
         return sol.y[:, -1]
 
     def residual(z: np.ndarray) -> np.ndarray:
+        # an aim point below the centre, or a burn that consumes the whole spacecraft,
+        # is no solution: a large residual keeps the solver away from it
+        if not (z[0] > 0.0 and 0.0 < z[1] * impulsive_burn * thrust_n / c < mass_kg):
+            return np.array([1e3, 1e3])
         y = fly(z[0] * periapsis_radius_m, z[1] * impulsive_burn)
         a = -mu / (2.0 * (0.5 * y[3:6] @ y[3:6] - mu / np.linalg.norm(y[:3])))
         rp = float(periapsis_radius_of_state(y[:3], y[3:6], mu)[0])
@@ -197,8 +201,8 @@ def orbit_insertion(
     sol = root(residual, [1.0, 1.0], method="hybr", options={"xtol": 1e-10})
     if not sol.success or np.max(np.abs(sol.fun)) > 1e-8:
         raise ValueError(
-            f"no finite burn of {thrust_n} N captures {mass_kg} kg at v_inf "
-            f"{v_infinity_m_s:.0f} m/s into this ellipse: {sol.message}"
+            f"no finite burn of {thrust_n:g} N captures {mass_kg:.0f} kg at v_inf "
+            f"{v_infinity_m_s:.0f} m/s into this ellipse ({' '.join(sol.message.split())})"
         )
     burn = float(sol.x[1] * impulsive_burn)
     if not burn * thrust_n / c < mass_kg:
