@@ -310,6 +310,42 @@ def test_killed_run_resumes_to_the_same_results(tmp_path):
     assert read_results(out).equals(result.table)
 
 
+def _swallows_a_ctrl_c_in_chunk(target: int):
+    """A chunk function whose chunk ``target`` takes a Ctrl-C where Python loses it (as in
+    a garbage-collector callback: "Exception ignored in ...")."""
+
+    def chunk(start: int, n: int) -> dict:
+        if start == target:
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+        return CHUNK_FN(start, n)
+
+    return chunk
+
+
+def test_a_ctrl_c_python_lost_still_stops_the_run(tmp_path):
+    """Issue 22, case 9 (CI stop 23): a Ctrl-C raised inside distributed's GC callback was
+    printed as "ignored" and the run went on to exit 0. The signal is remembered and acted
+    on at the next chunk boundary: the run stops, the chunk in hand is kept, a resume
+    completes it."""
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_chunks(
+            _swallows_a_ctrl_c_in_chunk(2_000), N, chunk_size=1_000, scheduler="synchronous",
+            out_dir=out, metadata=META,
+        )  # fmt: skip
+    assert sorted(p.name for p in out.glob("chunk-*.parquet")) == [
+        chunk_file_name(s, s + 1_000) for s in (0, 1_000, 2_000)
+    ]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    resumed = run_chunks(
+        CHUNK_FN, N, chunk_size=1_000, scheduler="synchronous", out_dir=out, resume=True,
+        metadata=META,
+    )  # fmt: skip
+    assert resumed.chunks_resumed == 3
+    assert resumed.table.equals(_uninterrupted(N, 1_000))
+
+
 @pytest.mark.parametrize(
     ("workers", "ctrl_c"),
     [(None, False), (2, False), (2, True)],

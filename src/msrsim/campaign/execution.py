@@ -551,21 +551,41 @@ def read_results(out_dir: str | os.PathLike):
 # --------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt for the duration (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Interrupts:
+    """Ctrl-C and SIGTERM as :class:`KeyboardInterrupt`, and remembered.
 
-    def handler(signum, frame):
+    Python raises a signal's exception in whatever the main thread runs next; when that is
+    a garbage-collector callback or a ``__del__`` (distributed installs one), the exception
+    is printed as "ignored" and lost, and the run would go on to exit 0. The handler here
+    also records the signal, and :meth:`check` (called after every chunk and when the run
+    ends) raises it again, so an interruption is never lost, only deferred to the next
+    chunk boundary.
+    """
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+
+    def handler(self, signum, frame):
+        self.caught.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def check(self) -> None:
+        if self.caught:
+            raise KeyboardInterrupt(f"signal {self.caught[0]}")
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_Interrupts]:
+        """The handler on SIGINT and SIGTERM for the duration (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {s: signal.signal(s, self.handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+            self.check()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
 
 @contextlib.contextmanager
@@ -931,6 +951,8 @@ def _run_locked(
     if progress is not None:
         progress(done_trials, n_trials)
 
+    interrupts = _Interrupts()
+
     def on_done(start: int, end: int, columns: Mapping[str, np.ndarray]) -> None:
         nonlocal done_trials
         table = _to_table(start, columns)
@@ -966,11 +988,12 @@ def _run_locked(
         done_trials += end - start
         if progress is not None:
             progress(done_trials, n_trials)
+        interrupts.check()  # a Ctrl-C that Python lost in a callback stops the run here
 
     label = "synchronous"
     n_workers = None
     extra: dict[str, Any] = {}
-    with _sigterm_as_interrupt():
+    with interrupts.installed():
         if todo and scheduler == "synchronous":
             _run_synchronous(chunk_fn, todo, on_done)
         elif todo:
