@@ -9,6 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from msrsim.campaign.published import PUBLISHED_PLAN
 from msrsim.cli import app
 from msrsim.scenario import baseline_text
 
@@ -265,6 +266,21 @@ def test_run_monte_carlo_and_checks(run_json):
     assert checks["samples on Earth year (computed)"]["ok"]
     assert checks["ERO Mars orbit insertion year (computed)"]["ok"]
     assert all(c["ok"] for c in run_json["checks"]), [c for c in run_json["checks"] if not c["ok"]]
+
+
+def test_run_sets_the_computed_schedule_beside_the_published_plan(run_json):
+    """Each published fact beside the schedule's computed value (issue 16): the SRL's
+    landing 13 days before "mid-2030" read as April, the ERO's launch-to-departure 0.09 year
+    over ESA's three years, the rest within (docs/models.md)."""
+    rows = {r["key"]: r for r in run_json["published_plan"]}
+    assert set(rows) == {f.key for f in PUBLISHED_PLAN}
+    missed = {k: r["outside"] for k, r in rows.items() if not r["met"]}
+    assert missed == {"srl_arrival": pytest.approx(-13, abs=1), "ero_to_capture": 0.09}
+    assert (
+        rows["ero_launch"]["computed_is_input"]
+        and not rows["samples_on_earth"]["computed_is_input"]
+    )
+    assert rows["samples_on_earth"]["computed"].startswith("2033-")
 
 
 def test_run_out_writes_parquet_and_summary(tmp_path):

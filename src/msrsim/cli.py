@@ -393,6 +393,21 @@ def _print_run(result, legs, monte_carlo: dict, drivers: dict | None, details: b
         checks.add_row(c.name, str(c.value), str(c.limit), c.unit,
                        "[green]yes[/]" if c.ok else "[red]NO[/]")  # fmt: skip
     out.print(checks)
+    if result.published:
+        published = Table(
+            title="The computed schedule beside the published plan (July 2022)",
+            title_justify="left",
+        )
+        for column in ("fact", "published", "computed", "verdict"):
+            published.add_column(column)
+        for row in result.published:
+            verdict = (
+                "[green]within[/]" if row["met"]
+                else f"[yellow]outside by {row['outside']:+g} {row['unit']}[/]"
+            )  # fmt: skip
+            note = " (an input)" if row["computed_is_input"] else ""
+            published.add_row(row["what"], row["published"], row["computed"] + note, verdict)
+        out.print(published)
     if details:
         for o in legs:
             if o.summary and o.leg.number != 10:

@@ -3,10 +3,12 @@ leg, in causal order, and the couplings show in the trial table."""
 
 import numpy as np
 import pytest
+from whatif import SRL_2030, SRL_2031, scenario_from, scenario_text
 
 from msrsim.campaign.chain import Failure, TrialTable, fly_chunk
 from msrsim.campaign.runner import campaign_legs
-from msrsim.core.time import SOL_S
+from msrsim.campaign.schedule import plan_schedule
+from msrsim.core.time import SOL_S, et_to_utc_iso, solar_longitude_deg
 from msrsim.scenario import baseline
 
 TRIALS = 400
@@ -35,7 +37,7 @@ def test_the_table_holds_each_trials_own_hand_offs(trials):
         assert np.unique(trials[name][ok]).size > 0.9 * ok.sum(), f"{name} is not per trial"
 
 
-def test_every_successful_trial_keeps_causal_order(trials):
+def assert_causal_order(trials):
     """Launch < Mars entry < touchdown < MAV ready <= MAV launch < release <= search
     start <= capture < ERO departure < Earth entry < landing, trial by trial."""
     ok = trials["success"]
@@ -47,6 +49,42 @@ def test_every_successful_trial_keeps_causal_order(trials):
     # the lander survived its own sols on the surface: a few hundred, never negative
     sols = (trials["mav_launch_et"][ok] - trials["touchdown_et"][ok]) / SOL_S
     assert 50 < sols.min() and sols.max() < 700
+
+
+def test_every_successful_trial_keeps_causal_order(trials):
+    assert_causal_order(trials)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("values", "earth_year"),
+    [(SRL_2030 | dict(min_surface_sols="150"), "2035"), (SRL_2031, "2035")],
+    ids=["srl-2030", "srl-2031"],
+)
+def test_a_later_srl_launch_flies_the_whole_relay(values, earth_year):
+    """Issue 16's "what if": the SRL launching in 2030 or 2031 flies every leg from its
+    own planned schedule, trial by trial, on a consistent timeline: the successes keep the
+    causal order, the MAV launches within its season and by its deadline, and the samples
+    land in the year the schedule planned."""
+    scenario = scenario_from(scenario_text(**values))
+    legs = campaign_legs(scenario)
+    schedule = plan_schedule(scenario)
+    assert schedule.inconsistencies() == []
+    trials = fly_chunk(legs.plan, 0, 200)
+    ok = trials["success"]
+    assert ok.mean() > 0.3
+    assert_causal_order(trials)
+    # the MAV is ready by the deadline (the surface stops loading for it); its launch then
+    # waits for the first pass under the ERO's plane in its local-time window, which the
+    # capture allowance absorbs
+    assert np.all(trials["mav_ready_et"][ok] <= schedule.mav_launch_deadline_et)
+    wait_days = (trials["mav_launch_et"][ok] - trials["mav_ready_et"][ok]) / 86400.0
+    assert wait_days.max() < scenario.schedule.capture_and_containment_days
+    lo, hi = scenario.surface.mav_launch_ls_deg
+    ls = solar_longitude_deg(trials["mav_launch_et"][ok])
+    assert np.all((lo <= ls) & (ls < hi))
+    years = {day[:4] for day in et_to_utc_iso(trials["earth_landing_et"][ok])}
+    assert years == {earth_year}
 
 
 def test_upstream_results_move_downstream_dates(trials):

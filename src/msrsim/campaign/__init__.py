@@ -131,6 +131,9 @@ class CampaignResult:
     products: dict | None = None
     """The relay's trajectories by name (:func:`msrsim.campaign.products.trajectories`),
     from :func:`msrsim.campaign.runner.campaign_legs` (flown or read from the cache)."""
+    published: tuple = ()
+    """The schedule beside the published plan: one dict per published fact
+    (:meth:`msrsim.campaign.published.ScheduleComparison.to_dict`)."""
 
     def to_dict(self) -> dict:
         return {
@@ -147,6 +150,7 @@ class CampaignResult:
                 for o in self.legs
             ],
             "checks": [c.__dict__ for c in self.checks],
+            "published_plan": list(self.published),
         }
 
     @classmethod
@@ -163,6 +167,7 @@ class CampaignResult:
             ),
             tuple(Check(**c) for c in data.get("checks", ())),
             plan,
+            published=tuple(data.get("published_plan", ())),
         )
 
 
@@ -242,6 +247,7 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
     from msrsim.campaign.ero import return_arrival, run_ero_leg
     from msrsim.campaign.launch import run_windows_leg
     from msrsim.campaign.plan import plan_campaign
+    from msrsim.campaign.published import compare
     from msrsim.campaign.rendezvous import run_rendezvous_leg
     from msrsim.campaign.schedule import plan_schedule
     from msrsim.campaign.surface import run_surface_leg
@@ -300,4 +306,5 @@ def run_campaign(scenario: Scenario) -> CampaignResult:
         tuple(campaign_checks(scenario, **handoffs)),
         plan_campaign(scenario, schedule),
         handoffs,
+        published=tuple(c.to_dict() for c in compare(schedule)),
     )

@@ -469,6 +469,24 @@ class EntryLeg:
             table.end(rows[sel], ~landed, Failure.EES_ENTRY)
 
 
+def _aim_return(atmosphere_model: str, capsule: Capsule, target: EntryTarget, arrival):
+    """:func:`aim_capsule` for one of the schedule's returns; a site the return's
+    asymptote cannot reach is one line naming the return and the scenario's fields."""
+    v_inf = _v_infinity(arrival.v_infinity_m_s, target, None)
+    try:
+        return aim_capsule(atmosphere_model, capsule, target, v_inf, arrival.arrival_et)
+    except ValueError as exc:
+        speed = float(np.linalg.norm(v_inf))
+        declination = math.degrees(math.asin(float(v_inf[2]) / speed))
+        raise ValueError(
+            f"earth entry: the return planned to arrive {et_to_utc_iso(arrival.arrival_et)[0][:10]}"
+            f" (v-infinity {speed / 1e3:.2f} km/s at declination {declination:.1f} deg) cannot "
+            f"land at ees.landing_latitude_deg = {target.latitude_deg:g}: {exc} (ees."
+            f"entry_flight_path_angle_deg = {target.flight_path_angle_deg:g}; a later return "
+            "opportunity, or another site or angle, may reach it)"
+        ) from exc
+
+
 def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
     """The coupled entry leg: the capsule aimed for the planned and the delayed returns."""
     ees = scenario.ees
@@ -477,16 +495,7 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
     returns = [schedule.nominal_return]
     if schedule.can_wait:  # else no trial takes the delayed return: it ends at its capture
         returns.append(schedule.delayed_return)
-    aimed = [
-        aim_capsule(
-            ees.atmosphere_model,
-            capsule,
-            target,
-            _v_infinity(arrival.v_infinity_m_s, target, None),
-            arrival.arrival_et,
-        )
-        for arrival in returns
-    ]
+    aimed = [_aim_return(ees.atmosphere_model, capsule, target, arrival) for arrival in returns]
     sigma_b = ees.delivery_b_plane_sigma_km * 1e3
     return EntryLeg(
         capsule,

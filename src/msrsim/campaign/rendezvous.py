@@ -653,11 +653,12 @@ class RendezvousLeg:
     drifts to its lag point (:func:`ero_phasing`); from then the search, navigation,
     guidance and capture are flown (:func:`msrsim.segments.rendezvous.fly_rendezvous`)
     until capture or the last capture that still makes a return (the return leg's
-    deadline). The OS coasts meanwhile (J2, drag and radiation pressure at its nominal
-    coefficients, the Sun at the release); what the ERO knows of it when the search starts
-    is the trial's true state plus the scenario's release sigmas (RTN, in each trial's own
-    frame): its orbit is taken as re-determined during the phasing. A trial never captured
-    ends there (:attr:`Failure.CAPTURE`).
+    deadline); a trial whose search could only start after it ends with
+    :attr:`Failure.MISSED_RETURN`. The OS coasts meanwhile (J2, drag and radiation
+    pressure at its nominal coefficients, the Sun at the release); what the ERO knows of
+    it when the search starts is the trial's true state plus the scenario's release sigmas
+    (RTN, in each trial's own frame): its orbit is taken as re-determined during the
+    phasing. A trial searched for and never captured ends there (:attr:`Failure.CAPTURE`).
     """
 
     family: ClassVar[str] = "rendezvous"
@@ -736,6 +737,9 @@ class RendezvousLeg:
             rendezvous_delta_v_m_s=result.total_delta_v_m_s + phasing.delta_v_m_s,
             rendezvous_status=np.asarray(result.status, np.int8),
         )
+        # an OS released too late for any search before the last useful capture (a MAV
+        # that waited for its launch season) is lost to the return, not to the capture
+        table.end(rows, ~searched, Failure.MISSED_RETURN)
         table.end(rows, ~captured, Failure.CAPTURE)
 
 

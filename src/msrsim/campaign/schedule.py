@@ -28,7 +28,8 @@ these rules (docs/models.md, "The campaign schedule"):
 3. **The ERO's earliest departure** from its search orbit: the MAV must be allowed
    ``schedule.min_surface_sols`` after the SRL's latest landing and
    ``schedule.ero_search_orbit_lead_days`` after the ERO reaches its search orbit (it may
-   not launch earlier: ``mav_launch_earliest_et``); then
+   not launch earlier: ``mav_launch_earliest_et``), on the first day after both inside
+   the MAV's launch season (``surface.mav_launch_ls_deg``, Mars24 Ls); then
    ``schedule.capture_and_containment_days`` for the capture.
 4. **The return.** The Earth arrival date of the least-C3 ballistic Mars-Earth transfer
    (types I and II, entry speed within ``ero.return_entry_speed_max_km_s``) of the first
@@ -40,8 +41,9 @@ these rules (docs/models.md, "The campaign schedule"):
    reference flight: a few days). The cruise is flown with the entry speed bounded.
 5. **The departure and the MAV's deadline, backwards.** The ERO leaves its search orbit
    the spiral up's duration before that escape, and the MAV must launch by the departure
-   less the capture allowance (``mav_launch_deadline_et``): the surface time is the least
-   one when the return can be made at once, more when the ERO must wait for it.
+   less the capture allowance, brought back to the last sol of its launch season before
+   that (``mav_launch_deadline_et``): the surface time is the least one when the return
+   can be made at once, more when the ERO must wait for it.
 6. **The delayed return**: the next opportunity's, flown the same way from an escape as
    much later as its arrival is (the spiral up and the cruise's length kept); none (an
    arrival at infinity) when no later opportunity is reached.
@@ -93,6 +95,7 @@ from msrsim.segments.ero import (
     fly_spiral_down,
     fly_spiral_up,
 )
+from msrsim.segments.surface import ls_window_spans_et
 from msrsim.segments.windows import (
     LaunchPeriod,
     LaunchVehicle,
@@ -199,6 +202,7 @@ class _Inputs:
     ees_entry_interface_altitude_km: float
     ero_extension_days: float
     conjunction_elongation_deg: float
+    mav_launch_ls_deg: tuple[float, float]
     rules: object  # the scenario's ScheduleRules section
 
     @classmethod
@@ -215,6 +219,7 @@ class _Inputs:
             ees_entry_interface_altitude_km=scenario.ees.entry_interface_altitude_km,
             ero_extension_days=scenario.reliability.ero_extension_days,
             conjunction_elongation_deg=scenario.surface.conjunction_elongation_deg,
+            mav_launch_ls_deg=tuple(scenario.surface.mav_launch_ls_deg),
             rules=scenario.schedule,
         )
 
@@ -429,7 +434,9 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
     clock.lap("delayed_return")
     progress(4, 5)
 
-    earliest, deadline, deadline_note = _mav_window(rules, landing, mission)
+    earliest, deadline, deadline_note = _mav_window(
+        rules, inputs.mav_launch_ls_deg, landing, mission
+    )
     provenance = {
         "srl_launch_period": srl_note,
         "ero_mars_arrival": notes["arrival"],
@@ -536,25 +543,66 @@ def _outside_conjunction(et, min_elongation_deg: float) -> np.ndarray:
     return np.degrees(solar_elongation("mars", np.atleast_1d(et))) >= min_elongation_deg
 
 
-def _earliest_departure(rules, landing_et: float, ero_ready_et: float) -> float:
+MARS_YEAR_S = 686.98 * DAY_S
+"""A Mars year (sidereal, 686.98 days): the span searched for the next launch season."""
+
+
+def _launch_seasons(season_ls_deg, start_et: float, end_et: float) -> np.ndarray:
+    """The MAV's launch seasons (Ls in ``surface.mav_launch_ls_deg``) that meet
+    ``[start_et, end_et]``, as epoch spans ``[enter, exit)`` (k, 2)."""
+    return ls_window_spans_et(tuple(season_ls_deg), start_et, end_et)
+
+
+def _in_season_from(et: float, season_ls_deg) -> float:
+    """The first epoch at or after ``et`` inside a MAV launch season."""
+    spans = _launch_seasons(season_ls_deg, et, et + MARS_YEAR_S)
+    inside = spans[(spans[:, 0] <= et) & (et < spans[:, 1])]
+    if inside.size:
+        return et
+    later = spans[spans[:, 0] > et]
+    return float(later[0, 0]) if later.size else math.inf
+
+
+def _in_season_by(et: float, season_ls_deg) -> float:
+    """The last launch sol that ends by ``et`` inside a MAV launch season (``et`` itself
+    when it lies inside one): the surface model launches on whole sols in season."""
+    spans = _launch_seasons(season_ls_deg, et - MARS_YEAR_S, et)
+    inside = spans[(spans[:, 0] <= et) & (et < spans[:, 1])]
+    if inside.size:
+        return et
+    earlier = spans[spans[:, 1] <= et]
+    return float(earlier[-1, 1]) - SOL_S if earlier.size else -math.inf
+
+
+def _earliest_departure(rules, season_ls_deg, landing_et: float, ero_ready_et: float) -> float:
     """Rules 3 and 4: the earliest the ERO may leave its search orbit: the MAV must be
     allowed ``schedule.min_surface_sols`` after the SRL's latest landing, and
-    ``schedule.ero_search_orbit_lead_days`` after the ERO is in its search orbit, and then
+    ``schedule.ero_search_orbit_lead_days`` after the ERO is in its search orbit, and may
+    launch only in its season (``surface.mav_launch_ls_deg``); then
     ``schedule.capture_and_containment_days`` for the capture."""
     mav = max(
         landing_et + rules.min_surface_sols * SOL_S,
         ero_ready_et + rules.ero_search_orbit_lead_days * DAY_S,
     )
-    return mav + rules.capture_and_containment_days * DAY_S
+    return _in_season_from(mav, season_ls_deg) + rules.capture_and_containment_days * DAY_S
 
 
-def _mav_window(rules, landing_et: float, mission: EroMission) -> tuple[float, float, str]:
-    """Rule 3: the MAV's earliest launch (the ERO waiting in its search orbit) and its
-    deadline (the ERO's planned departure less the capture allowance), and how the
-    deadline was set."""
+def _mav_window(
+    rules, season_ls_deg, landing_et: float, mission: EroMission
+) -> tuple[float, float, str]:
+    """Rule 5: the MAV's earliest launch (the ERO waiting in its search orbit) and its
+    deadline (the ERO's planned departure less the capture allowance, brought back to the
+    end of the MAV's last launch season before it), and how the deadline was set."""
     earliest = float(mission.spiral_down.end_et) + rules.ero_search_orbit_lead_days * DAY_S
     allowance = rules.capture_and_containment_days * DAY_S
-    deadline = mission.plan.mars_departure_et - allowance
+    by_departure = mission.plan.mars_departure_et - allowance
+    deadline = _in_season_by(by_departure, season_ls_deg)
+    season = (
+        ""
+        if deadline == by_departure
+        else f", brought back {(by_departure - deadline) / SOL_S:.0f} sols to the end of the "
+        f"MAV's launch season (surface.mav_launch_ls_deg = {list(season_ls_deg)})"
+    )
     surface_sols = (deadline - landing_et) / SOL_S
     least = landing_et + rules.min_surface_sols * SOL_S
     if deadline <= max(least, earliest) + 1.0:
@@ -565,14 +613,14 @@ def _mav_window(rules, landing_et: float, mission: EroMission) -> tuple[float, f
             f"= {rules.ero_search_orbit_lead_days:g} (the surface time is then "
             f"{surface_sols:.0f} sols)"
         )
-        return earliest, deadline, f"computed: {binds}"
+        return earliest, deadline, f"computed: {binds}{season}"
     return (
         earliest,
         deadline,
         (
             "computed: the ERO's planned departure (set by the return opportunity) less "
-            f"schedule.capture_and_containment_days = {rules.capture_and_containment_days:g}: "
-            f"{surface_sols:.0f} sols after the SRL's latest landing (at least "
+            f"schedule.capture_and_containment_days = {rules.capture_and_containment_days:g}"
+            f"{season}: {surface_sols:.0f} sols after the SRL's latest landing (at least "
             f"schedule.min_surface_sols = {rules.min_surface_sols})"
         ),
     )
@@ -619,6 +667,7 @@ class _EroPlanner:
         self.template = template
         self.rules = inputs.rules
         self.landing = srl_landing_et
+        self.season = inputs.mav_launch_ls_deg
         self.span = window_span_et(inputs.ero_launch, "arrival")
         self.entry_speed_max = inputs.ero.return_entry_speed_max_km_s * 1e3
         self.interface_m = inputs.ees_entry_interface_altitude_km * 1e3
@@ -714,7 +763,7 @@ class _EroPlanner:
         plan = dataclasses.replace(self.template, mars_arrival_et=transfer.arrival_et)
         insertion = fly_insertion(plan, transfer)
         down = fly_spiral_down(plan, insertion)
-        departure = _earliest_departure(self.rules, self.landing, down.end_et)
+        departure = _earliest_departure(self.rules, self.season, self.landing, down.end_et)
         up = fly_spiral_up(plan, departure, down.final_mass_kg + plan.captured_mass_kg)
         back = self._choose_return(plan, up.end_et, up.final_mass_kg)
         return _Downstream.of(insertion.mass_after_kg, down, up, back.cruise.transfer)
@@ -824,7 +873,7 @@ class _EroPlanner:
         down = fly_spiral_down(plan, insertion)
         lift = down.final_mass_kg + plan.captured_mass_kg
         spiral_s = downstream.spiral_up_s_per_kg * lift
-        earliest = _earliest_departure(self.rules, self.landing, down.end_et)
+        earliest = _earliest_departure(self.rules, self.season, self.landing, down.end_et)
         chosen = self._choose_return(plan, earliest + spiral_s, lift)
         departure = max(earliest, chosen.cruise.transfer.departure_et - spiral_s)
         plan = dataclasses.replace(

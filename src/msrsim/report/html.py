@@ -864,9 +864,21 @@ class _Page:
             ],
             numeric={1, 2},
         )  # fmt: skip
+        published = _table(
+            ["fact", "published", "computed", "verdict", "source"],
+            [
+                [_e(p["what"]), _e(p["published"]),
+                 _e(p["computed"] + (" (an input)" if p["computed_is_input"] else "")),
+                 '<span class="ok">within</span>' if p["met"]
+                 else f'<span class="bad">outside by {p["outside"]:+g} {_e(p["unit"])}</span>',
+                 _e(p["source"])]
+                for p in summary.get("published_plan", [])
+            ],
+        )  # fmt: skip
         return (
             f'<div class="grid2"><div><h3>The relay, leg by leg</h3>{legs}</div>'
             f"<div><h3>Constraint checks on the nominal timeline</h3>{checks}</div></div>"
+            f"<h3>The computed schedule beside the published plan (July 2022)</h3>{published}"
         )
 
     def timeline(self, summary: dict, data: dict) -> str:
