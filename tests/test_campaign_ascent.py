@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 
-from msrsim.campaign import LEGS
 from msrsim.campaign.ascent import (
     MODELLED,
     landing_from_edl,
@@ -13,6 +12,7 @@ from msrsim.campaign.ascent import (
     launch_site,
     run_ascent_leg,
 )
+from msrsim.campaign.outcomes import LEGS
 from msrsim.core.bodies import MARS
 from msrsim.core.time import local_mean_solar_time_hours
 from msrsim.scenario import baseline

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from msrsim.campaign import LEGS
 from msrsim.campaign.ero import electric_propulsion, ero_plan, return_arrival, run_ero_leg
+from msrsim.campaign.outcomes import LEGS
 from msrsim.core.bodies import AU_M, DAY_S, G0_M_S2, MARS
 from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import ScenarioError, baseline, baseline_text, load_scenario

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from msrsim.campaign import LEGS
+from msrsim.campaign.outcomes import LEGS
 from msrsim.campaign.rendezvous import default_release, run_rendezvous, run_rendezvous_leg, summary
 from msrsim.scenario import ScenarioError, baseline, parse_scenario
 

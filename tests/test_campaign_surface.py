@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from msrsim.campaign import LEGS
+from msrsim.campaign.outcomes import LEGS
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.surface import (
     MODELLED,

@@ -202,7 +202,7 @@ def run(
     import dataclasses
 
     from msrsim.api import run_campaign
-    from msrsim.campaign import LEGS, LegOutcome
+    from msrsim.campaign.outcomes import LEGS, LegOutcome
     from msrsim.campaign.runner import campaign_legs
 
     loaded = _load(scenario)

@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
@@ -479,7 +480,6 @@ def run_ascent_leg(
     trials: int | None = None,
 ):
     """Leg 5 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
-    from msrsim.campaign import LegOutcome, _dated
 
     result = run_ascent(
         scenario,
@@ -491,8 +491,8 @@ def run_ascent_leg(
     )
     src = "computed: ascent leg (nominal)"
     milestones = (
-        _dated("MAV launch from Jezero", result.launch_et, src),
-        _dated("Orbiting Sample released in Mars orbit", result.release_et, src),
+        dated("MAV launch from Jezero", result.launch_et, src),
+        dated("Orbiting Sample released in Mars orbit", result.release_et, src),
     )
     return LegOutcome(leg, MODELLED, summary(result)), milestones, result
 

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
 from msrsim.core.atmosphere import WindDispersion
 from msrsim.core.atmosphere.earth import EARTH_WIND_DISPERSION
@@ -381,7 +382,6 @@ def summary(result: EarthEntryResult) -> dict:
 
 def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, entry_leg):
     """Legs 8 and 9 of ``msrsim run``: their outcomes and the milestones they date."""
-    from msrsim.campaign import LegOutcome, _dated
 
     result = run_earth_entry(scenario, arrival)
     parts = summary(result)
@@ -398,10 +398,10 @@ def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, en
     a, d = result.approach, result.divert
     landing_et = a.entry_et + float(result.footprint.nominal.flight.time_s[0])
     milestones = (
-        _dated("EES released", d.release_et, src),
-        _dated("ERO divert", d.divert_et, src),
-        _dated("EES entry interface", a.entry_et, src),
-        _dated(f"EES lands in the {result.landing_range.name}", landing_et, src),
+        dated("EES released", d.release_et, src),
+        dated("ERO divert", d.divert_et, src),
+        dated("EES entry interface", a.entry_et, src),
+        dated(f"EES lands in the {result.landing_range.name}", landing_et, src),
     )
     return outcomes, milestones, result
 

@@ -18,6 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
 from msrsim.core.atmosphere.mars import (
     MARS_DENSITY_DISPERSION,
@@ -393,13 +394,12 @@ def summary(result: EdlLegResult) -> dict:
 
 def run_edl_leg(scenario: Scenario, launch_period, leg):
     """Leg 3 of ``msrsim run``: its outcome, the milestones it dates, the full result."""
-    from msrsim.campaign import LegOutcome, _dated
 
     result = run_edl(scenario, launch_period)
     src = "computed: EDL leg (first day of the SRL launch period)"
     milestones = (
-        _dated("SRL entry interface at Mars", result.approach.entry_et, src),
-        _dated("SRL touchdown at Jezero", result.landing_et, src),
+        dated("SRL entry interface at Mars", result.approach.entry_et, src),
+        dated("SRL touchdown at Jezero", result.landing_et, src),
     )
     return (
         LegOutcome(leg, "modelled (guided entry, parachute, powered descent)", summary(result)),

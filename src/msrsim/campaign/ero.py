@@ -18,6 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import LegOutcome, dated, source_of
 from msrsim.campaign.schedule import (
     Schedule,
     electric_propulsion,
@@ -124,7 +125,6 @@ def summary(mission: EroMission) -> dict:
 def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
     """Leg 2 of ``msrsim run``: its outcome, the milestones it dates, the mission (the
     schedule's, planned here when not given)."""
-    from msrsim.campaign import LegOutcome, _dated, _source
 
     schedule = plan_schedule(scenario) if schedule is None else schedule
     mission = schedule.ero
@@ -132,12 +132,12 @@ def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
     down, up = mission.spiral_down, mission.spiral_up
     prov = schedule.provenance
     milestones = (
-        _dated("ERO launch", mission.plan.launch_et, _source(scenario.ero, "launch_utc")),
-        _dated("ERO Mars orbit insertion", mission.phases[1].start_et, prov["ero_mars_arrival"]),
-        _dated("ERO in the rendezvous orbit", down.end_et, src),
-        _dated("ERO leaves the rendezvous orbit", up.start_et, prov["ero_mars_departure"]),
-        _dated("ERO escapes Mars", up.end_et, src),
-        _dated("ERO arrives at Earth", mission.plan.earth_arrival_et, prov["earth_arrival"]),
+        dated("ERO launch", mission.plan.launch_et, source_of(scenario.ero, "launch_utc")),
+        dated("ERO Mars orbit insertion", mission.phases[1].start_et, prov["ero_mars_arrival"]),
+        dated("ERO in the rendezvous orbit", down.end_et, src),
+        dated("ERO leaves the rendezvous orbit", up.start_et, prov["ero_mars_departure"]),
+        dated("ERO escapes Mars", up.end_et, src),
+        dated("ERO arrives at Earth", mission.plan.earth_arrival_et, prov["earth_arrival"]),
     )
     status = "modelled (electric cruises, chemical insertion, spirals)"
     if not mission.feasible:

@@ -16,8 +16,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import Leg, LegOutcome, Milestone, dated
 from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
@@ -119,8 +119,8 @@ def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = No
     }
     src = schedule.provenance["srl_launch_period"]
     milestones: list[Milestone] = [
-        _dated("SRL launch period opens", period.open_et, src),
-        _dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
+        dated("SRL launch period opens", period.open_et, src),
+        dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
     ]
     return LegOutcome(leg, MODELLED, summary), tuple(milestones), period
 

@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.schedule import Schedule, plan_schedule
 from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
 from msrsim.core.bodies import DAY_S, MARS
@@ -535,7 +536,6 @@ def run_rendezvous_leg(
     schedule: Schedule | None = None,
 ):
     """Legs 6 and 7 of ``msrsim run``: their outcomes, the milestones they date, the result."""
-    from msrsim.campaign import LegOutcome, _dated
 
     result = run_rendezvous(
         scenario,
@@ -549,7 +549,7 @@ def run_rendezvous_leg(
     milestones = []
     if os_release is None:  # otherwise the ascent leg dates the release
         milestones.append(
-            _dated(
+            dated(
                 "Orbiting Sample released in Mars orbit",
                 result.release.et,
                 "representative: the MAV's target orbit at the planned MAV launch deadline",
@@ -558,11 +558,11 @@ def run_rendezvous_leg(
     det = result.result.detection_et
     if np.isfinite(det).any():
         milestones.append(
-            _dated("ERO detects the Orbiting Sample", float(np.nanmedian(det)), source)
+            dated("ERO detects the Orbiting Sample", float(np.nanmedian(det)), source)
         )
     if result.median_capture_et is not None:
         milestones.append(
-            _dated("ERO captures the Orbiting Sample", result.median_capture_et, source)
+            dated("ERO captures the Orbiting Sample", result.median_capture_et, source)
         )
     outcomes = (
         LegOutcome(

@@ -2,7 +2,7 @@
 then the coupled campaign Monte Carlo in chunks, its summary and its risk drivers.
 
 * :func:`campaign_legs` plans the campaign and flies its nominal relay
-  (:func:`msrsim.campaign.run_campaign`), or reads the last result for the same scenario
+  (:func:`msrsim.campaign.nominal.fly_nominal`), or reads the last result for the same scenario
   and the same code from the cache (:mod:`msrsim.campaign.cache`: the legs' report as JSON,
   their trajectories, and the coupled plan, under a fingerprint of every scenario value
   and of the package's own files, so an edit of either replans).
@@ -35,6 +35,8 @@ from msrsim.campaign.chain import (
     outcome,
     tube_bits,
 )
+from msrsim.campaign.nominal import fly_nominal
+from msrsim.campaign.outcomes import CampaignResult
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
@@ -59,7 +61,6 @@ def _from_cache(folder, fingerprint: str):
     any part is missing, fails its checksum, was written by other code or for another
     scenario (:func:`msrsim.campaign.cache.read_entry`), or does not have the expected
     shape."""
-    from msrsim.campaign import CampaignResult
     from msrsim.campaign.cache import read_entry
     from msrsim.campaign.products import load_products
 
@@ -88,14 +89,13 @@ entry (about 25 MB for the baseline)."""
 
 def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
     """The campaign of ``scenario`` planned and its nominal relay flown
-    (:func:`msrsim.campaign.run_campaign`), or read from the cache when the same scenario
+    (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
 
     The cache keeps the legs' summaries, trajectories and the coupled plan, not the legs'
     full results (``CampaignResult.handoffs``, which the report's figures draw).
     ``full_results=True`` asks for them: the ones flown last in this process for the same
     scenario, else the legs are flown again."""
-    from msrsim.campaign import run_campaign
     from msrsim.campaign.cache import cache_dir, scenario_fingerprint, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
@@ -107,7 +107,7 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
             return cached
         if cached is not None and fingerprint in _FLOWN:
             return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
-    result = run_campaign(scenario)
+    result = fly_nominal(scenario)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)

@@ -20,8 +20,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from msrsim.campaign import Leg, LegOutcome, Milestone, _dated
 from msrsim.campaign.chain import Failure, TrialTable, tube_bits
+from msrsim.campaign.outcomes import Leg, LegOutcome, Milestone, dated
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.core.ephemeris import EphemerisRangeError
 from msrsim.core.streams import TrialGenerator
@@ -307,14 +307,14 @@ def run_surface_leg(
         else "computed: SRL landing passed to the surface leg"
     )
     milestones = [
-        _dated("SRL landing", result.plan.landing_et, landing_source),
-        _dated(
+        dated("SRL landing", result.plan.landing_et, landing_source),
+        dated(
             "MAV launch deadline", result.plan.mav.deadline_et, provenance["mav_launch_deadline"]
         ),
     ]
     if tl.mav_ready_sol is not None:
         milestones.append(
-            _dated(
+            dated(
                 "MAV ready to launch (nominal surface timeline)",
                 tl.mav_ready_et,
                 "computed: surface operations leg",
