@@ -819,11 +819,10 @@ def entry_command(
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
         if return_arc is ReturnArc.ero:
-            from msrsim.campaign.ero import ero_plan, return_arrival
-            from msrsim.segments.ero import fly_ero_mission
+            from msrsim.campaign.schedule import plan_schedule
 
-            with _progress(as_json, "ERO return") as advance:
-                arrival = return_arrival(fly_ero_mission(ero_plan(loaded), progress=advance))
+            with _progress(as_json, "schedule: the ERO's return") as advance:
+                arrival = plan_schedule(loaded, progress=advance).nominal_return
         else:
             from msrsim.campaign.launch import best_transfer, search_return
 
@@ -896,13 +895,13 @@ def ero_command(
     the Q-law spiral down to the rendezvous orbit, the spiral up to escape and the return
     cruise; then the xenon and bipropellant budgets against the loads.
     """
-    from msrsim.campaign.ero import ero_plan, summary
-    from msrsim.segments.ero import fly_ero_mission
+    from msrsim.campaign.ero import summary
+    from msrsim.campaign.schedule import plan_schedule
 
     loaded = _load(scenario)
-    try:
-        with _progress(as_json, "ERO phases") as advance:
-            mission = fly_ero_mission(ero_plan(loaded), progress=advance)
+    try:  # the schedule flies the ERO's whole mission: the one msrsim run flies
+        with _progress(as_json, "schedule: the ERO's mission") as advance:
+            mission = plan_schedule(loaded, progress=advance).ero
     except ValueError as exc:
         _input_error("ero", exc)
     from msrsim.report.ero_plots import ero_plots
@@ -928,18 +927,17 @@ def edl_command(
 ) -> None:
     """Mars entry, descent and landing of the SRL at Jezero, with its landing Monte Carlo.
 
-    Aims the SRL's approach (first day of its launch period) so the reference lands on the
-    target, designs the Apollo final-phase guidance on it, and flies the dispersed entries
-    guided and open loop through parachute, separations and powered descent.
+    Aims the SRL's approach (first day of the launch period the schedule plans, as msrsim
+    run) so the reference lands on the target, designs the Apollo final-phase guidance on
+    it, and flies the dispersed entries guided and open loop through parachute,
+    separations and powered descent.
     """
     from msrsim.campaign.edl import run_edl, summary
-    from msrsim.campaign.launch import search_launch
+    from msrsim.campaign.schedule import plan_srl_launch_period
 
     loaded = _load(scenario)
-    period = search_launch(loaded.srl_launch, loaded.srl.launch_mass_kg).launch_period
-    if period is None:
-        _fail("edl", ["the scenario's srl_launch window holds no launch period"])
-    try:
+    try:  # the launch period msrsim run plans (its first day), not the least-C3 one
+        period = plan_srl_launch_period(loaded)
         result = run_edl(loaded, period, trials=trials, seed=seed)
     except ValueError as exc:
         _input_error("edl", exc)
@@ -1085,7 +1083,7 @@ def surface_command(
         typer.Option(
             "--landing-utc",
             show_default=False,
-            help="SRL landing, UTC date (scenario: surface.srl_landing_utc).",
+            help="SRL landing, UTC date (default: the schedule's first landing).",
         ),
     ] = None,
     deadline_utc: Annotated[
@@ -1093,7 +1091,7 @@ def surface_command(
         typer.Option(
             "--deadline-utc",
             show_default=False,
-            help="Latest MAV launch, UTC date (scenario: surface.mav_launch_deadline_utc).",
+            help="Latest MAV launch, UTC date (default: the schedule's MAV launch deadline).",
         ),
     ] = None,
     plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,

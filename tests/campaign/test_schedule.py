@@ -188,6 +188,24 @@ def test_the_plan_is_kept_per_planning_input(schedule):
     assert plan_schedule(fewer_trials) is schedule  # the surface trials do not enter
 
 
+def test_a_schedule_out_of_order_is_refused_in_one_line(monkeypatch):
+    """The planner's own guard: a deadline before the landing (forced here: no scenario
+    of the rules gives one) is a one-line error, never a schedule."""
+    import msrsim.campaign.schedule as planner
+
+    def deadline_before_landing(rules, season, landing_et, mission):
+        earliest = mission.spiral_down.end_et + rules.ero_search_orbit_lead_days * DAY_S
+        return earliest, landing_et - DAY_S, "forced"
+
+    monkeypatch.setattr(planner, "_mav_window", deadline_before_landing)
+    monkeypatch.setattr(planner, "_MEMO", {})
+    with pytest.raises(ValueError) as caught:
+        plan_schedule(baseline())
+    message = str(caught.value)
+    assert message.startswith("schedule: the planned dates are out of order: ")
+    assert "mav_launch_deadline (" in message and "\n" not in message
+
+
 def test_inconsistencies_are_named(schedule):
     broken = dataclasses.replace(
         schedule, mav_launch_deadline_et=schedule.srl_latest_landing_et - DAY_S

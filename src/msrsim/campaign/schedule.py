@@ -114,6 +114,7 @@ __all__ = [
     "electric_propulsion",
     "launch_vehicle",
     "plan_schedule",
+    "plan_srl_launch_period",
     "return_arrival",
     "window_span_et",
 ]
@@ -398,7 +399,8 @@ def plan_schedule(scenario: Scenario, progress=None) -> Schedule:
     Raises
     ------
     ValueError
-        One line naming the constraint that cannot be met and by how much.
+        One line naming the constraint that cannot be met and by how much, or the first
+        planned event that would come before the one it depends on.
     """
     inputs = _Inputs.of(scenario)
     key = inputs.key()
@@ -407,6 +409,18 @@ def plan_schedule(scenario: Scenario, progress=None) -> Schedule:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = _plan(inputs, progress or (lambda _done, _total: None))
     return _MEMO[key]
+
+
+def plan_srl_launch_period(scenario: Scenario) -> LaunchPeriod:
+    """Rule 1 alone: the SRL's launch period of :func:`plan_schedule` (seconds, not the
+    whole schedule), for the commands that fly the SRL's legs by themselves.
+
+    Raises
+    ------
+    ValueError
+        One line naming the constraint that cannot be met.
+    """
+    return _srl_launch_period(_Inputs.of(scenario))[0]
 
 
 def _day(et: float) -> str:
@@ -450,7 +464,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         "delayed_return": delayed_note,
     }
     progress(5, 5)
-    return Schedule(
+    schedule = Schedule(
         srl_launch_period=period,
         ero=mission,
         mav_launch_deadline_et=deadline,
@@ -464,6 +478,11 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         ero_arrival_refused_et=math.nan if search.refused_et is None else search.refused_et,
         planning_s=clock.laps(),
     )
+    problems = schedule.inconsistencies()
+    if problems:  # a timeline out of order is never flown, nor printed as planned
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ValueError(f"schedule: the planned dates are out of order: {problems[0]}{more}")
+    return schedule
 
 
 class _Clock:
