@@ -62,3 +62,27 @@ def test_a_plane_one_degree_off_costs_two_v_sin_half_a_degree(ero):
     v = np.sqrt(MU / (A_OS + OFFSET))
     assert out.plane_angle_rad[0] == pytest.approx(np.radians(1.0), abs=2e-3)
     assert out.delta_v_m_s[0] == pytest.approx(2 * v * np.sin(np.radians(0.5)), rel=0.01)
+
+
+def test_the_os_coast_step_error_is_inside_the_search_lag():
+    """The OS's coast while the ERO phases (RK4 at ``_COAST_STEP_S``) against the same
+    force model at 5 s steps, on a 500 km, 25 deg orbit with the baseline's OS body and
+    density: the figures of ``_COAST_STEP_S``'s docstring (0.2 km after a day, at most 80
+    km after 20 days), well inside the search's 10-degree lag (~600 km)."""
+    from msrsim.campaign import rendezvous as leg
+    from msrsim.campaign.rendezvous import rendezvous_inputs
+    from msrsim.core.orbit_propagation import force_model, propagate
+    from msrsim.scenario import baseline
+
+    _, _, os_body, _, density = rendezvous_inputs(baseline())
+    frame = equatorial_frame(ET0)
+    state = np.array([_state(A_OS, 25.0, raan, u, frame) for raan, u in [(0.4, 1.0), (2.0, 4.0)]])
+    model = force_model(ET0, density=density)
+    coefficients = (os_body.ballistic_coefficient_m2_kg, os_body.srp_area_to_mass_m2_kg)
+    lag_m = A_OS * LAG
+    for days, most_m in ((1.0, 500.0), (20.0, 80e3)):
+        dt = np.full(2, days * 86400.0)
+        fine = propagate(state, dt, model, *coefficients, 5.0)
+        coast = propagate(state, dt, model, *coefficients, leg._COAST_STEP_S)
+        error = np.linalg.norm(coast[:, :3] - fine[:, :3], axis=1)
+        assert error.max() < most_m < 0.15 * lag_m, (days, error)
