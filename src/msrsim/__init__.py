@@ -16,14 +16,19 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_scenario", "run_campaign"]
+__all__ = ["__version__", "compare", "load_scenario", "run_campaign"]
 
 
 def __getattr__(name: str):
-    """``msrsim.load_scenario`` and ``msrsim.run_campaign`` (:mod:`msrsim.api`), imported
+    """``msrsim.load_scenario``, ``msrsim.run_campaign`` (:mod:`msrsim.api`) and
+    ``msrsim.compare`` (:mod:`msrsim.comparison`), imported
     on first use so that ``import msrsim`` (and ``msrsim --help``) stays light."""
     if name in ("load_scenario", "run_campaign", "CampaignRun"):
         from msrsim import api
 
         return getattr(api, name)
+    if name == "compare":
+        from msrsim.comparison import compare
+
+        return compare
     raise AttributeError(f"module 'msrsim' has no attribute {name!r}")

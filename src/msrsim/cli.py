@@ -325,6 +325,109 @@ def _claim_out_dir(ctx: typer.Context, out_dir: Path | None, resume: bool, force
         _fail("run", [_reason(exc)])
 
 
+@app.command("compare")
+def compare_command(
+    ctx: typer.Context,
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more scenario TOML files ('baseline' for the built-in one).",
+            show_default=False,
+        ),
+    ],
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            min=1,
+            max=100_000_000,
+            show_default=False,
+            help="Coupled trials of each campaign (the first scenario's campaign.trials).",
+        ),
+    ] = None,
+    seed: SeedOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            file_okay=False,
+            show_default=False,
+            help="Write each scenario's trials (DIR/<name>/trials, Parquet), compare.json "
+            "and compare.html (the campaigns overlaid) here.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish a comparison --out DIR that was interrupted.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            show_default=False,
+            help="Dask scheduler address, or 'synchronous' to stay in this process.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, show_default=False, help="Workers of the local cluster."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare campaigns side by side: schedule, P(success), tubes, years, margins, drivers.
+
+    Runs each scenario's campaign as msrsim run does (its own planned schedule, its legs
+    cached) with one seed and one trial count, so that trial i of every campaign draws
+    the same random numbers: the differences of P(success) from the first scenario are
+    paired, with their 95 % interval (Newcombe's method 10).
+    """  # fmt: skip
+    from msrsim.comparison import compare, scenario_labels
+
+    if len(scenarios) < 2:
+        _fail("compare", [f"give at least two scenarios (got {len(scenarios)})"])
+    loaded = [_load(None if s == "baseline" else s) for s in scenarios]
+    labels = scenario_labels([None if s == "baseline" else s for s in scenarios])
+    n = loaded[0].campaign.trials if trials is None else trials
+    _check_run_options(n, loaded[0].campaign.chunk_size, workers, scheduler)
+    output = _claim_out_dir(ctx, out_dir, resume, force)
+    try:
+        with _stages(as_json) as progress:
+            comparison = compare(
+                loaded, trials=trials, seed=seed, out_dir=out_dir, scheduler=scheduler,
+                workers=workers, resume=resume, labels=labels,
+                progress=None if progress is None else (lambda _label, *a: progress(*a)),
+            )  # fmt: skip
+    except ValueError as exc:
+        _input_error("compare", exc)
+    except KeyboardInterrupt:
+        err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
+        raise typer.Exit(130) from None
+    data = comparison.to_dict()
+    if output is not None:
+        from msrsim.report.compare_html import compare_report
+
+        try:
+            output.write("compare.json", _json_text(data))
+            output.write("compare.html", compare_report(comparison))
+        except OSError as exc:
+            _fail("compare --out", [f"{out_dir}: cannot be written ({_reason(exc)})"])
+    if as_json:
+        _print_json(data)
+        return
+    rows = comparison.table()
+    table = Table(title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}",
+                  title_justify="left")  # fmt: skip
+    for column in rows[0]:
+        table.add_column(column, overflow="fold")
+    for row in rows[1:]:
+        table.add_row(*row)
+    out.print(table)
+    if out_dir is not None:
+        out.print(f"Written to {out_dir}: compare.html, compare.json, <scenario>/trials/")
+
+
 @app.command("report")
 def report_command(
     directory: Annotated[
