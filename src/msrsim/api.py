@@ -47,6 +47,9 @@ class CampaignRun:
     drivers: dict | None
     wall_s: float
     fingerprint: str
+    sobol: dict | None = None
+    """The Sobol indices of P(success) and the tubes to the hardware failure probabilities
+    (:func:`msrsim.campaign.runner.sobol_drivers`), when asked for."""
 
     @property
     def schedule(self) -> list[dict]:
@@ -58,6 +61,8 @@ class CampaignRun:
         data = self.legs.to_dict()
         data["monte_carlo"] = self.summary
         data["risk_drivers"] = self.drivers
+        if self.sobol is not None:
+            data["sobol_drivers"] = self.sobol
         return data
 
 
@@ -72,6 +77,7 @@ def run_campaign(
     workers: int | None = None,
     resume: bool = False,
     drivers: bool = True,
+    sobol: bool = False,
     progress=None,
     use_cache: bool = True,
 ) -> CampaignRun:
@@ -83,6 +89,8 @@ def run_campaign(
     Parquet file written as it finishes (``resume=True`` finishes a killed run);
     ``scheduler`` is a Dask address, ``"synchronous"``, or ``None`` (a local cluster when
     there are several chunks). ``progress(stage, done, total)`` is told of each step.
+    ``drivers``: the one-at-a-time risk drivers; ``sobol``: also the global (Sobol)
+    sensitivity to the hardware failure probabilities.
     """
     import dataclasses
 
@@ -92,6 +100,7 @@ def run_campaign(
         monte_carlo_summary,
         risk_drivers,
         run_monte_carlo,
+        sobol_drivers,
     )
 
     if scenario is None or isinstance(scenario, str | Path):
@@ -135,4 +144,5 @@ def run_campaign(
         risk_drivers(columns, plan) if drivers else None,
         result.wall_s,
         fingerprint,
+        sobol_drivers(columns, plan) if sobol else None,
     )

@@ -55,6 +55,13 @@ ScenarioArg = Annotated[
 ]
 
 
+class DriversMode(StrEnum):
+    """How ``msrsim run`` ranks what drives P(success)."""
+
+    tornado = "tornado"
+    sobol = "sobol"
+
+
 def _fail(origin: str, problems: list[str]) -> None:
     for problem in problems:
         err.print(f"[bold red]error:[/] {origin}: {problem}", soft_wrap=True)
@@ -177,6 +184,14 @@ def run(
     details: Annotated[
         bool, typer.Option("--details", help="Also print every leg's own summary.")
     ] = False,
+    drivers_mode: Annotated[
+        DriversMode,
+        typer.Option(
+            "--drivers",
+            help="tornado: each failure probability halved and doubled in turn; sobol: also "
+            "Sobol indices with all of them uncertain at once (same trials, no flight).",
+        ),
+    ] = DriversMode.tornado,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -216,7 +231,7 @@ def run(
             run_result = run_campaign(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
-                progress=progress,
+                progress=progress, sobol=drivers_mode == DriversMode.sobol,
             )  # fmt: skip
     except ValueError as exc:
         _input_error("run", exc)
@@ -266,7 +281,7 @@ def run(
     if as_json:
         _print_json(report)
         return
-    _print_run(result, legs, monte_carlo, drivers, details)
+    _print_run(result, legs, monte_carlo, drivers, details, run_result.sobol)
     if out_dir is not None:
         out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json"
                   + ("" if no_report else ", report.html, report_data.json, figures/"))  # fmt: skip
@@ -463,7 +478,9 @@ def report_command(
         webbrowser.open(path.resolve().as_uri())
 
 
-def _print_run(result, legs, monte_carlo: dict, drivers: dict | None, details: bool) -> None:
+def _print_run(
+    result, legs, monte_carlo: dict, drivers: dict | None, details: bool, sobol=None
+) -> None:
     """The campaign report as tables: timeline, legs, checks, Monte Carlo, risk drivers."""
     out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
     table = Table(
@@ -535,6 +552,25 @@ def _print_run(result, legs, monte_carlo: dict, drivers: dict | None, details: b
         for row in drivers["drivers"]:
             tornado.add_row(row["driver"], _shown(row["cases"]), str(row["swing"]))
         out.print(tornado)
+    if sobol:
+        ranked = Table(
+            title=f"Sobol indices: each failure probability /{sobol['factor']:g} to "
+            f"x{sobol['factor']:g}, all at once ({sobol['points']:,} points on the same "
+            f"{sobol['trials']:,} trials; +/- the 95 % bootstrap half-width)",
+            title_justify="left",
+        )
+        for column in ("failure probability", "P(success) first", "P(success) total",
+                       "tubes first", "tubes total"):  # fmt: skip
+            ranked.add_column(column)
+        tubes = {r["input"]: r for r in sobol["expected_tubes_returned"]}
+        for row in sobol["probability_of_success"]:
+            t = tubes[row["input"]]
+            ranked.add_row(
+                row["input"],
+                *(f"{r[k]:.3f} +/- {r[k + '_ci']:.3f}" for r in (row, t)
+                  for k in ("first_order", "total")),
+            )  # fmt: skip
+        out.print(ranked)
     out.print("Sources of every value: msrsim scenario show")
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "monte_carlo_summary",
     "risk_drivers",
     "run_monte_carlo",
+    "sobol_drivers",
     "wilson_interval",
 ]
 
@@ -266,6 +267,61 @@ def _rates(columns, plan: CoupledPlan, failure_probability, hardware) -> tuple[f
     return float(np.mean(success)), float(np.mean(np.where(success, columns["tubes_loaded"], 0)))
 
 
+def _hardware_draws(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
+    """The hardware uniforms of each trial in ``columns``, by its trial number (chunks are
+    contiguous runs of trials)."""
+    from msrsim.campaign.chain import hardware_uniforms
+
+    n = len(columns["success"])
+    trials = np.asarray(columns["trial"]) if "trial" in columns else np.arange(n)
+    hardware = {k: np.empty(n) for k in hardware_uniforms(plan.seed, 0, 1)}
+    breaks = np.flatnonzero(np.diff(trials) != 1) + 1
+    for run in np.split(np.arange(n), breaks):
+        if run.size:
+            draws = hardware_uniforms(plan.seed, int(trials[run[0]]), run.size)
+            for k, v in draws.items():
+                hardware[k][run] = v
+    return hardware
+
+
+def sobol_drivers(
+    columns: dict[str, np.ndarray], plan: CoupledPlan, *, factor: float = 2.0,
+    samples: int = 1024, seed: int = 0,
+) -> dict:  # fmt: skip
+    """Global sensitivity of P(success) and the expected tubes returned to every hardware
+    failure probability at once: each uncertain log-uniformly between its value divided
+    and multiplied by ``factor`` (the tornado's range, all varied together), Sobol first
+    and total indices (:func:`msrsim.core.sensitivity.sobol_indices`, SALib). Each point
+    judges the same flown trials again with its probabilities (their physics does not
+    depend on them: common random numbers), so ``samples * (d + 2)`` points cost no
+    flight. The physical failure modes and the scenario's other representative values
+    need the legs flown again per point: not included."""
+    from msrsim.core.sensitivity import sobol_indices
+
+    hardware = _hardware_draws(columns, plan)
+    names = [n for n, p in plan.failure_probability.items() if p > 0.0]
+    centre = np.log([plan.failure_probability[n] for n in names])
+    lower = centre - math.log(factor)
+    upper = np.minimum(centre + math.log(factor), 0.0)  # a probability stays <= 1
+
+    def evaluate(points):
+        out = np.array([
+            _rates(columns, plan, {**plan.failure_probability,
+                                   **dict(zip(names, np.exp(x), strict=True))}, hardware)
+            for x in points
+        ])  # fmt: skip
+        return {"probability_of_success": out[:, 0], "expected_tubes_returned": out[:, 1]}
+
+    found = sobol_indices(evaluate, names, lower, upper, samples=samples, seed=seed)
+    return {
+        "factor": factor,
+        "samples": samples,
+        "points": samples * (len(names) + 2),
+        "trials": len(columns["success"]),
+        **{output: s.ranked() for output, s in found.items()},
+    }
+
+
 def risk_drivers(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
     """What most changes P(success) and the expected tubes returned, ranked by the swing of
     P(success).
@@ -278,18 +334,8 @@ def risk_drivers(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
     the trials that went past it: ``P + P(mode) P(success | past it)``, an estimate that
     assumes the trials it ended would have fared downstream like the others.
     """
-    from msrsim.campaign.chain import hardware_uniforms
-
     n = len(columns["success"])
-    trials = np.asarray(columns["trial"]) if "trial" in columns else np.arange(n)
-    hardware = {k: np.empty(n) for k in hardware_uniforms(plan.seed, 0, 1)}
-    # the draws of each trial by its number (chunks are contiguous runs of trials)
-    breaks = np.flatnonzero(np.diff(trials) != 1) + 1
-    for run in np.split(np.arange(n), breaks):
-        if run.size:
-            draws = hardware_uniforms(plan.seed, int(trials[run[0]]), run.size)
-            for k, v in draws.items():
-                hardware[k][run] = v
+    hardware = _hardware_draws(columns, plan)
     base = _rates(columns, plan, plan.failure_probability, hardware)
     rows = []
     for name, p in plan.failure_probability.items():
