@@ -55,6 +55,26 @@ ScenarioArg = Annotated[
 ]
 
 
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        show_default=False,
+        help="Dask scheduler address (tcp://host:8786), or 'synchronous' to stay in this "
+        "process; default: a local cluster when there are chunks.",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        show_default=False,
+        help="Workers of the local cluster (default: the CPU count).",
+    ),
+]
+
+
 class DriversMode(StrEnum):
     """How ``msrsim run`` ranks what drives P(success)."""
 
@@ -152,24 +172,8 @@ def run(
             "is replaced; other files are kept, those of msrsim's names replaced).",
         ),
     ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            show_default=False,
-            help="Dask scheduler address (tcp://host:8786), or 'synchronous' to stay "
-            "in this process; default: a local cluster when there are chunks.",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            show_default=False,
-            help="Workers of the local cluster (default: the CPU count).",
-        ),
-    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     chunk_size: Annotated[
         int | None,
         typer.Option(
@@ -377,18 +381,8 @@ def compare_command(
     force: Annotated[
         bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
     ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            show_default=False,
-            help="Dask scheduler address, or 'synchronous' to stay in this process.",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", min=1, show_default=False, help="Workers of the local cluster."),
-    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Compare campaigns side by side: schedule, P(success), tubes, years, margins, drivers.
