@@ -359,7 +359,7 @@ def compare_command(
         typer.Option(
             "--trials",
             min=1,
-            max=100_000_000,
+            max=MAX_TRIALS,
             show_default=False,
             help="Coupled trials of each campaign (the first scenario's campaign.trials).",
         ),
