@@ -16,6 +16,7 @@ from msrsim.campaign import runner
 from msrsim.campaign.cache import scenario_fingerprint
 from msrsim.campaign.outcomes import CampaignResult, Milestone
 from msrsim.cli import app
+from msrsim.report.html import assumptions
 from msrsim.scenario import (
     DEFAULT_SOURCE,
     Provenance,
@@ -91,6 +92,7 @@ def test_five_line_scenario_is_the_edited_baseline_with_its_own_sources(five):
     assert "summer 2028" in copy.srl_launch.provenance("departure_earliest_utc").source
     changed = {p for p, _, prov in s.leaves() if prov.user}
     assert changed == {"srl_launch.departure_earliest_utc", "srl_launch.departure_latest_utc"}
+    assert {row["field"] for row in assumptions(s) if row["user"]} == changed  # the report
     inherited = {p: prov for p, _, prov in baseline().leaves() if p not in changed}
     assert inherited == {p: prov for p, _, prov in s.leaves() if p not in changed}
 

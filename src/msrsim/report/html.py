@@ -417,6 +417,14 @@ def monte_carlo_histograms(columns: dict) -> dict:
     return out
 
 
+def _basis(source: str) -> str:
+    """A milestone's basis as HTML: ``representative`` and ``user`` as flags."""
+    for flag, css in (("representative", "flag"), ("user", "flag user")):
+        if source.startswith(flag + ": "):
+            return f'<span class="{css}">{flag}</span> ' + _e(source[len(flag) + 2 :])
+    return _e(source)
+
+
 def assumptions(scenario) -> list[dict]:
     """Every scenario value with its provenance (``representative`` flagged, and ``user``
     when the user gave it without a source)."""
@@ -942,8 +950,7 @@ class _Page:
                 [_e(m["name"]), _e(m["utc"]),
                  _e("" if m.get("solar_longitude_deg") is None else m["solar_longitude_deg"]),
                  _e("" if m.get("mars_year") is None else m["mars_year"]),
-                 (('<span class="flag">representative</span> ' + _e(m["source"][16:]))
-                  if m["source"].startswith("representative") else _e(m["source"]))]
+                 _basis(m["source"])]
                 for m in summary.get("milestones", [])
             ],
             numeric={2, 3},
