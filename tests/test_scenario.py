@@ -27,15 +27,11 @@ def test_baseline_encodes_the_published_architecture():
 
 
 def test_every_baseline_value_has_a_provenance():
-    missing = [
-        path
-        for path, _, prov in baseline().leaves()
-        if prov is None and not path.startswith("scenario.")
-    ]
-    assert missing == []
+    missing = [path for path, _, prov in baseline().leaves() if prov is None]
+    assert missing == []  # its [scenario] name and seed too: a copy loads back equal
     for path, _, prov in baseline().leaves():
-        if prov is not None:
-            assert prov.source.strip(), f"{path} has an empty source"
+        assert prov.source.strip(), f"{path} has an empty source"
+        assert not prov.user, f"{path}: a packaged value cited as the user's"
 
 
 def test_representative_values_are_flagged():

@@ -2,6 +2,7 @@
 
 >>> import msrsim
 >>> scenario = msrsim.load_scenario()                # the built-in baseline
+>>> variant = msrsim.load_scenario(overrides={"schedule.min_surface_sols": 150})
 >>> run = msrsim.run_campaign(scenario, trials=2000, seed=7)
 >>> run.summary["probability_of_success"]            # doctest: +SKIP
 >>> run.trials.to_pandas().groupby("failure").size() # the trial table, one row a trial
@@ -12,6 +13,7 @@ The command line (:mod:`msrsim.cli`) parses options, calls these and prints.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +21,18 @@ from typing import Any
 __all__ = ["CampaignRun", "load_scenario", "run_campaign"]
 
 
-def load_scenario(path: str | Path | None = None):
-    """Read and validate a scenario TOML file (the built-in baseline when ``None``).
+def load_scenario(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None):
+    """Read and validate a scenario TOML file, or a packaged scenario by name (the built-in
+    baseline when ``None``), following its ``extends``.
 
+    ``overrides`` changes values by their dotted keys, as ``--set`` does:
+    ``{"schedule.min_surface_sols": 150}`` (a value, or a ``{value, source,
+    representative}`` table); a value without a source is shown as ``user: overrides``.
     Raises :class:`msrsim.scenario.ScenarioError` with one line per problem.
     """
     from msrsim.scenario import load_scenario as load
 
-    return load(path)
+    return load(path, overrides)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 ScenarioArg = Annotated[
     str | None,
     typer.Argument(
-        help="Scenario TOML file (the built-in baseline when omitted).", show_default=False
+        help="Scenario TOML file, or a packaged scenario's name (the built-in baseline when "
+        "omitted).",
+        show_default=False,
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="SECTION.KEY=VALUE",
+        show_default=False,
+        help="Change one scenario value (repeatable), written as in TOML: "
+        "--set schedule.min_surface_sols=150, --set srl_launch.departure_earliest_utc="
+        "2030-06-01, --set surface.mav_launch_ls_deg=[0,180]. Its source is 'user: --set'.",
     ),
 ]
 
@@ -106,11 +119,14 @@ def _input_error(command: str, exc: ValueError) -> None:
     _fail(command, [_reason(exc)])
 
 
-def _load(path: str | None):
-    from msrsim.scenario import ScenarioError, load_scenario
+def _load(path: str | None, overrides: list[str] | None = None):
+    """The scenario at ``path`` (a file or a packaged name; the baseline when ``None``)
+    with the ``--set`` changes; exit 2 with one line per problem."""
+    from msrsim.scenario import ScenarioError, load_scenario, parse_override
 
     try:
-        return load_scenario(path)
+        changes = dict(parse_override(text) for text in overrides or ())
+        return load_scenario(path, changes, overrides_label="--set")
     except ScenarioError as exc:
         _fail(exc.origin, exc.problems)
 
@@ -137,6 +153,7 @@ def _print_json(data: Any) -> None:
 def run(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: Annotated[
         int | None,
         typer.Option(
@@ -224,7 +241,7 @@ def run(
     from msrsim.campaign.outcomes import LEGS, LegOutcome
     from msrsim.campaign.runner import campaign_legs
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     n = loaded.campaign.trials if trials is None else trials
     size = loaded.campaign.chunk_size if chunk_size is None else chunk_size
     _check_run_options(n, size, workers, scheduler)
@@ -350,10 +367,12 @@ def compare_command(
     scenarios: Annotated[
         list[str],
         typer.Argument(
-            help="Two or more scenario TOML files ('baseline' for the built-in one).",
+            help="Two or more scenarios: TOML files or packaged names ('baseline'); "
+            "--set changes every one of them.",
             show_default=False,
         ),
     ],
+    overrides: SetOption = None,
     trials: Annotated[
         int | None,
         typer.Option(
@@ -396,8 +415,8 @@ def compare_command(
 
     if len(scenarios) < 2:
         _fail("compare", [f"give at least two scenarios (got {len(scenarios)})"])
-    loaded = [_load(None if s == "baseline" else s) for s in scenarios]
-    labels = scenario_labels([None if s == "baseline" else s for s in scenarios])
+    loaded = [_load(s, overrides) for s in scenarios]
+    labels = scenario_labels(scenarios)
     n = loaded[0].campaign.trials if trials is None else trials
     _check_run_options(n, loaded[0].campaign.chunk_size, workers, scheduler)
     output = _claim_out_dir(ctx, out_dir, resume, force)
@@ -485,12 +504,9 @@ def _print_run(
     for m in result.milestones:
         ls = f"{m.solar_longitude_deg:.1f}" if m.solar_longitude_deg is not None else ""
         my = str(m.mars_year) if m.mars_year is not None else ""
-        basis = (
-            "computed"
-            if m.source.startswith("computed")
-            else "representative"
-            if m.source.startswith("representative")
-            else "published"
+        basis = next(
+            (b for b in ("computed", "representative", "user") if m.source.startswith(b)),
+            "published",
         )
         table.add_row(m.name, m.utc, ls, my, basis)
     out.print(table)
@@ -880,6 +896,7 @@ SeedOption = Annotated[
 @app.command("entry")
 def entry_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: _trials_option(10, "ees.footprint_trials") = None,
     seed: SeedOption = None,
     diameter_m: _number_option("Capsule diameter, m.", 0.05, 20.0) = None,
@@ -934,7 +951,7 @@ def entry_command(
         summary,
     )
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     if atmosphere is not None:
         loaded = loaded.model_copy(
             update={"ees": loaded.ees.model_copy(update={"atmosphere_model": atmosphere.value})}
@@ -1018,6 +1035,7 @@ def _print_parts(parts: dict) -> None:
 @app.command("ero")
 def ero_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     plot: _plot_dir_option("Draw the cruises, thrust, power and mass, and the spirals.") = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -1031,7 +1049,7 @@ def ero_command(
     from msrsim.campaign.ero import summary
     from msrsim.campaign.schedule import plan_schedule
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:  # the schedule flies the ERO's whole mission: the one msrsim run flies
         with _progress(as_json, "schedule: the ERO's mission") as advance:
             mission = plan_schedule(loaded, progress=advance).ero
@@ -1051,6 +1069,7 @@ def ero_command(
 @app.command("edl")
 def edl_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: _trials_option(10, "srl.edl.trials") = None,
     seed: SeedOption = None,
     plot: _plot_dir_option(
@@ -1068,7 +1087,7 @@ def edl_command(
     from msrsim.campaign.edl import run_edl, summary
     from msrsim.campaign.schedule import plan_srl_launch_period
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:  # the launch period msrsim run plans (its first day), not the least-C3 one
         period = plan_srl_launch_period(loaded)
         result = run_edl(loaded, period, trials=trials, seed=seed)
@@ -1097,6 +1116,7 @@ def edl_command(
 @app.command("ascent")
 def ascent_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: _trials_option(10, "mav.trials") = None,
     seed: SeedOption = None,
     plot: _plot_dir_option(
@@ -1114,7 +1134,7 @@ def ascent_command(
     """
     from msrsim.campaign.ascent import run_ascent, summary, trajectory_rows
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:
         with _progress(quiet or as_json, "ascents") as advance:
             result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
@@ -1163,6 +1183,7 @@ def ascent_command(
 @app.command("rendezvous")
 def rendezvous_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: _trials_option(1, "rendezvous.trials") = None,
     seed: SeedOption = None,
     plot: _plot_dir_option(
@@ -1180,7 +1201,7 @@ def rendezvous_command(
     """
     from msrsim.campaign.rendezvous import run_rendezvous, summary
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:
         with _progress(quiet or as_json, "rendezvous") as advance:
             result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
@@ -1200,6 +1221,7 @@ def rendezvous_command(
 @app.command("surface")
 def surface_command(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     trials: _trials_option(1, "surface.trials") = None,
     seed: SeedOption = None,
     rover_fails: Annotated[
@@ -1240,7 +1262,7 @@ def surface_command(
     from msrsim.campaign.surface import run_surface, summary, timeline_rows
     from msrsim.core.time import utc_to_et
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:
         landing_et, deadline_et = (
             None if text is None else float(utc_to_et(text)[0])
@@ -1440,48 +1462,135 @@ def mars_time_command(
 
 
 # --------------------------------------------------------------------------------------
-# msrsim scenario validate / show
+# msrsim scenario validate / show / init
 # --------------------------------------------------------------------------------------
 
 
 @scenario_app.command("validate")
 def scenario_validate(
-    path: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    path: Annotated[str, typer.Argument(help="Scenario TOML file (or a packaged name).")],
+    overrides: SetOption = None,
 ) -> None:
     """Check a scenario file; print one line per problem (exit code 2 if any)."""
-    scenario = _load(str(path))
-    n = len(scenario.leaves())
-    out.print(f"{path}: valid ({n} values)")
+    leaves = _load(path, overrides).leaves()
+    user = sum(1 for _, _, prov in leaves if prov is not None and prov.user)
+    out.print(f"{path}: valid ({len(leaves)} values, {user} given by the user)")
+
+
+def _write_new(path: Path, text: str, command: str) -> None:
+    """Write ``text`` to a new file at ``path``; exit 2 if it exists or cannot be written."""
+    try:
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        _fail(command, [f"{path} exists: not overwritten (give another name, or remove it)"])
+    except OSError as exc:
+        _fail(command, [f"{path}: cannot be written ({_reason(exc)})"])
 
 
 @scenario_app.command("show")
-def scenario_show(scenario: ScenarioArg = None, as_json: JsonOption = False) -> None:
-    """Print every value of a scenario with its source."""
-    leaves = _load(scenario).leaves()
+def scenario_show(
+    scenario: ScenarioArg = None,
+    overrides: SetOption = None,
+    as_toml: Annotated[
+        bool,
+        typer.Option(
+            "--toml",
+            help="Print the scenario resolved (extends and --set applied) as one TOML file, "
+            "every value with its source: it loads back equal.",
+        ),
+    ] = False,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            dir_okay=False,
+            show_default=False,
+            help="With --toml: write it to this new file (never over an existing one).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print every value of a scenario with its source.
+
+    A value given without a source (bare in a file, or by --set) shows as 'user: <file>'
+    or 'user: --set'. --json keys each value by the name --set takes, dates as ISO 8601.
+    """
+    from datetime import datetime as dt
+
+    from msrsim import __version__
+    from msrsim.scenario import date_text, scenario_json, scenario_toml
+
+    if as_json and (as_toml or out_file is not None):
+        _fail("scenario show", ["--json and --toml are two outputs: give one"])
+    if out_file is not None and not as_toml:
+        _fail("scenario show", ["--out writes the --toml output: give --toml"])
+    loaded = _load(scenario, overrides)
+    name = scenario or "baseline"
     if as_json:
-        _print_json(
-            {
-                path: {
-                    "value": value,
-                    "source": prov.source if prov else None,
-                    "representative": prov.representative if prov else None,
-                }
-                for path, value, prov in leaves
-            }
-        )
+        _print_json(scenario_json(loaded))
         return
-    table = Table(title=f"Scenario: {scenario or 'baseline'}", title_justify="left")
+    if as_toml:
+        changes = "".join(f" --set {o}" for o in overrides or ())
+        text = scenario_toml(
+            loaded,
+            f"{loaded.scenario.name}: every value of {name}{changes}, resolved, with its "
+            f"source\n(msrsim scenario show --toml, msrsim {__version__})",
+        )
+        if out_file is None:
+            sys.stdout.write(text)
+            return
+        _write_new(out_file, text, "scenario show")
+        out.print(f"wrote {out_file} ({len(loaded.leaves())} values)")
+        return
+    title = f"Scenario: {name}" + "".join(f" --set {o}" for o in overrides or ())
+    table = Table(title=title, title_justify="left")
     for column in ("field", "value", "source"):
         table.add_column(column, overflow="fold")
-    for path, value, prov in leaves:
+    for path, value, prov in loaded.leaves():
         if prov is None:
             source = "[dim]-[/]"
         elif prov.representative:
             source = f"[yellow]representative[/]: {prov.source}"
+        elif prov.user:
+            source = f"[cyan]user[/]{prov.source[len('user') :]}"
         else:
             source = prov.source
-        table.add_row(path, str(value), source)
+        table.add_row(path, date_text(value) if isinstance(value, dt) else str(value), source)
     out.print(table)
+
+
+@scenario_app.command("init")
+def scenario_init(
+    name: Annotated[
+        str,
+        typer.Argument(help="The new scenario: NAME (writes NAME.toml here) or a path.toml."),
+    ],
+    parent: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="The scenario it inherits from: a packaged name or a scenario file.",
+        ),
+    ] = "baseline",
+) -> None:
+    """Start a scenario that inherits every value of another (extends) and changes a few.
+
+    Writes NAME.toml (never over an existing file) with `extends` and a commented example
+    of how to change values; check it with msrsim scenario show NAME.toml.
+    """
+    import os
+
+    from msrsim.scenario import packaged_names, variant_text
+
+    path = Path(name if name.endswith(".toml") else f"{name}.toml")
+    _load(parent)  # a scenario that cannot be loaded is not a parent
+    if parent not in packaged_names():  # a path: from the new file's folder
+        parent = Path(os.path.relpath(Path(parent).resolve(), path.resolve().parent)).as_posix()
+    _write_new(path, variant_text(path.stem, parent), "scenario init")
+    _load(str(path))
+    out.print(f"wrote {path}: every value of {parent}; change values there, or try "
+              f"them first with msrsim scenario show {path} --set SECTION.KEY=VALUE")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1489,11 +1598,11 @@ def scenario_show(scenario: ScenarioArg = None, as_json: JsonOption = False) -> 
 # --------------------------------------------------------------------------------------
 
 
-def _trajectories(scenario: str | None, quiet: bool) -> dict:
+def _trajectories(scenario: str | None, overrides: list[str] | None, quiet: bool) -> dict:
     """The scenario's trajectories (:mod:`msrsim.campaign.products`), legs from the cache."""
     from msrsim.campaign.runner import campaign_legs
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, overrides)
     try:
         with _progress(quiet, "legs (cached per scenario)"):
             return campaign_legs(loaded).products
@@ -1504,6 +1613,7 @@ def _trajectories(scenario: str | None, quiet: bool) -> dict:
 @export_app.command("oem")
 def export_oem(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     out_dir: Annotated[
         Path,
         typer.Option("--out", file_okay=False, help="Folder for the .oem files (created)."),
@@ -1534,7 +1644,7 @@ def export_oem(
             "--trajectory",
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
-    products = _trajectories(scenario, as_json)
+    products = _trajectories(scenario, overrides, as_json)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [
@@ -1569,6 +1679,7 @@ def export_oem(
 @export_app.command("czml")
 def export_czml(
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     out_file: Annotated[
         Path, typer.Option("--out", dir_okay=False, help="The .czml file to write.")
     ] = ...,
@@ -1586,7 +1697,7 @@ def export_czml(
     """
     from msrsim.io.czml import write_czml
 
-    products = _trajectories(scenario, as_json)
+    products = _trajectories(scenario, overrides, as_json)
     try:
         if out_file.parent != Path(""):
             out_file.parent.mkdir(parents=True, exist_ok=True)

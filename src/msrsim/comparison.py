@@ -83,11 +83,7 @@ def scenario_labels(scenarios) -> list[str]:
 
 
 def _scenario(s):
-    if s is None or (isinstance(s, str) and s == "baseline"):
-        return load_scenario(None)
-    if isinstance(s, str | Path):
-        return load_scenario(s)
-    return s
+    return load_scenario(s) if s is None or isinstance(s, str | Path) else s
 
 
 def _percentile(values: np.ndarray, q: float) -> float | None:

@@ -8,6 +8,14 @@ built-in baseline (``scenarios/baseline.toml``) gives every value a provenance.
 Units are in the field names (``_kg``, ``_km``, ``_deg``, ``_utc`` ...): the scenario is the
 edge of the tool, and the legs convert to SI once when they read it.
 
+A scenario may inherit: ``extends = "baseline"`` (a packaged scenario's name, or the path of
+another scenario file, relative to this one) followed by only the values that differ.
+Sections merge key by key, a value (an array too) replaces the parent's whole; chains of
+``extends`` are followed, a cycle refused. Values can also be changed when a scenario is
+loaded (``overrides``: ``msrsim ... --set schedule.min_surface_sols=150``). A value given
+without a source, in a file or as an override, is the user's: its provenance is
+``user: <file>`` (or ``user: --set``), never the source of the value it replaced.
+
 Validation collects every problem of a file and reports each as one line naming the field,
 the value and what is allowed (:class:`ScenarioError`).
 """
@@ -15,8 +23,12 @@ the value and what is allowed (:class:`ScenarioError`).
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
+import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -35,6 +47,10 @@ from pydantic import (
 )
 
 BASELINE_NAME = "baseline"
+USER = "user"
+"""The source of a value the user gave without one: ``user: <file>``, ``user: --set``."""
+DEFAULT_SOURCE = "msrsim default"
+"""The source of a value no file gives (the field's default)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,11 @@ class Provenance:
 
     source: str
     representative: bool = False
+
+    @property
+    def user(self) -> bool:
+        """Whether the user gave the value without a source (``user: <where>``)."""
+        return self.source == USER or self.source.startswith(USER + ": ")
 
 
 class ScenarioError(ValueError):
@@ -174,6 +195,9 @@ class Section(BaseModel):
                 provenance[key] = Provenance(source, representative)
             else:
                 plain[key] = item
+        for key, field in cls.model_fields.items():
+            if key not in data and not field.is_required() and _section_type(cls, key) is None:
+                provenance[key] = Provenance(DEFAULT_SOURCE)
         model = handler(plain)
         model._provenance.update(provenance)
         return model
@@ -181,6 +205,12 @@ class Section(BaseModel):
     def provenance(self, field: str) -> Provenance | None:
         """The provenance of ``field`` as the file gave it, or ``None``."""
         return self._provenance.get(field)
+
+
+def _section_type(model: type[Section], name: str) -> type[Section] | None:
+    """The section type of ``model``'s field ``name``; ``None`` for a value or no field."""
+    annotation = getattr(model.model_fields.get(name), "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Section) else None
 
 
 # --------------------------------------------------------------------------------------
@@ -830,6 +860,19 @@ class Scenario(Section):
         """Every value as ``(dotted.path, value, provenance)``, in file order."""
         return list(_leaves(self, ""))
 
+    def locate(self, path: str) -> tuple[Section, str]:
+        """The section holding the value at ``path`` (``srl_launch.departure_earliest_utc``)
+        and the value's name in it; ``KeyError`` when ``path`` names no value."""
+        *sections, name = path.split(".")
+        section: Section = self
+        for part in sections:
+            section = getattr(section, part, None)
+            if not isinstance(section, Section):
+                raise KeyError(path)
+        if name not in type(section).model_fields or _section_type(type(section), name):
+            raise KeyError(path)
+        return section, name
+
 
 def _leaves(section: Section, prefix: str):
     for name in type(section).model_fields:
@@ -919,13 +962,11 @@ def _printable(text: str, limit: int = 200) -> str:
 
 
 def _section_at(loc: list[str]) -> type[Section] | None:
-    model: type[Section] = Scenario
+    model: type[Section] | None = Scenario
     for name in loc:
-        field = model.model_fields.get(name)
-        annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, Section)):
+        model = _section_type(model, name)
+        if model is None:
             return None
-        model = annotation
     return model
 
 
@@ -940,28 +981,52 @@ def parse_scenario(data: dict[str, Any], origin: str = "<scenario>") -> Scenario
         raise ScenarioError(origin, ["not usable: values nested too deeply"]) from None
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario file; the built-in baseline when ``path`` is ``None``.
+def load_scenario(
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    overrides_label: str = "overrides",
+) -> Scenario:
+    """Read and validate a scenario: a file, or a packaged scenario by name (the built-in
+    baseline when ``path`` is ``None``), following its ``extends``.
+
+    ``overrides`` changes values after the files are merged: ``{"schedule.min_surface_sols":
+    150}`` (a dotted key, a value or a ``{value, source, representative}`` table; a whole
+    table merges key by key). A value without a source is ``user: <overrides_label>``;
+    problems that only the overrides cause are reported under ``overrides_label``
+    (``--set`` at the command line).
 
     Raises
     ------
     ScenarioError
-        With one line per problem (missing file, TOML syntax, or invalid values).
+        With one line per problem (missing file, TOML syntax, a bad ``extends``, an unknown
+        override key, or invalid values).
     """
-    from msrsim.core.resources import InputFileError, read_text_file
-
-    if path is None or str(path) == BASELINE_NAME:
+    ref = BASELINE_NAME if path is None else str(path)
+    if ref == BASELINE_NAME and not overrides:
         return baseline()
-    path = Path(path)
+    if ref in packaged_names():
+        origin, document = ref, _packaged_document(ref)
+    else:
+        origin, text, directory, identity = _read(Path(ref))
+        document = _document(origin, text, directory, ((origin, identity),))
+    if not overrides:
+        return parse_scenario(document, origin)
+    changes = _overrides_document(overrides, overrides_label)
     try:
-        text = read_text_file(path, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
-    except InputFileError as exc:
-        raise ScenarioError(str(path), [str(exc).removeprefix(f"{path}: ")]) from None
-    return parse_scenario(_parse_toml(text, str(path)), str(path))
+        return parse_scenario(_merge(Scenario, document, changes), origin)
+    except ScenarioError as exc:
+        try:
+            parse_scenario(document, origin)
+        except ScenarioError:
+            raise exc from None
+        raise ScenarioError(overrides_label, exc.problems) from None
 
 
 MAX_SCENARIO_BYTES = 1 << 20
 """A scenario file's largest size (the baseline, every value sourced, is about 60 KB)."""
+MAX_EXTENDS = 16
+"""The longest chain of ``extends`` followed."""
 
 
 def _parse_toml(text: str, origin: str) -> dict[str, Any]:
@@ -973,12 +1038,307 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
         raise ScenarioError(origin, ["not usable: arrays or tables nested too deeply"]) from None
 
 
+def packaged_names() -> tuple[str, ...]:
+    """The scenarios msrsim carries (``msrsim/scenarios/<name>.toml``), by name."""
+    folder = resources.files("msrsim.scenarios")
+    return tuple(sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml")))
+
+
+def packaged_text(name: str) -> str:
+    """The text of the packaged scenario ``name``."""
+    return resources.files("msrsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
+
+
 def baseline_text() -> str:
     """The text of the built-in baseline scenario file."""
-    return resources.files("msrsim.scenarios").joinpath("baseline.toml").read_text("utf-8")
+    return packaged_text(BASELINE_NAME)
+
+
+@lru_cache(maxsize=8)
+def _packaged_document(name: str) -> dict[str, Any]:
+    """A packaged scenario's merged values (read-only: shared between calls)."""
+    return _document(name, packaged_text(name), None, ((name, f"packaged:{name}"),))
 
 
 @lru_cache(maxsize=1)
 def baseline() -> Scenario:
     """The built-in baseline: the NASA/ESA architecture of July 2022."""
-    return parse_scenario(_parse_toml(baseline_text(), "baseline.toml"), "baseline.toml")
+    return parse_scenario(_packaged_document(BASELINE_NAME), "baseline.toml")
+
+
+def _read(path: Path) -> tuple[str, str, Path, str]:
+    """A scenario file's ``(origin, text, directory, identity)``."""
+    from msrsim.core.resources import InputFileError, read_text_file
+
+    try:
+        text = read_text_file(path, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
+    except InputFileError as exc:
+        raise ScenarioError(str(path), [str(exc).removeprefix(f"{path}: ")]) from None
+    return str(path), text, path.parent, os.path.realpath(path)
+
+
+def _document(
+    origin: str, text: str, directory: Path | None, chain: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """A scenario file's values merged over those of the scenario it ``extends``, each a
+    ``{value, source, representative}`` table (a value without a source is the user's:
+    ``user: <origin>``). ``directory``: where a parent's path is relative to (``None``
+    for a packaged scenario, which extends packaged ones only); ``chain``: the
+    ``(origin, identity)`` of the files read so far, this one last."""
+    data = _parse_toml(text, origin)
+    parent = data.pop("extends", None)
+    document = _annotate(Scenario, data, f"{USER}: {origin}")
+    if parent is None:
+        return document
+    names = packaged_names()
+    if not isinstance(parent, str) or not parent.strip():
+        shown = _kind_of(parent) if isinstance(parent, dict | list) else repr(parent)
+        raise ScenarioError(origin, [
+            f"extends = {_printable(shown)}: must be the name of a packaged scenario "
+            f"({', '.join(names)}) or the path of a scenario file, as text"
+        ])  # fmt: skip
+    if parent in names:
+        parent_origin, identity = parent, f"packaged:{parent}"
+        parent_text, parent_directory = packaged_text(parent), None
+    elif directory is None:
+        raise ScenarioError(origin, [
+            f"extends = {parent!r}: not a packaged scenario ({', '.join(names)}); a packaged "
+            "scenario extends only packaged ones"
+        ])  # fmt: skip
+    else:
+        path = Path(parent).expanduser()
+        path = path if path.is_absolute() else Path(os.path.normpath(directory / path))
+        try:
+            parent_origin, parent_text, parent_directory, identity = _read(path)
+        except ScenarioError as exc:
+            named = not parent.endswith(".toml") and "/" not in parent and "\\" not in parent
+            hint = f" (nor a packaged scenario: {', '.join(names)})" if named else ""
+            raise ScenarioError(origin, [
+                f"extends = {_printable(repr(parent))}: {exc.origin}: {exc.problems[0]}{hint}"
+            ]) from None  # fmt: skip
+    seen = [i for _, i in chain]
+    if identity in seen:
+        loop = " -> ".join([o for o, _ in chain[seen.index(identity) :]] + [parent_origin])
+        raise ScenarioError(origin, [f"extends = {parent!r}: a cycle ({_printable(loop)})"])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(origin, [
+            f"extends = {parent!r}: more than {MAX_EXTENDS} scenarios extend one another"
+        ])  # fmt: skip
+    ancestors = _document(
+        parent_origin, parent_text, parent_directory, (*chain, (parent_origin, identity))
+    )
+    return _merge(Scenario, ancestors, document)
+
+
+def _provenanced(item: Any, source: str) -> Any:
+    """A value as a ``{value, source, representative}`` table, ``source`` when it has none."""
+    if isinstance(item, dict) and "value" in item:
+        return item if "source" in item else {**item, "source": source}
+    return {"value": item, "source": source}
+
+
+def _annotate(model: type[Section], data: dict[str, Any], source: str) -> dict[str, Any]:
+    """``data`` (a table of ``model``) with every value given a provenance table; unknown
+    keys and values of the wrong kind are kept for validation to report."""
+    out: dict[str, Any] = {}
+    for key, item in data.items():
+        section = _section_type(model, key)
+        if section is not None:
+            out[key] = _annotate(section, item, source) if isinstance(item, dict) else item
+        elif key in model.model_fields:
+            out[key] = _provenanced(item, source)
+        else:
+            out[key] = item
+    return out
+
+
+def _merge(model: type[Section], parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``parent``: tables merge key by key, a value (an array too) replaces
+    the parent's whole. Neither argument is changed."""
+    out = dict(parent)
+    for key, item in child.items():
+        section = _section_type(model, key)
+        if section is not None and isinstance(item, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(section, out[key], item)
+        else:
+            out[key] = item
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Overrides (--set section.key=value)
+# --------------------------------------------------------------------------------------
+
+_KEY_RE = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*\Z")
+
+
+def parse_override(text: str, label: str = "--set") -> tuple[str, Any]:
+    """``"schedule.min_surface_sols=150"`` as ``("schedule.min_surface_sols", 150)``.
+
+    The value is read as a TOML literal (``150``, ``2030-06-01``, ``[0, 180]``, ``true``,
+    ``"text"``, ``{ value = 150, source = "..." }``); text that is not one is taken as a
+    string (``--set ees.atmosphere_model=us76``).
+    """
+    key, sep, literal = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(label, [
+            f"{_printable(repr(text))}: must be section.key=value "
+            "(e.g. schedule.min_surface_sols=150)"
+        ])  # fmt: skip
+    literal = literal.strip()
+    try:
+        parsed = tomllib.loads(f"v = {literal}")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return key.strip(), literal
+    return key.strip(), parsed["v"] if set(parsed) == {"v"} else literal
+
+
+def _override_layer(key: Any, value: Any, source: str) -> dict[str, Any]:
+    """One override as a document: ``{section: {name: {value, source}}}``."""
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise ValueError(
+            f"{_printable(repr(key))}: not a key (section.key, e.g. schedule.min_surface_sols)"
+        )
+    parts = key.split(".")
+    model: type[Section] = Scenario
+    for depth, part in enumerate(parts):
+        where = ".".join(parts[: depth + 1])
+        if part not in model.model_fields:
+            raise ValueError(
+                f"{where}: unknown key (allowed here: {', '.join(model.model_fields)})"
+            )
+        section = _section_type(model, part)
+        if depth == len(parts) - 1:
+            if section is None:
+                layer = _provenanced(value, source)
+            elif isinstance(value, dict):
+                layer = _annotate(section, value, source)
+            else:
+                layer = value
+        elif section is None:
+            raise ValueError(f"{key}: {where} is a value, not a table")
+        else:
+            model = section
+    for part in reversed(parts):
+        layer = {part: layer}
+    return layer
+
+
+def _overrides_document(overrides: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """The overrides as one document, each value the user's (``user: <label>``)."""
+    if not isinstance(overrides, Mapping):
+        raise TypeError(f"overrides: expected a mapping, got {type(overrides).__name__}")
+    document: dict[str, Any] = {}
+    problems = []
+    for key, value in overrides.items():
+        try:
+            document = _merge(Scenario, document, _override_layer(key, value, f"{USER}: {label}"))
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ScenarioError(label, problems)
+    return document
+
+
+# --------------------------------------------------------------------------------------
+# Writing a scenario: TOML that loads back equal, JSON by --set key, a new variant
+# --------------------------------------------------------------------------------------
+
+
+def date_text(value: _dt.datetime) -> str:
+    """A date at midnight as ``2030-06-01``, another epoch in ISO 8601 to the microsecond."""
+    midnight = value.tzinfo is None and value.time() == _dt.time()
+    return value.date().isoformat() if midnight else value.isoformat()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r}: a scenario value is finite")
+        return repr(value)
+    if isinstance(value, str):
+        # a JSON string is a TOML basic string, but for DEL, which TOML wants escaped
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, _dt.datetime):
+        return date_text(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"{type(value).__name__} {value!r} has no TOML form")
+
+
+def _toml_entry(value: Any, provenance: Provenance | None) -> str:
+    if provenance is None:
+        return _toml_value(value)
+    flag = ", representative = true" if provenance.representative else ""
+    return f"{{ value = {_toml_value(value)}, source = {_toml_value(provenance.source)}{flag} }}"
+
+
+def scenario_toml(scenario: Scenario, header: str = "") -> str:
+    """The scenario as a whole TOML file, every value with its provenance, that loads back
+    equal (values and provenance; a value without a provenance is written bare, and
+    loads back as the user's). ``header``: comment lines on top."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+
+    def table(section: Section, prefix: str) -> None:
+        fields = type(section).model_fields
+        values = [n for n in fields if _section_type(type(section), n) is None]
+        if values:
+            lines.extend(["", f"[{prefix}]"] if lines else [f"[{prefix}]"])
+            lines.extend(
+                f"{n} = {_toml_entry(getattr(section, n), section.provenance(n))}" for n in values
+            )
+        for name in fields:
+            if name not in values:
+                table(getattr(section, name), f"{prefix}.{name}" if prefix else name)
+
+    table(scenario, "")
+    return "\n".join(lines) + "\n"
+
+
+def scenario_json(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Every value by the key ``--set`` takes (``srl_launch.departure_earliest_utc``):
+    ``{value, source, representative}``, dates as ISO 8601 text. Given back as
+    ``overrides`` it reproduces the scenario."""
+    return {
+        path: {
+            "value": date_text(value) if isinstance(value, _dt.datetime) else value,
+            "source": prov.source if prov else None,
+            "representative": prov.representative if prov else None,
+        }
+        for path, value, prov in scenario.leaves()
+    }
+
+
+def variant_text(name: str, parent: str) -> str:
+    """A new scenario file that inherits every value of ``parent`` (``msrsim scenario
+    init``), with a hint of how to change them."""
+    import shlex
+
+    shown = json.dumps(parent, ensure_ascii=False)
+    return f"""\
+# {name}: every value of {shown}, but those given below.
+#
+# Give a value under its table, bare or with its source. A bare value is shown as "user"
+# in `msrsim scenario show` and in the report, e.g.:
+#
+#   [srl_launch]
+#   departure_earliest_utc = 2030-06-01
+#   departure_latest_utc = {{ value = 2030-08-31, source = "trade study, May 2024" }}
+#
+#   [schedule]
+#   min_surface_sols = 150
+#
+# Tables merge key by key; an array replaces the whole array. Every key and its current
+# value and source: msrsim scenario show {shlex.quote(parent)}
+# To try a value without editing: --set schedule.min_surface_sols=150
+
+extends = {shown}
+
+[scenario]
+name = {json.dumps(name, ensure_ascii=False)}
+description = {json.dumps(f"{parent}, with the values below changed", ensure_ascii=False)}
+"""

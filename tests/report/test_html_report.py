@@ -50,6 +50,7 @@ def test_run_out_writes_the_report_beside_the_data(run_dir):
     assumptions = data["assumptions"]
     assert any(a["representative"] for a in assumptions)
     assert all(a["source"] for a in assumptions if a["representative"])
+    assert not any(a["user"] for a in assumptions)  # the baseline cites every value
     page = (run_dir / "report.html").read_text()
     for key, _ in SECTIONS:
         assert f'id="section-{key}"' in page

@@ -12,10 +12,14 @@ The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user ca
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 ``~/Library/Caches/msrsim`` on macOS, ``%LOCALAPPDATA%\\msrsim\\Cache`` on Windows). The
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
-msrsim's version and the cache format: change any value and the leg tables are computed
-anew; provenance (sources, "representative" flags) does not enter. A model whose code
-changes without a change of msrsim's version passes a new ``version`` to
-:func:`cached_table`.
+msrsim's version and the cache format: change any value that a leg reads and the leg tables
+are computed anew. What no leg reads does not enter (:data:`NOT_FLOWN`): provenance (sources,
+"representative" flags), the scenario's name and description, and the size of the coupled
+Monte Carlo (``campaign.trials``, ``campaign.chunk_size``, which ``msrsim run`` passes on
+like ``--trials``); so a scenario that ``extends`` another and changes none of its values,
+or only those, reads the other's legs (:func:`msrsim.campaign.outcomes.as_labelled_by` puts
+its own name and sources on them). A model whose code changes without a change of msrsim's
+version passes a new ``version`` to :func:`cached_table`.
 
 Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
 atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the
@@ -45,6 +49,7 @@ from msrsim import __version__
 
 __all__ = [
     "CACHE_FORMAT",
+    "NOT_FLOWN",
     "cache_dir",
     "cached_table",
     "code_fingerprint",
@@ -59,9 +64,13 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VERSION_KEY = b"msrsim.cache.version"
 
 
+NOT_FLOWN: dict[str, Any] = {"scenario": {"name", "description"}, "campaign": True}
+"""The scenario values no leg reads, left out of the fingerprint (pydantic's ``exclude``)."""
+
+
 def _scenario_values(scenario: Any) -> Any:
     if hasattr(scenario, "model_dump"):
-        return scenario.model_dump(mode="json")
+        return scenario.model_dump(mode="json", exclude=NOT_FLOWN)
     if isinstance(scenario, Mapping):
         return dict(scenario)
     raise TypeError(
@@ -80,7 +89,8 @@ def _canonical_json(scenario: Any) -> str:
 
 
 def scenario_fingerprint(scenario: Any) -> str:
-    """The SHA-256 (hex) of the scenario's values, msrsim's version and the cache format."""
+    """The SHA-256 (hex) of the scenario's values (but :data:`NOT_FLOWN`), msrsim's version
+    and the cache format."""
     return hashlib.sha256(_canonical_json(scenario).encode()).hexdigest()
 
 

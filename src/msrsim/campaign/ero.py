@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
-from msrsim.campaign.outcomes import LegOutcome, dated, source_of
+from msrsim.campaign.outcomes import LegOutcome, dated, scenario_basis
 from msrsim.campaign.schedule import (
     Schedule,
     electric_propulsion,
@@ -132,7 +132,7 @@ def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
     down, up = mission.spiral_down, mission.spiral_up
     prov = schedule.provenance
     milestones = (
-        dated("ERO launch", mission.plan.launch_et, source_of(scenario.ero, "launch_utc")),
+        dated("ERO launch", mission.plan.launch_et, scenario_basis(scenario, "ERO launch")),
         dated("ERO Mars orbit insertion", mission.phases[1].start_et, prov["ero_mars_arrival"]),
         dated("ERO in the rendezvous orbit", down.end_et, src),
         dated("ERO leaves the rendezvous orbit", up.start_et, prov["ero_mars_departure"]),

@@ -15,11 +15,12 @@ from msrsim.campaign.launch import run_windows_leg
 from msrsim.campaign.outcomes import (
     LEGS,
     NOT_MODELLED,
+    SCENARIO_DATES,
     CampaignResult,
     LegOutcome,
     Milestone,
     dated,
-    source_of,
+    scenario_basis,
 )
 from msrsim.campaign.plan import plan_campaign
 from msrsim.campaign.published import PUBLISHED_PLAN, compare
@@ -37,23 +38,15 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
     Mars Year) at each, and the published plan's dates (undated within their year, to be
     read beside the computed ones: :mod:`msrsim.campaign.published`)."""
 
-    windows: list[tuple[str, _dt.datetime, str]] = []
-    for label, window in (
-        ("ERO launch window", scenario.ero_launch),
-        ("SRL launch window", scenario.srl_launch),
-    ):
-        windows += [
-            (
-                f"{label} opens",
-                window.departure_earliest_utc,
-                source_of(window, "departure_earliest_utc"),
-            ),
-            (
-                f"{label} closes",
-                window.departure_latest_utc,
-                source_of(window, "departure_latest_utc"),
-            ),
-        ]
+    windows: list[tuple[str, _dt.datetime, str]] = [
+        (name, getattr(*scenario.locate(SCENARIO_DATES[name])), scenario_basis(scenario, name))
+        for name in (
+            "ERO launch window opens",
+            "ERO launch window closes",
+            "SRL launch window opens",
+            "SRL launch window closes",
+        )
+    ]
     et = utc_to_et([d for _, d, _ in windows])
     milestones = [dated(name, float(e), src) for (name, _, src), e in zip(windows, et, strict=True)]
     milestones += [

@@ -7,6 +7,7 @@ typed-in result.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from msrsim.campaign.checks import Check
@@ -175,6 +176,38 @@ def source_of(section, name: str) -> str:
     if prov is None:
         return "scenario"
     return ("representative: " if prov.representative else "") + prov.source
+
+
+SCENARIO_DATES: dict[str, str] = {
+    "ERO launch window opens": "ero_launch.departure_earliest_utc",
+    "ERO launch window closes": "ero_launch.departure_latest_utc",
+    "SRL launch window opens": "srl_launch.departure_earliest_utc",
+    "SRL launch window closes": "srl_launch.departure_latest_utc",
+    "ERO launch": "ero.launch_utc",
+}
+"""The milestones whose basis is the source of a scenario value (by its dotted key)."""
+
+
+def scenario_basis(scenario, milestone: str) -> str:
+    """The basis of a :data:`SCENARIO_DATES` milestone: its scenario value's source."""
+    return source_of(*scenario.locate(SCENARIO_DATES[milestone]))
+
+
+def as_labelled_by(result: CampaignResult, scenario) -> CampaignResult:
+    """``result`` with ``scenario``'s name and the sources of the dates it takes from it.
+
+    The legs' cache is keyed by the values that change a flight, not by the scenario's name
+    or any value's source (:func:`msrsim.campaign.cache.scenario_fingerprint`): a variant
+    that renames the baseline, or gives a value with the same number its own source, reads
+    the baseline's legs and shows its own labels.
+    """
+    milestones = tuple(
+        dataclasses.replace(m, source=scenario_basis(scenario, m.name))
+        if m.name in SCENARIO_DATES
+        else m
+        for m in result.milestones
+    )
+    return dataclasses.replace(result, scenario_name=scenario.scenario.name, milestones=milestones)
 
 
 def dated(name: str, et: float, source: str) -> Milestone:

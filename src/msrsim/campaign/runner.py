@@ -36,7 +36,7 @@ from msrsim.campaign.chain import (
     tube_bits,
 )
 from msrsim.campaign.nominal import fly_nominal
-from msrsim.campaign.outcomes import CampaignResult
+from msrsim.campaign.outcomes import CampaignResult, as_labelled_by
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
@@ -104,6 +104,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     folder = cache_dir() / fingerprint
     if use_cache:
         cached = _from_cache(folder, fingerprint)
+        if cached is not None:  # flown for another scenario of the same values, perhaps
+            cached = as_labelled_by(cached, scenario)
         if cached is not None and not full_results:
             return cached
         if cached is not None and fingerprint in _FLOWN:

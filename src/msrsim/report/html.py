@@ -417,8 +417,17 @@ def monte_carlo_histograms(columns: dict) -> dict:
     return out
 
 
+def _basis(source: str) -> str:
+    """A milestone's basis as HTML: ``representative`` and ``user`` as flags."""
+    for flag, css in (("representative", "flag"), ("user", "flag user")):
+        if source.startswith(flag + ": "):
+            return f'<span class="{css}">{flag}</span> ' + _e(source[len(flag) + 2 :])
+    return _e(source)
+
+
 def assumptions(scenario) -> list[dict]:
-    """Every scenario value with its provenance (``representative`` flagged)."""
+    """Every scenario value with its provenance (``representative`` flagged, and ``user``
+    when the user gave it without a source)."""
     rows = []
     for path, value, prov in scenario.leaves():
         try:
@@ -431,6 +440,7 @@ def assumptions(scenario) -> list[dict]:
                 "value": value,
                 "source": prov.source if prov else None,
                 "representative": bool(prov.representative) if prov else False,
+                "user": bool(prov.user) if prov else False,
             }
         )
     return rows
@@ -637,6 +647,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.rep td { background: #fff7e6; }
 .flag { background: #f0b429; color: #3b2a00; border-radius: 3px; padding: 0 5px;
   font-size: 11px; }
+.flag.user { background: #9ad0f5; color: #00324f; }
 .bad { color: #b00020; font-weight: 600; } .ok { color: #1b7f3b; }
 .scroll { max-height: 480px; overflow: auto; border: 1px solid var(--line); }
 .plot { width: 100%; min-height: 420px; }
@@ -939,8 +950,7 @@ class _Page:
                 [_e(m["name"]), _e(m["utc"]),
                  _e("" if m.get("solar_longitude_deg") is None else m["solar_longitude_deg"]),
                  _e("" if m.get("mars_year") is None else m["mars_year"]),
-                 (('<span class="flag">representative</span> ' + _e(m["source"][16:]))
-                  if m["source"].startswith("representative") else _e(m["source"]))]
+                 _basis(m["source"])]
                 for m in summary.get("milestones", [])
             ],
             numeric={2, 3},
@@ -1368,20 +1378,29 @@ class _Page:
     def assumptions(self, summary: dict, data: dict) -> str:
         rows = data["assumptions"]
         rep = sum(r["representative"] for r in rows)
+        user = sum(bool(r.get("user")) for r in rows)
         table = _table(
             ["field", "value", "source", ""],
             [
                 [f"<code>{_e(r['field'])}</code>", _e(json.dumps(r["value"])),
                  _e(r["source"] or "-"),
-                 '<span class="flag">representative</span>' if r["representative"] else ""]
+                 " ".join(flag for flag, on in (
+                     ('<span class="flag">representative</span>', r["representative"]),
+                     ('<span class="flag user">user</span>', r.get("user"))) if on)]
                 for r in rows
             ],
             row_class=lambda k: "rep" if rows[k]["representative"] else "",
         )  # fmt: skip
+        users = (
+            f'; the {user} flagged <span class="flag user">user</span> were given without a '
+            "source, in the scenario file or by --set"
+            if user
+            else ""
+        )
         return (
             f'<p class="note">Every value of the scenario ({len(rows)}), with its source; '
             f'the {rep} flagged <span class="flag">representative</span> are not published '
-            "for MSR and were chosen to stand in for it.</p>"
+            f"for MSR and were chosen to stand in for it{users}.</p>"
             + f'<div class="scroll" style="max-height:640px">{table}</div>'
         )
 
