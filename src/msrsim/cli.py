@@ -456,6 +456,135 @@ def compare_command(
         out.print(f"Written to {out_dir}: compare.html, compare.json, <scenario>/trials/")
 
 
+@app.command("sweep")
+def sweep_command(
+    ctx: typer.Context,
+    scenario: ScenarioArg = None,
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            metavar="KEY=LO:HI[:N]",
+            show_default=False,
+            help="A scenario value to sweep (repeatable), named as --set names it: "
+            "--param schedule.min_surface_sols=150:355:5 (N levels of a grid, 3 by default).",
+        ),
+    ] = None,
+    design: Annotated[
+        str, typer.Option("--design", help="grid, lhs (Latin hypercube) or sobol.")
+    ] = "grid",
+    samples: Annotated[
+        int, typer.Option("--samples", min=2, max=10_000, help="Points of an lhs or sobol design.")
+    ] = 16,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            min=1,
+            max=MAX_TRIALS,
+            show_default=False,
+            help="Coupled trials at each point (scenario: campaign.trials).",
+        ),
+    ] = None,
+    seed: SeedOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            file_okay=False,
+            show_default=False,
+            help="Write each point as it ends (points/), sweep.parquet, sweep.json, "
+            "response.png and pareto.png here.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Run only the points a killed sweep --out DIR left.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
+    ] = False,
+    pareto: Annotated[
+        str,
+        typer.Option(
+            "--pareto",
+            metavar="OUT:max|min,OUT:max|min",
+            help="The two outputs of the Pareto plot and which way each is better.",
+        ),
+    ] = "probability_of_success:max,earth_landing_median_year:min",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sweep scenario values: a campaign at every point of a grid, LHS or Sobol design.
+
+    Each point is the scenario with the swept values (source 'user: sweep'), its campaign
+    run as msrsim run runs it (its own planned schedule; legs cached per point), all on
+    one seed. A point whose schedule cannot be planned is a row with its reason. With
+    --out each point is written as it ends and --resume finishes a killed sweep without
+    repeating a point; the table, a response plot and a Pareto plot are written there.
+    """  # fmt: skip
+    from msrsim.sweep import OUTPUTS, Parameter, sweep
+
+    if not params:
+        _fail("sweep", ["give at least one --param KEY=LO:HI[:N]"])
+    try:
+        parsed = [Parameter.parse(text) for text in params]
+        objectives = [part.split(":") for part in pareto.split(",")]
+        if len(objectives) != 2 or any(
+            len(o) != 2 or o[0] not in OUTPUTS or o[1] not in ("max", "min") for o in objectives
+        ):
+            raise ValueError(
+                f"--pareto {pareto!r}: two OUT:max|min, OUT one of {', '.join(OUTPUTS)}"
+            )
+    except ValueError as exc:
+        _fail("sweep", [_reason(exc)])
+    _load(scenario)
+    output = _claim_out_dir(ctx, out_dir, resume, force)
+    try:
+        with _progress(as_json, "sweep points") as advance:
+            result = sweep(
+                scenario, parsed, design=design, samples=samples, trials=trials, seed=seed,
+                out_dir=out_dir, resume=resume, scheduler=scheduler, workers=workers,
+                progress=advance,
+            )  # fmt: skip
+    except ValueError as exc:
+        _input_error("sweep", exc)
+    except KeyboardInterrupt:
+        err.print("interrupted: finished points are kept" + (f" in {out_dir}" if out_dir else ""))
+        raise typer.Exit(130) from None
+    data = result.to_dict()
+    if output is not None:
+        import io
+
+        import pyarrow.parquet as pq
+
+        from msrsim.report.sweep_plots import pareto_plot, response_plot
+
+        buffer = io.BytesIO()
+        pq.write_table(result.table(), buffer)
+        output.write("sweep.parquet", buffer.getvalue())
+        output.write("sweep.json", _json_text(data))
+        response_plot(result, out_dir / "response.png")
+        (a, a_dir), (b, b_dir) = objectives
+        pareto_plot(result, out_dir / "pareto.png", (a, a_dir == "max"), (b, b_dir == "max"))
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title=f"msrsim sweep - {result.design}, {len(result.rows)} points "
+                  f"({result.points_run} run now), {result.trials:,} trials each, seed "
+                  f"{result.seed}", title_justify="left")  # fmt: skip
+    columns = ["point", *(p.key for p in result.parameters), "probability_of_success",
+               "expected_tubes_returned", "earth_landing_median_year", "error"]  # fmt: skip
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows:
+        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+    out.print(table)
+    if out_dir is not None:
+        out.print(f"Written to {out_dir}: points/, sweep.parquet, sweep.json, response.png, "
+                  "pareto.png")  # fmt: skip
+
+
 @app.command("report")
 def report_command(
     directory: Annotated[

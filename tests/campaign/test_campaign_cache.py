@@ -157,3 +157,45 @@ def test_cached_table_explicit_directory_and_errors(scenario, tmp_path):
         cached_table(scenario, "bad", lambda: {"a": np.zeros(3), "b": np.zeros(4)}, tmp_path)
     with pytest.raises(ValueError, match="1-D"):
         cached_table(scenario, "bad", lambda: {"a": np.zeros((3, 2))}, tmp_path)
+
+
+def test_the_legs_fingerprint_leaves_out_only_the_judged_reliability(scenario):
+    """The legs cache's fingerprint: every hardware failure probability left out (they
+    judge the flown trials), every other value in (the scrub probability and the ERO's
+    extension are flown: the launch leg, the schedule)."""
+    from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
+
+    exclude = {"reliability": JUDGED_AFTER_FLIGHT}
+    base = scenario_fingerprint(scenario, exclude)
+    reliability = {p for p, _, _ in scenario.leaves() if p.startswith("reliability.")}
+    assert {f"reliability.{k}" for k in JUDGED_AFTER_FLIGHT} < reliability
+    for path, value, _ in scenario.leaves():
+        if not path.startswith("reliability."):
+            continue
+        changed = scenario_fingerprint(_with(scenario, path.split("."), _changed(value)), exclude)
+        assert (changed == base) == (path.split(".")[1] in JUDGED_AFTER_FLIGHT), path
+    # and they are exactly what failure_probabilities reads: changing any other value of
+    # [reliability] leaves the probabilities as they were
+    probabilities = failure_probabilities(scenario)
+    for path, value, _ in scenario.leaves():
+        if path.startswith("reliability.") and path.split(".")[1] not in JUDGED_AFTER_FLIGHT:
+            changed = _with(scenario, path.split("."), _changed(value))
+            assert failure_probabilities(changed) == probabilities, path
+
+
+def test_a_reliability_edit_flies_no_leg_and_judges_with_its_own_figures(monkeypatch):
+    """Issue 21: editing one reliability value re-flies no leg; the plan read from the
+    cache carries the edited scenario's failure probabilities."""
+    from msrsim.campaign import runner
+    from msrsim.scenario import load_scenario
+
+    runner.campaign_legs(baseline())  # the baseline's legs in the cache
+
+    def no_flight(scenario):
+        raise AssertionError("a leg was flown again")
+
+    monkeypatch.setattr(runner, "fly_nominal", no_flight)
+    edited = load_scenario(None, {"reliability.mav_success": 0.9})
+    legs = runner.campaign_legs(edited)
+    assert legs.plan.failure_probability["mav"] == pytest.approx(0.1)
+    assert runner.campaign_legs(baseline()).plan.failure_probability["mav"] == pytest.approx(0.05)

@@ -68,9 +68,9 @@ NOT_FLOWN: dict[str, Any] = {"scenario": {"name", "description"}, "campaign": Tr
 """The scenario values no leg reads, left out of the fingerprint (pydantic's ``exclude``)."""
 
 
-def _scenario_values(scenario: Any) -> Any:
+def _scenario_values(scenario: Any, exclude: Mapping[str, Any] | None = None) -> Any:
     if hasattr(scenario, "model_dump"):
-        return scenario.model_dump(mode="json", exclude=NOT_FLOWN)
+        return scenario.model_dump(mode="json", exclude={**NOT_FLOWN, **(exclude or {})})
     if isinstance(scenario, Mapping):
         return dict(scenario)
     raise TypeError(
@@ -79,19 +79,20 @@ def _scenario_values(scenario: Any) -> Any:
     )
 
 
-def _canonical_json(scenario: Any) -> str:
+def _canonical_json(scenario: Any, exclude: Mapping[str, Any] | None = None) -> str:
     document = {
         "cache_format": CACHE_FORMAT,
         "msrsim": __version__,
-        "scenario": _scenario_values(scenario),
+        "scenario": _scenario_values(scenario, exclude),
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
 
-def scenario_fingerprint(scenario: Any) -> str:
-    """The SHA-256 (hex) of the scenario's values (but :data:`NOT_FLOWN`), msrsim's version
+def scenario_fingerprint(scenario: Any, exclude: Mapping[str, Any] | None = None) -> str:
+    """The SHA-256 (hex) of the scenario's values (but :data:`NOT_FLOWN` and ``exclude``,
+    pydantic's ``exclude`` form: what a cache entry does not depend on), msrsim's version
     and the cache format."""
-    return hashlib.sha256(_canonical_json(scenario).encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(scenario, exclude).encode()).hexdigest()
 
 
 _MODEL_PARTS = ("core", "segments", "campaign", "samples", "scenarios")

@@ -25,6 +25,17 @@ from msrsim.scenario import Scenario
 __all__ = ["ero_waiting_orbit", "failure_probabilities", "plan_campaign"]
 
 
+JUDGED_AFTER_FLIGHT = frozenset({
+    "ero_launch_success", "ero_cruise_and_insertion_success", "srl_launch_success",
+    "srl_edl_success", "parachute_out_of_box_failure", "lander_failure_per_sol",
+    "mav_success", "ero_failure_per_year_at_mars", "ees_release_success", "ees_entry_success",
+    "sample_transfer_arm_success",
+})  # fmt: skip
+"""The ``[reliability]`` values read only by :func:`failure_probabilities`: they judge the
+flown trials (``chain.outcome``) and no leg's flight, so the legs cache leaves them out
+and a cached plan takes the scenario's (:func:`msrsim.campaign.runner.campaign_legs`)."""
+
+
 def failure_probabilities(scenario: Scenario) -> dict[str, float]:
     """The ``[reliability]`` figures as chances of failure, keyed by hardware event (the
     lander's and the ERO's are rates, per sol and per year)."""

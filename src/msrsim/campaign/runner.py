@@ -37,6 +37,7 @@ from msrsim.campaign.chain import (
 )
 from msrsim.campaign.nominal import fly_nominal
 from msrsim.campaign.outcomes import CampaignResult, as_labelled_by
+from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
@@ -100,12 +101,18 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     from msrsim.campaign.cache import cache_dir, scenario_fingerprint, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
-    fingerprint = scenario_fingerprint(scenario)
+    # the hardware failure probabilities judge the trials after their flight: an edit of
+    # one of them flies no leg again, the cached plan takes the scenario's
+    fingerprint = scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
     folder = cache_dir() / fingerprint
     if use_cache:
         cached = _from_cache(folder, fingerprint)
         if cached is not None:  # flown for another scenario of the same values, perhaps
             cached = as_labelled_by(cached, scenario)
+            judged = failure_probabilities(scenario)
+            cached = dataclasses.replace(
+                cached, plan=dataclasses.replace(cached.plan, failure_probability=judged)
+            )
         if cached is not None and not full_results:
             return cached
         if cached is not None and fingerprint in _FLOWN:
