@@ -578,7 +578,10 @@ def sweep_command(
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in result.rows:
-        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(
+            "-" if row.get(c) is None else f"{row[c]:.6g}" if isinstance(row[c], float)
+            else str(row[c]) for c in columns
+        ))  # fmt: skip
     out.print(table)
     if out_dir is not None:
         out.print(f"Written to {out_dir}: points/, sweep.parquet, sweep.json, response.png, "

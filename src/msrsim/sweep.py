@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from msrsim.api import load_scenario, run_campaign
+from msrsim.api import run_campaign
+from msrsim.scenario import load_scenario
 
 __all__ = ["DESIGNS", "OUTPUTS", "Parameter", "SweepResult", "design_points", "sweep"]
 
@@ -75,7 +76,9 @@ class Parameter:
         return cls(key.strip(), low, high, levels, integer)
 
     def value(self, x: float):
-        return int(round(x)) if self.integer else float(x)
+        """The point's value: whole for an integer parameter, else to 12 significant
+        digits (a grid's levels without float noise)."""
+        return int(round(x)) if self.integer else float(f"{x:.12g}")
 
 
 def design_points(
