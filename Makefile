@@ -38,6 +38,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_edl.py
 	$(BIN)/python benchmarks/bench_ascent.py
 	$(BIN)/python benchmarks/bench_campaign.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

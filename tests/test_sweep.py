@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from msrsim.cli import app
 from msrsim.report.sweep_plots import pareto_front
-from msrsim.sweep import Parameter, design_points, sweep
+from msrsim.sweeps import Parameter, design_points, sweep
 
 TRIALS = 30
 # hardware failure probabilities: no leg is flown again between points (legs cache)
@@ -94,3 +94,30 @@ def test_the_command_writes_table_plots_and_records_a_point_it_cannot_fly(tmp_pa
     assert result.exit_code == 2 and "Traceback" not in result.output
     result = CliRunner().invoke(app, ["sweep"])
     assert result.exit_code == 2 and "--param" in result.output
+
+
+def test_a_sweep_of_failure_probabilities_judges_the_trials_a_run_flies():
+    """Flown once, judged again at each point: the numbers of a run of that point."""
+    from msrsim.api import run_campaign
+    from msrsim.scenario import load_scenario
+
+    result = sweep(None, ["reliability.mav_success=0.9:0.98:2"], trials=TRIALS,
+                   scheduler="synchronous")  # fmt: skip
+    assert result.judged_again
+    for row in result.rows:
+        point = load_scenario(None, {"reliability.mav_success": row["reliability.mav_success"]})
+        run = run_campaign(point, trials=TRIALS, seed=result.seed, scheduler="synchronous",
+                           drivers=False)  # fmt: skip
+        assert row["probability_of_success"] == run.summary["probability_of_success"]
+        expected = run.summary["expected_tubes_returned (mean, 95 % ci)"][0]
+        assert row["expected_tubes_returned"] == expected
+
+
+def test_a_sweep_of_other_values_runs_each_point():
+    """campaign.chunk_size is not a failure probability: each point is run (its legs from
+    the cache: the chunking flies nothing), and the results do not depend on it."""
+    result = sweep(None, ["campaign.chunk_size=7:30:2"], trials=TRIALS, scheduler="synchronous")
+    assert not result.judged_again and result.points_run == 2
+    first, second = ({k: v for k, v in r.items() if k not in ("point", "campaign.chunk_size")}
+                     for r in result.rows)  # fmt: skip
+    assert first == second and first["error"] == ""

@@ -16,12 +16,12 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "compare", "load_scenario", "run_campaign"]
+__all__ = ["__version__", "compare", "load_scenario", "run_campaign", "sweep"]
 
 
 def __getattr__(name: str):
-    """``msrsim.load_scenario``, ``msrsim.run_campaign`` (:mod:`msrsim.api`) and
-    ``msrsim.compare`` (:mod:`msrsim.comparison`), imported
+    """``msrsim.load_scenario``, ``msrsim.run_campaign`` (:mod:`msrsim.api`),
+    ``msrsim.compare`` (:mod:`msrsim.comparison`) and ``msrsim.sweep`` (:mod:`msrsim.sweeps`), imported
     on first use so that ``import msrsim`` (and ``msrsim --help``) stays light."""
     if name in ("load_scenario", "run_campaign", "CampaignRun"):
         from msrsim import api
@@ -31,4 +31,8 @@ def __getattr__(name: str):
         from msrsim.comparison import compare
 
         return compare
+    if name == "sweep":
+        from msrsim.sweeps import sweep
+
+        return sweep
     raise AttributeError(f"module 'msrsim' has no attribute {name!r}")

@@ -523,7 +523,7 @@ def sweep_command(
     --out each point is written as it ends and --resume finishes a killed sweep without
     repeating a point; the table, a response plot and a Pareto plot are written there.
     """  # fmt: skip
-    from msrsim.sweep import OUTPUTS, Parameter, sweep
+    from msrsim.sweeps import OUTPUTS, Parameter, sweep
 
     if not params:
         _fail("sweep", ["give at least one --param KEY=LO:HI[:N]"])

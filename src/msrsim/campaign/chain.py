@@ -261,14 +261,13 @@ def fly_chunk(plan: CoupledPlan, start: int, n: int) -> dict[str, np.ndarray]:
             leg.fly(table)
     columns = dict(table.columns)
     columns["ended"] = table.ended
-    failure = outcome(
-        columns,
-        hardware_uniforms(plan.seed, start, n),
-        plan.failure_probability,
-        plan.ero_mars_arrival_et,
-    )
+    return judged(columns, hardware_uniforms(plan.seed, start, n), plan)
+
+
+def judged(columns: Mapping[str, np.ndarray], hardware, plan: CoupledPlan) -> dict:
+    """The flown ``columns`` with each trial's ``failure``, ``success`` and
+    ``tubes_returned`` as ``plan``'s failure probabilities judge them (:func:`outcome`)."""
+    failure = outcome(columns, hardware, plan.failure_probability, plan.ero_mars_arrival_et)
     success = failure == Failure.NONE
-    columns["failure"] = failure
-    columns["success"] = success
-    columns["tubes_returned"] = np.where(success, columns["tubes_loaded"], 0).astype(np.int16)
-    return columns
+    tubes = np.where(success, columns["tubes_loaded"], 0).astype(np.int16)
+    return {**columns, "failure": failure, "success": success, "tubes_returned": tubes}

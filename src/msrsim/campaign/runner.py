@@ -32,6 +32,7 @@ from msrsim.campaign.chain import (
     CoupledPlan,
     Failure,
     fly_chunk,
+    judged,
     outcome,
     tube_bits,
 )
@@ -44,6 +45,7 @@ from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 __all__ = [
     "campaign_legs",
     "monte_carlo_summary",
+    "rejudged",
     "risk_drivers",
     "run_monte_carlo",
     "sobol_drivers",
@@ -291,6 +293,13 @@ def _hardware_draws(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
             for k, v in draws.items():
                 hardware[k][run] = v
     return hardware
+
+
+def rejudged(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
+    """The flown trials in ``columns`` judged again with ``plan``'s failure probabilities
+    (their physics does not depend on them): what a run of ``plan`` gives, without a
+    flight."""
+    return judged(columns, _hardware_draws(columns, plan), plan)
 
 
 def sobol_drivers(

@@ -7,6 +7,8 @@ scenario with those values (source ``user: sweep``), its campaign run as ``msrsi
 runs it (its own planned schedule; its legs from the cache when that point's inputs ran
 before), all on one seed, so that the points differ only by their parameters. A point
 whose schedule cannot be planned is a row with its one-line reason, not a failed sweep.
+A sweep of hardware failure probabilities only flies the trials once and judges them again
+at each point (the same numbers as a run of each point, in milliseconds a point).
 
 With ``out_dir`` each finished point is written at once (``points/point-NNNNN.json``,
 atomically) and ``resume=True`` runs only the points not yet there, so a sweep killed
@@ -125,6 +127,9 @@ class SweepResult:
     rows: tuple[dict, ...]
     points_run: int
     """How many points this call ran (the others were read back on a resume)."""
+    judged_again: bool = False
+    """Whether the trials were flown once and judged again at each point (every swept
+    value a hardware failure probability)."""
 
     def table(self):
         """The rows as a ``pyarrow.Table``."""
@@ -138,12 +143,13 @@ class SweepResult:
             "design": self.design,
             "seed": self.seed,
             "trials": self.trials,
+            "judged_again": self.judged_again,
             "points": list(self.rows),
         }
 
 
-def _outputs(run) -> dict:
-    s = run.summary
+def _outputs(s: dict, checks) -> dict:
+    """A point's outputs from its campaign summary and nominal checks."""
     low, high = s["probability_of_success_95_ci"]
     years = {int(y): p for y, p in s["earth_landing_year"].items()}
     median_year = None
@@ -155,7 +161,7 @@ def _outputs(run) -> dict:
                 median_year = float(year)
                 break
     xenon = next(
-        (float(c.value) for c in run.legs.checks if c.name == "ERO xenon left over its reserve"),
+        (float(c.value) for c in checks if c.name == "ERO xenon left over its reserve"),
         None,
     )
     return {
@@ -221,6 +227,7 @@ def sweep(
                 "count; resume it with the same options, or choose another directory"
             )
         atomic_write(design_file, described.encode())
+    judge = _judge_only(parameters, path, n, common_seed, scheduler, workers)
     rows, ran = [], 0
     for k, x in enumerate(points):
         done_file = None if out is None else _point_file(out, k)
@@ -231,11 +238,14 @@ def sweep(
         row = {"point": k, **values}
         try:
             point = load_scenario(path, values, overrides_label="sweep")
-            run = run_campaign(
-                point, trials=n, seed=common_seed, scheduler=scheduler, workers=workers,
-                drivers=False,
-            )  # fmt: skip
-            row |= _outputs(run) | {"error": ""}
+            if judge is not None:
+                row |= judge(point) | {"error": ""}
+            else:
+                run = run_campaign(
+                    point, trials=n, seed=common_seed, scheduler=scheduler, workers=workers,
+                    drivers=False,
+                )  # fmt: skip
+                row |= _outputs(run.summary, run.legs.checks) | {"error": ""}
         except ValueError as exc:  # ScenarioError too: the point cannot be planned
             row |= dict.fromkeys(OUTPUTS) | {"error": " ".join(str(exc).split())}
         ran += 1
@@ -244,4 +254,33 @@ def sweep(
         rows.append(row)
         if progress is not None:
             progress(k + 1, len(points))
-    return SweepResult(parameters, design, common_seed, n, tuple(rows), ran)
+    return SweepResult(parameters, design, common_seed, n, tuple(rows), ran, judge is not None)
+
+
+def _judge_only(parameters, path, n: int, seed: int, scheduler, workers):
+    """Where every swept value is a hardware failure probability (they judge the flown
+    trials and change no flight: :data:`msrsim.campaign.plan.JUDGED_AFTER_FLIGHT`), the
+    trials are flown once and each point judges them again
+    (:func:`msrsim.campaign.runner.rejudged`): the same numbers as a run of the point,
+    in milliseconds. Returns ``point scenario -> outputs``, or ``None`` otherwise."""
+    import dataclasses
+
+    from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
+    from msrsim.campaign.runner import monte_carlo_summary, rejudged
+
+    judged_keys = {f"reliability.{name}" for name in JUDGED_AFTER_FLIGHT}
+    if not all(p.key in judged_keys for p in parameters):
+        return None
+    base = run_campaign(
+        load_scenario(path), trials=n, seed=seed, scheduler=scheduler, workers=workers,
+        drivers=False,
+    )  # fmt: skip
+    table = base.trials
+    columns = {c: table.column(c).to_numpy(zero_copy_only=False) for c in table.column_names}
+    flown = dataclasses.replace(base.legs.plan, seed=seed)
+
+    def judge(point) -> dict:
+        plan = dataclasses.replace(flown, failure_probability=failure_probabilities(point))
+        return _outputs(monte_carlo_summary(rejudged(columns, plan), plan), base.legs.checks)
+
+    return judge

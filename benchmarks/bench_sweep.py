@@ -1,0 +1,48 @@
+"""Sweep of the baseline's hardware failure probabilities: 64 points x 2,000 trials.
+
+Run ``python benchmarks/bench_sweep.py [TRIALS] [--levels 8]``. Two failure probabilities
+on an 8 x 8 grid (``msrsim.sweeps.sweep``): the trials are flown once and judged again at
+each point. Prints the wall time of the sweep, the time of one point run in full (its
+legs from the cache, its trials flown: what each point would cost otherwise) and the ratio
+of 64 such runs to the sweep. Target (issue 19): 64 points x 2,000 trials in minutes on
+this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from msrsim.api import run_campaign
+from msrsim.campaign.runner import campaign_legs
+from msrsim.scenario import baseline, load_scenario
+from msrsim.sweeps import sweep
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trials", nargs="?", type=int, default=2_000)
+    parser.add_argument("--levels", type=int, default=8)
+    args = parser.parse_args(argv)
+    campaign_legs(baseline())  # the legs in the cache: not timed
+    params = [
+        f"reliability.mav_success=0.85:0.99:{args.levels}",
+        f"reliability.ero_failure_per_year_at_mars=0.005:0.05:{args.levels}",
+    ]
+    t = time.perf_counter()
+    result = sweep(None, params, trials=args.trials, scheduler="synchronous")
+    swept = time.perf_counter() - t
+    points = len(result.rows)
+    t = time.perf_counter()
+    run_campaign(load_scenario(None, {"reliability.mav_success": 0.9}), trials=args.trials,
+                 scheduler="synchronous", drivers=False)  # fmt: skip
+    one = time.perf_counter() - t
+    print(f"sweep of {points} points x {args.trials:,} trials (judged again): {swept:.1f} s "
+          f"({swept / points:.2f} s a point)")  # fmt: skip
+    print(f"one point run in full (legs cached, trials flown): {one:.1f} s; "
+          f"{points} of them: {points * one / 60:.1f} min ({points * one / swept:.0f}x the sweep)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
