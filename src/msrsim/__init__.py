@@ -21,8 +21,9 @@ __all__ = ["__version__", "compare", "load_scenario", "run_campaign", "sweep"]
 
 def __getattr__(name: str):
     """``msrsim.load_scenario``, ``msrsim.run_campaign`` (:mod:`msrsim.api`),
-    ``msrsim.compare`` (:mod:`msrsim.comparison`) and ``msrsim.sweep`` (:mod:`msrsim.sweeps`), imported
-    on first use so that ``import msrsim`` (and ``msrsim --help``) stays light."""
+    ``msrsim.compare`` (:mod:`msrsim.comparison`) and ``msrsim.sweep``
+    (:mod:`msrsim.sweeps`), imported on first use so that ``import msrsim`` (and ``msrsim
+    --help``) stays light."""
     if name in ("load_scenario", "run_campaign", "CampaignRun"):
         from msrsim import api
 
