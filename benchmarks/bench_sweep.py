@@ -40,8 +40,10 @@ def main(argv: list[str]) -> None:
     one = time.perf_counter() - t
     print(f"sweep of {points} points x {args.trials:,} trials (judged again): {swept:.1f} s "
           f"({swept / points:.2f} s a point)")  # fmt: skip
-    print(f"one point run in full (legs cached, trials flown): {one:.1f} s; "
-          f"{points} of them: {points * one / 60:.1f} min ({points * one / swept:.0f}x the sweep)")
+    print(
+        f"one point run in full (legs cached, trials flown): {one:.1f} s; "
+        f"{points} of them: {points * one / 60:.1f} min ({points * one / swept:.0f}x the sweep)"
+    )
 
 
 if __name__ == "__main__":
