@@ -35,8 +35,10 @@ def first_trials_digest(trials) -> dict:
 def render(h: dict) -> str:
     """The README block from ``docs/headline.json``."""
     mc, drivers = h["monte_carlo"], h["risk_drivers"]
-    low, high = mc["probability_of_success_95_ci"]
-    tubes, tubes_low, tubes_high = mc["expected_tubes_returned (mean, 95 % ci)"]
+    low, high = mc["probability_of_success_ci_low"], mc["probability_of_success_ci_high"]
+    tubes, tubes_low, tubes_high = (
+        mc[f"expected_tubes_returned{s}"] for s in ("", "_ci_low", "_ci_high")
+    )
     causes = ", ".join(
         f"{name.replace('_', ' ')} {100 * p:.1f} %"
         for name, p in list(mc["failure_causes"].items())[:5]
@@ -50,7 +52,7 @@ leg; `python scripts/headline.py` produced these figures, and a test fails when 
 drifts from them) the samples come home with probability
 **{mc["probability_of_success"]:.3f}** (95 %: {low:.3f}-{high:.3f}), bringing
 {tubes:.1f} tubes on average ({tubes_low:.1f}-{tubes_high:.1f};
-{mc["tubes_returned_if_success (1st pct, median, 99th pct)"][1]:.0f} in the median when
+{mc["tubes_returned_if_success_median"]:.0f} in the median when
 they come), the selected set with probability {mc["probability_selected_set_returned"]:.3f};
 they land in {years}. What fails: {causes}. The largest risk drivers: {top}.
 

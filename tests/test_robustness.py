@@ -377,14 +377,13 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
     # Issue 22: a cache legs.json of the wrong shape was never recomputed: every run failed
     # until it was removed. Whether it fails its checksum (no record, or a stale one) or
     # carries a valid record around a wrong shape, the legs are flown again.
-    import msrsim.campaign as campaign
     import msrsim.campaign.runner as runner_module
-    from msrsim.campaign.cache import scenario_fingerprint, write_entry
+    from msrsim.campaign.cache import write_entry
     from msrsim.scenario import baseline
 
     monkeypatch.setenv("MSRSIM_CACHE_DIR", str(tmp_path))
     scenario = baseline()
-    folder = tmp_path / scenario_fingerprint(scenario)
+    folder = tmp_path / runner_module.legs_fingerprint(scenario)
     folder.mkdir()
     flown = []
 
@@ -395,7 +394,7 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
         flown.append(s)
         raise Flown
 
-    monkeypatch.setattr(campaign, "run_campaign", fly)
+    monkeypatch.setattr(runner_module, "fly_nominal", fly)
     (folder / "legs.json").write_bytes(content)  # no checksum record
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)

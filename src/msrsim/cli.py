@@ -676,7 +676,7 @@ def _print_run(
                 _print_leg_summary(o)
     each = monte_carlo.get("probability_each_tube_returns") or {}
     ranked = list(each.items())
-    shown = dict(monte_carlo)
+    shown = _grouped(monte_carlo)
     if ranked:
         shown["probability_each_tube_returns"] = (
             "most likely: " + ", ".join(f"{k} {v}" for k, v in ranked[:3])
@@ -714,6 +714,25 @@ def _print_run(
             )  # fmt: skip
         out.print(ranked)
     out.print("Sources of every value: msrsim scenario show")
+
+
+def _grouped(summary: dict) -> dict:
+    """The summary for reading: ``x``, ``x_ci_low``, ``x_ci_high`` as one row ``x (95 %
+    ci)``, and ``x_p01``, ``x_median``, ``x_p99`` as ``x (1st pct, median, 99th pct)``."""
+    shown = {}
+    for key, value in summary.items():
+        if key.endswith(("_ci_low", "_ci_high", "_p99", "_median")):
+            continue
+        if key + "_ci_low" in summary:
+            ci = [summary[key + "_ci_low"], summary[key + "_ci_high"]]
+            shown[f"{key} (95 % ci)"] = f"{value} ({ci[0]} to {ci[1]})"
+        elif key.endswith("_p01"):
+            base = key.removesuffix("_p01")
+            spread = [summary.get(base + s) for s in ("_p01", "_median", "_p99")]
+            shown[f"{base} (1st pct, median, 99th pct)"] = spread
+        else:
+            shown[key] = value
+    return shown
 
 
 def _print_leg_summary(outcome) -> None:

@@ -131,8 +131,10 @@ class Comparison:
             success = self._column(run, "success").astype(bool)
             tubes = self._column(run, "tubes_returned").astype(float)
             landing = self._column(run, "earth_landing_et").astype(float)
-            low, high = s["probability_of_success_95_ci"]
-            mean_tubes, tubes_low, tubes_high = s["expected_tubes_returned (mean, 95 % ci)"]
+            low, high = s["probability_of_success_ci_low"], s["probability_of_success_ci_high"]
+            mean_tubes = s["expected_tubes_returned"]
+            tubes_low = s["expected_tubes_returned_ci_low"]
+            tubes_high = s["expected_tubes_returned_ci_high"]
             published = {p["key"]: p for p in run.legs.published}
             checks = {c.name: c for c in run.legs.checks}
             drivers = (run.drivers or {}).get("drivers", [])[:3]

@@ -150,7 +150,7 @@ class SweepResult:
 
 def _outputs(s: dict, checks) -> dict:
     """A point's outputs from its campaign summary and nominal checks."""
-    low, high = s["probability_of_success_95_ci"]
+    low, high = s["probability_of_success_ci_low"], s["probability_of_success_ci_high"]
     years = {int(y): p for y, p in s["earth_landing_year"].items()}
     median_year = None
     if years:
@@ -168,7 +168,7 @@ def _outputs(s: dict, checks) -> dict:
         "probability_of_success": s["probability_of_success"],
         "probability_of_success_ci_low": low,
         "probability_of_success_ci_high": high,
-        "expected_tubes_returned": s["expected_tubes_returned (mean, 95 % ci)"][0],
+        "expected_tubes_returned": s["expected_tubes_returned"],
         "probability_selected_set_returned": s["probability_selected_set_returned"],
         "earth_landing_median_year": median_year,
         "ero_xenon_margin_kg": xenon,

@@ -191,10 +191,10 @@ def test_summary_counts_tubes_sets_years_and_causes():
     out = fly_chunk(plan, 0, 40_000)
     summary = monte_carlo_summary(out, plan)
     assert summary["probability_of_success"] == pytest.approx(0.75, abs=0.01)
-    low, high = summary["probability_of_success_95_ci"]
+    low, high = summary["probability_of_success_ci_low"], summary["probability_of_success_ci_high"]
     assert low < summary["probability_of_success"] < high
     assert list(summary["failure_causes"]) == ["mav"]
-    mean, lo, hi = summary["expected_tubes_returned (mean, 95 % ci)"]
+    mean, lo, hi = (summary[f"expected_tubes_returned{s}"] for s in ("", "_ci_low", "_ci_high"))
     assert mean == pytest.approx(0.75 * 20, abs=0.2) and lo < mean < hi
     assert summary["probability_at_least_n_tubes"]["20"] == summary["probability_of_success"]
     assert summary["probability_selected_set_returned"] == summary["probability_of_success"]

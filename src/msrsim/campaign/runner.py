@@ -44,9 +44,11 @@ from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
 __all__ = [
     "campaign_legs",
+    "legs_fingerprint",
     "monte_carlo_summary",
     "rejudged",
     "risk_drivers",
+    "SPREAD_SUFFIXES",
     "run_monte_carlo",
     "sobol_drivers",
     "wilson_interval",
@@ -91,6 +93,16 @@ _FLOWN: dict[str, dict] = {}
 entry (about 25 MB for the baseline)."""
 
 
+def legs_fingerprint(scenario) -> str:
+    """The legs cache's key: the scenario's fingerprint without the hardware failure
+    probabilities (they judge the trials after their flight: an edit of one flies no leg
+    again, and the cached plan takes the scenario's; :data:`msrsim.campaign.plan.
+    JUDGED_AFTER_FLIGHT`)."""
+    from msrsim.campaign.cache import scenario_fingerprint
+
+    return scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
+
+
 def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
@@ -100,12 +112,10 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     full results (``CampaignResult.handoffs``, which the report's figures draw).
     ``full_results=True`` asks for them: the ones flown last in this process for the same
     scenario, else the legs are flown again."""
-    from msrsim.campaign.cache import cache_dir, scenario_fingerprint, write_entry
+    from msrsim.campaign.cache import cache_dir, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
-    # the hardware failure probabilities judge the trials after their flight: an edit of
-    # one of them flies no leg again, the cached plan takes the scenario's
-    fingerprint = scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
+    fingerprint = legs_fingerprint(scenario)
     folder = cache_dir() / fingerprint
     if use_cache:
         cached = _from_cache(folder, fingerprint)
@@ -191,6 +201,16 @@ def _dates(values: np.ndarray) -> list[str] | None:
     return [d[:10] for d in et_to_utc_iso(np.percentile(values, [1, 50, 99]))]
 
 
+SPREAD_SUFFIXES = ("_p01", "_median", "_p99")
+"""The names of a spread's 1st percentile, median and 99th percentile (``name_p01`` ...)."""
+
+
+def _spread(name: str, values: list | None) -> dict:
+    """``{name_p01: .., name_median: .., name_p99: ..}`` (``None`` each when no value)."""
+    values = values or [None] * 3
+    return {name + suffix: v for suffix, v in zip(SPREAD_SUFFIXES, values, strict=True)}
+
+
 def _mean_interval(values: np.ndarray, z: float = 1.959964) -> list[float]:
     """The mean and its 95 % normal interval (the trials are independent)."""
     mean = float(np.mean(values))
@@ -238,36 +258,34 @@ def monte_carlo_summary(columns: dict[str, np.ndarray], plan: CoupledPlan) -> di
     }
     capture = np.asarray(columns["capture_et"], np.float64)
     departure = np.asarray(columns["ero_departure_et"], np.float64)
+    tubes_mean = _mean_interval(tubes)
     return {
         "trials": n,
         "probability_of_success": round(k / n, 6),
-        "probability_of_success_95_ci": [round(low, 6), round(high, 6)],
+        "probability_of_success_ci_low": round(low, 6),
+        "probability_of_success_ci_high": round(high, 6),
         "failure_causes": dict(sorted(causes.items(), key=lambda kv: -kv[1])),
-        "expected_tubes_returned (mean, 95 % ci)": _mean_interval(tubes),
+        "expected_tubes_returned": tubes_mean[0],
+        "expected_tubes_returned_ci_low": tubes_mean[1],
+        "expected_tubes_returned_ci_high": tubes_mean[2],
         "probability_at_least_n_tubes": at_least,
         "probability_selected_set_returned": round(
             float(np.mean(success & ((returned & selected) == selected))), 6
         ),
         "selected_set": list(plan.priority_tubes),
-        "tubes_returned_if_success (1st pct, median, 99th pct)": _percentiles(
-            tubes[success], digits=0
-        ),
+        **_spread("tubes_returned_if_success", _percentiles(tubes[success], digits=0)),
         "probability_each_tube_returns": dict(sorted(each.items(), key=lambda kv: -kv[1])),
-        "earth_landing_utc (1st pct, median, 99th pct)": _dates(np.where(success, landing, np.nan)),
+        **_spread("earth_landing_utc", _dates(np.where(success, landing, np.nan))),
         "earth_landing_year": by_year,
         "probability_late_return": round(float(np.mean(success & columns["late_return"])), 6),
         "probability_outside_range_if_success": round(
             float(np.mean(columns["inside_range"][success] == 0)) if k else 0.0, 6
         ),
-        "capture_margin_days (1st pct, median, 99th pct)": _percentiles(
-            (departure - capture) / DAY_S
+        **_spread("capture_margin_days", _percentiles((departure - capture) / DAY_S)),
+        **_spread(
+            "srl_landing_miss_km", _percentiles(np.asarray(columns["landing_miss_km"], np.float64))
         ),
-        "srl_landing_miss_km (1st pct, median, 99th pct)": _percentiles(
-            np.asarray(columns["landing_miss_km"], np.float64)
-        ),
-        "mav_launch_utc (1st pct, median, 99th pct)": _dates(
-            np.asarray(columns["mav_launch_et"], np.float64)
-        ),
+        **_spread("mav_launch_utc", _dates(np.asarray(columns["mav_launch_et"], np.float64))),
         "probability_rover_failed": round(float(np.mean(columns["rover_failed"])), 6),
     }
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.campaign.runner import SPREAD_SUFFIXES
 from msrsim.core.resources import atomic_write, read_text_file
 
 __all__ = [
@@ -837,14 +838,14 @@ class _Page:
 
     def summary(self, summary: dict, data: dict) -> str:
         mc = summary["monte_carlo"]
-        low, high = mc["probability_of_success_95_ci"]
-        tubes = mc.get("tubes_returned_if_success (1st pct, median, 99th pct)") or [None] * 3
-        landing = mc.get("earth_landing_utc (1st pct, median, 99th pct)") or [None] * 3
+        low, high = mc["probability_of_success_ci_low"], mc["probability_of_success_ci_high"]
+        tubes = [mc.get(f"tubes_returned_if_success{s}") for s in SPREAD_SUFFIXES]
+        landing = [mc.get(f"earth_landing_utc{s}") for s in SPREAD_SUFFIXES]
         cards = [
             ("P(samples home)", f"{mc['probability_of_success']:.3f}",
              f"95 %: {low:.3f} to {high:.3f}"),
             ("tubes returned (expected)",
-             f"{(mc.get('expected_tubes_returned (mean, 95 % ci)') or [0])[0]:.1f}",
+             f"{mc.get('expected_tubes_returned') or 0:.1f}",
              "over all trials; median "
              + ("-" if tubes[1] is None else f"{tubes[1]:.0f}") + " if home"),
             ("Earth landing (median)", landing[1], "UTC, if home"),
