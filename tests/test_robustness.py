@@ -448,7 +448,9 @@ def test_the_entry_point_exits_130_when_interrupted(tmp_path, signum):
     import time
 
     path = tmp_path / "s.toml"
-    path.write_text(baseline_text().replace("seed = 20330101", "seed = 7"))
+    text = baseline_text().replace("value = 20330101,", "value = 7,")
+    assert "value = 7," in text  # a seed of its own: nothing cached
+    path.write_text(text)
     process = subprocess.Popen(
         [sys.executable, "-m", "msrsim", "run", str(path), "--trials", "200"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
