@@ -399,7 +399,7 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)
     write_entry(folder / "legs.json", content, folder.name)  # a valid record, a wrong shape
-    assert runner_module._from_cache(scenario, folder / "legs.json") is None
+    assert runner_module._from_cache(folder, folder.name) is None
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)
     assert len(flown) == 2
