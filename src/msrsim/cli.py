@@ -460,6 +460,7 @@ def compare_command(
 def sweep_command(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
+    overrides: SetOption = None,
     params: Annotated[
         list[str] | None,
         typer.Option(
@@ -538,14 +539,17 @@ def sweep_command(
             )
     except ValueError as exc:
         _fail("sweep", [_reason(exc)])
-    _load(scenario)
+    from msrsim.scenario import parse_override
+
+    _load(scenario, overrides)
+    fixed = dict(parse_override(text) for text in overrides or ())
     output = _claim_out_dir(ctx, out_dir, resume, force)
     try:
         with _progress(as_json, "sweep points") as advance:
             result = sweep(
                 scenario, parsed, design=design, samples=samples, trials=trials, seed=seed,
                 out_dir=out_dir, resume=resume, scheduler=scheduler, workers=workers,
-                progress=advance,
+                progress=advance, overrides=fixed,
             )  # fmt: skip
     except ValueError as exc:
         _input_error("sweep", exc)

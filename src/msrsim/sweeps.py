@@ -192,12 +192,13 @@ def sweep(
     scheduler: str | None = None,
     workers: int | None = None,
     progress=None,
+    overrides: dict | None = None,
 ) -> SweepResult:
     """Run the campaign at every point of the design (see the module notes).
 
     ``scenario``: a path, a packaged name or ``None`` (the baseline); ``parameters``:
-    :class:`Parameter` or their ``KEY=LO:HI[:N]`` text. ``progress(done, total)`` is told
-    as each point ends.
+    :class:`Parameter` or their ``KEY=LO:HI[:N]`` text. ``overrides`` change the scenario
+    at every point (``--set``). ``progress(done, total)`` is told as each point ends.
     """
     from msrsim.core.resources import atomic_write
 
@@ -205,12 +206,13 @@ def sweep(
     if scenario is not None and not isinstance(scenario, str | Path):
         raise ValueError("sweep: give the scenario as a path or a packaged name")
     path = scenario
-    base = load_scenario(path)
+    fixed = dict(overrides or {})
+    base = load_scenario(path, fixed)
     n = base.campaign.trials if trials is None else int(trials)
     common_seed = base.scenario.seed if seed is None else int(seed)
     points = design_points(parameters, design, samples, common_seed)
     for p in parameters:  # every key must name a value before any point is flown
-        load_scenario(path, {p.key: p.value(p.low)}, overrides_label="--param")
+        load_scenario(path, {**fixed, p.key: p.value(p.low)}, overrides_label="--param")
     out = None if out_dir is None else Path(out_dir)
     if out is not None:
         (out / "points").mkdir(parents=True, exist_ok=True)
@@ -218,7 +220,7 @@ def sweep(
         described = json.dumps(
             {"parameters": [p.__dict__ for p in parameters], "design": design,
              "samples": samples, "seed": common_seed, "trials": n,
-             "scenario": str(scenario)},
+             "scenario": str(scenario), "overrides": {k: str(v) for k, v in fixed.items()}},
             sort_keys=True,
         )  # fmt: skip
         if design_file.exists() and design_file.read_text() != described:
@@ -227,7 +229,7 @@ def sweep(
                 "count; resume it with the same options, or choose another directory"
             )
         atomic_write(design_file, described.encode())
-    judge = _judge_only(parameters, path, n, common_seed, scheduler, workers)
+    judge = _judge_only(parameters, path, fixed, n, common_seed, scheduler, workers)
     rows, ran = [], 0
     for k, x in enumerate(points):
         done_file = None if out is None else _point_file(out, k)
@@ -237,7 +239,7 @@ def sweep(
         values = {p.key: p.value(v) for p, v in zip(parameters, x, strict=True)}
         row = {"point": k, **values}
         try:
-            point = load_scenario(path, values, overrides_label="sweep")
+            point = load_scenario(path, {**fixed, **values}, overrides_label="sweep")
             if judge is not None:
                 row |= judge(point) | {"error": ""}
             else:
@@ -257,7 +259,7 @@ def sweep(
     return SweepResult(parameters, design, common_seed, n, tuple(rows), ran, judge is not None)
 
 
-def _judge_only(parameters, path, n: int, seed: int, scheduler, workers):
+def _judge_only(parameters, path, fixed: dict, n: int, seed: int, scheduler, workers):
     """Where every swept value is a hardware failure probability (they judge the flown
     trials and change no flight: :data:`msrsim.campaign.plan.JUDGED_AFTER_FLIGHT`), the
     trials are flown once and each point judges them again
@@ -272,7 +274,7 @@ def _judge_only(parameters, path, n: int, seed: int, scheduler, workers):
     if not all(p.key in judged_keys for p in parameters):
         return None
     base = run_campaign(
-        load_scenario(path), trials=n, seed=seed, scheduler=scheduler, workers=workers,
+        load_scenario(path, fixed), trials=n, seed=seed, scheduler=scheduler, workers=workers,
         drivers=False,
     )  # fmt: skip
     table = base.trials

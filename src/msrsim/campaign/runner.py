@@ -121,10 +121,10 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
         cached = _from_cache(folder, fingerprint)
         if cached is not None:  # flown for another scenario of the same values, perhaps
             cached = as_labelled_by(cached, scenario)
-            judged = failure_probabilities(scenario)
-            cached = dataclasses.replace(
-                cached, plan=dataclasses.replace(cached.plan, failure_probability=judged)
-            )
+            if cached.plan is not None:  # the scenario's own failure probabilities
+                judged = failure_probabilities(scenario)
+                plan = dataclasses.replace(cached.plan, failure_probability=judged)
+                cached = dataclasses.replace(cached, plan=plan)
         if cached is not None and not full_results:
             return cached
         if cached is not None and fingerprint in _FLOWN:
