@@ -52,6 +52,11 @@ def test_accepts_datetimes_dates_and_z_suffix():
 def test_bad_utc_names_the_value(bad):
     with pytest.raises(T.TimeInputError, match="is not a UTC date"):
         T.utc_to_et(bad)
+    # in a list (as msrsim windows passes its four dates): the value as the user typed it,
+    # not numpy's repr of its element ("np.str_('')")
+    with pytest.raises(T.TimeInputError) as caught:
+        T.utc_to_et(["2028-07-01", bad])
+    assert str(caught.value).startswith(f"{str(bad)!r} is not a UTC date"), caught.value
 
 
 def test_tt_tdb_round_trip():

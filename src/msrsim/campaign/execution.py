@@ -697,14 +697,49 @@ def check_scheduler_address(address: str, timeout_s: float | None = None) -> Non
 
 
 @contextlib.contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """distributed's and asyncio's log records below CRITICAL dropped for the duration.
+
+    A Ctrl-C can stop this process in the middle of a cluster operation (the chunk
+    function being shipped to the workers, a result coming back); closing the cluster
+    then makes the operation's other half fail on the event loop, and distributed logs
+    each such failure with its traceback (``Exception while handling op scatter``,
+    ``Removing worker ... lose scattered data``, asyncio's ``Task exception was never
+    retrieved``): harmless, since the run is stopping, but a page of tracebacks for a
+    Ctrl-C. The records are dropped while the cluster closes, and asyncio's reports of
+    the tasks left behind are drawn out (a garbage collection) before they come back.
+    """
+    import gc
+
+    loggers = [logging.getLogger(name) for name in ("distributed", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    handlers = [h for h in loggers[0].handlers if isinstance(h, logging.StreamHandler)]
+    handler_levels = [h.level for h in handlers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    for handler in handlers:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        yield
+        gc.collect()
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        for handler, level in zip(handlers, handler_levels, strict=True):
+            handler.setLevel(level)
+
+
+@contextlib.contextmanager
 def _dask_client(scheduler, workers: int | None):
-    """A ``distributed.Client`` (and the LocalCluster it owns, if any); closed on exit."""
+    """A ``distributed.Client`` (and the LocalCluster it owns, if any); closed on exit
+    (quietly after a Ctrl-C: :func:`_quiet_dask_logs`)."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None and not isinstance(scheduler, str):  # a Client already
         yield scheduler, f"client {getattr(scheduler, 'scheduler', scheduler)}"
         return
     cluster = client = None
+    interrupted = False
     # A Ctrl-C inside a blocking Dask call leaves distributed's sync() a cancel callback
     # that can fail on the event loop as it winds down, and tornado logs its traceback at
     # once (a distributed quirk, harmless: the client and cluster close below). Callback
@@ -726,7 +761,11 @@ def _dask_client(scheduler, workers: int | None):
                     dashboard_address=None,
                     # No dashboard; its HTTP server (health routes) on any free local port.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                    silence_logs=logging.ERROR,
+                    # The worker processes log only what is critical: a chunk's failure
+                    # comes back to this process as its exception, and what they log
+                    # when the cluster closes under them (a heartbeat cut short by a
+                    # Ctrl-C) is noise. This process keeps distributed's ERROR records.
+                    silence_logs=logging.CRITICAL,
                 )
             client = Client(cluster)
             label = f"LocalCluster({n} workers)"
@@ -735,13 +774,17 @@ def _dask_client(scheduler, workers: int | None):
             client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
             label = scheduler
         yield client, label
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.close()
-        if cluster is not None:
-            with contextlib.suppress(Exception):
-                cluster.close()
+        with _quiet_dask_logs() if interrupted else contextlib.nullcontext():
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close()
         tornado_log.setLevel(level)
 
 

@@ -11,7 +11,10 @@ the reference, three perturbed copies fly on to the stop speed,
 * altitude raised by ``dh`` at the same velocity: ``F1 = dR / dD`` (``hdot`` unchanged),
 * velocity turned up by ``dgamma`` at the same speed and place: ``F2 = dR / dhdot``
   (``D`` unchanged),
-* vertical ``L/D`` raised by ``d(L/D)`` from there on: ``F3 = dR / d(L/D)``,
+* vertical ``L/D`` raised by ``d(L/D)`` from there on: ``F3 = dR / d(L/D)`` (lowered
+  instead where the reference already flies so near lift up that it cannot be raised by
+  the whole step: a reference bank of 0 would otherwise give ``d(L/D) = 0`` and infinite
+  gains),
 
 with ``R`` the surface range from the node to where the copy slows to the heading-
 alignment speed, compared with the reference's.
@@ -90,12 +93,13 @@ def design_guidance(
     )
     ld = _lift_to_drag(flight["aerodynamics"], reference, pick)
     cos_ref = math.cos(reference_bank_rad)
-    cos_up = np.clip(cos_ref + lift_step / ld, -1.0, 1.0)
-    bank_up = np.arccos(cos_up) * (1.0 if reference_bank_rad >= 0 else -1.0)
+    raised_cos = cos_ref + lift_step / ld
+    cos_step = np.clip(np.where(raised_cos <= 1.0, raised_cos, cos_ref - lift_step / ld), -1.0, 1.0)
+    bank_step = np.arccos(cos_step) * (1.0 if reference_bank_rad >= 0 else -1.0)
     m = len(pick)
     starts_r = np.concatenate([raised, r0, r0])
     starts_v = np.concatenate([v0, turned, v0])
-    banks = np.concatenate([np.full(2 * m, reference_bank_rad), bank_up])
+    banks = np.concatenate([np.full(2 * m, reference_bank_rad), bank_step])
     runs = fly(starts_r, starts_v, bank_rad=banks, stop_speed_m_s=heading_speed_m_s,
                max_step_s=1.0, history_samples=2, **_per_trajectory(flight, 3 * m))  # fmt: skip
     if np.any(runs.status != STATUS_STOP_SPEED):
@@ -104,7 +108,7 @@ def design_guidance(
     delta = reach - np.concatenate([range_at_heading[pick]] * 3)
     d_accel = runs.history[:m, 0, _COL["deceleration_g"]] * G0 - accel[pick]
     d_hdot = np.sum(up * turned, axis=1) - hdot[pick]
-    d_ld = ld * (cos_up - cos_ref)
+    d_ld = ld * (cos_step - cos_ref)
     order = np.argsort(speed[pick])
     guidance = EntryGuidance(
         speed_m_s=speed[pick][order],

@@ -157,16 +157,43 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def _umask() -> int:
+    """This process's file-creation mask (read from /proc where it can be: setting and
+    restoring it, the only portable way, would race with other threads creating files)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions a file written at ``path`` gets: those of the regular file it
+    replaces, else what ``open()`` would give a new file (0o666 less the umask)."""
+    with contextlib.suppress(OSError):
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            return stat.S_IMODE(info.st_mode)
+    return 0o666 & ~_umask()
+
+
 def atomic_write(path: str | os.PathLike, content: bytes | Callable[[Any], None]) -> None:
     """Write ``content`` (bytes, or a function writing to a binary file) to ``path``.
 
     The data goes to a temporary sibling (``.<name>.<random>.tmp``, created exclusively, so
     never an existing file or link), is fsynced, then renamed over ``path``; a link at
-    ``path`` is replaced by the file, its target untouched.
+    ``path`` is replaced by the file, its target untouched. The file gets the permissions
+    of the one it replaces, or those of any new file (the temporary file's own, owner-only,
+    would hide a run's report from the people it is shared with).
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        with contextlib.suppress(OSError, AttributeError):  # no fchmod on Windows
+            os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "wb") as f:
             if isinstance(content, bytes | bytearray | memoryview):
                 f.write(content)

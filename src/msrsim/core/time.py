@@ -105,6 +105,8 @@ def utc_to_et(utc: Any) -> np.ndarray:
 
 
 def _normalise_utc_value(value: Any) -> Any:
+    if isinstance(value, np.str_):  # an element of an array: the user's text (its repr in
+        value = str(value)  # a message is then theirs, not "np.str_(...)")
     if isinstance(value, str):
         text = value.strip()
         text = text[:-1] if text.endswith(("Z", "z")) else text
