@@ -48,9 +48,8 @@ def test_the_ellipse_stays_inside_jezero_and_loads_are_msl_like(leg):
     mc = summary(result)["landing_monte_carlo"]
     assert mc["landed"] == 400 and mc["landings_outside_jezero_rim"] == 0
     assert mc["ellipse_99_least_rim_clearance_km"] > 0.0
-    peak_g = mc["peak_deceleration_g (1st pct, median, 99th pct)"]
-    assert 9.0 < peak_g[1] < 16.0  # MSL ~12-13 g
-    assert 1.4 < mc["deploy_mach (1st pct, median, 99th pct)"][1] < 2.2
+    assert 9.0 < mc["peak_deceleration_g_median"] < 16.0  # MSL ~12-13 g
+    assert 1.4 < mc["deploy_mach_median"] < 2.2
     # the heavier SRL presses the chute's 750 Pa box: its share inside is a result to watch
     assert 0.3 < mc["deploy_in_box"] / 400 <= 1.0
 

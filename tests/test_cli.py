@@ -49,6 +49,33 @@ def test_run_baseline_shows_plan_legs_checks_and_monte_carlo():
     assert "not modelled" not in result.output
 
 
+def test_tables_group_spreads_and_intervals_back_for_reading():
+    from msrsim.cli import _grouped
+
+    shown = _grouped({
+        "p": 0.9, "p_ci_low": 0.8, "p_ci_high": 0.95,
+        "dv_m_s_p01": 1.0, "dv_m_s_median": 2.0, "dv_m_s_p99": 3.0,
+        "sol_p05": 10, "sol_median": 12, "sol_p95": 15,
+        "none_p01": None, "none_median": None, "none_p99": None,
+        "p_release_median": 1e-7, "capture_utc_median": "2032-01-01T00:00:00",
+    })  # fmt: skip
+    assert shown == {
+        "p (95 % ci)": "0.9 (0.8 to 0.95)",
+        "dv_m_s (1st pct, median, 99th pct)": [1.0, 2.0, 3.0],
+        "sol (5th pct, median, 95th pct)": [10, 12, 15],
+        "none (1st pct, median, 99th pct)": [None, None, None],
+        "p_release_median": 1e-7,
+        "capture_utc_median": "2032-01-01T00:00:00",
+    }
+
+
+def test_surface_table_shows_its_spreads_grouped():
+    result = _surface()
+    assert result.exit_code == 0, result.output
+    assert "mav ready sol (5th pct, median, 95th" in result.output  # the table wraps
+    assert "p05" not in result.output and "p95" not in result.output
+
+
 @pytest.fixture(scope="module")
 def run_json():
     result = invoke("run", "--trials", "200", "--json")

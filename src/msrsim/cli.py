@@ -680,7 +680,7 @@ def _print_run(
                 _print_leg_summary(o)
     each = monte_carlo.get("probability_each_tube_returns") or {}
     ranked = list(each.items())
-    shown = _grouped(monte_carlo)
+    shown = dict(monte_carlo)
     if ranked:
         shown["probability_each_tube_returns"] = (
             "most likely: " + ", ".join(f"{k} {v}" for k, v in ranked[:3])
@@ -722,18 +722,35 @@ def _print_run(
 
 def _grouped(summary: dict) -> dict:
     """The summary for reading: ``x``, ``x_ci_low``, ``x_ci_high`` as one row ``x (95 %
-    ci)``, and ``x_p01``, ``x_median``, ``x_p99`` as ``x (1st pct, median, 99th pct)``."""
+    ci)``, and ``x_p01``, ``x_median``, ``x_p99`` as ``x (1st pct, median, 99th pct)``
+    (``x_p05``, ``x_median``, ``x_p95`` as ``x (5th pct, median, 95th pct)``)."""
+    from msrsim.campaign.summaries import SPREAD_SUFFIXES, SPREAD_SUFFIXES_5_95
+
+    spreads = {
+        SPREAD_SUFFIXES: "1st pct, median, 99th pct",
+        SPREAD_SUFFIXES_5_95: "5th pct, median, 95th pct",
+    }
+    members = set()
+    for key in summary:
+        if key + "_ci_low" in summary:
+            members |= {key + "_ci_low", key + "_ci_high"}
+        for suffixes in spreads:
+            if key.endswith(suffixes[0]):
+                base = key.removesuffix(suffixes[0])
+                members |= {base + s for s in suffixes[1:]}
     shown = {}
     for key, value in summary.items():
-        if key.endswith(("_ci_low", "_ci_high", "_p99", "_median")):
+        if key in members:
             continue
         if key + "_ci_low" in summary:
             ci = [summary[key + "_ci_low"], summary[key + "_ci_high"]]
             shown[f"{key} (95 % ci)"] = f"{value} ({ci[0]} to {ci[1]})"
-        elif key.endswith("_p01"):
-            base = key.removesuffix("_p01")
-            spread = [summary.get(base + s) for s in ("_p01", "_median", "_p99")]
-            shown[f"{base} (1st pct, median, 99th pct)"] = spread
+            continue
+        for suffixes, label in spreads.items():
+            if key.endswith(suffixes[0]):
+                base = key.removesuffix(suffixes[0])
+                shown[f"{base} ({label})"] = [summary.get(base + s) for s in suffixes]
+                break
         else:
             shown[key] = value
     return shown
@@ -749,7 +766,7 @@ def _print_leg_summary(outcome) -> None:
         )
         table.add_column("quantity")
         table.add_column("value", justify="right")
-        for key, value in values.items():
+        for key, value in _grouped(values).items():
             table.add_row(key.replace("_", " "), _shown(value))
         out.print(table)
 
@@ -1172,12 +1189,13 @@ def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, 
 
 
 def _print_parts(parts: dict) -> None:
-    """One key-value table per part of a summary."""
+    """One key-value table per part of a summary (spreads and intervals grouped, see
+    :func:`_grouped`)."""
     for part, values in parts.items():
         table = Table(title=part.replace("_", " "), title_justify="left", show_header=False)
         table.add_column("quantity")
         table.add_column("value", justify="right")
-        for key, value in values.items():
+        for key, value in _grouped(values).items():
             table.add_row(key.replace("_", " "), _shown(value))
         out.print(table)
 

@@ -23,7 +23,7 @@ import numpy as np
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.schedule import plan_schedule
-from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
+from msrsim.campaign.summaries import percentiles, spread
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
 from msrsim.core.bodies import MARS
 from msrsim.core.frames import mars_fixed_matrix, planetocentric_to_planetodetic_latitude
@@ -356,7 +356,6 @@ def summary(result: AscentLegResult) -> dict:
     mc = result.monte_carlo.result
     el = result.orbits.elements_mme
     flown = result.orbits.flown
-    spread = SPREAD_LABEL
     node0 = result.nominal_elements["raan_rad"]
     hp, ha = result.orbits.periapsis_altitude_m[flown], result.orbits.apoapsis_altitude_m[flown]
     sigma = np.sqrt(np.diag(result.covariance_icrf))
@@ -415,12 +414,14 @@ def summary(result: AscentLegResult) -> dict:
                 float(np.degrees(np.std(el["inclination_rad"][flown]))), 4
             ),
             "raan_sigma_deg": round(float(np.std(_wrapped_deg(el["raan_rad"][flown], node0))), 4),
-            "periapsis_altitude_km" + spread: percentiles(hp, 1e-3),
-            "apoapsis_altitude_km" + spread: percentiles(ha, 1e-3),
-            "inclination_deg" + spread: percentiles(np.degrees(el["inclination_rad"][flown]), 1, 3),
+            **spread("periapsis_altitude_km", percentiles(hp, 1e-3)),
+            **spread("apoapsis_altitude_km", percentiles(ha, 1e-3)),
+            **spread(
+                "inclination_deg", percentiles(np.degrees(el["inclination_rad"][flown]), 1, 3)
+            ),
             "position_sigma_icrf_km": [round(float(s) / 1e3, 3) for s in sigma[:3]],
             "velocity_sigma_icrf_m_s": [round(float(s), 3) for s in sigma[3:]],
-            "max_dynamic_pressure_kpa" + spread: percentiles(mc.max_dynamic_pressure_pa, 1e-3, 3),
+            **spread("max_dynamic_pressure_kpa", percentiles(mc.max_dynamic_pressure_pa, 1e-3, 3)),
         },
     }
     return parts

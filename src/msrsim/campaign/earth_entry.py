@@ -17,7 +17,7 @@ import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import LegOutcome, dated
-from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
+from msrsim.campaign.summaries import approach_summary, percentiles, spread
 from msrsim.core.atmosphere import WindDispersion
 from msrsim.core.atmosphere.earth import EARTH_WIND_DISPERSION
 from msrsim.core.bodies import EARTH
@@ -313,15 +313,14 @@ def _scaled(winds: WindDispersion, scale: float) -> WindDispersion | None:
 
 
 def summary(result: EarthEntryResult) -> dict:
-    """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (lists: 1st
-    percentile, median, 99th percentile)."""
+    """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (spreads as
+    ``name_p01``, ``name_median``, ``name_p99``)."""
     fp, nominal = result.footprint, result.footprint.nominal.flight
     flight = fp.entries.flight
     landed = flight.status == 0
     a, d, risk = result.approach, result.divert, result.impact_risk
     n = flight.status.size
     outside = int(np.count_nonzero(~result.inside_range))
-    spread = SPREAD_LABEL
     return {
         "approach": {"return_arc": result.arrival.source, **approach_summary(a)},
         "entry_interface": {
@@ -366,16 +365,18 @@ def summary(result: EarthEntryResult) -> dict:
             "landing_range": result.landing_range.name,
             "outside_range": outside,
             "probability_outside_range": outside / n,
-            "peak_deceleration_g" + spread: percentiles(flight.peak_deceleration_g[landed]),
-            "peak_convective_heat_flux_w_cm2" + spread: percentiles(
-                flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1
+            **spread("peak_deceleration_g", percentiles(flight.peak_deceleration_g[landed])),
+            **spread(
+                "peak_convective_heat_flux_w_cm2",
+                percentiles(flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1),
             ),
-            "peak_radiative_heat_flux_w_cm2" + spread: percentiles(
-                flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1
+            **spread(
+                "peak_radiative_heat_flux_w_cm2",
+                percentiles(flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1),
             ),
-            "heat_load_j_cm2" + spread: percentiles(flight.heat_load_j_m2[landed], 1e-4, 0),
-            "touchdown_speed_m_s" + spread: percentiles(fp.entries.touchdown_speed_m_s[landed]),
-            "flight_time_s" + spread: percentiles(flight.time_s[landed], 1.0, 1),
+            **spread("heat_load_j_cm2", percentiles(flight.heat_load_j_m2[landed], 1e-4, 0)),
+            **spread("touchdown_speed_m_s", percentiles(fp.entries.touchdown_speed_m_s[landed])),
+            **spread("flight_time_s", percentiles(flight.time_s[landed], 1.0, 1)),
         },
     }
 

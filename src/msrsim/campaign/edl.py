@@ -19,7 +19,7 @@ import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import LegOutcome, dated
-from msrsim.campaign.summaries import SPREAD_LABEL, approach_summary, percentiles
+from msrsim.campaign.summaries import approach_summary, percentiles, spread
 from msrsim.core.atmosphere.mars import (
     MARS_DENSITY_DISPERSION,
     MARS_WIND_DISPERSION,
@@ -326,7 +326,6 @@ def summary(result: EdlLegResult) -> dict:
     )
     lat, lon = landing_points_deg(guided)
     depot_km = great_circle_km(result.depot_latitude_deg, result.depot_longitude_deg, lat, lon)
-    spread = SPREAD_LABEL
     a = result.approach
     return {
         "approach": {
@@ -378,16 +377,17 @@ def summary(result: EdlLegResult) -> dict:
             "ellipse_99_minor_km": round(2 * ellipse.semi_minor_m / 1e3, 2),
             "ellipse_99_least_rim_clearance_km": round(clearance.ellipse_clearance_km, 2),
             "landings_outside_jezero_rim": int(np.count_nonzero(clearance.point_clearance_km < 0)),
-            "miss_guided_km" + spread: percentiles(result.guided_miss_m, 1e-3),
-            "miss_unguided_km" + spread: percentiles(result.unguided_miss_m, 1e-3),
-            "distance_to_depot_km" + spread: percentiles(depot_km),
-            "peak_deceleration_g" + spread: percentiles(guided.entry.peak_deceleration_g),
-            "peak_convective_heat_flux_w_cm2" + spread: percentiles(
-                guided.entry.peak_convective_heat_flux_w_m2, 1e-4, 1
+            **spread("miss_guided_km", percentiles(result.guided_miss_m, 1e-3)),
+            **spread("miss_unguided_km", percentiles(result.unguided_miss_m, 1e-3)),
+            **spread("distance_to_depot_km", percentiles(depot_km)),
+            **spread("peak_deceleration_g", percentiles(guided.entry.peak_deceleration_g)),
+            **spread(
+                "peak_convective_heat_flux_w_cm2",
+                percentiles(guided.entry.peak_convective_heat_flux_w_m2, 1e-4, 1),
             ),
-            "deploy_mach" + spread: percentiles(guided.deploy_mach, 1.0, 3),
-            "deploy_dynamic_pressure_pa" + spread: percentiles(guided.deploy_dynamic_pressure_pa),
-            "propellant_kg" + spread: percentiles(guided.propellant_kg, 1.0, 1),
+            **spread("deploy_mach", percentiles(guided.deploy_mach, 1.0, 3)),
+            **spread("deploy_dynamic_pressure_pa", percentiles(guided.deploy_dynamic_pressure_pa)),
+            **spread("propellant_kg", percentiles(guided.propellant_kg, 1.0, 1)),
         },
     }
 

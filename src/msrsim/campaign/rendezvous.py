@@ -21,7 +21,7 @@ import numpy as np
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.schedule import Schedule, plan_schedule
-from msrsim.campaign.summaries import SPREAD_LABEL, percentiles
+from msrsim.campaign.summaries import percentiles, spread
 from msrsim.core.bodies import DAY_S, MARS
 from msrsim.core.navigation import nees_bounds
 from msrsim.core.orbit_propagation import (
@@ -387,7 +387,6 @@ def summary(leg: RendezvousLegResult) -> dict:
     res, rel = leg.result, leg.release
     ok = res.captured
     n = ok.size
-    spread = SPREAD_LABEL
     r_km = float(np.linalg.norm(rel.state[:3])) / 1e3
     incl = math.degrees(
         math.acos(
@@ -418,31 +417,34 @@ def summary(leg: RendezvousLegResult) -> dict:
     timeline = {
         "os_release_utc": _utc(rel.et),
         "search_starts_utc": _utc(leg.search_start_et),
-        "detection_utc (median)": _utc(med(res.detection_et)),
-        "far_range_transfer_utc (median)": _utc(transfer),
+        "detection_utc_median": _utc(med(res.detection_et)),
+        "far_range_transfer_utc_median": _utc(transfer),
     }
     if transfer is not None:
         for name, offset in res.milestones_after_transfer_s.items():
-            timeline[f"{name.replace(' ', '_')}_utc (median)"] = _utc(
+            timeline[f"{name.replace(' ', '_')}_utc_median"] = _utc(
                 transfer + float(np.median(offset))
             )
-    timeline["capture_utc (median)"] = _utc(leg.median_capture_et)
+    timeline["capture_utc_median"] = _utc(leg.median_capture_et)
     timeline["capture_deadline_utc"] = _utc(leg.deadline_et)
     dv = res.delta_v_m_s[ok] if ok.any() else res.delta_v_m_s
     guidance = {
         "mean_motion_rad_s": float(f"{float(np.median(res.mean_motion_rad_s)):.6e}"),
         "hold_points_m": list(res.hold_points_m),
-        "delta_v_total_m_s" + spread: percentiles(dv.sum(axis=1)),
-        "delta_v_far_range_m_s" + spread: percentiles(dv[:, 0]),
-        "delta_v_hops_m_s" + spread: percentiles(dv[:, 1]),
-        "delta_v_final_approach_m_s" + spread: percentiles(dv[:, 2], 1.0, 3),
-        "delta_v_retries_m_s" + spread: percentiles(dv[:, 3], 1.0, 3),
-        "closest_approach_outside_final_m" + spread: percentiles(
-            np.where(np.isfinite(res.min_distance_m), res.min_distance_m, np.nan)[
-                np.isfinite(res.min_distance_m)
-            ]
-            if np.isfinite(res.min_distance_m).any()
-            else [np.nan]
+        **spread("delta_v_total_m_s", percentiles(dv.sum(axis=1))),
+        **spread("delta_v_far_range_m_s", percentiles(dv[:, 0])),
+        **spread("delta_v_hops_m_s", percentiles(dv[:, 1])),
+        **spread("delta_v_final_approach_m_s", percentiles(dv[:, 2], 1.0, 3)),
+        **spread("delta_v_retries_m_s", percentiles(dv[:, 3], 1.0, 3)),
+        **spread(
+            "closest_approach_outside_final_m",
+            percentiles(
+                np.where(np.isfinite(res.min_distance_m), res.min_distance_m, np.nan)[
+                    np.isfinite(res.min_distance_m)
+                ]
+                if np.isfinite(res.min_distance_m).any()
+                else [np.nan]
+            ),
         ),
         "keep_out_radius_m": leg.plan.keep_out_radius_m,
     }
@@ -451,23 +453,29 @@ def summary(leg: RendezvousLegResult) -> dict:
             m.min_distance_m, 1
         )
     navigation = {
-        "detection_range_km" + spread: percentiles(
-            res.detection_range_m[np.isfinite(res.detection_range_m)], 1e-3, 1
-        )
-        if np.isfinite(res.detection_range_m).any()
-        else None,
-        "detection_after_search_start_h" + spread: percentiles(
-            (res.detection_et - res.trial_search_start_et)[np.isfinite(res.detection_et)] / 3600.0,
-            1.0,
-            2,
-        )
-        if np.isfinite(res.detection_et).any()
-        else None,
-        "position_error_at_capture_m" + spread: percentiles(
-            res.nav_position_error_m[np.isfinite(res.nav_position_error_m)], 1.0, 3
-        )
-        if np.isfinite(res.nav_position_error_m).any()
-        else None,
+        **spread(
+            "detection_range_km",
+            percentiles(res.detection_range_m[np.isfinite(res.detection_range_m)], 1e-3, 1)
+            if np.isfinite(res.detection_range_m).any()
+            else None,
+        ),
+        **spread(
+            "detection_after_search_start_h",
+            percentiles(
+                (res.detection_et - res.trial_search_start_et)[np.isfinite(res.detection_et)]
+                / 3600.0,
+                1.0,
+                2,
+            )
+            if np.isfinite(res.detection_et).any()
+            else None,
+        ),
+        **spread(
+            "position_error_at_capture_m",
+            percentiles(res.nav_position_error_m[np.isfinite(res.nav_position_error_m)], 1.0, 3)
+            if np.isfinite(res.nav_position_error_m).any()
+            else None,
+        ),
         **nees_summary(res),
     }
     attempts = (
@@ -490,15 +498,17 @@ def summary(leg: RendezvousLegResult) -> dict:
         "captured_on_attempt": [int(a) for a in attempts],
         "outcomes": statuses,
         "last_failure_of_uncaptured": causes,
-        "time_to_capture_days" + spread: percentiles(res.time_to_capture_s[ok] / DAY_S)
-        if ok.any()
-        else None,
-        "lateral_miss_m" + spread: percentiles(res.lateral_miss_m[ok], 1.0, 3)
-        if ok.any()
-        else None,
-        "closing_speed_cm_s" + spread: percentiles(res.closing_speed_m_s[ok], 100.0, 2)
-        if ok.any()
-        else None,
+        **spread(
+            "time_to_capture_days",
+            percentiles(res.time_to_capture_s[ok] / DAY_S) if ok.any() else None,
+        ),
+        **spread(
+            "lateral_miss_m", percentiles(res.lateral_miss_m[ok], 1.0, 3) if ok.any() else None
+        ),
+        **spread(
+            "closing_speed_cm_s",
+            percentiles(res.closing_speed_m_s[ok], 100.0, 2) if ok.any() else None,
+        ),
         "capture_lateral_radius_m": leg.envelope.lateral_radius_m,
     }
     c = leg.containment
@@ -514,7 +524,7 @@ def summary(leg: RendezvousLegResult) -> dict:
         "sample_path_mean": float(f"{float(np.mean(c.p_sample_path)):.3e}"),
         "p_seam_unsterilised_mean": float(f"{float(np.mean(c.p_seam_unsterile)):.3e}"),
         "p_ees_failure_mean": float(f"{float(np.mean(c.p_ees_failure)):.3e}"),
-        "seam_log_reduction" + spread: percentiles(c.log_reduction, 1.0, 1),
+        **spread("seam_log_reduction", percentiles(c.log_reduction, 1.0, 1)),
     }
     return {
         "orbiting_sample_orbit": orbit,

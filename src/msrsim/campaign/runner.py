@@ -39,6 +39,7 @@ from msrsim.campaign.chain import (
 from msrsim.campaign.nominal import fly_nominal
 from msrsim.campaign.outcomes import CampaignResult, as_labelled_by
 from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
+from msrsim.campaign.summaries import spread
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
 
@@ -48,7 +49,6 @@ __all__ = [
     "monte_carlo_summary",
     "rejudged",
     "risk_drivers",
-    "SPREAD_SUFFIXES",
     "run_monte_carlo",
     "sobol_drivers",
     "wilson_interval",
@@ -201,16 +201,6 @@ def _dates(values: np.ndarray) -> list[str] | None:
     return [d[:10] for d in et_to_utc_iso(np.percentile(values, [1, 50, 99]))]
 
 
-SPREAD_SUFFIXES = ("_p01", "_median", "_p99")
-"""The names of a spread's 1st percentile, median and 99th percentile (``name_p01`` ...)."""
-
-
-def _spread(name: str, values: list | None) -> dict:
-    """``{name_p01: .., name_median: .., name_p99: ..}`` (``None`` each when no value)."""
-    values = values or [None] * 3
-    return {name + suffix: v for suffix, v in zip(SPREAD_SUFFIXES, values, strict=True)}
-
-
 def _mean_interval(values: np.ndarray, z: float = 1.959964) -> list[float]:
     """The mean and its 95 % normal interval (the trials are independent)."""
     mean = float(np.mean(values))
@@ -273,19 +263,19 @@ def monte_carlo_summary(columns: dict[str, np.ndarray], plan: CoupledPlan) -> di
             float(np.mean(success & ((returned & selected) == selected))), 6
         ),
         "selected_set": list(plan.priority_tubes),
-        **_spread("tubes_returned_if_success", _percentiles(tubes[success], digits=0)),
+        **spread("tubes_returned_if_success", _percentiles(tubes[success], digits=0)),
         "probability_each_tube_returns": dict(sorted(each.items(), key=lambda kv: -kv[1])),
-        **_spread("earth_landing_utc", _dates(np.where(success, landing, np.nan))),
+        **spread("earth_landing_utc", _dates(np.where(success, landing, np.nan))),
         "earth_landing_year": by_year,
         "probability_late_return": round(float(np.mean(success & columns["late_return"])), 6),
         "probability_outside_range_if_success": round(
             float(np.mean(columns["inside_range"][success] == 0)) if k else 0.0, 6
         ),
-        **_spread("capture_margin_days", _percentiles((departure - capture) / DAY_S)),
-        **_spread(
+        **spread("capture_margin_days", _percentiles((departure - capture) / DAY_S)),
+        **spread(
             "srl_landing_miss_km", _percentiles(np.asarray(columns["landing_miss_km"], np.float64))
         ),
-        **_spread("mav_launch_utc", _dates(np.asarray(columns["mav_launch_et"], np.float64))),
+        **spread("mav_launch_utc", _dates(np.asarray(columns["mav_launch_et"], np.float64))),
         "probability_rover_failed": round(float(np.mean(columns["rover_failed"])), 6),
     }
 

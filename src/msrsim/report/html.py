@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from msrsim.campaign.runner import SPREAD_SUFFIXES
+from msrsim.campaign.summaries import SPREAD_SUFFIXES
 from msrsim.core.resources import atomic_write, read_text_file
 
 __all__ = [
