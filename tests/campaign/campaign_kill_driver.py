@@ -47,8 +47,8 @@ def main(argv: list[str]) -> int:
     workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else None
     if "--ctrl-c-in-scatter" in argv:
         _ctrl_c_in_scatter()
-    print("ready", flush=True)  # imports done: the run (and its cluster's start-up) begins
-    try:
+    try:  # a Ctrl-C the moment "ready" is out (the test's delay 0) is the driver's too
+        print("ready", flush=True)  # imports done: the run (and its cluster's start-up) begins
         run_chunks(
             functools.partial(toy_chunk, seed=SEED, sleep_s=sleep_s),
             n,
