@@ -162,6 +162,8 @@ class Comparison:
                 "ero_bipropellant_margin_kg": _check_value(
                     checks, "ERO bipropellant left over its reserve"
                 ),
+                "srl_launch_mass_margin_kg": _leg_value(run, 1, "srl", "mass_margin_kg"),
+                "mav_delta_v_margin_m_s": _leg_value(run, 5, "vehicle", "margin_delta_v_m_s"),
                 "checks_failed": [c.name for c in run.legs.checks if not c.ok],
                 "top_risk_drivers": [{"driver": d["driver"], "swing": d["swing"]} for d in drivers],
             }
@@ -201,6 +203,14 @@ def _utc_day(et: float) -> str:
     from msrsim.core.time import et_to_utc_iso
 
     return et_to_utc_iso(et)[0][:10]
+
+
+def _leg_value(run, number: int, part: str, key: str):
+    """A value of a leg's own summary (``None`` where the leg does not report it)."""
+    for outcome in run.legs.legs:
+        if outcome.leg.number == number:
+            return (outcome.summary.get(part) or {}).get(key)
+    return None
 
 
 def _check_value(checks: dict, name: str):

@@ -102,6 +102,9 @@ def test_compare_sets_the_campaigns_side_by_side(compared):
     assert first == second  # one seed: the same trials
     assert first["earth_arrival_planned"].startswith("2033-")
     assert 0.3 < first["probability_of_success"] < 0.95
+    # the margins: propellant, the SRL's launcher, the MAV's delta-v (the legs' own)
+    assert first["ero_xenon_margin_kg"] > 0 and first["srl_launch_mass_margin_kg"] > 0
+    assert 0 < first["mav_delta_v_margin_m_s"] < 1000
     (difference,) = data["differences"]
     assert difference["probability_of_success_difference"] == 0.0
     low, high = difference["probability_of_success_difference_95_ci"]
