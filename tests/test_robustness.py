@@ -377,9 +377,11 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
     # Issue 22: a cache legs.json of the wrong shape was never recomputed: every run failed
     # until it was removed. Whether it fails its checksum (no record, or a stale one) or
     # carries a valid record around a wrong shape, the legs are flown again.
-    import msrsim.campaign as campaign
+    import pickle
+
     import msrsim.campaign.runner as runner_module
     from msrsim.campaign.cache import scenario_fingerprint, write_entry
+    from msrsim.campaign.chain import CoupledPlan
     from msrsim.scenario import baseline
 
     monkeypatch.setenv("MSRSIM_CACHE_DIR", str(tmp_path))
@@ -395,12 +397,16 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
         flown.append(s)
         raise Flown
 
-    monkeypatch.setattr(campaign, "run_campaign", fly)
+    monkeypatch.setattr(runner_module, "fly_nominal", fly)
+    # a plan entry that reads back, so that legs.json alone is at fault
+    plan = CoupledPlan(seed=1, legs=(), failure_probability={}, ero_mars_arrival_et=0.0,
+                       tube_names=())  # fmt: skip
+    write_entry(folder / "plan.pickle", pickle.dumps(plan), folder.name)
     (folder / "legs.json").write_bytes(content)  # no checksum record
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)
     write_entry(folder / "legs.json", content, folder.name)  # a valid record, a wrong shape
-    assert runner_module._from_cache(scenario, folder / "legs.json") is None
+    assert runner_module._from_cache(folder, folder.name) is None
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)
     assert len(flown) == 2
@@ -474,3 +480,22 @@ def test_an_ero_that_cannot_make_its_insertion_names_its_inputs(tmp_path):
     _one_line_error(
         result, "the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new", "needles"),
+    [
+        ("entry_flight_path_angle_deg", "-17.0", "-5.0",
+         ("did not slow to the parachute trigger speed", "srl.edl: entry_flight_path_angle_deg")),
+        ("heatshield_separation_delay_s", "20.0", "200.0",
+         ("backshell-separation height", "heatshield_separation_delay_s")),
+        ("touchdown_speed_m_s", "0.75", "0.000001",
+         ("faster than the design touchdown speed", "touchdown_speed_m_s")),
+    ],
+)  # fmt: skip
+def test_a_lander_that_cannot_land_names_its_inputs(tmp_path, field, old, new, needles):
+    # Issue 22 audit (leg errors that name no field): "edl: the nominal lander does not
+    # land: the entry did not slow to the parachute trigger speed" named no input.
+    change = (f"{field} = {{ value = {old}", f"{field} = {{ value = {new}")
+    result = invoke("edl", _scenario_with(tmp_path, [change]), "--trials", "10")
+    _one_line_error(result, "the nominal lander does not land", *needles)

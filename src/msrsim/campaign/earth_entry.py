@@ -235,10 +235,14 @@ def run_earth_entry(
     """
     ees, ero = scenario.ees, scenario.ero
     capsule = capsule_of(scenario, overrides)
-    if capsule.nose_radius_m > capsule.diameter_m / 2 / math.cos(
-        math.radians(capsule.half_angle_deg)
-    ):
-        raise ValueError(f"nose radius {capsule.nose_radius_m} m does not fit the capsule")
+    most = capsule.diameter_m / 2 / math.cos(math.radians(capsule.half_angle_deg))
+    if capsule.nose_radius_m > most:
+        raise ValueError(
+            f"nose radius {capsule.nose_radius_m} m (ees.nose_radius_m or --nose-radius-m) "
+            f"is too large for a {capsule.diameter_m} m, {capsule.half_angle_deg} deg "
+            f"sphere-cone (ees.diameter_m, ees.half_angle_deg or their options): at most "
+            f"{most:.3f} m"
+        )
     target = entry_target(scenario, overrides)
     v_inf = _v_infinity(arrival_state.v_infinity_m_s, target, overrides.entry_speed_m_s)
     approach, arrival, atmosphere = aim_capsule(
