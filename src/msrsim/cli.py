@@ -1085,7 +1085,8 @@ def surface_command(
         typer.Option(
             "--landing-utc",
             show_default=False,
-            help="SRL landing, UTC date (scenario: surface.srl_landing_utc).",
+            help="SRL landing, UTC date (default: the computed schedule's, the first "
+            "launch day's arrival).",
         ),
     ] = None,
     deadline_utc: Annotated[
@@ -1093,7 +1094,7 @@ def surface_command(
         typer.Option(
             "--deadline-utc",
             show_default=False,
-            help="Latest MAV launch, UTC date (scenario: surface.mav_launch_deadline_utc).",
+            help="Latest MAV launch, UTC date (default: the computed schedule's deadline).",
         ),
     ] = None,
     plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
