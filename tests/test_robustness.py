@@ -499,3 +499,27 @@ def test_a_lander_that_cannot_land_names_its_inputs(tmp_path, field, old, new, n
     change = (f"{field} = {{ value = {old}", f"{field} = {{ value = {new}")
     result = invoke("edl", _scenario_with(tmp_path, [change]), "--trials", "10")
     _one_line_error(result, "the nominal lander does not land", *needles)
+
+
+@pytest.mark.parametrize(
+    ("command", "section", "field", "value"),
+    [("entry", "[ees]", "delivery_b_plane_sigma_km", "200.0"),
+     ("edl", "[srl.edl]", "delivery_b_plane_sigma_km", "100.0")],
+)  # fmt: skip
+def test_deliveries_wider_than_the_entry_corridor_name_the_field(
+    tmp_path, command, section, field, value
+):
+    # Issue 22 audit (a bare solver message): a B-plane delivery error that validates but
+    # sends capsules above the atmosphere stopped the leg with "the hyperbola does not reach
+    # down to the radius asked for". Refused before any trial, naming the field.
+    text = baseline_text()
+    head, tail = text.split(section + "\n", 1)
+    body, rest = tail.split("\n[", 1)
+    old = body[body.index(f"{field} = {{ value = ") :].split(",", 1)[0]
+    body = body.replace(old, f"{field} = {{ value = {value}")
+    path = tmp_path / "wide.toml"
+    path.write_text(head + section + "\n" + body + "\n[" + rest)
+    extra = ("--return-arc", "ballistic") if command == "entry" else ()
+    result = invoke(command, path, "--trials", "10", *extra)
+    name = f"{'ees' if command == 'entry' else 'srl.edl'}.{field} = "
+    _one_line_error(result, name, "miss the atmosphere")

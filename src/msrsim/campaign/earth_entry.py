@@ -39,6 +39,7 @@ from msrsim.segments.approach import (
     entry_conditions,
     orbiter_impact_risk,
     plan_divert,
+    require_delivery_corridor,
     target_approach,
 )
 from msrsim.segments.entry import (
@@ -248,6 +249,9 @@ def run_earth_entry(
     approach, arrival, atmosphere = aim_capsule(
         ees.atmosphere_model, capsule, target, v_inf, arrival_state.arrival_et, wind_profile
     )
+    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
+    require_delivery_corridor(approach, errors, MU_EARTH, "ees.delivery_b_plane_sigma_km")
     try:  # before the footprint: a release the approach cannot hold fails at once
         divert = plan_divert(
             approach,
@@ -261,8 +265,6 @@ def run_earth_entry(
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
     n = ees.footprint_trials if trials is None else trials
-    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
-    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
     fp = footprint(
         capsule,
         delivery_states(approach, errors, 1, None, arrival),
@@ -501,12 +503,15 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
         returns.append(schedule.delayed_return)
     aimed = [_aim_return(ees.atmosphere_model, capsule, target, arrival) for arrival in returns]
     sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
+    for approach, *_ in aimed:
+        require_delivery_corridor(approach, errors, MU_EARTH, "ees.delivery_b_plane_sigma_km")
     return EntryLeg(
         capsule,
         tuple(a[0] for a in aimed),
         tuple(a[1] for a in aimed),
         tuple(a[2] for a in aimed),
-        DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s),
+        errors,
         VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
         _scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),
         target.ground_altitude_m,
