@@ -523,3 +523,11 @@ def test_deliveries_wider_than_the_entry_corridor_name_the_field(
     result = invoke(command, path, "--trials", "10", *extra)
     name = f"{'ees' if command == 'entry' else 'srl.edl'}.{field} = "
     _one_line_error(result, name, "miss the atmosphere")
+
+
+def test_a_capsule_that_cannot_land_names_its_inputs(tmp_path):
+    # Issue 22 audit: a 1 kg capsule of 1.25 m (valid values) was "the nominal capsule does
+    # not land: it still flying at the time limit", naming no input.
+    path = _scenario_with(tmp_path, [("mass_kg = { value = 100.0", "mass_kg = { value = 1.000001")])
+    result = invoke("entry", path, "--trials", "10", "--return-arc", "ballistic")
+    _one_line_error(result, "the nominal capsule does not land", "ees: ", "mass_kg")

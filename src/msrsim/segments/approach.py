@@ -147,7 +147,11 @@ def _land_capsule(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude
     landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
     status = int(landed.flight.status[0])
     if status != STATUS_LANDED:
-        raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
+        raise ValueError(
+            f"the nominal capsule does not land ({STATUS_MESSAGES[status]}); its inputs: ees: "
+            "entry_flight_path_angle_deg, entry_interface_altitude_km, mass_kg, diameter_m, "
+            "half_angle_deg, nose_radius_m, subsonic_drag_coefficient (or their options)"
+        )
     return landed.landing_latitude_rad, landed.landing_longitude_rad
 
 
