@@ -4,7 +4,7 @@ developing are kept as explicit @example cases); the campaign's cache of leg res
 lives in a fresh directory for each test session, so no test reads a stale cache; BLAS
 runs on one thread (set before numpy loads): the optimisers' small dense problems (SLSQP
 in the Sims-Flanagan cruises) run several times faster so, and their iterates no longer
-depend on the thread count."""
+depend on the thread count. The fuzz suite's counts go in the terminal summary."""
 
 import os
 
@@ -20,3 +20,24 @@ settings.register_profile("msrsim", derandomize=True)
 settings.load_profile("msrsim")
 
 os.environ["MSRSIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="msrsim-test-cache-")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The fuzz suite's counts (tests/test_fuzz.py) in the summary of every run that ran
+    it, so that CI's log shows them: cases, clean exit-0 results, clean exit-2 errors,
+    tracebacks (the contract wants 0), per target."""
+    report = getattr(config, "msrsim_fuzz_report", None)
+    if not report:
+        return
+    totals = report["totals"]
+    terminalreporter.section("fuzz (issue 22 contract)")
+    terminalreporter.write_line(
+        f"{totals['cases']} cases: {totals['ok']} exit 0 (finite output), "
+        f"{totals['clean errors']} exit 2 (one line naming the field or option), "
+        f"{totals['tracebacks']} tracebacks; {report['seconds']} s"
+    )
+    for target, counts in report["by target"].items():
+        terminalreporter.write_line(
+            f"  {target:<14} {counts['cases']:>5} cases {counts['ok']:>5} ok "
+            f"{counts['clean errors']:>5} clean errors {counts['tracebacks']:>3} tracebacks"
+        )

@@ -407,7 +407,7 @@ def test_entry_wind_profile(tmp_path):
     "args, message",
     [
         (["--flight-path-angle-deg", "5"], "Invalid value"),
-        (["--nose-radius-m", "2.0"], "does not fit"),
+        (["--nose-radius-m", "2.0"], "ees.nose_radius_m or --nose-radius-m) is too large"),
         (["--entry-speed-km-s", "11.0"], "below the escape speed"),
         (["--flight-path-angle-deg", "-3.5"], "does not land"),
         (["--trials", "3"], "Invalid value"),

@@ -377,8 +377,11 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
     # Issue 22: a cache legs.json of the wrong shape was never recomputed: every run failed
     # until it was removed. Whether it fails its checksum (no record, or a stale one) or
     # carries a valid record around a wrong shape, the legs are flown again.
+    import pickle
+
     import msrsim.campaign.runner as runner_module
     from msrsim.campaign.cache import write_entry
+    from msrsim.campaign.chain import CoupledPlan
     from msrsim.scenario import baseline
 
     monkeypatch.setenv("MSRSIM_CACHE_DIR", str(tmp_path))
@@ -395,6 +398,10 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
         raise Flown
 
     monkeypatch.setattr(runner_module, "fly_nominal", fly)
+    # a plan entry that reads back, so that legs.json alone is at fault
+    plan = CoupledPlan(seed=1, legs=(), failure_probability={}, ero_mars_arrival_et=0.0,
+                       tube_names=())  # fmt: skip
+    write_entry(folder / "plan.pickle", pickle.dumps(plan), folder.name)
     (folder / "legs.json").write_bytes(content)  # no checksum record
     with pytest.raises(Flown):
         runner_module.campaign_legs(scenario)
@@ -475,3 +482,54 @@ def test_an_ero_that_cannot_make_its_insertion_names_its_inputs(tmp_path):
     _one_line_error(
         result, "the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new", "needles"),
+    [
+        ("entry_flight_path_angle_deg", "-17.0", "-5.0",
+         ("did not slow to the parachute trigger speed", "srl.edl: entry_flight_path_angle_deg")),
+        ("heatshield_separation_delay_s", "20.0", "200.0",
+         ("backshell-separation height", "heatshield_separation_delay_s")),
+        ("touchdown_speed_m_s", "0.75", "0.000001",
+         ("faster than the design touchdown speed", "touchdown_speed_m_s")),
+    ],
+)  # fmt: skip
+def test_a_lander_that_cannot_land_names_its_inputs(tmp_path, field, old, new, needles):
+    # Issue 22 audit (leg errors that name no field): "edl: the nominal lander does not
+    # land: the entry did not slow to the parachute trigger speed" named no input.
+    change = (f"{field} = {{ value = {old}", f"{field} = {{ value = {new}")
+    result = invoke("edl", _scenario_with(tmp_path, [change]), "--trials", "10")
+    _one_line_error(result, "the nominal lander does not land", *needles)
+
+
+@pytest.mark.parametrize(
+    ("command", "section", "field", "value"),
+    [("entry", "[ees]", "delivery_b_plane_sigma_km", "200.0"),
+     ("edl", "[srl.edl]", "delivery_b_plane_sigma_km", "100.0")],
+)  # fmt: skip
+def test_deliveries_wider_than_the_entry_corridor_name_the_field(
+    tmp_path, command, section, field, value
+):
+    # Issue 22 audit (a bare solver message): a B-plane delivery error that validates but
+    # sends capsules above the atmosphere stopped the leg with "the hyperbola does not reach
+    # down to the radius asked for". Refused before any trial, naming the field.
+    text = baseline_text()
+    head, tail = text.split(section + "\n", 1)
+    body, rest = tail.split("\n[", 1)
+    old = body[body.index(f"{field} = {{ value = ") :].split(",", 1)[0]
+    body = body.replace(old, f"{field} = {{ value = {value}")
+    path = tmp_path / "wide.toml"
+    path.write_text(head + section + "\n" + body + "\n[" + rest)
+    extra = ("--return-arc", "ballistic") if command == "entry" else ()
+    result = invoke(command, path, "--trials", "10", *extra)
+    name = f"{'ees' if command == 'entry' else 'srl.edl'}.{field} = "
+    _one_line_error(result, name, "miss the atmosphere")
+
+
+def test_a_capsule_that_cannot_land_names_its_inputs(tmp_path):
+    # Issue 22 audit: a 1 kg capsule of 1.25 m (valid values) was "the nominal capsule does
+    # not land: it still flying at the time limit", naming no input.
+    path = _scenario_with(tmp_path, [("mass_kg = { value = 100.0", "mass_kg = { value = 1.000001")])
+    result = invoke("entry", path, "--trials", "10", "--return-arc", "ballistic")
+    _one_line_error(result, "the nominal capsule does not land", "ees: ", "mass_kg")

@@ -342,3 +342,32 @@ def test_a_problem_is_one_line_even_for_a_key_with_a_newline():
     data["ees"]["bad\nkey"] = 1
     (problem,) = problems_of(data)
     assert "\n" not in problem and problem.startswith("ees.bad\\nkey: unknown key")
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"aeroshell_diameter_m": 0.6},
+         "srl.edl: nose_radius_m = 1.125 is too large for a 0.6 m, 70.0 deg sphere-cone"),
+        ({"nose_radius_m": 20.0}, "srl.edl: nose_radius_m = 20.0 is too large"),
+        ({"heading_alignment_speed_m_s": 400.0},
+         "srl.edl: heading_alignment_speed_m_s = 400 must exceed parachute_trigger_speed_m_s"),
+        ({"parachute_trigger_speed_m_s": 1500.0},
+         "srl.edl: heading_alignment_speed_m_s = 800 must exceed parachute_trigger_speed_m_s = 15"),
+    ],
+)  # fmt: skip
+def test_an_edl_the_models_cannot_fly_is_refused_naming_its_fields(changes, needle):
+    # Issue 22 audit (leg errors that name no field): an aeroshell too small for its nose
+    # was "edl: nose radius 1.125 m must be positive and at most the base radius 0.3 m",
+    # a heading alignment below the parachute trigger "heading alignment must begin above
+    # the stop speed", each valid by the scenario.
+    data = baseline_dict()
+    for key, value in changes.items():
+        data["srl"]["edl"][key]["value"] = value
+    problems = problems_of(data)
+    assert any(p.startswith(needle) for p in problems), problems
+
+
+def test_the_baseline_nose_fits_with_room():
+    e = baseline().srl.edl
+    assert e.nose_radius_m < e.aeroshell_diameter_m / 2  # the check is not at its limit

@@ -417,6 +417,23 @@ class EntryDescentLanding(Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _shape_and_guidance(self):
+        most = self.aeroshell_diameter_m / 2 / math.cos(math.radians(self.half_angle_deg))
+        if self.nose_radius_m > most:
+            raise ValueError(
+                f"nose_radius_m = {self.nose_radius_m} is too large for a "
+                f"{self.aeroshell_diameter_m} m, {self.half_angle_deg} deg sphere-cone (at "
+                f"most {most:.3f} m, where the nose meets the cone at the base)"
+            )
+        if self.heading_alignment_speed_m_s <= self.parachute_trigger_speed_m_s:
+            raise ValueError(
+                f"heading_alignment_speed_m_s = {self.heading_alignment_speed_m_s:g} must "
+                f"exceed parachute_trigger_speed_m_s = {self.parachute_trigger_speed_m_s:g}: "
+                "the guidance's heading alignment is flown from that speed down to the trigger"
+            )
+        return self
+
 
 class SampleRetrievalLander(Section):
     launch_mass_kg: Annotated[float, Field(gt=0, le=50_000)]

@@ -228,3 +228,24 @@ def test_the_tornado_equals_flying_the_changed_probability_again():
     )  # fmt: skip
     assert capture["cases"]["removed"] == pytest.approx(past, abs=1e-6)
     assert capture["tubes_swing"] > 0
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [_plan({"mav": 1.0}), _plan(landing=Landing(unsafe=1.0)), _plan(capture=Capture(miss=1.0))],
+    ids=["hardware", "landing", "capture"],
+)
+def test_a_leg_that_never_succeeds_gives_a_digest_and_drivers(plan):
+    # Issue 22: the risk drivers raised IndexError when a leg never succeeded. A certain
+    # failure, of hardware or of a leg's physics: P(success) 0, every figure finite (strict
+    # JSON), the mode that ends every trial has no "removed" estimate (no trial went past
+    # it), each hardware driver is still judged.
+    import json
+
+    out = fly_chunk(plan, 0, 500)
+    summary = monte_carlo_summary(out, plan)
+    drivers = risk_drivers(out, plan)
+    json.dumps([summary, drivers], allow_nan=False)
+    assert summary["probability_of_success"] == 0.0 and drivers["probability_of_success"] == 0.0
+    assert len(drivers["drivers"]) >= len(plan.failure_probability)
+    assert all(np.isfinite(r["swing"]) for r in drivers["drivers"])

@@ -51,6 +51,23 @@ def test_nose_larger_than_base_is_refused():
         newtonian_sphere_cone_cd(1.0, 2.0, 1.0, 1.8)
 
 
+@pytest.mark.parametrize("half_angle_deg", [45.0, 60.0, 70.0])
+def test_a_nose_meeting_the_cone_at_the_base_is_a_spherical_segment(half_angle_deg):
+    # rn = rb / cos(tc): the cone has no length, the body is a spherical segment of polar
+    # half-angle 90 - tc, whose Newtonian drag integrates in closed form (Cp_max cos^2 of
+    # the angle from the stagnation point over the cap): CD = Cp_max (1 + sin^2 tc) / 2
+    # on the base area. A nose radius between rb and rb / cos(tc) is such a capsule (the
+    # EES's validated scenario allowed it; the model refused it, naming no field).
+    tc = math.radians(half_angle_deg)
+    cd = newtonian_sphere_cone_cd(tc, 1.0 / math.cos(tc), 1.0, 2.0)
+    assert cd == pytest.approx(2.0 * (1.0 + math.sin(tc) ** 2) / 2.0, rel=1e-12)
+    between = newtonian_sphere_cone_cd(tc, 0.5 * (1.0 + 1.0 / math.cos(tc)), 1.0, 2.0)
+    # eq. (1) grows with the nose radius (d CD / d (rn/rb)^2 = Cp_max cos^4 tc / 2)
+    assert newtonian_sphere_cone_cd(tc, 1.0, 1.0, 2.0) < between < cd
+    with pytest.raises(ValueError, match="meet the cone within the base"):
+        newtonian_sphere_cone_cd(tc, 1.001 / math.cos(tc), 1.0, 2.0)
+
+
 def test_earth_heating_constants():
     heating = earth_heating(0.22)
     assert heating.sutton_graves_k == pytest.approx(1.748e-4, rel=1e-3)

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from msrsim.core.bodies import EARTH
-from msrsim.core.conics import b_plane, periapsis_radius_of_state
+from msrsim.core.conics import b_plane, periapsis_radius, periapsis_radius_of_state
 from msrsim.core.frames import equator_pole
 from msrsim.core.time import utc_to_et
 from msrsim.segments.approach import (
@@ -22,6 +22,8 @@ from msrsim.segments.approach import (
     entry_conditions,
     orbiter_impact_risk,
     plan_divert,
+    require_delivery_corridor,
+    skip_corridor_m,
     target_approach,
 )
 from msrsim.segments.entry import Capsule, fly_entry, local_offsets_m, standard_atmosphere_table
@@ -111,6 +113,32 @@ def test_delivery_errors_map_to_the_expected_flight_path_angle_spread(approach, 
     dgamma_db = -v_inf / (radius * speed * math.sin(gamma))
     assert np.std(fpa) == pytest.approx(abs(dgamma_db) * sigma_b, rel=0.03)
     assert np.degrees(np.mean(fpa)) == pytest.approx(-10.0, abs=0.002)
+
+
+def test_the_skip_corridor_ends_at_the_conic_that_grazes_the_interface(approach):
+    # Issue 22 audit: ees.delivery_b_plane_sigma_km = 200 (valid) stopped msrsim entry and
+    # msrsim run with "the hyperbola does not reach down to the radius asked for", naming
+    # nothing. The corridor's outer edge is the impact parameter whose periapsis (an
+    # independent closed form, -a (e - 1)) is the interface radius.
+    corridor = skip_corridor_m(approach, MU_EARTH)
+    edge = math.hypot(approach.b_t_m, approach.b_r_m) + corridor
+    radius = float(np.linalg.norm(approach.entry_position_m))
+    v_inf = float(np.linalg.norm(V_INF))
+    assert periapsis_radius(v_inf, edge, MU_EARTH) == pytest.approx(radius, rel=1e-12)
+    assert 100e3 < corridor < 1000e3  # a -10 deg entry at 4 km/s: a few hundred km
+    ok = DeliveryErrors(corridor / 6.01, corridor / 6.01, 1.0)
+    require_delivery_corridor(approach, ok, MU_EARTH, "ees.delivery_b_plane_sigma_km")
+    wide = DeliveryErrors(corridor / 5.99, corridor / 5.99, 1.0)
+    with pytest.raises(ValueError, match=r"^ees.delivery_b_plane_sigma_km = .*miss the atmos"):
+        require_delivery_corridor(approach, wide, MU_EARTH, "ees.delivery_b_plane_sigma_km")
+
+
+def test_a_delivery_that_misses_the_atmosphere_says_so(approach, arrival):
+    # the planner bounds the errors; a sample beyond the corridor all the same is named as
+    # what it is, not as the conic solver's "does not reach down to the radius"
+    wide = DeliveryErrors(400e3, 400e3, 0.0)
+    with pytest.raises(ValueError, match=r"dispersed deliveries pass above the entry interface"):
+        delivery_states(approach, wide, 2000, np.random.default_rng(1), arrival)
 
 
 def test_divert_reaches_the_perigee_with_the_least_impulse(approach):

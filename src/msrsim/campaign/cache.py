@@ -1,17 +1,18 @@
-"""A per-scenario cache of each leg's Monte Carlo results, for the campaign's default fidelity.
+"""A per-scenario cache of what ``msrsim run`` computes once per scenario and code.
 
-At the default fidelity a campaign trial does not fly every leg again: it draws each leg's
-dispersed outcome as a row of that leg's own Monte Carlo results
-(:meth:`msrsim.core.streams.TrialStreams.row_index`). Those tables are computed once
-per scenario and kept as Parquet files:
+:func:`msrsim.campaign.runner.campaign_legs` keeps the planned campaign and its nominal
+legs here (the legs' report ``legs.json``, the coupled plan ``plan.pickle``, the
+trajectory products), so that a second run of the same scenario flies only its trials;
+:func:`cached_table` keeps a table of arrays as Parquet:
 
-    <cache dir>/<fingerprint>/<name>.parquet
-    <cache dir>/<fingerprint>/scenario.json      (what the fingerprint was taken of)
+    <cache dir>/<fingerprint>/<name>           (each entry, with <name>.sha256.json)
+    <cache dir>/<fingerprint>/scenario.json    (cached_table: what the fingerprint was of)
 
 The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user cache
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 ``~/Library/Caches/msrsim`` on macOS, ``%LOCALAPPDATA%\\msrsim\\Cache`` on Windows). The
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
+<<<<<<< HEAD
 msrsim's version and the cache format: change any value that a leg reads and the leg tables
 are computed anew. What no leg reads does not enter (:data:`NOT_FLOWN`): provenance (sources,
 "representative" flags), the scenario's name and description, and the size of the coupled
@@ -20,6 +21,12 @@ like ``--trials``); so a scenario that ``extends`` another and changes none of i
 or only those, reads the other's legs (:func:`msrsim.campaign.outcomes.as_labelled_by` puts
 its own name and sources on them). A model whose code changes without a change of msrsim's
 version passes a new ``version`` to :func:`cached_table`.
+=======
+msrsim's version and the cache format: change any value and the entries are computed
+anew; provenance (sources, "representative" flags) does not enter. A model whose code
+changes without a change of msrsim's version passes a new ``version`` to
+:func:`cached_table`.
+>>>>>>> h/audit
 
 Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
 atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the

@@ -39,6 +39,7 @@ from msrsim.segments.approach import (
     entry_conditions,
     orbiter_impact_risk,
     plan_divert,
+    require_delivery_corridor,
     target_approach,
 )
 from msrsim.segments.entry import (
@@ -235,15 +236,22 @@ def run_earth_entry(
     """
     ees, ero = scenario.ees, scenario.ero
     capsule = capsule_of(scenario, overrides)
-    if capsule.nose_radius_m > capsule.diameter_m / 2 / math.cos(
-        math.radians(capsule.half_angle_deg)
-    ):
-        raise ValueError(f"nose radius {capsule.nose_radius_m} m does not fit the capsule")
+    most = capsule.diameter_m / 2 / math.cos(math.radians(capsule.half_angle_deg))
+    if capsule.nose_radius_m > most:
+        raise ValueError(
+            f"nose radius {capsule.nose_radius_m} m (ees.nose_radius_m or --nose-radius-m) "
+            f"is too large for a {capsule.diameter_m} m, {capsule.half_angle_deg} deg "
+            f"sphere-cone (ees.diameter_m, ees.half_angle_deg or their options): at most "
+            f"{most:.3f} m"
+        )
     target = entry_target(scenario, overrides)
     v_inf = _v_infinity(arrival_state.v_infinity_m_s, target, overrides.entry_speed_m_s)
     approach, arrival, atmosphere = aim_capsule(
         ees.atmosphere_model, capsule, target, v_inf, arrival_state.arrival_et, wind_profile
     )
+    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
+    require_delivery_corridor(approach, errors, MU_EARTH, "ees.delivery_b_plane_sigma_km")
     try:  # before the footprint: a release the approach cannot hold fails at once
         divert = plan_divert(
             approach,
@@ -257,8 +265,6 @@ def run_earth_entry(
     seed = scenario.scenario.seed if seed is None else seed
     state_rng, atmosphere_rng, divert_rng = np.random.default_rng(seed).spawn(3)
     n = ees.footprint_trials if trials is None else trials
-    sigma_b = ees.delivery_b_plane_sigma_km * 1e3
-    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
     fp = footprint(
         capsule,
         delivery_states(approach, errors, 1, None, arrival),
@@ -498,12 +504,15 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
         returns.append(schedule.delayed_return)
     aimed = [_aim_return(ees.atmosphere_model, capsule, target, arrival) for arrival in returns]
     sigma_b = ees.delivery_b_plane_sigma_km * 1e3
+    errors = DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s)
+    for approach, *_ in aimed:
+        require_delivery_corridor(approach, errors, MU_EARTH, "ees.delivery_b_plane_sigma_km")
     return EntryLeg(
         capsule,
         tuple(a[0] for a in aimed),
         tuple(a[1] for a in aimed),
         tuple(a[2] for a in aimed),
-        DeliveryErrors(sigma_b, sigma_b, ees.delivery_time_sigma_s),
+        errors,
         VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
         _scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),
         target.ground_altitude_m,

@@ -41,6 +41,7 @@ from msrsim.segments.approach import (
     arrival_v_infinity,
     delivery_states,
     entry_conditions,
+    require_delivery_corridor,
     target_approach,
 )
 from msrsim.segments.edl import (
@@ -266,6 +267,7 @@ def run_edl(
         int(launch_period.daily_transfer_type[0]),
         scenario.srl_launch.max_revs,
     )
+    _require_corridor(setup, approach)
     r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, arrival)
     guidance = design_guidance(setup, approach)
     seed = scenario.scenario.seed if seed is None else seed
@@ -498,6 +500,12 @@ class SrlEdlLeg:
         table.end(rows, ~safe, Failure.SRL_LANDING)
 
 
+def _require_corridor(setup: EdlSetup, approach: Approach) -> None:
+    require_delivery_corridor(
+        approach, setup.delivery, MARS.gm.value, "srl.edl.delivery_b_plane_sigma_km"
+    )
+
+
 def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
     """The coupled EDL leg: an aimed approach for every day of the SRL's launch period."""
     setup = edl_setup(scenario)
@@ -513,6 +521,8 @@ def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
         )
         for d in range(period.days)
     )
+    for approach in approaches:
+        _require_corridor(setup, approach)
     e = scenario.srl.edl
     return SrlEdlLeg(
         setup,

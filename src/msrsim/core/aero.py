@@ -64,11 +64,16 @@ def rayleigh_pitot_cp_max(mach, gamma: float = 1.4) -> np.ndarray:
 def newtonian_sphere_cone_cd(
     half_angle_rad: float, nose_radius_m: float, base_radius_m: float, cp_max
 ) -> np.ndarray:
-    """Zero-incidence drag coefficient of a sphere-cone, eq. (1), on the base area."""
-    if not 0.0 < nose_radius_m <= base_radius_m:
+    """Zero-incidence drag coefficient of a sphere-cone, eq. (1), on the base area.
+
+    The nose meets the cone on a circle of radius ``rn cos tc``, which must lie within the
+    base: ``rn`` up to ``rb / cos tc``, where the body is a spherical segment and eq. (1) is
+    Newtonian theory's ``Cp_max (1 + sin^2 tc) / 2`` for it (tested)."""
+    if not 0.0 < nose_radius_m * math.cos(half_angle_rad) <= base_radius_m:
         raise ValueError(
-            f"nose radius {nose_radius_m} m must be positive and at most the base radius "
-            f"{base_radius_m} m"
+            f"nose radius {nose_radius_m} m must be positive and meet the cone within the "
+            f"base (at most the base radius over cos(half-angle), {base_radius_m} m / "
+            f"{math.cos(half_angle_rad):.4g})"
         )
     ratio2 = (nose_radius_m / base_radius_m) ** 2
     s2 = math.sin(half_angle_rad) ** 2

@@ -147,7 +147,11 @@ def _land_capsule(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude
     landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
     status = int(landed.flight.status[0])
     if status != STATUS_LANDED:
-        raise ValueError(f"the nominal capsule does not land: it {STATUS_MESSAGES[status]}")
+        raise ValueError(
+            f"the nominal capsule does not land ({STATUS_MESSAGES[status]}); its inputs: ees: "
+            "entry_flight_path_angle_deg, entry_interface_altitude_km, mass_kg, diameter_m, "
+            "half_angle_deg, nose_radius_m, subsonic_drag_coefficient (or their options)"
+        )
     return landed.landing_latitude_rad, landed.landing_longitude_rad
 
 
@@ -299,18 +303,59 @@ class DeliveryErrors:
     time_s: float
 
 
+CORRIDOR_SIGMAS = 6.0
+"""How many 1-sigma B-plane errors must fit between the aim point and the impact parameter
+whose conic only grazes the entry interface (a delivery beyond it misses the atmosphere):
+one delivery in 10^9 gets farther."""
+
+
+def skip_corridor_m(approach: Approach, mu: float) -> float:
+    """B-plane distance from the aim point out to the impact parameter whose conic reaches
+    the entry interface radius at its periapsis (no farther aim enters at all)."""
+    radius = float(np.linalg.norm(approach.entry_position_m))
+    v_inf = float(np.linalg.norm(approach.v_infinity_m_s))
+    grazing = float(impact_parameter(v_inf, radius, 0.0, mu))
+    return grazing - math.hypot(approach.b_t_m, approach.b_r_m)
+
+
+def require_delivery_corridor(approach: Approach, errors: DeliveryErrors, mu: float, field: str):
+    """Refuse (ValueError naming ``field``) B-plane errors whose :data:`CORRIDOR_SIGMAS`
+    do not fit in the approach's :func:`skip_corridor_m`: dispersed deliveries would pass
+    above the atmosphere, which the entry's Monte Carlo does not fly."""
+    corridor = skip_corridor_m(approach, mu)
+    sigma = max(errors.b_t_m, errors.b_r_m)
+    if CORRIDOR_SIGMAS * sigma >= corridor:
+        raise ValueError(
+            f"{field} = {sigma / 1e3:g}: the aim point is {corridor / 1e3:.0f} km in the "
+            "B-plane from an approach that only grazes the entry interface, and "
+            f"{CORRIDOR_SIGMAS:g} sigma of delivery error must fit in it (at most "
+            f"{corridor / CORRIDOR_SIGMAS / 1e3:.1f} km): wider deliveries miss the atmosphere"
+        )
+
+
 def delivery_states(approach: Approach, errors: DeliveryErrors, n: int, rng, arrival: Arrival):
     """Planet-fixed entry states of ``n`` capsules delivered with ``errors`` (normal).
 
     Each sample moves the aim point and the arrival epoch and is carried by its own conic
     to the interface radius; ``rng=None`` gives ``n`` copies of the nominal state. Sample
     ``k`` reads row ``k`` of one (n, 3) block of normals (chunking does not change it).
+    The errors are the planner's to bound (:func:`require_delivery_corridor`): a sample
+    that misses the atmosphere is a ValueError saying so.
     """
     sigma = np.array([errors.b_t_m, errors.b_r_m, errors.time_s])
     d_t, d_r, d_time = (
         rng.standard_normal((n, 3)) * sigma if rng is not None else np.zeros((n, 3))
     ).T
     radius = float(np.linalg.norm(approach.entry_position_m))
+    corridor = skip_corridor_m(approach, arrival.body.gm.value)
+    b = np.hypot(approach.b_t_m + d_t, approach.b_r_m + d_r)
+    missed = int(np.count_nonzero(b > math.hypot(approach.b_t_m, approach.b_r_m) + corridor))
+    if missed:
+        raise ValueError(
+            f"{missed} of {n} dispersed deliveries pass above the entry interface (B-plane "
+            f"errors of {errors.b_t_m / 1e3:g} km 1-sigma against a {corridor / 1e3:.0f} km "
+            "corridor)"
+        )
     r, v, _ = approach_state(approach.v_infinity_m_s, approach.b_t_m + d_t,
                              approach.b_r_m + d_r, radius, arrival.body.gm.value)  # fmt: skip
     return arrival.fixed_states(approach.entry_et + d_time, r, v)

@@ -82,6 +82,18 @@ EDL_STATUS_MESSAGES = {
 }
 """Per-trajectory outcome codes of :class:`EdlResult` ``status``."""
 
+EDL_STATUS_INPUTS = {
+    EDL_NO_DEPLOY: "srl.edl: entry_flight_path_angle_deg, entry_interface_altitude_km, "
+    "entry_mass_kg, aeroshell_diameter_m, hypersonic_drag_coefficient, lift_to_drag, "
+    "reference_bank_deg, parachute_trigger_speed_m_s, ground_altitude_m",
+    EDL_CHUTE_PHASE: "srl.edl: parachute_diameter_m, parachute_drag_coefficient, "
+    "heatshield_separation_delay_s, backshell_separation_height_m, ground_altitude_m",
+    EDL_HARD_LANDING: "srl.edl: descent_thrust_n, backshell_separation_height_m, "
+    "touchdown_speed_m_s",
+}
+"""The scenario inputs behind each way the nominal lander can fail to land (named when it
+does: the scenario cannot be flown)."""
+
 MARS_CONVECTIVE_K = 1.9027e-4
 """Sutton-Graves constant of Mars' CO2 atmosphere, kg^0.5/m (Sutton and Graves, NASA TR
 R-376, 1971, for 97 % CO2, 3 % N2; as used in Mars entry studies, e.g. Braun and Manning,
@@ -436,11 +448,11 @@ def _land_on_profile(aeroshell, parachute, descent, atmosphere, profile, bank, g
         raise ValueError(
             f"the nominal lander does not land: {EDL_STATUS_MESSAGES[code]}"
             + (
-                f" (it hits the ground at {flown.touchdown_speed_m_s[0]:.1f} m/s; raise "
-                "srl.edl.descent_thrust_n or backshell_separation_height_m)"
+                f" (it hits the ground at {flown.touchdown_speed_m_s[0]:.1f} m/s)"
                 if code == EDL_HARD_LANDING
                 else ""
             )
+            + f"; its inputs: {EDL_STATUS_INPUTS[code]}"
         )
     return flown.landing_latitude_rad, flown.landing_longitude_rad
 
