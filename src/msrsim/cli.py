@@ -88,6 +88,11 @@ WorkersOption = Annotated[
 ]
 
 
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
+]
+
+
 class DriversMode(StrEnum):
     """How ``msrsim run`` ranks what drives P(success)."""
 
@@ -397,9 +402,7 @@ def compare_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish a comparison --out DIR that was interrupted.")
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
-    ] = False,
+    force: ForceOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
     as_json: JsonOption = False,
@@ -501,9 +504,7 @@ def sweep_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Run only the points a killed sweep --out DIR left.")
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="With --out: write into a directory that is not empty.")
-    ] = False,
+    force: ForceOption = False,
     pareto: Annotated[
         str,
         typer.Option(
