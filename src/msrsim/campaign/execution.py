@@ -56,6 +56,7 @@ import re
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -559,7 +560,8 @@ class _Interrupts:
     is printed as "ignored" and lost, and the run would go on to exit 0. The handler here
     also records the signal, and :meth:`check` (called after every chunk and when the run
     ends) raises it again, so an interruption is never lost, only deferred to the next
-    chunk boundary.
+    chunk boundary; the "Exception ignored" traceback of the one Python lost is not
+    printed (``sys.unraisablehook``: a Ctrl-C is not a failure to report).
     """
 
     def __init__(self) -> None:
@@ -580,10 +582,18 @@ class _Interrupts:
             yield self
             return
         previous = {s: signal.signal(s, self.handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        hook = sys.unraisablehook
+
+        def unraisable(info):
+            if not (issubclass(info.exc_type, KeyboardInterrupt) and self.caught):
+                hook(info)
+
+        sys.unraisablehook = unraisable
         try:
             yield self
             self.check()
         finally:
+            sys.unraisablehook = hook
             for s, handler in previous.items():
                 signal.signal(s, handler)
 
