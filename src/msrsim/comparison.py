@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +87,6 @@ def _scenario(s):
     return load_scenario(s) if s is None or isinstance(s, str | Path) else s
 
 
-def _percentile(values: np.ndarray, q: float) -> float | None:
-    values = values[np.isfinite(values)]
-    return float(np.percentile(values, q)) if values.size else None
-
-
 @dataclass(frozen=True)
 class Comparison:
     """Campaigns run on the same seed and trial count, in the order given.
@@ -107,7 +103,7 @@ class Comparison:
     def _column(self, run: CampaignRun, name: str) -> np.ndarray:
         return run.trials.column(name).to_numpy(zero_copy_only=False)
 
-    @property
+    @cached_property
     def differences(self) -> list[dict]:
         first = self._column(self.runs[0], "success")
         rows = []
@@ -125,12 +121,13 @@ class Comparison:
 
     def metrics(self) -> dict[str, dict]:
         """Per scenario label, its metrics by plain name."""
+        return self._metrics
+
+    @cached_property
+    def _metrics(self) -> dict[str, dict]:
         out = {}
         for label, run in zip(self.labels, self.runs, strict=True):
             s = run.summary
-            success = self._column(run, "success").astype(bool)
-            tubes = self._column(run, "tubes_returned").astype(float)
-            landing = self._column(run, "earth_landing_et").astype(float)
             low, high = s["probability_of_success_ci_low"], s["probability_of_success_ci_high"]
             mean_tubes = s["expected_tubes_returned"]
             tubes_low = s["expected_tubes_returned_ci_low"]
@@ -138,7 +135,6 @@ class Comparison:
             published = {p["key"]: p for p in run.legs.published}
             checks = {c.name: c for c in run.legs.checks}
             drivers = (run.drivers or {}).get("drivers", [])[:3]
-            median_landing = _percentile(np.where(success, landing, np.nan), 50.0)
             out[label] = {
                 "scenario_name": run.scenario.scenario.name,
                 "srl_launch_period": published["srl_launch"]["computed"],
@@ -152,11 +148,9 @@ class Comparison:
                 "expected_tubes_returned": mean_tubes,
                 "expected_tubes_returned_ci_low": tubes_low,
                 "expected_tubes_returned_ci_high": tubes_high,
-                "tubes_returned_median_if_success": _percentile(tubes[success], 50.0),
+                "tubes_returned_median_if_success": s["tubes_returned_if_success_median"],
                 "probability_selected_set_returned": s["probability_selected_set_returned"],
-                "earth_landing_median": (
-                    None if median_landing is None else _utc_day(median_landing)
-                ),
+                "earth_landing_median": s["earth_landing_utc_median"],
                 "earth_landing_year": s["earth_landing_year"],
                 "ero_xenon_margin_kg": _check_value(checks, "ERO xenon left over its reserve"),
                 "ero_bipropellant_margin_kg": _check_value(
@@ -197,12 +191,6 @@ class Comparison:
             "metrics": self.metrics(),
             "differences": self.differences,
         }
-
-
-def _utc_day(et: float) -> str:
-    from msrsim.core.time import et_to_utc_iso
-
-    return et_to_utc_iso(et)[0][:10]
 
 
 def _leg_value(run, number: int, part: str, key: str):

@@ -151,15 +151,8 @@ class SweepResult:
 def _outputs(s: dict, checks) -> dict:
     """A point's outputs from its campaign summary and nominal checks."""
     low, high = s["probability_of_success_ci_low"], s["probability_of_success_ci_high"]
-    years = {int(y): p for y, p in s["earth_landing_year"].items()}
-    median_year = None
-    if years:
-        total, running = sum(years.values()), 0.0
-        for year in sorted(years):
-            running += years[year]
-            if running >= total / 2:
-                median_year = float(year)
-                break
+    median_day = s["earth_landing_utc_median"]  # of the successful trials
+    median_year = None if median_day is None else float(median_day[:4])
     xenon = next(
         (float(c.value) for c in checks if c.name == "ERO xenon left over its reserve"),
         None,

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from browser import offline_page
 from typer.testing import CliRunner
 
 from msrsim.campaign.runner import wilson_interval
@@ -123,45 +124,16 @@ def test_compare_refuses_one_scenario_and_a_bad_file(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_the_comparison_renders_in_headless_chromium_offline(compared, tmp_path):
-    import shutil
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium found (Debian: apt-get install chromium; .ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
+def test_the_comparison_renders_in_headless_chromium_offline(chromium, compared, tmp_path):
     _, out = compared
-    url = (out / "compare.html").resolve().as_uri()
-    errors, foreign = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-            def only_the_document(route):
-                if route.request.url == url or route.request.url.startswith("data:"):
-                    route.continue_()
-                else:
-                    foreign.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", only_the_document)
-            page.goto(url, wait_until="load")
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.plotly-graph-div')]"
-                ".every(g => g._fullLayout)",
-                timeout=60_000,
-            )
-            plots = page.evaluate(
-                """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => ({
-                    id: g.id, traces: (g.data || []).length,
-                    svg: g.querySelectorAll('svg.main-svg').length}))"""
-            )
-            page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
-        finally:
-            browser.close()
+    with offline_page(chromium, out / "compare.html") as seen:
+        plots = seen.page.evaluate(
+            """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => ({
+                id: g.id, traces: (g.data || []).length,
+                svg: g.querySelectorAll('svg.main-svg').length}))"""
+        )
+        seen.page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    errors, foreign = seen.errors, [u for u in seen.requests if u != seen.url]
     assert errors == [] and foreign == []
     ids = {p["id"] for p in plots}
     assert ids == {"plot-success", "plot-tubes", "plot-landing", "plot-schedule", "plot-drivers"}

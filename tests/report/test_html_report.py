@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from browser import offline_page
 from typer.testing import CliRunner
 
 from msrsim.cli import app
@@ -111,73 +112,30 @@ def test_report_of_a_directory_without_a_run_is_a_user_error(tmp_path):
     assert "summary.json" in result.output
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium (no browser download); the test skips, saying why, without it."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip(
-            "no Chromium found (Debian: apt-get install chromium; .ci/run installs it), "
-            "so the report is not opened in a browser"
-        )
-    return path
-
-
 def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
-    url = (run_dir / "report.html").resolve().as_uri()
-    requests, errors = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-            page.on(
-                "console",
-                lambda m: (
-                    errors.append(f"console {m.type}: {m.text}")
-                    if m.type in ("error", "warning")
-                    else None
-                ),
-            )
-
-            def only_the_document(route):
-                if route.request.url == url or route.request.url.startswith("data:"):
-                    route.continue_()
-                else:
-                    route.abort()
-
-            page.route("**/*", only_the_document)
-            page.goto(url, wait_until="load")
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.plotly-graph-div')]"
-                ".every(g => g.classList.contains('js-plotly-plot') && g._fullLayout)",
-                timeout=60_000,
-            )
-            sections = page.evaluate(
-                "() => [...document.querySelectorAll('main > section')].map(s => s.id)"
-            )
-            plots = page.evaluate(
-                """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => ({
-                    id: g.id,
-                    section: g.closest('section').id,
-                    svg: g.querySelectorAll('svg.main-svg').length,
-                    points: (g.data || []).map(t => Math.max(0, ...['x', 'y', 'z']
-                        .map(k => (t[k] && t[k].length) || 0))),
-                }))"""
-            )
-            images = page.evaluate(
-                "() => [...document.images].map(i => [i.alt, i.complete, i.naturalWidth])"
-            )
-            page.screenshot(path=str(tmp_path / "report_top.png"))
-            page.screenshot(path=str(tmp_path / "report_full.png"), full_page=True)
-        finally:
-            browser.close()
+    with offline_page(chromium, run_dir / "report.html") as seen:
+        page, url = seen.page, seen.url
+        sections = page.evaluate(
+            "() => [...document.querySelectorAll('main > section')].map(s => s.id)"
+        )
+        plots = page.evaluate(
+            """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => ({
+                id: g.id,
+                section: g.closest('section').id,
+                svg: g.querySelectorAll('svg.main-svg').length,
+                points: (g.data || []).map(t => Math.max(0, ...['x', 'y', 'z']
+                    .map(k => (t[k] && t[k].length) || 0))),
+            }))"""
+        )
+        images = page.evaluate(
+            "() => [...document.images].map(i => [i.alt, i.complete, i.naturalWidth])"
+        )
+        page.screenshot(path=str(tmp_path / "report_top.png"))
+        page.screenshot(path=str(tmp_path / "report_full.png"), full_page=True)
     print(f"screenshots: {tmp_path / 'report_top.png'}, {tmp_path / 'report_full.png'}")
 
-    assert errors == []
-    assert requests == [url], "the report must make no network request"
+    assert seen.errors == []
+    assert seen.requests == [url], "the report must make no network request"
     assert sections == [f"section-{key}" for key, _ in SECTIONS]
     drawn = {p["section"] for p in plots}
     for key in ("timeline", "porkchops", "edl", "surface", "ascent", "rendezvous", "entry",
