@@ -125,6 +125,8 @@ def main(argv: list[str]) -> None:
           f"({total / chunk_sizes[0] * 1e3:.1f} ms a trial)")  # fmt: skip
     for name, seconds in times.items():
         print(f"    {name:<16} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
+    row = sum(np.asarray(v).itemsize for v in chunk_fn(0, 4).values()) + 8  # + trial number
+    print(f"  a trial's row in the trial table: {row} bytes ({row * 1e5 / 2**20:.0f} MiB at 10^5)")
 
     reference = None
     for chunk_size in chunk_sizes:

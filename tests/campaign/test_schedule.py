@@ -248,6 +248,11 @@ def test_a_later_srl_launch_gives_a_consistent_schedule(window, earth_year):
     # the published plan is still the reference: the samples come home two years late
     rows = {r.key: r for r in compare(s)}
     assert rows["samples_on_earth"].outside > 365
+    if earth_year == 2038:  # the figures docs/models.md gives for this case ("What if")
+        dates = {k: et_to_utc_iso(v)[0][:10] for k, v in s.dates().items() if math.isfinite(v)}
+        assert dates["mav_launch_deadline"] == "2035-04-25"
+        assert dates["earth_arrival"] == "2038-04-08"
+        assert "brought back 159 sols" in s.provenance["mav_launch_deadline"]
 
 
 def test_a_2030_srl_on_the_baseline_xenon_is_one_line_naming_the_shortfall():
@@ -256,7 +261,7 @@ def test_a_2030_srl_on_the_baseline_xenon_is_one_line_naming_the_shortfall():
         plan_schedule(scenario_from(text))
     message = str(caught.value)
     assert message.startswith("ero: no electric cruise") and "\n" not in message
-    assert "short by" in message
+    assert "short by 38 kg" in message  # docs/models.md, "What if"
 
 
 def test_baseline_is_consistent(schedule):
