@@ -12,7 +12,6 @@ The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user ca
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 ``~/Library/Caches/msrsim`` on macOS, ``%LOCALAPPDATA%\\msrsim\\Cache`` on Windows). The
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
-<<<<<<< HEAD
 msrsim's version and the cache format: change any value that a leg reads and the leg tables
 are computed anew. What no leg reads does not enter (:data:`NOT_FLOWN`): provenance (sources,
 "representative" flags), the scenario's name and description, and the size of the coupled
@@ -21,12 +20,6 @@ like ``--trials``); so a scenario that ``extends`` another and changes none of i
 or only those, reads the other's legs (:func:`msrsim.campaign.outcomes.as_labelled_by` puts
 its own name and sources on them). A model whose code changes without a change of msrsim's
 version passes a new ``version`` to :func:`cached_table`.
-=======
-msrsim's version and the cache format: change any value and the entries are computed
-anew; provenance (sources, "representative" flags) does not enter. A model whose code
-changes without a change of msrsim's version passes a new ``version`` to
-:func:`cached_table`.
->>>>>>> h/audit
 
 Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
 atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the
