@@ -59,8 +59,8 @@ def _opportunity():
 
 def test_opportunity_array_energy_follows_season_tau_and_dust_factor():
     # Energy = (area x efficiency) x insolation(Ls, 1.95 S, tau) x dust factor. The one
-    # scalar, area x efficiency, is fitted on MY 29-31 (sols < 3000, 130 weekly reports);
-    # the 2012-2018 reports (MY 31-34, 260 of them, tau 0.23-1.8, dust factor 0.45-0.96)
+    # scalar, area x efficiency, is fitted on MY 29-31 (sols < 3000, 133 weekly reports);
+    # the 2012-2018 reports (MY 31-34, 264 of them, tau 0.27-1.85, dust factor 0.47-0.96)
     # are predicted. Opportunity drove on slopes (its array was not level) and reported
     # one sol a week: a median error under 8 % and a 90th percentile under 20 %.
     sol, ls, wh, tau, dust = _opportunity()

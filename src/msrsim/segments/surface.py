@@ -976,11 +976,12 @@ class _LanderSol:
         support = self.plan.power.helicopter_support_wh_per_flight
         return self.budget >= support * self.plan.helicopters.count
 
-    def acquire(self, setup: SurfaceSetup, s: int, working: np.ndarray, log) -> None:
-        """One sol of scooping or drilling where commanded, powered and not done."""
+    def acquire(self, s: int, working: np.ndarray) -> np.ndarray:
+        """One sol of scooping or drilling where commanded, powered and not done; returns
+        the trials that worked at it (n,)."""
         acq = self.plan.acquisition
         if acq is None or acq.samples == 0 or s < self.plan.lander_checkout_sols:
-            return
+            return np.zeros(working.shape, dtype=bool)
         energy = acq.hours_per_sol * (self.plan.power.acquisition_w if self.power else 0.0)
         works = working & self.commanded & (self.samples < acq.samples) & (self.budget >= energy)
         self.spend(np.where(works, energy, 0.0))
@@ -992,8 +993,7 @@ class _LanderSol:
         ok = attempt & (self.u[:, 1] >= acq.failure_probability_per_attempt)
         self.samples += ok
         self.progress = np.where(attempt, 0, self.progress)
-        if log is not None:
-            log["acquiring"].append(bool(works[0]))
+        return works
 
     def close(self, s: int, active: np.ndarray) -> None:
         if self.power is not None:
@@ -1033,11 +1033,12 @@ def _run(setup: SurfaceSetup, draws: _Draws, log=None) -> _State:
         arm_s = _arm_sol(st, setup, s, commanded, offer, ops.arm_time_s())
         if ops.power is not None:
             ops.spend(arm_s * setup.plan.power.arm_w / 3600.0)
-        ops.acquire(setup, s, working, log)
+        acquiring = ops.acquire(s, working)
         ops.close(s, setup.flown)
         if log is not None:
             log["drive"].append(bool(drove[0]))
             log["anomaly"].append(bool(anomaly[0]))
+            log["acquiring"].append(bool(acquiring[0]))
             log["loaded"].append(int(st.rover_loaded[0] + st.count[LOADED, 0] - before))
         st.done_sol = np.where(live & _finished(st, setup, s), s, st.done_sol)
         lost = (ops.lost_sol >= 0) & (st.done_sol < 0)
