@@ -335,6 +335,7 @@ class PowerState:
             years = (sol + 0.5) * SOL_S / JULIAN_YEAR_S
             return np.full(self.n, float(p.rtg.power_w(years)) * SOL_H)
         ls, tau = self.conditions(sol)
+        self._tau = tau  # the sol's dust, for the array's deposition at the sol's close
         h = self._table(np.mod(ls, 360.0), tau)
         return h * p.array.area_m2 * p.array.efficiency * self.dust_factor
 
@@ -347,9 +348,9 @@ class PowerState:
         return np.where(ok & (self.lost_sol < 0), spare, 0.0)
 
     def close_sol(self, sol: int, used_wh, active) -> None:
-        """Book ``used_wh`` (n,) of work on ``sol`` for the ``active`` trials (the others
-        are past their MAV's launch or not flown): charge or drain the battery, mark lost
-        landers, settle dust."""
+        """Book ``used_wh`` (n,) of work on ``sol`` (the sol :meth:`budget_wh` opened) for
+        the ``active`` trials (the others are past their MAV's launch or not flown): charge
+        or drain the battery, mark lost landers, settle dust."""
         p = self.power
         live = active & (self.lost_sol < 0)
         soc = self.soc_wh + self._gen - self.keep_alive_wh - used_wh
@@ -358,9 +359,8 @@ class PowerState:
         self.min_soc_wh = np.where(live, np.minimum(self.min_soc_wh, self.soc_wh), self.min_soc_wh)
         self.lost_sol = np.where(live & (self.soc_wh < 0.0), sol, self.lost_sol)
         if p.source == "solar":
-            _, tau = self.conditions(sol)
             a = p.array
-            self.dust_factor = self.dust_factor * np.exp(-a.deposition_per_tau_sol * tau)
+            self.dust_factor = self.dust_factor * np.exp(-a.deposition_per_tau_sol * self._tau)
             if self._cleaning is not None and a.cleaning_probability_per_sol > 0:
                 clean = self._cleaning.random(self.n) < a.cleaning_probability_per_sol
                 back = self.dust_factor + a.cleaning_recovery_fraction * (1 - self.dust_factor)
