@@ -236,8 +236,10 @@ class RelayOrbiter:
 
     Usable passes per sol are Poisson with mean ``passes_per_sol`` times
     ``pass_success_probability``: a sol is commanded with probability ``1 - exp(-that)``.
-    Without a relay section every sol is commanded (the baseline: MRO, MAVEN and TGO give
-    Jezero several passes a sol).
+    Without a relay section every sol is commanded (the baseline: the Mars Relay Network
+    talks to Perseverance "at least twice a day, typically four to six times", NASA Mars
+    2020 communications page [P]). Defaults (2 passes, 90 % usable): representative of one
+    dedicated orbiter in a low orbit.
     """
 
     passes_per_sol: float = 2.0
