@@ -74,3 +74,47 @@ def test_a_lander_lost_to_a_storm_ends_its_trial_at_lander_failure():
     leg.fly(table)
     assert (table.ended == Failure.LANDER).all()
     assert np.isnan(table.columns["mav_ready_et"]).all()
+
+
+def _numeric_bounds(section_type) -> tuple[dict, dict]:
+    """Each number of a section at its lower and at its upper bound (just inside an open
+    one): two sets of values."""
+    import annotated_types
+
+    low, high = {}, {}
+    for name, field in section_type.model_fields.items():
+        if field.annotation not in (int, float):
+            continue
+        for rule in field.metadata:
+            for attr in ("ge", "le", "gt", "lt"):
+                bound = getattr(rule, attr, None)
+                if isinstance(rule, annotated_types.BaseMetadata) and bound is not None:
+                    step = {"ge": 0, "le": 0, "gt": 1, "lt": -1}[attr]
+                    value = bound + step if field.annotation is int else bound + step * 1e-6
+                    (low if attr in ("ge", "gt") else high)[name] = field.annotation(value)
+    return low, high
+
+
+@pytest.mark.parametrize("source", ["solar", "rtg"])
+def test_power_values_at_their_bounds_fly(source):
+    # Every number of surface.power at its lower bound together, then at its upper bound,
+    # flies 16 trials of a lander waiting through a dust season: no exception, a finite
+    # lowest battery charge, and the loss flag only where the battery went below zero.
+    import dataclasses
+
+    from msrsim.campaign.surface import lander_power
+    from msrsim.core.streams import TrialGenerator
+    from msrsim.scenario import LanderPowerSection
+    from msrsim.segments.surface import simulate_surface
+
+    scenario = load_scenario("baseline", {"surface.mav_launch_ls_deg": [0.0, 30.0]})
+    plan = surface_plan(scenario, LANDING, deadline_et=DEADLINE)
+    low, high = _numeric_bounds(LanderPowerSection)
+    assert len(low) == len(high) > 15
+    for values in (low, high):
+        power = lander_power(LanderPowerSection(source=source, **values))
+        out = simulate_surface(
+            dataclasses.replace(plan, power=power), TrialGenerator(11, "surface", 0, 16)
+        )
+        assert np.isfinite(out.battery_min_wh).all(), values
+        assert (out.lander_lost <= (out.battery_min_wh < 0)).all(), values
