@@ -709,6 +709,67 @@ class SurfaceDepot(Section):
         return self
 
 
+def _tau_range(value: list[float]) -> list[float]:
+    """A range of dust optical depth ``[low, high]``, 0 < low <= high <= 15."""
+    if len(value) != 2 or not 0 < value[0] <= value[1] <= 15:
+        raise ValueError(f"{value} must be [low, high] with 0 < low <= high <= 15 (tau)")
+    return value
+
+
+class LanderPowerSection(Section):
+    """``surface.power``: the lander's power and loads (:mod:`msrsim.segments.lander_power`).
+    ``source = "none"`` (the default, the baseline) runs the surface leg with no energy
+    balance; the other values are read only for the source named (``rtg_*`` or
+    ``array_*``, dust and storm values for ``solar``)."""
+
+    source: Literal["none", "rtg", "solar"] = "none"
+    rtg_count: Annotated[int, Field(ge=1, le=8)] = 1
+    rtg_bol_power_w: Annotated[float, Field(gt=0, le=10_000)] = 110.0
+    rtg_conversion_degradation_per_year: Annotated[float, Field(ge=0, le=0.5)] = 0.008
+    rtg_age_at_landing_years: Annotated[float, Field(ge=0, le=30)] = 1.0
+    array_area_m2: Annotated[float, Field(gt=0, le=500)] = 10.0
+    array_efficiency: Annotated[float, Field(gt=0, le=0.5)] = 0.25
+    array_dust_factor_at_landing: Annotated[float, Field(gt=0, le=1)] = 1.0
+    dust_deposition_per_tau_sol: Annotated[float, Field(ge=0, le=0.1)] = 0.0015
+    cleaning_probability_per_sol: Probability = 0.0
+    cleaning_recovery_fraction: Probability = 0.5
+    tau_aphelion: Annotated[float, Field(ge=0, le=5)] = 0.5
+    tau_perihelion: Annotated[float, Field(ge=0, le=5)] = 0.9
+    global_storm_probability_per_mars_year: Probability = 0.33
+    global_storm_onset_ls_deg: LsWindow = [185.0, 265.0]
+    global_storm_peak_tau: Annotated[list[float], AfterValidator(_tau_range)] = [4.0, 11.0]
+    global_storm_rise_sols: Annotated[float, Field(ge=0, le=200)] = 7.0
+    global_storm_decay_sols: Annotated[float, Field(gt=0, le=1000)] = 40.0
+    battery_wh: Annotated[float, Field(gt=0, le=1e6)] = 2000.0
+    keep_alive_w: Annotated[float, Field(ge=0, le=10_000)] = 60.0
+    arm_w: Annotated[float, Field(gt=0, le=10_000)] = 100.0
+    acquisition_w: Annotated[float, Field(ge=0, le=10_000)] = 150.0
+    helicopter_support_wh_per_flight: Annotated[float, Field(ge=0, le=1e5)] = 50.0
+    work_reserve_fraction: Probability = 0.5
+
+
+class LanderAcquisitionSection(Section):
+    """``surface.acquisition``: samples the lander takes with its own scoop and drill; no
+    samples and ``rover_courier = true`` (the defaults) is the baseline."""
+
+    scoop_samples: Annotated[int, Field(ge=0, le=100)] = 0
+    scoop_sols_per_sample: Annotated[int, Field(ge=1, le=100)] = 2
+    drill_samples: Annotated[int, Field(ge=0, le=100)] = 0
+    drill_sols_per_sample: Annotated[int, Field(ge=1, le=100)] = 5
+    hours_per_sol: Annotated[float, Field(gt=0, le=24.6)] = 4.0
+    failure_probability_per_attempt: Annotated[float, Field(ge=0, lt=1)] = 0.1
+    rover_courier: bool = True
+
+
+class RelaySection(Section):
+    """``surface.relay``: relay passes gating the lander's commanded work; ``enabled =
+    false`` (the default) commands every sol."""
+
+    enabled: bool = False
+    passes_per_sol: Annotated[float, Field(gt=0, le=100)] = 2.0
+    pass_success_probability: Probability = 0.9
+
+
 class Surface(Section):
     """Leg 4: the surface rules (the SRL's landing and the MAV's deadline are planned,
     :mod:`msrsim.campaign.schedule`)."""
@@ -719,6 +780,9 @@ class Surface(Section):
     mav_launch_ls_deg: LsWindow
     trials: Annotated[int, Field(ge=1, le=10_000_000)]
     depot: SurfaceDepot
+    power: LanderPowerSection = LanderPowerSection()
+    acquisition: LanderAcquisitionSection = LanderAcquisitionSection()
+    relay: RelaySection = RelaySection()
 
 
 class Rendezvous(Section):

@@ -28,10 +28,13 @@ from msrsim.core.ephemeris import EphemerisRangeError
 from msrsim.core.streams import TrialGenerator
 from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg
 from msrsim.scenario import Scenario
+from msrsim.segments.lander_power import DustStorms, LanderPower, Rtg, SolarArray
 from msrsim.segments.surface import (
     SOL_S,
     Helicopters,
+    LanderAcquisition,
     MavLaunch,
+    RelayOrbiter,
     RoverTraverse,
     SurfacePlan,
     SurfaceTimeline,
@@ -137,6 +140,67 @@ def surface_plan(
             p.landing_utc.isoformat(),
             p.landing_site.east_longitude_deg,
         ),
+        power=lander_power(s.power),
+        acquisition=lander_acquisition(s.acquisition),
+        relay=(
+            RelayOrbiter(s.relay.passes_per_sol, s.relay.pass_success_probability)
+            if s.relay.enabled
+            else None
+        ),
+    )
+
+
+def lander_power(section) -> LanderPower | None:
+    """``surface.power`` as the segment's :class:`LanderPower` (``None`` for ``"none"``)."""
+    if section.source == "none":
+        return None
+    return LanderPower(
+        source=section.source,
+        rtg=Rtg(
+            count=section.rtg_count,
+            bol_power_w=section.rtg_bol_power_w,
+            conversion_degradation_per_year=section.rtg_conversion_degradation_per_year,
+            age_at_landing_years=section.rtg_age_at_landing_years,
+        ),
+        array=SolarArray(
+            area_m2=section.array_area_m2,
+            efficiency=section.array_efficiency,
+            dust_factor_at_landing=section.array_dust_factor_at_landing,
+            deposition_per_tau_sol=section.dust_deposition_per_tau_sol,
+            cleaning_probability_per_sol=section.cleaning_probability_per_sol,
+            cleaning_recovery_fraction=section.cleaning_recovery_fraction,
+        ),
+        dust=DustStorms(
+            tau_aphelion=section.tau_aphelion,
+            tau_perihelion=section.tau_perihelion,
+            global_probability_per_mars_year=section.global_storm_probability_per_mars_year,
+            onset_ls_deg=tuple(section.global_storm_onset_ls_deg),
+            peak_tau=tuple(section.global_storm_peak_tau),
+            rise_sols=section.global_storm_rise_sols,
+            decay_sols=section.global_storm_decay_sols,
+        ),
+        battery_wh=section.battery_wh,
+        keep_alive_w=section.keep_alive_w,
+        arm_w=section.arm_w,
+        acquisition_w=section.acquisition_w,
+        helicopter_support_wh_per_flight=section.helicopter_support_wh_per_flight,
+        work_reserve_fraction=section.work_reserve_fraction,
+    )
+
+
+def lander_acquisition(section) -> LanderAcquisition | None:
+    """``surface.acquisition`` as a :class:`LanderAcquisition` (``None`` for the baseline:
+    no samples of the lander's own and the rover as courier)."""
+    if section.scoop_samples + section.drill_samples == 0 and section.rover_courier:
+        return None
+    return LanderAcquisition(
+        scoop_samples=section.scoop_samples,
+        scoop_sols_per_sample=section.scoop_sols_per_sample,
+        drill_samples=section.drill_samples,
+        drill_sols_per_sample=section.drill_sols_per_sample,
+        hours_per_sol=section.hours_per_sol,
+        failure_probability_per_attempt=section.failure_probability_per_attempt,
+        rover_courier=section.rover_courier,
     )
 
 
@@ -238,6 +302,14 @@ def summary(result: SurfaceResult) -> dict:
             "mav_launch_deadline_utc": _utc(plan.mav.deadline_et),
             "mav_launch_deadline_sol": cal.deadline_sol,
             "meets_deadline": tl.meets_deadline,
+            **(
+                {
+                    "lander_samples_loaded": tl.lander_samples_loaded,
+                    "lander_lost_sol": tl.lander_lost_sol,
+                }
+                if plan.acquisition is not None or plan.power is not None
+                else {}
+            ),
             "solar_conjunctions_before_deadline_utc": [
                 f"{_utc(c.start_et)} to {_utc(c.end_et)}"
                 for c in cal.conjunctions
@@ -263,8 +335,24 @@ def summary(result: SurfaceResult) -> dict:
                 "mav_ready_sol", _p05_median_p95(mc.mav_ready_sol[ready]), SPREAD_SUFFIXES_5_95
             ),
             **spread("mav_ready_utc", ready_utc, SPREAD_SUFFIXES_5_95),
+            **_lander_ops_summary(plan, mc),
         },
     }
+
+
+def _lander_ops_summary(plan: SurfacePlan, mc: SurfaceTrials) -> dict:
+    """The Monte Carlo's power, relay and own-sampling figures, where the plan has them."""
+    out = {}
+    if plan.power is not None:
+        battery = mc.battery_min_wh[np.isfinite(mc.battery_min_wh)]
+        out["lander_power_source"] = plan.power.source
+        out["probability_lander_lost"] = round(float(np.mean(mc.lander_lost)), 4)
+        out.update(spread("battery_min_wh", _p05_median_p95(battery), SPREAD_SUFFIXES_5_95))
+    if plan.acquisition is not None:
+        out["lander_samples_loaded_mean"] = round(float(mc.lander_samples_loaded.mean()), 2)
+    if plan.relay is not None:
+        out["relay_commanded_sol_fraction"] = round(plan.relay.commanded_probability, 4)
+    return out
 
 
 def timeline_rows(result: SurfaceResult) -> dict[str, list[dict]]:
@@ -335,7 +423,9 @@ class SurfaceLeg:
     loads the Orbiting Sample, sol by sol from the trial's own landing sol, with the
     conjunctions, dust season and MAV launch season of its own dates
     (:func:`msrsim.segments.surface.simulate_surface`). A trial with no tube by the MAV's
-    deadline (the schedule's) ends there (:attr:`Failure.NO_TUBES_LOADED`).
+    deadline (the schedule's) ends there (:attr:`Failure.NO_TUBES_LOADED`); one whose
+    lander's battery empties before its MAV leaves (``surface.power``), at
+    :attr:`Failure.LANDER`.
     """
 
     family: ClassVar[str] = "surface"
@@ -377,6 +467,7 @@ class SurfaceLeg:
             helicopter_flights=trials.helicopter_flights,
             surface_sols=trials.surface_sols,
         )
+        table.end(rows, trials.lander_lost, Failure.LANDER)  # battery empty: MAV not kept warm
         table.end(rows, ~np.isfinite(ready), Failure.NO_TUBES_LOADED)
 
 

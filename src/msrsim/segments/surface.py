@@ -57,6 +57,7 @@ from msrsim.core.time import (
     solar_longitude_deg,
 )
 from msrsim.samples.catalog import Tube, load_catalog
+from msrsim.segments.lander_power import LanderPower, PowerState
 from msrsim.segments.surface_depot import (
     DepotLayout,
     Manifest,
@@ -188,6 +189,72 @@ class MavLaunch:
 
 
 @dataclass(frozen=True)
+class LanderAcquisition:
+    """Samples the lander takes itself, with its own scoop and drill (no courier needed).
+
+    The scoop's samples come first, then the drill's; each takes ``*_sols_per_sample``
+    working sols of ``hours_per_sol`` (commanded sols, with the energy for them) and an
+    attempt fails with ``failure_probability_per_attempt``, after which the sample is tried
+    again from the start. Acquired samples go straight into the sample container, beside
+    the Orbiting Sample's catalogued tubes. ``rover_courier``: ``False`` for an
+    architecture with no Perseverance courier (and no depot to fetch from); then only the
+    lander's samples fly. Values: representative (Tianwen-3 plans a scoop and a 2 m drill
+    taking at least 500 g, CNSA via news reports [S]; Phoenix's scoop and InSight's arm
+    took a few sols a dig, Viking's surface sampler a sol).
+    """
+
+    scoop_samples: int = 0
+    scoop_sols_per_sample: int = 2
+    drill_samples: int = 0
+    drill_sols_per_sample: int = 5
+    hours_per_sol: float = 4.0
+    failure_probability_per_attempt: float = 0.1
+    rover_courier: bool = True
+
+    def __post_init__(self):
+        if min(self.scoop_samples, self.drill_samples) < 0:
+            raise ValueError("scoop_samples and drill_samples must not be negative")
+        if min(self.scoop_sols_per_sample, self.drill_sols_per_sample) < 1:
+            raise ValueError("scoop_sols_per_sample and drill_sols_per_sample must be at least 1")
+        _check_positive(self, "hours_per_sol")
+        if not 0.0 <= self.failure_probability_per_attempt < 1.0:
+            raise ValueError(
+                f"failure_probability_per_attempt = {self.failure_probability_per_attempt}: "
+                "must be in [0, 1)"
+            )
+
+    @property
+    def samples(self) -> int:
+        return self.scoop_samples + self.drill_samples
+
+
+@dataclass(frozen=True)
+class RelayOrbiter:
+    """Relay passes over the lander, which gate the tactical cycle: a sol's ground-in-the-
+    loop work (arm hand-over checks, helicopter flights, scooping and drilling) is done only
+    on a sol that follows a usable pass (the previous sol's results down, its plan up).
+
+    Usable passes per sol are Poisson with mean ``passes_per_sol`` times
+    ``pass_success_probability``: a sol is commanded with probability ``1 - exp(-that)``.
+    Without a relay section every sol is commanded (the baseline: the Mars Relay Network
+    talks to Perseverance "at least twice a day, typically four to six times", NASA Mars
+    2020 communications page [P]). Defaults (2 passes, 90 % usable): representative of one
+    dedicated orbiter in a low orbit.
+    """
+
+    passes_per_sol: float = 2.0
+    pass_success_probability: float = 0.9
+
+    def __post_init__(self):
+        _check_positive(self, "passes_per_sol")
+        _check_probability(self, "pass_success_probability")
+
+    @property
+    def commanded_probability(self) -> float:
+        return -math.expm1(-self.passes_per_sol * self.pass_success_probability)
+
+
+@dataclass(frozen=True)
 class SurfacePlan:
     """Everything the surface leg needs (SI, epochs in ``et``, angles named in degrees).
 
@@ -202,6 +269,11 @@ class SurfacePlan:
 
     ``landing_et`` and ``lander`` are the nominal touchdown (the target); the Monte Carlo
     takes each trial's own (:func:`simulate_surface`).
+
+    ``power``: the lander's power and loads (:mod:`msrsim.segments.lander_power`); ``None``
+    (the baseline) leaves the arm its full working time and the lander alive whatever the
+    season. ``acquisition``: the lander's own sampling; ``relay``: the relay passes that gate
+    commanded work; ``None``: none, and every sol commanded.
     """
 
     landing_et: float
@@ -216,6 +288,9 @@ class SurfacePlan:
     conjunction_elongation_deg: float = 2.0
     tubes: tuple[Tube, ...] = field(default_factory=load_catalog)
     perseverance: MissionClock = PERSEVERANCE_CLOCK
+    power: LanderPower | None = None
+    acquisition: LanderAcquisition | None = None
+    relay: RelayOrbiter | None = None
 
 
 def _check_positive(obj, *names: str) -> None:
@@ -576,9 +651,10 @@ class _Draws:
     mean drive rate, no failure.
     """
 
-    def __init__(self, rng: TrialGenerator | None, n: int, columns: int):
+    def __init__(self, rng: TrialGenerator | None, n: int, columns: int, lander_ops: bool = False):
         self.n, self.columns = n, columns
         self.nominal = rng is None
+        self._ops = self.power = None
         if rng is None:
             self.normals, self.uniforms, self._per_sol = np.zeros(n), np.ones(n), None
             return
@@ -587,12 +663,21 @@ class _Draws:
         rate, failure, self._per_sol = rng.spawn(3)
         self.normals = rate.standard_normal(n)
         self.uniforms = failure.random(n)
+        if lander_ops:  # two more children: the lander's per-sol block, its power's draws
+            self._ops, self.power = rng.spawn(2)
 
     def next_sol(self) -> np.ndarray:
         """The uniforms of the next sol, ``(n, columns)``."""
         if self._per_sol is None:
             return np.ones((self.n, self.columns))
         return self._per_sol.random((self.n, self.columns))
+
+    def next_lander_sol(self) -> np.ndarray:
+        """The lander's uniforms of the next sol, ``(n, 2)``: relay pass, sampling attempt
+        (ones, the favourable draw, in the nominal run)."""
+        if self._ops is None:
+            return np.ones((self.n, 2))
+        return self._ops.random((self.n, 2))
 
 
 # --------------------------------------------------------------------------------------
@@ -616,7 +701,8 @@ class _State:
         self.worked = np.zeros(n, dtype=np.int64)  # working sols Perseverance was active
         self.rover_loaded = np.zeros(n, dtype=np.int64)
         self.rover_mask = np.zeros((n, len(m.rover)), dtype=bool)  # loaded, rover queue
-        self.rover_goal = np.full(n, m.rover_target, dtype=np.int64)
+        courier = setup.plan.acquisition is None or setup.plan.acquisition.rover_courier
+        self.rover_goal = np.full(n, m.rover_target if courier else 0, dtype=np.int64)
         self.rover_left = _rover_left(self, setup, np.arange(n))
         self.credit = np.zeros(n)
         self.alive = np.ones((n, heli.count), dtype=bool)
@@ -734,7 +820,9 @@ def _rover_sol(st: _State, setup: SurfaceSetup, s: int, working, live, u: np.nda
 def _depot_target(st: _State, setup: SurfaceSetup, s: int) -> np.ndarray:
     """Depot tubes the helicopters should bring: the capacity Perseverance leaves, once
     they are sent (Perseverance failed or late, or top-up), else none."""
-    m = setup.manifest
+    m, acq = setup.manifest, setup.plan.acquisition
+    if acq is not None and not acq.rover_courier:  # no courier, no depot to fetch from
+        return np.zeros(setup.n, dtype=np.int64)
     failed = (s >= st.fail_sol) & (st.rover_left > 0)
     committed = np.where(failed, st.rover_loaded, st.rover_goal)
     wanted = np.clip(m.capacity - committed, 0, len(m.depot))
@@ -799,13 +887,14 @@ def _move(st: _State, rows: np.ndarray, tubes: np.ndarray, status) -> None:
     st.depot[rows, tubes] = status
 
 
-def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working, rover_offer):
-    """The STA loads waiting tubes (rover's first, then helicopter-delivered ones)."""
+def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working, rover_offer, time_s) -> np.ndarray:
+    """The STA loads waiting tubes (rover's first, then helicopter-delivered ones), with
+    ``time_s`` of work this sol (scalar or per trial). Returns the seconds it worked (n,)."""
     arm = setup.plan.arm
     if s < setup.plan.lander_checkout_sols:
-        return
+        return np.zeros(setup.n)
     waiting = rover_offer + st.count[AT_LANDER]
-    credit = np.where(waiting > 0, st.credit + arm.working_time_per_sol_s, 0.0)
+    credit = np.where(waiting > 0, st.credit + time_s, 0.0)
     count = np.minimum(np.floor(credit / arm.time_per_tube_s + 1e-9), waiting).astype(np.int64)
     count = np.where(working, count, 0)
     left = np.where(count == waiting, 0.0, credit - count * arm.time_per_tube_s)
@@ -822,6 +911,7 @@ def _arm_sol(st: _State, setup: SurfaceSetup, s: int, working, rover_offer):
     first = at_lander & (np.cumsum(at_lander, axis=1) <= (count - from_rover)[rows, None])
     r, t = np.nonzero(first)
     _move(st, rows[r], t, LOADED)
+    return np.where(working & (waiting > 0), time_s, 0.0)
 
 
 def _finished(st: _State, setup: SurfaceSetup, s: int) -> np.ndarray:
@@ -831,40 +921,139 @@ def _finished(st: _State, setup: SurfaceSetup, s: int) -> np.ndarray:
     moving = (st.count[IN_TRANSIT] + st.count[AT_LANDER]) > 0
     there = st.count[AT_DEPOT] + st.count[NOT_YET] - st.never  # to fetch, now or in time
     stuck = (there == 0) | (st.helicopters_alive == 0)
-    return rover_done & ~moving & ((st.count[LOADED] >= target) | stuck)
+    done = rover_done & ~moving & ((st.count[LOADED] >= target) | stuck)
+    acq = setup.plan.acquisition
+    return done if acq is None else done & (st.ops.samples >= acq.samples)
+
+
+class _LanderSol:
+    """The lander's own side of each sol, for a batch: its energy (``plan.power``), the
+    commanded sols the relay passes allow (``plan.relay``) and its own sampling
+    (``plan.acquisition``). With none of them every sol is commanded and the energy
+    unbounded, so the engine runs as without this object."""
+
+    def __init__(self, setup: SurfaceSetup, draws: _Draws):
+        plan, n = setup.plan, setup.n
+        self.plan = plan
+        self.power = None
+        if plan.power is not None:
+            sols = int(setup.horizon_sol.max()) + 1
+            origin = setup.sol_origin_msd
+            self.power = PowerState(plan.power, origin, plan.lander.latitude_deg, sols, draws.power)
+        self.samples = np.zeros(n, dtype=np.int64)  # acquired by the lander
+        self.progress = np.zeros(n, dtype=np.int64)  # sols worked on the current one
+        self.budget = np.full(n, np.inf)
+        self.used = np.zeros(n)
+        self.commanded = np.ones(n, dtype=bool)
+        self.u = None
+
+    @property
+    def lost_sol(self) -> np.ndarray:
+        return self.power.lost_sol if self.power is not None else np.full(self.samples.size, -1)
+
+    def begin(self, s: int, u: np.ndarray) -> None:
+        """Sol ``s``'s energy budget and commanded flags (``u``: the lander's uniforms)."""
+        self.u = u
+        self.used = np.zeros(self.samples.size)
+        if self.power is not None:
+            self.budget = self.power.budget_wh(s)
+        if self.plan.relay is not None:
+            self.commanded = u[:, 0] >= 1.0 - self.plan.relay.commanded_probability
+
+    def arm_time_s(self):
+        """The arm's working time this sol: all of it, or what the energy left allows."""
+        full = self.plan.arm.working_time_per_sol_s
+        if self.power is None:
+            return full
+        return np.minimum(full, self.budget / self.plan.power.arm_w * 3600.0)
+
+    def spend(self, wh: np.ndarray) -> None:
+        self.used = self.used + wh
+        self.budget = self.budget - wh
+
+    def can_fly(self) -> np.ndarray | bool:
+        """Enough energy for every helicopter's flight support this sol."""
+        if self.power is None:
+            return True
+        support = self.plan.power.helicopter_support_wh_per_flight
+        return self.budget >= support * self.plan.helicopters.count
+
+    def acquire(self, s: int, working: np.ndarray) -> np.ndarray:
+        """One sol of scooping or drilling where commanded, powered and not done; returns
+        the trials that worked at it (n,)."""
+        acq = self.plan.acquisition
+        if acq is None or acq.samples == 0 or s < self.plan.lander_checkout_sols:
+            return np.zeros(working.shape, dtype=bool)
+        energy = acq.hours_per_sol * (self.plan.power.acquisition_w if self.power else 0.0)
+        works = working & self.commanded & (self.samples < acq.samples) & (self.budget >= energy)
+        self.spend(np.where(works, energy, 0.0))
+        self.progress += works
+        need = np.where(
+            self.samples < acq.scoop_samples, acq.scoop_sols_per_sample, acq.drill_sols_per_sample
+        )
+        attempt = works & (self.progress >= need)
+        ok = attempt & (self.u[:, 1] >= acq.failure_probability_per_attempt)
+        self.samples += ok
+        self.progress = np.where(attempt, 0, self.progress)
+        return works
+
+    def close(self, s: int, active: np.ndarray) -> None:
+        if self.power is not None:
+            self.power.close_sol(s, self.used, active)
 
 
 def _run(setup: SurfaceSetup, draws: _Draws, log=None) -> _State:
-    """Step every trial from its landing sol until its loading is complete or cut off.
+    """Step every trial from its landing sol until its loading is complete or cut off,
+    then (with a power model) on to its MAV's launch sol, keeping its lander alive.
 
     With ``log`` (a dict of lists), trial 0's sols are recorded for a timeline.
     """
     heli = setup.plan.helicopters
     st = _State(setup, draws)
+    ops = st.ops = _LanderSol(setup, draws)
     last = setup.last_loading_sol
     pending = bool((setup.depot_tube_sol > 0).any())
+    s = -1
     for s in range(int(last.max()) + 1):
         u = draws.next_sol()
-        live = (s <= last) & (st.done_sol < 0)
+        ops.begin(s, draws.next_lander_sol())
+        live = (s <= last) & (st.done_sol < 0) & (ops.lost_sol < 0)
         working = live & ~_inside(s, setup.conjunction)
+        commanded = working & ops.commanded
         if pending:
             _depot_arrivals(st, setup, s, live)
         before = st.rover_loaded[0] + st.count[LOADED, 0]
         _rover_late(st, setup, s, working)
         offer, drove, anomaly = _rover_sol(st, setup, s, working, live, u)
-        flyable = working & ~_inside(s, setup.dust_season) if s >= heli.deploy_sols else None
-        if flyable is not None:
+        if s >= heli.deploy_sols:
+            flyable = commanded & ~_inside(s, setup.dust_season) & ops.can_fly()
+            flights = st.flights.copy()
             _helicopter_sol(st, setup, s, flyable, live, u, log)
-        _arm_sol(st, setup, s, working, offer)
+            if ops.power is not None:
+                support = setup.plan.power.helicopter_support_wh_per_flight
+                ops.spend((st.flights - flights) * support)
+        arm_s = _arm_sol(st, setup, s, commanded, offer, ops.arm_time_s())
+        if ops.power is not None:
+            ops.spend(arm_s * setup.plan.power.arm_w / 3600.0)
+        acquiring = ops.acquire(s, working)
+        ops.close(s, setup.flown)
         if log is not None:
             log["drive"].append(bool(drove[0]))
             log["anomaly"].append(bool(anomaly[0]))
+            log["acquiring"].append(bool(acquiring[0]))
             log["loaded"].append(int(st.rover_loaded[0] + st.count[LOADED, 0] - before))
         st.done_sol = np.where(live & _finished(st, setup, s), s, st.done_sol)
+        lost = (ops.lost_sol >= 0) & (st.done_sol < 0)
+        st.done_sol = np.where(lost, ops.lost_sol, st.done_sol)
         if ((st.done_sol >= 0) | (s >= last)).all():
             break
     st.cut_by_deadline = (st.done_sol < 0) & setup.flown
     st.done_sol = np.where(st.done_sol < 0, last, st.done_sol)
+    if ops.power is not None:  # the lander keeps the MAV warm until it leaves
+        ready = _next_launch_sol(setup, st.done_sol + 1 + setup.plan.mav.preparation_sols)
+        for k in range(s + 1, int(ready.max()) + 1):
+            ops.begin(k, draws.next_lander_sol())
+            ops.close(k, setup.flown & (k <= ready))
     return st
 
 
@@ -888,6 +1077,10 @@ class SurfaceTrials:
     sol holding the MAV launch deadline; ``surface_sols``: the MAV-ready sol, or the
     deadline sol where the MAV is not ready. ``landing_et`` and ``route_m`` (Perseverance's
     route): each trial's touchdown as flown (NaN for a trial not flown).
+    ``lander_samples_loaded``: samples the lander took itself (:class:`LanderAcquisition`).
+    ``lander_lost``: the lander's battery emptied before its MAV left (then
+    ``mav_ready_et`` is NaN); ``battery_min_wh``: the lowest charge at a sol's end up to the
+    MAV's launch (NaN without a power model).
     """
 
     tube_names: tuple[str, ...]
@@ -911,10 +1104,13 @@ class SurfaceTrials:
     surface_sols: np.ndarray
     landing_et: np.ndarray
     route_m: np.ndarray
+    lander_samples_loaded: np.ndarray
+    lander_lost: np.ndarray
+    battery_min_wh: np.ndarray
 
     @property
     def tubes_loaded(self) -> np.ndarray:
-        return self.rover_tubes_loaded + self.depot_tubes_loaded
+        return self.rover_tubes_loaded + self.depot_tubes_loaded + self.lander_samples_loaded
 
     @property
     def probability_meets_deadline(self) -> float:
@@ -935,8 +1131,11 @@ class SurfaceTrials:
 def _trials(setup: SurfaceSetup, st: _State) -> SurfaceTrials:
     loaded_depot = st.depot == LOADED
     depot_loaded = loaded_depot.sum(axis=1)
+    ops = st.ops
     ready = _next_launch_sol(setup, st.done_sol + 1 + setup.plan.mav.preparation_sols)
-    ready = np.where(setup.flown & (st.rover_loaded + depot_loaded > 0), ready, -1)
+    lost = (ops.lost_sol >= 0) & ((ready < 0) | (ops.lost_sol <= ready)) & setup.flown
+    loaded = st.rover_loaded + depot_loaded + ops.samples
+    ready = np.where(setup.flown & (loaded > 0) & ~lost, ready, -1)
     ready_et = np.where(ready >= 0, setup.sol_start_et(np.maximum(ready, 0)), np.nan)
     m = setup.manifest
     return SurfaceTrials(
@@ -961,6 +1160,13 @@ def _trials(setup: SurfaceSetup, st: _State) -> SurfaceTrials:
         surface_sols=np.where(ready >= 0, ready, np.where(setup.flown, setup.deadline_sol, -1)),
         landing_et=np.where(setup.flown, setup.landing_et, np.nan),
         route_m=np.where(setup.flown, setup.route_m, np.nan),
+        lander_samples_loaded=ops.samples,
+        lander_lost=lost,
+        battery_min_wh=(
+            np.where(setup.flown, ops.power.min_soc_wh, np.nan)
+            if ops.power is not None
+            else np.full(setup.n, np.nan)
+        ),
     )
 
 
@@ -989,8 +1195,13 @@ def simulate_surface(
     if landing_et is None and latitude_deg is None and east_longitude_deg is None:
         landing_et = np.full(rng.size, plan.landing_et)
     setup = prepare(plan, landing_et, latitude_deg, east_longitude_deg)
-    draws = _Draws(rng, setup.n, 2 + plan.helicopters.count)
+    draws = _Draws(rng, setup.n, 2 + plan.helicopters.count, _has_lander_ops(plan))
     return _trials(setup, _run(setup, draws))
+
+
+def _has_lander_ops(plan: SurfacePlan) -> bool:
+    """Whether the plan draws the lander's own random numbers (power, relay, sampling)."""
+    return any(x is not None for x in (plan.power, plan.acquisition, plan.relay))
 
 
 # --------------------------------------------------------------------------------------
@@ -1048,6 +1259,8 @@ class SurfaceTimeline:
     meets_deadline: bool
     helicopters_sent_rover_late_sol: int | None
     calendar: SurfaceCalendar
+    lander_samples_loaded: int = 0
+    lander_lost_sol: int | None = None
 
 
 def surface_timeline(
@@ -1063,10 +1276,11 @@ def surface_timeline(
     setup = prepare(plan, landing_et, latitude_deg, east_longitude_deg)
     if setup.n != 1:
         raise ValueError(f"a timeline tells one trial; the touchdown gives {setup.n}")
-    draws = _Draws(rng, 1, 2 + plan.helicopters.count)
-    log = {"drive": [], "anomaly": [], "loaded": [], "flights": []}
+    draws = _Draws(rng, 1, 2 + plan.helicopters.count, _has_lander_ops(plan))
+    log = {"drive": [], "anomaly": [], "loaded": [], "flights": [], "acquiring": []}
     st = _run(setup, draws, log)
     out = _trials(setup, st)
+    log["lost_sol"] = int(st.ops.lost_sol[0])
     cal = _calendar(setup)
     flights = _flights(setup, cal, log["flights"])
     ready = int(out.mav_ready_sol[0])
@@ -1082,6 +1296,8 @@ def surface_timeline(
         meets_deadline=bool(out.meets_deadline[0]),
         helicopters_sent_rover_late_sol=late if late >= 0 else None,
         calendar=cal,
+        lander_samples_loaded=int(out.lander_samples_loaded[0]),
+        lander_lost_sol=int(st.ops.lost_sol[0]) if out.lander_lost[0] else None,
     )
 
 
@@ -1138,6 +1354,12 @@ def _activities(setup, cal, log, out: SurfaceTrials, flights, late: int) -> tupl
     if drive.size:
         rows.append(span("Perseverance drives to the lander", "Perseverance", 0, drive[-1]))
     rows += [span("Perseverance anomaly", "Perseverance", a, b) for a, b in _runs(log["anomaly"])]
+    acquiring = np.flatnonzero(log["acquiring"])
+    if acquiring.size:
+        rows.append(span("Lander scoops and drills samples", "SRL", acquiring[0], acquiring[-1]))
+    if out.lander_lost[0]:
+        lost = log["lost_sol"]
+        rows.append(span("Lander lost: battery empty", "SRL", lost, lost))
     loads = np.flatnonzero(log["loaded"])
     if loads.size:
         rows.append(span("Sample Transfer Arm loads tubes", "STA", loads[0], loads[-1]))
