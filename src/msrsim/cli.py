@@ -1077,11 +1077,40 @@ def entry_command(
     half_angle_deg: _number_option("Forebody half-angle, deg.", 5.0, 85.0) = None,
     mass_kg: _number_option("Entry mass, kg.", 1.0, 10_000.0) = None,
     subsonic_cd: _number_option("Drag coefficient below Mach 0.8.", 0.1, 3.0) = None,
-    entry_speed_km_s: _number_option("Inertial speed at the interface, km/s.", 11.0, 20.0) = None,
+    entry_speed_km_s: _number_option("Inertial speed at the interface, km/s.", 9.0, 20.0) = None,
     flight_path_angle_deg: _number_option(
         "Inertial flight-path angle at the interface, deg.", -30.0, -3.0
     ) = None,
     entry_altitude_km: _number_option("Entry interface altitude, km.", 60.0, 300.0) = None,
+    entry_latitude_deg: _number_option(
+        "Interface geodetic latitude, deg: with --entry-longitude-deg, --entry-azimuth-deg "
+        "and --entry-utc, flies that interface state instead of aiming the return.",
+        -90.0,
+        90.0,
+    ) = None,
+    entry_longitude_deg: _number_option("Interface east longitude, deg.", -360.0, 360.0) = None,
+    entry_azimuth_deg: _number_option(
+        "Interface heading, deg clockwise from north.", -360.0, 360.0
+    ) = None,
+    entry_utc: Annotated[
+        str | None,
+        typer.Option("--entry-utc", show_default=False, help="Interface epoch, UTC (ISO 8601)."),
+    ] = None,
+    relative_speed: Annotated[
+        bool,
+        typer.Option(
+            "--relative-speed",
+            help="Speed, angle and azimuth are relative to the rotating Earth (default inertial).",
+        ),
+    ] = False,
+    geocentric_angles: Annotated[
+        bool,
+        typer.Option(
+            "--geocentric-angles",
+            help="Angles about the geocentric horizontal (as POST reconstructions publish "
+            "them); default geodetic.",
+        ),
+    ] = False,
     atmosphere: Annotated[
         AtmosphereModel | None,
         typer.Option(
@@ -1139,6 +1168,11 @@ def entry_command(
         flight_path_angle_deg=flight_path_angle_deg,
         entry_altitude_km=entry_altitude_km,
     )
+    replay = (entry_latitude_deg, entry_longitude_deg, entry_azimuth_deg, entry_utc)
+    if any(x is not None for x in replay):
+        _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles,
+                      wind_profile, trials, seed, plot, as_json)  # fmt: skip
+        return
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
         if return_arc is ReturnArc.ero:
@@ -1169,6 +1203,50 @@ def entry_command(
 
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
             lambda: entry_plots(result, plot))  # fmt: skip
+
+
+def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, wind_profile,
+                  trials, seed, plot, as_json) -> None:  # fmt: skip
+    """``msrsim entry`` from a given interface state (every replay option set)."""
+    from msrsim.campaign.earth_entry import read_wind_profile
+    from msrsim.campaign.interface_entry import interface_summary, run_interface_entry
+    from msrsim.core.time import utc_to_et
+    from msrsim.segments.entry import EntryInterface
+
+    names = ("--entry-latitude-deg", "--entry-longitude-deg", "--entry-azimuth-deg",
+             "--entry-utc", "--entry-speed-km-s")  # fmt: skip
+    missing = [n for n, x in zip(names, (*replay, overrides.entry_speed_m_s)) if x is None]
+    if missing:
+        _fail("entry", [f"an interface state also needs {', '.join(missing)}"])
+    latitude, longitude, azimuth, utc = replay
+    ees = loaded.ees
+    try:
+        entry_et = float(utc_to_et(utc)[0])
+    except ValueError:
+        _fail("entry", [f"--entry-utc = {utc!r}: not an ISO 8601 UTC date"])
+    interface = EntryInterface(
+        latitude_deg=latitude,
+        east_longitude_deg=longitude,
+        altitude_m=1e3 * (overrides.entry_altitude_km or ees.entry_interface_altitude_km),
+        speed_m_s=overrides.entry_speed_m_s,
+        flight_path_angle_deg=overrides.flight_path_angle_deg or ees.entry_flight_path_angle_deg,
+        azimuth_deg=azimuth,
+        inertial=not relative_speed,
+        horizon="geocentric" if geocentric_angles else "geodetic",
+    )
+    try:
+        winds = None if wind_profile is None else read_wind_profile(wind_profile)
+        with _progress(as_json, "footprint") as advance:
+            result = run_interface_entry(
+                loaded, interface, entry_et, trials=trials, seed=seed, overrides=overrides,
+                wind_profile=winds, progress=advance,
+            )  # fmt: skip
+    except ValueError as exc:
+        _input_error("entry", exc)
+    from msrsim.report.entry_plots import replay_plots
+
+    _report("entry", loaded.scenario.name, interface_summary(result), plot, as_json,
+            lambda: replay_plots(result, plot))  # fmt: skip
 
 
 def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw) -> None:
