@@ -1077,7 +1077,7 @@ def entry_command(
     half_angle_deg: _number_option("Forebody half-angle, deg.", 5.0, 85.0) = None,
     mass_kg: _number_option("Entry mass, kg.", 1.0, 10_000.0) = None,
     subsonic_cd: _number_option("Drag coefficient below Mach 0.8.", 0.1, 3.0) = None,
-    entry_speed_km_s: _number_option("Inertial speed at the interface, km/s.", 9.0, 20.0) = None,
+    entry_speed_km_s: _number_option("Inertial speed at the interface, km/s.", 11.0, 20.0) = None,
     flight_path_angle_deg: _number_option(
         "Inertial flight-path angle at the interface, deg.", -30.0, -3.0
     ) = None,
