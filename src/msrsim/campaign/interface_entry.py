@@ -70,7 +70,7 @@ def run_interface_entry(
     *,
     trials: int | None = None,
     seed: int | None = None,
-    overrides: EntryOverrides = EntryOverrides(),
+    overrides: EntryOverrides | None = None,
     wind_profile=None,
     ground_altitude_m: float | None = None,
     progress=None,
@@ -84,7 +84,7 @@ def run_interface_entry(
     """
     check_interface(interface)
     ees = scenario.ees
-    capsule = capsule_of(scenario, overrides)
+    capsule = capsule_of(scenario, overrides or EntryOverrides())
     atmosphere = entry_atmosphere(
         ees.atmosphere_model,
         entry_et,
@@ -108,9 +108,7 @@ def run_interface_entry(
         history_samples=2000,
         progress=progress,
     )
-    return InterfaceEntryResult(
-        interface, entry_et, capsule, fp, atmosphere.source, ground, seed
-    )
+    return InterfaceEntryResult(interface, entry_et, capsule, fp, atmosphere.source, ground, seed)
 
 
 def interface_summary(result: InterfaceEntryResult) -> dict:

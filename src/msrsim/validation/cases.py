@@ -166,7 +166,10 @@ EARTH_ENTRIES = (
 # Mars entry, descent and landing
 # --------------------------------------------------------------------------------------
 
-MSL_TIMELINE = "NASA/JPL, Mars Science Laboratory landing milestones and 'Final Minutes of Curiosity's Arrival' (2012)"
+MSL_TIMELINE = (
+    "NASA/JPL, Mars Science Laboratory landing milestones and 'Final Minutes of Curiosity's "
+    "Arrival' (2012)"
+)
 M2020_PARACHUTE = (
     "O'Farrell, C., et al., \"Reconstructed Performance of the Mars 2020 Parachute Decelerator "
     'System", IEEE Aerospace Conference, 2022 (abstract): mortar deploy at Mach 1.81 and 520 Pa'
@@ -257,8 +260,7 @@ MARS_EDL = (
                 "km",
                 11.0,
                 1.5,
-                "1.5 km: a density error of 12 % is ~1.3 km of height at Mars' ~11 km scale "
-                "height",
+                "1.5 km: a density error of 12 % is ~1.3 km of height at Mars' ~11 km scale height",
                 M2020_TIMELINE,
             ),
         ),
@@ -293,6 +295,7 @@ HANDBOOK = (
 HANDBOOK_FLAT_ARRIVAL = {(2028, 2)}
 """Optima whose arrival date is not well posed (C3 within 0.03 km2/s2 over a week)."""
 
+
 def _day_of_year(utc: str, year: int) -> float:
     """Days from 1 January of ``year`` to the date ``utc`` (YYYY-MM-DD)."""
     import datetime as dt
@@ -318,16 +321,28 @@ def _handbook_figures(year: int) -> tuple[Figure, ...]:
         ]  # fmt: skip
         if (year, kind) not in HANDBOOK_FLAT_ARRIVAL:
             figures.append(
-                Figure(f"type{kind}_arrival_day", f"{t} arrival (days from 1 Jan {year})",
-                       "d", _day_of_year(arrival, year), 3.5, "3.5 d: whole days",
-                       HANDBOOK_SOURCE)  # fmt: skip
+                Figure(
+                    f"type{kind}_arrival_day",
+                    f"{t} arrival (days from 1 Jan {year})",
+                    "d",
+                    _day_of_year(arrival, year),
+                    3.5,
+                    "3.5 d: whole days",
+                    HANDBOOK_SOURCE,
+                )  # fmt: skip
             )
         if dla is not None:
             figures.append(
-                Figure(f"type{kind}_dla_deg", f"{t} declination of the launch asymptote",
-                       "deg", dla, 1.5, "1.5 deg: the handbook uses the mean equator of the "
-                       "launch date, msrsim EME2000 (precession ~0.4 deg by 2030)",
-                       HANDBOOK_SOURCE)  # fmt: skip
+                Figure(
+                    f"type{kind}_dla_deg",
+                    f"{t} declination of the launch asymptote",
+                    "deg",
+                    dla,
+                    1.5,
+                    "1.5 deg: the handbook uses the mean equator of the "
+                    "launch date, msrsim EME2000 (precession ~0.4 deg by 2030)",
+                    HANDBOOK_SOURCE,
+                )  # fmt: skip
             )
     return tuple(figures)
 
@@ -344,7 +359,9 @@ HANDBOOK_CASES = tuple(
     for year in sorted({row[0] for row in HANDBOOK})
 )
 
-MARS24_SOURCE = 'NASA GISS, "Mars24 Sunclock -- Algorithm and Worked Examples" (Allison and McEwen 2000)'
+MARS24_SOURCE = (
+    'NASA GISS, "Mars24 Sunclock -- Algorithm and Worked Examples" (Allison and McEwen 2000)'
+)
 MARS24_WORKED_EXAMPLES = (
     # UTC, Ls deg, MSD, MTC (examples A and B, to the digits the page prints)
     ("2000-01-06T00:00:00", 277.18758, 44795.99976, "23:59:39"),
@@ -369,14 +386,33 @@ MARS24_CASES = tuple(
         "mars24",
         inputs={"utc": utc},
         figures=(
-            Figure("ls_deg", "areocentric solar longitude Ls", "deg", ls, 1e-5,
-                   "1e-5 deg: the digits the page prints", MARS24_SOURCE),
-            Figure("msd", "Mars Sol Date", "sol", msd, 1e-5, "1e-5 sol: the digits printed",
-                   MARS24_SOURCE),
-            Figure("mtc_s", f"Coordinated Mars Time ({mtc}) in seconds of the sol", "s",
-                   float(sum(int(x) * f for x, f in zip(mtc.split(":"), (3600, 60, 1),
-                                                          strict=True))),
-                   1.0, "1 s: the page truncates to whole seconds", MARS24_SOURCE),
+            Figure(
+                "ls_deg",
+                "areocentric solar longitude Ls",
+                "deg",
+                ls,
+                1e-5,
+                "1e-5 deg: the digits the page prints",
+                MARS24_SOURCE,
+            ),
+            Figure(
+                "msd",
+                "Mars Sol Date",
+                "sol",
+                msd,
+                1e-5,
+                "1e-5 sol: the digits printed",
+                MARS24_SOURCE,
+            ),
+            Figure(
+                "mtc_s",
+                f"Coordinated Mars Time ({mtc}) in seconds of the sol",
+                "s",
+                float(sum(int(x) * f for x, f in zip(mtc.split(":"), (3600, 60, 1), strict=True))),
+                1.0,
+                "1 s: the page truncates to whole seconds",
+                MARS24_SOURCE,
+            ),
         ),  # fmt: skip
     )
     for utc, ls, msd, mtc in MARS24_WORKED_EXAMPLES
@@ -389,11 +425,17 @@ CONJUNCTION_CASES = (
         "conjunctions",
         inputs={"published_utc": PUBLISHED_CONJUNCTION_UTC},
         figures=tuple(
-            Figure(f"conjunction_{year}_h", f"{year} conjunction, hours after the published "
-                   f"instant ({utc} UTC)", "h", 0.0, 48.0, "48 h: the published instant is "
-                   "the equal-longitude conjunction, ours the least Sun-Earth-Mars angle; "
-                   "they differ by hours as Mars is off the ecliptic (measured 0.1-6.1 h)",
-                   CONJUNCTIONS_SOURCE[year])
+            Figure(
+                f"conjunction_{year}_h",
+                f"{year} conjunction, hours after the published instant ({utc} UTC)",
+                "h",
+                0.0,
+                48.0,
+                "48 h: the published instant is "
+                "the equal-longitude conjunction, ours the least Sun-Earth-Mars angle; "
+                "they differ by hours as Mars is off the ecliptic (measured 0.1-6.1 h)",
+                CONJUNCTIONS_SOURCE[year],
+            )
             for year, utc in PUBLISHED_CONJUNCTION_UTC.items()
         ),  # fmt: skip
     ),

@@ -79,8 +79,8 @@ def _earth_entry(case: Case) -> dict[str, float]:
     i = case.inputs
     lat = math.radians(i["geocentric_latitude_deg"])
     lon = math.radians(i["east_longitude_deg"])
-    r = i["radius_km"] * 1e3 * np.array([[math.cos(lat) * math.cos(lon),
-                                          math.cos(lat) * math.sin(lon), math.sin(lat)]])  # fmt: skip
+    unit = [math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]
+    r = i["radius_km"] * 1e3 * np.array([unit])
     geodetic_lat, _, altitude = cartesian_to_geodetic(r, EARTH)
     interface = EntryInterface(
         latitude_deg=math.degrees(float(geodetic_lat[0])),
