@@ -1215,7 +1215,8 @@ def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, 
 
     names = ("--entry-latitude-deg", "--entry-longitude-deg", "--entry-azimuth-deg",
              "--entry-utc", "--entry-speed-km-s")  # fmt: skip
-    missing = [n for n, x in zip(names, (*replay, overrides.entry_speed_m_s)) if x is None]
+    missing = [n for n, x in zip(names, (*replay, overrides.entry_speed_m_s), strict=True)
+               if x is None]
     if missing:
         _fail("entry", [f"an interface state also needs {', '.join(missing)}"])
     latitude, longitude, azimuth, utc = replay
@@ -2018,6 +2019,90 @@ def samples(
             where,
         )
     out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim validate
+# --------------------------------------------------------------------------------------
+
+
+@app.command("validate")
+def validate_command(
+    cases: Annotated[
+        list[str] | None,
+        typer.Argument(show_default=False, help="Reference cases to run (default: all)."),
+    ] = None,
+    as_json: JsonOption = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", file_okay=False, show_default=False,
+            help="Also write validation.json and validation.csv here.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:  # fmt: skip
+    """Replay flown missions and published tables through the models: model, published
+    value, difference, tolerance and pass/fail for each figure (exit 1 if any fails).
+
+    Cases: Stardust and Genesis entries (msrsim entry from their interface states), MSL
+    and Mars 2020 EDL, the NASA handbook's porkchop optima, the Mars24 worked examples and
+    Mars solar conjunctions; each figure's source and tolerance are in the JSON.
+    """
+    from msrsim.validation.runner import FAIL, select, validate, validation_summary
+
+    try:
+        chosen = [c.name for c in select(cases)]
+    except ValueError as exc:
+        _input_error("validate", exc)
+    with _progress(quiet or as_json, "reference cases") as advance:
+        rows = validate(chosen, progress=advance)
+    summary = validation_summary(rows)
+    if out_dir is not None:
+        try:
+            _write_validation(out_dir, summary)
+        except OSError as exc:
+            _fail("validate --out", [f"{out_dir}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(summary)
+    else:
+        table = Table(title="msrsim validate", title_justify="left")
+        for label in ("case", "quantity", "model", "published", "difference", "tolerance",
+                      "unit", "status"):  # fmt: skip
+            table.add_column(label, justify="left" if label in ("case", "quantity",
+                             "unit", "status") else "right")  # fmt: skip
+        colour = {"pass": "green", "fail": "red", "known discrepancy": "yellow"}
+        for row in summary["rows"]:
+            table.add_row(
+                row["case"], row["quantity"], f"{row['model']:.6g}", f"{row['published']:.6g}",
+                f"{row['difference']:+.3g}", f"{row['tolerance']:.3g}", row["unit"],
+                f"[{colour[row['status']]}]{row['status']}[/]",
+            )  # fmt: skip
+        out.print(table)
+        counts = summary["counts"]
+        out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+        for row in summary["rows"]:
+            if "known_discrepancy" in row:
+                out.print(f"[yellow]{row['case']} {row['quantity']}[/]: "
+                          f"{row['known_discrepancy']}")  # fmt: skip
+    if summary["counts"][FAIL]:
+        sys.stderr.write(
+            f"msrsim validate: {summary['counts'][FAIL]} figure(s) outside their tolerance\n"
+        )
+        raise typer.Exit(1)
+
+
+def _write_validation(directory: Path, summary: dict) -> None:
+    """validation.json (everything) and validation.csv (one row per figure)."""
+    import csv
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "validation.json").write_text(_json_text(summary))
+    with open(directory / "validation.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(summary["rows"][0]) + ["known_discrepancy"],
+                                extrasaction="ignore")  # fmt: skip
+        writer.writeheader()
+        writer.writerows(summary["rows"])
 
 
 # --------------------------------------------------------------------------------------
