@@ -240,8 +240,7 @@ def select(names=None) -> list[Case]:
     unknown = [n for n in names if n not in CASES]
     if unknown:
         raise ValueError(
-            f"no reference case {', '.join(map(repr, unknown))}; the cases: "
-            + ", ".join(CASES)
+            f"no reference case {', '.join(map(repr, unknown))}; the cases: " + ", ".join(CASES)
         )
     return [CASES[n] for n in names]
 
