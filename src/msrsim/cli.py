@@ -1215,8 +1215,9 @@ def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, 
 
     names = ("--entry-latitude-deg", "--entry-longitude-deg", "--entry-azimuth-deg",
              "--entry-utc", "--entry-speed-km-s")  # fmt: skip
-    missing = [n for n, x in zip(names, (*replay, overrides.entry_speed_m_s), strict=True)
-               if x is None]
+    missing = [
+        n for n, x in zip(names, (*replay, overrides.entry_speed_m_s), strict=True) if x is None
+    ]
     if missing:
         _fail("entry", [f"an interface state also needs {', '.join(missing)}"])
     latitude, longitude, azimuth, utc = replay
