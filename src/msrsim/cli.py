@@ -1082,6 +1082,35 @@ def entry_command(
         "Inertial flight-path angle at the interface, deg.", -30.0, -3.0
     ) = None,
     entry_altitude_km: _number_option("Entry interface altitude, km.", 60.0, 300.0) = None,
+    entry_latitude_deg: _number_option(
+        "Interface geodetic latitude, deg: with --entry-longitude-deg, --entry-azimuth-deg "
+        "and --entry-utc, flies that interface state instead of aiming the return.",
+        -90.0,
+        90.0,
+    ) = None,
+    entry_longitude_deg: _number_option("Interface east longitude, deg.", -360.0, 360.0) = None,
+    entry_azimuth_deg: _number_option(
+        "Interface heading, deg clockwise from north.", -360.0, 360.0
+    ) = None,
+    entry_utc: Annotated[
+        str | None,
+        typer.Option("--entry-utc", show_default=False, help="Interface epoch, UTC (ISO 8601)."),
+    ] = None,
+    relative_speed: Annotated[
+        bool,
+        typer.Option(
+            "--relative-speed",
+            help="Speed, angle and azimuth are relative to the rotating Earth (default inertial).",
+        ),
+    ] = False,
+    geocentric_angles: Annotated[
+        bool,
+        typer.Option(
+            "--geocentric-angles",
+            help="Angles about the geocentric horizontal (as POST reconstructions publish "
+            "them); default geodetic.",
+        ),
+    ] = False,
     atmosphere: Annotated[
         AtmosphereModel | None,
         typer.Option(
@@ -1139,6 +1168,11 @@ def entry_command(
         flight_path_angle_deg=flight_path_angle_deg,
         entry_altitude_km=entry_altitude_km,
     )
+    replay = (entry_latitude_deg, entry_longitude_deg, entry_azimuth_deg, entry_utc)
+    if any(x is not None for x in replay):
+        _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles,
+                      wind_profile, trials, seed, plot, as_json)  # fmt: skip
+        return
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
         if return_arc is ReturnArc.ero:
@@ -1169,6 +1203,52 @@ def entry_command(
 
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
             lambda: entry_plots(result, plot))  # fmt: skip
+
+
+def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, wind_profile,
+                  trials, seed, plot, as_json) -> None:  # fmt: skip
+    """``msrsim entry`` from a given interface state (every replay option set)."""
+    from msrsim.campaign.earth_entry import read_wind_profile
+    from msrsim.campaign.interface_entry import interface_summary, run_interface_entry
+    from msrsim.core.time import utc_to_et
+    from msrsim.segments.entry import EntryInterface
+
+    names = ("--entry-latitude-deg", "--entry-longitude-deg", "--entry-azimuth-deg",
+             "--entry-utc", "--entry-speed-km-s")  # fmt: skip
+    missing = [
+        n for n, x in zip(names, (*replay, overrides.entry_speed_m_s), strict=True) if x is None
+    ]
+    if missing:
+        _fail("entry", [f"an interface state also needs {', '.join(missing)}"])
+    latitude, longitude, azimuth, utc = replay
+    ees = loaded.ees
+    try:
+        entry_et = float(utc_to_et(utc)[0])
+    except ValueError:
+        _fail("entry", [f"--entry-utc = {utc!r}: not an ISO 8601 UTC date"])
+    interface = EntryInterface(
+        latitude_deg=latitude,
+        east_longitude_deg=longitude,
+        altitude_m=1e3 * (overrides.entry_altitude_km or ees.entry_interface_altitude_km),
+        speed_m_s=overrides.entry_speed_m_s,
+        flight_path_angle_deg=overrides.flight_path_angle_deg or ees.entry_flight_path_angle_deg,
+        azimuth_deg=azimuth,
+        inertial=not relative_speed,
+        horizon="geocentric" if geocentric_angles else "geodetic",
+    )
+    try:
+        winds = None if wind_profile is None else read_wind_profile(wind_profile)
+        with _progress(as_json, "footprint") as advance:
+            result = run_interface_entry(
+                loaded, interface, entry_et, trials=trials, seed=seed, overrides=overrides,
+                wind_profile=winds, progress=advance,
+            )  # fmt: skip
+    except ValueError as exc:
+        _input_error("entry", exc)
+    from msrsim.report.entry_plots import replay_plots
+
+    _report("entry", loaded.scenario.name, interface_summary(result), plot, as_json,
+            lambda: replay_plots(result, plot))  # fmt: skip
 
 
 def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw) -> None:
@@ -1940,6 +2020,90 @@ def samples(
             where,
         )
     out.print(table)
+
+
+# --------------------------------------------------------------------------------------
+# msrsim validate
+# --------------------------------------------------------------------------------------
+
+
+@app.command("validate")
+def validate_command(
+    cases: Annotated[
+        list[str] | None,
+        typer.Argument(show_default=False, help="Reference cases to run (default: all)."),
+    ] = None,
+    as_json: JsonOption = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", file_okay=False, show_default=False,
+            help="Also write validation.json and validation.csv here.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:  # fmt: skip
+    """Replay flown missions and published tables through the models: model, published
+    value, difference, tolerance and pass/fail for each figure (exit 1 if any fails).
+
+    Cases: Stardust and Genesis entries (msrsim entry from their interface states), MSL
+    and Mars 2020 EDL, the NASA handbook's porkchop optima, the Mars24 worked examples and
+    Mars solar conjunctions; each figure's source and tolerance are in the JSON.
+    """
+    from msrsim.validation.runner import FAIL, select, validate, validation_summary
+
+    try:
+        chosen = [c.name for c in select(cases)]
+    except ValueError as exc:
+        _input_error("validate", exc)
+    with _progress(quiet or as_json, "reference cases") as advance:
+        rows = validate(chosen, progress=advance)
+    summary = validation_summary(rows)
+    if out_dir is not None:
+        try:
+            _write_validation(out_dir, summary)
+        except OSError as exc:
+            _fail("validate --out", [f"{out_dir}: cannot be written ({exc.strerror})"])
+    if as_json:
+        _print_json(summary)
+    else:
+        table = Table(title="msrsim validate", title_justify="left")
+        for label in ("case", "quantity", "model", "published", "difference", "tolerance",
+                      "unit", "status"):  # fmt: skip
+            table.add_column(label, justify="left" if label in ("case", "quantity",
+                             "unit", "status") else "right")  # fmt: skip
+        colour = {"pass": "green", "fail": "red", "known discrepancy": "yellow"}
+        for row in summary["rows"]:
+            table.add_row(
+                row["case"], row["quantity"], f"{row['model']:.6g}", f"{row['published']:.6g}",
+                f"{row['difference']:+.3g}", f"{row['tolerance']:.3g}", row["unit"],
+                f"[{colour[row['status']]}]{row['status']}[/]",
+            )  # fmt: skip
+        out.print(table)
+        counts = summary["counts"]
+        out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+        for row in summary["rows"]:
+            if "known_discrepancy" in row:
+                out.print(f"[yellow]{row['case']} {row['quantity']}[/]: "
+                          f"{row['known_discrepancy']}")  # fmt: skip
+    if summary["counts"][FAIL]:
+        sys.stderr.write(
+            f"msrsim validate: {summary['counts'][FAIL]} figure(s) outside their tolerance\n"
+        )
+        raise typer.Exit(1)
+
+
+def _write_validation(directory: Path, summary: dict) -> None:
+    """validation.json (everything) and validation.csv (one row per figure)."""
+    import csv
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "validation.json").write_text(_json_text(summary))
+    with open(directory / "validation.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(summary["rows"][0]) + ["known_discrepancy"],
+                                extrasaction="ignore")  # fmt: skip
+        writer.writeheader()
+        writer.writerows(summary["rows"])
 
 
 # --------------------------------------------------------------------------------------

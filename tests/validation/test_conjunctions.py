@@ -25,12 +25,7 @@ import pytest
 
 from msrsim.core.time import et_to_utc_iso, utc_to_et
 from msrsim.segments.surface import mars_solar_conjunctions
-
-PUBLISHED_CONJUNCTION_UTC = {
-    2021: "2021-10-08T04:01",
-    2023: "2023-11-18T05:41",
-    2025: "2026-01-09T03:59",
-}
+from msrsim.validation.cases import PUBLISHED_CONJUNCTION_UTC
 
 
 @pytest.fixture(scope="module")

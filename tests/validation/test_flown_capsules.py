@@ -50,6 +50,7 @@ from msrsim.core.flight import flight_table
 from msrsim.core.frames import geocentric_flight_state
 from msrsim.core.time import utc_to_et
 from msrsim.segments.entry import Capsule, entry_atmosphere, fly_entry
+from msrsim.validation.cases import CASES as REFERENCE
 
 INTERFACE_RADIUS_M = 6503.14e3
 OREGON_COAST = (41.8, -124.0)  # geocentric latitude, east longitude of the interface, deg
@@ -69,16 +70,19 @@ def _geocentric_entry(latitude_deg, longitude_deg, radius_m, speed_m_s, fpa_deg,
     )
 
 
-STARDUST = Capsule(
-    mass_kg=46.0, diameter_m=0.8128, nose_radius_m=0.2286, half_angle_deg=60.0, subsonic_cd=1.0
-)
-GENESIS = Capsule(
-    mass_kg=205.6, diameter_m=1.52, nose_radius_m=0.428, half_angle_deg=60.0, subsonic_cd=1.0
-)
-CASES = {
-    "stardust": (STARDUST, 12_900.0, -8.2, "2006-01-15T09:57:00", 32.89),
-    "genesis": (GENESIS, 11_040.0, -8.0, "2004-09-08T15:52:47", 27.0),
-}
+def _case(name):
+    """Capsule, speed, angle, epoch and published peak g of a reference case (the inputs
+    msrsim validate flies, msrsim.validation.cases)."""
+    case = REFERENCE[name]
+    i = case.inputs
+    capsule = Capsule(mass_kg=i["mass_kg"], diameter_m=i["diameter_m"],
+                      nose_radius_m=i["nose_radius_m"], half_angle_deg=i["half_angle_deg"],
+                      subsonic_cd=1.0)  # fmt: skip
+    peak = next(f.published for f in case.figures if f.key == "peak_deceleration_g")
+    return capsule, i["inertial_speed_m_s"], i["flight_path_angle_deg"], i["entry_utc"], peak
+
+
+CASES = {name: _case(name) for name in ("stardust", "genesis")}
 
 
 def _fly(name: str, atmosphere: str, history_samples: int = 0):

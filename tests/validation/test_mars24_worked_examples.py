@@ -13,12 +13,9 @@ from msrsim.core.time import (
     solar_longitude_deg,
     utc_to_et,
 )
+from msrsim.validation.cases import MARS24_WORKED_EXAMPLES
 
-WORKED_EXAMPLES = [
-    # UTC, Ls deg, MSD, MTC  (GISS Mars24 worked examples A and B)
-    ("2000-01-06T00:00:00", 277.18758, 44795.99976, "23:59:39"),
-    ("2004-01-03T13:46:31", 327.32416, 46215.54856, "13:09:55"),
-]
+WORKED_EXAMPLES = MARS24_WORKED_EXAMPLES  # UTC, Ls deg, MSD, MTC (examples A and B)
 
 
 @pytest.mark.parametrize(("utc", "ls_deg", "msd", "mtc"), WORKED_EXAMPLES)

@@ -25,23 +25,13 @@ import pytest
 
 from msrsim.core.time import DAY_S, utc_to_et
 from msrsim.segments.windows import opportunity, optima, porkchop, refine_optimum
+from msrsim.validation.cases import HANDBOOK as HANDBOOK_ROWS
+from msrsim.validation.cases import HANDBOOK_FLAT_ARRIVAL
 
-# opportunity, type, launch, arrival, C3, v_inf, DLA   (Burke et al. 2010)
-HANDBOOK = [
-    (2026, 1, "2026-11-14", "2027-08-09", 11.11, 2.915, 28.28),
-    (2026, 2, "2026-10-31", "2027-08-19", 9.144, 2.729, 23.16),
-    (2028, 1, "2028-12-10", "2029-07-20", 9.048, 4.892, None),  # printed DLA is a misprint
-    (2028, 2, "2028-12-02", "2029-10-16", 8.928, 3.261, 29.34),
-    (2031, 1, "2031-01-28", "2031-08-06", 9.00, 5.541, -34.2),
-    (2031, 2, "2031-02-23", "2032-01-09", 8.237, 5.53, 1.015),
-    (2033, 1, "2033-04-06", "2033-10-01", 8.412, 3.956, -54.9),
-    (2033, 2, "2033-04-28", "2034-01-27", 7.781, 4.377, -11.2),
-    (2041, 1, "2041-10-31", "2042-06-20", 14.86, 4.016, 46.18),
-    (2041, 2, "2041-10-19", "2042-08-31", 9.818, 2.49, 21.71),
-    (2043, 1, "2043-11-23", "2044-07-20", 9.032, 4.263, 6.097),
-    (2043, 2, "2043-11-15", "2044-09-16", 8.969, 2.793, 31.18),
-]
-FLAT_ARRIVAL = {(2028, 2)}
+# opportunity, type, launch, arrival, C3, v_inf, DLA (Burke et al. 2010): the reference
+# cases msrsim validate runs (msrsim.validation.cases)
+HANDBOOK = list(HANDBOOK_ROWS)
+FLAT_ARRIVAL = HANDBOOK_FLAT_ARRIVAL
 
 _cache = {}
 

@@ -321,11 +321,9 @@ def _scaled(winds: WindDispersion, scale: float) -> WindDispersion | None:
 def summary(result: EarthEntryResult) -> dict:
     """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (spreads as
     ``name_p01``, ``name_median``, ``name_p99``)."""
-    fp, nominal = result.footprint, result.footprint.nominal.flight
-    flight = fp.entries.flight
-    landed = flight.status == 0
+    fp = result.footprint
     a, d, risk = result.approach, result.divert, result.impact_risk
-    n = flight.status.size
+    n = fp.entries.flight.status.size
     outside = int(np.count_nonzero(~result.inside_range))
     return {
         "approach": {"return_arc": result.arrival.source, **approach_summary(a)},
@@ -343,47 +341,62 @@ def summary(result: EarthEntryResult) -> dict:
             "ero_earth_impact_probability_upper_95": float(f"{risk.upper_bound_95:.3g}"),
             "divert_monte_carlo_trials": risk.samples,
         },
-        "nominal_entry": {
-            "atmosphere": result.atmosphere_source,
-            "peak_deceleration_g": round(float(nominal.peak_deceleration_g[0]), 2),
-            "peak_convective_heat_flux_w_cm2": round(
-                float(nominal.peak_convective_heat_flux_w_m2[0]) / 1e4, 1
-            ),
-            "peak_radiative_heat_flux_w_cm2": round(
-                float(nominal.peak_radiative_heat_flux_w_m2[0]) / 1e4, 1
-            ),
-            "heat_load_j_cm2": round(float(nominal.heat_load_j_m2[0]) / 1e4, 0),
-            "peak_dynamic_pressure_kpa": round(float(nominal.peak_dynamic_pressure_pa[0]) / 1e3, 2),
-            "touchdown_speed_m_s": round(float(fp.nominal.touchdown_speed_m_s[0]), 2),
+        "nominal_entry": nominal_entry_part(fp, result.atmosphere_source)
+        | {
             "published_touchdown_speed_m_s": result.published["touchdown_speed_m_s"],
-            "flight_time_s": round(float(nominal.time_s[0]), 1),
             "published_entry_to_landing_s": result.published["entry_to_landing_s"],
         },
-        "footprint": {
-            "trials": n,
-            "seed": result.seed,
-            "landed": int(np.count_nonzero(landed)),
-            "ellipse_99_semi_major_km": round(fp.ellipse.semi_major_m / 1e3, 2),
-            "ellipse_99_semi_minor_km": round(fp.ellipse.semi_minor_m / 1e3, 2),
-            "ellipse_major_axis_azimuth_deg": round(
-                math.degrees(fp.ellipse.major_axis_azimuth_rad), 1
-            ),
+        "footprint": footprint_part(fp, result.seed)
+        | {
             "landing_range": result.landing_range.name,
             "outside_range": outside,
             "probability_outside_range": outside / n,
-            **spread("peak_deceleration_g", percentiles(flight.peak_deceleration_g[landed])),
-            **spread(
-                "peak_convective_heat_flux_w_cm2",
-                percentiles(flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1),
-            ),
-            **spread(
-                "peak_radiative_heat_flux_w_cm2",
-                percentiles(flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1),
-            ),
-            **spread("heat_load_j_cm2", percentiles(flight.heat_load_j_m2[landed], 1e-4, 0)),
-            **spread("touchdown_speed_m_s", percentiles(fp.entries.touchdown_speed_m_s[landed])),
-            **spread("flight_time_s", percentiles(flight.time_s[landed], 1.0, 1)),
         },
+    }
+
+
+def nominal_entry_part(fp: Footprint, atmosphere_source: str) -> dict:
+    """The nominal trajectory's figures of a footprint (summary part)."""
+    nominal = fp.nominal.flight
+    return {
+        "atmosphere": atmosphere_source,
+        "peak_deceleration_g": round(float(nominal.peak_deceleration_g[0]), 2),
+        "peak_convective_heat_flux_w_cm2": round(
+            float(nominal.peak_convective_heat_flux_w_m2[0]) / 1e4, 1
+        ),
+        "peak_radiative_heat_flux_w_cm2": round(
+            float(nominal.peak_radiative_heat_flux_w_m2[0]) / 1e4, 1
+        ),
+        "heat_load_j_cm2": round(float(nominal.heat_load_j_m2[0]) / 1e4, 0),
+        "peak_dynamic_pressure_kpa": round(float(nominal.peak_dynamic_pressure_pa[0]) / 1e3, 2),
+        "touchdown_speed_m_s": round(float(fp.nominal.touchdown_speed_m_s[0]), 2),
+        "flight_time_s": round(float(nominal.time_s[0]), 1),
+    }
+
+
+def footprint_part(fp: Footprint, seed: int) -> dict:
+    """The dispersed trajectories' figures of a footprint (summary part)."""
+    flight = fp.entries.flight
+    landed = flight.status == 0
+    return {
+        "trials": flight.status.size,
+        "seed": seed,
+        "landed": int(np.count_nonzero(landed)),
+        "ellipse_99_semi_major_km": round(fp.ellipse.semi_major_m / 1e3, 2),
+        "ellipse_99_semi_minor_km": round(fp.ellipse.semi_minor_m / 1e3, 2),
+        "ellipse_major_axis_azimuth_deg": round(math.degrees(fp.ellipse.major_axis_azimuth_rad), 1),
+        **spread("peak_deceleration_g", percentiles(flight.peak_deceleration_g[landed])),
+        **spread(
+            "peak_convective_heat_flux_w_cm2",
+            percentiles(flight.peak_convective_heat_flux_w_m2[landed], 1e-4, 1),
+        ),
+        **spread(
+            "peak_radiative_heat_flux_w_cm2",
+            percentiles(flight.peak_radiative_heat_flux_w_m2[landed], 1e-4, 1),
+        ),
+        **spread("heat_load_j_cm2", percentiles(flight.heat_load_j_m2[landed], 1e-4, 0)),
+        **spread("touchdown_speed_m_s", percentiles(fp.entries.touchdown_speed_m_s[landed])),
+        **spread("flight_time_s", percentiles(flight.time_s[landed], 1.0, 1)),
     }
 
 

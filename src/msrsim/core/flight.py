@@ -535,7 +535,9 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             )
             if record and n_acc < history.shape[1]:
                 _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr, ctrl[2])
-            if new_alt > escape_alt:
+            # a skip-out climbs out of the atmosphere: a state that starts above the
+            # escape altitude (an interface at 200 km) descends and is flown on
+            if new_alt > escape_alt and y[0] * y[3] + y[1] * y[4] + y[2] * y[5] > 0.0:
                 status[k] = STATUS_ESCAPED
                 break
         factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
@@ -665,8 +667,9 @@ def fly(
         Vehicle figures, per trajectory where arrays (``cd_scale`` multiplies CD, for
         aerodynamic dispersions).
     escape_altitude_m : float, optional
-        A trajectory climbing above this altitude is stopped as a skip-out (default: the
-        top of the atmosphere table plus 10 km).
+        A trajectory climbing (outward radial velocity) above this altitude is stopped as a
+        skip-out (default: the top of the atmosphere table plus 10 km); one descending
+        through it, as from an interface above the table, flies on.
     ground_altitude_m : float
         Height of the ground above the ellipsoid where the flight ends (terrain).
     history_samples : int

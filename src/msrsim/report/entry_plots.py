@@ -154,3 +154,12 @@ def entry_plots(result, directory: str | Path) -> list[Path]:
         "entry_profile.png": entry_profile,
         "entry_distributions.png": entry_distributions,
     })  # fmt: skip
+
+
+def replay_plots(result, directory: str | Path) -> list[Path]:
+    """The profile and distributions of an entry flown from a given interface (no range
+    or target to map: :func:`msrsim.campaign.interface_entry.run_interface_entry`)."""
+    return draw_all(result, directory, {
+        "entry_profile.png": entry_profile,
+        "entry_distributions.png": entry_distributions,
+    })  # fmt: skip

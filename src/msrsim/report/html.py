@@ -61,6 +61,7 @@ SECTIONS = (
     ("entry", "Earth entry and landing in Utah"),
     ("montecarlo", "Campaign Monte Carlo"),
     ("risk", "Risk drivers"),
+    ("validation", "Validation against flown missions"),
     ("assumptions", "Assumptions"),
     ("figures", "Figures"),
 )
@@ -474,7 +475,19 @@ def report_data(scenario, result, columns: dict, summary: dict, windows=None) ->
         "entry": _entry_data(h["entry"]),
         "monte_carlo": monte_carlo_histograms(columns),
         "assumptions": assumptions(scenario),
+        "validation": validation_data(),
     }
+
+
+def validation_data(names=None) -> dict:
+    """The reference cases (:mod:`msrsim.validation`) run with the models of this run:
+    the fast ones by default (the porkchop optima are in ``msrsim validate``)."""
+    from msrsim.validation.cases import CASES
+    from msrsim.validation.runner import validate, validation_summary
+
+    if names is None:
+        names = [name for name, case in CASES.items() if case.cost == "fast"]
+    return validation_summary(validate(names))
 
 
 def write_report(out_dir, scenario, result, columns: dict, summary: dict) -> Path:
@@ -565,6 +578,14 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _load_data(out_dir: Path) -> dict:
+    data = _load_run_data(out_dir)
+    validation = out_dir / "validation.json"  # msrsim validate --out DIR: every case
+    if validation.exists() or validation.is_symlink():
+        data["validation"] = _read_json(validation, "validation file")
+    return data
+
+
+def _load_run_data(out_dir: Path) -> dict:
     path = out_dir / "report_data.json"
     if path.exists() or path.is_symlink():
         return _read_json(path, "report data file")
@@ -800,6 +821,7 @@ class _Page:
             "entry": self.entry,
             "montecarlo": self.montecarlo,
             "risk": self.risk,
+            "validation": self.validation,
             "assumptions": self.assumptions,
             "figures": lambda s, d: self.figures(figures),
         }
@@ -1374,6 +1396,33 @@ class _Page:
         return plot + (
             '<p class="note">Each hardware failure probability halved (blue) and doubled '
             "(orange); each leg's own failure mode removed (orange: always succeeds).</p>"
+        )
+
+    def validation(self, summary: dict, data: dict) -> str:
+        v = data["validation"]
+        rows = v["rows"]
+        table = _table(
+            ["case", "quantity", "model", "published", "difference", "tolerance", "unit",
+             "status", "source"],
+            [
+                [_e(r["case"]), _e(r["label"]), f"{r['model']:.6g}", f"{r['published']:.6g}",
+                 f"{r['difference']:+.3g}", f"{r['tolerance']:.3g}", _e(r["unit"]),
+                 _e(r["status"]) + (f"<br><small>{_e(r['known_discrepancy'])}</small>"
+                                    if "known_discrepancy" in r else ""),
+                 f"<small>{_e(r['source'])}<br><i>tolerance: {_e(r['tolerance_reason'])}"
+                 "</i></small>"]
+                for r in rows
+            ],
+            numeric={2, 3, 4, 5},
+            row_class=lambda k: "rep" if rows[k]["status"] != "pass" else "",
+        )  # fmt: skip
+        counts = v["counts"]
+        return (
+            '<p class="note">The models of this run replaying flown missions and published '
+            "tables (<code>msrsim validate</code> runs every case, the porkchop optima "
+            f"included): {counts['pass']} figures pass, {counts['known discrepancy']} are "
+            f"known discrepancies (cause stated), {counts['fail']} fail.</p>"
+            + f'<div class="scroll" style="max-height:640px">{table}</div>'
         )
 
     def assumptions(self, summary: dict, data: dict) -> str:

@@ -142,15 +142,22 @@ class Arrival:
 
 
 def _land_capsule(capsule: Capsule, atmosphere: AtmosphereTable, ground_altitude_m, r, v):
-    from msrsim.core.flight import STATUS_LANDED, STATUS_MESSAGES
+    from msrsim.core.flight import STATUS_ESCAPED, STATUS_LANDED, STATUS_MESSAGES
 
     landed = fly_entry(capsule, r, v, atmosphere, ground_altitude_m=ground_altitude_m)
     status = int(landed.flight.status[0])
     if status != STATUS_LANDED:
+        hint = (
+            " (the angle is held at the interface: from a higher interface the same angle "
+            "is shallower lower down, so a steeper one is needed)"
+            if status == STATUS_ESCAPED
+            else ""
+        )
         raise ValueError(
-            f"the nominal capsule does not land ({STATUS_MESSAGES[status]}); its inputs: ees: "
-            "entry_flight_path_angle_deg, entry_interface_altitude_km, mass_kg, diameter_m, "
-            "half_angle_deg, nose_radius_m, subsonic_drag_coefficient (or their options)"
+            f"the nominal capsule does not land ({STATUS_MESSAGES[status]}){hint}; its "
+            "inputs: ees: entry_flight_path_angle_deg, entry_interface_altitude_km, mass_kg, "
+            "diameter_m, half_angle_deg, nose_radius_m, subsonic_drag_coefficient (or their "
+            "options)"
         )
     return landed.landing_latitude_rad, landed.landing_longitude_rad
 

@@ -28,7 +28,14 @@ import numpy as np
 from msrsim.core.aero import earth_heating, sphere_cone_aerodynamics
 from msrsim.core.atmosphere import DensityDispersion, TabulatedAtmosphere, WindDispersion
 from msrsim.core.bodies import EARTH
-from msrsim.core.flight import AtmosphereTable, FlightResult, Planet, flight_table, fly
+from msrsim.core.flight import (
+    STATUS_MESSAGES,
+    AtmosphereTable,
+    FlightResult,
+    Planet,
+    flight_table,
+    fly,
+)
 from msrsim.core.frames import (
     cartesian_to_geodetic,
     enu_matrix,
@@ -72,6 +79,13 @@ class EntryInterface:
     flight_path_angle_deg: float
     azimuth_deg: float
     inertial: bool = True
+    horizon: str = "geodetic"
+    """Which horizontal the angles are measured from: ``"geodetic"`` (the ellipsoid's
+    tangent plane) or ``"geocentric"`` (normal to the radius, as reconstructions flown with
+    POST publish them; the two differ by up to 0.19 deg in flight-path angle)."""
+
+
+HORIZONS = ("geodetic", "geocentric")
 
 
 def entry_states(
@@ -83,13 +97,18 @@ def entry_states(
     azimuth_rad,
     *,
     inertial: bool = True,
+    horizon: str = "geodetic",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Earth-fixed positions and velocities relative to the rotating Earth, shape (n, 3).
 
-    Speed, flight-path angle (from the local horizontal, negative descending) and azimuth
-    (from north, clockwise) are inertial when ``inertial`` (the rotating Earth's
-    ``w x r`` is then subtracted) or already relative.
+    The place is planetodetic (WGS 84). Speed, flight-path angle (from the local
+    horizontal, negative descending) and azimuth (from north, clockwise) are inertial when
+    ``inertial`` (the rotating Earth's ``w x r`` is then subtracted) or already relative;
+    the horizontal is the ellipsoid's (``horizon="geodetic"``) or the plane normal to the
+    radius vector (``"geocentric"``).
     """
+    if horizon not in HORIZONS:
+        raise ValueError(f"horizon {horizon!r} is not one of {HORIZONS}")
     lat, lon, alt, speed, fpa, az = np.broadcast_arrays(
         *(
             np.atleast_1d(np.asarray(x, dtype=np.float64))
@@ -104,6 +123,8 @@ def entry_states(
         )
     )
     r = geodetic_to_cartesian(lat, lon, alt, EARTH)
+    if horizon == "geocentric":  # the latitude of the radius vector itself
+        lat = np.arctan2(r[:, 2], np.hypot(r[:, 0], r[:, 1]))
     v = horizon_velocity(lat, lon, speed, fpa, az)
     if inertial:
         w = np.array([0.0, 0.0, EARTH.rotation_rate.value])
@@ -303,6 +324,7 @@ def interface_states(
         np.radians(interface.flight_path_angle_deg + errors[:, 1]),
         np.radians(interface.azimuth_deg + errors[:, 2]),
         inertial=interface.inertial,
+        horizon=interface.horizon,
     )
 
 
@@ -350,6 +372,11 @@ def footprint(
         ground_altitude_m=ground_altitude_m,
         history_samples=history_samples,
     )
+    if nominal.flight.status[0] != 0:
+        raise ValueError(
+            "the nominal capsule does not reach the ground: "
+            f"{STATUS_MESSAGES[int(nominal.flight.status[0])]}"
+        )
     entries, drag_scale, mass_scale = fly_dispersed(
         capsule, states, atmosphere, rng, vehicle=vehicle, density=density, winds=winds,
         ground_altitude_m=ground_altitude_m, chunk=chunk, progress=progress,
