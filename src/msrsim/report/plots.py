@@ -146,19 +146,14 @@ def porkchop_plot(
     pick = np.take_along_axis(c3, best_slot[..., None], axis=2)[..., 0]
     vinf = np.take_along_axis(chop.v_inf_arrival_m_s / 1e3, best_slot[..., None], axis=2)[..., 0]
     c3_min = np.nanmin(pick) if np.isfinite(pick).any() else 0.0
-    steps = np.array([0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60])
-    levels = np.round(c3_min + steps[c3_min + steps <= max(c3_max_km2_s2, c3_min + 1)], 2)
+    levels = nice_levels(c3_min, c3_min + max(c3_max_km2_s2, 1.0))
     x, y = np.meshgrid(mdates.date2num(dep), mdates.date2num(arr), indexing="ij")
+    vinf = np.where(pick <= levels[-1], vinf, np.nan)  # v-inf where C3 is of use
 
     fig, ax = plt.subplots(figsize=(10, 7.5))
-    filled = ax.contourf(
-        x,
-        y,
-        np.where(pick <= levels[-1], pick, np.nan),
-        levels=levels,
-        cmap="viridis_r",
-        alpha=0.35,
-    )
+    # contourf fills between the levels only: its edge is the top level's smooth contour,
+    # not the staircase of masked cells
+    filled = ax.contourf(x, y, pick, levels=levels, cmap="viridis_r", alpha=0.35)
     lines = ax.contour(x, y, pick, levels=levels, colors="tab:blue", linewidths=0.9)
     ax.clabel(lines, fmt="%.1f", fontsize=7)
     v_low = np.floor(2 * np.nanmin(vinf)) / 2
@@ -176,14 +171,17 @@ def porkchop_plot(
             x, y, tof_days, levels=t_levels, colors="0.45", linewidths=0.6, linestyles=":"
         )
         ax.clabel(tl, fmt="%d d", fontsize=6)
+    x_mid = 0.5 * (x.min() + x.max())
     for kind, t in (optima or {}).items():
         d, a = et_to_utc_datetime([t.departure_et, t.arrival_et])
         ax.plot(d, a, marker="*", ms=13, color="k", mec="w")
+        right = mdates.date2num(d) > x_mid  # labels point inwards: never cut at the edge
         ax.annotate(
             f"type {_roman(kind)}\nC3 {t.c3_m2_s2 / 1e6:.2f}",
             (d, a),
-            xytext=(6, 6),
+            xytext=(-6 if right else 6, 6),
             textcoords="offset points",
+            ha="right" if right else "left",
             fontsize=8,
         )
     if launch_period is not None:
@@ -211,6 +209,16 @@ def porkchop_plot(
     )
     ax.grid(alpha=0.2)
     return save_figure(fig, plt, path)
+
+
+def nice_levels(low: float, high: float, bins: int = 12) -> np.ndarray:
+    """Round contour levels (steps of 1, 2, 2.5 or 5 times a power of ten) covering
+    ``low`` to ``high``: the first at or below ``low``, so colour-bar ticks read 15, 20,
+    25, not 15.27, 16.02."""
+    from matplotlib.ticker import MaxNLocator
+
+    levels = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    return levels[levels <= high + 1e-9 * max(1.0, abs(high))] if levels.size > 2 else levels
 
 
 def _roman(n: int) -> str:
