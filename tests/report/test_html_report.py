@@ -21,6 +21,25 @@ from msrsim.report.html import FIGURE_CAPTIONS, SECTIONS
 TRIALS = 100
 MISSING = 'class="missing"'
 
+TITLE_GEOMETRY = """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => {
+    const box = g.getBoundingClientRect();
+    const title = g.querySelector('.gtitle');
+    const bar = g.querySelector('.modebar');
+    const t = title ? title.getBoundingClientRect() : null;
+    const m = bar ? bar.getBoundingClientRect() : null;
+    const overlap = (a, b) => a && b && a.left < b.right && b.left < a.right
+        && a.top < b.bottom && b.top < a.bottom;
+    return {
+        id: g.id,
+        text: title ? title.textContent : '',
+        inside: !!t && t.left >= box.left && t.right <= box.right && t.top >= box.top
+            && t.bottom <= box.bottom,
+        under_toolbar: overlap(t, m),
+    };
+})"""
+"""Each plot's title: its text, whether it lies whole inside the figure, and whether it
+overlaps plotly's toolbar (the mode bar, shown on hover at the figure's top right)."""
+
 
 def invoke(*args: str):
     return CliRunner().invoke(app, list(args))
@@ -130,6 +149,19 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
         images = page.evaluate(
             "() => [...document.images].map(i => [i.alt, i.complete, i.naturalWidth])"
         )
+        titles = page.evaluate(TITLE_GEOMETRY)
+        maps = page.evaluate(
+            """() => [...document.querySelectorAll('#section-edl .plotly-graph-div,
+                                                     #section-entry .plotly-graph-div')]
+                .filter(g => (g.layout.title.text || '').includes('landings'))
+                .map(g => ({
+                    title: g.layout.title.text,
+                    shapes: (g.layout.shapes || []).length,
+                    scale: (g.layout.annotations || []).map(a => a.text)
+                        .filter(t => / km$/.test(t)),
+                    outline: g.data.filter(t => /rim|Range/.test(t.name || '')).length,
+                }))"""
+        )
         page.screenshot(path=str(tmp_path / "report_top.png"))
         page.screenshot(path=str(tmp_path / "report_full.png"), full_page=True)
     print(f"screenshots: {tmp_path / 'report_top.png'}, {tmp_path / 'report_full.png'}")
@@ -148,3 +180,14 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
     for alt, complete, width in images:
         assert complete and width > 0, alt
     assert (tmp_path / "report_top.png").stat().st_size > 10_000
+    # every title whole inside its figure and clear of plotly's toolbar
+    assert len(titles) == len(plots)
+    for t in titles:
+        assert t["text"], t
+        assert t["inside"], f"title cut off by its figure's edge: {t}"
+        assert not t["under_toolbar"], f"title under the toolbar: {t}"
+    # the two landing maps: a scale bar (three lines and its length) and the outline of
+    # the crater rim / the range as their base map
+    assert len(maps) == 2, maps
+    for m in maps:
+        assert m["shapes"] >= 3 and len(m["scale"]) == 1 and m["outline"] == 1, m

@@ -51,6 +51,9 @@ PORKCHOP_CELLS = 120
 """Grid cells kept along each porkchop axis (every k-th date)."""
 PORKCHOP_SPAN_KM2_S2 = 60.0
 """C3 above the least by more than this is drawn in the top colour."""
+VIRIDIS_R = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e",
+             "#3e4989", "#482878", "#440154", "#440154")  # fmt: skip
+"""Viridis reversed (matplotlib's stops, yellow at the least C3)."""
 PARACHUTE_FLAG_FRACTION = 0.05
 """The report flags a parachute deployed outside its qualification box (Mach, dynamic
 pressure) in more than this fraction of the EDL Monte Carlo's trials."""
@@ -718,8 +721,9 @@ def parachute_flag(d: dict) -> str:
     )
 
 
-TITLE_TOP_PX = 34
-"""A title starts this far below the figure's top: under plotly's toolbar (its top ~30 px)."""
+TITLE_TOP_PX = 46
+"""Where a title is placed below the figure's top (its text reaches ~14 px higher): under
+plotly's toolbar, whose buttons fill the top 27 px."""
 TITLE_LINE_PX = 20
 TITLE_CHAR_PX = 8.6
 """Mean width of a character of a 15 px title (system-ui / DejaVu Sans), to wrap it."""
@@ -1098,19 +1102,27 @@ class _Page:
         }
         for name, chop in chops.items():
             finite = [v for row in chop["c3_km2_s2"] for v in row if v is not None]
-            low = min(finite)
-            ticks = [float(v) for v in nice_levels(low, low + PORKCHOP_SPAN_KM2_S2, 8)]
+            low, top = min(finite), max(finite)  # top: the clip of _porkchop_data
+            ticks = [float(v) for v in nice_levels(low, low + 0.85 * (top - low), 8)]
             step = ticks[1] - ticks[0]
-            levels = {"start": ticks[0], "end": ticks[-1], "size": step / 2}
+            # a smooth colour field (the clipped C3 has no holes, so no staircase of masked
+            # cells), white above the last contour level
+            f = (ticks[-1] - ticks[0]) / (top - ticks[0])
+            scale = [[f * k / 10, c] for k, c in enumerate(VIRIDIS_R)] + [
+                [f, "white"],
+                [1, "white"],
+            ]
             fig = go.Figure(
                 go.Contour(
                     x=chop["departure_utc"],
                     y=chop["arrival_utc"],
                     z=chop["c3_km2_s2"],
                     customdata=chop["tof_days"],
-                    colorscale="Viridis",
-                    reversescale=True,
-                    contours={"coloring": "heatmap", "showlabels": True, **levels},
+                    colorscale=scale,
+                    zmin=ticks[0],
+                    zmax=top,
+                    contours={"coloring": "heatmap", "showlabels": True, "start": ticks[0],
+                              "end": ticks[-1], "size": step / 2},
                     colorbar={"title": "C3 km²/s²", "tickvals": ticks},
                     line={"width": 0.5},
                     connectgaps=False,
@@ -1118,7 +1130,7 @@ class _Page:
                     "<br>TOF %{customdata:.0f} d<extra></extra>",
                     name="C3",
                 )
-            )
+            )  # fmt: skip
             opt = chop["optima"]
             middle = chop["departure_utc"][len(chop["departure_utc"]) // 2]
             fig.add_trace(
@@ -1479,8 +1491,9 @@ class _Page:
                           row=row + 1, col=col + 1)  # fmt: skip
             fig.update_xaxes(title_text=unit, row=row + 1, col=col + 1)
             fig.update_yaxes(title_text="trials", row=row + 1, col=col + 1)
-            if key == "tubes_returned_if_success":
-                fig.update_xaxes(dtick=1, row=row + 1, col=col + 1)
+            if key == "tubes_returned_if_success":  # integers, a few values: room around
+                fig.update_xaxes(dtick=1, range=[edges[0] - 2, edges[-1] + 2],
+                                 row=row + 1, col=col + 1)  # fmt: skip
         fig.update_layout(showlegend=False, bargap=0.02,
                           title=f"{d['trials']:,} campaign trials, {d['successes']:,} bring "
                           "samples home")  # fmt: skip
