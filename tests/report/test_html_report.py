@@ -75,6 +75,9 @@ def test_run_out_writes_the_report_beside_the_data(run_dir):
     for key, _ in SECTIONS:
         assert f'id="section-{key}"' in page
     assert MISSING not in page
+    # the baseline's parachute opens outside its qualification box in most EDL trials:
+    # flagged at the top of the page and in the EDL section
+    assert page.count('<p class="warn">Parachute outside its qualification box') == 2
     # self-contained: no external script, style sheet, font or image
     lowered = page.lower()
     for fetch in ("<script src=", "<link ", "@import", "url(http", 'src="http'):
@@ -151,8 +154,8 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
         )
         titles = page.evaluate(TITLE_GEOMETRY)
         maps = page.evaluate(
-            """() => [...document.querySelectorAll('#section-edl .plotly-graph-div,
-                                                     #section-entry .plotly-graph-div')]
+            """() => [...document.querySelectorAll(
+                    '#section-edl .plotly-graph-div, #section-entry .plotly-graph-div')]
                 .filter(g => (g.layout.title.text || '').includes('landings'))
                 .map(g => ({
                     title: g.layout.title.text,
