@@ -1821,6 +1821,9 @@ def export_oem(
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
     products = _trajectories(scenario, overrides, as_json)
+    absent = [n for n in names or () if n not in products]
+    if absent:
+        _fail("--trajectory", [f"{n!r}: this scenario's legs did not give it" for n in absent])
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [

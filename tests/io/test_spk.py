@@ -131,6 +131,8 @@ def test_refuses_what_an_spk_cannot_name(products):
         spk_segments(Trajectory(**{**t.__dict__, "object_id": "X"}))
     with pytest.raises(ValueError, match="centre"):
         spk_segments(Trajectory(**{**t.__dict__, "center": "PHOBOS"}))
+    with pytest.raises(ValueError, match="no trajectory ees_entry"):
+        write_spk("unused.bsp", products, ["ees_entry"])
     with pytest.raises(ValueError, match="no interpolable"):
         write_spk("unused.bsp", {"s": products["ero_mars_orbit"]})
 

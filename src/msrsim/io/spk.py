@@ -105,6 +105,9 @@ def write_spk(path, products: dict, names=None) -> dict:
     import spiceypy
 
     path = Path(path)
+    absent = [n for n in names or () if n not in products]
+    if absent:
+        raise ValueError(f"no trajectory {', '.join(absent)} among {', '.join(products)}")
     chosen = [products[n] for n in (names or products)]
     written = [t for t in chosen if t.interpolable]
     skipped = [t.name for t in chosen if not t.interpolable]
