@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from browser import offline_page
+from browser import TITLE_GEOMETRY, assert_titles_clear, offline_page
 from typer.testing import CliRunner
 
 from msrsim.cli import app
@@ -20,25 +20,6 @@ from msrsim.report.html import FIGURE_CAPTIONS, SECTIONS
 
 TRIALS = 100
 MISSING = 'class="missing"'
-
-TITLE_GEOMETRY = """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => {
-    const box = g.getBoundingClientRect();
-    const title = g.querySelector('.gtitle');
-    const bar = g.querySelector('.modebar');
-    const t = title ? title.getBoundingClientRect() : null;
-    const m = bar ? bar.getBoundingClientRect() : null;
-    const overlap = (a, b) => a && b && a.left < b.right && b.left < a.right
-        && a.top < b.bottom && b.top < a.bottom;
-    return {
-        id: g.id,
-        text: title ? title.textContent : '',
-        inside: !!t && t.left >= box.left && t.right <= box.right && t.top >= box.top
-            && t.bottom <= box.bottom,
-        under_toolbar: overlap(t, m),
-    };
-})"""
-"""Each plot's title: its text, whether it lies whole inside the figure, and whether it
-overlaps plotly's toolbar (the mode bar, shown on hover at the figure's top right)."""
 
 
 def invoke(*args: str):
@@ -183,12 +164,8 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
     for alt, complete, width in images:
         assert complete and width > 0, alt
     assert (tmp_path / "report_top.png").stat().st_size > 10_000
-    # every title whole inside its figure and clear of plotly's toolbar
     assert len(titles) == len(plots)
-    for t in titles:
-        assert t["text"], t
-        assert t["inside"], f"title cut off by its figure's edge: {t}"
-        assert not t["under_toolbar"], f"title under the toolbar: {t}"
+    assert_titles_clear(titles)
     # the two landing maps: a scale bar (three lines and its length) and the outline of
     # the crater rim / the range as their base map
     assert len(maps) == 2, maps

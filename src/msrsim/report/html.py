@@ -729,6 +729,33 @@ TITLE_CHAR_PX = 8.6
 """Mean width of a character of a 15 px title (system-ui / DejaVu Sans), to wrap it."""
 
 
+def lay_out(fig, height: int, width: int = FULL_WIDTH_PX) -> None:
+    """The report's look of a plotly figure ``height`` px tall and about ``width`` px wide:
+    its title wrapped (:func:`wrap_title`) and placed under plotly's toolbar, the top
+    margin grown to hold it (and any subplot titles)."""
+    lines = wrap_title(fig.layout.title.text or "", width)
+    subplot_titles = any(a.yref == "paper" and (a.y or 0) >= 1.0
+                         for a in fig.layout.annotations or ())  # fmt: skip
+    top = TITLE_TOP_PX + TITLE_LINE_PX * len(lines) + (30 if subplot_titles else 14)
+    fig.update_layout(
+        height=height,
+        title={
+            "text": "<br>".join(lines),
+            "x": 0.0,
+            "xanchor": "left",
+            "xref": "container",
+            "pad": {"l": 12},
+            "y": 1.0 - TITLE_TOP_PX / height,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 15},
+        },
+        margin={"l": 60, "r": 20, "t": top, "b": 50},
+        template="plotly_white",
+        font={"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
+    )
+
+
 def wrap_title(text: str, width_px: int) -> list[str]:
     """``text`` in lines that fit a figure ``width_px`` wide (at least 30 characters)."""
     import textwrap
@@ -878,27 +905,7 @@ class _Page:
         import plotly.io as pio
 
         self.plots += 1
-        lines = wrap_title(fig.layout.title.text or "", width)
-        subplot_titles = any(a.yref == "paper" and (a.y or 0) >= 1.0
-                             for a in fig.layout.annotations or ())  # fmt: skip
-        top = TITLE_TOP_PX + TITLE_LINE_PX * len(lines) + (30 if subplot_titles else 14)
-        fig.update_layout(
-            height=height,
-            title={
-                "text": "<br>".join(lines),
-                "x": 0.0,
-                "xanchor": "left",
-                "xref": "container",
-                "pad": {"l": 12},
-                "y": 1.0 - TITLE_TOP_PX / height,
-                "yanchor": "top",
-                "yref": "container",
-                "font": {"size": 15},
-            },
-            margin={"l": 60, "r": 20, "t": top, "b": 50},
-            template="plotly_white",
-            font={"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
-        )
+        lay_out(fig, height, width)
         return pio.to_html(
             fig,
             include_plotlyjs=False,
