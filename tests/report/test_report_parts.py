@@ -10,11 +10,10 @@ import pytest
 from msrsim.report.html import (
     PARACHUTE_FLAG_FRACTION,
     parachute_flag,
-    scale_bar_km,
     time_unit,
     wrap_title,
 )
-from msrsim.report.plots import nice_levels
+from msrsim.report.plots import nice_levels, scale_bar_km
 
 
 @pytest.mark.parametrize(

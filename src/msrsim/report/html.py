@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from msrsim.campaign.summaries import SPREAD_SUFFIXES
+from msrsim.core.bodies import EARTH, MARS
 from msrsim.core.resources import atomic_write, read_text_file
 
 __all__ = [
@@ -691,10 +692,11 @@ p.warn { background: #fdecea; border-left: 4px solid #b00020; color: #5f0010; pa
 FULL_WIDTH_PX = 1300
 """About how wide a full-width plot is drawn on a 1400 px page; half in a two-column row."""
 HALF_WIDTH_PX = 640
-MARS_MEAN_RADIUS_KM = 3389.5
-"""IAU WGCCRE 2015 (:data:`msrsim.core.bodies.MARS`): the Jezero map's scale."""
-EARTH_MEAN_RADIUS_KM = 6371.0
-"""IUGG mean radius: the Utah map's scale (within 0.2 % of the WGS84 parallel's at 40 N)."""
+MARS_MEAN_RADIUS_KM = MARS.mean_radius.value / 1e3
+"""IAU WGCCRE 2015: the Jezero map's scale."""
+EARTH_MEAN_RADIUS_KM = EARTH.mean_radius.value / 1e3
+"""IUGG mean radius of WGS 84: the Utah map's scale (within 0.2 % of the ellipsoid's
+parallel at 40 N)."""
 NO_RELIEF = (
     "No terrain is drawn: msrsim packages no elevation grid of Jezero or of the range (none "
     "could be obtained offline); the map holds what msrsim models."
@@ -824,21 +826,13 @@ def _add_landings(fig, go, d: dict, alpha: float) -> None:
     )
 
 
-SCALE_BAR_KM = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
-
-
-def scale_bar_km(width_km: float) -> float:
-    """The round length (km) of a map's scale bar: the largest of :data:`SCALE_BAR_KM`
-    at most a quarter of the map's width."""
-    fitting = [k for k in SCALE_BAR_KM if k <= width_km / 4.0]
-    return fitting[-1] if fitting else SCALE_BAR_KM[0]
-
-
 def _add_scale_bar(fig, lon_range, lat_range, radius_km: float) -> None:
     """A scale bar (km along the parallel, on a sphere of ``radius_km``) in the lower left
     of a longitude-latitude map of ``lon_range``, ``lat_range`` (deg), and a north arrow."""
     (x0, x1), (y0, y1) = lon_range, lat_range
     lat = 0.5 * (y0 + y1)
+    from msrsim.report.plots import scale_bar_km
+
     km_per_deg = math.radians(1.0) * radius_km * math.cos(math.radians(lat))
     length = scale_bar_km((x1 - x0) * km_per_deg)
     bx, by = x0 + 0.05 * (x1 - x0), y0 + 0.07 * (y1 - y0)

@@ -221,6 +221,34 @@ def nice_levels(low: float, high: float, bins: int = 12) -> np.ndarray:
     return levels[levels <= high + 1e-9 * max(1.0, abs(high))] if levels.size > 2 else levels
 
 
+SCALE_BAR_KM = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+
+
+def scale_bar_km(width_km: float) -> float:
+    """The round length (km) of a map's scale bar: the largest of :data:`SCALE_BAR_KM`
+    at most a quarter of the map's width."""
+    fitting = [k for k in SCALE_BAR_KM if k <= width_km / 4.0]
+    return fitting[-1] if fitting else SCALE_BAR_KM[0]
+
+
+def add_scale_bar(ax, radius_km: float, corner: str = "left") -> float:
+    """A scale bar on a longitude-latitude map (its limits set): km along the middle
+    parallel of a sphere of ``radius_km``, in the lower ``corner`` (left or right).
+    Returns its length, km."""
+    import math
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    km_per_deg = math.radians(1.0) * radius_km * math.cos(math.radians(0.5 * (y0 + y1)))
+    length = scale_bar_km((x1 - x0) * km_per_deg)
+    span = length / km_per_deg
+    start = x0 + 0.05 * (x1 - x0) if corner == "left" else x1 - 0.05 * (x1 - x0) - span
+    y = y0 + 0.06 * (y1 - y0)
+    ax.plot([start, start + span], [y, y], color="black", lw=3, solid_capstyle="butt")
+    ax.text(start + span / 2, y + 0.012 * (y1 - y0), f"{length:g} km", ha="center",
+            va="bottom", fontsize=8)  # fmt: skip
+    return length
+
+
 def _roman(n: int) -> str:
     numerals = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
     return numerals[n] if 0 < n < len(numerals) else str(n)
