@@ -236,7 +236,7 @@ def edl_ellipse_map(
     whole.indicate_inset_zoom(zoom, edgecolor="0.3")
     radius_km = MARS.mean_radius.value / 1e3
     add_scale_bar(whole, radius_km)
-    add_scale_bar(zoom, radius_km, corner="right")
+    add_scale_bar(zoom, radius_km, corner="lower right")
     zoom.legend(loc="upper right", fontsize=8, framealpha=0.9)
     zoom.text(
         0.01,

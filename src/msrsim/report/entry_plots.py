@@ -82,7 +82,7 @@ def footprint_map(result, path: str | Path) -> Path:
         f"{2 * fp.ellipse.semi_major_m / 1e3:.1f} x {2 * fp.ellipse.semi_minor_m / 1e3:.1f} km, "
         f"P(outside range | landed) = {outside:.2%}"
     )
-    add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="right")
+    add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="upper right")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.text(

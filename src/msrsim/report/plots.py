@@ -231,18 +231,18 @@ def scale_bar_km(width_km: float) -> float:
     return fitting[-1] if fitting else SCALE_BAR_KM[0]
 
 
-def add_scale_bar(ax, radius_km: float, corner: str = "left") -> float:
+def add_scale_bar(ax, radius_km: float, corner: str = "lower left") -> float:
     """A scale bar on a longitude-latitude map (its limits set): km along the middle
-    parallel of a sphere of ``radius_km``, in the lower ``corner`` (left or right).
-    Returns its length, km."""
+    parallel of a sphere of ``radius_km``, in ``corner`` ("lower left", "lower right",
+    "upper left", "upper right"). Returns its length, km."""
     import math
 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     km_per_deg = math.radians(1.0) * radius_km * math.cos(math.radians(0.5 * (y0 + y1)))
     length = scale_bar_km((x1 - x0) * km_per_deg)
     span = length / km_per_deg
-    start = x0 + 0.05 * (x1 - x0) if corner == "left" else x1 - 0.05 * (x1 - x0) - span
-    y = y0 + 0.06 * (y1 - y0)
+    start = x0 + 0.05 * (x1 - x0) if "left" in corner else x1 - 0.05 * (x1 - x0) - span
+    y = y0 + 0.06 * (y1 - y0) if "lower" in corner else y1 - 0.08 * (y1 - y0)
     ax.plot([start, start + span], [y, y], color="black", lw=3, solid_capstyle="butt")
     ax.text(start + span / 2, y + 0.012 * (y1 - y0), f"{length:g} km", ha="center",
             va="bottom", fontsize=8)  # fmt: skip
