@@ -1878,7 +1878,8 @@ def export_oem(
             "--trajectory",
             show_default=False,
             help="Only this trajectory (repeatable): ero_outbound_cruise, ero_mars_orbit, "
-            "mav_ascent, os_orbit, ero_return_cruise, ees_approach, ees_entry. Default: all.",
+            "srl_approach, srl_entry, mav_ascent, os_orbit, ero_rendezvous, "
+            "ero_return_cruise, ees_approach, ees_entry. Default: all.",
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -1887,7 +1888,8 @@ def export_oem(
 
     States in km and km/s: heliocentric or Mars-centred ICRF in TDB, Earth-centred GCRF in
     UTC; one segment per continuous arc; positions to 1 mm, velocities to 1 um/s, epochs
-    to 1 us.
+    to 1 us. Covariance blocks where the leg has one: the Orbiting Sample at release, the
+    EES at its entry interface.
     """
     from msrsim.campaign.products import TRAJECTORY_NAMES
     from msrsim.io.oem import write_oem
@@ -1899,11 +1901,15 @@ def export_oem(
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
     products = _trajectories(scenario, overrides, as_json)
+    absent = [n for n in names or () if n not in products]
+    if absent:
+        _fail("--trajectory", [f"{n!r}: this scenario's legs did not give it" for n in absent])
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [
             (write_oem(out_dir / f"{name}.oem", products[name]), products[name])
             for name in (names or TRAJECTORY_NAMES)
+            if name in products  # ero_rendezvous: only when a recorded trial captured
         ]
     except OSError as exc:
         _fail(str(out_dir), [str(exc)])
@@ -1916,6 +1922,7 @@ def export_oem(
             "time_system": t.time_system,
             "states": int(t.et.size),
             "segments": len(t.arcs),
+            "covariances": len(t.covariances),
         }
         for path, t in written
     ]
@@ -1941,28 +1948,103 @@ def export_czml(
         float,
         typer.Option("--multiplier", min=1.0, help="Simulated seconds per second of play."),
     ] = 86400.0,
+    mars_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mars-out",
+            dir_okay=False,
+            show_default=False,
+            help="The Mars document (default: beside --out, named <stem>_mars.czml).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write a CZML document for Cesium: the ERO, the OS and the EES animated.
+    """Write two CZML documents for Cesium: the relay about Earth, and Mars's part at Mars.
 
-    The Orbiting Sample rides the MAV ascent, then its orbit. Positions in Earth-centred
-    ICRF (Cesium's INERTIAL frame; Mars- and Sun-centred states moved to the geocentre with
-    DE421), with a clock over the relay.
+    The first: the ERO, the OS and the EES in Earth-centred ICRF (Cesium's INERTIAL frame;
+    Mars- and Sun-centred states moved to the geocentre with DE421), a clock over the
+    relay. The second: the SRL's arrival, the ERO's spirals and rendezvous, the MAV ascent
+    and the OS's orbit in Mars's body-fixed frame (FIXED), for a viewer whose globe is
+    Mars (Cesium.Ellipsoid.MARS); played at ten minutes a second.
     """
-    from msrsim.io.czml import write_czml
+    from msrsim.io.czml import write_czml, write_mars_czml
 
+    mars_file = mars_file or out_file.with_name(f"{out_file.stem}_mars.czml")
+    products = _trajectories(scenario, overrides, as_json)
+    try:
+        for path in (out_file, mars_file):
+            if path.parent != Path(""):
+                path.parent.mkdir(parents=True, exist_ok=True)
+        write_czml(out_file, products, multiplier=multiplier)
+        write_mars_czml(mars_file, products)
+    except OSError as exc:
+        _fail(str(out_file), [str(exc)])
+    summary = {
+        "file": str(out_file),
+        "bytes": out_file.stat().st_size,
+        "mars_file": str(mars_file),
+        "mars_bytes": mars_file.stat().st_size,
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"wrote {out_file} ({summary['bytes'] / 1e6:.2f} MB): ERO, OS, EES about Earth")
+    out.print(
+        f"wrote {mars_file} ({summary['mars_bytes'] / 1e6:.2f} MB): SRL, ERO, OS at Mars "
+        "(Mars-fixed; open on a Mars globe)"
+    )
+
+
+@export_app.command("spk")
+def export_spk(
+    scenario: ScenarioArg = None,
+    overrides: SetOption = None,
+    out_file: Annotated[
+        Path, typer.Option("--out", dir_okay=False, help="The SPK file to write (.bsp).")
+    ] = ...,
+    names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trajectory",
+            show_default=False,
+            help="Only this trajectory (repeatable; the names of export oem). Default: all.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a SPICE SPK (type 13, Hermite) of the relay's trajectories.
+
+    One segment per continuous arc; frame J2000 (ICRF axes), TDB, km; centres Sun, Earth
+    and Mars; object IDs msrsim's own (listed in the file's comments). The ERO's spiral
+    snapshots are left out (not interpolable).
+    """
+    from msrsim.campaign.products import TRAJECTORY_NAMES
+    from msrsim.io.spk import write_spk
+
+    unknown = [n for n in names or () if n not in TRAJECTORY_NAMES]
+    if unknown:
+        _fail(
+            "--trajectory",
+            [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
+        )
     products = _trajectories(scenario, overrides, as_json)
     try:
         if out_file.parent != Path(""):
             out_file.parent.mkdir(parents=True, exist_ok=True)
-        write_czml(out_file, products, multiplier=multiplier)
+        summary = write_spk(out_file, products, names)
+    except ValueError as exc:
+        _fail("--trajectory", [str(exc)])
     except OSError as exc:
         _fail(str(out_file), [str(exc)])
-    summary = {"file": str(out_file), "bytes": out_file.stat().st_size}
+    summary["bytes"] = out_file.stat().st_size
     if as_json:
         _print_json(summary)
         return
-    out.print(f"wrote {out_file} ({summary['bytes'] / 1e6:.2f} MB): ERO, OS, EES")
+    left = f"; left out (snapshots): {', '.join(summary['skipped'])}" if summary["skipped"] else ""
+    out.print(
+        f"wrote {out_file} ({summary['bytes'] / 1e6:.2f} MB, {summary['segments']} segments): "
+        f"{', '.join(summary['trajectories'])}{left}"
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -11,7 +11,14 @@ import pytest
 
 from msrsim.campaign.products import Trajectory
 from msrsim.core.ephemeris import get_ephemeris
-from msrsim.io.czml import OBJECTS, czml_document, geocentric_icrf, write_czml
+from msrsim.io.czml import (
+    MARS_OBJECTS,
+    OBJECTS,
+    czml_document,
+    geocentric_icrf,
+    mars_czml_document,
+    write_czml,
+)
 
 czml3 = pytest.importorskip("czml3")
 
@@ -110,6 +117,64 @@ def test_export_czml_of_the_baseline_validates(tmp_path):
     # the EES ends on the ground: within ~10 km of Earth's surface radius
     end = np.array(packets[3]["position"]["cartesian"][-3:])
     assert 6.35e6 < np.linalg.norm(end) < 6.39e6
+    # the Mars document beside it: the SRL's arrival, the ERO, the OS, at Mars
+    mars_path = tmp_path / "relay_mars.czml"
+    assert json.loads(result.output)["mars_file"] == str(mars_path)
+    mars = _validate(json.loads(mars_path.read_text()))
+    assert [p.id for p in mars.packets] == ["document", "SRL", "ERO", "OS"]
+    by_id = {p["id"]: p for p in json.loads(mars_path.read_text())}
+    for key in ("SRL", "ERO", "OS"):
+        assert by_id[key]["position"]["referenceFrame"] == "FIXED"
+    # in Mars's fixed frame the SRL comes down over Jezero and the MAV lifts off from it:
+    # the entry ends at parachute deployment, a few km up and downrange of the landing
+    srl = np.array(by_id["SRL"]["position"]["cartesian"]).reshape(-1, 4)[:, 1:]
+    lat, lon = _planetocentric(srl[-1])
+    assert abs(lat - 18.44) < 0.5 and abs(lon - 77.45) < 1.0, (lat, lon)
+    assert 3.39e6 < np.linalg.norm(srl[-1]) < 3.39e6 + 30e3
+    mav = np.array(by_id["OS"]["position"]["cartesian"]).reshape(-1, 4)[:, 1:]
+    lat, lon = _planetocentric(mav[0])
+    assert abs(lat - 18.44) < 0.1 and abs(lon - 77.45) < 0.1, (lat, lon)
+    # the ERO: spiral down, its rendezvous track, spiral up (three spans); in the middle
+    # one it flies about the OS's orbit (3,890 km from Mars's centre)
+    ero = by_id["ERO"]
+    spans = [[np.datetime64(x.rstrip("Z")) for x in a.split("/")] for a in ero["availability"]]
+    assert len(spans) == 3
+    epoch = np.datetime64(ero["position"]["epoch"].rstrip("Z"))
+    samples = np.array(ero["position"]["cartesian"]).reshape(-1, 4)
+    offsets = [(t - epoch) / np.timedelta64(1, "s") for t in spans[1]]
+    middle = samples[(samples[:, 0] >= offsets[0]) & (samples[:, 0] <= offsets[1]), 1:]
+    assert len(middle) > 100
+    assert np.all(np.abs(np.linalg.norm(middle, axis=1) - 3.89e6) < 60e3)
+
+
+def _planetocentric(r):
+    return (np.degrees(np.arcsin(r[2] / np.linalg.norm(r))),
+            np.degrees(np.arctan2(r[1], r[0])) % 360.0)  # fmt: skip
+
+
+def test_mars_document_validates_with_czml3(products):
+    """The Mars document of Mars-centred trajectories: czml3 accepts it, Cesium is told
+    FIXED, and a point at rest on Mars (Jezero, carried into ICRF by Mars's rotation over
+    a day) stands still in it; trajectories about other centres are refused."""
+    from msrsim.core.frames import mars_fixed_to_icrf
+
+    et = 9.9e8 + np.arange(25) * 3600.0
+    site = np.array([3.39e6 * np.cos(np.radians(18.44)), 0.0, 3.39e6 * np.sin(np.radians(18.44))])
+    site = np.array([site[0] * np.cos(np.radians(77.45)), site[0] * np.sin(np.radians(77.45)),
+                     site[2]])  # fmt: skip
+    inertial = mars_fixed_to_icrf(et, np.tile(site, (et.size, 1)))
+    assert np.ptp(inertial, axis=0).max() > 1e6  # it does move in ICRF
+    lander = _traj("srl_entry", "MARS", et, inertial)
+    packets = mars_czml_document({**products, "srl_entry": lander})
+    doc = _validate(packets)
+    assert [p.id for p in doc.packets] == ["document", "SRL", "ERO", "OS"]
+    assert "Ellipsoid.MARS" in packets[0]["description"]
+    srl = np.array(packets[1]["position"]["cartesian"]).reshape(-1, 4)
+    assert packets[1]["position"]["referenceFrame"] == "FIXED"
+    assert np.abs(srl[:, 1:] - np.round(site)).max() <= 1.0  # at rest, to the written 1 m
+    with pytest.raises(ValueError, match="need MARS"):
+        mars_czml_document({"os_orbit": products["ees_entry"]})
+    assert set(MARS_OBJECTS) == {"SRL", "ERO", "OS"}
 
 
 def test_write_czml_is_json(tmp_path, products):

@@ -13,6 +13,33 @@ PLOTS_DRAWN = (
 )
 """Every plotly figure of the page drawn (the JavaScript the tests wait for)."""
 
+TITLE_GEOMETRY = """() => [...document.querySelectorAll('.plotly-graph-div')].map(g => {
+    const box = g.getBoundingClientRect();
+    const title = g.querySelector('.gtitle');
+    const bar = g.querySelector('.modebar');
+    const t = title ? title.getBoundingClientRect() : null;
+    const m = bar ? bar.getBoundingClientRect() : null;
+    const overlap = (a, b) => a && b && a.left < b.right && b.left < a.right
+        && a.top < b.bottom && b.top < a.bottom;
+    return {
+        id: g.id,
+        text: title ? title.textContent : '',
+        inside: !!t && t.left >= box.left && t.right <= box.right && t.top >= box.top
+            && t.bottom <= box.bottom,
+        under_toolbar: overlap(t, m),
+    };
+})"""
+"""Each plot's title: its text, whether it lies whole inside the figure, and whether it
+overlaps plotly's toolbar (the mode bar, shown on hover at the figure's top right)."""
+
+
+def assert_titles_clear(titles: list[dict]) -> None:
+    """Every title (:data:`TITLE_GEOMETRY`) whole inside its figure, clear of the toolbar."""
+    for t in titles:
+        assert t["text"], t
+        assert t["inside"], f"title cut off by its figure's edge: {t}"
+        assert not t["under_toolbar"], f"title under the toolbar: {t}"
+
 
 @contextlib.contextmanager
 def offline_page(chromium: str, path):

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from browser import offline_page
+from browser import TITLE_GEOMETRY, assert_titles_clear, offline_page
 from typer.testing import CliRunner
 
 from msrsim.campaign.runner import wilson_interval
@@ -132,6 +132,7 @@ def test_the_comparison_renders_in_headless_chromium_offline(chromium, compared,
                 id: g.id, traces: (g.data || []).length,
                 svg: g.querySelectorAll('svg.main-svg').length}))"""
         )
+        titles = seen.page.evaluate(TITLE_GEOMETRY)
         seen.page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     errors, foreign = seen.errors, [u for u in seen.requests if u != seen.url]
     assert errors == [] and foreign == []
@@ -140,3 +141,5 @@ def test_the_comparison_renders_in_headless_chromium_offline(chromium, compared,
     # every figure draws both campaigns (P(success): one bar trace of two bars)
     assert all(p["svg"] > 0 for p in plots)
     assert all(p["traces"] == 2 for p in plots if p["id"] != "plot-success")
+    assert len(titles) == len(plots)
+    assert_titles_clear(titles)

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from browser import offline_page
+from browser import TITLE_GEOMETRY, assert_titles_clear, offline_page
 from typer.testing import CliRunner
 
 from msrsim.cli import app
@@ -56,6 +56,9 @@ def test_run_out_writes_the_report_beside_the_data(run_dir):
     for key, _ in SECTIONS:
         assert f'id="section-{key}"' in page
     assert MISSING not in page
+    # the baseline's parachute opens outside its qualification box in most EDL trials:
+    # flagged at the top of the page and in the EDL section
+    assert page.count('<p class="warn">Parachute outside its qualification box') == 2
     # self-contained: no external script, style sheet, font or image
     lowered = page.lower()
     for fetch in ("<script src=", "<link ", "@import", "url(http", 'src="http'):
@@ -130,6 +133,19 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
         images = page.evaluate(
             "() => [...document.images].map(i => [i.alt, i.complete, i.naturalWidth])"
         )
+        titles = page.evaluate(TITLE_GEOMETRY)
+        maps = page.evaluate(
+            """() => [...document.querySelectorAll(
+                    '#section-edl .plotly-graph-div, #section-entry .plotly-graph-div')]
+                .filter(g => (g.layout.title.text || '').includes('landings'))
+                .map(g => ({
+                    title: g.layout.title.text,
+                    shapes: (g.layout.shapes || []).length,
+                    scale: (g.layout.annotations || []).map(a => a.text)
+                        .filter(t => / km$/.test(t)),
+                    outline: g.data.filter(t => /rim|Range/.test(t.name || '')).length,
+                }))"""
+        )
         page.screenshot(path=str(tmp_path / "report_top.png"))
         page.screenshot(path=str(tmp_path / "report_full.png"), full_page=True)
     print(f"screenshots: {tmp_path / 'report_top.png'}, {tmp_path / 'report_full.png'}")
@@ -148,3 +164,10 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
     for alt, complete, width in images:
         assert complete and width > 0, alt
     assert (tmp_path / "report_top.png").stat().st_size > 10_000
+    assert len(titles) == len(plots)
+    assert_titles_clear(titles)
+    # the two landing maps: a scale bar (three lines and its length) and the outline of
+    # the crater rim / the range as their base map
+    assert len(maps) == 2, maps
+    for m in maps:
+        assert m["shapes"] >= 3 and len(m["scale"]) == 1 and m["outline"] == 1, m

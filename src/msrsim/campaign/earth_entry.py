@@ -109,6 +109,8 @@ class EarthEntryResult:
     seed: int
     published: dict
     """Published figures to compare with: touchdown speed, time from entry to ground."""
+    delivery: DeliveryErrors | None = None
+    """The capsule's 1-sigma delivery errors the footprint was flown with."""
 
 
 def capsule_of(scenario: Scenario, overrides: EntryOverrides = EntryOverrides()) -> Capsule:
@@ -297,6 +299,7 @@ def run_earth_entry(
         target=target,
         approach=approach,
         conditions=entry_conditions(approach, arrival),
+        delivery=errors,
         divert=divert,
         impact_risk=risk,
         footprint=fp,

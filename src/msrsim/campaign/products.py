@@ -55,6 +55,7 @@ __all__ = [
     "MAX_POINTS",
     "PRODUCTS_VERSION",
     "TRAJECTORY_NAMES",
+    "Covariance",
     "Trajectory",
     "load_products",
     "save_products",
@@ -64,7 +65,7 @@ __all__ = [
 MAX_POINTS = 5000
 """At most this many states per trajectory (decimated per arc, ends kept)."""
 
-PRODUCTS_VERSION = "1"
+PRODUCTS_VERSION = "2"
 """Format of the cached product files."""
 
 CRUISE_STEP_S = 86400.0
@@ -77,8 +78,11 @@ OS_MIN_REVOLUTIONS = 5
 TRAJECTORY_NAMES = (
     "ero_outbound_cruise",
     "ero_mars_orbit",
+    "srl_approach",
+    "srl_entry",
     "mav_ascent",
     "os_orbit",
+    "ero_rendezvous",
     "ero_return_cruise",
     "ees_approach",
     "ees_entry",
@@ -86,6 +90,29 @@ TRAJECTORY_NAMES = (
 """What :func:`trajectories` gives, in relay order."""
 APPROACH_S = 3.0 * 86400.0
 """The approach hyperbola's span before the entry interface."""
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """A 6x6 state covariance (m², m²/s, m²/s²; position then velocity) at ``et``, in the
+    axes and about the centre of the trajectory that holds it; ``comment`` says where it
+    comes from."""
+
+    et: float
+    matrix: np.ndarray
+    comment: str = ""
+
+    def __post_init__(self):
+        m = np.array(self.matrix, np.float64).reshape(6, 6)
+        if not (math.isfinite(self.et) and np.all(np.isfinite(m))):
+            raise ValueError("a covariance's epoch and matrix must be finite")
+        if not np.allclose(m, m.T, rtol=1e-9, atol=1e-12 * max(1.0, np.abs(m).max())):
+            raise ValueError("a covariance must be symmetric")
+        object.__setattr__(self, "et", float(self.et))
+        object.__setattr__(self, "matrix", 0.5 * (m + m.T))
+
+    def to_dict(self) -> dict:
+        return {"et": self.et, "matrix": self.matrix.tolist(), "comment": self.comment}
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,9 @@ class Trajectory:
     interpolable: bool = True
     extra: dict = field(default_factory=dict)
     """Small JSON-ready facts about the product (mismatches, sources), for tests and docs."""
+    covariances: tuple = ()
+    """State covariances the leg computed, as :class:`Covariance` records (epochs inside
+    the trajectory's span); an OEM writes each in its segment's covariance block."""
 
     def __post_init__(self):
         et = np.ascontiguousarray(self.et, np.float64).reshape(-1)
@@ -142,6 +172,12 @@ class Trajectory:
         object.__setattr__(self, "position_m", r)
         object.__setattr__(self, "velocity_m_s", v)
         object.__setattr__(self, "arcs", arcs)
+        covs = tuple(c if isinstance(c, Covariance) else Covariance(**c) for c in self.covariances)
+        spans = self.arc_slices_of(arcs, et.size)
+        for c in covs:
+            if not any(et[a] <= c.et <= et[b - 1] for a, b in spans):
+                raise ValueError(f"trajectory {self.name!r}: a covariance's epoch is off its arcs")
+        object.__setattr__(self, "covariances", covs)
 
     @staticmethod
     def arc_slices_of(arcs, n: int) -> list[tuple[int, int]]:
@@ -334,9 +370,33 @@ def _ascent(ascent) -> Trajectory:
     )
 
 
+def _propagate_os(rendezvous, times: np.ndarray) -> np.ndarray:
+    """States (n, 6) of the Orbiting Sample at ``times`` (increasing, from its release
+    epoch): the release state propagated with J2, drag and radiation pressure
+    (:func:`msrsim.core.orbit_propagation.propagate`, the rendezvous leg's density table
+    and the OS's ballistic figures), the Sun's direction refreshed daily."""
+    from msrsim.core.orbit_propagation import force_model, propagate
+
+    release, body = rendezvous.release, rendezvous.os_body
+    states = np.empty((times.size, 6))
+    state, t_now = np.asarray(release.state, np.float64), release.et
+    model, model_et = None, -np.inf
+    for i, t in enumerate(times):
+        if t > t_now:
+            if t_now - model_et >= 86400.0:
+                model_et = t_now
+                model = force_model(model_et, density=rendezvous.density)
+            state = propagate(
+                state[None], t - t_now, model, body.ballistic_coefficient_m2_kg,
+                body.srp_area_to_mass_m2_kg,
+            )[0]  # fmt: skip
+            t_now = t
+        states[i] = state
+    return states
+
+
 def _os_orbit(rendezvous) -> Trajectory:
     from msrsim.core.bodies import MARS
-    from msrsim.core.orbit_propagation import force_model, propagate
 
     release = rendezvous.release
     state = np.asarray(release.state, np.float64)
@@ -350,21 +410,7 @@ def _os_orbit(rendezvous) -> Trajectory:
     span = end - release.et
     step = max(OS_STEP_S, span / (MAX_POINTS - 1))
     times = release.et + np.linspace(0.0, span, max(2, math.ceil(span / step) + 1))
-    body = rendezvous.os_body
-    states = np.empty((times.size, 6))
-    states[0] = state
-    model, model_et = None, -np.inf
-    for i in range(1, times.size):
-        if times[i - 1] - model_et >= 86400.0:  # the Sun's direction, refreshed daily
-            model_et = times[i - 1]
-            model = force_model(model_et, density=rendezvous.density)
-        states[i] = propagate(
-            states[i - 1][None],
-            times[i] - times[i - 1],
-            model,
-            body.ballistic_coefficient_m2_kg,
-            body.srp_area_to_mass_m2_kg,
-        )[0]
+    states = _propagate_os(rendezvous, times)
     capture_text = "the median capture" if capture is not None else "no capture"
     return _join(
         "os_orbit",
@@ -377,82 +423,229 @@ def _os_orbit(rendezvous) -> Trajectory:
         comment=(
             "Orbiting Sample after release: the rendezvous leg's release state propagated "
             f"with J2, drag and radiation pressure (RK4, 20 s steps), at least "
-            f"{OS_MIN_REVOLUTIONS} revolutions and until {capture_text}."
+            f"{OS_MIN_REVOLUTIONS} revolutions and until {capture_text}. Covariance at "
+            "release: the ascent's dispersed release states."
         ),
         extra={"period_s": period},
+        covariances=(
+            Covariance(
+                release.et,
+                release.covariance,
+                "Orbiting Sample release state (the MAV ascent's Monte Carlo)",
+            ),
+        ),
     )
 
 
-def _approach(entry) -> Trajectory:
-    from msrsim.core.bodies import EARTH
+def _ero_rendezvous(rendezvous) -> Trajectory | None:
+    """The ERO from its search start to capture: the relative track (the OS's local
+    frame, ``RendezvousResult.history_local``) of the first recorded trial that captured,
+    placed about the nominal OS orbit (:func:`_propagate_os`) by
+    :func:`msrsim.core.relative_motion.local_to_inertial`. None when no recorded trial
+    captured."""
+    from msrsim.core.relative_motion import local_to_inertial
+
+    res = rendezvous.result
+    local = np.asarray(res.history_local, np.float64)
+    if local.size == 0:
+        return None
+    recorded = np.flatnonzero(res.captured[: local.shape[1]])
+    if recorded.size == 0:
+        return None
+    k = int(recorded[0])
+    times = res.trial_search_start_et[k] + res.history_t_s
+    ok = np.all(np.isfinite(local[:, k]), axis=1) & (times <= res.capture_et[k])
+    ok &= times >= rendezvous.release.et
+    if np.count_nonzero(ok) < 2:
+        return None
+    idx = np.flatnonzero(ok)
+    idx = idx[:: max(1, math.ceil(idx.size / MAX_POINTS))]
+    times = times[idx]
+    ero = local_to_inertial(_propagate_os(rendezvous, times), local[idx, k])
+    return _join(
+        "ero_rendezvous",
+        [(times, ero[:, :3], ero[:, 3:])],
+        object_name="EARTH RETURN ORBITER",
+        object_id="MSR-ERO",
+        center="MARS",
+        frame="ICRF",
+        time_system="TDB",
+        comment=(
+            f"ERO search, approach and capture: Monte Carlo trial {k}'s true relative track "
+            "about the Orbiting Sample placed about the nominal OS orbit (the trial's own OS "
+            "orbit differs by its release dispersion)."
+        ),
+        extra={"trial": k},
+    )
+
+
+_VEHICLES = {
+    "EES": {
+        "object_name": "EARTH ENTRY SYSTEM",
+        "object_id": "MSR-EES",
+        "center": "EARTH",
+        "frame": "GCRF",
+        "time_system": "UTC",
+        "label": "EES",
+        "axes": "GCRF: ICRF axes at the geocentre",
+    },
+    "SRL": {
+        "object_name": "SAMPLE RETRIEVAL LANDER",
+        "object_id": "MSR-SRL",
+        "center": "MARS",
+        "frame": "ICRF",
+        "time_system": "TDB",
+        "label": "SRL",
+        "axes": "Mars-centred ICRF",
+    },
+}
+"""The two vehicles that enter an atmosphere: their OEM names, centre, axes, time scale."""
+
+
+def _vehicle_meta(vehicle: str) -> dict:
+    return {k: v for k, v in _VEHICLES[vehicle].items() if k not in ("label", "axes")}
+
+
+def delivery_covariance(approach, errors, mu: float) -> np.ndarray:
+    """The 6x6 covariance (SI) of the entry-interface state at the nominal entry epoch
+    from the delivery errors (1-sigma B-plane components and arrival time, independent),
+    linearised: ``P = J diag(sigma^2) J^T`` with ``J = [dx/dB_T, dx/dB_R, -dx/dt]``.
+
+    The B-plane columns are central differences (steps of a tenth of a sigma) of
+    :func:`msrsim.core.conics.approach_state`, the function that carries each dispersed
+    delivery to the interface (:func:`msrsim.segments.approach.delivery_states`); the time
+    column is the state's rate (velocity, two-body acceleration ``-mu r / |r|^3``): a
+    capsule that arrives ``dt`` late is, at the nominal epoch, ``dt`` of its path short.
+    """
+    from msrsim.core.conics import approach_state
+
+    radius = float(np.linalg.norm(approach.entry_position_m))
+    columns = []
+    for name, sigma in (("b_t_m", errors.b_t_m), ("b_r_m", errors.b_r_m)):
+        h = max(sigma, 1.0) * 0.1
+        states = []
+        for sign in (1.0, -1.0):
+            b = {"b_t_m": approach.b_t_m, "b_r_m": approach.b_r_m}
+            b[name] += sign * h
+            r, v, _ = approach_state(approach.v_infinity_m_s, b["b_t_m"], b["b_r_m"], radius, mu)
+            states.append(np.concatenate([r[0], v[0]]))
+        columns.append((states[0] - states[1]) / (2.0 * h))
+    r0, v0 = approach.entry_position_m, approach.entry_velocity_m_s
+    accel = -mu * r0 / np.linalg.norm(r0) ** 3
+    columns.append(-np.concatenate([v0, accel]))
+    jac = np.column_stack(columns)
+    sigma = np.array([errors.b_t_m, errors.b_r_m, errors.time_s])
+    return jac @ np.diag(sigma**2) @ jac.T
+
+
+def _approach(name: str, vehicle: str, approach, mu: float, covariance=None) -> Trajectory:
+    """The approach hyperbola (two-body about the arrival planet) of ``approach``, the last
+    :data:`APPROACH_S` before its entry interface, denser towards the interface."""
     from msrsim.core.conics import propagate
 
-    a = entry.approach
+    a = approach
     tau = np.concatenate([np.geomspace(APPROACH_S, 1.0, 600), [0.0]])
     k = tau.size
     r0, v0 = np.tile(a.entry_position_m, (k, 1)), np.tile(a.entry_velocity_m_s, (k, 1))
-    r, v = propagate(r0, v0, -tau, EARTH.gm.value)
+    r, v = propagate(r0, v0, -tau, mu)
+    spec = _VEHICLES[vehicle]
+    covs = ()
+    if covariance is not None:
+        covs = (
+            Covariance(
+                a.entry_et,
+                covariance,
+                "entry-interface state from the delivery errors (B-plane, arrival time), "
+                "linearised",
+            ),
+        )
     return _join(
-        "ees_approach",
+        name,
         [(a.entry_et - tau, r, v)],
-        object_name="EARTH ENTRY SYSTEM",
-        object_id="MSR-EES",
-        center="EARTH",
-        frame="GCRF",
-        time_system="UTC",
+        **_vehicle_meta(vehicle),
         comment=(
-            "EES approach hyperbola (two-body about Earth) to the targeted entry interface, "
-            "the last 3 days, samples denser towards the interface. GCRF: ICRF axes at the "
-            "geocentre."
+            f"{spec['label']} approach hyperbola (two-body) to the targeted entry interface, "
+            f"the last 3 days, samples denser towards the interface. {spec['axes']}."
+            + (" Covariance at the interface: the delivery errors, linearised." if covs else "")
         ),
+        covariances=covs,
     )
 
 
-def _entry(entry) -> Trajectory:
+def _flight(name: str, vehicle: str, entry_et: float, history, to_icrf, how: str) -> Trajectory:
+    """A nominal flight history (Earth- or Mars-fixed, :data:`msrsim.core.flight.
+    HISTORY_COLUMNS`) from its interface epoch ``entry_et``, in inertial axes by
+    ``to_icrf(et, r, v)``."""
     from msrsim.core.flight import HISTORY_COLUMNS
-    from msrsim.core.frames import itrs_to_icrf
 
-    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
-    rows = entry.footprint.nominal.flight.history[0]
+    col = {c: i for i, c in enumerate(HISTORY_COLUMNS)}
+    rows = history[0]
     rows = rows[np.isfinite(rows[:, 0])]
     rows = rows[np.r_[True, np.diff(rows[:, 0]) > 0.0]]
-    et = entry.approach.entry_et + rows[:, col["time_s"]]
-    r, v = itrs_to_icrf(
+    et = entry_et + rows[:, col["time_s"]]
+    r, v = to_icrf(
         et,
         rows[:, [col["x_m"], col["y_m"], col["z_m"]]],
         rows[:, [col["vx_m_s"], col["vy_m_s"], col["vz_m_s"]]],
     )
     return _join(
-        "ees_entry",
+        name,
         [(et, r, v)],
-        object_name="EARTH ENTRY SYSTEM",
-        object_id="MSR-EES",
-        center="EARTH",
-        frame="GCRF",
-        time_system="UTC",
-        comment=(
-            "EES nominal entry, interface to the ground (3-DOF ballistic flight in the "
-            "Earth-fixed frame) converted to GCRF (IAU 2006/2000A via ERFA, UT1 = UTC, no "
-            "polar motion). Inertial velocity."
-        ),
+        **_vehicle_meta(vehicle),
+        comment=f"{_VEHICLES[vehicle]['label']} {how} Inertial velocity.",
         extra={"final_altitude_m": float(rows[-1, col["altitude_m"]])},
     )
+
+
+def _entry(entry) -> Trajectory:
+    from msrsim.core.frames import itrs_to_icrf
+
+    return _flight(
+        "ees_entry", "EES", entry.approach.entry_et, entry.footprint.nominal.flight.history,
+        itrs_to_icrf,
+        "nominal entry, interface to the ground (3-DOF ballistic flight in the Earth-fixed "
+        "frame) converted to GCRF (IAU 2006/2000A via ERFA, UT1 = UTC, no polar motion).",
+    )  # fmt: skip
+
+
+def _srl_entry(edl) -> Trajectory:
+    from msrsim.core.frames import mars_fixed_to_icrf
+
+    return _flight(
+        "srl_entry", "SRL", edl.approach.entry_et, edl.nominal.entry.history,
+        mars_fixed_to_icrf,
+        "nominal guided entry, interface to parachute deployment (3-DOF lifting flight in "
+        "the Mars-fixed frame) converted to Mars-centred ICRF (IAU 2015 rotation of Mars).",
+    )  # fmt: skip
+
+
+def _ees_delivery(entry) -> np.ndarray | None:
+    from msrsim.core.bodies import EARTH
+
+    if entry.delivery is None:
+        return None
+    return delivery_covariance(entry.approach, entry.delivery, EARTH.gm.value)
 
 
 def trajectories(handoffs: dict) -> dict[str, Trajectory]:
     """Every trajectory of the relay from the legs' full results (``CampaignResult.
     handoffs``), by name, in relay order."""
-    mission = handoffs["mission"]
+    from msrsim.core.bodies import EARTH, MARS
+
+    mission, edl, entry = handoffs["mission"], handoffs["edl"], handoffs["entry"]
     out = [
         _cruise("ero_outbound_cruise", mission.outbound, "outbound"),
         _mars_orbit(mission),
+        _approach("srl_approach", "SRL", edl.approach, MARS.gm.value),
+        _srl_entry(edl),
         _ascent(handoffs["ascent"]),
         _os_orbit(handoffs["rendezvous"]),
+        _ero_rendezvous(handoffs["rendezvous"]),
         _cruise("ero_return_cruise", mission.inbound, "return"),
-        _approach(handoffs["entry"]),
-        _entry(handoffs["entry"]),
+        _approach("ees_approach", "EES", entry.approach, EARTH.gm.value, _ees_delivery(entry)),
+        _entry(entry),
     ]
-    return {t.name: t for t in out}
+    return {t.name: t for t in out if t is not None}
 
 
 # ---------------------------------------------------------------------------------------
@@ -476,6 +669,7 @@ def _metadata(t: Trajectory) -> dict:
         "arcs": list(t.arcs),
         "interpolable": t.interpolable,
         "extra": t.extra,
+        "covariances": [c.to_dict() for c in t.covariances],
     }
 
 

@@ -6,7 +6,11 @@ keeps for ``CCSDS_OEM_VERS = 2.0`` messages.
 
 One message per trajectory, one segment (``META_START`` ... data) per continuous arc, so
 no reader interpolates across an impulse. Each data line is
-``epoch x y z x_dot y_dot z_dot`` in km and km/s.
+``epoch x y z x_dot y_dot z_dot`` in km and km/s. A trajectory that carries state
+covariances (:class:`msrsim.campaign.products.Covariance`: the Orbiting Sample at release,
+the EES at its entry interface) gets a covariance block (5.2.5) after the data of the
+segment holding each epoch: the lower triangle in km², km²/s, km²/s², 12 significant
+digits.
 
 Printed precision (:data:`POSITION_DECIMALS`, :data:`VELOCITY_DECIMALS`,
 :data:`EPOCH_DECIMALS`): positions to 1e-6 km (1 mm), velocities to 1e-9 km/s
@@ -29,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "COVARIANCE_DIGITS",
     "EPOCH_DECIMALS",
     "ORIGINATOR",
     "POSITION_DECIMALS",
@@ -45,6 +50,8 @@ VELOCITY_DECIMALS = 9
 """km/s: 1 um/s."""
 EPOCH_DECIMALS = 6
 """Seconds: 1 us."""
+COVARIANCE_DIGITS = 12
+"""Significant digits of a covariance element."""
 ORIGINATOR = "MSRSIM"
 REF_FRAMES = ("EME2000", "GCRF", "ICRF", "ITRF2000", "ITRF-93", "ITRF-97", "MCI", "TOD")
 """The CCSDS 502.0-B-2 Annex A reference frames this writer accepts."""
@@ -109,10 +116,15 @@ def oem_text(
     lines += _comment_lines("\n".join(comments))
     lines += [f"CREATION_DATE = {creation_date}", f"ORIGINATOR = {originator}", ""]
     state = np.hstack([t.position_m / 1e3, t.velocity_m_s / 1e3])
+    spans = t.arc_slices()
+    home = {  # each covariance in the first segment whose span holds its epoch
+        id(c): next(k for k, (a, b) in enumerate(spans) if t.et[a] <= c.et <= t.et[b - 1])
+        for c in t.covariances
+    }
     fmt = " ".join(
         ["{}"] + [f"{{:.{POSITION_DECIMALS}f}}"] * 3 + [f"{{:.{VELOCITY_DECIMALS}f}}"] * 3
     )
-    for k, (a, b) in enumerate(t.arc_slices()):
+    for k, (a, b) in enumerate(spans):
         lines += ["META_START"]
         if k == 0 and t.comment:
             lines += _comment_lines(t.comment)
@@ -135,7 +147,29 @@ def oem_text(
             lines += [f"COMMENT arc {k + 1} of {len(t.arcs)}"]
         lines += [fmt.format(epochs[i], *state[i]) for i in range(a, b)]
         lines += [""]
+        mine = [c for c in t.covariances if home[id(c)] == k]
+        if mine:
+            lines += _covariance_lines(mine, t.time_system, t.frame)
     return "\n".join(lines)
+
+
+def _covariance_lines(covariances, time_system: str, frame: str) -> list[str]:
+    """A ``COVARIANCE_START`` ... ``COVARIANCE_STOP`` block (502.0-B-2 5.2.5): per matrix
+    its ``EPOCH``, ``COV_REF_FRAME`` and the lower triangle, row by row, in km², km²/s and
+    km²/s², to :data:`COVARIANCE_DIGITS` significant digits."""
+    epochs = _epochs(np.array([c.et for c in covariances]), time_system)
+    lines = ["COVARIANCE_START"]
+    for epoch, c in zip(epochs, covariances, strict=True):
+        if c.comment:
+            lines += _comment_lines(c.comment)
+        lines += [f"EPOCH = {epoch}", f"COV_REF_FRAME = {frame}"]
+        km = c.matrix / 1e6
+        lines += [
+            " ".join(f"{km[i, j]:.{COVARIANCE_DIGITS - 1}e}" for j in range(i + 1))
+            for i in range(6)
+        ]
+    lines += ["COVARIANCE_STOP", ""]
+    return lines
 
 
 def write_oem(path, trajectory, **kwargs) -> Path:

@@ -13,7 +13,7 @@ import datetime as _dt
 import numpy as np
 
 from msrsim.core.time import et_to_utc_iso
-from msrsim.report.html import _CONFIG, _CSS, _e, _table
+from msrsim.report.html import _CONFIG, _CSS, _e, _table, lay_out
 
 __all__ = ["compare_report"]
 
@@ -31,12 +31,7 @@ _MILESTONES = (
 def _figure(fig, div: str, height: int = 420) -> str:
     import plotly.io as pio
 
-    fig.update_layout(
-        height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        template="plotly_white",
-        font={"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
-    )
+    lay_out(fig, height)
     return pio.to_html(
         fig, include_plotlyjs=False, full_html=False, div_id=div, config=_CONFIG,
         default_width="100%", default_height=f"{height}px",

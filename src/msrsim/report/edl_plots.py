@@ -32,7 +32,7 @@ import numpy as np
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import HISTORY_COLUMNS, STATUS_STOP_SPEED
 from msrsim.core.frames import cartesian_to_geodetic
-from msrsim.report.plots import _figure, save_figure
+from msrsim.report.plots import _figure, add_scale_bar, save_figure
 from msrsim.segments.jezero import (
     JEZERO,
     JezeroMap,
@@ -234,6 +234,9 @@ def edl_ellipse_map(
         f"99th pct {np.percentile(stats.miss_km, 99):.2f} km"
     )
     whole.indicate_inset_zoom(zoom, edgecolor="0.3")
+    radius_km = MARS.mean_radius.value / 1e3
+    add_scale_bar(whole, radius_km)
+    add_scale_bar(zoom, radius_km, corner="lower right")
     zoom.legend(loc="upper right", fontsize=8, framealpha=0.9)
     zoom.text(
         0.01,

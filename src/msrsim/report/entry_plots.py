@@ -10,7 +10,7 @@ import numpy as np
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import cartesian_to_geodetic
-from msrsim.report.plots import _figure, draw_all, save_figure
+from msrsim.report.plots import _figure, add_scale_bar, draw_all, save_figure
 
 MAP_POINTS = 20_000  # landing points drawn at most (a random subset keeps the file small)
 
@@ -75,12 +75,14 @@ def footprint_map(result, path: str | Path) -> Path:
     ax.set_aspect(1.0 / math.cos(math.radians(result.target.latitude_deg)))
     ax.set_xlabel("east longitude, deg")
     ax.set_ylabel("geodetic latitude, deg")
-    outside = np.count_nonzero(~result.inside_range) / result.inside_range.size
+    landed = fp.entries.flight.status == 0
+    outside = np.count_nonzero(~result.inside_range[landed]) / max(1, landed.sum())
     ax.set_title(
         f"EES footprint: {fp.entries.flight.status.size:,} trials, 99 % ellipse "
         f"{2 * fp.ellipse.semi_major_m / 1e3:.1f} x {2 * fp.ellipse.semi_minor_m / 1e3:.1f} km, "
-        f"P(outside range) = {outside:.2%}"
+        f"P(outside range | landed) = {outside:.2%}"
     )
+    add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="upper right")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.text(

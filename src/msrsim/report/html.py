@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from msrsim.campaign.summaries import SPREAD_SUFFIXES
+from msrsim.core.bodies import EARTH, MARS
 from msrsim.core.resources import atomic_write, read_text_file
 
 __all__ = [
@@ -49,6 +50,14 @@ MIN_BAR_DAYS = 12.0
 """Shortest bar drawn on the campaign timeline (an ascent lasts minutes)."""
 PORKCHOP_CELLS = 120
 """Grid cells kept along each porkchop axis (every k-th date)."""
+PORKCHOP_SPAN_KM2_S2 = 60.0
+"""C3 above the least by more than this is drawn in the top colour."""
+VIRIDIS_R = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e",
+             "#3e4989", "#482878", "#440154", "#440154")  # fmt: skip
+"""Viridis reversed (matplotlib's stops, yellow at the least C3)."""
+PARACHUTE_FLAG_FRACTION = 0.05
+"""The report flags a parachute deployed outside its qualification box (Mach, dynamic
+pressure) in more than this fraction of the EDL Monte Carlo's trials."""
 
 SECTIONS = (
     ("summary", "Campaign at a glance"),
@@ -190,7 +199,9 @@ def _porkchop_data(found) -> dict:
     )
     least, tof = least[np.ix_(i, j)], tof[np.ix_(i, j)]
     lowest = float(np.nanmin(least)) if np.isfinite(least).any() else 0.0
-    least = np.where(least <= lowest + 60.0, least, np.nan)  # the useful part of the colours
+    # the useful part of the colours: higher C3 clipped to its top (masking the cells
+    # instead drew the band's edge as a staircase of grid cells)
+    least = np.minimum(least, lowest + PORKCHOP_SPAN_KM2_S2)
     period = found.launch_period
     return {
         "departure_body": chop.departure_body,
@@ -254,6 +265,11 @@ def _edl_data(scenario, edl) -> dict:
         "perseverance_landing": [JEZERO.landing_latitude_deg, JEZERO.landing_longitude_deg],
         "perseverance_landing_name": JEZERO.landing_site_name,
         "depot": [scenario.surface.depot.latitude_deg, scenario.surface.depot.east_longitude_deg],
+        "parachute_outside_box_fraction": round(float(np.mean(~edl.guided.deploy_in_box)), 4),
+        "parachute_box": {
+            "max_mach": scenario.srl.edl.parachute_max_mach,
+            "max_dynamic_pressure_pa": scenario.srl.edl.parachute_max_dynamic_pressure_pa,
+        },
     }
 
 
@@ -359,6 +375,10 @@ def _entry_data(entry) -> dict:
         "range_latitude_deg": _r(np.r_[rng_.latitude_deg, rng_.latitude_deg[:1]], 5),
         "range_longitude_deg": _r(np.r_[rng_.east_longitude_deg, rng_.east_longitude_deg[:1]], 5),
         "probability_outside_range": round(float(np.mean(~entry.inside_range)), 5),
+        "landed": int(np.count_nonzero(landed)),
+        "probability_outside_range_if_landed": (
+            round(float(np.mean(~entry.inside_range[landed])), 5) if landed.any() else None
+        ),
     }
 
 
@@ -380,7 +400,8 @@ def _histogram(values, bins: int = 40, integer: bool = False) -> dict | None:
 def monte_carlo_histograms(columns: dict) -> dict:
     """Histograms of the trials table's main columns (``report_data.json["monte_carlo"]``).
 
-    Dates are in hours or days after the earliest of the trials (``earth_landing_hours_after``,
+    Dates are in a unit that fits their spread (:func:`time_unit`: seconds, minutes, hours
+    or days) after the earliest of the trials (``earth_landing_seconds_after``,
     ``mav_launch_days_after``), with that date given (``*_origin_utc``), so the bins stay
     plain numbers.
     """
@@ -405,18 +426,25 @@ def monte_carlo_histograms(columns: dict) -> dict:
         "capture_attempts": _histogram(columns["capture_attempts"], integer=True),
         "helicopter_flights": _histogram(columns["helicopter_flights"], integer=True),
     }
-    for name, unit, scale in (
-        ("earth_landing_et", "hours", 3600.0),
-        ("mav_launch_et", "days", 86400.0),
-    ):
+    for name in ("earth_landing_et", "mav_launch_et"):
         et = np.asarray(columns[name], np.float64)
         et = et[np.isfinite(et)]
         key = name.removesuffix("_et")
         if et.size:
             origin = float(et.min())
+            unit, scale = time_unit(float(et.max()) - origin)
             out[f"{key}_{unit}_after"] = _histogram((et - origin) / scale)
             out[f"{key}_origin_utc"] = _utc(origin)[0]
     return out
+
+
+def time_unit(span_s: float) -> tuple[str, float]:
+    """The unit (name, seconds) a spread of ``span_s`` seconds reads best in: seconds
+    under 3 minutes, minutes under 3 hours, hours under 3 days, else days."""
+    for unit, scale in (("seconds", 1.0), ("minutes", 60.0), ("hours", 3600.0)):
+        if span_s < 3.0 * scale * (60.0 if unit != "hours" else 24.0):
+            return unit, scale
+    return "days", 86400.0
 
 
 def _basis(source: str) -> str:
@@ -678,7 +706,85 @@ tr.rep td { background: #fff7e6; }
 figure { margin: 10px 0 22px; } figure img { max-width: 100%; border: 1px solid var(--line); }
 figcaption { font-size: 13px; color: var(--muted); }
 .missing { color: var(--muted); font-style: italic; }
+p.warn { background: #fdecea; border-left: 4px solid #b00020; color: #5f0010; padding: 6px 12px;
+  font-weight: 600; margin: 6px 0 10px; }
 """
+
+FULL_WIDTH_PX = 1300
+"""About how wide a full-width plot is drawn on a 1400 px page; half in a two-column row."""
+HALF_WIDTH_PX = 640
+MARS_MEAN_RADIUS_KM = MARS.mean_radius.value / 1e3
+"""IAU WGCCRE 2015: the Jezero map's scale."""
+EARTH_MEAN_RADIUS_KM = EARTH.mean_radius.value / 1e3
+"""IUGG mean radius of WGS 84: the Utah map's scale (within 0.2 % of the ellipsoid's
+parallel at 40 N)."""
+NO_RELIEF = (
+    "No terrain is drawn: msrsim packages no elevation grid of Jezero or of the range (none "
+    "could be obtained offline); the map holds what msrsim models."
+)
+
+
+def parachute_flag(d: dict) -> str:
+    """A visible warning when the SRL's parachute opened outside its qualification box in
+    more than :data:`PARACHUTE_FLAG_FRACTION` of the EDL Monte Carlo (else nothing)."""
+    fraction = d.get("parachute_outside_box_fraction")
+    if fraction is None or fraction <= PARACHUTE_FLAG_FRACTION:
+        return ""
+    box = d.get("parachute_box") or {}
+    limits = (
+        f" (Mach ≤ {box['max_mach']:g}, dynamic pressure ≤ {box['max_dynamic_pressure_pa']:g} Pa)"
+        if box
+        else ""
+    )
+    return (
+        f'<p class="warn">Parachute outside its qualification box{_e(limits)} in '
+        f"{fraction:.1%} of the SRL's EDL trials (flag above "
+        f"{PARACHUTE_FLAG_FRACTION:.0%}): the EDL design does not meet its parachute "
+        "limits.</p>"
+    )
+
+
+TITLE_TOP_PX = 46
+"""Where a title is placed below the figure's top (its text reaches ~14 px higher): under
+plotly's toolbar, whose buttons fill the top 27 px."""
+TITLE_LINE_PX = 20
+TITLE_CHAR_PX = 8.6
+"""Mean width of a character of a 15 px title (system-ui / DejaVu Sans), to wrap it."""
+
+
+def lay_out(fig, height: int, width: int = FULL_WIDTH_PX) -> None:
+    """The report's look of a plotly figure ``height`` px tall and about ``width`` px wide:
+    its title wrapped (:func:`wrap_title`) and placed under plotly's toolbar, the top
+    margin grown to hold it (and any subplot titles)."""
+    lines = wrap_title(fig.layout.title.text or "", width)
+    subplot_titles = any(a.yref == "paper" and (a.y or 0) >= 1.0
+                         for a in fig.layout.annotations or ())  # fmt: skip
+    top = TITLE_TOP_PX + TITLE_LINE_PX * len(lines) + (30 if subplot_titles else 14)
+    fig.update_layout(
+        height=height,
+        title={
+            "text": "<br>".join(lines),
+            "x": 0.0,
+            "xanchor": "left",
+            "xref": "container",
+            "pad": {"l": 12},
+            "y": 1.0 - TITLE_TOP_PX / height,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 15},
+        },
+        margin={"l": 60, "r": 20, "t": top, "b": 50},
+        template="plotly_white",
+        font={"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
+    )
+
+
+def wrap_title(text: str, width_px: int) -> list[str]:
+    """``text`` in lines that fit a figure ``width_px`` wide (at least 30 characters)."""
+    import textwrap
+
+    return textwrap.wrap(text, max(30, int((width_px - 40) / TITLE_CHAR_PX))) if text else []
+
 
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 _COLOURS = {
@@ -741,6 +847,28 @@ def _add_landings(fig, go, d: dict, alpha: float) -> None:
     )
 
 
+def _add_scale_bar(fig, lon_range, lat_range, radius_km: float) -> None:
+    """A scale bar (km along the parallel, on a sphere of ``radius_km``) in the lower left
+    of a longitude-latitude map of ``lon_range``, ``lat_range`` (deg), and a north arrow."""
+    (x0, x1), (y0, y1) = lon_range, lat_range
+    lat = 0.5 * (y0 + y1)
+    from msrsim.report.plots import scale_bar_km
+
+    km_per_deg = math.radians(1.0) * radius_km * math.cos(math.radians(lat))
+    length = scale_bar_km((x1 - x0) * km_per_deg)
+    bx, by = x0 + 0.05 * (x1 - x0), y0 + 0.07 * (y1 - y0)
+    ex, tick = bx + length / km_per_deg, 0.015 * (y1 - y0)
+    line = {"color": "black", "width": 3}
+    fig.add_shape(type="line", x0=bx, x1=ex, y0=by, y1=by, line=line)
+    for x in (bx, ex):
+        fig.add_shape(type="line", x0=x, x1=x, y0=by - tick, y1=by + tick, line=line)
+    fig.add_annotation(x=0.5 * (bx + ex), y=by + tick, text=f"{length:g} km", showarrow=False,
+                       yanchor="bottom", font={"size": 12})  # fmt: skip
+    fig.add_annotation(x=x1 - 0.04 * (x1 - x0), y=y1 - 0.14 * (y1 - y0), ax=0, ay=40,
+                       text="N", showarrow=True, arrowhead=2, arrowwidth=2,
+                       yanchor="bottom")  # fmt: skip
+
+
 def timeline_bars(summary: dict) -> list[dict]:
     """The campaign's spans (row, name, start, end UTC) from the run's summary: the ERO's
     phases, the launch windows, the SRL's cruise, surface operations, the ascent, the
@@ -786,16 +914,13 @@ class _Page:
         self.plots = 0
 
     # plotly helpers -----------------------------------------------------------------
-    def plot(self, fig, height: int = 460) -> str:
+    def plot(self, fig, height: int = 460, width: int = FULL_WIDTH_PX) -> str:
+        """The figure as an HTML fragment; ``width``: about how wide it is drawn (px), so
+        that its title wraps before reaching the toolbar's corner."""
         import plotly.io as pio
 
         self.plots += 1
-        fig.update_layout(
-            height=height,
-            margin={"l": 60, "r": 20, "t": 80 if fig.layout.annotations else 50, "b": 50},
-            template="plotly_white",
-            font={"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
-        )
+        lay_out(fig, height, width)
         return pio.to_html(
             fig,
             include_plotlyjs=False,
@@ -873,14 +998,14 @@ class _Page:
             ("Earth landing (median)", landing[1], "UTC, if home"),
             ("P(late return)", mc.get("probability_late_return"), "next opportunity"),
             ("P(outside range | home)", mc.get("probability_outside_range_if_success"),
-             "capsule off UTTR"),
+             "capsule off UTTR, among trials that reach Earth"),
         ]  # fmt: skip
         html_cards = "".join(
             f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div>'
             f'<div class="k">{_e(n)}</div></div>'
             for k, v, n in cards
         )
-        return f'<div class="cards">{html_cards}</div>'
+        return parachute_flag(data.get("edl") or {}) + f'<div class="cards">{html_cards}</div>'
 
     def legs_and_checks(self, summary: dict) -> str:
         legs = _table(
@@ -990,6 +1115,8 @@ class _Page:
     def porkchops(self, summary: dict, data: dict) -> str:
         import plotly.graph_objects as go
 
+        from msrsim.report.plots import nice_levels
+
         chops = data["porkchops"]
         parts = []
         titles = {
@@ -997,24 +1124,38 @@ class _Page:
             "srl": "Sample Retrieval Lander",
         }
         for name, chop in chops.items():
+            finite = [v for row in chop["c3_km2_s2"] for v in row if v is not None]
+            low, top = min(finite), max(finite)  # top: the clip of _porkchop_data
+            ticks = [float(v) for v in nice_levels(low, low + 0.85 * (top - low), 8)]
+            step = ticks[1] - ticks[0]
+            # a smooth colour field (the clipped C3 has no holes, so no staircase of masked
+            # cells), white above the last contour level
+            f = (ticks[-1] - ticks[0]) / (top - ticks[0])
+            scale = [[f * k / 10, c] for k, c in enumerate(VIRIDIS_R)] + [
+                [f, "white"],
+                [1, "white"],
+            ]
             fig = go.Figure(
                 go.Contour(
                     x=chop["departure_utc"],
                     y=chop["arrival_utc"],
                     z=chop["c3_km2_s2"],
                     customdata=chop["tof_days"],
-                    colorscale="Viridis",
-                    reversescale=True,
-                    contours={"coloring": "heatmap", "showlabels": True},
-                    colorbar={"title": "C3 km²/s²"},
+                    colorscale=scale,
+                    zmin=ticks[0],
+                    zmax=top,
+                    contours={"coloring": "heatmap", "showlabels": True, "start": ticks[0],
+                              "end": ticks[-1], "size": step / 2},
+                    colorbar={"title": "C3 km²/s²", "tickvals": ticks},
                     line={"width": 0.5},
                     connectgaps=False,
                     hovertemplate="depart %{x}<br>arrive %{y}<br>C3 %{z:.2f} km²/s²"
                     "<br>TOF %{customdata:.0f} d<extra></extra>",
                     name="C3",
                 )
-            )
+            )  # fmt: skip
             opt = chop["optima"]
+            middle = chop["departure_utc"][len(chop["departure_utc"]) // 2]
             fig.add_trace(
                 go.Scatter(
                     x=[o["departure_utc"] for o in opt],
@@ -1023,7 +1164,10 @@ class _Page:
                     marker={"symbol": "star", "size": 14, "color": "black",
                             "line": {"color": "white", "width": 1}},
                     text=[f"type {o['transfer_type']}: C3 {o['c3_km2_s2']}" for o in opt],
-                    textposition="top right",
+                    # labels point inwards, so none runs off the plot's edge
+                    textposition=["top left" if o["departure_utc"] > middle else "top right"
+                                  for o in opt],
+                    cliponaxis=False,
                     name="least C3 of each type",
                 )
             )  # fmt: skip
@@ -1088,19 +1232,25 @@ class _Page:
                     },
                 )
             )
+        lon_range = _span(d["rim_longitude_deg"], 0.05)
+        lat_range = _span(d["rim_latitude_deg"], 0.05)
+        _add_scale_bar(fig, lon_range, lat_range, MARS_MEAN_RADIUS_KM)
         fig.update_layout(
             title=f"SRL landings in Jezero: 99 % ellipse {d['ellipse_clearance_km']} km inside "
             "the rim at its nearest",
-            xaxis={"title": "east longitude, deg"},
+            xaxis={"title": "east longitude, deg", "range": lon_range},
             yaxis={"title": "planetocentric latitude, deg", "scaleanchor": "x",
-                   "scaleratio": 1.0 / math.cos(math.radians(d["crater_latitude_deg"]))},
+                   "scaleratio": 1.0 / math.cos(math.radians(d["crater_latitude_deg"])),
+                   "range": lat_range},
             legend={"x": 1.02, "y": 1},
         )  # fmt: skip
         return (
-            self.plot(fig, 620)
+            parachute_flag(d)
+            + self.plot(fig, 620)
             + '<p class="note">Guided landings of the SRL\'s EDL Monte Carlo (a subset), the 99 % '
             "ellipse, the crater rim as a circle of the published diameter (IAU/USGS), "
-            "Perseverance's landing site and the sample depot. Zoom in with the mouse.</p>"
+            "Perseverance's landing site and the sample depot; scale along the parallel. "
+            f"{NO_RELIEF} Zoom in with the mouse.</p>"
         )
 
     def surface(self, summary: dict, data: dict) -> str:
@@ -1259,7 +1409,9 @@ class _Page:
         corridor.update_layout(title="Nominal EES entry: altitude against speed (Earth-relative)")
         corridor.update_xaxes(title_text="speed, km/s", autorange="reversed")
         corridor.update_yaxes(title_text="altitude, km", secondary_y=False)
-        corridor.update_yaxes(title_text="deceleration, g", secondary_y=True)
+        corridor.update_yaxes(title_text="deceleration, g", secondary_y=True, tickmode="auto",
+                              rangemode="tozero", showgrid=False)  # fmt: skip
+        corridor.update_yaxes(rangemode="tozero", secondary_y=False)
 
         fig = go.Figure()
         fig.add_trace(
@@ -1292,20 +1444,28 @@ class _Page:
                 name="target",
             )
         )
+        lon_range = _span(d["range_longitude_deg"] + d["landing_longitude_deg"])
+        lat_range = _span(d["range_latitude_deg"] + d["landing_latitude_deg"])
+        _add_scale_bar(fig, lon_range, lat_range, EARTH_MEAN_RADIUS_KM)
+        if d.get("probability_outside_range_if_landed") is not None:
+            outside = (f"P(outside the range | landed) = "
+                       f"{d['probability_outside_range_if_landed']} of {d['landed']:,} landed "
+                       "entries (entry leg's Monte Carlo)")  # fmt: skip
+        else:
+            outside = f"P(outside the range) = {d['probability_outside_range']}"
         fig.update_layout(
-            title=f"EES landings in Utah: P(outside the range) = {d['probability_outside_range']}"
-            " in the entry leg's Monte Carlo",
-            xaxis={"title": "east longitude, deg"},
-            xaxis_range=_span(d["range_longitude_deg"] + d["landing_longitude_deg"]),
+            title=f"EES landings in Utah: {outside}",
+            xaxis={"title": "east longitude, deg", "range": lon_range},
             yaxis={"title": "geodetic latitude, deg", "scaleanchor": "x", "constrain": "domain",
                    "scaleratio": 1.0 / math.cos(math.radians(d["target"][0])),
-                   "range": _span(d["range_latitude_deg"] + d["landing_latitude_deg"])},
+                   "range": lat_range},
             legend={"orientation": "h", "y": -0.2},
         )  # fmt: skip
         return (
-            f'<div class="grid2"><div>{self.plot(corridor, 460)}</div>'
-            f"<div>{self.plot(fig, 460)}</div></div>"
-            + f'<p class="note">Range boundary: {_e(d["range_source"])}.</p>'
+            f'<div class="grid2"><div>{self.plot(corridor, 460, HALF_WIDTH_PX)}</div>'
+            f"<div>{self.plot(fig, 460, HALF_WIDTH_PX)}</div></div>"
+            + f'<p class="note">Range boundary: {_e(d["range_source"])}; scale along the '
+            f"parallel. {NO_RELIEF}</p>"
         )
 
     def montecarlo(self, summary: dict, data: dict) -> str:
@@ -1313,10 +1473,13 @@ class _Page:
         from plotly.subplots import make_subplots
 
         d = data["monte_carlo"]
+        landing_key = next((k for k in d if k.startswith("earth_landing_") and
+                            k.endswith("_after")), "earth_landing_hours_after")  # fmt: skip
+        landing_unit = landing_key.removeprefix("earth_landing_").removesuffix("_after")
         panels = [
             ("outcome", "outcome of each trial", None),
             ("tubes_returned_if_success", "tubes returned (successes)", "tubes"),
-            ("earth_landing_hours_after", "Earth landing", "hours after "
+            (landing_key, "Earth landing", f"{landing_unit} after "
              + d.get("earth_landing_origin_utc", "")),
             ("capture_margin_days", "capture margin before ERO departure", "days"),
             ("edl_miss_km", "SRL landing miss", "km"),
@@ -1347,9 +1510,13 @@ class _Page:
             centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
             widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
             fig.add_trace(go.Bar(x=centres, y=h["counts"], width=widths, marker_color="#1f77b4",
-                                 hovertemplate="%{x}: %{y}<extra></extra>"),
+                                 hovertemplate="%{x}: %{y} trials<extra></extra>"),
                           row=row + 1, col=col + 1)  # fmt: skip
             fig.update_xaxes(title_text=unit, row=row + 1, col=col + 1)
+            fig.update_yaxes(title_text="trials", row=row + 1, col=col + 1)
+            if key == "tubes_returned_if_success":  # integers, a few values: room around
+                fig.update_xaxes(dtick=1, range=[edges[0] - 2, edges[-1] + 2],
+                                 row=row + 1, col=col + 1)  # fmt: skip
         fig.update_layout(showlegend=False, bargap=0.02,
                           title=f"{d['trials']:,} campaign trials, {d['successes']:,} bring "
                           "samples home")  # fmt: skip

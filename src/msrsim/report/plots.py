@@ -146,19 +146,14 @@ def porkchop_plot(
     pick = np.take_along_axis(c3, best_slot[..., None], axis=2)[..., 0]
     vinf = np.take_along_axis(chop.v_inf_arrival_m_s / 1e3, best_slot[..., None], axis=2)[..., 0]
     c3_min = np.nanmin(pick) if np.isfinite(pick).any() else 0.0
-    steps = np.array([0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60])
-    levels = np.round(c3_min + steps[c3_min + steps <= max(c3_max_km2_s2, c3_min + 1)], 2)
+    levels = nice_levels(c3_min, c3_min + max(c3_max_km2_s2, 1.0))
     x, y = np.meshgrid(mdates.date2num(dep), mdates.date2num(arr), indexing="ij")
+    vinf = np.where(pick <= levels[-1], vinf, np.nan)  # v-inf where C3 is of use
 
     fig, ax = plt.subplots(figsize=(10, 7.5))
-    filled = ax.contourf(
-        x,
-        y,
-        np.where(pick <= levels[-1], pick, np.nan),
-        levels=levels,
-        cmap="viridis_r",
-        alpha=0.35,
-    )
+    # contourf fills between the levels only: its edge is the top level's smooth contour,
+    # not the staircase of masked cells
+    filled = ax.contourf(x, y, pick, levels=levels, cmap="viridis_r", alpha=0.35)
     lines = ax.contour(x, y, pick, levels=levels, colors="tab:blue", linewidths=0.9)
     ax.clabel(lines, fmt="%.1f", fontsize=7)
     v_low = np.floor(2 * np.nanmin(vinf)) / 2
@@ -176,14 +171,17 @@ def porkchop_plot(
             x, y, tof_days, levels=t_levels, colors="0.45", linewidths=0.6, linestyles=":"
         )
         ax.clabel(tl, fmt="%d d", fontsize=6)
+    x_mid = 0.5 * (x.min() + x.max())
     for kind, t in (optima or {}).items():
         d, a = et_to_utc_datetime([t.departure_et, t.arrival_et])
         ax.plot(d, a, marker="*", ms=13, color="k", mec="w")
+        right = mdates.date2num(d) > x_mid  # labels point inwards: never cut at the edge
         ax.annotate(
             f"type {_roman(kind)}\nC3 {t.c3_m2_s2 / 1e6:.2f}",
             (d, a),
-            xytext=(6, 6),
+            xytext=(-6 if right else 6, 6),
             textcoords="offset points",
+            ha="right" if right else "left",
             fontsize=8,
         )
     if launch_period is not None:
@@ -211,6 +209,44 @@ def porkchop_plot(
     )
     ax.grid(alpha=0.2)
     return save_figure(fig, plt, path)
+
+
+def nice_levels(low: float, high: float, bins: int = 12) -> np.ndarray:
+    """Round contour levels (steps of 1, 2, 2.5 or 5 times a power of ten) covering
+    ``low`` to ``high``: the first at or below ``low``, so colour-bar ticks read 15, 20,
+    25, not 15.27, 16.02."""
+    from matplotlib.ticker import MaxNLocator
+
+    levels = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    return levels[levels <= high + 1e-9 * max(1.0, abs(high))] if levels.size > 2 else levels
+
+
+SCALE_BAR_KM = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+
+
+def scale_bar_km(width_km: float) -> float:
+    """The round length (km) of a map's scale bar: the largest of :data:`SCALE_BAR_KM`
+    at most a quarter of the map's width."""
+    fitting = [k for k in SCALE_BAR_KM if k <= width_km / 4.0]
+    return fitting[-1] if fitting else SCALE_BAR_KM[0]
+
+
+def add_scale_bar(ax, radius_km: float, corner: str = "lower left") -> float:
+    """A scale bar on a longitude-latitude map (its limits set): km along the middle
+    parallel of a sphere of ``radius_km``, in ``corner`` ("lower left", "lower right",
+    "upper left", "upper right"). Returns its length, km."""
+    import math
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    km_per_deg = math.radians(1.0) * radius_km * math.cos(math.radians(0.5 * (y0 + y1)))
+    length = scale_bar_km((x1 - x0) * km_per_deg)
+    span = length / km_per_deg
+    start = x0 + 0.05 * (x1 - x0) if "left" in corner else x1 - 0.05 * (x1 - x0) - span
+    y = y0 + 0.06 * (y1 - y0) if "lower" in corner else y1 - 0.08 * (y1 - y0)
+    ax.plot([start, start + span], [y, y], color="black", lw=3, solid_capstyle="butt")
+    ax.text(start + span / 2, y + 0.012 * (y1 - y0), f"{length:g} km", ha="center",
+            va="bottom", fontsize=8)  # fmt: skip
+    return length
 
 
 def _roman(n: int) -> str:
