@@ -1064,6 +1064,43 @@ SeedOption = Annotated[
         "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
     ),
 ]
+StandaloneOption = Annotated[
+    bool,
+    typer.Option(
+        "--standalone",
+        help="Fly this leg alone from the scenario's typed inputs, not on the campaign's "
+        "hand-offs (implied by the options that set the leg's inputs directly).",
+    ),
+]
+MODES = {
+    "campaign": "the campaign's leg, as msrsim run flies it, on its upstream legs' hand-offs "
+    "(the legs cache)",
+    "standalone": "standalone: flown alone from typed inputs, not the campaign's hand-offs",
+}
+
+
+def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, seed, quiet):
+    """``(scenario, result)``: the leg ``name`` of the scenario's campaign as ``msrsim run``
+    flies it, on its upstream legs' hand-offs, each read from the legs cache or flown and
+    stored there (:func:`msrsim.campaign.nominal.nominal_legs`); ``--trials`` and
+    ``--seed`` stand for the scenario values they set."""
+    from msrsim.campaign.nominal import nominal_legs
+
+    changes = list(overrides or ())
+    changes += [f"{trials_field}={trials}"] if trials is not None else []
+    changes += [f"scenario.seed={seed}"] if seed is not None else []
+    loaded = _load(scenario, changes)
+    try:
+        with _progress(quiet, f"campaign legs up to {name}"):
+            legs = nominal_legs(loaded, upto=name)
+    except ValueError as exc:
+        _input_error(command, exc)
+    return loaded, legs[name][2]
+
+
+def _print_header(command: str, scenario_name: str, mode: str) -> None:
+    out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
+    out.print(f"[dim]{MODES[mode]}[/]")
 
 
 @app.command("entry")
@@ -1109,12 +1146,15 @@ def entry_command(
     ] = ReturnArc.ero,
     plot: _plot_dir_option("Draw the footprint map, entry profile and distributions here.") = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
 
     Flies the scenario's capsule (or one set by the options) from the return's approach
     to the ground in the Utah Test and Training Range, then a Monte Carlo of delivery,
-    atmosphere and vehicle dispersions.
+    atmosphere and vehicle dispersions. By default the campaign's leg, on the ERO's
+    return arc (both from the legs cache when msrsim run flew them); the capsule,
+    atmosphere, wind and return-arc options fly it standalone.
     """
     from msrsim.campaign.earth_entry import (
         EntryOverrides,
@@ -1123,7 +1163,17 @@ def entry_command(
         run_earth_entry,
         summary,
     )
+    from msrsim.report.entry_plots import entry_plots
 
+    typed = (diameter_m, nose_radius_m, half_angle_deg, mass_kg, subsonic_cd, entry_speed_km_s,
+             flight_path_angle_deg, entry_altitude_km, atmosphere, wind_profile)  # fmt: skip
+    if not standalone and all(v is None for v in typed) and return_arc is ReturnArc.ero:
+        loaded, result = _campaign_leg("entry", scenario, overrides, "return", trials=trials,
+                                       trials_field="ees.footprint_trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
+        _report("entry", loaded.scenario.name, summary(result), plot, as_json,
+                lambda: entry_plots(result, plot), "campaign")  # fmt: skip
+        return
     loaded = _load(scenario, overrides)
     if atmosphere is not None:
         loaded = loaded.model_copy(
@@ -1165,15 +1215,16 @@ def entry_command(
             )
     except ValueError as exc:
         _input_error("entry", exc)
-    from msrsim.report.entry_plots import entry_plots
-
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
-            lambda: entry_plots(result, plot))  # fmt: skip
+            lambda: entry_plots(result, plot), "standalone")  # fmt: skip
 
 
-def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw) -> None:
+def _report(
+    command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw, mode: str
+) -> None:
     """Draw the figures when ``--plot`` is given (exit 2 if they cannot be written), then
-    print the summary parts as JSON or as tables."""
+    print the summary parts as JSON or as tables, saying whether the leg is the campaign's
+    or flown standalone (``mode``, a key of :data:`MODES`)."""
     drawn = []
     if plot is not None:
         try:
@@ -1181,9 +1232,9 @@ def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, 
         except OSError as exc:
             _fail(f"{command} --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(parts)
+        _print_json({"mode": mode} | parts)
         return
-    out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
+    _print_header(command, scenario_name, mode)
     _print_parts(parts)
     if drawn:
         out.print("Drawn: " + ", ".join(str(p) for p in drawn))
@@ -1232,7 +1283,7 @@ def ero_command(
     from msrsim.report.ero_plots import ero_plots
 
     _report("ero", loaded.scenario.name, summary(mission), plot, as_json,
-            lambda: ero_plots(mission, plot))  # fmt: skip
+            lambda: ero_plots(mission, plot), "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1250,24 +1301,31 @@ def edl_command(
         "Draw the entry profile, the ellipse on Jezero and distributions."
     ) = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Mars entry, descent and landing of the SRL at Jezero, with its landing Monte Carlo.
 
     Aims the SRL's approach (first day of the launch period the schedule plans, as msrsim
     run) so the reference lands on the target, designs the Apollo final-phase guidance on
     it, and flies the dispersed entries guided and open loop through parachute,
-    separations and powered descent.
+    separations and powered descent. By default the campaign's leg (from the legs cache
+    when msrsim run flew it).
     """
     from msrsim.campaign.edl import run_edl, summary
     from msrsim.campaign.schedule import plan_srl_launch_period
-
-    loaded = _load(scenario, overrides)
-    try:  # the launch period msrsim run plans (its first day), not the least-C3 one
-        period = plan_srl_launch_period(loaded)
-        result = run_edl(loaded, period, trials=trials, seed=seed)
-    except ValueError as exc:
-        _input_error("edl", exc)
     from msrsim.report.edl_plots import edl_plots
+
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:  # the launch period msrsim run plans (its first day), not the least-C3 one
+            period = plan_srl_launch_period(loaded)
+            result = run_edl(loaded, period, trials=trials, seed=seed)
+        except ValueError as exc:
+            _input_error("edl", exc)
+    else:
+        loaded, result = _campaign_leg("edl", scenario, overrides, "edl", trials=trials,
+                                       trials_field="srl.edl.trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
 
     e, depot = loaded.srl.edl, loaded.surface.depot
     _report("edl", loaded.scenario.name, summary(result), plot, as_json,
@@ -1279,7 +1337,7 @@ def edl_command(
                 depot_longitude_deg=depot.east_longitude_deg,
                 max_deploy_mach=e.parachute_max_mach,
                 max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
-            ))  # fmt: skip
+            ), "standalone" if standalone else "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
