@@ -1356,22 +1356,31 @@ def ascent_command(
     ) = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Mars ascent: the MAV from the toss to the Orbiting Sample's release in orbit.
 
     Finds the launch azimuth, pitch programme, coast and SRM2 attitude that reach the
     target orbit with the most margin, flies the cold and warm propellant cases, then a
     Monte Carlo of motor, mass, atmosphere, wind, toss and pointing dispersions. The launch
-    is on the nominal surface timeline's MAV-ready sol.
+    is on the nominal surface timeline's MAV-ready sol. By default the campaign's leg, from
+    the EDL's landing site and the surface timeline (from the legs cache when msrsim run
+    flew them); standalone, from the scenario's target site.
     """
     from msrsim.campaign.ascent import run_ascent, summary, trajectory_rows
 
-    loaded = _load(scenario, overrides)
-    try:
-        with _progress(quiet or as_json, "ascents") as advance:
-            result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
-    except ValueError as exc:
-        _input_error("ascent", exc)
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            with _progress(quiet or as_json, "ascents") as advance:
+                result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
+        except ValueError as exc:
+            _input_error("ascent", exc)
+    else:
+        loaded, result = _campaign_leg("ascent", scenario, overrides, "ascent", trials=trials,
+                                       trials_field="mav.trials", seed=seed,
+                                       quiet=quiet or as_json)  # fmt: skip
+    mode = "standalone" if standalone else "campaign"
     rows = trajectory_rows(result)
     drawn = []
     if plot is not None:
@@ -1382,9 +1391,9 @@ def ascent_command(
         except OSError as exc:
             _fail("ascent --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(summary(result) | {"trajectory": rows})
+        _print_json({"mode": mode} | summary(result) | {"trajectory": rows})
         return
-    out.print(f"[bold]msrsim ascent[/] - {loaded.scenario.name}")
+    _print_header("ascent", loaded.scenario.name, mode)
     table = Table(title="Nominal trajectory (time since the toss)", title_justify="left")
     columns = (
         ("t s", "time_s", "{:.1f}"),
@@ -1423,26 +1432,34 @@ def rendezvous_command(
     ) = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Rendezvous, capture and containment of the Orbiting Sample in Mars orbit.
 
-    From the OS's release (the scenario's representative orbit and covariance), the ERO
-    searches with its narrow-angle camera, tracks with an EKF, phases, transfers and hops
-    along V-bar to capture, all trials flown on J2, drag and radiation pressure; then the
-    containment barriers' Monte Carlo against the break-the-chain requirement.
+    From the OS's release, the ERO searches with its narrow-angle camera, tracks with an
+    EKF, phases, transfers and hops along V-bar to capture, all trials flown on J2, drag
+    and radiation pressure; then the containment barriers' Monte Carlo against the
+    break-the-chain requirement. By default the campaign's leg, from the ascent's release
+    and the ERO's arrival in its search orbit (from the legs cache when msrsim run flew
+    them); standalone, from the scenario's representative orbit and covariance.
     """
     from msrsim.campaign.rendezvous import run_rendezvous, summary
-
-    loaded = _load(scenario, overrides)
-    try:
-        with _progress(quiet or as_json, "rendezvous") as advance:
-            result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
-    except ValueError as exc:
-        _input_error("rendezvous", exc)
     from msrsim.report.rendezvous_plots import rendezvous_plots
 
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            with _progress(quiet or as_json, "rendezvous") as advance:
+                result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
+        except ValueError as exc:
+            _input_error("rendezvous", exc)
+    else:
+        loaded, result = _campaign_leg("rendezvous", scenario, overrides, "rendezvous",
+                                       trials=trials, trials_field="rendezvous.trials",
+                                       seed=seed, quiet=quiet or as_json)  # fmt: skip
     _report("rendezvous", loaded.scenario.name, summary(result), plot, as_json,
-            lambda: rendezvous_plots(result, plot))  # fmt: skip
+            lambda: rendezvous_plots(result, plot),
+            "standalone" if standalone else "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1483,6 +1500,7 @@ def surface_command(
     ] = None,
     plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Surface operations, sol by sol: rover courier, helicopter backup, MAV readiness.
 
@@ -1490,26 +1508,38 @@ def surface_command(
     helicopters fetch the depot's if Perseverance cannot, and the MAV is ready on a
     launch-season sol before the deadline. Prints the nominal timeline (no random event)
     and a Monte Carlo of drive rates, anomalies, failures, wind and helicopter losses.
+    By default the campaign's leg, from the EDL leg's landing (from the legs cache when
+    msrsim run flew it); the landing and deadline options fly it standalone.
     """
     from msrsim.campaign.surface import run_surface, summary, timeline_rows
     from msrsim.core.time import utc_to_et
 
-    loaded = _load(scenario, overrides)
-    try:
-        landing_et, deadline_et = (
-            None if text is None else float(utc_to_et(text)[0])
-            for text in (landing_utc, deadline_utc)
-        )
-        result = run_surface(
-            loaded,
-            landing_et=landing_et,
-            deadline_et=deadline_et,
-            rover_fails=rover_fails,
-            trials=trials,
-            seed=seed,
-        )
-    except ValueError as exc:
-        _input_error("surface", exc)
+    standalone = standalone or landing_utc is not None or deadline_utc is not None
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            landing_et, deadline_et = (
+                None if text is None else float(utc_to_et(text)[0])
+                for text in (landing_utc, deadline_utc)
+            )
+            result = run_surface(
+                loaded,
+                landing_et=landing_et,
+                deadline_et=deadline_et,
+                rover_fails=rover_fails,
+                trials=trials,
+                seed=seed,
+            )
+        except ValueError as exc:
+            _input_error("surface", exc)
+    else:
+        changes = [*(overrides or ())]  # --rover-fails: the scenario value it stands for
+        if rover_fails is not None:
+            changes.append(f"perseverance.fails_at_landing={str(rover_fails).lower()}")
+        loaded, result = _campaign_leg("surface", scenario, changes, "surface", trials=trials,
+                                       trials_field="surface.trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
+    mode = "standalone" if standalone else "campaign"
     parts, rows = summary(result), timeline_rows(result)
     if plot is not None:
         from msrsim.report.surface_plots import surface_plots
@@ -1519,9 +1549,9 @@ def surface_command(
         except OSError as exc:
             _fail("surface --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(parts | rows)
+        _print_json({"mode": mode} | parts | rows)
         return
-    out.print(f"[bold]msrsim surface[/] - {loaded.scenario.name}")
+    _print_header("surface", loaded.scenario.name, mode)
     _print_surface_timeline(rows)
     _print_parts(parts)
     if plot is not None:

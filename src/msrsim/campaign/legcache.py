@@ -69,6 +69,9 @@ def _but(section: str, *names: str) -> tuple[str, ...]:
     model = Scenario
     for part in section.split("."):
         model = model.model_fields[part].annotation
+    unknown = set(names) - set(model.model_fields)
+    if unknown:
+        raise KeyError(f"{section} has no {sorted(unknown)}")
     return _in(section, *(n for n in model.model_fields if n not in names))
 
 
@@ -78,7 +81,7 @@ _DIVERT = _in("ero", "divert_delay_hours", "divert_failure_probability",
 _SURFACE = (
     "srl.target", "surface.depot", "surface.lander_checkout_sols", "surface.mav_preparation_sols",
     *_in("sample_transfer_arm", "time_per_tube_h", "working_time_per_sol_h"),
-    *_but("helicopters", "trials"),
+    *_but("helicopters", "flight_altitude_m", "mass_kg", "payload_kg"),
     *_in("orbiting_sample", "capacity_tubes", "helicopters_top_up", "include_witness_tubes",
          "priority_tubes"),
     *_in("perseverance", "anomaly_probability_per_sol", "anomaly_sols", "drive_m_per_sol",
@@ -89,6 +92,12 @@ _SURFACE = (
 _MAV = _in("mav", "diameter_m", "dispersions", "guidance", "launch_local_mean_solar_time_h",
            "min_perigee_altitude_km", "min_propellant_temperature_c", "payload_mass_kg", "srm1",
            "srm2", "stage1_structure_mass_kg", "stage2_structure_mass_kg", "toss")  # fmt: skip
+_RENDEZVOUS = (
+    *_but("rendezvous", "trials", "release_argument_of_latitude_deg", "release_node_deg"),
+    "orbiting_sample.diameter_m",
+)  # the representative release (the standalone command's) is not the campaign's
+_EES = _but("ees", "footprint_trials", "entry_to_landing_s", "release_before_entry_days",
+            "touchdown_speed_m_s", "landing_site_name", "parachute")  # fmt: skip
 
 LEG_INPUTS: dict[str, LegInputs] = {
     # the planner's inputs (msrsim.campaign.schedule._Inputs; the planner reads no other)
@@ -99,7 +108,11 @@ LEG_INPUTS: dict[str, LegInputs] = {
             "schedule",
             "reliability.ero_extension_days",
             *_in("ero_launch", "arrival_earliest_utc", "arrival_latest_utc", "vehicle"),
-            *(p for p in _but("ero") if p not in _DIVERT),
+            *(
+                p
+                for p in _but("ero", "cruise_propulsion", "mars_orbit_insertion_propulsion")
+                if p not in _DIVERT
+            ),
             *_in("mav", "target_orbit_altitude_km", "target_orbit_inclination_deg"),
             *_in("rendezvous", "os_mass_kg", "search_orbit_altitude_offset_km"),
             "ees.entry_interface_altitude_km",
@@ -127,14 +140,25 @@ LEG_INPUTS: dict[str, LegInputs] = {
     "rendezvous": LegInputs(
         (
             "scenario.seed",
-            "rendezvous",
+            *_RENDEZVOUS,
+            "rendezvous.trials",
             *_but("containment", "operations_days"),
             "ees.touchdown_speed_m_s",
-            "orbiting_sample.diameter_m",
         ),
         ("schedule", "ero", "ascent"),
     ),  # fmt: skip
-    "return": LegInputs(("scenario.seed", "ees", *_DIVERT), ("ero",)),
+    "return": LegInputs(
+        (
+            "scenario.seed",
+            *_EES,
+            "ees.footprint_trials",
+            "ees.entry_to_landing_s",
+            "ees.release_before_entry_days",
+            "ees.touchdown_speed_m_s",
+            *_DIVERT,
+        ),
+        ("ero",),
+    ),  # fmt: skip
     # the coupled campaign's plans (msrsim.campaign.plan.PLANS)
     "plan_launch": LegInputs(("reliability.srl_launch_scrub_probability",), ("schedule",)),
     "plan_srl_edl": LegInputs((*_but("srl.edl", "trials"), "srl.target"), ("schedule",)),
@@ -144,20 +168,8 @@ LEG_INPUTS: dict[str, LegInputs] = {
         ("schedule",),
     ),
     "plan_return": LegInputs(("containment.operations_days",), ("schedule",)),
-    "plan_rendezvous": LegInputs(
-        (*_but("rendezvous", "trials"), "orbiting_sample.diameter_m"),
-        ("schedule", "plan_return"),
-    ),
-    "plan_entry": LegInputs(
-        _but(
-            "ees",
-            "footprint_trials",
-            "entry_to_landing_s",
-            "release_before_entry_days",
-            "touchdown_speed_m_s",
-        ),
-        ("schedule",),
-    ),  # fmt: skip
+    "plan_rendezvous": LegInputs(_RENDEZVOUS, ("schedule", "plan_return")),
+    "plan_entry": LegInputs(_EES, ("schedule",)),
 }
 """Each entry's inputs, in an order where every entry comes after its upstream ones."""
 
