@@ -440,7 +440,8 @@ def test_surface_json_nominal_timeline_and_monte_carlo():
     result = _surface("--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"nominal", "monte_carlo", "activities", "flights", "tubes_loaded"}
+    assert set(data) == {"mode", "nominal", "monte_carlo", "activities", "flights",
+                         "tubes_loaded"}  # fmt: skip
     assert data["monte_carlo"]["trials"] == 500
     assert data["nominal"]["tubes_from_perseverance"] == 22 and data["flights"] == []
     assert [t["name"] for t in data["tubes_loaded"][:3]] == [
