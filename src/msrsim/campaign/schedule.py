@@ -191,7 +191,7 @@ class _Inputs:
     """Every scenario value the planner reads, and nothing else: two scenarios with the
     same inputs have the same schedule (:data:`msrsim.campaign.legcache.LEG_INPUTS`
     declares them as the schedule's reads, the key of its cache entry; a test records
-    what :meth:`of` reads and holds the two equal)."""
+    what the planner reads and holds the two equal)."""
 
     srl_launch: LaunchWindow
     srl_launch_mass_kg: float
