@@ -590,7 +590,8 @@ def test_ero_json_and_plots(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {
-        "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals", "return_cruise"
+        "mode", "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals",
+        "return_cruise"
     }  # fmt: skip
     assert data["budget"]["xenon_margin_kg"] >= 0 and data["budget"]["bipropellant_margin_kg"] >= 0
     names = sorted(p.name for p in (tmp_path / "ero").iterdir())
