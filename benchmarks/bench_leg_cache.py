@@ -37,12 +37,12 @@ def main(argv: list[str]) -> None:
     computed: list[str] = []
     store = legcache.cached_leg
 
-    def counted(name, key, compute, expected, **options):
+    def counted(name, key, compute, valid, **options):
         def flown():
             computed.append(name)
             return compute()
 
-        return store(name, key, flown, expected, **options)
+        return store(name, key, flown, valid, **options)
 
     legcache.cached_leg = counted  # the schedule's entry (plan_schedule imports it late)
     nominal.cached_leg = counted

@@ -4,6 +4,7 @@ declares, and an edit re-flies exactly the legs downstream of what it changed.""
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 
 import pytest
 from scenario_reads import covered, recording
@@ -18,6 +19,21 @@ from msrsim.scenario import load_scenario
 ALL = set(LEG_INPUTS)
 
 
+@dataclass(frozen=True)
+class FakePlan:
+    """A leg's coupled plan in shape (``columns``, ``fly``), made by a counted fake."""
+
+    name: str
+    upstream: tuple
+    columns = {}
+
+    def __getitem__(self, index):
+        return self.name
+
+    def fly(self, table) -> None:
+        raise AssertionError("a fake plan is not flown")
+
+
 def test_each_leg_reads_only_its_declared_inputs(monkeypatch):
     """Fly the schedule and every leg of the baseline afresh with every scenario value they
     read recorded: each read must be declared by the leg or by an entry upstream of it (whose
@@ -26,14 +42,14 @@ def test_each_leg_reads_only_its_declared_inputs(monkeypatch):
     reads: dict[str, set[str]] = {}
     store = legcache.cached_leg
 
-    def recorded(name, key, compute, expected, **options):
+    def recorded(name, key, compute, valid, **options):
         def flown():
             with recording(scenario) as seen:
                 value = compute()
             reads[name] = seen
             return value
 
-        return store(name, key, flown, expected, **options)
+        return store(name, key, flown, valid, **options)
 
     monkeypatch.setattr(legcache, "cached_leg", recorded)
     monkeypatch.setattr(nominal, "cached_leg", recorded)
@@ -95,9 +111,10 @@ def counted(monkeypatch, tmp_path):
     for name in nominal.FLIGHTS | PLANS:
         table = nominal.FLIGHTS if name in nominal.FLIGHTS else PLANS
 
-        def fly(scenario, *upstream, _name=name):
+        def fly(scenario, *upstream, _name=name, _plan=table is PLANS):
             log.append(_name)
-            return (_name, (), tuple(u[0] for u in upstream))
+            made = tuple(u[0] for u in upstream)
+            return FakePlan(_name, made) if _plan else (_name, (), made)
 
         monkeypatch.setitem(table, name, fly)
     return log
@@ -161,11 +178,12 @@ def test_a_damaged_or_wrong_shape_entry_is_flown_again_alone(counted):
     data[-3] ^= 0xFF
     edl.write_bytes(bytes(data))  # damaged: fails its checksum
     assert read_entry(edl, keys["edl"]) is None
-    surface = leg_path("surface", keys["surface"])
-    write_entry(surface, pickle.dumps(42), keys["surface"])  # a valid record, wrong shape
+    for name, wrong in (("surface", 42), ("ascent", ("a", "b")), ("plan_entry", (1, 2, 3))):
+        write_entry(leg_path(name, keys[name]), pickle.dumps(wrong), keys[name])  # a valid
+        # record, a wrong shape
     counted.clear()
     nominal.nominal_legs(scenario)
-    assert sorted(counted) == ["edl", "surface"]
+    assert sorted(counted) == ["ascent", "edl", "plan_entry", "surface"]
 
 
 def test_a_leg_key_holds_its_values_its_hand_offs_and_the_code(monkeypatch):

@@ -20,7 +20,7 @@ a value its declaration (or an upstream entry's) does not hold.
 :func:`cached_leg` keeps each entry as ``<cache dir>/legs/<name>/<key>.pickle`` with the
 integrity record of :func:`msrsim.campaign.cache.write_entry` (checksum, size, key, code
 fingerprint, written atomically); an entry that is missing, fails its record, or does not
-unpickle to the expected type is flown again.
+unpickle to a value of the entry's shape is flown again.
 """
 
 from __future__ import annotations
@@ -242,15 +242,16 @@ def cached_leg(
     name: str,
     key: str,
     compute: Callable[[], Any],
-    expected: type | tuple[type, ...],
+    valid: Callable[[Any], bool],
     *,
     refresh: bool = False,
     directory: str | Path | None = None,
 ) -> Any:
     """The entry ``name`` with ``key``: read from the cache, or ``compute()``-d and stored.
 
-    ``expected`` is the type of the result (a stored entry of another type is computed
-    again); ``refresh=True`` computes it without reading the stored one (and stores it).
+    ``valid(value)`` says whether a value has the shape of the result (a stored entry that
+    does not is computed again); ``refresh=True`` computes it without reading the stored
+    one (and stores it).
     """
     from msrsim.campaign.cache import read_entry, write_entry
 
@@ -261,7 +262,7 @@ def cached_leg(
             value = pickle.loads(data)  # our own file, checked against its checksum and code
         except _WRONG_SHAPE:
             value = None
-        if isinstance(value, expected):
+        if valid(value):
             return value
     value = compute()
     write_entry(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), key)

@@ -119,6 +119,14 @@ taking the results of the entries :data:`msrsim.campaign.legcache.LEG_INPUTS` de
 upstream of it, in that order (and nothing else from the relay)."""
 
 
+def _is_flight(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 3
+
+
+def _is_plan(value) -> bool:  # a CoupledLeg
+    return callable(getattr(value, "fly", None)) and hasattr(value, "columns")
+
+
 def nominal_legs(scenario: Scenario, *, use_cache: bool = True, upto: str | None = None) -> dict:
     """The schedule, every leg's ``(outcome(s), milestones, result)`` and every leg's
     coupled plan (:data:`msrsim.campaign.plan.PLANS`) by entry name, each read from its
@@ -133,8 +141,8 @@ def nominal_legs(scenario: Scenario, *, use_cache: bool = True, upto: str | None
             continue
         upstream = [done[u] for u in LEG_INPUTS[name].upstream]
         compute = functools.partial(fly, scenario, *upstream)
-        kind = tuple if name in FLIGHTS else object
-        done[name] = cached_leg(name, keys[name], compute, kind, refresh=not use_cache)
+        valid = _is_flight if name in FLIGHTS else _is_plan
+        done[name] = cached_leg(name, keys[name], compute, valid, refresh=not use_cache)
     return done
 
 

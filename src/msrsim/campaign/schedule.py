@@ -406,7 +406,9 @@ def plan_schedule(scenario: Scenario, progress=None, *, use_cache: bool = True) 
     def plan() -> Schedule:
         return _plan(_Inputs.of(scenario), progress or (lambda _done, _total: None))
 
-    schedule = cached_leg("schedule", key, plan, Schedule, refresh=not use_cache)
+    schedule = cached_leg(
+        "schedule", key, plan, lambda v: isinstance(v, Schedule), refresh=not use_cache
+    )
     if len(_MEMO) >= _MEMO_SIZE:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = schedule
