@@ -1,8 +1,10 @@
-"""Per-leg cache entries: each leg of the nominal relay (and the schedule) keyed on exactly
-the scenario values it reads, the entries it consumes and the code.
+"""Per-leg cache entries: each leg of the nominal relay, each leg's coupled plan and the
+schedule keyed on exactly the scenario values it reads, the entries it consumes and the
+code.
 
-:data:`LEG_INPUTS` declares, for the schedule and each leg of
-:func:`msrsim.campaign.nominal.fly_nominal`, the scenario values it reads (a section,
+:data:`LEG_INPUTS` declares, for the schedule, each leg of the nominal relay
+(:data:`msrsim.campaign.nominal.FLIGHTS`) and each leg's coupled plan
+(:data:`msrsim.campaign.plan.PLANS`), the scenario values it reads (a section,
 ``"edl"``, stands for every value in it; a dotted path, ``"srl.launch_mass_kg"``, for one)
 and the entries upstream of it whose results it takes (its hand-offs). A leg's key
 (:func:`leg_keys`) is the SHA-256 of its name, the values of its declared inputs, the keys
@@ -14,8 +16,9 @@ figures judged after flight, :data:`msrsim.campaign.plan.JUDGED_AFTER_FLIGHT`, t
 scenario's name, the campaign's trial count) re-flies none.
 
 The declarations are checked, not trusted: ``tests/campaign/test_leg_cache.py`` flies
-every leg on the baseline with each scenario value read recorded and fails if a leg reads
-a value its declaration (or an upstream entry's) does not hold.
+every entry on the baseline with each scenario value read recorded and fails if one reads
+a value its declaration (or an upstream entry's) does not hold, or declares a value it
+does not read.
 
 :func:`cached_leg` keeps each entry as ``<cache dir>/legs/<name>/<key>.pickle`` with the
 integrity record of :func:`msrsim.campaign.cache.write_entry` (checksum, size, key, code
