@@ -440,7 +440,8 @@ def test_surface_json_nominal_timeline_and_monte_carlo():
     result = _surface("--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"nominal", "monte_carlo", "activities", "flights", "tubes_loaded"}
+    assert set(data) == {"mode", "nominal", "monte_carlo", "activities", "flights",
+                         "tubes_loaded"}  # fmt: skip
     assert data["monte_carlo"]["trials"] == 500
     assert data["nominal"]["tubes_from_perseverance"] == 22 and data["flights"] == []
     assert [t["name"] for t in data["tubes_loaded"][:3]] == [
@@ -589,7 +590,8 @@ def test_ero_json_and_plots(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {
-        "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals", "return_cruise"
+        "mode", "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals",
+        "return_cruise"
     }  # fmt: skip
     assert data["budget"]["xenon_margin_kg"] >= 0 and data["budget"]["bipropellant_margin_kg"] >= 0
     names = sorted(p.name for p in (tmp_path / "ero").iterdir())

@@ -393,7 +393,7 @@ def test_a_cache_legs_json_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatc
     class Flown(Exception):
         pass
 
-    def fly(s):
+    def fly(s, **options):
         flown.append(s)
         raise Flown
 

@@ -1064,6 +1064,43 @@ SeedOption = Annotated[
         "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
     ),
 ]
+StandaloneOption = Annotated[
+    bool,
+    typer.Option(
+        "--standalone",
+        help="Fly this leg alone from the scenario's typed inputs, not on the campaign's "
+        "hand-offs (implied by the options that set the leg's inputs directly).",
+    ),
+]
+MODES = {
+    "campaign": "the campaign's leg, as msrsim run flies it, on its upstream legs' hand-offs "
+    "(the legs cache)",
+    "standalone": "standalone: flown alone from typed inputs, not the campaign's hand-offs",
+}
+
+
+def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, seed, quiet):
+    """``(scenario, result)``: the leg ``name`` of the scenario's campaign as ``msrsim run``
+    flies it, on its upstream legs' hand-offs, each read from the legs cache or flown and
+    stored there (:func:`msrsim.campaign.nominal.nominal_legs`); ``--trials`` and
+    ``--seed`` stand for the scenario values they set."""
+    from msrsim.campaign.nominal import nominal_legs
+
+    changes = list(overrides or ())
+    changes += [f"{trials_field}={trials}"] if trials is not None else []
+    changes += [f"scenario.seed={seed}"] if seed is not None else []
+    loaded = _load(scenario, changes)
+    try:
+        with _progress(quiet, f"campaign legs up to {name}"):
+            legs = nominal_legs(loaded, upto=name)
+    except ValueError as exc:
+        _input_error(command, exc)
+    return loaded, legs[name][2]
+
+
+def _print_header(command: str, scenario_name: str, mode: str) -> None:
+    out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
+    out.print(f"[dim]{MODES[mode]}[/]")
 
 
 @app.command("entry")
@@ -1138,12 +1175,15 @@ def entry_command(
     ] = ReturnArc.ero,
     plot: _plot_dir_option("Draw the footprint map, entry profile and distributions here.") = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
 
     Flies the scenario's capsule (or one set by the options) from the return's approach
     to the ground in the Utah Test and Training Range, then a Monte Carlo of delivery,
-    atmosphere and vehicle dispersions.
+    atmosphere and vehicle dispersions. By default the campaign's leg, on the ERO's
+    return arc (both from the legs cache when msrsim run flew them); the capsule,
+    atmosphere, wind and return-arc options fly it standalone.
     """
     from msrsim.campaign.earth_entry import (
         EntryOverrides,
@@ -1152,7 +1192,18 @@ def entry_command(
         run_earth_entry,
         summary,
     )
+    from msrsim.report.entry_plots import entry_plots
 
+    typed = (diameter_m, nose_radius_m, half_angle_deg, mass_kg, subsonic_cd, entry_speed_km_s,
+             flight_path_angle_deg, entry_altitude_km, atmosphere, wind_profile,
+             entry_latitude_deg, entry_longitude_deg, entry_azimuth_deg, entry_utc)  # fmt: skip
+    if not standalone and all(v is None for v in typed) and return_arc is ReturnArc.ero:
+        loaded, result = _campaign_leg("entry", scenario, overrides, "return", trials=trials,
+                                       trials_field="ees.footprint_trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
+        _report("entry", loaded.scenario.name, summary(result), plot, as_json,
+                lambda: entry_plots(result, plot), "campaign")  # fmt: skip
+        return
     loaded = _load(scenario, overrides)
     if atmosphere is not None:
         loaded = loaded.model_copy(
@@ -1199,10 +1250,8 @@ def entry_command(
             )
     except ValueError as exc:
         _input_error("entry", exc)
-    from msrsim.report.entry_plots import entry_plots
-
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
-            lambda: entry_plots(result, plot))  # fmt: skip
+            lambda: entry_plots(result, plot), "standalone")  # fmt: skip
 
 
 def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, wind_profile,
@@ -1248,12 +1297,15 @@ def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, 
     from msrsim.report.entry_plots import replay_plots
 
     _report("entry", loaded.scenario.name, interface_summary(result), plot, as_json,
-            lambda: replay_plots(result, plot))  # fmt: skip
+            lambda: replay_plots(result, plot), "standalone")  # fmt: skip
 
 
-def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw) -> None:
+def _report(
+    command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw, mode: str
+) -> None:
     """Draw the figures when ``--plot`` is given (exit 2 if they cannot be written), then
-    print the summary parts as JSON or as tables."""
+    print the summary parts as JSON or as tables, saying whether the leg is the campaign's
+    or flown standalone (``mode``, a key of :data:`MODES`)."""
     drawn = []
     if plot is not None:
         try:
@@ -1261,9 +1313,9 @@ def _report(command: str, scenario_name: str, parts: dict, plot, as_json: bool, 
         except OSError as exc:
             _fail(f"{command} --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(parts)
+        _print_json({"mode": mode} | parts)
         return
-    out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
+    _print_header(command, scenario_name, mode)
     _print_parts(parts)
     if drawn:
         out.print("Drawn: " + ", ".join(str(p) for p in drawn))
@@ -1312,7 +1364,7 @@ def ero_command(
     from msrsim.report.ero_plots import ero_plots
 
     _report("ero", loaded.scenario.name, summary(mission), plot, as_json,
-            lambda: ero_plots(mission, plot))  # fmt: skip
+            lambda: ero_plots(mission, plot), "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1330,24 +1382,31 @@ def edl_command(
         "Draw the entry profile, the ellipse on Jezero and distributions."
     ) = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Mars entry, descent and landing of the SRL at Jezero, with its landing Monte Carlo.
 
     Aims the SRL's approach (first day of the launch period the schedule plans, as msrsim
     run) so the reference lands on the target, designs the Apollo final-phase guidance on
     it, and flies the dispersed entries guided and open loop through parachute,
-    separations and powered descent.
+    separations and powered descent. By default the campaign's leg (from the legs cache
+    when msrsim run flew it).
     """
     from msrsim.campaign.edl import run_edl, summary
     from msrsim.campaign.schedule import plan_srl_launch_period
-
-    loaded = _load(scenario, overrides)
-    try:  # the launch period msrsim run plans (its first day), not the least-C3 one
-        period = plan_srl_launch_period(loaded)
-        result = run_edl(loaded, period, trials=trials, seed=seed)
-    except ValueError as exc:
-        _input_error("edl", exc)
     from msrsim.report.edl_plots import edl_plots
+
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:  # the launch period msrsim run plans (its first day), not the least-C3 one
+            period = plan_srl_launch_period(loaded)
+            result = run_edl(loaded, period, trials=trials, seed=seed)
+        except ValueError as exc:
+            _input_error("edl", exc)
+    else:
+        loaded, result = _campaign_leg("edl", scenario, overrides, "edl", trials=trials,
+                                       trials_field="srl.edl.trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
 
     e, depot = loaded.srl.edl, loaded.surface.depot
     _report("edl", loaded.scenario.name, summary(result), plot, as_json,
@@ -1359,7 +1418,7 @@ def edl_command(
                 depot_longitude_deg=depot.east_longitude_deg,
                 max_deploy_mach=e.parachute_max_mach,
                 max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
-            ))  # fmt: skip
+            ), "standalone" if standalone else "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1378,22 +1437,31 @@ def ascent_command(
     ) = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Mars ascent: the MAV from the toss to the Orbiting Sample's release in orbit.
 
     Finds the launch azimuth, pitch programme, coast and SRM2 attitude that reach the
     target orbit with the most margin, flies the cold and warm propellant cases, then a
     Monte Carlo of motor, mass, atmosphere, wind, toss and pointing dispersions. The launch
-    is on the nominal surface timeline's MAV-ready sol.
+    is on the nominal surface timeline's MAV-ready sol. By default the campaign's leg, from
+    the EDL's landing site and the surface timeline (from the legs cache when msrsim run
+    flew them); standalone, from the scenario's target site.
     """
     from msrsim.campaign.ascent import run_ascent, summary, trajectory_rows
 
-    loaded = _load(scenario, overrides)
-    try:
-        with _progress(quiet or as_json, "ascents") as advance:
-            result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
-    except ValueError as exc:
-        _input_error("ascent", exc)
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            with _progress(quiet or as_json, "ascents") as advance:
+                result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
+        except ValueError as exc:
+            _input_error("ascent", exc)
+    else:
+        loaded, result = _campaign_leg("ascent", scenario, overrides, "ascent", trials=trials,
+                                       trials_field="mav.trials", seed=seed,
+                                       quiet=quiet or as_json)  # fmt: skip
+    mode = "standalone" if standalone else "campaign"
     rows = trajectory_rows(result)
     drawn = []
     if plot is not None:
@@ -1404,9 +1472,9 @@ def ascent_command(
         except OSError as exc:
             _fail("ascent --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(summary(result) | {"trajectory": rows})
+        _print_json({"mode": mode} | summary(result) | {"trajectory": rows})
         return
-    out.print(f"[bold]msrsim ascent[/] - {loaded.scenario.name}")
+    _print_header("ascent", loaded.scenario.name, mode)
     table = Table(title="Nominal trajectory (time since the toss)", title_justify="left")
     columns = (
         ("t s", "time_s", "{:.1f}"),
@@ -1445,26 +1513,34 @@ def rendezvous_command(
     ) = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Rendezvous, capture and containment of the Orbiting Sample in Mars orbit.
 
-    From the OS's release (the scenario's representative orbit and covariance), the ERO
-    searches with its narrow-angle camera, tracks with an EKF, phases, transfers and hops
-    along V-bar to capture, all trials flown on J2, drag and radiation pressure; then the
-    containment barriers' Monte Carlo against the break-the-chain requirement.
+    From the OS's release, the ERO searches with its narrow-angle camera, tracks with an
+    EKF, phases, transfers and hops along V-bar to capture, all trials flown on J2, drag
+    and radiation pressure; then the containment barriers' Monte Carlo against the
+    break-the-chain requirement. By default the campaign's leg, from the ascent's release
+    and the ERO's arrival in its search orbit (from the legs cache when msrsim run flew
+    them); standalone, from the scenario's representative orbit and covariance.
     """
     from msrsim.campaign.rendezvous import run_rendezvous, summary
-
-    loaded = _load(scenario, overrides)
-    try:
-        with _progress(quiet or as_json, "rendezvous") as advance:
-            result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
-    except ValueError as exc:
-        _input_error("rendezvous", exc)
     from msrsim.report.rendezvous_plots import rendezvous_plots
 
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            with _progress(quiet or as_json, "rendezvous") as advance:
+                result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
+        except ValueError as exc:
+            _input_error("rendezvous", exc)
+    else:
+        loaded, result = _campaign_leg("rendezvous", scenario, overrides, "rendezvous",
+                                       trials=trials, trials_field="rendezvous.trials",
+                                       seed=seed, quiet=quiet or as_json)  # fmt: skip
     _report("rendezvous", loaded.scenario.name, summary(result), plot, as_json,
-            lambda: rendezvous_plots(result, plot))  # fmt: skip
+            lambda: rendezvous_plots(result, plot),
+            "standalone" if standalone else "campaign")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1505,6 +1581,7 @@ def surface_command(
     ] = None,
     plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
     as_json: JsonOption = False,
+    standalone: StandaloneOption = False,
 ) -> None:
     """Surface operations, sol by sol: rover courier, helicopter backup, MAV readiness.
 
@@ -1512,26 +1589,38 @@ def surface_command(
     helicopters fetch the depot's if Perseverance cannot, and the MAV is ready on a
     launch-season sol before the deadline. Prints the nominal timeline (no random event)
     and a Monte Carlo of drive rates, anomalies, failures, wind and helicopter losses.
+    By default the campaign's leg, from the EDL leg's landing (from the legs cache when
+    msrsim run flew it); the landing and deadline options fly it standalone.
     """
     from msrsim.campaign.surface import run_surface, summary, timeline_rows
     from msrsim.core.time import utc_to_et
 
-    loaded = _load(scenario, overrides)
-    try:
-        landing_et, deadline_et = (
-            None if text is None else float(utc_to_et(text)[0])
-            for text in (landing_utc, deadline_utc)
-        )
-        result = run_surface(
-            loaded,
-            landing_et=landing_et,
-            deadline_et=deadline_et,
-            rover_fails=rover_fails,
-            trials=trials,
-            seed=seed,
-        )
-    except ValueError as exc:
-        _input_error("surface", exc)
+    standalone = standalone or landing_utc is not None or deadline_utc is not None
+    if standalone:
+        loaded = _load(scenario, overrides)
+        try:
+            landing_et, deadline_et = (
+                None if text is None else float(utc_to_et(text)[0])
+                for text in (landing_utc, deadline_utc)
+            )
+            result = run_surface(
+                loaded,
+                landing_et=landing_et,
+                deadline_et=deadline_et,
+                rover_fails=rover_fails,
+                trials=trials,
+                seed=seed,
+            )
+        except ValueError as exc:
+            _input_error("surface", exc)
+    else:
+        changes = [*(overrides or ())]  # --rover-fails: the scenario value it stands for
+        if rover_fails is not None:
+            changes.append(f"perseverance.fails_at_landing={str(rover_fails).lower()}")
+        loaded, result = _campaign_leg("surface", scenario, changes, "surface", trials=trials,
+                                       trials_field="surface.trials", seed=seed,
+                                       quiet=as_json)  # fmt: skip
+    mode = "standalone" if standalone else "campaign"
     parts, rows = summary(result), timeline_rows(result)
     if plot is not None:
         from msrsim.report.surface_plots import surface_plots
@@ -1541,9 +1630,9 @@ def surface_command(
         except OSError as exc:
             _fail("surface --plot", [f"{plot}: cannot be written ({exc.strerror})"])
     if as_json:
-        _print_json(parts | rows)
+        _print_json({"mode": mode} | parts | rows)
         return
-    out.print(f"[bold]msrsim surface[/] - {loaded.scenario.name}")
+    _print_header("surface", loaded.scenario.name, mode)
     _print_surface_timeline(rows)
     _print_parts(parts)
     if plot is not None:

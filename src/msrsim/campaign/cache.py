@@ -3,10 +3,14 @@
 :func:`msrsim.campaign.runner.campaign_legs` keeps the planned campaign and its nominal
 legs here (the legs' report ``legs.json``, the coupled plan ``plan.pickle``, the
 trajectory products), so that a second run of the same scenario flies only its trials;
-:func:`cached_table` keeps a table of arrays as Parquet:
+:mod:`msrsim.campaign.legcache` keeps each leg, each leg's plan and the schedule as its
+own entry, keyed on the values that entry reads and the entries upstream of it, so that an
+edit re-flies only the legs downstream of it; :func:`cached_table` keeps a table of arrays
+as Parquet:
 
     <cache dir>/<fingerprint>/<name>           (each entry, with <name>.sha256.json)
     <cache dir>/<fingerprint>/scenario.json    (cached_table: what the fingerprint was of)
+    <cache dir>/legs/<leg>/<key>.pickle        (legcache: each leg's entry, with its record)
 
 The cache directory is ``$MSRSIM_CACHE_DIR`` if set, else the platform's user cache
 directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
@@ -23,9 +27,10 @@ version passes a new ``version`` to :func:`cached_table`.
 
 Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
 atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the
-SHA-256 and size of the bytes, the scenario fingerprint and the fingerprint of the model
-code that computed it (:func:`code_fingerprint`, a hash of msrsim's ``core``, ``segments``,
-``campaign``, ``samples`` and ``scenarios`` sources and data). :func:`read_entry` returns
+SHA-256 and size of the bytes, the scenario fingerprint (a leg's key for a per-leg entry)
+and the fingerprint of the model code that computed it (:func:`code_fingerprint`, a hash
+of msrsim's ``core``, ``segments``, ``campaign``, ``samples`` and ``scenarios`` sources
+and data). :func:`read_entry` returns
 the bytes only when all of them match, so an entry damaged on disk, cut short, written by
 other code or for another scenario is computed again, never used; so is one whose content
 does not have the shape its reader expects.

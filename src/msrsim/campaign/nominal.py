@@ -5,6 +5,7 @@ reports and the data products (the coupled trials fly :mod:`msrsim.campaign.plan
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 from msrsim.campaign.ascent import landing_from_edl, run_ascent_leg
 from msrsim.campaign.checks import campaign_checks
@@ -12,6 +13,7 @@ from msrsim.campaign.earth_entry import run_return_legs
 from msrsim.campaign.edl import run_edl_leg
 from msrsim.campaign.ero import return_arrival, run_ero_leg
 from msrsim.campaign.launch import run_windows_leg
+from msrsim.campaign.legcache import LEG_INPUTS, cached_leg, leg_keys
 from msrsim.campaign.outcomes import (
     LEGS,
     NOT_MODELLED,
@@ -19,10 +21,11 @@ from msrsim.campaign.outcomes import (
     CampaignResult,
     LegOutcome,
     Milestone,
+    as_labelled_by,
     dated,
     scenario_basis,
 )
-from msrsim.campaign.plan import plan_campaign
+from msrsim.campaign.plan import PLANS, plan_campaign
 from msrsim.campaign.published import PUBLISHED_PLAN, compare
 from msrsim.campaign.rendezvous import run_rendezvous_leg
 from msrsim.campaign.schedule import plan_schedule
@@ -30,7 +33,7 @@ from msrsim.campaign.surface import run_surface_leg
 from msrsim.core.time import utc_to_et
 from msrsim.scenario import Scenario
 
-__all__ = ["fly_nominal", "plan_milestones"]
+__all__ = ["FLIGHTS", "fly_nominal", "handoffs_of", "nominal_legs", "plan_milestones"]
 
 
 def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
@@ -61,7 +64,98 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
     return tuple(milestones)
 
 
-def fly_nominal(scenario: Scenario) -> CampaignResult:
+def _windows(scenario: Scenario, schedule):
+    return run_windows_leg(scenario, LEGS[0], schedule)
+
+
+def _ero(scenario: Scenario, schedule):
+    return run_ero_leg(scenario, LEGS[1], schedule)
+
+
+def _edl(scenario: Scenario, windows):
+    return run_edl_leg(scenario, windows[2], LEGS[2])
+
+
+def _surface(scenario: Scenario, schedule, edl):
+    del schedule  # read inside run_surface_leg (its provenance), through plan_schedule
+    return run_surface_leg(scenario, LEGS[3], landing_et=edl[2].landing_et)
+
+
+def _ascent(scenario: Scenario, schedule, edl, surface):
+    latitude, longitude = landing_from_edl(edl[2])
+    ready = surface[2].timeline.mav_ready_et  # the MAV flies once ready, and not before the
+    if ready is not None:  # ERO waits in its search orbit (the schedule's earliest launch)
+        ready = max(ready, schedule.mav_launch_earliest_et)
+    return run_ascent_leg(
+        scenario,
+        LEGS[4],
+        mav_ready_et=ready,
+        landing_latitude_deg=latitude,
+        landing_longitude_deg=longitude,
+    )
+
+
+def _rendezvous(scenario: Scenario, schedule, ero, ascent):
+    return run_rendezvous_leg(
+        scenario,
+        LEGS[5],
+        LEGS[6],
+        os_release=ascent[2].hand_off,
+        ero_arrival_et=ero[2].spiral_down.end_et,
+        schedule=schedule,
+    )
+
+
+def _return(scenario: Scenario, ero):
+    return run_return_legs(scenario, return_arrival(ero[2]), LEGS[7], LEGS[8])
+
+
+FLIGHTS = {
+    "windows": _windows, "ero": _ero, "edl": _edl, "surface": _surface, "ascent": _ascent,
+    "rendezvous": _rendezvous, "return": _return,
+}  # fmt: skip
+"""Each leg's flight, ``fly(scenario, *upstream) -> (outcome(s), milestones, result)``,
+taking the results of the entries :data:`msrsim.campaign.legcache.LEG_INPUTS` declares
+upstream of it, in that order (and nothing else from the relay)."""
+
+
+def _is_flight(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 3
+
+
+def _is_plan(value) -> bool:  # a CoupledLeg
+    return callable(getattr(value, "fly", None)) and hasattr(value, "columns")
+
+
+def nominal_legs(scenario: Scenario, *, use_cache: bool = True, upto: str | None = None) -> dict:
+    """The schedule, every leg's ``(outcome(s), milestones, result)`` and every leg's
+    coupled plan (:data:`msrsim.campaign.plan.PLANS`) by entry name, each read from its
+    cache entry (:mod:`msrsim.campaign.legcache`) or flown and stored: an edit re-flies
+    only the legs whose declared inputs it changes and those downstream.
+    ``use_cache=False`` flies them all (and stores them); ``upto="edl"`` only that entry
+    and those upstream of it (what a leg command shows)."""
+    keys = leg_keys(scenario, upto)
+    done = {"schedule": plan_schedule(scenario, use_cache=use_cache)}
+    for name, fly in (FLIGHTS | PLANS).items():
+        if name not in keys:
+            continue
+        upstream = [done[u] for u in LEG_INPUTS[name].upstream]
+        compute = functools.partial(fly, scenario, *upstream)
+        valid = _is_flight if name in FLIGHTS else _is_plan
+        done[name] = cached_leg(name, keys[name], compute, valid, refresh=not use_cache)
+    return done
+
+
+def handoffs_of(legs: dict) -> dict:
+    """The legs' full results as :class:`~msrsim.campaign.outcomes.CampaignResult` keeps
+    them (``handoffs``), from :func:`nominal_legs`."""
+    return dict(
+        mission=legs["ero"][2], edl=legs["edl"][2], surface=legs["surface"][2],
+        ascent=legs["ascent"][2], rendezvous=legs["rendezvous"][2], entry=legs["return"][2],
+    )  # fmt: skip
+
+
+def fly_nominal(scenario: Scenario, *, use_cache: bool = True) -> CampaignResult:
     """Plan the campaign and fly its nominal relay, leg by leg.
 
     The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
@@ -70,63 +164,30 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
     Sample's orbit and covariance) -> rendezvous and capture, containment -> the Earth
     return on the ERO's return cruise. These are each leg's nominal case and own Monte
     Carlo, for the timeline, the constraint checks, the legs' reports and the data
-    products; the campaign Monte Carlo flies the coupled plan
+    products; each read from its own cache entry when its inputs are unchanged
+    (:func:`nominal_legs`). The campaign Monte Carlo flies the coupled plan
     (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial.
     """
 
-    schedule = plan_schedule(scenario)
-    windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0], schedule)
-    outcomes = {1: windows_outcome}
-    ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule)
-    edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
-    surface_outcome, surface_milestones, surface = run_surface_leg(
-        scenario, LEGS[3], landing_et=edl.landing_et
-    )
-    latitude, longitude = landing_from_edl(edl)
-    ready = surface.timeline.mav_ready_et  # the MAV flies once ready, and not before the
-    if ready is not None:  # ERO waits in its search orbit (the schedule's earliest launch)
-        ready = max(ready, schedule.mav_launch_earliest_et)
-    ascent_outcome, ascent_milestones, ascent = run_ascent_leg(
-        scenario,
-        LEGS[4],
-        mav_ready_et=ready,
-        landing_latitude_deg=latitude,
-        landing_longitude_deg=longitude,
-    )
-    rendezvous_outcomes, rendezvous_milestones, rendezvous = run_rendezvous_leg(
-        scenario,
-        LEGS[5],
-        LEGS[6],
-        os_release=ascent.hand_off,
-        ero_arrival_et=mission.spiral_down.end_et,
-        schedule=schedule,
-    )
-    returned, return_milestones, entry = run_return_legs(
-        scenario, return_arrival(mission), LEGS[7], LEGS[8]
-    )
-    for outcome in (ero_outcome, edl_outcome, surface_outcome, ascent_outcome):
-        outcomes[outcome.leg.number] = outcome
-    outcomes.update({o.leg.number: o for o in (*rendezvous_outcomes, *returned)})
-    milestones += (
-        ero_milestones
-        + edl_milestones
-        + surface_milestones
-        + ascent_milestones
-        + rendezvous_milestones
-        + return_milestones
-    )
-    legs = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
+    legs = nominal_legs(scenario, use_cache=use_cache)
+    schedule = legs["schedule"]
+    outcomes, milestones = {}, ()
+    for name in FLIGHTS:
+        leg_outcomes, leg_milestones, _ = legs[name]
+        if isinstance(leg_outcomes, LegOutcome):
+            leg_outcomes = (leg_outcomes,)
+        outcomes.update({o.leg.number: o for o in leg_outcomes})
+        milestones += tuple(leg_milestones)
+    legs_flown = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
     milestones = tuple(sorted(plan_milestones(scenario) + milestones, key=lambda m: m.utc))
-    handoffs = dict(
-        mission=mission, edl=edl, surface=surface, ascent=ascent, rendezvous=rendezvous,
-        entry=entry,
-    )  # fmt: skip
-    return CampaignResult(
+    handoffs = handoffs_of(legs)
+    result = CampaignResult(
         scenario.scenario.name,
         milestones,
-        legs,
+        legs_flown,
         tuple(campaign_checks(scenario, **handoffs)),
-        plan_campaign(scenario, schedule),
+        plan_campaign(scenario, schedule, {name: legs[name] for name in PLANS}),
         handoffs,
         published=tuple(c.to_dict() for c in compare(schedule)),
     )
+    return as_labelled_by(result, scenario)  # the sources of a leg flown for a variant

@@ -22,7 +22,7 @@ from msrsim.campaign.surface import plan_surface
 from msrsim.core.secular import SecularOrbit
 from msrsim.scenario import Scenario
 
-__all__ = ["ero_waiting_orbit", "failure_probabilities", "plan_campaign"]
+__all__ = ["PLANS", "ero_waiting_orbit", "failure_probabilities", "plan_campaign"]
 
 
 JUDGED_AFTER_FLIGHT = frozenset({
@@ -70,24 +70,40 @@ def ero_waiting_orbit(schedule: Schedule) -> SecularOrbit:
     )
 
 
-def plan_campaign(scenario: Scenario, schedule: Schedule) -> CoupledPlan:
-    """Every leg of ``scenario`` planned on ``schedule``, in relay order."""
+def _plan_ascent(scenario: Scenario, schedule: Schedule):
+    return plan_ascent(scenario, schedule, ero_waiting_orbit(schedule))
+
+
+def _plan_rendezvous(scenario: Scenario, schedule: Schedule, returning):
+    return plan_rendezvous(scenario, ero_waiting_orbit(schedule), returning.capture_deadline_et())
+
+
+PLANS = {
+    "plan_launch": plan_launch, "plan_srl_edl": plan_srl_edl, "plan_surface": plan_surface,
+    "plan_ascent": _plan_ascent, "plan_return": plan_return,
+    "plan_rendezvous": _plan_rendezvous, "plan_entry": plan_entry,
+}  # fmt: skip
+"""Each leg's plan, ``plan(scenario, schedule, *upstream)``, by its cache entry's name
+(:data:`msrsim.campaign.legcache.LEG_INPUTS` declares the inputs and the upstream plans:
+the rendezvous plans against the return's capture deadline)."""
+_RELAY = ("plan_launch", "plan_srl_edl", "plan_surface", "plan_ascent", "plan_rendezvous",
+          "plan_return", "plan_entry")  # fmt: skip
+
+
+def plan_campaign(scenario: Scenario, schedule: Schedule, planned=None) -> CoupledPlan:
+    """Every leg of ``scenario`` planned on ``schedule``, in relay order; ``planned``, the
+    legs' plans by entry name (:data:`PLANS`) where they are already made (read from their
+    cache entries by :func:`msrsim.campaign.nominal.nominal_legs`)."""
+    from msrsim.campaign.legcache import LEG_INPUTS
     from msrsim.samples.catalog import load_catalog
 
-    returning = plan_return(scenario, schedule)
-    ero_orbit = ero_waiting_orbit(schedule)
-    legs = (
-        plan_launch(scenario, schedule),
-        plan_srl_edl(scenario, schedule),
-        plan_surface(scenario, schedule),
-        plan_ascent(scenario, schedule, ero_orbit),
-        plan_rendezvous(scenario, ero_orbit, returning.capture_deadline_et()),
-        returning,
-        plan_entry(scenario, schedule),
-    )
+    done = {"schedule": schedule, **(planned or {})}
+    for name, plan in PLANS.items():
+        if name not in done:
+            done[name] = plan(scenario, *(done[u] for u in LEG_INPUTS[name].upstream))
     return CoupledPlan(
         seed=scenario.scenario.seed,
-        legs=legs,
+        legs=tuple(done[name] for name in _RELAY),
         failure_probability=failure_probabilities(scenario),
         ero_mars_arrival_et=schedule.ero_mars_arrival_et,
         tube_names=tuple(t.name for t in load_catalog()),

@@ -36,7 +36,7 @@ from msrsim.campaign.chain import (
     outcome,
     tube_bits,
 )
-from msrsim.campaign.nominal import fly_nominal
+from msrsim.campaign.nominal import fly_nominal, handoffs_of, nominal_legs
 from msrsim.campaign.outcomes import CampaignResult, as_labelled_by
 from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
 from msrsim.campaign.summaries import spread
@@ -88,11 +88,6 @@ def _from_cache(folder, fingerprint: str):
     return dataclasses.replace(result, products=products)
 
 
-_FLOWN: dict[str, dict] = {}
-"""The full results of the legs last flown in this process: {fingerprint: handoffs}, one
-entry (about 25 MB for the baseline)."""
-
-
 def legs_fingerprint(scenario) -> str:
     """The legs cache's key: the scenario's fingerprint without the hardware failure
     probabilities (they judge the trials after their flight: an edit of one flies no leg
@@ -108,10 +103,13 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
 
-    The cache keeps the legs' summaries, trajectories and the coupled plan, not the legs'
-    full results (``CampaignResult.handoffs``, which the report's figures draw).
-    ``full_results=True`` asks for them: the ones flown last in this process for the same
-    scenario, else the legs are flown again."""
+    Two levels of cache: this entry (the legs' summaries, trajectories and the coupled
+    plan, keyed on :func:`legs_fingerprint`), and on a miss each leg's own entry
+    (:mod:`msrsim.campaign.legcache`: keyed on the values that leg reads and its
+    upstream entries), so an edit re-flies only the legs downstream of what changed and
+    replans the rest from their entries. ``full_results=True`` asks for the legs' full
+    results too (``CampaignResult.handoffs``, which the report's figures draw), read from
+    the legs' entries. ``use_cache=False`` reads neither (and stores both)."""
     from msrsim.campaign.cache import cache_dir, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
@@ -125,18 +123,15 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
                 judged = failure_probabilities(scenario)
                 plan = dataclasses.replace(cached.plan, failure_probability=judged)
                 cached = dataclasses.replace(cached, plan=plan)
-        if cached is not None and not full_results:
-            return cached
-        if cached is not None and fingerprint in _FLOWN:
-            return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
-    result = fly_nominal(scenario)
+            if not full_results:
+                return cached
+            return dataclasses.replace(cached, handoffs=handoffs_of(nominal_legs(scenario)))
+    result = fly_nominal(scenario, use_cache=use_cache)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)
     write_entry(folder / _PLAN_FILE, pickle.dumps(result.plan, protocol=5), fingerprint)
     write_entry(folder / "legs.json", text.encode("utf-8"), fingerprint)
-    _FLOWN.clear()
-    _FLOWN[fingerprint] = result.handoffs
     return dataclasses.replace(result, products=products)
 
 

@@ -63,7 +63,6 @@ and the figures that set it.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -190,7 +189,9 @@ def return_arrival(mission: EroMission) -> ReturnArrival:
 @dataclass(frozen=True)
 class _Inputs:
     """Every scenario value the planner reads, and nothing else: two scenarios with the
-    same inputs have the same schedule (the key of the in-process memo)."""
+    same inputs have the same schedule (:data:`msrsim.campaign.legcache.LEG_INPUTS`
+    declares them as the schedule's reads, the key of its cache entry; a test records
+    what the planner reads and holds the two equal)."""
 
     srl_launch: LaunchWindow
     srl_launch_mass_kg: float
@@ -223,14 +224,6 @@ class _Inputs:
             mav_launch_ls_deg=tuple(scenario.surface.mav_launch_ls_deg),
             rules=scenario.schedule,
         )
-
-    def key(self) -> str:
-        values = {
-            f.name: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
-            for f in dataclasses.fields(self)
-            for v in (getattr(self, f.name),)
-        }
-        return json.dumps(values, sort_keys=True)
 
     def ero_template(self) -> EroPlan:
         """The ERO's plan with every date but the launch still to be planned (set to the
@@ -389,12 +382,14 @@ _MEMO: dict[str, Schedule] = {}
 _MEMO_SIZE = 8
 
 
-def plan_schedule(scenario: Scenario, progress=None) -> Schedule:
+def plan_schedule(scenario: Scenario, progress=None, *, use_cache: bool = True) -> Schedule:
     """The campaign's schedule for ``scenario`` (the rules: the module docstring).
 
-    Kept in memory per planning input (:class:`_Inputs`): scenarios that differ only in
-    what the planner does not read (trial counts, the surface model, ...) share one.
-    ``progress(done, total)`` is called as each step ends.
+    Kept per planning input, in memory and on disk (the cache entry ``"schedule"`` of
+    :mod:`msrsim.campaign.legcache`, keyed on the values :class:`_Inputs` holds and the
+    code): scenarios that differ only in what the planner does not read (trial counts,
+    the surface model, ...) share one. ``use_cache=False`` plans anew (and stores the
+    result). ``progress(done, total)`` is called as each step ends.
 
     Raises
     ------
@@ -402,13 +397,22 @@ def plan_schedule(scenario: Scenario, progress=None) -> Schedule:
         One line naming the constraint that cannot be met and by how much, or the first
         planned event that would come before the one it depends on.
     """
-    inputs = _Inputs.of(scenario)
-    key = inputs.key()
-    if key not in _MEMO:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = _plan(inputs, progress or (lambda _done, _total: None))
-    return _MEMO[key]
+    from msrsim.campaign.legcache import cached_leg, leg_keys
+
+    key = leg_keys(scenario, "schedule")["schedule"]
+    if use_cache and key in _MEMO:
+        return _MEMO[key]
+
+    def plan() -> Schedule:
+        return _plan(_Inputs.of(scenario), progress or (lambda _done, _total: None))
+
+    schedule = cached_leg(
+        "schedule", key, plan, lambda v: isinstance(v, Schedule), refresh=not use_cache
+    )
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = schedule
+    return schedule
 
 
 def plan_srl_launch_period(scenario: Scenario) -> LaunchPeriod:
