@@ -83,6 +83,7 @@ _DIVERT = _in("ero", "divert_delay_hours", "divert_failure_probability",
               "divert_pointing_sigma_deg")  # fmt: skip
 _SURFACE = (
     "srl.target", "surface.depot", "surface.lander_checkout_sols", "surface.mav_preparation_sols",
+    "surface.power", "surface.acquisition", "surface.relay",
     *_in("sample_transfer_arm", "time_per_tube_h", "working_time_per_sol_h"),
     *_but("helicopters", "flight_altitude_m", "mass_kg", "payload_kg"),
     *_in("orbiting_sample", "capacity_tubes", "helicopters_top_up", "include_witness_tubes",
