@@ -32,8 +32,15 @@ Rockets 28(1), 1991), ``q_r = C R_n^a rho^b f(V)`` (4), with the planet's consta
 in. Altitude is the radial height above the reference ellipsoid (it differs from the
 ellipsoid-normal height by less than a metre below 200 km).
 
-Integration: Dormand-Prince 5(4) with per-trajectory step control (Dormand and Prince,
-J. Comput. Appl. Math. 6, 1980; Hairer, Norsett, Wanner, "Solving ODEs I", II.4), one
+Atmosphere: the table's log density, speed of sound and winds are read through natural
+cubic splines through its levels (Press et al., "Numerical Recipes", 3rd ed., sec. 3.3),
+so the right-hand side is smooth between levels; linear interpolation put a kink in it at
+every level, which the step control paid for in rejected and shortened steps. A log
+density linear in altitude (an exponential atmosphere) is reproduced exactly.
+
+Integration: DOP853, the Dormand-Prince 8(5,3) pair (Hairer, Norsett, Wanner, "Solving
+ODEs I", II.10) with per-trajectory step control, the error measured against
+``atol + rtol |r|`` for the position and ``atol + rtol |v|`` for the velocity; one
 trajectory per numba thread, ground impact located by cubic Hermite interpolation on the
 last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
 the Runge-Kutta stages of the accepted steps, which sample each step's interior.
@@ -100,8 +107,8 @@ class AtmosphereTable:
     """An atmosphere sampled on an ascending altitude grid, for the kernels.
 
     ``log_density`` and the winds are each (n_levels,) for one atmosphere shared by every
-    trajectory, or (n, n_levels) for one per trajectory (dispersed). Interpolation is
-    linear in altitude (log-linear in density); above the grid the density is zero
+    trajectory, or (n, n_levels) for one per trajectory (dispersed). :func:`fly` reads
+    them through natural cubic splines (in log density); above the grid the density is zero
     (vacuum), below it the lowest level is held.
     """
 
