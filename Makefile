@@ -32,13 +32,14 @@ test: $(VENV)/.test-deps
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks
 
+# every benchmark merges its figures into benchmarks/record.json; the README's performance
+# table is then rendered from it (scripts/performance.py)
+BENCHES := lambert entry edl ascent rendezvous campaign sweep
 bench: $(VENV)/.test-deps
-	$(BIN)/python benchmarks/bench_lambert.py
-	$(BIN)/python benchmarks/bench_entry.py
-	$(BIN)/python benchmarks/bench_edl.py
-	$(BIN)/python benchmarks/bench_ascent.py
-	$(BIN)/python benchmarks/bench_campaign.py
-	$(BIN)/python benchmarks/bench_sweep.py
+	for b in $(BENCHES); do \
+		MSRSIM_BENCH_RECORD=benchmarks/record.json $(BIN)/python benchmarks/bench_$$b.py || exit 1; \
+	done
+	$(BIN)/python scripts/performance.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -18,6 +18,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from record import report
 from scipy.integrate import solve_ivp
 
 from msrsim.campaign.ascent import (
@@ -215,6 +216,16 @@ def main():
     print(
         f"solve_ivp DOP853 one by one: {per * 1e3:.0f} ms per ascent ({SCIPY_SAMPLE} flown), "
         f"{per * n:.0f} s for {n} extrapolated; msrsim is {per * n / seconds:.0f}x faster"
+    )
+    report(
+        "ascent",
+        {
+            "ascents": n,
+            "ascents_per_s": round(n / seconds),
+            "peak_allocated_mib": round(peak / 2**20),
+            "peak_rss_mib": round(rss),
+            "msrsim_over_solve_ivp_speed": round(per * n / seconds),
+        },
     )
 
 

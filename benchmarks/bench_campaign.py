@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from record import report
 
 from msrsim.campaign.chain import TrialTable, fly_chunk
 from msrsim.campaign.execution import run_chunks
@@ -152,6 +153,16 @@ def main(argv: list[str]) -> None:
     print("  all runs bit-identical")
     rate = result.trials_per_s
     print(f"  at this rate 10^5 coupled trials take {1e5 / rate / 60 / 2:.0f} min on 2 cores")
+    report(
+        "campaign",
+        {
+            "trials": args.n,
+            "ms_per_trial_one_process": round(total / chunk_sizes[0] * 1e3, 2),
+            "trials_per_s_synchronous": round(rate, 1),
+            "peak_rss_mib_synchronous": round(peak / 2**20),
+            "trial_row_bytes": row,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from record import report
 from scipy.integrate import solve_ivp
 
 from msrsim.core.atmosphere.mars import mars_gram_mean_profile
@@ -146,6 +147,16 @@ def main():
         f"solve_ivp, entry phase only, one by one: {per_entry * 1e3:.0f} ms per trajectory "
         f"({SCIPY_SAMPLE} flown), {per_entry * n:.0f} s for {n} extrapolated; msrsim's whole "
         f"EDL is {per_entry * n / seconds:.0f}x faster"
+    )
+    report(
+        "edl",
+        {
+            "landings": n,
+            "landings_per_s": round(n / seconds),
+            "peak_allocated_mib": round(peak / 2**20),
+            "peak_rss_mib": round(rss),
+            "msrsim_over_solve_ivp_speed": round(per_entry * n / seconds),
+        },
     )
 
 

@@ -23,6 +23,7 @@ import tracemalloc  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from lamberthub import izzo2015  # noqa: E402
+from record import report  # noqa: E402
 
 from msrsim.core.bodies import SUN  # noqa: E402
 from msrsim.core.ephemeris import get_ephemeris  # noqa: E402
@@ -179,6 +180,18 @@ def main():
           f"{np.count_nonzero(chop.status == STATUS_OK)} cells solved")  # fmt: skip
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(f"  process peak RSS {peak_rss:.0f} MiB (includes numba/LLVM and the 500 x 500 runs)")
+    report(
+        "lambert",
+        {
+            "peer": "lamberthub izzo2015 (@njit loop, 1 thread)",
+            "msrsim_over_lamberthub_speed_1_thread": round(t_theirs / t_ours_one, 2),
+            "msrsim_over_lamberthub_speed_all_threads": round(t_theirs / t_ours, 2),
+            "solves_per_s_500x500": round(250_000 / t_ours),
+            "max_relative_difference_v": float(f"{diff:.2e}"),
+            "porkchop_1000x1000_s": round(seconds, 3),
+            "peak_rss_mib": round(peak_rss),
+        },
+    )
 
 
 if __name__ == "__main__":

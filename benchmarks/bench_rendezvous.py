@@ -28,6 +28,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from record import report
 
 from msrsim.campaign.rendezvous import (
     default_release,
@@ -129,6 +130,15 @@ def main():
         )
         label = f"per trial (fly_rendezvous){'' if history else ', no history'}"
         print(row(label, n, result, wall, cpu, peak))
+        if not history:
+            report(
+                "rendezvous",
+                {
+                    "trials": n,
+                    "trials_per_core_s": round(n / cpu, 1),
+                    "peak_allocated_mib": round(peak / 2**20),
+                },
+            )
     if len(sizes) > 1:
         lo, hi = min(sizes), max(sizes)
         marginal = (cpu_of[hi] - cpu_of[lo]) / (hi - lo)

@@ -19,6 +19,8 @@ import argparse
 import sys
 import time
 
+from record import report
+
 from msrsim.api import run_campaign
 from msrsim.campaign.runner import campaign_legs
 from msrsim.scenario import baseline, load_scenario
@@ -49,6 +51,15 @@ def main(argv: list[str]) -> None:
     print(
         f"one point run in full (legs cached, trials flown): {one:.1f} s; "
         f"{points} of them: {points * one / 60:.1f} min ({points * one / swept:.0f}x the sweep)"
+    )
+    report(
+        "sweep",
+        {
+            "points": points,
+            "trials_per_point": args.trials,
+            "seconds_per_point": round(swept / points, 2),
+            "sweep_over_full_runs_speed": round(points * one / swept),
+        },
     )
     if args.physical:
         cpu = time.process_time()

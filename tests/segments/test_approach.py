@@ -156,7 +156,9 @@ def test_divert_reaches_the_perigee_with_the_least_impulse(approach):
         x0=divert.delta_v_m_s * 1.3,
         method="SLSQP",
         constraints=[{"type": "eq", "fun": lambda dv: (perigee(dv) - 1000e3) / 1e3}],
-        options={"ftol": 1e-12, "maxiter": 200},
+        # SLSQP's stop at ftol 1e-12 is erratic here: from 1.1-1.31 x the divert it takes
+        # 105 to 469 iterations, always to the same 6.5815403465 m/s (measured)
+        options={"ftol": 1e-12, "maxiter": 1000},
     )
     assert best.success
     assert divert.delta_v_magnitude_m_s == pytest.approx(np.linalg.norm(best.x), rel=1e-4)

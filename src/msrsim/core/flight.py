@@ -32,8 +32,15 @@ Rockets 28(1), 1991), ``q_r = C R_n^a rho^b f(V)`` (4), with the planet's consta
 in. Altitude is the radial height above the reference ellipsoid (it differs from the
 ellipsoid-normal height by less than a metre below 200 km).
 
-Integration: Dormand-Prince 5(4) with per-trajectory step control (Dormand and Prince,
-J. Comput. Appl. Math. 6, 1980; Hairer, Norsett, Wanner, "Solving ODEs I", II.4), one
+Atmosphere: the table's log density, speed of sound and winds are read through natural
+cubic splines through its levels (Press et al., "Numerical Recipes", 3rd ed., sec. 3.3),
+so the right-hand side is smooth between levels; linear interpolation put a kink in it at
+every level, which the step control paid for in rejected and shortened steps. A log
+density linear in altitude (an exponential atmosphere) is reproduced exactly.
+
+Integration: DOP853, the Dormand-Prince 8(5,3) pair (Hairer, Norsett, Wanner, "Solving
+ODEs I", II.10) with per-trajectory step control, the error measured against
+``atol + rtol |r|`` for the position and ``atol + rtol |v|`` for the velocity; one
 trajectory per numba thread, ground impact located by cubic Hermite interpolation on the
 last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
 the Runge-Kutta stages of the accepted steps, which sample each step's interior.
@@ -52,6 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
+from scipy.integrate._ivp import dop853_coefficients as _dop853
 
 from msrsim.core.entry_guidance import EntryGuidance, bank_update, no_guidance
 
@@ -71,21 +79,15 @@ STATUS_MESSAGES = {
 G0 = 9.80665
 _MAX_STEPS = 200_000
 
-# Dormand-Prince 5(4) tableau (Hairer, Norsett, Wanner, Table II.5.2).
-_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
-_A = np.array(
-    [
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [1 / 5, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [3 / 40, 9 / 40, 0.0, 0.0, 0.0, 0.0],
-        [44 / 45, -56 / 15, 32 / 9, 0.0, 0.0, 0.0],
-        [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0.0, 0.0],
-        [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0.0],
-        [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
-    ]
-)
-_B5 = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
-_B4 = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40])
+# Dormand-Prince 8(5,3) tableau (Hairer, Norsett, Wanner, "Solving ODEs I", II.10, the code
+# DOP853), as scipy ships its coefficients: stages 0-11 give the 8th-order solution, stage
+# 12 is the derivative at it (first-same-as-last), E5 and E3 the 5th- and 3rd-order error
+# estimators.
+_STAGES = 12
+_A = np.ascontiguousarray(_dop853.A[:_STAGES, :_STAGES])
+_B = np.ascontiguousarray(_dop853.B)
+_E5 = np.ascontiguousarray(_dop853.E5)
+_E3 = np.ascontiguousarray(_dop853.E3)
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,8 @@ class AtmosphereTable:
     """An atmosphere sampled on an ascending altitude grid, for the kernels.
 
     ``log_density`` and the winds are each (n_levels,) for one atmosphere shared by every
-    trajectory, or (n, n_levels) for one per trajectory (dispersed). Interpolation is
-    linear in altitude (log-linear in density); above the grid the density is zero
+    trajectory, or (n, n_levels) for one per trajectory (dispersed). :func:`fly` reads
+    them through natural cubic splines (in log density); above the grid the density is zero
     (vacuum), below it the lowest level is held.
     """
 
@@ -264,20 +266,50 @@ def _locate(x, grid):
 
 
 @njit(cache=True, inline="always")
-def _air(alt, log_rho, alt_grid, sound, wind_e, wind_n):
-    """Density, speed of sound and wind components at altitude ``alt`` (one density row)."""
+def _air(alt, air):
+    """Density, speed of sound and wind components at altitude ``alt`` (one density row):
+    natural cubic splines through the table's levels (log-density for the density), from
+    the values and their second derivatives at the levels (:func:`spline_curvature`)."""
+    alt_grid, log_rho, sound, wind_e, wind_n, _, c_rho, c_sound, c_east, c_north = air
     top = alt_grid[alt_grid.shape[0] - 1]
     if alt > top:
         return 0.0, sound[sound.shape[0] - 1], 0.0, 0.0
     i, w = _locate(alt, alt_grid)  # one search serves every column
     v = 1.0 - w
-    rho = math.exp(log_rho[i] * v + log_rho[i + 1] * w)
+    cell = alt_grid[i + 1] - alt_grid[i]
+    cv = v * (v * v - 1.0) * cell * cell / 6.0  # Press et al., Numerical Recipes, eq. 3.3.3
+    cw = w * (w * w - 1.0) * cell * cell / 6.0
+    rho = math.exp(log_rho[i] * v + log_rho[i + 1] * w + c_rho[i] * cv + c_rho[i + 1] * cw)
     return (
         rho,
-        sound[i] * v + sound[i + 1] * w,
-        wind_e[i] * v + wind_e[i + 1] * w,
-        wind_n[i] * v + wind_n[i + 1] * w,
+        sound[i] * v + sound[i + 1] * w + c_sound[i] * cv + c_sound[i + 1] * cw,
+        wind_e[i] * v + wind_e[i + 1] * w + c_east[i] * cv + c_east[i + 1] * cw,
+        wind_n[i] * v + wind_n[i + 1] * w + c_north[i] * cv + c_north[i + 1] * cw,
     )
+
+
+def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Second derivatives at the knots of the natural cubic spline through ``values``
+    (rows of one value per ``grid`` level), for :func:`_air` (Press et al., Numerical
+    Recipes, 3rd ed., 2007, sec. 3.3: the tridiagonal system eq. 3.3.7, zero second
+    derivative at both ends)."""
+    from scipy.linalg import solve_banded
+
+    x = np.asarray(grid, dtype=np.float64)
+    y = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    m = x.size
+    out = np.zeros_like(y)
+    if m < 3:
+        return out
+    h = np.diff(x)
+    slope = np.diff(y, axis=1) / h
+    rhs = slope[:, 1:] - slope[:, :-1]  # eq. 3.3.7, right-hand side
+    bands = np.zeros((3, m - 2))
+    bands[0, 1:] = h[1:-1] / 6.0
+    bands[1] = (h[:-1] + h[1:]) / 3.0
+    bands[2, :-1] = h[1:-1] / 6.0
+    out[:, 1:-1] = solve_banded((1, 1), bands, rhs.T).T
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -300,7 +332,7 @@ def _derivatives(state, out, p, air, aero, vehicle, ctrl):
     Returns the sensed deceleration (g), density, speed, dynamic pressure, altitude and L/D.
     """
     gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
-    alt_grid, log_rho, sound, wind_e, wind_n, lam_rho = air
+    lam_rho = air[5]
     mach_grid, cd_cont, cd_fm, ref_len, ld_table, lifting = aero
     mass, area, cd_scale, _ = vehicle
     x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
@@ -312,7 +344,7 @@ def _derivatives(state, out, p, air, aero, vehicle, ctrl):
     az = gz
 
     alt, sin_lat = ellipsoid_height(x, y, z, a_eq, flat)
-    rho, a_sound, we, wn = _air(alt, log_rho, alt_grid, sound, wind_e, wind_n)
+    rho, a_sound, we, wn = _air(alt, air)
     decel = 0.0
     q_dyn = 0.0
     ld = 0.0
@@ -384,34 +416,50 @@ _DIAG = 6
 
 @njit(cache=True, inline="always")
 def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, ctrl, rtol, atol_pos, atol_vel):
-    """One Dormand-Prince step of size ``h`` from ``y`` (stage 1 in ``kst[0]``).
+    """One DOP853 step of size ``h`` from ``y`` (stage 0 in ``kst[0]``).
 
-    Fills ``kst`` with the stage derivatives, ``y5`` with the 5th-order solution and
-    ``diag[s]`` with the diagnostics of :func:`_derivatives` at stages s + 1 = 2 to 7 (stage
-    7 is evaluated at ``y5``, FSAL: ``diag[6]`` describes the new state). Returns the scaled
-    error norm.
+    Fills ``kst`` with the stage derivatives, ``y5`` with the 8th-order solution and
+    ``diag[s]`` with the diagnostics of :func:`_derivatives` at stages s = 1 to 12 (stage
+    12 is evaluated at ``y5``, FSAL: ``diag[12]`` describes the new state). Returns the
+    scaled error norm of DOP853 (Hairer et al., II.10, eq. 10.17), the position components
+    scaled by ``atol_pos + rtol |r|``, the velocity ones by ``atol_vel + rtol |v|`` (vector
+    norms: a tolerance per component would tighten without bound as a component crosses
+    zero).
     """
-    for stage in range(1, 7):
+    for stage in range(1, _STAGES):
         for i in range(6):
-            acc = y[i]
+            acc = 0.0
             for j in range(stage):
-                acc += h * _A[stage, j] * kst[j, i]
-            tmp[i] = acc
+                acc += _A[stage, j] * kst[j, i]
+            tmp[i] = y[i] + h * acc
         d = _derivatives(tmp, kst[stage], p, air, aero, vehicle, ctrl)
         for c in range(_DIAG):
             diag[stage, c] = d[c]
-    err = 0.0
     for i in range(6):
-        hi = 0.0
-        lo = 0.0
-        for j in range(7):
-            hi += _B5[j] * kst[j, i]
-            lo += _B4[j] * kst[j, i]
-        y5[i] = y[i] + h * hi
-        tol = (atol_pos if i < 3 else atol_vel) + rtol * max(abs(y[i]), abs(y5[i]))
-        e = h * (hi - lo) / tol
-        err += e * e
-    return math.sqrt(err / 6.0)
+        acc = 0.0
+        for j in range(_STAGES):
+            acc += _B[j] * kst[j, i]
+        y5[i] = y[i] + h * acc
+    d = _derivatives(y5, kst[_STAGES], p, air, aero, vehicle, ctrl)
+    for c in range(_DIAG):
+        diag[_STAGES, c] = d[c]
+    r2 = max(y[0] * y[0] + y[1] * y[1] + y[2] * y[2], y5[0] * y5[0] + y5[1] * y5[1] + y5[2] * y5[2])
+    v2 = max(y[3] * y[3] + y[4] * y[4] + y[5] * y[5], y5[3] * y5[3] + y5[4] * y5[4] + y5[5] * y5[5])
+    tol_pos = atol_pos + rtol * math.sqrt(r2)
+    tol_vel = atol_vel + rtol * math.sqrt(v2)
+    err5 = err3 = 0.0
+    for i in range(6):
+        e5 = 0.0
+        e3 = 0.0
+        for j in range(_STAGES + 1):
+            e5 += _E5[j] * kst[j, i]
+            e3 += _E3[j] * kst[j, i]
+        tol = tol_pos if i < 3 else tol_vel
+        err5 += (e5 / tol) ** 2
+        err3 += (e3 / tol) ** 2
+    if err5 == 0.0:
+        return 0.0
+    return h * err5 / math.sqrt((err5 + 0.01 * err3) * 6.0)  # eq. (10.17)
 
 
 @njit(cache=True)  # not inlined: its max() accumulations stay out of the prange body
@@ -441,10 +489,12 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
         reversals,
         bank_end,
     ) = out
-    log_rho = atm[1][k] if atm[1].shape[0] > 1 else atm[1][0]
-    wind_e = atm[3][k] if atm[3].shape[0] > 1 else atm[3][0]
-    wind_n = atm[4][k] if atm[4].shape[0] > 1 else atm[4][0]
-    air = (atm[0], log_rho, atm[2], wind_e, wind_n, atm[5])
+    j = k if atm[1].shape[0] > 1 else 0  # own density row, or the shared one
+    jw = k if atm[3].shape[0] > 1 else 0  # own wind rows, or the shared ones
+    air = (
+        atm[0], atm[1][j], atm[2], atm[3][jw], atm[4][jw], atm[5],
+        atm[6][j], atm[7], atm[8][jw], atm[9][jw],
+    )  # fmt: skip
     own = (vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k])
     nose = own[3]
     record = history.shape[1] > 1
@@ -478,18 +528,18 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
                 break
             continue
         if err <= 1.0:
-            new_alt = diag[6, _ALT]
+            new_alt = diag[_STAGES, _ALT]
             event = -1
             if new_alt <= ground:
                 event = STATUS_LANDED
-            elif diag[6, _SPEED] <= stop_speed:
+            elif diag[_STAGES, _SPEED] <= stop_speed:
                 event = STATUS_STOP_SPEED
             if event >= 0:
                 frac = _crossing(
                     y,
                     y5,
                     kst[0],
-                    kst[6],
+                    kst[_STAGES],
                     h,
                     event == STATUS_LANDED,
                     ground if event == STATUS_LANDED else stop_speed,
@@ -497,15 +547,11 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
                     p[4],
                 )
                 r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
-                    y, y5, kst[0], kst[6], h, frac
+                    y, y5, kst[0], kst[_STAGES], h, frac
                 )
-                if event == STATUS_LANDED:
-                    for i in range(3):
-                        v_end[k, i] = y[3 + i] + frac * (y5[3 + i] - y[3 + i])
-                else:
-                    v_end[k, 0], v_end[k, 1], v_end[k, 2] = _hermite_velocity(
-                        y, y5, kst[0], kst[6], h, frac
-                    )
+                v_end[k, 0], v_end[k, 1], v_end[k, 2] = _hermite_velocity(
+                    y, y5, kst[0], kst[_STAGES], h, frac
+                )
                 heat_load[k] += frac * h * (qc + qr)
                 t_end[k] = t + frac * h
                 status[k] = event
@@ -514,7 +560,7 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             # peaks over the stages of the accepted step (rejected steps skip the heating)
             stage_g = stage_qc = stage_qr = stage_q = 0.0
             new_qc = new_qr = 0.0
-            for s in range(1, 7):
+            for s in range(1, _STAGES + 1):
                 new_qc, new_qr = _heat_fluxes(diag[s, _RHO], diag[s, _SPEED], nose, heat)
                 stage_g = max(stage_g, diag[s, _DECEL])
                 stage_qc = max(stage_qc, new_qc)
@@ -523,7 +569,7 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             heat_load[k] += 0.5 * h * (qc + qr + new_qc + new_qr)  # trapezoid
             t += h
             y[:] = y5
-            kst[0, :] = kst[6]
+            kst[0, :] = kst[_STAGES]
             qc, qr = new_qc, new_qr
             peak_g[k] = max(peak_g[k], stage_g)
             peak_qc[k] = max(peak_qc[k], stage_qc)
@@ -531,17 +577,24 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             peak_q[k] = max(peak_q[k], stage_q)
             n_acc += 1
             bank_update(
-                y, diag[6, _SPEED], diag[6, _DECEL] * G0, diag[6, _LD], h, ctrl, g_tables, g_params
+                y,
+                diag[_STAGES, _SPEED],
+                diag[_STAGES, _DECEL] * G0,
+                diag[_STAGES, _LD],
+                h,
+                ctrl,
+                g_tables,
+                g_params,
             )
             if record and n_acc < history.shape[1]:
-                _record(history, k, n_acc, t, y, new_alt, diag[6, _DECEL], qc, qr, ctrl[2])
+                _record(history, k, n_acc, t, y, new_alt, diag[_STAGES, _DECEL], qc, qr, ctrl[2])
             # a skip-out climbs out of the atmosphere: a state that starts above the
             # escape altitude (an interface at 200 km) descends and is flown on
             if new_alt > escape_alt and y[0] * y[3] + y[1] * y[4] + y[2] * y[5] > 0.0:
                 status[k] = STATUS_ESCAPED
                 break
-        factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
-        h *= min(5.0, max(0.2, factor))
+        factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.125  # 1 / (order + 1), order 7 of E5
+        h *= min(10.0, max(0.2, factor))
         h = min(h, max_step)
     else:
         status[k] = STATUS_TIME_LIMIT
@@ -566,8 +619,8 @@ def _fly_kernel(r0, v0, p, atm, aero, vehicle, heat, guide, limits, history, out
             np.empty(6),
             np.empty(6),
             np.empty(6),
-            np.empty((7, 6)),
-            np.empty((7, _DIAG)),
+            np.empty((_STAGES + 1, 6)),
+            np.empty((_STAGES + 1, _DIAG)),
             np.empty(6),
         )
         for k in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
@@ -728,6 +781,8 @@ def fly(
         wind_n,
         float(atmosphere.mean_free_path_density_kg_m2),
     )
+    atm = (*atm, *(spline_curvature(atm[0], table) for table in (log_rho, wind_e, wind_n)))
+    atm = (*atm[:7], spline_curvature(atm[0], atm[2])[0], *atm[7:])
     lifting = aerodynamics.lift_to_drag is not None
     aero = (
         np.asarray(aerodynamics.mach, float),
