@@ -61,7 +61,19 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
     return tuple(milestones)
 
 
-def fly_nominal(scenario: Scenario) -> CampaignResult:
+STEPS = (
+    "the schedule: SRL launch period, ERO mission, returns",
+    "SRL entry, descent and landing",
+    "surface operations",
+    "Mars ascent",
+    "rendezvous, capture and containment",
+    "Earth return and entry",
+    "checks and the coupled plan",
+)
+"""What :func:`fly_nominal` flies, in order (its ``progress`` reports)."""
+
+
+def fly_nominal(scenario: Scenario, progress=None) -> CampaignResult:
     """Plan the campaign and fly its nominal relay, leg by leg.
 
     The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
@@ -72,13 +84,25 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
     Carlo, for the timeline, the constraint checks, the legs' reports and the data
     products; the campaign Monte Carlo flies the coupled plan
     (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial.
-    """
 
+    ``progress(what, done, total)``, if given, is told as each of these begins (``what``:
+    the leg, ``done`` of ``total`` flown) and when all are flown.
+    """
+    steps = iter(enumerate(STEPS))
+
+    def begin() -> None:
+        done, what = next(steps, (len(STEPS), "all flown"))
+        if progress is not None:
+            progress(what, done, len(STEPS))
+
+    begin()
     schedule = plan_schedule(scenario)
     windows_outcome, milestones, srl_period = run_windows_leg(scenario, LEGS[0], schedule)
     outcomes = {1: windows_outcome}
     ero_outcome, ero_milestones, mission = run_ero_leg(scenario, LEGS[1], schedule)
+    begin()
     edl_outcome, edl_milestones, edl = run_edl_leg(scenario, srl_period, LEGS[2])
+    begin()
     surface_outcome, surface_milestones, surface = run_surface_leg(
         scenario, LEGS[3], landing_et=edl.landing_et
     )
@@ -86,6 +110,7 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
     ready = surface.timeline.mav_ready_et  # the MAV flies once ready, and not before the
     if ready is not None:  # ERO waits in its search orbit (the schedule's earliest launch)
         ready = max(ready, schedule.mav_launch_earliest_et)
+    begin()
     ascent_outcome, ascent_milestones, ascent = run_ascent_leg(
         scenario,
         LEGS[4],
@@ -93,6 +118,7 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
         landing_latitude_deg=latitude,
         landing_longitude_deg=longitude,
     )
+    begin()
     rendezvous_outcomes, rendezvous_milestones, rendezvous = run_rendezvous_leg(
         scenario,
         LEGS[5],
@@ -101,6 +127,7 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
         ero_arrival_et=mission.spiral_down.end_et,
         schedule=schedule,
     )
+    begin()
     returned, return_milestones, entry = run_return_legs(
         scenario, return_arrival(mission), LEGS[7], LEGS[8]
     )
@@ -117,11 +144,12 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
     )
     legs = tuple(outcomes.get(leg.number, LegOutcome(leg, NOT_MODELLED)) for leg in LEGS)
     milestones = tuple(sorted(plan_milestones(scenario) + milestones, key=lambda m: m.utc))
+    begin()
     handoffs = dict(
         mission=mission, edl=edl, surface=surface, ascent=ascent, rendezvous=rendezvous,
         entry=entry,
     )  # fmt: skip
-    return CampaignResult(
+    result = CampaignResult(
         scenario.scenario.name,
         milestones,
         legs,
@@ -130,3 +158,5 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
         handoffs,
         published=tuple(c.to_dict() for c in compare(schedule)),
     )
+    begin()
+    return result

@@ -103,7 +103,7 @@ def legs_fingerprint(scenario) -> str:
     return scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
 
 
-def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
+def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False, progress=None):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
@@ -111,7 +111,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     The cache keeps the legs' summaries, trajectories and the coupled plan, not the legs'
     full results (``CampaignResult.handoffs``, which the report's figures draw).
     ``full_results=True`` asks for them: the ones flown last in this process for the same
-    scenario, else the legs are flown again."""
+    scenario, else the legs are flown again. ``progress(what, done, total)`` is told of
+    each leg flown (:func:`msrsim.campaign.nominal.fly_nominal`) or of the cache read."""
     from msrsim.campaign.cache import cache_dir, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
@@ -125,11 +126,13 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
                 judged = failure_probabilities(scenario)
                 plan = dataclasses.replace(cached.plan, failure_probability=judged)
                 cached = dataclasses.replace(cached, plan=plan)
-        if cached is not None and not full_results:
-            return cached
-        if cached is not None and fingerprint in _FLOWN:
+        if cached is not None and (not full_results or fingerprint in _FLOWN):
+            if progress is not None:
+                progress("read from the cache", 1, 1)
+            if not full_results:
+                return cached
             return dataclasses.replace(cached, handoffs=_FLOWN[fingerprint])
-    result = fly_nominal(scenario)
+    result = fly_nominal(scenario, progress)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)
