@@ -570,8 +570,9 @@ def compare_command(
         _print_json(data)
         return
     rows = comparison.table()
-    table = _Table(title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}",
-                  title_justify="left")  # fmt: skip
+    table = _Table(
+        title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}"
+    )
     for column in rows[0]:
         table.add_column(column, overflow="fold")
     for row in rows[1:]:
@@ -1677,12 +1678,12 @@ class _Lines:
         self.last[key] = now
         elapsed = now - self.started[key]
         text = f"msrsim: {stage}"
-        if total:
+        if ended and total == 1:
+            text += f": done in {elapsed:.0f} s"
+        elif total:
             text += f": {done:,}/{total:,} in {elapsed:.0f} s"
             if 0 < done < total:
                 text += f", about {elapsed * (total - done) / done:.0f} s left"
-        elif not first:
-            text += f": {elapsed:.0f} s"
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
@@ -1732,12 +1733,21 @@ def _reporting(quiet: bool, forced: bool):
 @contextlib.contextmanager
 def _step(progress, stage: str):
     """Yields ``advance(done, total)`` for one stage of ``progress`` (None when there is
-    no progress); the stage is shown from the start, its steps unknown until told."""
+    no progress); the stage is shown from the start, its steps unknown until told, and
+    as done at the end when it never was told."""
     if progress is None:
         yield None
         return
+    told = []
+
+    def advance(done: int, total: int | None) -> None:
+        told.append(done)
+        progress(stage, done, total)
+
     progress(stage, 0, None)
-    yield lambda done, total: progress(stage, done, total)
+    yield advance
+    if not told:
+        progress(stage, 1, 1)
 
 
 def _legs_progress(progress):
