@@ -105,7 +105,7 @@ CASES = {
         ("sweep", "--param", "reliability.mav_success=0.9:0.95:2", "--trials", "10"),
         ("sweep", "--param", "reliability.mav_success=0.9:0.95:2", "--trials", "10"),
         ("sweep", "--param", "nosuch.key=0:1"),
-        lambda d: len(d["rows"]) == 2,
+        lambda d: len(d["points"]) == 2,
     ),
     "report": Case(
         ("report", "{tmp}/run"),
