@@ -289,11 +289,12 @@ def assert_readable(text: str, width: int) -> None:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    """A run written with --out (the run case's JSON): read by ``report``."""
+    """A run written with --out (the run case's JSON, with --progress): read by
+    ``report``."""
     tmp = tmp_path_factory.mktemp("cli-output")
-    result = runner.invoke(app, [*_args(CASES["run"].json, tmp), "--json"])
+    result = runner.invoke(app, [*_args(CASES["run"].json, tmp), "--json", "--progress"])
     assert result.exit_code == 0, result.output
-    return tmp, json.loads(result.stdout)
+    return tmp, json.loads(result.stdout), result.stderr
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -315,11 +316,12 @@ def test_command_is_readable_and_its_json_parses(name, tmp_path, monkeypatch, re
         png = (tmp_path / "figures" / figure).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a figure, not a canvas
 
-    data = (
-        run_dir[1]
-        if name == "run"
-        else json.loads(runner.invoke(app, [*_args(case.json, tmp_path), "--json"]).stdout)
-    )
+    if name == "run":  # --progress: on stderr, stdout clean JSON; the legs named
+        data, progress = run_dir[1], run_dir[2].splitlines()
+        assert any(line.startswith("msrsim: legs: ") for line in progress), progress
+        assert progress[-1].startswith("msrsim: trials: 10/10 in "), progress
+    else:
+        data = json.loads(runner.invoke(app, [*_args(case.json, tmp_path), "--json"]).stdout)
     assert case.check(data) is not False
 
     error = runner.invoke(app, [*_args(case.error, tmp_path), "--json"])
