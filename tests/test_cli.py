@@ -535,7 +535,7 @@ def test_rendezvous_bad_scenario_exits_2(tmp_path):
             "search_orbit_altitude_offset_km = { value = 10.0",
         )
     )
-    result = invoke("rendezvous", str(bad), "--trials", "1")
+    result = invoke("rendezvous", str(bad), "--trials", "3")
     assert result.exit_code == 2
 
 

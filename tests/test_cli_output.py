@@ -68,7 +68,7 @@ def _check_ero(data):
 
 def _check_rendezvous(data):
     assert set(data) >= {"timeline", "navigation", "guidance", "capture", "containment"}
-    assert data["capture"]["trials"] == 1
+    assert data["capture"]["trials"] == 3
     assert data["containment"]["requirement_probability"] == 1e-6
 
 
@@ -186,8 +186,8 @@ CASES = {
         ("ascent_distributions.png", "ascent_profile.png"),
     ),
     "rendezvous": Case(
-        ("rendezvous", "--trials", "1", "--plot", "{tmp}/figures"),
-        ("rendezvous", "--trials", "1"),
+        ("rendezvous", "--trials", "3", "--plot", "{tmp}/figures"),
+        ("rendezvous", "--trials", "3"),
         ("rendezvous", BAD_SCENARIO),
         _check_rendezvous,
         ("capture",),

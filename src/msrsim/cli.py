@@ -58,8 +58,9 @@ formatter: option names in full, paragraphs wrapped once)."""
 app = typer.Typer(
     name="msrsim",
     help="Plan and simulate the NASA/ESA Mars Sample Return campaign.\n\n"
-    "Options mean the same in every command. --trials N and --seed S: the size and seed "
-    "of the command's Monte Carlo (in the commands that draw at random). --plot DIR: "
+    "Options mean the same in every command. --trials N (at least 3) and --seed S: the "
+    "size and seed of the command's Monte Carlo (in the commands that draw at random). "
+    "--plot DIR: "
     "draw the command's figures as PNG files into the folder DIR (created). --json: the "
     'result as JSON on stdout, an error as {"error": "..."} (exit 2). Progress (what is '
     "being flown, steps done, time left) goes to stderr when it is a terminal; --quiet "
@@ -123,13 +124,16 @@ MAX_TRIALS = 100_000_000
 """The most campaign trials one run may ask for (as the scenario's campaign.trials)."""
 MAX_LEG_TRIALS = 10_000_000
 """The most trials of one leg's Monte Carlo (held in memory at once)."""
+MIN_TRIALS = 3
+"""The fewest trials of any Monte Carlo: a spread, an ellipse or a footprint needs three
+(one gives no covariance; the entry footprint needs three capsules on the ground)."""
 
 
 def _trials_option(help_text: str, most: int = MAX_LEG_TRIALS):
-    """``--trials N``, at least 1 in every command."""
+    """``--trials N``, at least :data:`MIN_TRIALS` in every command."""
     return Annotated[
         int | None,
-        typer.Option("--trials", min=1, max=most, show_default=False, help=help_text),
+        typer.Option("--trials", min=MIN_TRIALS, max=most, show_default=False, help=help_text),
     ]
 
 
