@@ -6,7 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from msrsim.campaign.ero import electric_propulsion, ero_plan, return_arrival, run_ero_leg
+from msrsim.campaign.ero import (
+    electric_propulsion,
+    ero_plan,
+    mass_warnings,
+    return_arrival,
+    run_ero_leg,
+)
 from msrsim.campaign.outcomes import LEGS
 from msrsim.core.bodies import AU_M, DAY_S, G0_M_S2, MARS
 from msrsim.core.time import et_to_utc_iso
@@ -171,3 +177,19 @@ def test_bad_ero_values_are_named(tmp_path, old, new, message):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert message in str(caught.value)
+
+
+def test_a_load_changed_without_the_launch_mass_is_a_warning_about_the_dry_mass():
+    # the dry mass is the launch mass less the loads: 6,750 - 2,900 - 1,150 = 2,700 kg
+    flown = type("Flown", (), {"dry_mass_kg": 2700.0})()
+    less_xenon = load_scenario(None, {"ero.xenon_load_kg": 2900.0}, overrides_label="--set")
+    (warning,) = mass_warnings(less_xenon, flown)
+    assert warning.startswith("ero.xenon_load_kg changed with ero.launch_mass_kg kept at 6,750")
+    assert "the dry mass, the launch mass less the loads, is now 2,700 kg" in warning
+    both = load_scenario(
+        None,
+        {"ero.xenon_load_kg": 2900.0, "ero.launch_mass_kg": 6600.0},
+        overrides_label="--set",
+    )
+    assert mass_warnings(both, flown) == []
+    assert mass_warnings(baseline(), flown) == []

@@ -94,7 +94,7 @@ def test_monte_carlo_summary_is_consistent_and_seeded(result):
     assert 0.5 < mc["probability_meets_deadline"] < 1.0
     # (rounded as the summary rounds: here every trial that misses has no tube)
     assert 0.0 < mc["probability_no_tubes"] <= round(1.0 - mc["probability_meets_deadline"], 4)
-    low, median, high = (mc[f"mav_ready_sol{s}"] for s in ("_p05", "_median", "_p95"))
+    low, median, high = (mc[f"mav_ready_sol{s}"] for s in ("_p01", "_median", "_p99"))
     assert low <= median <= high <= result.timeline.calendar.deadline_sol
     dates = {"landing_et": et(LANDING), "deadline_et": et(DEADLINE)}
     again = summary(run_surface(backup_only(baseline()), trials=TRIALS, **dates))["monte_carlo"]

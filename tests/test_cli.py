@@ -41,28 +41,18 @@ def test_help_lists_commands():
         assert command in result.output
 
 
-def test_run_baseline_shows_plan_legs_checks_and_monte_carlo():
-    result = invoke("run", "--trials", "40")
-    assert result.exit_code == 0, result.output
-    for text in ("MSR baseline", "Constraint checks", "probability of success", "Risk drivers"):
-        assert text in result.output
-    assert "not modelled" not in result.output
-
-
 def test_tables_group_spreads_and_intervals_back_for_reading():
     from msrsim.cli import _grouped
 
     shown = _grouped({
         "p": 0.9, "p_ci_low": 0.8, "p_ci_high": 0.95,
         "dv_m_s_p01": 1.0, "dv_m_s_median": 2.0, "dv_m_s_p99": 3.0,
-        "sol_p05": 10, "sol_median": 12, "sol_p95": 15,
         "none_p01": None, "none_median": None, "none_p99": None,
         "p_release_median": 1e-7, "capture_utc_median": "2032-01-01T00:00:00",
     })  # fmt: skip
     assert shown == {
         "p (95 % ci)": "0.9 (0.8 to 0.95)",
         "dv_m_s (1st pct, median, 99th pct)": [1.0, 2.0, 3.0],
-        "sol (5th pct, median, 95th pct)": [10, 12, 15],
         "none (1st pct, median, 99th pct)": [None, None, None],
         "p_release_median": 1e-7,
         "capture_utc_median": "2032-01-01T00:00:00",
@@ -72,8 +62,8 @@ def test_tables_group_spreads_and_intervals_back_for_reading():
 def test_surface_table_shows_its_spreads_grouped():
     result = _surface()
     assert result.exit_code == 0, result.output
-    assert "mav ready sol (5th pct, median, 95th" in result.output  # the table wraps
-    assert "p05" not in result.output and "p95" not in result.output
+    assert "mav ready sol (1st pct, median, 99th" in result.output  # the table wraps
+    assert "p01" not in result.output and "p99" not in result.output
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +145,6 @@ def test_scenario_validate_reports_four_problems(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_doctor_json():
-    data = json.loads(invoke("doctor", "--json").output)
-    assert data["ephemeris_coverage_utc"].startswith("1899-07-2")
-
-
 @pytest.mark.skipif(shutil.which("msrsim") is None and not sys.executable, reason="no interpreter")
 def test_entry_point_exit_codes(tmp_path):
     """The installed script as a user runs it: exit 0, 2 for bad input, no traceback."""
@@ -176,23 +161,14 @@ def test_entry_point_exit_codes(tmp_path):
     assert "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_run_plot_writes_a_png(tmp_path):
-    target = tmp_path / "geometry.png"
-    result = invoke("run", "--trials", "10", "--plot", str(target))
-    assert result.exit_code == 0, result.output
-    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert target.stat().st_size > 20_000  # a real figure, not an empty canvas
-
-
 def test_run_plot_to_unwritable_place_is_exit_2(tmp_path):
-    result = invoke(
-        "run", "--trials", "10", "--plot", str(tmp_path / "no" / "such" / "dir" / "g.png")
-    )
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    result = invoke("run", "--trials", "10", "--plot", str(blocker / "figures"))
     assert result.exit_code == 2 and "cannot be written" in result.output
 
 
 def test_windows_earth_mars_opportunity_json_and_plot(tmp_path):
-    target = tmp_path / "porkchop.png"
     result = invoke(
         "windows",
         "earth-mars",
@@ -201,7 +177,7 @@ def test_windows_earth_mars_opportunity_json_and_plot(tmp_path):
         "--dla-limit-deg",
         "40",
         "--plot",
-        str(target),
+        str(tmp_path),
         "--json",
     )
     assert result.exit_code == 0, result.output
@@ -209,7 +185,7 @@ def test_windows_earth_mars_opportunity_json_and_plot(tmp_path):
     assert {row["transfer_type"] for row in data["optima"]} == {1, 2}
     assert data["launch_period"]["days"] == 21
     assert data["launch_period"]["max_abs_dla_deg"] <= 40
-    assert target.read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "porkchop_earth_mars.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_windows_with_explicit_spans_table():
@@ -380,14 +356,6 @@ def test_entry_options_set_the_capsule_and_entry():
     assert light < 40.0  # 50 kg on 0.9 m falls slower than 100 kg on 1.25 m
 
 
-def test_entry_plot_writes_three_pngs(tmp_path):
-    result = _entry("--plot", str(tmp_path / "figures"))
-    assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
-    assert names == ["entry_distributions.png", "entry_footprint.png", "entry_profile.png"]
-    assert "probability outside range" in result.output
-
-
 def test_entry_wind_profile(tmp_path):
     calm = json.loads(_entry("--json").output)["nominal_entry"]
     profile = tmp_path / "winds.csv"
@@ -410,7 +378,7 @@ def test_entry_wind_profile(tmp_path):
         (["--nose-radius-m", "2.0"], "ees.nose_radius_m or --nose-radius-m) is too large"),
         (["--entry-speed-km-s", "11.0"], "below the escape speed"),
         (["--flight-path-angle-deg", "-3.5"], "does not land"),
-        (["--trials", "3"], "Invalid value"),
+        (["--trials", "0"], "Invalid value"),
     ],
 )
 def test_entry_user_errors_exit_2(args, message):
@@ -490,17 +458,6 @@ def test_surface_dates_and_seed_change_the_answer():
     assert reseeded["monte_carlo"] != base["monte_carlo"]
 
 
-def test_surface_plot_writes_two_pngs(tmp_path):
-    result = _surface("--rover-fails", "--plot", str(tmp_path / "figures"))
-    assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
-    assert names == ["surface_monte_carlo.png", "surface_timeline.png"]
-    for name in names:
-        png = (tmp_path / "figures" / name).read_bytes()
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
-    assert "Drawn:" in result.output
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -522,34 +479,6 @@ def test_surface_bad_scenario_value_exit_2(tmp_path):
     result = invoke("surface", str(bad))
     assert result.exit_code == 2
     assert "surface.trials = -5: must be greater than or equal to 1" in result.output
-
-
-def test_edl_json_and_plots(tmp_path):
-    result = invoke("edl", "--trials", "100", "--json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["landing_monte_carlo"]["trials"] == 100
-    assert 150.0 < data["nominal_edl"]["parachute_deploy_s"] < 320.0
-    drawn = invoke("edl", "--trials", "50", "--plot", str(tmp_path / "edl"))
-    assert drawn.exit_code == 0, drawn.output
-    names = sorted(p.name for p in (tmp_path / "edl").iterdir())
-    assert names == ["edl_distributions.png", "edl_ellipse_map.png", "edl_profile.png"]
-
-
-def test_ascent_json_and_plots(tmp_path):
-    result = invoke("ascent", "--trials", "40", "--json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["monte_carlo"]["trials"] == 40
-    assert data["nominal_ascent"]["periapsis_altitude_km"] == pytest.approx(500.0, abs=0.05)
-    assert abs(data["delta_v_budget_m_s"]["closure"]) < 1e-4
-    phases = [row["phase"] for row in data["trajectory"]]
-    assert phases[0] == "toss" and phases[-1] == "release" and "SRM2" in phases
-    drawn = invoke("ascent", "--trials", "20", "--quiet", "--plot", str(tmp_path / "ascent"))
-    assert drawn.exit_code == 0, drawn.output
-    assert "delta v budget" in drawn.output and "Nominal trajectory" in drawn.output
-    names = sorted(p.name for p in (tmp_path / "ascent").iterdir())
-    assert names == ["ascent_distributions.png", "ascent_profile.png"]
 
 
 @pytest.mark.parametrize(
@@ -585,19 +514,6 @@ def test_run_lands_the_srl_before_the_surface_leg(run_json):
     assert landing["source"] == "computed: SRL landing passed to the surface leg"
 
 
-def test_ero_json_and_plots(tmp_path):
-    result = invoke("ero", "--json", "--plot", str(tmp_path / "ero"))
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert set(data) == {
-        "mode", "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals",
-        "return_cruise"
-    }  # fmt: skip
-    assert data["budget"]["xenon_margin_kg"] >= 0 and data["budget"]["bipropellant_margin_kg"] >= 0
-    names = sorted(p.name for p in (tmp_path / "ero").iterdir())
-    assert names == ["ero_spirals.png", "ero_thrust_power.png", "ero_trajectory.png"]
-
-
 def test_ero_unflyable_scenario_is_exit_2(tmp_path):
     # an ERO arrival span that ends before any electric cruise from the 2027 launch can
     # reach Mars: the planner names the constraint, one line, no traceback
@@ -612,16 +528,6 @@ def test_ero_unflyable_scenario_is_exit_2(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_rendezvous_json_and_plots(tmp_path):
-    result = invoke("rendezvous", "--trials", "2", "--json", "--plot", str(tmp_path))
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert set(data) >= {"timeline", "navigation", "guidance", "capture", "containment"}
-    assert data["capture"]["trials"] == 2
-    assert data["containment"]["requirement_probability"] == 1e-6
-    assert len(list(tmp_path.glob("rendezvous_*.png"))) == 4
-
-
 def test_rendezvous_bad_scenario_exits_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(
@@ -630,7 +536,7 @@ def test_rendezvous_bad_scenario_exits_2(tmp_path):
             "search_orbit_altitude_offset_km = { value = 10.0",
         )
     )
-    result = invoke("rendezvous", str(bad), "--trials", "1")
+    result = invoke("rendezvous", str(bad), "--trials", "3")
     assert result.exit_code == 2
 
 

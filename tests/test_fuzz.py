@@ -132,21 +132,25 @@ def check_cli(result, *, json_output: bool = False, what: str, detail: str = "")
     assert "Traceback" not in output, output
     if result.exit_code == 0:
         if json_output:
-            _strict_json(output)
+            _strict_json(result.stdout)
         else:
             assert not _NON_FINITE_VALUE.search(output), output
         COUNTS[f"{what}: ok"] += 1
         return "ok"
     assert result.exit_code == 2, f"{what} [{detail}]: exit {result.exit_code}: {output}"
     lines = [line for line in output.splitlines() if line.strip()]
-    usage = lines and lines[0].startswith("Usage:")  # click's own option errors (a box)
-    if not usage:  # "error: <where>: <what is wrong>": the option, argument or field
+    usage = lines and lines[0].startswith("Usage:")  # click's own option errors
+    if json_output:  # on stdout: {"error": "<where>: <what is wrong>", ...}
+        error = _strict_json(result.stdout)["error"]
+        assert error and "\n" not in error, f"{what}: {result.stdout}"
+        _error_line(what, ("usage: " if usage else "error: ") + error)
+    elif not usage:  # "error: <where>: <what is wrong>": the option, argument or field
         assert len(lines) == 1, f"{what}: {len(lines)} lines: {output}"
         assert re.match(r"error: [^:]+(: |\S*: ).+", lines[0]), f"{what}: {output}"
         _error_line(what, lines[0])
-    else:  # the box's first line of text
-        boxed = [x.strip("│ ") for x in lines[2:] if x.strip("│╭╰─ ") and "Error" not in x]
-        _error_line(what, "usage: " + (boxed[0] if boxed else ""))
+    else:  # "Error: <what is wrong>" after the usage line
+        (error,) = [x for x in lines if x.startswith("Error: ")]
+        _error_line(what, "usage: " + error.removeprefix("Error: "))
     COUNTS[f"{what}: clean errors"] += 1
     return "clean error"
 

@@ -94,7 +94,9 @@ def run_campaign(
     ``scenario.seed``, ``campaign.chunk_size``. With ``out_dir`` each chunk of trials is a
     Parquet file written as it finishes (``resume=True`` finishes a killed run);
     ``scheduler`` is a Dask address, ``"synchronous"``, or ``None`` (a local cluster when
-    there are several chunks). ``progress(stage, done, total)`` is told of each step.
+    there are several chunks). ``progress(stage, done, total)`` is told of each step:
+    ``stage`` is ``'legs: <the leg being flown>'`` (``done`` of ``total`` steps of the
+    nominal relay, :func:`msrsim.campaign.nominal.fly_nominal`), then ``'trials'``.
     ``drivers``: the one-at-a-time risk drivers; ``sobol``: also the global (Sobol)
     sensitivity to the hardware failure probabilities.
     """
@@ -117,12 +119,13 @@ def run_campaign(
     def report(stage):
         return None if progress is None else (lambda done, total: progress(stage, done, total))
 
-    legs_progress = report("legs")
-    if legs_progress:
-        legs_progress(0, 1)
-    legs = campaign_legs(scenario, use_cache=use_cache)
-    if legs_progress:
-        legs_progress(1, 1)
+    legs = campaign_legs(
+        scenario,
+        use_cache=use_cache,
+        progress=None
+        if progress is None
+        else (lambda what, done, total: progress(f"legs: {what}", done, total)),
+    )
     plan = legs.plan if seed is None else dataclasses.replace(legs.plan, seed=int(seed))
     fingerprint = scenario_fingerprint(scenario)
     result = run_monte_carlo(

@@ -2,51 +2,177 @@
 
 Exit codes: 0 success; 1 a failure of msrsim itself (a short report on stderr, the
 traceback only with ``MSRSIM_DEBUG=1``); 2 a user's input error (bad scenario, bad date,
-bad option: one line naming the field or option, the value and what is allowed); 130
-interrupted (Ctrl-C or SIGTERM, at any moment; a run keeps its finished chunks). Every
-command that prints results takes ``--json``. Heavy modules (numpy, astropy) are imported
-inside the commands so that ``msrsim --help`` stays fast.
+bad option: one line naming the field or option, the value and what is allowed) or a
+request that cannot be met (an ERO whose propellant does not close); 130 interrupted
+(Ctrl-C or SIGTERM, at any moment; a run keeps its finished chunks). Every command takes
+``--json``: its result as JSON on stdout, and an error as ``{"error": ...}`` there too.
+Progress goes to stderr. Heavy modules (numpy, astropy) are imported inside the commands
+so that ``msrsim --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
+import time
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from typer._click import ClickException, Context  # typer's own click, which it runs on
+from typer.core import TyperGroup
+
+_JSON_REQUESTED: ContextVar[bool] = ContextVar("msrsim_json", default=False)
+"""Whether the command line being run asks for ``--json``."""
+
+
+class _Commands(TyperGroup):
+    """The ``msrsim`` group: notes whether ``--json`` was asked for, so that an error --
+    an option that the parser refuses or an input msrsim refuses -- is printed as JSON."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        _JSON_REQUESTED.set("--json" in args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClickException as exc:
+            if not _JSON_REQUESTED.get():
+                raise
+            _print_json({"error": exc.format_message()})
+            raise typer.Exit(exc.exit_code) from None
+
+
+HELP_SETTINGS = {"max_content_width": 120}
+"""Help text reflowed to the terminal (at most 120 columns), never cut (click's own
+formatter: option names in full, paragraphs wrapped once)."""
 
 app = typer.Typer(
     name="msrsim",
-    help="Plan and simulate the NASA/ESA Mars Sample Return campaign.",
+    help="Plan and simulate the NASA/ESA Mars Sample Return campaign.\n\n"
+    "Options mean the same in every command. --trials N (at least 3) and --seed S: the "
+    "size and seed of the command's Monte Carlo (in the commands that draw at random). "
+    "--plot DIR: "
+    "draw the command's figures as PNG files into the folder DIR (created). --json: the "
+    'result as JSON on stdout, an error as {"error": "..."} (exit 2). Progress (what is '
+    "being flown, steps done, time left) goes to stderr when it is a terminal; --quiet "
+    "turns it off, --progress sends it to a pipe or a log too. Spreads are the 1st "
+    "percentile, median and 99th percentile (name_p01, name_median, name_p99); landing "
+    "ellipses are given by their full axes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=_Commands,
+    context_settings=HELP_SETTINGS,
 )
-scenario_app = typer.Typer(help="Check and show scenario files.", no_args_is_help=True)
+scenario_app = typer.Typer(
+    help="Check and show scenario files.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(scenario_app, name="scenario")
 export_app = typer.Typer(
     help="Write the relay's trajectories as data products: CCSDS OEM files, a CZML "
     "document for Cesium. The legs are read from the cache when the scenario ran before.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(export_app, name="export")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
+
+DATE = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?")
+"""A date or date-time as msrsim prints them (2030-08-26, 2030-08-26T12:00): one word,
+never folded (a date and a time apart, 2030-08-26 12:00, may wrap between them)."""
+
+
+class _Table(Table):
+    """A table readable in a terminal of any width: light rules, so that the width goes to
+    the values; a column never narrower than the longest date in it; and a word too long
+    for its column folded onto the next line, never cut with an ellipsis."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("title_justify", "left")
+        kwargs.setdefault("box", box.SIMPLE_HEAD)
+        super().__init__(*args, **kwargs)
+
+    def add_column(self, header="", *args, **kwargs) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(header, *args, **kwargs)
+
+    def add_row(self, *cells, **kwargs) -> None:
+        for column, cell in zip(self.columns, cells, strict=False):
+            dates = DATE.findall(str(cell)) if isinstance(cell, str) else []
+            if dates:
+                column.min_width = max(column.min_width or 0, *map(len, dates))
+        super().add_row(*cells, **kwargs)
+
+
 USER_ERROR = 2
 INTERNAL_ERROR = 1
 INTERRUPTED = 130
 MAX_TRIALS = 100_000_000
 """The most campaign trials one run may ask for (as the scenario's campaign.trials)."""
+MAX_LEG_TRIALS = 10_000_000
+"""The most trials of one leg's Monte Carlo (held in memory at once)."""
+MIN_TRIALS = 3
+"""The fewest trials of any Monte Carlo: a spread, an ellipse or a footprint needs three
+(one gives no covariance; the entry footprint needs three capsules on the ground)."""
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+def _trials_option(help_text: str, most: int = MAX_LEG_TRIALS):
+    """``--trials N``, at least :data:`MIN_TRIALS` in every command."""
+    return Annotated[
+        int | None,
+        typer.Option("--trials", min=MIN_TRIALS, max=most, show_default=False, help=help_text),
+    ]
+
+
+def _plot_option(figures: str):
+    """``--plot DIR``: the command's figures (``figures``) drawn as PNG files into DIR."""
+    return Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="DIR",
+            file_okay=False,
+            show_default=False,
+            help=f"Draw {figures} as PNG files into this folder (created).",
+        ),
+    ]
+
+
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
+    ),
+]
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help='Print JSON on stdout instead of tables (an error as {"error": ...}).'
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress on stderr.")]
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress",
+        help="Progress on stderr even when it is not a terminal (a pipe, a log): one line "
+        "per step.",
+    ),
+]
 ScenarioArg = Annotated[
     str | None,
     typer.Argument(
@@ -62,8 +188,8 @@ SetOption = Annotated[
         metavar="SECTION.KEY=VALUE",
         show_default=False,
         help="Change one scenario value (repeatable), written as in TOML: "
-        "--set schedule.min_surface_sols=150, --set srl_launch.departure_earliest_utc="
-        "2030-06-01, --set surface.mav_launch_ls_deg=[0,180]. Its source is 'user: --set'.",
+        "--set schedule.min_surface_sols=150, --set ero.launch_utc=2027-11-01, "
+        "--set surface.mav_launch_ls_deg=[0,180]. Its source is 'user: --set'.",
     ),
 ]
 
@@ -100,9 +226,22 @@ class DriversMode(StrEnum):
     sobol = "sobol"
 
 
+def _json_requested() -> bool:
+    """Whether the command line asks for ``--json`` (:class:`_Commands`)."""
+    return _JSON_REQUESTED.get()
+
+
 def _fail(origin: str, problems: list[str]) -> None:
-    for problem in problems:
-        err.print(f"[bold red]error:[/] {origin}: {problem}", soft_wrap=True)
+    """Exit 2 with one line per problem: on stderr, or under ``--json`` as ``{"error":
+    "origin: problem; ...", "problems": [...]}`` on stdout."""
+    from rich.markup import escape
+
+    lines = [f"{origin}: {problem}" for problem in problems]
+    if _json_requested():
+        _print_json({"error": "; ".join(lines), "problems": lines})
+    else:
+        for line in lines:
+            err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
     raise typer.Exit(USER_ERROR)
 
 
@@ -121,7 +260,7 @@ def _input_error(command: str, exc: ValueError) -> None:
     """Exit 2 with the input error's message on one line; re-raise an internal failure."""
     if _is_internal(exc):
         raise exc
-    _fail(command, [_reason(exc)])
+    _fail(command, [_reason(exc).removeprefix(f"{command}: ")])
 
 
 def _load(path: str | None, overrides: list[str] | None = None):
@@ -159,16 +298,9 @@ def run(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: Annotated[
-        int | None,
-        typer.Option(
-            "--trials",
-            min=1,
-            max=MAX_TRIALS,
-            show_default=False,
-            help="Campaign Monte Carlo trials (scenario: campaign.trials).",
-        ),
-    ] = None,
+    trials: _trials_option(
+        "Coupled campaign trials (scenario: campaign.trials).", MAX_TRIALS
+    ) = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -218,16 +350,10 @@ def run(
             "Sobol indices with all of them uncertain at once (same trials, no flight).",
         ),
     ] = DriversMode.tornado,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot",
-            dir_okay=False,
-            show_default=False,
-            help="Also draw the campaign geometry to this PNG file.",
-        ),
-    ] = None,
+    plot: _plot_option("the campaign geometry (campaign_geometry.png)") = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Run the campaign: plan it, fly its legs, then the coupled Monte Carlo.
 
@@ -253,7 +379,7 @@ def run(
     output = _claim_out_dir(ctx, out_dir, resume, force)
 
     try:
-        with _stages(as_json) as progress:
+        with _reporting(quiet, show_progress) as progress:
             run_result = run_campaign(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
@@ -290,8 +416,10 @@ def run(
 
             try:
                 if result.handoffs is None:  # cached legs: their full results are needed
-                    with _progress(as_json, "legs for the report"):
-                        result = campaign_legs(loaded, full_results=True)
+                    with _reporting(quiet, show_progress) as progress:
+                        result = campaign_legs(
+                            loaded, full_results=True, progress=_legs_progress(progress)
+                        )
                 write_report(out_dir, loaded, result, columns, report)
             except (OSError, ValueError) as exc:
                 if isinstance(exc, ValueError) and _is_internal(exc):
@@ -300,10 +428,12 @@ def run(
     if plot is not None:
         from msrsim.report.plots import campaign_geometry
 
+        drawn = plot / "campaign_geometry.png"
         try:
-            campaign_geometry(loaded, plot)
+            plot.mkdir(parents=True, exist_ok=True)
+            campaign_geometry(loaded, drawn)
         except OSError as exc:
-            _fail("run --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+            _fail("run --plot", [f"{plot}: cannot be written ({_reason(exc)})"])
     if as_json:
         _print_json(report)
         return
@@ -312,7 +442,7 @@ def run(
         out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json"
                   + ("" if no_report else ", report.html, report_data.json, figures/"))  # fmt: skip
     if plot is not None:
-        out.print(f"Campaign geometry drawn to {plot}")
+        out.print(f"Drawn: {drawn}")
 
 
 def _reason(exc: BaseException) -> str:
@@ -378,16 +508,9 @@ def compare_command(
         ),
     ],
     overrides: SetOption = None,
-    trials: Annotated[
-        int | None,
-        typer.Option(
-            "--trials",
-            min=1,
-            max=MAX_TRIALS,
-            show_default=False,
-            help="Coupled trials of each campaign (the first scenario's campaign.trials).",
-        ),
-    ] = None,
+    trials: _trials_option(
+        "Coupled trials of each campaign (the first scenario's campaign.trials).", MAX_TRIALS
+    ) = None,
     seed: SeedOption = None,
     out_dir: Annotated[
         Path | None,
@@ -406,6 +529,8 @@ def compare_command(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Compare campaigns side by side: schedule, P(success), tubes, years, margins, drivers.
 
@@ -424,11 +549,12 @@ def compare_command(
     _check_run_options(n, loaded[0].campaign.chunk_size, workers, scheduler)
     output = _claim_out_dir(ctx, out_dir, resume, force)
     try:
-        with _stages(as_json) as progress:
+        with _reporting(quiet, show_progress) as progress:
             comparison = compare(
                 loaded, trials=trials, seed=seed, out_dir=out_dir, scheduler=scheduler,
                 workers=workers, resume=resume, labels=labels,
-                progress=None if progress is None else (lambda _label, *a: progress(*a)),
+                progress=None if progress is None
+                else (lambda label, stage, *a: progress(f"{label} {stage}", *a)),
             )  # fmt: skip
     except ValueError as exc:
         _input_error("compare", exc)
@@ -448,8 +574,9 @@ def compare_command(
         _print_json(data)
         return
     rows = comparison.table()
-    table = Table(title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}",
-                  title_justify="left")  # fmt: skip
+    table = _Table(
+        title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}"
+    )
     for column in rows[0]:
         table.add_column(column, overflow="fold")
     for row in rows[1:]:
@@ -480,16 +607,9 @@ def sweep_command(
     samples: Annotated[
         int, typer.Option("--samples", min=2, max=10_000, help="Points of an lhs or sobol design.")
     ] = 16,
-    trials: Annotated[
-        int | None,
-        typer.Option(
-            "--trials",
-            min=1,
-            max=MAX_TRIALS,
-            show_default=False,
-            help="Coupled trials at each point (scenario: campaign.trials).",
-        ),
-    ] = None,
+    trials: _trials_option(
+        "Coupled trials at each point (scenario: campaign.trials).", MAX_TRIALS
+    ) = None,
     seed: SeedOption = None,
     out_dir: Annotated[
         Path | None,
@@ -516,6 +636,8 @@ def sweep_command(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Sweep scenario values: a campaign at every point of a grid, LHS or Sobol design.
 
@@ -546,7 +668,10 @@ def sweep_command(
     fixed = dict(parse_override(text) for text in overrides or ())
     output = _claim_out_dir(ctx, out_dir, resume, force)
     try:
-        with _progress(as_json, "sweep points") as advance:
+        with (
+            _reporting(quiet, show_progress) as progress,
+            _step(progress, "sweep points") as advance,
+        ):
             result = sweep(
                 scenario, parsed, design=design, samples=samples, trials=trials, seed=seed,
                 out_dir=out_dir, resume=resume, scheduler=scheduler, workers=workers,
@@ -575,7 +700,7 @@ def sweep_command(
     if as_json:
         _print_json(data)
         return
-    table = Table(title=f"msrsim sweep - {result.design}, {len(result.rows)} points "
+    table = _Table(title=f"msrsim sweep - {result.design}, {len(result.rows)} points "
                   f"({result.points_run} run now), {result.trials:,} trials each, seed "
                   f"{result.seed}", title_justify="left")  # fmt: skip
     columns = ["point", *(p.key for p in result.parameters), "probability_of_success",
@@ -602,6 +727,7 @@ def report_command(
     open_it: Annotated[
         bool, typer.Option("--open", help="Open the report in the default web browser.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rebuild DIR/report.html from DIR's saved files alone (no leg is flown).
 
@@ -621,7 +747,10 @@ def report_command(
         if isinstance(exc, ValueError) and _is_internal(exc):
             raise
         _fail("report", [_reason(exc)])
-    out.print(f"Report written to {path}")
+    if as_json:
+        _print_json({"report": str(path)})
+    else:
+        out.print(f"Report written to {path}")
     if open_it:
         import webbrowser
 
@@ -633,7 +762,7 @@ def _print_run(
 ) -> None:
     """The campaign report as tables: timeline, legs, checks, Monte Carlo, risk drivers."""
     out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
-    table = Table(
+    table = _Table(
         title="Timeline: published, representative and computed dates", title_justify="left"
     )
     for column in ("milestone", "UTC", "Ls deg", "Mars Year", "basis"):
@@ -647,13 +776,13 @@ def _print_run(
         )
         table.add_row(m.name, m.utc, ls, my, basis)
     out.print(table)
-    legs_table = Table(title="The relay, leg by leg", title_justify="left")
+    legs_table = _Table(title="The relay, leg by leg", title_justify="left")
     for column in ("#", "leg", "element", "answers", "status"):
         legs_table.add_column(column)
     for o in legs:
         legs_table.add_row(str(o.leg.number), o.leg.name, o.leg.element, o.leg.answers, o.status)
     out.print(legs_table)
-    checks = Table(title="Constraint checks on the nominal timeline", title_justify="left")
+    checks = _Table(title="Constraint checks on the nominal timeline", title_justify="left")
     for column in ("check", "value", "limit", "unit", "ok"):
         checks.add_column(column)
     for c in result.checks:
@@ -661,7 +790,7 @@ def _print_run(
                        "[green]yes[/]" if c.ok else "[red]NO[/]")  # fmt: skip
     out.print(checks)
     if result.published:
-        published = Table(
+        published = _Table(
             title="The computed schedule beside the published plan (July 2022)",
             title_justify="left",
         )
@@ -690,7 +819,7 @@ def _print_run(
         )  # fmt: skip
     _print_parts({"campaign Monte Carlo": shown})
     if drivers:
-        tornado = Table(
+        tornado = _Table(
             title=f"Risk drivers: P(success) {drivers['probability_of_success']} moved by",
             title_justify="left",
         )
@@ -700,7 +829,7 @@ def _print_run(
             tornado.add_row(row["driver"], _shown(row["cases"]), str(row["swing"]))
         out.print(tornado)
     if sobol:
-        ranked = Table(
+        ranked = _Table(
             title=f"Sobol indices: each failure probability /{sobol['factor']:g} to "
             f"x{sobol['factor']:g}, all at once ({sobol['points']:,} points on the same "
             f"{sobol['trials']:,} trials; +/- the 95 % bootstrap half-width)",
@@ -723,22 +852,16 @@ def _print_run(
 
 def _grouped(summary: dict) -> dict:
     """The summary for reading: ``x``, ``x_ci_low``, ``x_ci_high`` as one row ``x (95 %
-    ci)``, and ``x_p01``, ``x_median``, ``x_p99`` as ``x (1st pct, median, 99th pct)``
-    (``x_p05``, ``x_median``, ``x_p95`` as ``x (5th pct, median, 95th pct)``)."""
-    from msrsim.campaign.summaries import SPREAD_SUFFIXES, SPREAD_SUFFIXES_5_95
+    ci)``, and ``x_p01``, ``x_median``, ``x_p99`` as ``x (1st pct, median, 99th pct)``."""
+    from msrsim.campaign.summaries import SPREAD_SUFFIXES
 
-    spreads = {
-        SPREAD_SUFFIXES: "1st pct, median, 99th pct",
-        SPREAD_SUFFIXES_5_95: "5th pct, median, 95th pct",
-    }
+    first, *others = SPREAD_SUFFIXES
     members = set()
     for key in summary:
         if key + "_ci_low" in summary:
             members |= {key + "_ci_low", key + "_ci_high"}
-        for suffixes in spreads:
-            if key.endswith(suffixes[0]):
-                base = key.removesuffix(suffixes[0])
-                members |= {base + s for s in suffixes[1:]}
+        if key.endswith(first):
+            members |= {key.removesuffix(first) + s for s in others}
     shown = {}
     for key, value in summary.items():
         if key in members:
@@ -746,12 +869,11 @@ def _grouped(summary: dict) -> dict:
         if key + "_ci_low" in summary:
             ci = [summary[key + "_ci_low"], summary[key + "_ci_high"]]
             shown[f"{key} (95 % ci)"] = f"{value} ({ci[0]} to {ci[1]})"
-            continue
-        for suffixes, label in spreads.items():
-            if key.endswith(suffixes[0]):
-                base = key.removesuffix(suffixes[0])
-                shown[f"{base} ({label})"] = [summary.get(base + s) for s in suffixes]
-                break
+        elif key.endswith(first):
+            base = key.removesuffix(first)
+            shown[f"{base} (1st pct, median, 99th pct)"] = [
+                summary.get(base + s) for s in SPREAD_SUFFIXES
+            ]
         else:
             shown[key] = value
     return shown
@@ -760,7 +882,7 @@ def _grouped(summary: dict) -> dict:
 def _print_leg_summary(outcome) -> None:
     """One table per part of a leg's summary: key, value."""
     for part, values in outcome.summary.items():
-        table = Table(
+        table = _Table(
             title=f"Leg {outcome.leg.number}, {outcome.leg.name}: {part.replace('_', ' ')}",
             title_justify="left",
             show_header=False,
@@ -785,7 +907,17 @@ def _shown(value) -> str:
 # msrsim windows earth-mars / mars-earth
 # --------------------------------------------------------------------------------------
 
-DateOption = Annotated[str | None, typer.Option(show_default=False)]
+
+def _date_option(what: str):
+    return Annotated[
+        str | None,
+        typer.Option(
+            metavar="UTC",
+            show_default=False,
+            help=f"{what}, a UTC date (2028-10-01, or 2028-10-01T12:00); give all four "
+            "spans' ends, or --opportunity.",
+        ),
+    ]
 
 
 def _windows(
@@ -802,6 +934,7 @@ def _windows(
     step_days: float,
     plot: Path | None,
     as_json: bool,
+    progress,
 ) -> None:
     import math
 
@@ -832,16 +965,17 @@ def _windows(
             dep_span, arr_span = (float(et[0]), float(et[1])), (float(et[2]), float(et[3]))
             if dep_span[1] <= dep_span[0] or arr_span[1] <= arr_span[0]:
                 _fail(name, ["each span must end after it starts"])
-        result = search_window(
-            departure_body,
-            arrival_body,
-            dep_span,
-            arr_span,
-            max_revs=max_revs,
-            launch_period_days=period_days,
-            dla_limit_rad=math.radians(dla_limit_deg) if dla_limit_deg is not None else None,
-            step_days=step_days,
-        )
+        with _step(progress, f"{name}: the porkchop grid and its optima"):
+            result = search_window(
+                departure_body,
+                arrival_body,
+                dep_span,
+                arr_span,
+                max_revs=max_revs,
+                launch_period_days=period_days,
+                dla_limit_rad=math.radians(dla_limit_deg) if dla_limit_deg is not None else None,
+                step_days=step_days,
+            )
     except (OpportunityError, TimeInputError, EphemerisRangeError) as exc:
         _fail(name, [str(exc)])
     except ResourceLimitError as exc:
@@ -884,38 +1018,31 @@ def _windows(
     if plot is not None:
         from msrsim.report.plots import porkchop_plot
 
+        drawn = plot / f"porkchop_{departure_body}_{arrival_body}.png"
         try:
-            porkchop_plot(result.porkchop, plot, optima=result.optima, launch_period=period)
+            plot.mkdir(parents=True, exist_ok=True)
+            porkchop_plot(result.porkchop, drawn, optima=result.optima, launch_period=period)
         except OSError as exc:
-            _fail(name, [f"{plot}: cannot be written ({exc.strerror})"])
+            _fail(f"{name} --plot", [f"{plot}: cannot be written ({_reason(exc)})"])
     if as_json:
         _print_json(
             {"optima": rows, "launch_period": period_row, "grid": list(result.porkchop.shape)}
         )
         return
-    table = Table(
-        title=f"{departure_body.title()} to {arrival_body.title()}: least C3 of "
-        "each transfer type (ballistic, DE421)",
-        title_justify="left",
+    table = _Table(
+        title=f"{departure_body.title()} to {arrival_body.title()}: least C3 of each "
+        "transfer type (ballistic, DE421). C3 km2/s2; v-inf (arrival) and entry speed "
+        "km/s; DLA and Ls (arrival) deg",
     )
-    for column in (
-        "type",
-        "depart UTC",
-        "arrive UTC",
-        "TOF d",
-        "C3 km2/s2",
-        "v-inf arr km/s",
-        "DLA deg",
-        "entry km/s",
-        "Ls arr deg",
-    ):
+    for column in ("type", "depart UTC", "arrive UTC", "TOF d", "C3", "v-inf", "DLA",
+                   "entry", "Ls"):  # fmt: skip
         table.add_column(column, justify="right")
     for r in rows:
         edge = " (grid edge)" if r["on_grid_edge"] else ""
         table.add_row(
             str(r["transfer_type"]) + edge,
-            r["departure_utc"],
-            r["arrival_utc"],
+            r["departure_utc"].replace("T", " "),
+            r["arrival_utc"].replace("T", " "),
             f"{r['tof_days']:.0f}",
             f"{r['c3_km2_s2']:.2f}",
             f"{r['v_inf_arrival_km_s']:.2f}",
@@ -934,7 +1061,7 @@ def _windows(
             f"|DLA| <= {period_row['max_abs_dla_deg']:.1f} deg"
         )
     if plot is not None:
-        out.print(f"Porkchop drawn to {plot}")
+        out.print(f"Drawn: {drawn}")
 
 
 class Direction(StrEnum):
@@ -956,10 +1083,10 @@ def windows_command(
             max=2053,
         ),
     ] = None,
-    departure_from: DateOption = None,
-    departure_to: DateOption = None,
-    arrival_from: DateOption = None,
-    arrival_to: DateOption = None,
+    departure_from: _date_option("First departure day searched") = None,
+    departure_to: _date_option("Last departure day searched") = None,
+    arrival_from: _date_option("First arrival day searched") = None,
+    arrival_to: _date_option("Last arrival day searched") = None,
     period_days: Annotated[
         int,
         typer.Option(
@@ -985,13 +1112,10 @@ def windows_command(
     step_days: Annotated[
         float, typer.Option("--step-days", min=0.05, max=10.0, help="Grid step in days.")
     ] = 1.0,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot", help="Draw the porkchop to this PNG file.", dir_okay=False, show_default=False
-        ),
-    ] = None,
+    plot: _plot_option("the porkchop (porkchop_<from>_<to>.png)") = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Launch windows: porkchop, least-C3 transfer of each type, launch period.
 
@@ -999,21 +1123,23 @@ def windows_command(
     --arrival-from/--arrival-to (UTC dates).
     """
     departure_body, arrival_body = direction.value.split("-")
-    _windows(
-        departure_body,
-        arrival_body,
-        opportunity_year,
-        departure_from,
-        departure_to,
-        arrival_from,
-        arrival_to,
-        period_days,
-        dla_limit_deg,
-        max_revs,
-        step_days,
-        plot,
-        as_json,
-    )
+    with _reporting(quiet, show_progress) as progress:
+        _windows(
+            departure_body,
+            arrival_body,
+            opportunity_year,
+            departure_from,
+            departure_to,
+            arrival_from,
+            arrival_to,
+            period_days,
+            dla_limit_deg,
+            max_revs,
+            step_days,
+            plot,
+            as_json,
+            progress,
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -1038,32 +1164,6 @@ def _number_option(help_text: str, low: float = 0.0, high: float | None = None):
     ]
 
 
-def _trials_option(low: int, scenario_field: str):
-    return Annotated[
-        int | None,
-        typer.Option(
-            "--trials",
-            min=low,
-            max=10_000_000,
-            show_default=False,
-            help=f"Monte Carlo trials (scenario: {scenario_field}).",
-        ),
-    ]
-
-
-def _plot_dir_option(help_text: str):
-    return Annotated[
-        Path | None,
-        typer.Option("--plot", file_okay=False, show_default=False, help=help_text),
-    ]
-
-
-SeedOption = Annotated[
-    int | None,
-    typer.Option(
-        "--seed", min=0, show_default=False, help="Random seed (scenario: scenario.seed)."
-    ),
-]
 StandaloneOption = Annotated[
     bool,
     typer.Option(
@@ -1079,7 +1179,8 @@ MODES = {
 }
 
 
-def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, seed, quiet):
+def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, seed, quiet,
+                  show_progress):  # fmt: skip
     """``(scenario, result)``: the leg ``name`` of the scenario's campaign as ``msrsim run``
     flies it, on its upstream legs' hand-offs, each read from the legs cache or flown and
     stored there (:func:`msrsim.campaign.nominal.nominal_legs`); ``--trials`` and
@@ -1091,8 +1192,8 @@ def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, s
     changes += [f"scenario.seed={seed}"] if seed is not None else []
     loaded = _load(scenario, changes)
     try:
-        with _progress(quiet, f"campaign legs up to {name}"):
-            legs = nominal_legs(loaded, upto=name)
+        with _reporting(quiet, show_progress) as progress:
+            legs = nominal_legs(loaded, upto=name, progress=_legs_progress(progress))
     except ValueError as exc:
         _input_error(command, exc)
     return loaded, legs[name][2]
@@ -1107,7 +1208,7 @@ def _print_header(command: str, scenario_name: str, mode: str) -> None:
 def entry_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: _trials_option(10, "ees.footprint_trials") = None,
+    trials: _trials_option("Footprint Monte Carlo trials (scenario: ees.footprint_trials).") = None,
     seed: SeedOption = None,
     diameter_m: _number_option("Capsule diameter, m.", 0.05, 20.0) = None,
     nose_radius_m: _number_option("Nose radius, m.", 0.01, 20.0) = None,
@@ -1173,9 +1274,11 @@ def entry_command(
             "cheapest Lambert arc of the earth_return window (faster).",
         ),
     ] = ReturnArc.ero,
-    plot: _plot_dir_option("Draw the footprint map, entry profile and distributions here.") = None,
+    plot: _plot_option("the footprint map, the entry profile and the distributions") = None,
     as_json: JsonOption = False,
     standalone: StandaloneOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
 
@@ -1200,7 +1303,8 @@ def entry_command(
     if not standalone and all(v is None for v in typed) and return_arc is ReturnArc.ero:
         loaded, result = _campaign_leg("entry", scenario, overrides, "return", trials=trials,
                                        trials_field="ees.footprint_trials", seed=seed,
-                                       quiet=as_json)  # fmt: skip
+                                       quiet=quiet,
+                                       show_progress=show_progress)  # fmt: skip
         _report("entry", loaded.scenario.name, summary(result), plot, as_json,
                 lambda: entry_plots(result, plot), "campaign")  # fmt: skip
         return
@@ -1222,32 +1326,37 @@ def entry_command(
     replay = (entry_latitude_deg, entry_longitude_deg, entry_azimuth_deg, entry_utc)
     if any(x is not None for x in replay):
         _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles,
-                      wind_profile, trials, seed, plot, as_json)  # fmt: skip
+                      wind_profile, trials, seed, plot, as_json, quiet,
+                      show_progress)  # fmt: skip
         return
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
-        if return_arc is ReturnArc.ero:
-            from msrsim.campaign.schedule import plan_schedule
+        with _reporting(quiet, show_progress) as progress:
+            if return_arc is ReturnArc.ero:
+                from msrsim.campaign.schedule import plan_schedule
 
-            with _progress(as_json, "schedule: the ERO's return") as advance:
-                arrival = plan_schedule(loaded, progress=advance).nominal_return
-        else:
-            from msrsim.campaign.launch import best_transfer, search_return
+                with _step(progress, "schedule: the ERO's mission and return") as advance:
+                    arrival = plan_schedule(loaded, progress=advance).nominal_return
+            else:
+                from msrsim.campaign.launch import best_transfer, search_return
 
-            transfer = best_transfer(search_return(loaded.earth_return))
-            if transfer is None:
-                _fail("entry", ["the scenario's earth_return window holds no ballistic transfer"])
-            arrival = ballistic_return(transfer, loaded.earth_return.max_revs)
-        with _progress(as_json, "footprint") as advance:
-            result = run_earth_entry(
-                loaded,
-                arrival,
-                trials=trials,
-                seed=seed,
-                overrides=overrides,
-                wind_profile=winds,
-                progress=advance,
-            )
+                with _step(progress, "the earth_return window's ballistic transfers"):
+                    transfer = best_transfer(search_return(loaded.earth_return))
+                if transfer is None:
+                    _fail(
+                        "entry", ["the scenario's earth_return window holds no ballistic transfer"]
+                    )
+                arrival = ballistic_return(transfer, loaded.earth_return.max_revs)
+            with _step(progress, "Earth entry: the footprint Monte Carlo") as advance:
+                result = run_earth_entry(
+                    loaded,
+                    arrival,
+                    trials=trials,
+                    seed=seed,
+                    overrides=overrides,
+                    wind_profile=winds,
+                    progress=advance,
+                )
     except ValueError as exc:
         _input_error("entry", exc)
     _report("entry", loaded.scenario.name, summary(result), plot, as_json,
@@ -1255,7 +1364,7 @@ def entry_command(
 
 
 def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, wind_profile,
-                  trials, seed, plot, as_json) -> None:  # fmt: skip
+                  trials, seed, plot, as_json, quiet, show_progress) -> None:  # fmt: skip
     """``msrsim entry`` from a given interface state (every replay option set)."""
     from msrsim.campaign.earth_entry import read_wind_profile
     from msrsim.campaign.interface_entry import interface_summary, run_interface_entry
@@ -1287,7 +1396,10 @@ def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, 
     )
     try:
         winds = None if wind_profile is None else read_wind_profile(wind_profile)
-        with _progress(as_json, "footprint") as advance:
+        with (
+            _reporting(quiet, show_progress) as progress,
+            _step(progress, "Earth entry from the interface: footprint") as advance,
+        ):
             result = run_interface_entry(
                 loaded, interface, entry_et, trials=trials, seed=seed, overrides=overrides,
                 wind_profile=winds, progress=advance,
@@ -1301,31 +1413,48 @@ def _entry_replay(loaded, replay, overrides, relative_speed, geocentric_angles, 
 
 
 def _report(
-    command: str, scenario_name: str, parts: dict, plot, as_json: bool, draw, mode: str
+    command: str,
+    scenario_name: str,
+    parts: dict,
+    plot,
+    as_json: bool,
+    draw,
+    mode: str,
+    warnings=(),
 ) -> None:
     """Draw the figures when ``--plot`` is given (exit 2 if they cannot be written), then
-    print the summary parts as JSON or as tables, saying whether the leg is the campaign's
-    or flown standalone (``mode``, a key of :data:`MODES`)."""
+    print the summary parts as JSON (``warnings`` as its ``warnings`` list) or as tables
+    (each warning on stderr), saying whether the leg is the campaign's or flown standalone
+    (``mode``, a key of :data:`MODES`)."""
     drawn = []
     if plot is not None:
         try:
             drawn = draw()
         except OSError as exc:
-            _fail(f"{command} --plot", [f"{plot}: cannot be written ({exc.strerror})"])
+            _fail(f"{command} --plot", [f"{plot}: cannot be written ({_reason(exc)})"])
     if as_json:
-        _print_json({"mode": mode} | parts)
+        _print_json({"mode": mode} | parts | ({"warnings": list(warnings)} if warnings else {}))
         return
     _print_header(command, scenario_name, mode)
     _print_parts(parts)
     if drawn:
         out.print("Drawn: " + ", ".join(str(p) for p in drawn))
+    _warn(command, warnings)
+
+
+def _warn(command: str, warnings) -> None:
+    """Each warning on stderr, loud."""
+    from rich.markup import escape
+
+    for warning in warnings:
+        err.print(f"[bold yellow]warning:[/] {command}: {escape(warning)}", soft_wrap=True)
 
 
 def _print_parts(parts: dict) -> None:
     """One key-value table per part of a summary (spreads and intervals grouped, see
     :func:`_grouped`)."""
     for part, values in parts.items():
-        table = Table(title=part.replace("_", " "), title_justify="left", show_header=False)
+        table = _Table(title=part.replace("_", " "), title_justify="left", show_header=False)
         table.add_column("quantity")
         table.add_column("value", justify="right")
         for key, value in _grouped(values).items():
@@ -1342,8 +1471,10 @@ def _print_parts(parts: dict) -> None:
 def ero_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    plot: _plot_dir_option("Draw the cruises, thrust, power and mass, and the spirals.") = None,
+    plot: _plot_option("the cruises, thrust, power and mass, and the spirals") = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Earth Return Orbiter: electric cruises, Mars orbit insertion, spirals and budget.
 
@@ -1352,19 +1483,23 @@ def ero_command(
     the Q-law spiral down to the rendezvous orbit, the spiral up to escape and the return
     cruise; then the xenon and bipropellant budgets against the loads.
     """
-    from msrsim.campaign.ero import summary
+    from msrsim.campaign.ero import mass_warnings, summary
     from msrsim.campaign.schedule import plan_schedule
 
     loaded = _load(scenario, overrides)
     try:  # the schedule flies the ERO's whole mission: the one msrsim run flies
-        with _progress(as_json, "schedule: the ERO's mission") as advance:
+        with (
+            _reporting(quiet, show_progress) as progress,
+            _step(progress, "schedule: the ERO's mission") as advance,
+        ):
             mission = plan_schedule(loaded, progress=advance).ero
     except ValueError as exc:
         _input_error("ero", exc)
     from msrsim.report.ero_plots import ero_plots
 
     _report("ero", loaded.scenario.name, summary(mission), plot, as_json,
-            lambda: ero_plots(mission, plot), "campaign")  # fmt: skip
+            lambda: ero_plots(mission, plot), "campaign",
+            mass_warnings(loaded, mission))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1376,13 +1511,13 @@ def ero_command(
 def edl_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: _trials_option(10, "srl.edl.trials") = None,
+    trials: _trials_option("Landing Monte Carlo trials (scenario: srl.edl.trials).") = None,
     seed: SeedOption = None,
-    plot: _plot_dir_option(
-        "Draw the entry profile, the ellipse on Jezero and distributions."
-    ) = None,
+    plot: _plot_option("the entry profile, the ellipse on Jezero and the distributions") = None,
     as_json: JsonOption = False,
     standalone: StandaloneOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Mars entry, descent and landing of the SRL at Jezero, with its landing Monte Carlo.
 
@@ -1399,14 +1534,18 @@ def edl_command(
     if standalone:
         loaded = _load(scenario, overrides)
         try:  # the launch period msrsim run plans (its first day), not the least-C3 one
-            period = plan_srl_launch_period(loaded)
-            result = run_edl(loaded, period, trials=trials, seed=seed)
+            with _reporting(quiet, show_progress) as progress:
+                with _step(progress, "schedule: the SRL's launch period"):
+                    period = plan_srl_launch_period(loaded)
+                with _step(progress, "SRL entry, descent and landing: design and Monte Carlo"):
+                    result = run_edl(loaded, period, trials=trials, seed=seed)
         except ValueError as exc:
             _input_error("edl", exc)
     else:
         loaded, result = _campaign_leg("edl", scenario, overrides, "edl", trials=trials,
                                        trials_field="srl.edl.trials", seed=seed,
-                                       quiet=as_json)  # fmt: skip
+                                       quiet=quiet,
+                                       show_progress=show_progress)  # fmt: skip
 
     e, depot = loaded.srl.edl, loaded.surface.depot
     _report("edl", loaded.scenario.name, summary(result), plot, as_json,
@@ -1430,14 +1569,13 @@ def edl_command(
 def ascent_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: _trials_option(10, "mav.trials") = None,
+    trials: _trials_option("Ascent Monte Carlo trials (scenario: mav.trials).") = None,
     seed: SeedOption = None,
-    plot: _plot_dir_option(
-        "Draw the ascent profile, delta-v budget and orbit spreads here."
-    ) = None,
+    plot: _plot_option("the ascent profile, the delta-v budget and the orbit spreads") = None,
     as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     standalone: StandaloneOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Mars ascent: the MAV from the toss to the Orbiting Sample's release in orbit.
 
@@ -1453,14 +1591,17 @@ def ascent_command(
     if standalone:
         loaded = _load(scenario, overrides)
         try:
-            with _progress(quiet or as_json, "ascents") as advance:
+            with (
+                _reporting(quiet, show_progress) as progress,
+                _step(progress, "Mars ascent: design and Monte Carlo") as advance,
+            ):
                 result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
         except ValueError as exc:
             _input_error("ascent", exc)
     else:
         loaded, result = _campaign_leg("ascent", scenario, overrides, "ascent", trials=trials,
-                                       trials_field="mav.trials", seed=seed,
-                                       quiet=quiet or as_json)  # fmt: skip
+                                       trials_field="mav.trials", seed=seed, quiet=quiet,
+                                       show_progress=show_progress)  # fmt: skip
     mode = "standalone" if standalone else "campaign"
     rows = trajectory_rows(result)
     drawn = []
@@ -1475,7 +1616,7 @@ def ascent_command(
         _print_json({"mode": mode} | summary(result) | {"trajectory": rows})
         return
     _print_header("ascent", loaded.scenario.name, mode)
-    table = Table(title="Nominal trajectory (time since the toss)", title_justify="left")
+    table = _Table(title="Nominal trajectory (time since the toss)", title_justify="left")
     columns = (
         ("t s", "time_s", "{:.1f}"),
         ("phase", "phase", "{}"),
@@ -1506,14 +1647,15 @@ def ascent_command(
 def rendezvous_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: _trials_option(1, "rendezvous.trials") = None,
+    trials: _trials_option("Rendezvous Monte Carlo trials (scenario: rendezvous.trials).") = None,
     seed: SeedOption = None,
-    plot: _plot_dir_option(
-        "Draw the V-bar/R-bar trajectories, passive safety, navigation and distributions."
+    plot: _plot_option(
+        "the V-bar/R-bar trajectories, passive safety, navigation and the distributions"
     ) = None,
     as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     standalone: StandaloneOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Rendezvous, capture and containment of the Orbiting Sample in Mars orbit.
 
@@ -1530,14 +1672,18 @@ def rendezvous_command(
     if standalone:
         loaded = _load(scenario, overrides)
         try:
-            with _progress(quiet or as_json, "rendezvous") as advance:
+            with (
+                _reporting(quiet, show_progress) as progress,
+                _step(progress, "rendezvous, capture and containment: Monte Carlo") as advance,
+            ):
                 result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
         except ValueError as exc:
             _input_error("rendezvous", exc)
     else:
         loaded, result = _campaign_leg("rendezvous", scenario, overrides, "rendezvous",
                                        trials=trials, trials_field="rendezvous.trials",
-                                       seed=seed, quiet=quiet or as_json)  # fmt: skip
+                                       seed=seed, quiet=quiet,
+                                       show_progress=show_progress)  # fmt: skip
     _report("rendezvous", loaded.scenario.name, summary(result), plot, as_json,
             lambda: rendezvous_plots(result, plot),
             "standalone" if standalone else "campaign")  # fmt: skip
@@ -1552,7 +1698,7 @@ def rendezvous_command(
 def surface_command(
     scenario: ScenarioArg = None,
     overrides: SetOption = None,
-    trials: _trials_option(1, "surface.trials") = None,
+    trials: _trials_option("Surface Monte Carlo trials (scenario: surface.trials).") = None,
     seed: SeedOption = None,
     rover_fails: Annotated[
         bool | None,
@@ -1579,9 +1725,11 @@ def surface_command(
             help="Latest MAV launch, UTC date (default: the schedule's MAV launch deadline).",
         ),
     ] = None,
-    plot: _plot_dir_option("Draw the timeline (Gantt) and the Monte Carlo histograms here.") = None,
+    plot: _plot_option("the timeline (Gantt) and the Monte Carlo histograms") = None,
     as_json: JsonOption = False,
     standalone: StandaloneOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Surface operations, sol by sol: rover courier, helicopter backup, MAV readiness.
 
@@ -1603,14 +1751,18 @@ def surface_command(
                 None if text is None else float(utc_to_et(text)[0])
                 for text in (landing_utc, deadline_utc)
             )
-            result = run_surface(
-                loaded,
-                landing_et=landing_et,
-                deadline_et=deadline_et,
-                rover_fails=rover_fails,
-                trials=trials,
-                seed=seed,
-            )
+            with (
+                _reporting(quiet, show_progress) as progress,
+                _step(progress, "surface operations: nominal sols and Monte Carlo"),
+            ):
+                result = run_surface(
+                    loaded,
+                    landing_et=landing_et,
+                    deadline_et=deadline_et,
+                    rover_fails=rover_fails,
+                    trials=trials,
+                    seed=seed,
+                )
         except ValueError as exc:
             _input_error("surface", exc)
     else:
@@ -1619,7 +1771,7 @@ def surface_command(
             changes.append(f"perseverance.fails_at_landing={str(rover_fails).lower()}")
         loaded, result = _campaign_leg("surface", scenario, changes, "surface", trials=trials,
                                        trials_field="surface.trials", seed=seed,
-                                       quiet=as_json)  # fmt: skip
+                                       quiet=quiet, show_progress=show_progress)  # fmt: skip
     mode = "standalone" if standalone else "campaign"
     parts, rows = summary(result), timeline_rows(result)
     if plot is not None:
@@ -1641,7 +1793,7 @@ def surface_command(
 
 def _print_surface_timeline(rows: dict) -> None:
     """The nominal timeline: activities (flights folded per helicopter), flights, tubes."""
-    table = Table(title="Nominal timeline (no random event)", title_justify="left")
+    table = _Table(title="Nominal timeline (no random event)", title_justify="left")
     table.add_column("actor")
     table.add_column("activity")
     for column in ("from UTC", "to UTC", "sols"):
@@ -1663,7 +1815,7 @@ def _print_surface_timeline(rows: dict) -> None:
         table.add_row(actor, name, first["start_utc"], last["end_utc"], sols)
     out.print(table)
     if rows["flights"]:
-        flights = Table(title="Helicopter flights", title_justify="left")
+        flights = _Table(title="Helicopter flights", title_justify="left")
         for column in ("heli", "sol", "UTC", "leg", "tube", "distance m", "lost"):
             flights.add_column(column, no_wrap=column == "UTC")
         for f in rows["flights"]:
@@ -1679,7 +1831,7 @@ def _print_surface_timeline(rows: dict) -> None:
         out.print(flights)
     else:
         out.print("Helicopter flights: none (Perseverance delivers; --rover-fails sends them)")
-    tubes = Table(title=f"Tubes loaded ({len(rows['tubes_loaded'])})", title_justify="left")
+    tubes = _Table(title=f"Tubes loaded ({len(rows['tubes_loaded'])})", title_justify="left")
     for column in ("#", "tube", "kind", "sealed sol", "courier"):
         tubes.add_column(column)
     for k, t in enumerate(rows["tubes_loaded"], start=1):
@@ -1688,27 +1840,61 @@ def _print_surface_timeline(rows: dict) -> None:
     out.print(tubes)
 
 
+# --------------------------------------------------------------------------------------
+# Progress on stderr
+# --------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Progress as plain lines on stderr, for a pipe or a log (``--progress``): a line
+    when a stage starts, then at most one every ``every_s`` seconds and one at its end,
+    each with the steps done, the time taken and an estimate of the time left."""
+
+    def __init__(self, every_s: float = 5.0):
+        self.every_s = every_s
+        self.started: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        key = _stage_key(stage)
+        first = key not in self.started
+        if first:
+            self.started[key] = now
+        ended = total is not None and done >= total
+        if not (first or ended or now - self.last.get(key, now) >= self.every_s):
+            return
+        self.last[key] = now
+        elapsed = now - self.started[key]
+        text = f"msrsim: {stage}"
+        if ended and total == 1:
+            text += f": done in {elapsed:.0f} s"
+        elif total:
+            text += f": {done:,}/{total:,} in {elapsed:.0f} s"
+            if 0 < done < total:
+                text += f", about {elapsed * (total - done) / done:.0f} s left"
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def _stage_key(stage: str) -> str:
+    """The stage a report belongs to: ``'legs: Mars ascent'`` is the ``legs`` stage,
+    flying its Mars ascent."""
+    return stage.partition(": ")[0]
+
+
 @contextlib.contextmanager
-def _progress(quiet: bool, label: str):
-    """Yields ``advance(done, total)`` driving a progress bar on stderr, or None when quiet
-    or when stderr is not a terminal."""
-    if quiet or not err.is_terminal:
+def _reporting(quiet: bool, forced: bool):
+    """Yields ``progress(stage, done, total)``, which shows on stderr what is being done:
+    one bar per stage (``stage`` is ``'legs: <the leg being flown>'``, ``'trials'``,
+    ...), with the steps done, the time taken and an estimate of the time left (``total``
+    None: steps unknown, the time taken only). On a terminal unless ``quiet``; as plain
+    lines when ``forced`` (``--progress``) and stderr is not a terminal; else None."""
+    if quiet or not (forced or err.is_terminal):
         yield None
         return
-    from rich.progress import Progress
-
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
-
-
-@contextlib.contextmanager
-def _stages(quiet: bool):
-    """Yields ``progress(stage, done, total)`` driving one progress bar per stage on
-    stderr (the stage named, with a time estimate), or None when quiet or when stderr is
-    not a terminal."""
-    if quiet or not err.is_terminal:
-        yield None
+    if not err.is_terminal:
+        yield _Lines()
         return
     from rich.progress import (
         BarColumn,
@@ -1719,21 +1905,46 @@ def _stages(quiet: bool):
         TimeRemainingColumn,
     )
 
-    labels = {
-        "legs": "planning and flying the legs (cached per scenario and code)",
-        "trials": "coupled campaign trials",
-    }
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, int] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+        def progress(stage: str, done: int, total: int | None) -> None:
+            key = _stage_key(stage)
+            if key not in tasks:
+                tasks[key] = bar.add_task(stage, total=total)
+            bar.update(tasks[key], description=stage, completed=done, total=total)
 
         yield progress
+
+
+@contextlib.contextmanager
+def _step(progress, stage: str):
+    """Yields ``advance(done, total)`` for one stage of ``progress`` (None when there is
+    no progress); the stage is shown from the start, its steps unknown until told, and
+    as done at the end when it never was told."""
+    if progress is None:
+        yield None
+        return
+    told = []
+
+    def advance(done: int, total: int | None) -> None:
+        told.append(done)
+        progress(stage, done, total)
+
+    progress(stage, 0, None)
+    yield advance
+    if not told:
+        progress(stage, 1, 1)
+
+
+def _legs_progress(progress):
+    """``progress`` as :func:`msrsim.campaign.runner.campaign_legs` tells it: the legs
+    stage, named by the leg being flown."""
+    if progress is None:
+        return None
+    return lambda what, done, total: progress(f"legs: {what}", done, total)
 
 
 # --------------------------------------------------------------------------------------
@@ -1794,7 +2005,7 @@ def mars_time_command(
     if as_json:
         _print_json(fields)
         return
-    table = Table(title="Mars time (Mars24)", title_justify="left", show_header=False)
+    table = _Table(title="Mars time (Mars24)", title_justify="left", show_header=False)
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, value in fields.items():
@@ -1813,10 +2024,14 @@ def mars_time_command(
 def scenario_validate(
     path: Annotated[str, typer.Argument(help="Scenario TOML file (or a packaged name).")],
     overrides: SetOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a scenario file; print one line per problem (exit code 2 if any)."""
     leaves = _load(path, overrides).leaves()
     user = sum(1 for _, _, prov in leaves if prov is not None and prov.user)
+    if as_json:
+        _print_json({"scenario": path, "valid": True, "values": len(leaves), "user_values": user})
+        return
     out.print(f"{path}: valid ({len(leaves)} values, {user} given by the user)")
 
 
@@ -1886,21 +2101,32 @@ def scenario_show(
         _write_new(out_file, text, "scenario show")
         out.print(f"wrote {out_file} ({len(loaded.leaves())} values)")
         return
+    from rich.markup import escape
+    from rich.text import Text
+
     title = f"Scenario: {name}" + "".join(f" --set {o}" for o in overrides or ())
-    table = Table(title=title, title_justify="left")
-    for column in ("field", "value", "source"):
-        table.add_column(column, overflow="fold")
+    out.print(f"[bold]{escape(title)}[/]: each value under its section (--set SECTION.KEY=VALUE), "
+              "then its source")  # fmt: skip
+    grid = _Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)  # a key is never split
+    grid.add_column(overflow="fold")
+    section = None
     for path, value, prov in loaded.leaves():
+        where, _, key = path.rpartition(".")
+        if where != section:
+            section = where
+            grid.add_row(Text(f"[{where}]", style="bold"), "")
         if prov is None:
-            source = "[dim]-[/]"
+            source = Text("-", style="dim")
         elif prov.representative:
-            source = f"[yellow]representative[/]: {prov.source}"
+            source = Text.assemble(("representative", "yellow"), f": {prov.source}")
         elif prov.user:
-            source = f"[cyan]user[/]{prov.source[len('user') :]}"
+            source = Text.assemble(("user", "cyan"), prov.source[len("user") :])
         else:
-            source = prov.source
-        table.add_row(path, date_text(value) if isinstance(value, dt) else str(value), source)
-    out.print(table)
+            source = Text(prov.source)
+        shown = date_text(value) if isinstance(value, dt) else str(value)
+        grid.add_row(f"  {key}", Text.assemble(shown, "\n", source))
+    out.print(grid)
 
 
 @scenario_app.command("init")
@@ -1916,6 +2142,7 @@ def scenario_init(
             help="The scenario it inherits from: a packaged name or a scenario file.",
         ),
     ] = "baseline",
+    as_json: JsonOption = False,
 ) -> None:
     """Start a scenario that inherits every value of another (extends) and changes a few.
 
@@ -1932,6 +2159,9 @@ def scenario_init(
         parent = Path(os.path.relpath(Path(parent).resolve(), path.resolve().parent)).as_posix()
     _write_new(path, variant_text(path.stem, parent), "scenario init")
     _load(str(path))
+    if as_json:
+        _print_json({"file": str(path), "extends": parent})
+        return
     out.print(f"wrote {path}: every value of {parent}; change values there, or try "
               f"them first with msrsim scenario show {path} --set SECTION.KEY=VALUE")  # fmt: skip
 
@@ -1941,14 +2171,16 @@ def scenario_init(
 # --------------------------------------------------------------------------------------
 
 
-def _trajectories(scenario: str | None, overrides: list[str] | None, quiet: bool) -> dict:
+def _trajectories(
+    scenario: str | None, overrides: list[str] | None, quiet: bool, show_progress: bool
+) -> dict:
     """The scenario's trajectories (:mod:`msrsim.campaign.products`), legs from the cache."""
     from msrsim.campaign.runner import campaign_legs
 
     loaded = _load(scenario, overrides)
     try:
-        with _progress(quiet, "legs (cached per scenario)"):
-            return campaign_legs(loaded).products
+        with _reporting(quiet, show_progress) as progress:
+            return campaign_legs(loaded, progress=_legs_progress(progress)).products
     except ValueError as exc:
         _input_error("export", exc)
 
@@ -1972,6 +2204,8 @@ def export_oem(
         ),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Write one CCSDS OEM (KVN 2.0) file per trajectory.
 
@@ -1989,7 +2223,7 @@ def export_oem(
             "--trajectory",
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
-    products = _trajectories(scenario, overrides, as_json)
+    products = _trajectories(scenario, overrides, quiet, show_progress)
     absent = [n for n in names or () if n not in products]
     if absent:
         _fail("--trajectory", [f"{n!r}: this scenario's legs did not give it" for n in absent])
@@ -2018,7 +2252,7 @@ def export_oem(
     if as_json:
         _print_json(rows)
         return
-    table = Table(title=f"CCSDS OEM files in {out_dir} (<trajectory>.oem)", title_justify="left")
+    table = _Table(title=f"CCSDS OEM files in {out_dir} (<trajectory>.oem)", title_justify="left")
     for column in list(rows[0])[1:]:
         table.add_column(column)
     for row in rows:
@@ -2047,6 +2281,8 @@ def export_czml(
         ),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Write two CZML documents for Cesium: the relay about Earth, and Mars's part at Mars.
 
@@ -2059,7 +2295,7 @@ def export_czml(
     from msrsim.io.czml import write_czml, write_mars_czml
 
     mars_file = mars_file or out_file.with_name(f"{out_file.stem}_mars.czml")
-    products = _trajectories(scenario, overrides, as_json)
+    products = _trajectories(scenario, overrides, quiet, show_progress)
     try:
         for path in (out_file, mars_file):
             if path.parent != Path(""):
@@ -2100,6 +2336,8 @@ def export_spk(
         ),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:
     """Write a SPICE SPK (type 13, Hermite) of the relay's trajectories.
 
@@ -2116,7 +2354,7 @@ def export_spk(
             "--trajectory",
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
-    products = _trajectories(scenario, overrides, as_json)
+    products = _trajectories(scenario, overrides, quiet, show_progress)
     try:
         if out_file.parent != Path(""):
             out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -2176,7 +2414,7 @@ def samples(
         )
         return
     title = f"Perseverance tubes ({len(tubes)})"
-    table = Table(title=title, title_justify="left")
+    table = _Table(title=title, title_justify="left")
     for column in ("seq", "name", "kind", "where collected", "sol", "UTC (sol start)", "now at"):
         table.add_column(column)
     for t, d in zip(tubes, dates, strict=True):
@@ -2212,7 +2450,8 @@ def validate_command(
             help="Also write validation.json and validation.csv here.",
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
+    show_progress: ProgressOption = False,
 ) -> None:  # fmt: skip
     """Replay flown missions and published tables through the models: model, published
     value, difference, tolerance and pass/fail for each figure (exit 1 if any fails).
@@ -2227,7 +2466,10 @@ def validate_command(
         chosen = [c.name for c in select(cases)]
     except ValueError as exc:
         _input_error("validate", exc)
-    with _progress(quiet or as_json, "reference cases") as advance:
+    with (
+        _reporting(quiet, show_progress) as progress,
+        _step(progress, "reference cases") as advance,
+    ):
         rows = validate(chosen, progress=advance)
     summary = validation_summary(rows)
     if out_dir is not None:
@@ -2308,7 +2550,7 @@ def doctor(as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(info)
         return
-    table = Table(title="msrsim doctor", title_justify="left", show_header=False)
+    table = _Table(title="msrsim doctor", title_justify="left", show_header=False)
     table.add_column("item")
     table.add_column("value", overflow="fold")
     for key, value in info.items():
@@ -2337,10 +2579,13 @@ def _internal_failure(exc: BaseException) -> int:
         what = f"{type(exc).__name__}: {_reason(exc)}"
     if len(what) > 300:
         what = what[:297] + "..."
-    sys.stderr.write(
+    message = (
         f"msrsim: internal error{where}: {what}. This is a failure of msrsim, not of your "
-        "input; please report it (MSRSIM_DEBUG=1 shows the traceback).\n"
+        "input; please report it (MSRSIM_DEBUG=1 shows the traceback)."
     )
+    sys.stderr.write(message + "\n")
+    if _JSON_REQUESTED.get():
+        sys.stdout.write(json.dumps({"error": message, "internal": True}) + "\n")
     return INTERNAL_ERROR
 
 

@@ -385,8 +385,8 @@ def footprint_part(fp: Footprint, seed: int) -> dict:
         "trials": flight.status.size,
         "seed": seed,
         "landed": int(np.count_nonzero(landed)),
-        "ellipse_99_semi_major_km": round(fp.ellipse.semi_major_m / 1e3, 2),
-        "ellipse_99_semi_minor_km": round(fp.ellipse.semi_minor_m / 1e3, 2),
+        "ellipse_99_major_axis_km": round(2 * fp.ellipse.semi_major_m / 1e3, 2),
+        "ellipse_99_minor_axis_km": round(2 * fp.ellipse.semi_minor_m / 1e3, 2),
         "ellipse_major_axis_azimuth_deg": round(math.degrees(fp.ellipse.major_axis_azimuth_rad), 1),
         **spread("peak_deceleration_g", percentiles(flight.peak_deceleration_g[landed])),
         **spread(

@@ -30,7 +30,14 @@ from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
 from msrsim.segments.ero import EroMission, EroPlan
 
-__all__ = ["electric_propulsion", "ero_plan", "return_arrival", "run_ero_leg", "summary"]
+__all__ = [
+    "electric_propulsion",
+    "ero_plan",
+    "mass_warnings",
+    "return_arrival",
+    "run_ero_leg",
+    "summary",
+]
 
 
 def ero_plan(scenario: Scenario) -> EroPlan:
@@ -120,6 +127,28 @@ def summary(mission: EroMission) -> dict:
         },
         "return_cruise": _cruise_summary(mission.inbound),
     }
+
+
+def mass_warnings(scenario: Scenario, mission: EroMission) -> list[str]:
+    """What the user should know of the ERO's masses: its dry mass is the launch mass less
+    both loads (:attr:`msrsim.segments.ero.EroMission.dry_mass_kg`), so a load changed by
+    the user while the launch mass is not changes the dry mass -- the spacecraft -- with
+    it (less xenon, more structure). Empty when no load was changed that way."""
+    ero = scenario.ero
+    loads = [
+        f"ero.{name}"
+        for name in ("xenon_load_kg", "bipropellant_load_kg")
+        if (given := ero.provenance(name)) is not None and given.user
+    ]
+    launch = ero.provenance("launch_mass_kg")
+    if not loads or (launch is not None and launch.user):
+        return []
+    return [
+        f"{' and '.join(loads)} changed with ero.launch_mass_kg kept at "
+        f"{ero.launch_mass_kg:,.0f} kg: the dry mass, the launch mass less the loads, is "
+        f"now {mission.dry_mass_kg:,.0f} kg; change ero.launch_mass_kg by as much as the "
+        "loads to keep the spacecraft"
+    ]
 
 
 def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):

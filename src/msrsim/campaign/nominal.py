@@ -127,22 +127,44 @@ def _is_plan(value) -> bool:  # a CoupledLeg
     return callable(getattr(value, "fly", None)) and hasattr(value, "columns")
 
 
-def nominal_legs(scenario: Scenario, *, use_cache: bool = True, upto: str | None = None) -> dict:
+STEPS = {
+    "schedule": "the schedule: SRL launch period, ERO mission, returns",
+    "windows": "launch windows", "ero": "the ERO's mission",
+    "edl": "SRL entry, descent and landing", "surface": "surface operations",
+    "ascent": "Mars ascent",
+    "rendezvous": "rendezvous, capture and containment", "return": "Earth return and entry",
+    "plan_launch": "the coupled plan: launches", "plan_srl_edl": "the coupled plan: SRL EDL",
+    "plan_surface": "the coupled plan: surface", "plan_ascent": "the coupled plan: ascent",
+    "plan_rendezvous": "the coupled plan: rendezvous", "plan_return": "the coupled plan: return",
+    "plan_entry": "the coupled plan: Earth entry",
+}  # fmt: skip
+"""What :func:`nominal_legs` reads or flies, by cache entry, as its ``progress`` names it."""
+
+
+def nominal_legs(
+    scenario: Scenario, *, use_cache: bool = True, upto: str | None = None, progress=None
+) -> dict:
     """The schedule, every leg's ``(outcome(s), milestones, result)`` and every leg's
     coupled plan (:data:`msrsim.campaign.plan.PLANS`) by entry name, each read from its
     cache entry (:mod:`msrsim.campaign.legcache`) or flown and stored: an edit re-flies
     only the legs whose declared inputs it changes and those downstream.
     ``use_cache=False`` flies them all (and stores them); ``upto="edl"`` only that entry
-    and those upstream of it (what a leg command shows)."""
+    and those upstream of it (what a leg command shows). ``progress(what, done, total)``,
+    if given, is told as each entry begins (:data:`STEPS`) and when all are done."""
     keys = leg_keys(scenario, upto)
+    entries = [name for name in FLIGHTS | PLANS if name in keys]
+    total = len(entries) + 1
+    tell = progress or (lambda _what, _done, _total: None)
+    tell(STEPS["schedule"], 0, total)
     done = {"schedule": plan_schedule(scenario, use_cache=use_cache)}
-    for name, fly in (FLIGHTS | PLANS).items():
-        if name not in keys:
-            continue
+    for step, name in enumerate(entries, start=1):
+        fly = (FLIGHTS | PLANS)[name]
+        tell(STEPS[name], step, total)
         upstream = [done[u] for u in LEG_INPUTS[name].upstream]
         compute = functools.partial(fly, scenario, *upstream)
         valid = _is_flight if name in FLIGHTS else _is_plan
         done[name] = cached_leg(name, keys[name], compute, valid, refresh=not use_cache)
+    tell("all flown", total, total)
     return done
 
 
@@ -155,7 +177,7 @@ def handoffs_of(legs: dict) -> dict:
     )  # fmt: skip
 
 
-def fly_nominal(scenario: Scenario, *, use_cache: bool = True) -> CampaignResult:
+def fly_nominal(scenario: Scenario, *, use_cache: bool = True, progress=None) -> CampaignResult:
     """Plan the campaign and fly its nominal relay, leg by leg.
 
     The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
@@ -166,10 +188,10 @@ def fly_nominal(scenario: Scenario, *, use_cache: bool = True) -> CampaignResult
     Carlo, for the timeline, the constraint checks, the legs' reports and the data
     products; each read from its own cache entry when its inputs are unchanged
     (:func:`nominal_legs`). The campaign Monte Carlo flies the coupled plan
-    (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial.
+    (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial. ``progress``: as
+    :func:`nominal_legs`.
     """
-
-    legs = nominal_legs(scenario, use_cache=use_cache)
+    legs = nominal_legs(scenario, use_cache=use_cache, progress=progress)
     schedule = legs["schedule"]
     outcomes, milestones = {}, ()
     for name in FLIGHTS:

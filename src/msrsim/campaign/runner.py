@@ -98,7 +98,7 @@ def legs_fingerprint(scenario) -> str:
     return scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
 
 
-def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False):
+def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False, progress=None):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
@@ -109,7 +109,9 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     upstream entries), so an edit re-flies only the legs downstream of what changed and
     replans the rest from their entries. ``full_results=True`` asks for the legs' full
     results too (``CampaignResult.handoffs``, which the report's figures draw), read from
-    the legs' entries. ``use_cache=False`` reads neither (and stores both)."""
+    the legs' entries. ``use_cache=False`` reads neither (and stores both).
+    ``progress(what, done, total)`` is told of each leg read or flown
+    (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read."""
     from msrsim.campaign.cache import cache_dir, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
@@ -123,10 +125,13 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
                 judged = failure_probabilities(scenario)
                 plan = dataclasses.replace(cached.plan, failure_probability=judged)
                 cached = dataclasses.replace(cached, plan=plan)
+            if progress is not None:
+                progress("read from the cache", 1, 1)
             if not full_results:
                 return cached
-            return dataclasses.replace(cached, handoffs=handoffs_of(nominal_legs(scenario)))
-    result = fly_nominal(scenario, use_cache=use_cache)
+            legs = nominal_legs(scenario, progress=progress)
+            return dataclasses.replace(cached, handoffs=handoffs_of(legs))
+    result = fly_nominal(scenario, use_cache=use_cache, progress=progress)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)

@@ -9,15 +9,12 @@ from msrsim.core.time import et_to_utc_iso
 SPREAD_SUFFIXES = ("_p01", "_median", "_p99")
 """The names of a spread's 1st percentile, median and 99th percentile (``name_p01`` ...)."""
 
-SPREAD_SUFFIXES_5_95 = ("_p05", "_median", "_p95")
-"""The names of a 5th percentile, median, 95th percentile spread (the surface leg's)."""
 
-
-def spread(name: str, values: list | None, suffixes: tuple = SPREAD_SUFFIXES) -> dict:
-    """``{name_p01: .., name_median: .., name_p99: ..}`` (``None`` each when no value);
-    ``suffixes`` names other percentiles (:data:`SPREAD_SUFFIXES_5_95`)."""
-    values = values or [None] * len(suffixes)
-    return {name + suffix: v for suffix, v in zip(suffixes, values, strict=True)}
+def spread(name: str, values: list | None) -> dict:
+    """``{name_p01: .., name_median: .., name_p99: ..}`` (``None`` each when no value),
+    the one convention of every leg's summary."""
+    values = values or [None] * len(SPREAD_SUFFIXES)
+    return {name + suffix: v for suffix, v in zip(SPREAD_SUFFIXES, values, strict=True)}
 
 
 def percentiles(x, scale: float = 1.0, digits: int = 2) -> list[float]:

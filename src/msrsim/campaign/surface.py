@@ -23,7 +23,7 @@ import numpy as np
 from msrsim.campaign.chain import Failure, TrialTable, tube_bits
 from msrsim.campaign.outcomes import Leg, LegOutcome, Milestone, dated
 from msrsim.campaign.schedule import plan_schedule
-from msrsim.campaign.summaries import SPREAD_SUFFIXES_5_95, spread
+from msrsim.campaign.summaries import spread
 from msrsim.core.ephemeris import EphemerisRangeError
 from msrsim.core.streams import TrialGenerator
 from msrsim.core.time import MissionClock, et_to_utc_iso, solar_longitude_deg
@@ -258,23 +258,23 @@ def _sol_utc(result: SurfaceResult, sol: int | None) -> str | None:
     return None if sol is None else _utc(float(result.timeline.calendar.start_et[sol]))
 
 
-def _p05_median_p95(values: np.ndarray) -> list[float] | None:
-    """5th percentile, median, 95th percentile (None for no value)."""
+def _p01_median_p99(values: np.ndarray) -> list[float] | None:
+    """1st percentile, median, 99th percentile (None for no value)."""
     if values.size == 0:
         return None
-    return [round(float(q), 1) for q in np.percentile(values, [5, 50, 95])]
+    return [round(float(q), 1) for q in np.percentile(values, [1, 50, 99])]
 
 
 def summary(result: SurfaceResult) -> dict:
     """A JSON-ready digest in parts of flat ``{quantity_unit: value}`` (spreads as
-    ``name_p05``, ``name_median``, ``name_p95``)."""
+    ``name_p01``, ``name_median``, ``name_p99``, as every leg's)."""
     plan, tl, mc = result.plan, result.timeline, result.trials
     cal = tl.calendar
     rover_tubes = sum(t.courier == "Perseverance" for t in tl.tubes_loaded)
     ready = mc.mav_ready_sol >= 0
     ready_et = mc.mav_ready_et[ready]
     ready_utc = (
-        [str(d)[:10] for d in et_to_utc_iso(np.percentile(ready_et, [5, 50, 95]))]
+        [str(d)[:10] for d in et_to_utc_iso(np.percentile(ready_et, [1, 50, 99]))]
         if ready_et.size
         else None
     )
@@ -321,7 +321,7 @@ def summary(result: SurfaceResult) -> dict:
             "seed": result.seed,
             "probability_meets_deadline": round(mc.probability_meets_deadline, 4),
             "tubes_loaded_mean": round(float(mc.tubes_loaded.mean()), 2),
-            **spread("tubes_loaded", _p05_median_p95(mc.tubes_loaded), SPREAD_SUFFIXES_5_95),
+            **spread("tubes_loaded", _p01_median_p99(mc.tubes_loaded)),
             "probability_no_tubes": round(float(np.mean(mc.tubes_loaded == 0)), 4),
             "probability_perseverance_fails": round(float(np.mean(mc.rover_failed)), 4),
             "probability_cut_by_deadline": round(float(np.mean(mc.cut_by_deadline)), 4),
@@ -331,10 +331,8 @@ def summary(result: SurfaceResult) -> dict:
             "probability_helicopters_sent_rover_late": round(
                 float(np.mean(mc.helicopters_sent_rover_late)), 4
             ),
-            **spread(
-                "mav_ready_sol", _p05_median_p95(mc.mav_ready_sol[ready]), SPREAD_SUFFIXES_5_95
-            ),
-            **spread("mav_ready_utc", ready_utc, SPREAD_SUFFIXES_5_95),
+            **spread("mav_ready_sol", _p01_median_p99(mc.mav_ready_sol[ready])),
+            **spread("mav_ready_utc", ready_utc),
             **_lander_ops_summary(plan, mc),
         },
     }
@@ -347,7 +345,7 @@ def _lander_ops_summary(plan: SurfacePlan, mc: SurfaceTrials) -> dict:
         battery = mc.battery_min_wh[np.isfinite(mc.battery_min_wh)]
         out["lander_power_source"] = plan.power.source
         out["probability_lander_lost"] = round(float(np.mean(mc.lander_lost)), 4)
-        out.update(spread("battery_min_wh", _p05_median_p95(battery), SPREAD_SUFFIXES_5_95))
+        out.update(spread("battery_min_wh", _p01_median_p99(battery)))
     if plan.acquisition is not None:
         out["lander_samples_loaded_mean"] = round(float(mc.lander_samples_loaded.mean()), 2)
     if plan.relay is not None:
