@@ -25,6 +25,7 @@ from msrsim.scenario import (
     baseline_text,
     load_scenario,
     parse_override,
+    packaged_names,
     parse_scenario,
     scenario_json,
     scenario_toml,
@@ -163,7 +164,8 @@ def test_a_missing_or_bad_parent_is_one_line(tmp_path):
     assert problem == f"extends = 'nowhere.toml': {tmp_path / 'nowhere.toml'}: no such file"
     path.write_text('extends = "baselin"\n')
     _, problem = problem_of(lambda: load_scenario(path))
-    assert problem.endswith("no such file (nor a packaged scenario: baseline)")
+    assert problem.endswith(f"no such file (nor a packaged scenario: {', '.join(packaged_names())})")
+    assert "baseline, baseline-2022" in problem  # the alias beside the file's name
     path.write_text("extends = 2028\n")
     _, problem = problem_of(lambda: load_scenario(path))
     assert problem.startswith("extends = 2028: must be the name of a packaged scenario")

@@ -3,7 +3,8 @@
 A scenario is a TOML file. A value is written bare (``launch_mass_kg = 6800``) or with its
 provenance (``launch_mass_kg = { value = 6800, source = "Airbus 2020" }``); a value that no
 publication gives is marked ``representative = true`` and says why in ``source``. The
-built-in baseline (``scenarios/baseline.toml``) gives every value a provenance.
+built-in baseline (``scenarios/baseline-2022.toml``, also named ``baseline``) gives every value
+a provenance.
 
 Units are in the field names (``_kg``, ``_km``, ``_deg``, ``_utc`` ...): the scenario is the
 edge of the tool, and the legs convert to SI once when they read it.
@@ -47,6 +48,9 @@ from pydantic import (
 )
 
 BASELINE_NAME = "baseline"
+PACKAGED_ALIASES = {"baseline": "baseline-2022"}
+"""Other names of packaged scenarios, accepted wherever a packaged name is: ``baseline`` is
+the architecture of July 2022 (``baseline-2022``), the default scenario."""
 USER = "user"
 """The source of a value the user gave without one: ``user: <file>``, ``user: --set``."""
 DEFAULT_SOURCE = "msrsim default"
@@ -361,6 +365,17 @@ class Site(Section):
     east_longitude_deg: EastLongitude
 
 
+TERMINAL_DESCENT_FIELDS = (
+    "constant_velocity_height_m",
+    "constant_velocity_speed_m_s",
+    "final_gate_height_m",
+    "final_deceleration_m_s2",
+    "touchdown_height_m",
+    "descent_propellant_kg",
+)
+"""The fields a sky crane or legged terminal descent must give (msrsim.segments.edl)."""
+
+
 class EntryDescentLanding(Section):
     """The SRL's entry, descent and landing: vehicle, guidance, parachute, descent, errors."""
 
@@ -389,6 +404,16 @@ class EntryDescentLanding(Section):
     descent_thrust_n: Annotated[float, Field(gt=0, le=1e6)]
     descent_specific_impulse_s: Annotated[float, Field(gt=50, le=500)]
     touchdown_speed_m_s: Annotated[float, Field(gt=0, le=10)]
+    terminal_descent: Literal["gravity_turn", "sky_crane", "legged"] = "gravity_turn"
+    constant_velocity_height_m: Annotated[float, Field(gt=0, le=5000)] = 100.0
+    constant_velocity_speed_m_s: Annotated[float, Field(gt=0, le=200)] = 20.0
+    final_gate_height_m: Annotated[float, Field(ge=0, le=1000)] = 20.0
+    final_deceleration_m_s2: Annotated[float, Field(gt=0, le=30)] = 5.0
+    touchdown_height_m: Annotated[float, Field(ge=0, le=100)] = 0.0
+    descent_propellant_kg: Annotated[float, Field(gt=0, le=20_000)] = 400.0
+    descent_thrust_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    descent_isp_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    touchdown_speed_sigma_m_s: Annotated[float, Field(ge=0, le=5)] = 0.0
     ground_altitude_m: Annotated[float, Field(ge=-9000, le=25_000)]
     delivery_b_plane_sigma_km: Annotated[float, Field(ge=0, le=100)]
     delivery_time_sigma_s: Annotated[float, Field(ge=0, le=600)]
@@ -414,6 +439,36 @@ class EntryDescentLanding(Section):
                 f"weight at backshell separation, {landed_kg * gravity:.0f} N ((entry_mass_kg "
                 f"- heatshield_mass_kg - backshell_mass_kg) x {gravity:.3f} m/s2): a powered "
                 "descent that cannot hold the lander up cannot land it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _terminal_descent(self):
+        """A sky crane or legged descent names its phases; the gravity turn uses none."""
+        if self.terminal_descent == "gravity_turn":
+            return self
+        needed = [n for n in TERMINAL_DESCENT_FIELDS if n not in self.model_fields_set]
+        if needed:
+            raise ValueError(
+                f"terminal_descent = {self.terminal_descent!r} needs {', '.join(needed)} "
+                "(the phases after the powered approach, docs/models.md)"
+            )
+        heights = (
+            self.backshell_separation_height_m,
+            self.constant_velocity_height_m,
+            self.final_gate_height_m,
+            self.touchdown_height_m,
+        )
+        if not heights[0] > heights[1] > heights[2] >= heights[3]:
+            raise ValueError(
+                f"backshell_separation_height_m = {heights[0]:g} > constant_velocity_height_m"
+                f" = {heights[1]:g} > final_gate_height_m = {heights[2]:g} >= "
+                f"touchdown_height_m = {heights[3]:g}: the descent's gates must come in order"
+            )
+        if self.terminal_descent == "legged" and self.touchdown_height_m != 0.0:
+            raise ValueError(
+                f"touchdown_height_m = {self.touchdown_height_m:g}: a legged lander touches "
+                "down on its legs (0); the height is the sky crane's bridle and rover"
             )
         return self
 
@@ -1020,7 +1075,7 @@ def load_scenario(
         override key, or invalid values).
     """
     ref = BASELINE_NAME if path is None else str(path)
-    if ref == BASELINE_NAME and not overrides:
+    if canonical_name(ref) == canonical_name(BASELINE_NAME) and not overrides:
         return baseline()
     if ref in packaged_names():
         origin, document = ref, _packaged_document(ref)
@@ -1055,15 +1110,27 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
         raise ScenarioError(origin, ["not usable: arrays or tables nested too deeply"]) from None
 
 
-def packaged_names() -> tuple[str, ...]:
-    """The scenarios msrsim carries (``msrsim/scenarios/<name>.toml``), by name."""
+def packaged_files() -> tuple[str, ...]:
+    """The scenarios msrsim carries (``msrsim/scenarios/<name>.toml``), by file name."""
     folder = resources.files("msrsim.scenarios")
     return tuple(sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml")))
 
 
+def packaged_names() -> tuple[str, ...]:
+    """Every name a packaged scenario answers to: its file's, and its aliases
+    (:data:`PACKAGED_ALIASES`)."""
+    return tuple(sorted({*packaged_files(), *PACKAGED_ALIASES}))
+
+
+def canonical_name(name: str) -> str:
+    """The file name of the packaged scenario ``name`` (an alias resolved)."""
+    return PACKAGED_ALIASES.get(name, name)
+
+
 def packaged_text(name: str) -> str:
-    """The text of the packaged scenario ``name``."""
-    return resources.files("msrsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
+    """The text of the packaged scenario ``name`` (a file name or an alias)."""
+    path = resources.files("msrsim.scenarios").joinpath(f"{canonical_name(name)}.toml")
+    return path.read_text("utf-8")
 
 
 def baseline_text() -> str:
@@ -1074,7 +1141,8 @@ def baseline_text() -> str:
 @lru_cache(maxsize=8)
 def _packaged_document(name: str) -> dict[str, Any]:
     """A packaged scenario's merged values (read-only: shared between calls)."""
-    return _document(name, packaged_text(name), None, ((name, f"packaged:{name}"),))
+    identity = f"packaged:{canonical_name(name)}"
+    return _document(name, packaged_text(name), None, ((name, identity),))
 
 
 @lru_cache(maxsize=1)
@@ -1115,7 +1183,7 @@ def _document(
             f"({', '.join(names)}) or the path of a scenario file, as text"
         ])  # fmt: skip
     if parent in names:
-        parent_origin, identity = parent, f"packaged:{parent}"
+        parent_origin, identity = parent, f"packaged:{canonical_name(parent)}"
         parent_text, parent_directory = packaged_text(parent), None
     elif directory is None:
         raise ScenarioError(origin, [
