@@ -640,7 +640,8 @@ class MarsAscentVehicle(Section):
     length_m: Annotated[float, Field(gt=0, le=100)]
     payload_mass_kg: Annotated[float, Field(gt=0, le=20_000)]
     sample_mass_kg: Annotated[float, Field(gt=0, le=1000)]
-    stages: Annotated[int, Field(ge=1, le=3)]
+    stages: Annotated[int, Field(ge=1, le=2)]
+    propellant: Literal["solid", "liquid"] = "solid"
     min_propellant_temperature_c: Annotated[float, Field(ge=-150, le=80)]
     target_orbit_altitude_km: Annotated[float, Field(ge=150, le=2000)]
     target_orbit_inclination_deg: Annotated[float, Field(ge=0, le=180)]
@@ -690,6 +691,24 @@ class MarsAscentVehicle(Section):
                 f"{self.stacked_mass_kg:.1f} kg but gross_liftoff_mass_kg = "
                 f"{self.gross_liftoff_mass_kg}: they must agree within 10 %"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _liquid_burns(self):
+        """A liquid engine's burns hold their thrust whatever the propellant temperature."""
+        if self.propellant == "liquid":
+            for name in ("srm1", "srm2"):
+                burn = getattr(self, name)
+                for key, want in (
+                    ("temperature_sensitivity_per_k", 0.0),
+                    ("burn_rate_exponent", 0.0),
+                    ("thrust_curve", "neutral"),
+                ):
+                    if getattr(burn, key) != want:
+                        raise ValueError(
+                            f"{name}.{key} = {getattr(burn, key)!r}: must be {want!r} for "
+                            "propellant = 'liquid' (a throttled engine at constant thrust)"
+                        )
         return self
 
     @model_validator(mode="after")

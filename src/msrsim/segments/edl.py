@@ -247,6 +247,14 @@ MSL_PARACHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
 MSL_DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
 """Heat shield off 20 s after deploy, backshell off at 2.1 km (NASA); eight 3.06 kN
 engines, ~220 s, 0.75 m/s touchdown; separated masses representative."""
+MSL_SKY_CRANE = TerminalDescent("sky_crane", 100.0, 20.0, 20.0, 5.0, 9.6, 390.0)
+"""MSL/Mars 2020 sky crane: the touchdown speed 0.75 m/s reached ~20 m up, the rover 7.6 m
+below the descent stage on its bridle (NASA Mars 2020 landing press kit, 2021 [S]) plus its
+~2 m height below the attachment (Curiosity and Perseverance stand ~2.2 m); ~390 kg of
+hydrazine in the descent stage. The constant-velocity gate (20 m/s at 100 m) and the 5 m/s2
+constant deceleration are representative (MSL's sequence, Steltzner et al. 2006; its
+numbers not found here); with them the lander passes 300 m at ~30 m/s, as Perseverance
+did (NASA landing commentary, 2021-02-22 [S])."""
 MSL_ENTRY = (-3.9186, 126.72, 6083.3, -15.4892, 93.2065)
 """Planetocentric latitude, east longitude (deg), inertial speed (m/s), flight-path angle
 and azimuth (deg) at MSL's interface (Dutta and Braun 2014, via the NPCG toolbox; the
