@@ -24,8 +24,8 @@ from msrsim.scenario import (
     baseline,
     baseline_text,
     load_scenario,
-    parse_override,
     packaged_names,
+    parse_override,
     parse_scenario,
     scenario_json,
     scenario_toml,
@@ -164,7 +164,8 @@ def test_a_missing_or_bad_parent_is_one_line(tmp_path):
     assert problem == f"extends = 'nowhere.toml': {tmp_path / 'nowhere.toml'}: no such file"
     path.write_text('extends = "baselin"\n')
     _, problem = problem_of(lambda: load_scenario(path))
-    assert problem.endswith(f"no such file (nor a packaged scenario: {', '.join(packaged_names())})")
+    names = ", ".join(packaged_names())
+    assert problem.endswith(f"no such file (nor a packaged scenario: {names})")
     assert "baseline, baseline-2022" in problem  # the alias beside the file's name
     path.write_text("extends = 2028\n")
     _, problem = problem_of(lambda: load_scenario(path))
