@@ -222,10 +222,24 @@ def _section_type(model: type[Section], name: str) -> type[Section] | None:
 # --------------------------------------------------------------------------------------
 
 
+def _cost_range(value: list[float]) -> list[float]:
+    if value and (len(value) != 2 or not 0 < value[0] <= value[1]):
+        raise ValueError(
+            f"cost_range_busd = {value}: must be empty or [low, high] in billions of US "
+            "dollars, 0 < low <= high"
+        )
+    return value
+
+
 class Meta(Section):
     name: Annotated[str, Field(max_length=200)] = "unnamed scenario"
     description: Annotated[str, Field(max_length=10_000)] = ""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    cost_range_busd: Annotated[
+        list[Annotated[float, Field(gt=0, le=1000)]], AfterValidator(_cost_range)
+    ] = []
+    """The published cost range (billions of US dollars): metadata, not modelled; shown by
+    ``msrsim compare`` with its source."""
 
 
 class Vehicle(Section):
@@ -1150,6 +1164,26 @@ def packaged_text(name: str) -> str:
     """The text of the packaged scenario ``name`` (a file name or an alias)."""
     path = resources.files("msrsim.scenarios").joinpath(f"{canonical_name(name)}.toml")
     return path.read_text("utf-8")
+
+
+def packaged_catalog() -> list[dict[str, Any]]:
+    """One entry per packaged scenario file: its ``name``, ``aliases``, the scenario it
+    ``extends`` (or ``None``), its title, description and published cost range."""
+    rows = []
+    for name in packaged_files():
+        values = _packaged_document(name)["scenario"]
+        parent = _parse_toml(packaged_text(name), name).get("extends")
+        rows.append(
+            {
+                "name": name,
+                "aliases": sorted(a for a, f in PACKAGED_ALIASES.items() if f == name),
+                "extends": parent,
+                "title": values.get("name", {}).get("value", ""),
+                "description": values.get("description", {}).get("value", ""),
+                "cost_range_busd": values.get("cost_range_busd", {}).get("value", []),
+            }
+        )
+    return rows
 
 
 def baseline_text() -> str:
