@@ -1962,7 +1962,9 @@ def scenarios(as_json: JsonOption = False) -> None:
         parent = f" [extends {row['extends']}]" if row["extends"] else ""
         cost = row["cost_range_busd"]
         money = f"; published cost ${cost[0]:g}-{cost[1]:g} B" if cost else ""
-        out.print(f"{row['name']}{aliases}{parent}: {row['title']}{money}", markup=False, soft_wrap=True)
+        out.print(
+            f"{row['name']}{aliases}{parent}: {row['title']}{money}", markup=False, soft_wrap=True
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -225,8 +225,7 @@ def _section_type(model: type[Section], name: str) -> type[Section] | None:
 def _cost_range(value: list[float]) -> list[float]:
     if value and (len(value) != 2 or not 0 < value[0] <= value[1]):
         raise ValueError(
-            f"cost_range_busd = {value}: must be empty or [low, high] in billions of US "
-            "dollars, 0 < low <= high"
+            f"{value} must be empty or [low, high] in billions of US dollars, 0 < low <= high"
         )
     return value
 
