@@ -2480,7 +2480,7 @@ def validate_command(
     if as_json:
         _print_json(summary)
     else:
-        table = Table(title="msrsim validate", title_justify="left")
+        table = _Table(title="msrsim validate", title_justify="left")
         for label in ("case", "quantity", "model", "published", "difference", "tolerance",
                       "unit", "status"):  # fmt: skip
             table.add_column(label, justify="left" if label in ("case", "quantity",
@@ -2517,6 +2517,31 @@ def _write_validation(directory: Path, summary: dict) -> None:
                                 extrasaction="ignore")  # fmt: skip
         writer.writeheader()
         writer.writerows(summary["rows"])
+
+
+# --------------------------------------------------------------------------------------
+# msrsim scenarios
+# --------------------------------------------------------------------------------------
+
+
+@app.command("scenarios")
+def scenarios(as_json: JsonOption = False) -> None:
+    """The packaged scenarios, one line each: name (aliases), what it extends, its title
+    and published cost."""
+    from msrsim.scenario import packaged_catalog
+
+    rows = packaged_catalog()
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        aliases = f" (also {', '.join(row['aliases'])})" if row["aliases"] else ""
+        parent = f" [extends {row['extends']}]" if row["extends"] else ""
+        cost = row["cost_range_busd"]
+        money = f"; published cost ${cost[0]:g}-{cost[1]:g} B" if cost else ""
+        out.print(
+            f"{row['name']}{aliases}{parent}: {row['title']}{money}", markup=False, soft_wrap=True
+        )
 
 
 # --------------------------------------------------------------------------------------

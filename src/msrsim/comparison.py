@@ -137,6 +137,7 @@ class Comparison:
             drivers = (run.drivers or {}).get("drivers", [])[:3]
             out[label] = {
                 "scenario_name": run.scenario.scenario.name,
+                **_published_cost(run.scenario),
                 "srl_launch_period": published["srl_launch"]["computed"],
                 "srl_landing": published["srl_arrival"]["computed"],
                 "ero_mars_orbit_insertion": published["ero_mars_orbit_insertion"]["computed"],
@@ -191,6 +192,17 @@ class Comparison:
             "metrics": self.metrics(),
             "differences": self.differences,
         }
+
+
+def _published_cost(scenario) -> dict:
+    """The scenario's published cost range (metadata, not modelled) and its source."""
+    meta = scenario.scenario
+    cost = meta.cost_range_busd
+    provenance = meta.provenance("cost_range_busd")
+    return {
+        "published_cost_billion_usd": f"{cost[0]:g}-{cost[1]:g}" if cost else None,
+        "published_cost_source": provenance.source if cost and provenance else None,
+    }
 
 
 def _leg_value(run, number: int, part: str, key: str):

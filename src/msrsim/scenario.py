@@ -3,7 +3,8 @@
 A scenario is a TOML file. A value is written bare (``launch_mass_kg = 6800``) or with its
 provenance (``launch_mass_kg = { value = 6800, source = "Airbus 2020" }``); a value that no
 publication gives is marked ``representative = true`` and says why in ``source``. The
-built-in baseline (``scenarios/baseline.toml``) gives every value a provenance.
+built-in baseline (``scenarios/baseline-2022.toml``, also named ``baseline``) gives every value
+a provenance.
 
 Units are in the field names (``_kg``, ``_km``, ``_deg``, ``_utc`` ...): the scenario is the
 edge of the tool, and the legs convert to SI once when they read it.
@@ -47,6 +48,9 @@ from pydantic import (
 )
 
 BASELINE_NAME = "baseline"
+PACKAGED_ALIASES = {"baseline": "baseline-2022"}
+"""Other names of packaged scenarios, accepted wherever a packaged name is: ``baseline`` is
+the architecture of July 2022 (``baseline-2022``), the default scenario."""
 USER = "user"
 """The source of a value the user gave without one: ``user: <file>``, ``user: --set``."""
 DEFAULT_SOURCE = "msrsim default"
@@ -218,10 +222,23 @@ def _section_type(model: type[Section], name: str) -> type[Section] | None:
 # --------------------------------------------------------------------------------------
 
 
+def _cost_range(value: list[float]) -> list[float]:
+    if value and (len(value) != 2 or not 0 < value[0] <= value[1]):
+        raise ValueError(
+            f"{value} must be empty or [low, high] in billions of US dollars, 0 < low <= high"
+        )
+    return value
+
+
 class Meta(Section):
     name: Annotated[str, Field(max_length=200)] = "unnamed scenario"
     description: Annotated[str, Field(max_length=10_000)] = ""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    cost_range_busd: Annotated[
+        list[Annotated[float, Field(gt=0, le=1000)]], AfterValidator(_cost_range)
+    ] = []
+    """The published cost range (billions of US dollars): metadata, not modelled; shown by
+    ``msrsim compare`` with its source."""
 
 
 class Vehicle(Section):
@@ -361,6 +378,17 @@ class Site(Section):
     east_longitude_deg: EastLongitude
 
 
+TERMINAL_DESCENT_FIELDS = (
+    "constant_velocity_height_m",
+    "constant_velocity_speed_m_s",
+    "final_gate_height_m",
+    "final_deceleration_m_s2",
+    "touchdown_height_m",
+    "descent_propellant_kg",
+)
+"""The fields a sky crane or legged terminal descent must give (msrsim.segments.edl)."""
+
+
 class EntryDescentLanding(Section):
     """The SRL's entry, descent and landing: vehicle, guidance, parachute, descent, errors."""
 
@@ -389,6 +417,16 @@ class EntryDescentLanding(Section):
     descent_thrust_n: Annotated[float, Field(gt=0, le=1e6)]
     descent_specific_impulse_s: Annotated[float, Field(gt=50, le=500)]
     touchdown_speed_m_s: Annotated[float, Field(gt=0, le=10)]
+    terminal_descent: Literal["gravity_turn", "sky_crane", "legged"] = "gravity_turn"
+    constant_velocity_height_m: Annotated[float, Field(gt=0, le=5000)] = 100.0
+    constant_velocity_speed_m_s: Annotated[float, Field(gt=0, le=200)] = 20.0
+    final_gate_height_m: Annotated[float, Field(ge=0, le=1000)] = 20.0
+    final_deceleration_m_s2: Annotated[float, Field(gt=0, le=30)] = 5.0
+    touchdown_height_m: Annotated[float, Field(ge=0, le=100)] = 0.0
+    descent_propellant_kg: Annotated[float, Field(gt=0, le=20_000)] = 400.0
+    descent_thrust_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    descent_isp_sigma_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    touchdown_speed_sigma_m_s: Annotated[float, Field(ge=0, le=5)] = 0.0
     ground_altitude_m: Annotated[float, Field(ge=-9000, le=25_000)]
     delivery_b_plane_sigma_km: Annotated[float, Field(ge=0, le=100)]
     delivery_time_sigma_s: Annotated[float, Field(ge=0, le=600)]
@@ -414,6 +452,36 @@ class EntryDescentLanding(Section):
                 f"weight at backshell separation, {landed_kg * gravity:.0f} N ((entry_mass_kg "
                 f"- heatshield_mass_kg - backshell_mass_kg) x {gravity:.3f} m/s2): a powered "
                 "descent that cannot hold the lander up cannot land it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _terminal_descent(self):
+        """A sky crane or legged descent names its phases; the gravity turn uses none."""
+        if self.terminal_descent == "gravity_turn":
+            return self
+        needed = [n for n in TERMINAL_DESCENT_FIELDS if n not in self.model_fields_set]
+        if needed:
+            raise ValueError(
+                f"terminal_descent = {self.terminal_descent!r} needs {', '.join(needed)} "
+                "(the phases after the powered approach, docs/models.md)"
+            )
+        heights = (
+            self.backshell_separation_height_m,
+            self.constant_velocity_height_m,
+            self.final_gate_height_m,
+            self.touchdown_height_m,
+        )
+        if not heights[0] > heights[1] > heights[2] >= heights[3]:
+            raise ValueError(
+                f"backshell_separation_height_m = {heights[0]:g} > constant_velocity_height_m"
+                f" = {heights[1]:g} > final_gate_height_m = {heights[2]:g} >= "
+                f"touchdown_height_m = {heights[3]:g}: the descent's gates must come in order"
+            )
+        if self.terminal_descent == "legged" and self.touchdown_height_m != 0.0:
+            raise ValueError(
+                f"touchdown_height_m = {self.touchdown_height_m:g}: a legged lander touches "
+                "down on its legs (0); the height is the sky crane's bridle and rover"
             )
         return self
 
@@ -585,7 +653,8 @@ class MarsAscentVehicle(Section):
     length_m: Annotated[float, Field(gt=0, le=100)]
     payload_mass_kg: Annotated[float, Field(gt=0, le=20_000)]
     sample_mass_kg: Annotated[float, Field(gt=0, le=1000)]
-    stages: Annotated[int, Field(ge=1, le=3)]
+    stages: Annotated[int, Field(ge=1, le=2)]
+    propellant: Literal["solid", "liquid"] = "solid"
     min_propellant_temperature_c: Annotated[float, Field(ge=-150, le=80)]
     target_orbit_altitude_km: Annotated[float, Field(ge=150, le=2000)]
     target_orbit_inclination_deg: Annotated[float, Field(ge=0, le=180)]
@@ -635,6 +704,24 @@ class MarsAscentVehicle(Section):
                 f"{self.stacked_mass_kg:.1f} kg but gross_liftoff_mass_kg = "
                 f"{self.gross_liftoff_mass_kg}: they must agree within 10 %"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _liquid_burns(self):
+        """A liquid engine's burns hold their thrust whatever the propellant temperature."""
+        if self.propellant == "liquid":
+            for name in ("srm1", "srm2"):
+                burn = getattr(self, name)
+                for key, want in (
+                    ("temperature_sensitivity_per_k", 0.0),
+                    ("burn_rate_exponent", 0.0),
+                    ("thrust_curve", "neutral"),
+                ):
+                    if getattr(burn, key) != want:
+                        raise ValueError(
+                            f"{name}.{key} = {getattr(burn, key)!r}: must be {want!r} for "
+                            "propellant = 'liquid' (a throttled engine at constant thrust)"
+                        )
         return self
 
     @model_validator(mode="after")
@@ -1084,7 +1171,7 @@ def load_scenario(
         override key, or invalid values).
     """
     ref = BASELINE_NAME if path is None else str(path)
-    if ref == BASELINE_NAME and not overrides:
+    if canonical_name(ref) == canonical_name(BASELINE_NAME) and not overrides:
         return baseline()
     if ref in packaged_names():
         origin, document = ref, _packaged_document(ref)
@@ -1119,15 +1206,47 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
         raise ScenarioError(origin, ["not usable: arrays or tables nested too deeply"]) from None
 
 
-def packaged_names() -> tuple[str, ...]:
-    """The scenarios msrsim carries (``msrsim/scenarios/<name>.toml``), by name."""
+def packaged_files() -> tuple[str, ...]:
+    """The scenarios msrsim carries (``msrsim/scenarios/<name>.toml``), by file name."""
     folder = resources.files("msrsim.scenarios")
     return tuple(sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml")))
 
 
+def packaged_names() -> tuple[str, ...]:
+    """Every name a packaged scenario answers to: its file's, and its aliases
+    (:data:`PACKAGED_ALIASES`)."""
+    return tuple(sorted({*packaged_files(), *PACKAGED_ALIASES}))
+
+
+def canonical_name(name: str) -> str:
+    """The file name of the packaged scenario ``name`` (an alias resolved)."""
+    return PACKAGED_ALIASES.get(name, name)
+
+
 def packaged_text(name: str) -> str:
-    """The text of the packaged scenario ``name``."""
-    return resources.files("msrsim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
+    """The text of the packaged scenario ``name`` (a file name or an alias)."""
+    path = resources.files("msrsim.scenarios").joinpath(f"{canonical_name(name)}.toml")
+    return path.read_text("utf-8")
+
+
+def packaged_catalog() -> list[dict[str, Any]]:
+    """One entry per packaged scenario file: its ``name``, ``aliases``, the scenario it
+    ``extends`` (or ``None``), its title, description and published cost range."""
+    rows = []
+    for name in packaged_files():
+        values = _packaged_document(name)["scenario"]
+        parent = _parse_toml(packaged_text(name), name).get("extends")
+        rows.append(
+            {
+                "name": name,
+                "aliases": sorted(a for a, f in PACKAGED_ALIASES.items() if f == name),
+                "extends": parent,
+                "title": values.get("name", {}).get("value", ""),
+                "description": values.get("description", {}).get("value", ""),
+                "cost_range_busd": values.get("cost_range_busd", {}).get("value", []),
+            }
+        )
+    return rows
 
 
 def baseline_text() -> str:
@@ -1138,7 +1257,8 @@ def baseline_text() -> str:
 @lru_cache(maxsize=8)
 def _packaged_document(name: str) -> dict[str, Any]:
     """A packaged scenario's merged values (read-only: shared between calls)."""
-    return _document(name, packaged_text(name), None, ((name, f"packaged:{name}"),))
+    identity = f"packaged:{canonical_name(name)}"
+    return _document(name, packaged_text(name), None, ((name, identity),))
 
 
 @lru_cache(maxsize=1)
@@ -1179,7 +1299,7 @@ def _document(
             f"({', '.join(names)}) or the path of a scenario file, as text"
         ])  # fmt: skip
     if parent in names:
-        parent_origin, identity = parent, f"packaged:{parent}"
+        parent_origin, identity = parent, f"packaged:{canonical_name(parent)}"
         parent_text, parent_directory = packaged_text(parent), None
     elif directory is None:
         raise ScenarioError(origin, [

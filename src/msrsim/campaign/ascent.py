@@ -147,6 +147,7 @@ def ascent_vehicle(scenario: Scenario) -> AscentVehicle:
         mav.stage2_structure_mass_kg,
         mav.payload_mass_kg,
         mav.diameter_m,
+        stages=mav.stages,
     )
 
 
@@ -274,12 +275,9 @@ def run_ascent(
     Raises
     ------
     ValueError
-        When the MAV is not a two-stage vehicle or cannot reach the target orbit (the
-        message names the misses).
+        When the MAV cannot reach the target orbit (the message names the misses).
     """
     mav = scenario.mav
-    if mav.stages != 2:
-        raise ValueError(f"mav.stages = {mav.stages}: the ascent model flies two stages")
     if launch_et is None:
         launch_et = launch_epoch(scenario, mav_ready_et, landing_longitude_deg)
     site = launch_site(scenario, launch_et, landing_latitude_deg, landing_longitude_deg)
@@ -361,7 +359,9 @@ def summary(result: AscentLegResult) -> dict:
     sigma = np.sqrt(np.diag(result.covariance_icrf))
     parts = {
         "vehicle": {
-            "liftoff_mass_kg": round(v.liftoff_mass_kg, 1),
+            "liftoff_mass_kg": round(v.flown_liftoff_mass_kg(plan.srm2_load_fraction), 1),
+            "full_load_liftoff_mass_kg": round(v.liftoff_mass_kg, 1),
+            "stages": v.stages,
             "srm2_propellant_loaded_kg": round(
                 v.srm2.propellant_mass_kg * plan.srm2_load_fraction, 2
             ),

@@ -32,7 +32,7 @@ from msrsim.core.frames import (
     planetodetic_to_planetocentric_latitude,
 )
 from msrsim.core.time import et_to_utc_iso
-from msrsim.scenario import Scenario
+from msrsim.scenario import EntryDescentLanding, Scenario
 from msrsim.segments.approach import (
     Approach,
     Arrival,
@@ -45,11 +45,14 @@ from msrsim.segments.approach import (
     target_approach,
 )
 from msrsim.segments.edl import (
+    EDL_HARD_LANDING,
+    EDL_NO_PROPELLANT,
     Aeroshell,
     Descent,
     EdlResult,
     GuidanceSettings,
     Parachute,
+    TerminalDescent,
     design_edl_guidance,
     fly_edl,
     mars_arrival,
@@ -89,6 +92,8 @@ class EdlLegResult:
     depot_latitude_deg: float
     """Three Forks depot (planetocentric), for the landings' distance to it."""
     depot_longitude_deg: float
+    descent_phases: tuple[str, ...] = ("powered_descent",)
+    """Names of the powered descent's phases (:meth:`Descent.phase_names`)."""
 
     @property
     def landing_et(self) -> float:
@@ -133,7 +138,36 @@ def vehicle(scenario: Scenario) -> tuple[Aeroshell, Parachute, Descent]:
             e.descent_thrust_n,
             e.descent_specific_impulse_s,
             e.touchdown_speed_m_s,
+            terminal_descent(e),
         ),
+    )
+
+
+def terminal_descent(e: EntryDescentLanding) -> TerminalDescent | None:
+    """The scenario's sky crane or legged phases (``None``: the gravity turn to the ground)."""
+    if e.terminal_descent == "gravity_turn":
+        return None
+    return TerminalDescent(
+        e.terminal_descent,
+        e.constant_velocity_height_m,
+        e.constant_velocity_speed_m_s,
+        e.final_gate_height_m,
+        e.final_deceleration_m_s2,
+        e.touchdown_height_m,
+        e.descent_propellant_kg,
+    )
+
+
+def descent_dispersions(e: EntryDescentLanding, rng, n: int) -> dict:
+    """Per-trial engine thrust and specific-impulse factors and touchdown-speed errors of a
+    terminal descent (none for the gravity turn: its draws are not made)."""
+    if e.terminal_descent == "gravity_turn":
+        return {}
+    draw = rng.standard_normal((n, 3))
+    return dict(
+        thrust_scale=1.0 + e.descent_thrust_sigma_fraction * draw[:, 0],
+        isp_scale=1.0 + e.descent_isp_sigma_fraction * draw[:, 1],
+        touchdown_speed_error_m_s=e.touchdown_speed_sigma_m_s * draw[:, 2],
     )
 
 
@@ -271,23 +305,27 @@ def run_edl(
     r0, v0 = delivery_states(approach, DeliveryErrors(0.0, 0.0, 0.0), 1, None, arrival)
     guidance = design_guidance(setup, approach)
     seed = scenario.scenario.seed if seed is None else seed
-    state_rng, atmosphere_rng, vehicle_rng, wind_rng = np.random.default_rng(seed).spawn(6)[2:]
+    children = np.random.default_rng(seed).spawn(7)
+    state_rng, atmosphere_rng, vehicle_rng, wind_rng = children[2:6]
     n = e.trials if trials is None else trials
     r, v = delivery_states(approach, setup.delivery, n, state_rng, arrival)
     dispersed = dispersed_atmosphere(scenario, setup, atmosphere_rng, wind_rng, n)
     cd_scale = 1.0 + e.drag_sigma_fraction * vehicle_rng.standard_normal(n)
     common = dict(initial_bank_rad=bank, ground_altitude_m=e.ground_altitude_m)
+    engines = descent_dispersions(e, children[6], n)
     nominal = fly_edl(
         shell, chute, descent, r0, v0, setup.atmosphere, guidance=guidance,
         history_samples=5000, **common,
     )  # fmt: skip
     guided = fly_edl(
-        shell, chute, descent, r, v, dispersed, guidance=guidance, cd_scale=cd_scale, **common
-    )
+        shell, chute, descent, r, v, dispersed, guidance=guidance, cd_scale=cd_scale, **common,
+        **engines,
+    )  # fmt: skip
     open_loop = reference_profile(shell, bank, e.heading_alignment_speed_m_s)
     unguided = fly_edl(
-        shell, chute, descent, r, v, dispersed, guidance=open_loop, cd_scale=cd_scale, **common
-    )
+        shell, chute, descent, r, v, dispersed, guidance=open_loop, cd_scale=cd_scale, **common,
+        **engines,
+    )  # fmt: skip
     return EdlLegResult(
         approach,
         entry_conditions(approach, arrival),
@@ -301,6 +339,7 @@ def run_edl(
         e.heatshield_separation_delay_s,
         scenario.surface.depot.latitude_deg,
         scenario.surface.depot.east_longitude_deg,
+        descent.phase_names(),
     )
 
 
@@ -353,6 +392,7 @@ def summary(result: EdlLegResult) -> dict:
                 float(nominal.touchdown_time_s[0] - nominal.powered_descent_s[0]), 1
             ),
             "powered_descent_s": round(float(nominal.powered_descent_s[0]), 1),
+            **_phases(result.descent_phases, nominal),
             "propellant_kg": round(float(nominal.propellant_kg[0]), 1),
             "touchdown_s": round(float(nominal.touchdown_time_s[0]), 1),
             "touchdown_utc": et_to_utc_iso(result.landing_et)[0][:19],
@@ -390,7 +430,29 @@ def summary(result: EdlLegResult) -> dict:
             **spread("deploy_mach", percentiles(guided.deploy_mach, 1.0, 3)),
             **spread("deploy_dynamic_pressure_pa", percentiles(guided.deploy_dynamic_pressure_pa)),
             **spread("propellant_kg", percentiles(guided.propellant_kg, 1.0, 1)),
+            **(
+                {}
+                if result.descent_phases == ("powered_descent",)
+                else {
+                    **spread(
+                        "touchdown_speed_m_s",
+                        percentiles(guided.touchdown_speed_m_s[landed], 1.0, 3),
+                    ),
+                    "out_of_propellant": int(np.count_nonzero(guided.status == EDL_NO_PROPELLANT)),
+                    "hard_landings": int(np.count_nonzero(guided.status == EDL_HARD_LANDING)),
+                }
+            ),
         },
+    }
+
+
+def _phases(names: tuple[str, ...], nominal: EdlResult) -> dict:
+    """The nominal powered descent's phases (s), when it has more than one."""
+    if len(names) == 1:
+        return {}
+    return {
+        **{f"{n}_s": round(float(nominal.descent_phase_s[0, i]), 2) for i, n in enumerate(names)},
+        "touchdown_speed_m_s": round(float(nominal.touchdown_speed_m_s[0]), 3),
     }
 
 
@@ -443,12 +505,14 @@ class SrlEdlLeg:
     guidance: object
     drag_sigma_fraction: float
     wind_sigma_scale: float
+    edl: EntryDescentLanding
+    """The scenario's EDL section (its terminal-descent dispersions)."""
 
     def fly(self, table: TrialTable) -> None:
         rows = table.flying
         m = rows.size
         rng = table.random(self.family).take(rows)
-        state_rng, atmosphere_rng, vehicle_rng, wind_rng = rng.spawn(4)
+        state_rng, atmosphere_rng, vehicle_rng, wind_rng, engine_rng = rng.spawn(5)
         day = table.columns["srl_launch_day"][rows].astype(np.int64)
         r, v = np.empty((m, 3)), np.empty((m, 3))
         entry_et = np.empty(m)
@@ -478,6 +542,7 @@ class SrlEdlLeg:
             s.shell, s.chute, s.descent, r, v, atmosphere, guidance=self.guidance,
             cd_scale=cd_scale, initial_bank_rad=s.bank_rad,
             ground_altitude_m=s.target.ground_altitude_m,
+            **descent_dispersions(self.edl, engine_rng, m),
         )  # fmt: skip
         landed = np.asarray(flown.landed, dtype=bool)
         latitude = planetocentric_latitude_deg(flown.landing_latitude_rad)
@@ -530,4 +595,5 @@ def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
         design_guidance(setup, approaches[0]),
         e.drag_sigma_fraction,
         e.wind_sigma_scale,
+        e,
     )

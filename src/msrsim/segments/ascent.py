@@ -169,7 +169,14 @@ _NSTATE = 11  # r, v, then the five integrals of eq. (3)
 
 @dataclass(frozen=True)
 class AscentVehicle:
-    """The MAV: two motors, the structure of each stage, the payload, the body (SI)."""
+    """The MAV: two burns, the structure of each stage, the payload, the body (SI).
+
+    ``stages = 2``: two stages (SRM1's inert mass and the stage-1 structure separate at its
+    burnout). ``stages = 1``: one stage whose two burns share it, nothing separating: a
+    dual-pulse solid motor, or a restartable liquid engine (a motor with no temperature
+    sensitivity and a neutral curve); ``srm1`` and ``srm2`` are then its two burns and
+    their inert masses fly to the end.
+    """
 
     srm1: SolidMotor
     srm2: SolidMotor
@@ -179,6 +186,17 @@ class AscentVehicle:
     diameter_m: float
     cd_mach: np.ndarray = field(default_factory=lambda: SLENDER_BODY_CD[0].copy())
     cd: np.ndarray = field(default_factory=lambda: SLENDER_BODY_CD[1].copy())
+    stages: int = 2
+
+    def __post_init__(self):
+        if self.stages not in (1, 2):
+            raise ValueError(f"stages = {self.stages}: the ascent flies one or two stages")
+
+    @property
+    def separated_mass_kg(self) -> float:
+        """What separates at the first burn's burnout: SRM1's inert mass and the stage-1
+        structure for two stages, nothing for one."""
+        return self.srm1.inert_mass_kg + self.stage1_structure_kg if self.stages == 2 else 0.0
 
     @property
     def reference_area_m2(self) -> float:
@@ -191,16 +209,23 @@ class AscentVehicle:
 
     @property
     def liftoff_mass_kg(self) -> float:
+        """Lift-off mass with SRM2 fully loaded (the design's capacity)."""
         return self.stage2_mass_kg + self.stage1_structure_kg + self.srm1.total_mass_kg
 
+    def flown_liftoff_mass_kg(self, srm2_load_fraction: float = 1.0) -> float:
+        """Lift-off mass as flown: SRM2 loaded to ``srm2_load_fraction`` (the mass the
+        ascent kernel starts from, and the one reported)."""
+        return self.liftoff_mass_kg - self.srm2.propellant_mass_kg * (1.0 - srm2_load_fraction)
+
     def ideal_delta_v_m_s(self, srm2_load_fraction: float = 1.0) -> float:
-        """``sum c_vac ln(m0 / mf)`` of both stages (Tsiolkovsky), m/s."""
+        """``sum c_vac ln(m0 / mf)`` of both burns (Tsiolkovsky), m/s; the first burn's
+        separated mass (:attr:`separated_mass_kg`) dropped before the second."""
         m2 = self.srm2.propellant_mass_kg * srm2_load_fraction
-        m0 = self.liftoff_mass_kg - self.srm2.propellant_mass_kg + m2
+        m0 = self.flown_liftoff_mass_kg(srm2_load_fraction)
         dv1 = self.srm1.vacuum_exhaust_speed_m_s * math.log(
             m0 / (m0 - self.srm1.propellant_mass_kg)
         )
-        s2 = self.stage2_mass_kg - self.srm2.propellant_mass_kg + m2
+        s2 = m0 - self.srm1.propellant_mass_kg - self.separated_mass_kg
         dv2 = self.srm2.vacuum_exhaust_speed_m_s * math.log(s2 / (s2 - m2))
         return dv1 + dv2
 
@@ -820,6 +845,8 @@ def fly_ascent(
     mass_scale = np.asarray(trials.mass_scale, np.float64)
     dry1 = (s1.inert_mass_kg + vehicle.stage1_structure_kg) * mass_scale
     dry2 = (s2.inert_mass_kg + vehicle.stage2_structure_kg) * mass_scale
+    if vehicle.stages == 1:  # nothing separates: the first burn's dry mass flies on
+        dry1, dry2 = np.zeros_like(dry1), dry2 + dry1
     mp1 = np.full(n, s1.propellant_mass_kg)
     mp2 = np.full(n, s2.propellant_mass_kg * load)
     m0 = vehicle.payload_kg + dry2 + mp2 + dry1 + mp1

@@ -73,12 +73,14 @@ EDL_LANDED = 0
 EDL_NO_DEPLOY = 1
 EDL_CHUTE_PHASE = 2
 EDL_HARD_LANDING = 3
+EDL_NO_PROPELLANT = 4
 EDL_STATUS_MESSAGES = {
     EDL_LANDED: "landed",
     EDL_NO_DEPLOY: "the entry did not slow to the parachute trigger speed",
     EDL_CHUTE_PHASE: "the parachute phase did not reach the backshell-separation height",
     EDL_HARD_LANDING: "the powered descent hit the ground faster than the design touchdown "
     f"speed allows (x{HARD_LANDING_FACTOR:g}): too little descent thrust for the lander",
+    EDL_NO_PROPELLANT: "the powered descent burnt its whole propellant load before touchdown",
 }
 """Per-trajectory outcome codes of :class:`EdlResult` ``status``."""
 
@@ -90,6 +92,8 @@ EDL_STATUS_INPUTS = {
     "heatshield_separation_delay_s, backshell_separation_height_m, ground_altitude_m",
     EDL_HARD_LANDING: "srl.edl: descent_thrust_n, backshell_separation_height_m, "
     "touchdown_speed_m_s",
+    EDL_NO_PROPELLANT: "srl.edl: descent_propellant_kg, descent_thrust_n, "
+    "descent_specific_impulse_s, backshell_separation_height_m",
 }
 """The scenario inputs behind each way the nominal lander can fail to land (named when it
 does: the scenario cannot be flown)."""
@@ -149,9 +153,58 @@ class Parachute:
         return math.pi * self.diameter_m**2 / 4.0
 
 
+HORIZONTAL_NULLING_S = 2.0
+"""Time constant (s) with which a terminal descent's constant-velocity and touchdown phases
+null the horizontal speed (MSL held ~zero horizontal velocity from the constant-velocity
+phase on, Steltzner et al. 2006; the constant is representative)."""
+
+TERMINAL_KINDS = ("sky_crane", "legged")
+
+
+@dataclass(frozen=True)
+class TerminalDescent:
+    """The phases after the powered approach (SI): MSL's sky crane or a legged landing.
+
+    MSL/Mars 2020 sequence (Steltzner et al., "Mars Science Laboratory Entry, Descent, and
+    Landing System", IEEE Aerospace 2006; NASA Mars 2020 landing press kit, 2021): a
+    powered approach from backshell separation to a constant-velocity gate, a
+    constant-velocity descent, a constant deceleration to the touchdown speed
+    (0.75 m/s) reached ~20 m up, then the sky crane: the rover hangs 7.6 m below the descent
+    stage on its bridle and touches down ~12 s later, the stage still descending at
+    0.75 m/s. A legged lander flies the same phases and touches down on its legs
+    (Phoenix, InSight: ~2.4 m/s).
+
+    ``final_height_m``: where the touchdown speed is reached (the sky crane's start,
+    heights of the descent stage); ``touchdown_height_m``: the descent stage's height when
+    the rover's wheels touch (bridle plus the rover's height below its attachment), 0 for
+    a legged lander; ``propellant_kg``: the usable load.
+    """
+
+    kind: str
+    constant_velocity_height_m: float
+    constant_velocity_speed_m_s: float
+    final_height_m: float
+    final_deceleration_m_s2: float
+    touchdown_height_m: float
+    propellant_kg: float
+
+    def __post_init__(self):
+        if self.kind not in TERMINAL_KINDS:
+            raise ValueError(f"terminal descent kind = {self.kind!r}: one of {TERMINAL_KINDS}")
+        if not (
+            self.constant_velocity_height_m > self.final_height_m >= self.touchdown_height_m >= 0
+        ):
+            raise ValueError(
+                "terminal descent heights must fall: constant_velocity_height_m = "
+                f"{self.constant_velocity_height_m:g} > final_height_m = "
+                f"{self.final_height_m:g} >= touchdown_height_m = {self.touchdown_height_m:g} >= 0"
+            )
+
+
 @dataclass(frozen=True)
 class Descent:
-    """Separations and powered descent (SI)."""
+    """Separations and powered descent (SI); ``terminal`` adds the sky-crane or legged
+    phases (without it the lander brakes straight to the touchdown speed at the ground)."""
 
     heatshield_separation_delay_s: float
     heatshield_mass_kg: float
@@ -160,6 +213,29 @@ class Descent:
     thrust_n: float
     specific_impulse_s: float
     touchdown_speed_m_s: float
+    terminal: TerminalDescent | None = None
+
+    def gates(self) -> tuple[tuple[float, float, float], ...]:
+        """(height m, speed m/s, design deceleration m/s2) of each gate, in order."""
+        v_td, d = self.touchdown_speed_m_s, self.terminal
+        if d is None:
+            return ((0.0, v_td, 0.0),)
+        return (
+            (d.constant_velocity_height_m, d.constant_velocity_speed_m_s, 0.0),
+            (d.final_height_m, v_td, d.final_deceleration_m_s2),
+            (d.touchdown_height_m, v_td, 0.0),
+        )
+
+    @property
+    def touchdown_height_m(self) -> float:
+        """The height of the tracked body at touchdown (the descent stage's on a sky crane)."""
+        return 0.0 if self.terminal is None else self.terminal.touchdown_height_m
+
+    def phase_names(self) -> tuple[str, ...]:
+        if self.terminal is None:
+            return ("powered_descent",)
+        last = "sky_crane" if self.terminal.kind == "sky_crane" else "touchdown_descent"
+        return ("powered_approach", "constant_velocity", "constant_deceleration", last)
 
 
 MSL_AEROSHELL = Aeroshell(3152.0, 4.5, 1.125, 70.0, 1.45, 0.24)
@@ -171,6 +247,14 @@ MSL_PARACHUTE = Parachute(21.5, 0.615, 450.0, 2.2, 750.0)
 MSL_DESCENT = Descent(20.0, 385.0, 2100.0, 740.0, 8 * 3060.0, 220.0, 0.75)
 """Heat shield off 20 s after deploy, backshell off at 2.1 km (NASA); eight 3.06 kN
 engines, ~220 s, 0.75 m/s touchdown; separated masses representative."""
+MSL_SKY_CRANE = TerminalDescent("sky_crane", 100.0, 20.0, 20.0, 5.0, 9.6, 390.0)
+"""MSL/Mars 2020 sky crane: the touchdown speed 0.75 m/s reached ~20 m up, the rover 7.6 m
+below the descent stage on its bridle (NASA Mars 2020 landing press kit, 2021 [S]) plus its
+~2 m height below the attachment (Curiosity and Perseverance stand ~2.2 m); ~390 kg of
+hydrazine in the descent stage. The constant-velocity gate (20 m/s at 100 m) and the 5 m/s2
+constant deceleration are representative (MSL's sequence, Steltzner et al. 2006; its
+numbers not found here); with them the lander passes 300 m at ~30 m/s, as Perseverance
+did (NASA landing commentary, 2021-02-22 [S])."""
 MSL_ENTRY = (-3.9186, 126.72, 6083.3, -15.4892, 93.2065)
 """Planetocentric latitude, east longitude (deg), inertial speed (m/s), flight-path angle
 and azimuth (deg) at MSL's interface (Dutta and Braun 2014, via the NPCG toolbox; the
@@ -214,6 +298,8 @@ class EdlResult:
     touchdown_speed_m_s: np.ndarray
     status: np.ndarray
     """One of :data:`EDL_STATUS_MESSAGES`' codes per trajectory."""
+    descent_phase_s: np.ndarray | None = None
+    """Time in each powered-descent phase, (n, phases) (:meth:`Descent.phase_names`)."""
 
     @property
     def landed(self) -> np.ndarray:
@@ -243,6 +329,131 @@ def _height(position_m: np.ndarray) -> np.ndarray:
     return cartesian_to_geodetic(position_m, MARS)[2]
 
 
+@dataclass(frozen=True)
+class DescentFlight:
+    """A batch of powered descents from backshell separation to touchdown (SI).
+
+    ``phase_s`` holds the time each trajectory spent in each phase (columns as the
+    descent's :meth:`Descent.phase_names`); ``out_of_propellant`` flags those that burnt
+    their whole load (they fall, and hit the ground at the speed they reached).
+    """
+
+    drift_m: np.ndarray
+    propellant_kg: np.ndarray
+    duration_s: np.ndarray
+    touchdown_speed_m_s: np.ndarray
+    phase_s: np.ndarray
+    out_of_propellant: np.ndarray
+
+
+def fly_powered_descent(
+    height_m,
+    horizontal_m_s,
+    descent_m_s,
+    mass_kg,
+    descent: Descent,
+    gravity_m_s2: float = MARS_SURFACE_GRAVITY_M_S2,
+    dt_s: float = 0.05,
+    *,
+    thrust_scale=1.0,
+    isp_scale=1.0,
+    touchdown_speed_error_m_s=0.0,
+) -> DescentFlight:
+    """Planar powered descent of a batch from backshell separation through the descent's
+    gates (:meth:`Descent.gates`) to touchdown.
+
+    In gate ``k`` (height ``h_k``, speed ``v_k``, design deceleration ``a_k``) the braking
+    that reaches ``v_k`` at ``h_k`` is ``a = (v^2 - v_k^2) / (2 (h - h_k))``: it is flown
+    (thrust opposite the velocity, ``a + g`` capped at full thrust) once it reaches
+    ``a_k`` (at once when ``a_k = 0``: the powered approach); before that, and once the
+    speed is down to ``v_k``, thrust holds the lander's weight and the speed stays
+    constant (a constant-velocity phase) while a terminal descent also nulls the
+    horizontal speed (time constant :data:`HORIZONTAL_NULLING_S`). The gate is passed at
+    ``h_k``; touchdown is at :attr:`Descent.touchdown_height_m` (the sky crane's descent
+    stage hangs the rover below it on the bridle). Explicit midpoint steps of ``dt_s``;
+    mass by the rocket equation at ``c = g0 Isp``. An engine that cannot brake in the
+    height left, or whose propellant runs out, reaches the ground faster, and that speed
+    is what it hits with.
+
+    ``thrust_scale``, ``isp_scale`` (per trajectory, default 1) disperse the engines;
+    ``touchdown_speed_error_m_s`` is the terrain-relative velocity error of the last
+    gates (the lander flies ``v_td + error`` believing it flies ``v_td``).
+    """
+    h = np.array(height_m, dtype=np.float64)
+    vx = np.array(horizontal_m_s, dtype=np.float64)
+    vz = -np.abs(np.array(descent_m_s, dtype=np.float64))
+    m0 = np.array(mass_kg, dtype=np.float64) * np.ones_like(h)
+    m = m0.copy()
+    x = np.zeros_like(h)
+    t = np.zeros_like(h)
+    n = h.size
+    gate_h, gate_v, gate_a = np.array(descent.gates(), dtype=np.float64).T
+    last = gate_h.size - 1
+    v_gate = np.broadcast_to(gate_v, (n, gate_h.size)).copy()
+    final = gate_v == descent.touchdown_speed_m_s
+    error = np.broadcast_to(np.asarray(touchdown_speed_error_m_s, dtype=np.float64), (n,))
+    v_gate[:, final] = np.maximum(
+        v_gate[:, final] + error[:, None], 0.1 * descent.touchdown_speed_m_s
+    )
+    thrust = descent.thrust_n * np.broadcast_to(np.asarray(thrust_scale, np.float64), (n,))
+    exhaust = (
+        descent.specific_impulse_s
+        * G0_M_S2
+        * np.broadcast_to(np.asarray(isp_scale, np.float64), (n,))
+    )
+    terminal = descent.terminal is not None
+    load = descent.terminal.propellant_kg if terminal else math.inf
+    ground = descent.touchdown_height_m
+    k = np.zeros(n, dtype=np.int64)
+    phase = np.zeros((n, descent.phase_names().__len__()))
+    rows = np.arange(n)
+    dry = np.zeros(n, dtype=bool)
+    flying = h > ground
+    for _ in range(200_000):
+        if not flying.any():
+            break
+        v_k = v_gate[rows, k]
+        speed = np.hypot(vx, vz)
+        wanted = (speed**2 - v_k**2) / (2.0 * np.maximum(h - gate_h[k], 1e-3)) + gravity_m_s2
+        hold = speed <= v_k * 1.0001
+        if terminal:  # a constant-velocity phase until the braking reaches its design level;
+            # the braking stops at the gate's speed (no undershoot within the step)
+            hold |= wanted - gravity_m_s2 < gate_a[k]
+            wanted = np.minimum(wanted, gravity_m_s2 + (speed - v_k) / dt_s)
+        dry |= m0 - m >= load
+        accel = np.where(hold, gravity_m_s2, np.minimum(wanted, thrust / m))
+        accel = np.maximum(accel, 0.0)
+        ux, uz = (
+            np.where(speed > 0, -vx / np.maximum(speed, 1e-9), 0.0),
+            np.where(speed > 0, -vz / np.maximum(speed, 1e-9), 1.0),
+        )
+        if np.any(hold):  # hold the speed: thrust cancels gravity, straight down
+            ux, uz = np.where(hold, 0.0, ux), np.where(hold, 1.0, uz)
+        ax, az = accel * ux, accel * uz - gravity_m_s2
+        if terminal:  # null the horizontal speed while holding; nothing once dry
+            ax = np.where(hold, -vx / HORIZONTAL_NULLING_S, ax)
+            burn = np.hypot(ax, az + gravity_m_s2)
+            ax, az = np.where(dry, 0.0, ax), np.where(dry, -gravity_m_s2, az)
+            accel = np.where(dry, 0.0, burn)
+        step = np.where(flying, dt_s, 0.0)
+        x += step * (vx + 0.5 * step * ax)
+        h += step * (vz + 0.5 * step * az)
+        vx += step * ax
+        vz += step * az
+        m -= step * accel * m / exhaust
+        t += step
+        if terminal:
+            now = np.where(k == 0, np.where(hold, 1, 0), np.where(k == 1, np.where(hold, 1, 2), 3))
+            phase[rows, now] += step
+        k = np.where((h <= gate_h[k]) & (k < last), k + 1, k)
+        flying &= h > ground
+    else:
+        raise RuntimeError("powered descent did not reach the ground")
+    if not terminal:
+        phase[:, 0] = t
+    return DescentFlight(x, m0 - m, t, np.hypot(vx, vz), phase, dry)
+
+
 def powered_descent(
     height_m,
     horizontal_m_s,
@@ -252,51 +463,12 @@ def powered_descent(
     gravity_m_s2: float = MARS_SURFACE_GRAVITY_M_S2,
     dt_s: float = 0.05,
 ):
-    """Planar powered descent of a batch from backshell separation to touchdown.
-
-    Thrust opposite the velocity; its magnitude makes the stopping distance at the present
-    speed equal the height left, ``a = (v^2 - v_td^2) / (2 h) + g`` (capped at full
-    thrust), until the speed is the touchdown speed, which is then held to the ground.
-    Explicit midpoint steps of ``dt_s``. Returns (horizontal distance m, propellant kg,
-    duration s, speed at the ground m/s): an engine that cannot brake the lander in the
-    height left reaches the ground faster than the touchdown speed, and that speed is what
-    it hits with.
-    """
-    h = np.array(height_m, dtype=np.float64)
-    vx = np.array(horizontal_m_s, dtype=np.float64)
-    vz = -np.abs(np.array(descent_m_s, dtype=np.float64))
-    m = np.array(mass_kg, dtype=np.float64) * np.ones_like(h)
-    x = np.zeros_like(h)
-    t = np.zeros_like(h)
-    exhaust = descent.specific_impulse_s * G0_M_S2
-    v_td = descent.touchdown_speed_m_s
-    flying = h > 0.0
-    for _ in range(200_000):
-        if not flying.any():
-            break
-        speed = np.hypot(vx, vz)
-        wanted = (speed**2 - v_td**2) / (2.0 * np.maximum(h, 1e-3)) + gravity_m_s2
-        hold = speed <= v_td * 1.0001
-        accel = np.where(hold, gravity_m_s2, np.minimum(wanted, descent.thrust_n / m))
-        accel = np.maximum(accel, 0.0)
-        ux, uz = (
-            np.where(speed > 0, -vx / np.maximum(speed, 1e-9), 0.0),
-            np.where(speed > 0, -vz / np.maximum(speed, 1e-9), 1.0),
-        )
-        if np.any(hold):  # hold the touchdown speed: thrust cancels gravity, straight down
-            ux, uz = np.where(hold, 0.0, ux), np.where(hold, 1.0, uz)
-        ax, az = accel * ux, accel * uz - gravity_m_s2
-        step = np.where(flying, dt_s, 0.0)
-        x += step * (vx + 0.5 * step * ax)
-        h += step * (vz + 0.5 * step * az)
-        vx += step * ax
-        vz += step * az
-        m -= step * accel * m / exhaust
-        t += step
-        flying &= h > 0.0
-    else:
-        raise RuntimeError("powered descent did not reach the ground")
-    return x, np.asarray(mass_kg) - m, t, np.hypot(vx, vz)
+    """:func:`fly_powered_descent` as (horizontal distance m, propellant kg, duration s,
+    speed at the ground m/s)."""
+    f = fly_powered_descent(
+        height_m, horizontal_m_s, descent_m_s, mass_kg, descent, gravity_m_s2, dt_s
+    )
+    return f.drift_m, f.propellant_kg, f.duration_s, f.touchdown_speed_m_s
 
 
 def fly_edl(
@@ -314,8 +486,14 @@ def fly_edl(
     mass_scale=1.0,
     history_samples: int = 0,
     rtol: float = 1e-7,
+    thrust_scale=1.0,
+    isp_scale=1.0,
+    touchdown_speed_error_m_s=0.0,
 ) -> EdlResult:
     """Fly a batch from the entry interface (planet-fixed states) to touchdown.
+
+    ``thrust_scale``, ``isp_scale`` and ``touchdown_speed_error_m_s`` disperse the powered
+    descent (:func:`fly_powered_descent`).
 
     ``rtol`` is the flight integrator's: 1e-7 as for Earth footprints (the bank is held
     over each step, so tighter tolerances buy no accuracy in the guided phase).
@@ -393,13 +571,18 @@ def fly_edl(
     descent_speed = -np.sum(v * up, axis=1)
     horizontal = v - np.sum(v * up, axis=1, keepdims=True) * up
     horizontal_speed = np.linalg.norm(horizontal, axis=1)
-    drift, propellant, duration, impact = powered_descent(
+    powered = fly_powered_descent(
         np.full(len(r), descent.backshell_separation_height_m),
         horizontal_speed,
         descent_speed,
         lighter - descent.backshell_mass_kg,
         descent,
+        thrust_scale=thrust_scale,
+        isp_scale=isp_scale,
+        touchdown_speed_error_m_s=touchdown_speed_error_m_s,
     )
+    drift, propellant = powered.drift_m, powered.propellant_kg
+    duration, impact = powered.duration_s, powered.touchdown_speed_m_s
     along = horizontal / np.maximum(horizontal_speed, 1e-9)[:, None]
     landing = r + drift[:, None] * along
     lat, lon, _ = cartesian_to_geodetic(landing, MARS)
@@ -417,10 +600,16 @@ def fly_edl(
         touchdown_time_s=entry.time_s + first.time_s + second.time_s + duration,
         touchdown_speed_m_s=impact,
         status=np.select(
-            [~deployed, ~on_chute_ok, impact > HARD_LANDING_FACTOR * descent.touchdown_speed_m_s],
-            [EDL_NO_DEPLOY, EDL_CHUTE_PHASE, EDL_HARD_LANDING],
+            [
+                ~deployed,
+                ~on_chute_ok,
+                powered.out_of_propellant,
+                impact > HARD_LANDING_FACTOR * descent.touchdown_speed_m_s,
+            ],
+            [EDL_NO_DEPLOY, EDL_CHUTE_PHASE, EDL_NO_PROPELLANT, EDL_HARD_LANDING],
             EDL_LANDED,
         ).astype(np.int8),
+        descent_phase_s=powered.phase_s,
     )
 
 
