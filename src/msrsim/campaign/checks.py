@@ -125,7 +125,7 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
         ),
         margin_check(
             "ERO in its search orbit before the OS is released",
-            mission.spiral_down.end_et,
+            mission.in_orbit_et,
             ascent.release_et,
             "ERO leg (spiral down) and ascent leg",
         ),

@@ -23,7 +23,7 @@ from msrsim.campaign.outcomes import (
     scenario_basis,
 )
 from msrsim.campaign.plan import plan_campaign
-from msrsim.campaign.published import PUBLISHED_PLAN, compare
+from msrsim.campaign.published import PUBLISHED_PLANS, compare
 from msrsim.campaign.rendezvous import run_rendezvous_leg
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.surface import run_surface_leg
@@ -55,7 +55,7 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
             (fact.latest if fact.earliest is None else fact.earliest)[:4],
             fact.source,
         )
-        for fact in PUBLISHED_PLAN
+        for fact in PUBLISHED_PLANS[scenario.scenario.published_plan]
         if fact.kind == "date"
     ]
     return tuple(milestones)
@@ -98,7 +98,7 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
         LEGS[5],
         LEGS[6],
         os_release=ascent.hand_off,
-        ero_arrival_et=mission.spiral_down.end_et,
+        ero_arrival_et=mission.in_orbit_et,
         schedule=schedule,
     )
     returned, return_milestones, entry = run_return_legs(
@@ -128,5 +128,8 @@ def fly_nominal(scenario: Scenario) -> CampaignResult:
         tuple(campaign_checks(scenario, **handoffs)),
         plan_campaign(scenario, schedule),
         handoffs,
-        published=tuple(c.to_dict() for c in compare(schedule)),
+        published=tuple(
+            c.to_dict()
+            for c in compare(schedule, PUBLISHED_PLANS[scenario.scenario.published_plan])
+        ),
     )

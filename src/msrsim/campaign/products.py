@@ -51,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.segments.ero_chemical import ChemicalEroMission
+
 __all__ = [
     "MAX_POINTS",
     "PRODUCTS_VERSION",
@@ -443,12 +445,13 @@ def trajectories(handoffs: dict) -> dict[str, Trajectory]:
     """Every trajectory of the relay from the legs' full results (``CampaignResult.
     handoffs``), by name, in relay order."""
     mission = handoffs["mission"]
+    electric = not isinstance(mission, ChemicalEroMission)  # a chemical ERO's arcs: none
     out = [
-        _cruise("ero_outbound_cruise", mission.outbound, "outbound"),
-        _mars_orbit(mission),
+        *([_cruise("ero_outbound_cruise", mission.outbound, "outbound")] * electric),
+        *([_mars_orbit(mission)] * electric),
         _ascent(handoffs["ascent"]),
         _os_orbit(handoffs["rendezvous"]),
-        _cruise("ero_return_cruise", mission.inbound, "return"),
+        *([_cruise("ero_return_cruise", mission.inbound, "return")] * electric),
         _approach(handoffs["entry"]),
         _entry(handoffs["entry"]),
     ]
