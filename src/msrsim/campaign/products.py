@@ -447,11 +447,14 @@ def trajectories(handoffs: dict) -> dict[str, Trajectory]:
     mission = handoffs["mission"]
     electric = not isinstance(mission, ChemicalEroMission)  # a chemical ERO's arcs: none
     out = [
-        *([_cruise("ero_outbound_cruise", mission.outbound, "outbound")] * electric),
-        *([_mars_orbit(mission)] * electric),
+        *(
+            [_cruise("ero_outbound_cruise", mission.outbound, "outbound"), _mars_orbit(mission)]
+            if electric
+            else []
+        ),
         _ascent(handoffs["ascent"]),
         _os_orbit(handoffs["rendezvous"]),
-        *([_cruise("ero_return_cruise", mission.inbound, "return")] * electric),
+        *([_cruise("ero_return_cruise", mission.inbound, "return")] if electric else []),
         _approach(handoffs["entry"]),
         _entry(handoffs["entry"]),
     ]
