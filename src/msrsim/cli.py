@@ -662,7 +662,7 @@ def _print_run(
     out.print(checks)
     if result.published:
         published = Table(
-            title="The computed schedule beside the published plan (July 2022)",
+            title="The computed schedule beside the published plan (scenario.published_plan)",
             title_justify="left",
         )
         for column in ("fact", "published", "computed", "verdict"):

@@ -222,9 +222,7 @@ class Meta(Section):
     name: Annotated[str, Field(max_length=200)] = "unnamed scenario"
     description: Annotated[str, Field(max_length=10_000)] = ""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
-    published_plan: Literal["nasa-esa-2022", "tianwen3", "commercial-relay-2025"] = (
-        "nasa-esa-2022"
-    )
+    published_plan: Literal["nasa-esa-2022", "tianwen3", "commercial-relay-2025"] = "nasa-esa-2022"
     """The published plan the computed schedule is set beside
     (:data:`msrsim.campaign.published.PUBLISHED_PLANS`)."""
 
@@ -360,7 +358,7 @@ class EarthReturnOrbiter(Section):
                 raise ValueError(
                     f"chemical_propellant_load_kg = {self.chemical_propellant_load_kg:g} must "
                     f"be above 0 and less than launch_mass_kg = {self.launch_mass_kg:g} for a "
-                    "chemical ERO (cruise_propulsion = \"chemical\")"
+                    'chemical ERO (cruise_propulsion = "chemical")'
                 )
         elif self.xenon_load_kg + self.bipropellant_load_kg >= self.launch_mass_kg:
             raise ValueError(

@@ -89,9 +89,7 @@ def _ero_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, Transfer, str]:
     v_max = ero.arrival_v_infinity_max_km_s * 1e3
     visible = _outside_conjunction(chop.arrival_et, inputs.conjunction_elongation_deg)
     usable = (
-        (chop.c3_m2_s2 <= v_launch**2)
-        & (chop.v_inf_arrival_m_s <= v_max)
-        & visible[None, :, None]
+        (chop.c3_m2_s2 <= v_launch**2) & (chop.v_inf_arrival_m_s <= v_max) & visible[None, :, None]
     )
     # launch_period's "least C3" made the least arrival excess speed (squared): the
     # insertion's propellant, not the launcher's margin, is what a chemical orbiter lacks
@@ -195,10 +193,13 @@ class _ChemicalPlanner:
             )
             quick = (chop.tof_s <= self.longest_s).reshape(chop.tof_s.shape[:2] + (-1,))
             short = np.where(quick, chop.c3_m2_s2, np.nan)
-            yield year, least_c3_transfer(
-                dataclasses.replace(chop, c3_m2_s2=short),
-                entry_speed_max_m_s=self.entry_speed_max,
-                departure_after_et=after_et,
+            yield (
+                year,
+                least_c3_transfer(
+                    dataclasses.replace(chop, c3_m2_s2=short),
+                    entry_speed_max_m_s=self.entry_speed_max,
+                    departure_after_et=after_et,
+                ),
             )
 
     def fly(self, inbound: Transfer) -> ChemicalEroMission:

@@ -214,7 +214,9 @@ class ChemicalEroMission:
     @property
     def feasible(self) -> bool:
         """The budget closes and the ERO is in its waiting orbit before it must leave."""
-        return all(b.closes for b in self.budgets) and self.in_orbit_et <= self.plan.mars_departure_et
+        return (
+            all(b.closes for b in self.budgets) and self.in_orbit_et <= self.plan.mars_departure_et
+        )
 
     @property
     def operations_days(self) -> float:
@@ -260,9 +262,7 @@ def fly_chemical_ero(plan: ChemicalEroPlan) -> ChemicalEroMission:
     low = tuple(float(x) for x in lowering_delta_v(mu, rp, ra, rc))
     m_low = ins.mass_after_kg - float(rocket_propellant_kg(ins.mass_after_kg, sum(low), plan.isp_s))
     in_orbit = (
-        insertion_end
-        + 0.5 * _period(mu, 0.5 * (rp + ra))
-        + 0.5 * _period(mu, 0.5 * (rc + ra))
+        insertion_end + 0.5 * _period(mu, 0.5 * (rp + ra)) + 0.5 * _period(mu, 0.5 * (rc + ra))
     )
     m_dep = m_low + plan.captured_mass_kg
     v_departure = math.sqrt(plan.inbound.c3_m2_s2)
