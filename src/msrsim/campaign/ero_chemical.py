@@ -329,7 +329,6 @@ def chemical_summary(mission: ChemicalEroMission) -> dict:
         return _day(et)
 
     return {
-        "propulsion": "chemical",
         "phases": {
             p.name: {
                 "start_utc": utc(p.start_et),
@@ -363,7 +362,15 @@ def chemical_summary(mission: ChemicalEroMission) -> dict:
             "gravity_loss_m_s": round(ins.gravity_loss_m_s, 1),
             "burn_min": round(ins.burn_s / 60.0, 1),
         },
-        "orbit_lowering_delta_v_m_s": [round(x, 1) for x in mission.lowering_delta_v_m_s],
+        "orbit_lowering": {
+            "apoapsis_burn_m_s": round(mission.lowering_delta_v_m_s[0], 1),
+            "circularisation_m_s": round(mission.lowering_delta_v_m_s[1], 1),
+        },
+        "waiting_orbit": {
+            "altitude_km": round(plan.waiting_altitude_m / 1e3, 1),
+            "in_orbit_utc": utc(mission.in_orbit_et),
+            "operations_days": round(mission.operations_days, 1),
+        },
         "trans_earth_injection": {
             "v_infinity_km_s": round(math.sqrt(plan.inbound.c3_m2_s2) / 1e3, 3),
             "impulsive_delta_v_m_s": round(mission.departure_impulsive_delta_v_m_s, 1),
@@ -375,5 +382,4 @@ def chemical_summary(mission: ChemicalEroMission) -> dict:
             "tof_days": round(plan.inbound.tof_s / DAY_S, 1),
             "entry_speed_km_s": round(plan.inbound.entry_speed_m_s / 1e3, 3),
         },
-        "operations_at_mars_days": round(mission.operations_days, 1),
     }

@@ -7,7 +7,9 @@ or secondary write-up of an agency statement), and the span it allows: a season 
 for a date, a range for a duration ("two years": 1.5 to 2.5). :func:`compare` sets each
 beside the date or duration the schedule computed and says by how much a computed value
 falls outside the span (0 inside). The published plan is a fixed record of what was said,
-not a scenario input: a "what if" scenario is compared with the same plan.
+not a scenario input: a "what if" scenario is compared with the same plan. Other
+architectures have their own records (:data:`TIANWEN3_PLAN`, :data:`COMMERCIAL_RELAY_PLAN`),
+chosen by ``scenario.published_plan`` (:data:`PUBLISHED_PLANS`).
 
 Where the computed value is an input (the ERO's launch day, the SRL's launch season), the
 row says so: the comparison then checks the scenario, not the model.
