@@ -1819,11 +1819,17 @@ def export_oem(
             [f"{n!r} is not a trajectory (one of {', '.join(TRAJECTORY_NAMES)})" for n in unknown],
         )
     products = _trajectories(scenario, overrides, as_json)
+    absent = [n for n in names or () if n not in products]
+    if absent:  # a chemical ERO's ballistic arcs are not products
+        _fail(
+            "--trajectory",
+            [f"{n!r} is not flown by this scenario (it has {', '.join(products)})" for n in absent],
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [
             (write_oem(out_dir / f"{name}.oem", products[name]), products[name])
-            for name in (names or TRAJECTORY_NAMES)
+            for name in (names or products)
         ]
     except OSError as exc:
         _fail(str(out_dir), [str(exc)])
