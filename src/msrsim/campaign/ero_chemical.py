@@ -57,7 +57,12 @@ from msrsim.campaign.schedule import (
 )
 from msrsim.core.bodies import DAY_S
 from msrsim.segments.cruise import departure_v_infinity_limit
-from msrsim.segments.ero_chemical import ChemicalEroMission, ChemicalEroPlan, fly_chemical_ero
+from msrsim.segments.ero_chemical import (
+    ChemicalEroMission,
+    ChemicalEroPlan,
+    arrive,
+    fly_chemical_ero,
+)
 from msrsim.segments.windows import (
     LaunchPeriod,
     OpportunityError,
@@ -164,7 +169,7 @@ class _ChemicalPlanner:
             isp_s=ero.insertion_specific_impulse_s,
             reserve_fraction=ero.propellant_reserve_fraction,
             outbound=outbound,
-            inbound=outbound,  # replaced by the return chosen (C4)
+            inbound=outbound,  # not read until replaced by the return chosen (C4)
             capture_periapsis_altitude_m=ero.capture_periapsis_altitude_km * 1e3,
             capture_apoapsis_altitude_m=ero.capture_apoapsis_altitude_km * 1e3,
             waiting_altitude_m=1e3
@@ -173,6 +178,7 @@ class _ChemicalPlanner:
             raan_rad=math.radians(ero.orbit_raan_deg),
             captured_mass_kg=inputs.os_mass_kg,
         )
+        self.arrival = arrive(self.template)
 
     def opportunities(self, after_et: float, first_year: int):
         """Mars-Earth opportunities from ``first_year`` on: (year, least-C3 transfer
@@ -203,7 +209,8 @@ class _ChemicalPlanner:
             )
 
     def fly(self, inbound: Transfer) -> ChemicalEroMission:
-        return fly_chemical_ero(dataclasses.replace(self.template, inbound=inbound))
+        plan = dataclasses.replace(self.template, inbound=inbound)
+        return fly_chemical_ero(plan, self.arrival)
 
     def choose_return(self, earliest_et: float):
         """Rule C4: (year, mission) of the first opportunity whose return the propellant
@@ -265,8 +272,7 @@ def plan_chemical_schedule(inputs: _Inputs, progress) -> Schedule:
     planner = _ChemicalPlanner(inputs, outbound)
     clock.lap("ero_launch_period")
     progress(2, 4)
-    # C2 and C3: the orbit reached does not depend on the return chosen
-    in_orbit = planner.fly(outbound).in_orbit_et
+    in_orbit = planner.arrival.in_orbit_et  # C2: it does not depend on the return
     earliest = _earliest_departure(rules, inputs.mav_launch_ls_deg, landing, in_orbit)
     year, mission = planner.choose_return(earliest)
     clock.lap("ero_mission")

@@ -48,10 +48,12 @@ from msrsim.segments.spiral import OrbitInsertion, orbit_insertion
 from msrsim.segments.windows import Transfer
 
 __all__ = [
+    "ChemicalArrival",
     "ChemicalEroMission",
     "ChemicalEroPlan",
     "FiniteDeparture",
     "departure_delta_v",
+    "arrive",
     "finite_departure",
     "fly_chemical_ero",
     "lowering_delta_v",
@@ -231,11 +233,24 @@ def _period(mu: float, a: float) -> float:
     return 2.0 * math.pi * math.sqrt(a**3 / mu)
 
 
-def fly_chemical_ero(plan: ChemicalEroPlan) -> ChemicalEroMission:
-    """Fly the chemical ERO's phases in order and draw up its budget.
+@dataclass(frozen=True)
+class ChemicalArrival:
+    """Phases 2 and 3: the insertion and the lowering, to the waiting orbit (SI, et)."""
 
-    Raises ValueError (one line, naming the inputs) when a burn needs more propellant than
-    the spacecraft has or the waiting orbit is not below the capture apoapsis.
+    insertion: OrbitInsertion
+    lowering_delta_v_m_s: tuple[float, float]
+    mass_in_orbit_kg: float
+    in_orbit_et: float
+
+
+def arrive(plan: ChemicalEroPlan) -> ChemicalArrival:
+    """The insertion into the capture ellipse and the lowering to the waiting orbit, on
+    the outbound arc (the return arc is not read). The ERO is in its waiting orbit half
+    a capture orbit and half a transfer orbit after the insertion ends.
+
+    Raises ValueError (one line, naming the inputs) when the insertion needs more
+    propellant than the spacecraft has or the waiting orbit is not below the capture
+    apoapsis.
     """
     mu, radius = MARS.gm.value, MARS.equatorial_radius.value
     rp = radius + plan.capture_periapsis_altitude_m
@@ -247,23 +262,41 @@ def fly_chemical_ero(plan: ChemicalEroPlan) -> ChemicalEroMission:
             f"below its capture apoapsis (ero.capture_apoapsis_altitude_km = "
             f"{plan.capture_apoapsis_altitude_m / 1e3:g})"
         )
-    m0 = plan.launch_mass_kg
-    v_arrival = plan.outbound.v_inf_arrival_m_s
     try:
-        ins = orbit_insertion(v_arrival, m0, plan.thrust_n, plan.isp_s, rp, ra)
+        ins = orbit_insertion(
+            plan.outbound.v_inf_arrival_m_s, plan.launch_mass_kg, plan.thrust_n, plan.isp_s, rp, ra
+        )
     except ValueError as exc:
         raise ValueError(
             f"the chemical ERO's Mars orbit insertion cannot be flown ({exc}); its inputs: "
             "ero.launch_mass_kg, ero.insertion_thrust_n, ero.insertion_specific_impulse_s, "
             "ero.capture_periapsis_altitude_km, ero.capture_apoapsis_altitude_km"
         ) from None
-    insertion_start = plan.mars_arrival_et - 0.5 * ins.burn_s
-    insertion_end = plan.mars_arrival_et + 0.5 * ins.burn_s
     low = tuple(float(x) for x in lowering_delta_v(mu, rp, ra, rc))
     m_low = ins.mass_after_kg - float(rocket_propellant_kg(ins.mass_after_kg, sum(low), plan.isp_s))
+    insertion_end = plan.mars_arrival_et + 0.5 * ins.burn_s
     in_orbit = (
         insertion_end + 0.5 * _period(mu, 0.5 * (rp + ra)) + 0.5 * _period(mu, 0.5 * (rc + ra))
     )
+    return ChemicalArrival(ins, low, m_low, in_orbit)
+
+
+def fly_chemical_ero(
+    plan: ChemicalEroPlan, arrival: ChemicalArrival | None = None
+) -> ChemicalEroMission:
+    """Fly the chemical ERO's phases in order and draw up its budget (``arrival``: phases
+    2 and 3 already flown by :func:`arrive` for ``plan``'s outbound arc).
+
+    Raises ValueError (one line, naming the inputs) when a burn needs more propellant than
+    the spacecraft has or the waiting orbit is not below the capture apoapsis.
+    """
+    mu, radius = MARS.gm.value, MARS.equatorial_radius.value
+    rc = radius + plan.waiting_altitude_m
+    arrival = arrive(plan) if arrival is None else arrival
+    ins, low = arrival.insertion, arrival.lowering_delta_v_m_s
+    m0, m_low, in_orbit = plan.launch_mass_kg, arrival.mass_in_orbit_kg, arrival.in_orbit_et
+    insertion_start = plan.mars_arrival_et - 0.5 * ins.burn_s
+    insertion_end = plan.mars_arrival_et + 0.5 * ins.burn_s
     m_dep = m_low + plan.captured_mass_kg
     v_departure = math.sqrt(plan.inbound.c3_m2_s2)
     dv_dep = float(departure_delta_v(v_departure, mu, rc))
