@@ -164,8 +164,8 @@ def test_plan_reads_the_scenario_in_si():
         ),
         (
             'cruise_propulsion = { value = "electric",',
-            'cruise_propulsion = { value = "chemical",',
-            "ero.cruise_propulsion = 'chemical'",
+            'cruise_propulsion = { value = "chemical",',  # a chemical ERO without its load
+            "chemical_propellant_load_kg = 0 must be above 0 and less than launch_mass_kg",
         ),
     ],
 )

@@ -167,6 +167,7 @@ def test_a_missing_or_bad_parent_is_one_line(tmp_path):
     names = ", ".join(packaged_names())
     assert problem.endswith(f"no such file (nor a packaged scenario: {names})")
     assert "baseline, baseline-2022" in problem  # the alias beside the file's name
+    assert "baseline" in packaged_names()
     path.write_text("extends = 2028\n")
     _, problem = problem_of(lambda: load_scenario(path))
     assert problem.startswith("extends = 2028: must be the name of a packaged scenario")

@@ -791,7 +791,7 @@ def _print_run(
     out.print(checks)
     if result.published:
         published = _Table(
-            title="The computed schedule beside the published plan (July 2022)",
+            title="The computed schedule beside the published plan (scenario.published_plan)",
             title_justify="left",
         )
         for column in ("fact", "published", "computed", "verdict"):
@@ -2226,13 +2226,15 @@ def export_oem(
     products = _trajectories(scenario, overrides, quiet, show_progress)
     absent = [n for n in names or () if n not in products]
     if absent:
-        _fail("--trajectory", [f"{n!r}: this scenario's legs did not give it" for n in absent])
+        _fail(  # a chemical ERO's ballistic arcs are not products
+            "--trajectory",
+            [f"{n!r} is not flown by this scenario (it has {', '.join(products)})" for n in absent],
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [
             (write_oem(out_dir / f"{name}.oem", products[name]), products[name])
-            for name in (names or TRAJECTORY_NAMES)
-            if name in products  # ero_rendezvous: only when a recorded trial captured
+            for name in (names or products)
         ]
     except OSError as exc:
         _fail(str(out_dir), [str(exc)])

@@ -239,6 +239,9 @@ class Meta(Section):
     ] = []
     """The published cost range (billions of US dollars): metadata, not modelled; shown by
     ``msrsim compare`` with its source."""
+    published_plan: Literal["nasa-esa-2022", "tianwen3", "commercial-relay-2025"] = "nasa-esa-2022"
+    """The published plan the computed schedule is set beside
+    (:data:`msrsim.campaign.published.PUBLISHED_PLANS`)."""
 
 
 class Vehicle(Section):
@@ -333,8 +336,13 @@ class ElectricPropulsionSystem(Section):
 class EarthReturnOrbiter(Section):
     launch_mass_kg: Annotated[float, Field(gt=0, le=50_000)]
     solar_array_area_m2: Annotated[float, Field(gt=0, le=5000)]
-    cruise_propulsion: Literal["electric"]
+    cruise_propulsion: Literal["electric", "chemical"]
+    """``electric``: the solar-electric ERO (:mod:`msrsim.segments.ero`); ``chemical``: an
+    impulsive orbiter on ballistic arcs (:mod:`msrsim.segments.ero_chemical`), which reads
+    ``chemical_propellant_load_kg`` and not the xenon, arrays or electric propulsion."""
     mars_orbit_insertion_propulsion: Literal["chemical"]
+    chemical_propellant_load_kg: Annotated[float, Field(ge=0, le=50_000)] = 0.0
+    """Bipropellant of a chemical ERO, for every burn at Mars (0 for an electric ERO)."""
     launch_utc: UtcDate
     cruise_segments_per_year: Annotated[int, Field(ge=4, le=60)]
     arrival_v_infinity_max_km_s: Annotated[float, Field(gt=0, le=10)]
@@ -362,7 +370,14 @@ class EarthReturnOrbiter(Section):
                 f"capture_apoapsis_altitude_km = {self.capture_apoapsis_altitude_km} must be "
                 f"above capture_periapsis_altitude_km = {self.capture_periapsis_altitude_km}"
             )
-        if self.xenon_load_kg + self.bipropellant_load_kg >= self.launch_mass_kg:
+        if self.cruise_propulsion == "chemical":
+            if not 0.0 < self.chemical_propellant_load_kg < self.launch_mass_kg:
+                raise ValueError(
+                    f"chemical_propellant_load_kg = {self.chemical_propellant_load_kg:g} must "
+                    f"be above 0 and less than launch_mass_kg = {self.launch_mass_kg:g} for a "
+                    'chemical ERO (cruise_propulsion = "chemical")'
+                )
+        elif self.xenon_load_kg + self.bipropellant_load_kg >= self.launch_mass_kg:
             raise ValueError(
                 f"xenon_load_kg + bipropellant_load_kg = "
                 f"{self.xenon_load_kg + self.bipropellant_load_kg} must be less than "

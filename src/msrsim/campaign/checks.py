@@ -15,7 +15,9 @@ timeline before trusting it:
 * the ERO's propellant budgets closing with their reserves (consumables);
 * the Orbiting Sample's orbital lifetime longer than the wait for capture;
 * the ERO's Mars orbit insertion and the samples on Earth, as computed, in the years the
-  published plan gives (:data:`msrsim.campaign.published.PUBLISHED_PLAN`).
+  published plan gives (the scenario's, ``scenario.published_plan``:
+  :data:`msrsim.campaign.published.PUBLISHED_PLANS`; a fact the plan does not give is
+  not checked).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from msrsim.campaign.published import PUBLISHED_PLAN
+from msrsim.campaign.published import PUBLISHED_PLANS
 from msrsim.core.bodies import DAY_S
 from msrsim.core.geometry import solar_elongation
 from msrsim.core.time import et_to_utc_iso, solar_longitude_deg
@@ -125,7 +127,7 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
         ),
         margin_check(
             "ERO in its search orbit before the OS is released",
-            mission.spiral_down.end_et,
+            mission.in_orbit_et,
             ascent.release_et,
             "ERO leg (spiral down) and ascent leg",
         ),
@@ -162,12 +164,14 @@ def campaign_checks(scenario, *, mission, edl, surface, ascent, rendezvous, entr
         for b in mission.budgets
     ]
     landing_et = entry.approach.entry_et + float(entry.footprint.nominal.flight.time_s[0])
-    facts = {f.key: f for f in PUBLISHED_PLAN}
+    facts = {f.key: f for f in PUBLISHED_PLANS[scenario.scenario.published_plan]}
     for name, et, key in (
         ("ERO Mars orbit insertion year (computed)", mission.phases[1].start_et,
          "ero_mars_orbit_insertion"),
         ("samples on Earth year (computed)", landing_et, "samples_on_earth"),
     ):  # fmt: skip
+        if key not in facts:
+            continue
         fact = facts[key]
         day = utc_day(et)
         computed = int(day[:4])

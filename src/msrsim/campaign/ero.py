@@ -29,6 +29,7 @@ from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_iso
 from msrsim.scenario import Scenario
 from msrsim.segments.ero import EroMission, EroPlan
+from msrsim.segments.ero_chemical import ChemicalEroMission
 
 __all__ = [
     "electric_propulsion",
@@ -72,8 +73,13 @@ def _cruise_summary(cruise) -> dict:
     }
 
 
-def summary(mission: EroMission) -> dict:
-    """A JSON-ready digest: phases, budget, the cruises and the spirals against Edelbaum."""
+def summary(mission: EroMission | ChemicalEroMission) -> dict:
+    """A JSON-ready digest: phases, budget, the cruises and the spirals against Edelbaum
+    (a chemical ERO's: :func:`msrsim.campaign.ero_chemical.chemical_summary`)."""
+    if isinstance(mission, ChemicalEroMission):
+        from msrsim.campaign.ero_chemical import chemical_summary
+
+        return chemical_summary(mission)
     ins, down, up = mission.insertion, mission.spiral_down, mission.spiral_up
     return {
         "phases": {
@@ -158,6 +164,8 @@ def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
     schedule = plan_schedule(scenario) if schedule is None else schedule
     mission = schedule.ero
     src = "computed: ERO leg"
+    if isinstance(mission, ChemicalEroMission):
+        return _chemical_leg(scenario, leg, schedule)
     down, up = mission.spiral_down, mission.spiral_up
     prov = schedule.provenance
     milestones = (
@@ -169,6 +177,25 @@ def run_ero_leg(scenario: Scenario, leg, schedule: Schedule | None = None):
         dated("ERO arrives at Earth", mission.plan.earth_arrival_et, prov["earth_arrival"]),
     )
     status = "modelled (electric cruises, chemical insertion, spirals)"
+    if not mission.feasible:
+        status += "; budget does not close"
+    return LegOutcome(leg, status, summary(mission)), milestones, mission
+
+
+def _chemical_leg(scenario: Scenario, leg, schedule: Schedule):
+    """:func:`run_ero_leg` for a chemical ERO: its launch is computed (the schedule's
+    launch period), its arcs are ballistic."""
+    mission, prov = schedule.ero, schedule.provenance
+    plan = mission.plan
+    milestones = (
+        dated("ERO launch", plan.launch_et, prov["ero_launch"]),
+        dated("ERO Mars orbit insertion", mission.phases[1].start_et, prov["ero_mars_arrival"]),
+        dated("ERO in the rendezvous orbit", mission.in_orbit_et, prov["ero_in_search_orbit"]),
+        dated("ERO leaves the rendezvous orbit", mission.phases[4].start_et,
+              prov["ero_mars_departure"]),
+        dated("ERO arrives at Earth", plan.earth_arrival_et, prov["earth_arrival"]),
+    )  # fmt: skip
+    status = "modelled (chemical: ballistic arcs, insertion, lowering, trans-Earth injection)"
     if not mission.feasible:
         status += "; budget does not close"
     return LegOutcome(leg, status, summary(mission)), milestones, mission

@@ -26,7 +26,7 @@ from msrsim.campaign.outcomes import (
     scenario_basis,
 )
 from msrsim.campaign.plan import PLANS, plan_campaign
-from msrsim.campaign.published import PUBLISHED_PLAN, compare
+from msrsim.campaign.published import PUBLISHED_PLANS, compare
 from msrsim.campaign.rendezvous import run_rendezvous_leg
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.surface import run_surface_leg
@@ -58,7 +58,7 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
             (fact.latest if fact.earliest is None else fact.earliest)[:4],
             fact.source,
         )
-        for fact in PUBLISHED_PLAN
+        for fact in PUBLISHED_PLANS[scenario.scenario.published_plan]
         if fact.kind == "date"
     ]
     return tuple(milestones)
@@ -101,7 +101,7 @@ def _rendezvous(scenario: Scenario, schedule, ero, ascent):
         LEGS[5],
         LEGS[6],
         os_release=ascent[2].hand_off,
-        ero_arrival_et=ero[2].spiral_down.end_et,
+        ero_arrival_et=ero[2].in_orbit_et,
         schedule=schedule,
     )
 
@@ -210,6 +210,9 @@ def fly_nominal(scenario: Scenario, *, use_cache: bool = True, progress=None) ->
         tuple(campaign_checks(scenario, **handoffs)),
         plan_campaign(scenario, schedule, {name: legs[name] for name in PLANS}),
         handoffs,
-        published=tuple(c.to_dict() for c in compare(schedule)),
+        published=tuple(
+            c.to_dict()
+            for c in compare(schedule, PUBLISHED_PLANS[scenario.scenario.published_plan])
+        ),
     )
     return as_labelled_by(result, scenario)  # the sources of a leg flown for a variant

@@ -19,6 +19,7 @@ from msrsim.campaign.launch import plan_launch
 from msrsim.campaign.rendezvous import plan_rendezvous
 from msrsim.campaign.schedule import Schedule
 from msrsim.campaign.surface import plan_surface
+from msrsim.core.bodies import MARS
 from msrsim.core.secular import SecularOrbit
 from msrsim.scenario import Scenario
 
@@ -57,10 +58,20 @@ def failure_probabilities(scenario: Scenario) -> dict[str, float]:
 
 def ero_waiting_orbit(schedule: Schedule) -> SecularOrbit:
     """The ERO's orbit from the end of its spiral down, flown on J2's secular rates (the
-    spiral's states are in the Mars equatorial frame of its start)."""
-    from msrsim.segments.spiral import equatorial_frame
+    spiral's states are in the Mars equatorial frame of its start); a chemical ERO's
+    circular waiting orbit from the end of its lowering (its phase there is not modelled:
+    at its ascending node)."""
+    from msrsim.segments.ero_chemical import ChemicalEroMission
+    from msrsim.segments.spiral import equatorial_frame, periapsis_state
 
-    spiral = schedule.ero.spiral_down
+    mission = schedule.ero
+    if isinstance(mission, ChemicalEroMission):  # circular, at its node, from periapsis
+        plan = mission.plan
+        radius = MARS.equatorial_radius.value + plan.waiting_altitude_m
+        r, v = periapsis_state(radius, radius, plan.inclination_rad, plan.raan_rad, 0.0)
+        frame = equatorial_frame(plan.mars_arrival_et)
+        return SecularOrbit.from_state(r @ frame, v @ frame, mission.in_orbit_et, frame)
+    spiral = mission.spiral_down
     frame = equatorial_frame(spiral.start_et)
     return SecularOrbit.from_state(
         np.asarray(spiral.final_r_m) @ frame,

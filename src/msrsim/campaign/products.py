@@ -51,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.segments.ero_chemical import ChemicalEroMission
+
 __all__ = [
     "MAX_POINTS",
     "PRODUCTS_VERSION",
@@ -633,15 +635,19 @@ def trajectories(handoffs: dict) -> dict[str, Trajectory]:
     from msrsim.core.bodies import EARTH, MARS
 
     mission, edl, entry = handoffs["mission"], handoffs["edl"], handoffs["entry"]
+    electric = not isinstance(mission, ChemicalEroMission)  # a chemical ERO's arcs: none
     out = [
-        _cruise("ero_outbound_cruise", mission.outbound, "outbound"),
-        _mars_orbit(mission),
+        *(
+            [_cruise("ero_outbound_cruise", mission.outbound, "outbound"), _mars_orbit(mission)]
+            if electric
+            else []
+        ),
         _approach("srl_approach", "SRL", edl.approach, MARS.gm.value),
         _srl_entry(edl),
         _ascent(handoffs["ascent"]),
         _os_orbit(handoffs["rendezvous"]),
         _ero_rendezvous(handoffs["rendezvous"]),
-        _cruise("ero_return_cruise", mission.inbound, "return"),
+        *([_cruise("ero_return_cruise", mission.inbound, "return")] if electric else []),
         _approach("ees_approach", "EES", entry.approach, EARTH.gm.value, _ees_delivery(entry)),
         _entry(entry),
     ]

@@ -7,7 +7,9 @@ or secondary write-up of an agency statement), and the span it allows: a season 
 for a date, a range for a duration ("two years": 1.5 to 2.5). :func:`compare` sets each
 beside the date or duration the schedule computed and says by how much a computed value
 falls outside the span (0 inside). The published plan is a fixed record of what was said,
-not a scenario input: a "what if" scenario is compared with the same plan.
+not a scenario input: a "what if" scenario is compared with the same plan. Other
+architectures have their own records (:data:`TIANWEN3_PLAN`, :data:`COMMERCIAL_RELAY_PLAN`),
+chosen by ``scenario.published_plan`` (:data:`PUBLISHED_PLANS`).
 
 Where the computed value is an input (the ERO's launch day, the SRL's launch season), the
 row says so: the comparison then checks the scenario, not the model.
@@ -21,7 +23,15 @@ from dataclasses import asdict, dataclass
 from msrsim.core.bodies import DAY_S
 from msrsim.core.time import et_to_utc_iso, utc_to_et
 
-__all__ = ["PUBLISHED_PLAN", "PublishedFact", "ScheduleComparison", "compare"]
+__all__ = [
+    "COMMERCIAL_RELAY_PLAN",
+    "PUBLISHED_PLAN",
+    "PUBLISHED_PLANS",
+    "TIANWEN3_PLAN",
+    "PublishedFact",
+    "ScheduleComparison",
+    "compare",
+]
 
 YEAR_DAYS = 365.25
 
@@ -101,6 +111,61 @@ PUBLISHED_PLAN: tuple[PublishedFact, ...] = (
 )  # fmt: skip
 
 
+# Tianwen-3: Sun Zezhou's 2022 update (Planetary Society, A. Jones, 2022-09-15 [S]) and
+# Liu Jizhong at the Tiandu conference (2024-09-05, reported by SpaceNews and others [S]).
+# "Around" a month is read as that month with one either side.
+TIANWEN3_PLAN: tuple[PublishedFact, ...] = (
+    PublishedFact(
+        "ero_launch", "Orbiter-returner launch (Long March 5)", "late 2028", "date",
+        "2028-09-01", "2028-12-31", "ero_launch",
+        "'two Long March 5 launches ... late 2028', Liu Jizhong 2024-09-05 [S]",
+    ),
+    PublishedFact(
+        "srl_launch", "Lander-ascender launch (Long March 5)", "late 2028", "date",
+        "2028-09-01", "2028-12-31", "srl_launch_period",
+        "'two Long March 5 launches ... late 2028', Liu Jizhong 2024-09-05 [S]",
+    ),
+    PublishedFact(
+        "srl_landing", "Landing", "around September 2029", "date", "2029-08-01",
+        "2029-10-31", "srl_landing",
+        "Sun Zezhou 2022 via Planetary Society 2022-09-15 [S]; 'around' read as +/- a month",
+    ),
+    PublishedFact(
+        "ascent", "Ascent from Mars (by the MAV deadline)", "2030", "date", "2030-01-01",
+        "2030-12-31", "mav_launch_deadline",
+        "ascent in 2030, Sun Zezhou 2022 via Planetary Society 2022-09-15 [S]",
+    ),
+    PublishedFact(
+        "mars_departure", "Departure from Mars orbit", "around October 2030", "date",
+        "2030-09-01", "2030-11-30", "ero_mars_departure",
+        "Sun Zezhou 2022 via Planetary Society 2022-09-15 [S]; 'around' read as +/- a month",
+    ),
+    PublishedFact(
+        "samples_on_earth", "Samples on Earth", "around July 2031", "date", "2031-06-01",
+        "2031-08-31", "earth_arrival",
+        "'return a sample to Earth in July 2031', Planetary Society 2022-09-15 [S]",
+    ),
+)  # fmt: skip
+
+# Rocket Lab's three-launch proposal (2025): telecom orbiter first, a lander with its MAV,
+# a return orbiter; "samples returned from Mars by 2031" (The Register 2025-03-12 [S],
+# rocketlabusa.com/missions/mars-sample-return [P]). No launch or landing date published.
+COMMERCIAL_RELAY_PLAN: tuple[PublishedFact, ...] = (
+    PublishedFact(
+        "samples_on_earth", "Samples on Earth", "as early as 2031", "date", "2031-01-01",
+        "2031-12-31", "earth_arrival",
+        "'samples returned from Mars by 2031', Rocket Lab via The Register 2025-03-12 [S]",
+    ),
+)  # fmt: skip
+
+PUBLISHED_PLANS: dict[str, tuple[PublishedFact, ...]] = {
+    "nasa-esa-2022": PUBLISHED_PLAN,
+    "tianwen3": TIANWEN3_PLAN,
+    "commercial-relay-2025": COMMERCIAL_RELAY_PLAN,
+}
+"""The published plans a scenario is compared with (``scenario.published_plan``)."""
+
+
 def computed_values(schedule) -> dict[str, tuple[float, float, bool]]:
     """The schedule's values the published facts are compared with: ``(first, last,
     is_input)``, epochs (``et``) for dates, years for durations; ``first`` and ``last``
@@ -111,7 +176,7 @@ def computed_values(schedule) -> dict[str, tuple[float, float, bool]]:
     cruise = (period.daily_arrival_et - period.daily_departure_et) / year_s
     launch = mission.plan.launch_et
     return {
-        "ero_launch": (launch, launch, True),
+        "ero_launch": (launch, launch, schedule.ero_launch_period is None),
         "srl_launch_period": (period.open_et, period.close_et, False),
         "ero_mars_arrival": (schedule.ero_mars_arrival_et, schedule.ero_mars_arrival_et, False),
         "srl_landing": (schedule.srl_first_landing_et, schedule.srl_latest_landing_et, False),
@@ -128,6 +193,9 @@ def computed_values(schedule) -> dict[str, tuple[float, float, bool]]:
             (schedule.nominal_return.arrival_et - schedule.ero_mars_departure_et) / year_s,
             (schedule.nominal_return.arrival_et - schedule.ero_mars_departure_et) / year_s,
             False,
+        ),
+        "ero_mars_departure": (
+            schedule.ero_mars_departure_et, schedule.ero_mars_departure_et, False,
         ),
         "earth_arrival": (
             schedule.nominal_return.arrival_et, schedule.nominal_return.arrival_et, False,
@@ -176,11 +244,12 @@ def _outside(first: float, last: float, lo: float | None, hi: float | None) -> f
     return below if -below >= above else above
 
 
-def compare(schedule) -> list[ScheduleComparison]:
-    """Every published fact of :data:`PUBLISHED_PLAN` beside the schedule's value."""
+def compare(schedule, plan: tuple[PublishedFact, ...] = PUBLISHED_PLAN) -> list[ScheduleComparison]:
+    """Every published fact of ``plan`` (:data:`PUBLISHED_PLAN` by default; a scenario's
+    is ``PUBLISHED_PLANS[scenario.scenario.published_plan]``) beside the schedule's value."""
     values = computed_values(schedule)
     rows = []
-    for fact in PUBLISHED_PLAN:
+    for fact in plan:
         first, last, is_input = values[fact.computed]
         if fact.kind == "date":
             lo = None if fact.earliest is None else _et(fact.earliest)

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from msrsim.campaign.earth_entry import ReturnArrival
+from msrsim.campaign.earth_entry import ReturnArrival, ballistic_return
 from msrsim.core.bodies import DAY_S
 from msrsim.core.geometry import solar_elongation
 from msrsim.core.lowthrust import ElectricPropulsion, SimsFlanaganResult
@@ -94,6 +94,7 @@ from msrsim.segments.ero import (
     fly_spiral_down,
     fly_spiral_up,
 )
+from msrsim.segments.ero_chemical import ChemicalEroMission
 from msrsim.segments.surface import ls_window_spans_et
 from msrsim.segments.windows import (
     LaunchPeriod,
@@ -127,6 +128,8 @@ ARRIVAL_SEARCH_STEP_DAYS = 30.0
 short enough not to step over the span where both propellants close (the bipropellant
 closes from some date on, as the arrival speed falls; the xenon until some date, as the
 heavier orbiter needs more for its spirals and return)."""
+MARS_EARTH_MAX_REVS = 0
+"""Heliocentric revolutions of the Mars-Earth opportunities' porkchops (types I, II)."""
 RETURN_OPPORTUNITIES_TRIED = 4
 """Mars-Earth opportunities tried, in order, for a return before the plan is refused."""
 BUDGET_PASSES = 3
@@ -178,8 +181,11 @@ def _electric_propulsion(ero) -> ElectricPropulsion:
     )
 
 
-def return_arrival(mission: EroMission) -> ReturnArrival:
-    """The ERO's arrival at Earth at the end of its electric return cruise."""
+def return_arrival(mission: EroMission | ChemicalEroMission) -> ReturnArrival:
+    """The ERO's arrival at Earth at the end of its return cruise (electric, or the
+    chemical ERO's ballistic arc)."""
+    if isinstance(mission, ChemicalEroMission):
+        return ballistic_return(mission.plan.inbound, MARS_EARTH_MAX_REVS)
     back = mission.inbound.transfer
     return ReturnArrival(
         back.arrival_et, np.asarray(back.arrival_v_infinity_m_s), "ERO electric return cruise"
@@ -272,9 +278,10 @@ class Schedule:
 
     srl_launch_period: LaunchPeriod
     """The SRL's launch period: one transfer per day (departure, arrival, type, C3)."""
-    ero: EroMission
-    """The ERO's mission, flown: its search orbit from ``ero.spiral_down.end_et`` on, its
-    planned departure ``ero.plan.mars_departure_et``, its return cruise."""
+    ero: EroMission | ChemicalEroMission
+    """The ERO's mission, flown (electric or chemical, ``ero.cruise_propulsion``): its
+    search orbit from ``ero.in_orbit_et`` on, its planned departure
+    ``ero.plan.mars_departure_et``, its return cruise."""
     mav_launch_deadline_et: float
     """The last epoch the MAV may launch for the planned return."""
     nominal_return: ReturnArrival
@@ -295,10 +302,13 @@ class Schedule:
     planned one opens the span searched)."""
     planning_s: dict[str, float] = field(default_factory=dict)
     """Wall time of each planning step (s), and ``total``."""
+    ero_launch_period: LaunchPeriod | None = None
+    """The chemical ERO's launch period (computed from ``ero_launch``'s porkchop); ``None``
+    for the electric ERO, launched on ``ero.launch_utc``."""
 
     @property
     def ero_in_search_orbit_et(self) -> float:
-        return float(self.ero.spiral_down.end_et)
+        return float(self.ero.in_orbit_et)
 
     @property
     def ero_mars_departure_et(self) -> float:
@@ -342,7 +352,7 @@ class Schedule:
             "mav_launch_earliest": self.mav_launch_earliest_et,
             "mav_launch_deadline": self.mav_launch_deadline_et,
             "ero_mars_departure": self.ero_mars_departure_et,
-            "ero_escape": float(self.ero.spiral_up.end_et),
+            "ero_escape": float(self.ero.escape_et),
             "earth_arrival": self.nominal_return.arrival_et,
             "delayed_ero_mars_departure": self.delayed_departure_et,
             "delayed_earth_arrival": self.delayed_return.arrival_et,
@@ -432,6 +442,10 @@ def _day(et: float) -> str:
 
 
 def _plan(inputs: _Inputs, progress) -> Schedule:
+    if inputs.ero.cruise_propulsion == "chemical":
+        from msrsim.campaign.ero_chemical import plan_chemical_schedule
+
+        return plan_chemical_schedule(inputs, progress)
     clock = _Clock()
     rules = inputs.rules
     period, srl_note = _srl_launch_period(inputs)
@@ -616,7 +630,7 @@ def _mav_window(
     """Rule 5: the MAV's earliest launch (the ERO waiting in its search orbit) and its
     deadline (the ERO's planned departure less the capture allowance, brought back to the
     end of the MAV's last launch season before it), and how the deadline was set."""
-    earliest = float(mission.spiral_down.end_et) + rules.ero_search_orbit_lead_days * DAY_S
+    earliest = float(mission.in_orbit_et) + rules.ero_search_orbit_lead_days * DAY_S
     allowance = rules.capture_and_containment_days * DAY_S
     by_departure = mission.plan.mars_departure_et - allowance
     deadline = _in_season_by(by_departure, season_ls_deg)

@@ -181,7 +181,12 @@ def ero_spirals(mission, path: str | Path) -> Path:
 
 
 def ero_plots(mission, directory: str | Path) -> list[Path]:
-    """All three ERO figures as PNG files in ``directory`` (created if needed)."""
+    """All three ERO figures as PNG files in ``directory`` (created if needed); none for
+    a chemical ERO (its figures are the electric mission's: thrust, power, spirals)."""
+    from msrsim.segments.ero_chemical import ChemicalEroMission
+
+    if isinstance(mission, ChemicalEroMission):
+        return []
     return draw_all(mission, directory, {
         "ero_trajectory.png": ero_trajectory,
         "ero_thrust_power.png": ero_thrust_power,

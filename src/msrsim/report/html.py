@@ -1037,7 +1037,8 @@ class _Page:
         return (
             f'<div class="grid2"><div><h3>The relay, leg by leg</h3>{legs}</div>'
             f"<div><h3>Constraint checks on the nominal timeline</h3>{checks}</div></div>"
-            f"<h3>The computed schedule beside the published plan (July 2022)</h3>{published}"
+            f"<h3>The computed schedule beside the published plan (scenario.published_plan)</h3>"
+            f"{published}"
         )
 
     def timeline(self, summary: dict, data: dict) -> str:

@@ -174,6 +174,16 @@ class EroMission:
         )
 
     @property
+    def in_orbit_et(self) -> float:
+        """When the ERO is in its rendezvous (search) orbit: the end of the spiral down."""
+        return float(self.spiral_down.end_et)
+
+    @property
+    def escape_et(self) -> float:
+        """When the ERO escapes Mars: the end of the spiral up."""
+        return float(self.spiral_up.end_et)
+
+    @property
     def operations_days(self) -> float:
         """Days in the rendezvous orbit between the end of the descent and the departure."""
         return (self.plan.mars_departure_et - self.spiral_down.end_et) / DAY_S
