@@ -148,3 +148,15 @@ def test_a_lander_that_cannot_brake_is_flagged_per_trajectory(guidance, thrust_n
     assert (flown.status == EDL_HARD_LANDING).all()
     assert (flown.touchdown_speed_m_s > 50.0).all()
     assert set(np.unique(flown.status)) <= set(EDL_STATUS_MESSAGES)
+
+
+def test_the_aeroshell_keeps_its_drag_into_the_low_supersonic_range():
+    # Modified Newtonian forebody drag alone fell 10 % from the hypersonic CD to Mach 2 (1.45
+    # to 1.30), which flew the chute ~1 km too deep (issue 17); with the base drag of
+    # core.aero.base_drag_coefficient the table keeps its hypersonic CD at the top and stays
+    # within 3 % of it from Mach 2 up.
+    aero = MSL_AEROSHELL.aerodynamics()
+    cd = aero.cd_continuum
+    assert cd[-1] == pytest.approx(MSL_AEROSHELL.hypersonic_drag_coefficient, rel=1e-12)
+    supersonic = aero.mach >= 2.0
+    assert np.all(np.abs(cd[supersonic] / cd[-1] - 1.0) < 0.03)
