@@ -77,7 +77,7 @@ def test_msl_timeline(guidance):
     # Published (NASA MSL landing milestones; Mars 2020 EDL page): parachute ~240-260 s after
     # entry near 10-11 km and Mach ~1.7-2.1 inside the 2.2 / 750 Pa box; touchdown ~7 min
     # after entry. Windows: deploy 220-280 s and 7-15 km (a mean atmosphere, 4.4 km below
-    # the datum at Gale), touchdown 380-480 s; measured 249.5 s, 13.8 km, Mach 2.05, 440 s.
+    # the datum at Gale), touchdown 380-480 s; measured 245.2 s, 14.6 km, Mach 2.05, 444 s.
     nominal = _fly(MSL[None], guidance)
     assert nominal.landed[0] and nominal.deploy_in_box[0]
     # held at (or one 0.05 s step below) the design touchdown speed to the ground
