@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from msrsim.core.aero import (
+    base_drag_coefficient,
     earth_heating,
     newtonian_sphere_cone_cd,
     rayleigh_pitot_cp_max,
@@ -74,3 +75,10 @@ def test_earth_heating_constants():
     assert heating.sutton_graves_k == pytest.approx(1.7415e-4, rel=0.005)  # common value
     assert earth_heating(1.5).radiative_a_max == 0.6
     assert earth_heating(2.5).radiative_a_max == 0.5
+
+
+def test_base_drag_is_openrockets_and_continuous_at_mach_one():
+    # Niskanen (2009) eq. 3.94 as OpenRocket implements it: 0.12 + 0.13 M^2 below Mach 1,
+    # 0.25 / M above; the two branches meet at Mach 1 (0.25).
+    cd = base_drag_coefficient([0.0, 0.5, 1.0 - 1e-12, 1.0, 2.0, 25.0])
+    assert cd == pytest.approx([0.12, 0.1525, 0.25, 0.25, 0.125, 0.01], abs=1e-9)

@@ -77,7 +77,7 @@ def test_msl_timeline(guidance):
     # Published (NASA MSL landing milestones; Mars 2020 EDL page): parachute ~240-260 s after
     # entry near 10-11 km and Mach ~1.7-2.1 inside the 2.2 / 750 Pa box; touchdown ~7 min
     # after entry. Windows: deploy 220-280 s and 7-15 km (a mean atmosphere, 4.4 km below
-    # the datum at Gale), touchdown 380-480 s; measured 249.5 s, 13.8 km, Mach 2.05, 440 s.
+    # the datum at Gale), touchdown 380-480 s; measured 245.2 s, 14.6 km, Mach 2.05, 444 s.
     nominal = _fly(MSL[None], guidance)
     assert nominal.landed[0] and nominal.deploy_in_box[0]
     # held at (or one 0.05 s step below) the design touchdown speed to the ground
@@ -148,3 +148,15 @@ def test_a_lander_that_cannot_brake_is_flagged_per_trajectory(guidance, thrust_n
     assert (flown.status == EDL_HARD_LANDING).all()
     assert (flown.touchdown_speed_m_s > 50.0).all()
     assert set(np.unique(flown.status)) <= set(EDL_STATUS_MESSAGES)
+
+
+def test_the_aeroshell_keeps_its_drag_into_the_low_supersonic_range():
+    # Modified Newtonian forebody drag alone fell 10 % from the hypersonic CD to Mach 2 (1.45
+    # to 1.30), which flew the chute ~1 km too deep (issue 17); with the base drag of
+    # core.aero.base_drag_coefficient the table keeps its hypersonic CD at the top and stays
+    # within 3 % of it from Mach 2 up.
+    aero = MSL_AEROSHELL.aerodynamics()
+    cd = aero.cd_continuum
+    assert cd[-1] == pytest.approx(MSL_AEROSHELL.hypersonic_drag_coefficient, rel=1e-12)
+    supersonic = aero.mach >= 2.0
+    assert np.all(np.abs(cd[supersonic] / cd[-1] - 1.0) < 0.03)

@@ -18,6 +18,18 @@ wind-tunnel data say otherwise). Free-molecular drag of a blunt body at zero inc
 close to 2 (Huygens' database: 2.09; Wilmoth, Mitcheltree and Moss, J. Spacecr. Rockets
 36(3), 1999, for Stardust).
 
+Newtonian theory gives the forebody pressure only: behind a blunt body the separated wake
+holds the base below the free-stream pressure, a drag that Newtonian theory leaves out and
+that matters where the forebody term is small against it, in the low supersonic range.
+The base drag coefficient on the base area, after Fleeman ("Tactical Missile Design",
+AIAA, 2001) as implemented by OpenRocket (Niskanen, "Development of an Open Source Model
+Rocket Simulation Software", Helsinki University of Technology, 2009, eq. 3.94)::
+
+    CD_base = 0.12 + 0.13 M^2   (M < 1),      CD_base = 0.25 / M   (M >= 1)           (3)
+
+written for a cylindrical base; taken here for the backshell's wake (an assumption: no
+published base-pressure data of a 70 deg aeroshell were found).
+
 Heating constants for Earth: Sutton and Graves (NASA TR R-376, 1971, Table II) give
 ``K = 0.1113 kg s^-1 m^-1.5 atm^-0.5`` for air in ``q = K sqrt(p_s / R_n) (h_s - h_w)``;
 with the Newtonian stagnation pressure ``p_s = rho V^2`` and ``h_s - h_w = V^2 / 2`` this
@@ -59,6 +71,12 @@ def rayleigh_pitot_cp_max(mach, gamma: float = 1.4) -> np.ndarray:
         (1 - g + 2 * g * m2) / (g + 1)
     )  # eq. (2): p02 / p1
     return 2.0 / (g * m2) * (ratio - 1.0)
+
+
+def base_drag_coefficient(mach) -> np.ndarray:
+    """Base drag coefficient on the base area, eq. (3) (Fleeman 2001; Niskanen 2009)."""
+    m = np.asarray(mach, dtype=np.float64)
+    return np.where(m < 1.0, 0.12 + 0.13 * m * m, 0.25 / np.maximum(m, 1.0))  # eq. (3)
 
 
 def newtonian_sphere_cone_cd(

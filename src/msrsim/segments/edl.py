@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from msrsim.core.aero import sphere_cone_aerodynamics
+from msrsim.core.aero import base_drag_coefficient, sphere_cone_aerodynamics
 from msrsim.core.bodies import G0_M_S2, MARS
 from msrsim.core.entry_guidance import EntryGuidance, bank_profile
 from msrsim.core.flight import (
@@ -126,14 +126,19 @@ class Aeroshell:
         return math.pi * self.diameter_m**2 / 4.0
 
     def aerodynamics(self):
-        """Modified-Newtonian CD(Mach) shape scaled to the hypersonic CD; constant L/D."""
+        """CD(Mach): the modified-Newtonian forebody shape scaled so that forebody plus base
+        drag (:func:`msrsim.core.aero.base_drag_coefficient`, from Mach 2 up) is the
+        hypersonic CD at the table's top; constant L/D. Without the base term the
+        forebody alone fell 10 % from the hypersonic CD to Mach 2 (CD 1.45 to 1.30)."""
         shape = sphere_cone_aerodynamics(
             self.half_angle_deg, self.nose_radius_m, self.diameter_m, subsonic_cd=1.0, gamma=1.3
         )
-        scale = self.hypersonic_drag_coefficient / shape.cd_continuum[-1]
+        # the nodes below Mach 2 hold the subsonic CD (which includes its base drag)
+        base = np.where(shape.mach >= 2.0, base_drag_coefficient(shape.mach), 0.0)
+        scale = (self.hypersonic_drag_coefficient - base[-1]) / shape.cd_continuum[-1]
         return replace(
             shape,
-            cd_continuum=shape.cd_continuum * scale,
+            cd_continuum=shape.cd_continuum * scale + base,
             lift_to_drag=np.full(shape.mach.size, self.lift_to_drag),
         )
 

@@ -175,18 +175,23 @@ M2020_PARACHUTE = (
     'System", IEEE Aerospace Conference, 2022 (abstract): mortar deploy at Mach 1.81 and 520 Pa'
 )
 M2020_TIMELINE = "NASA/JPL, Mars 2020 landing timeline (2021): parachute deploy near 11 km [S]"
+M2020_ENTRY = (
+    'Dutta, S., Way, D. W., Zumwalt, C. H., et al., "Postflight Assessment of Mars 2020 '
+    'Entry, Descent, and Landing Simulation", AIAA 2024 (NTRS 20210024480), as-flown table: '
+    "entry at 3522.2 km, 5.3247 km/s Mars-relative, flight-path angle -15.48 deg [S]"
+)
 M2020_DEPLOY_DISCREPANCY = (
-    "the model reaches Mach 1.8 about 3 km too low (q ~715 Pa at 8.1 km above Jezero; the "
-    "flight: 520 Pa near 11 km): it flies the same speed deeper in the atmosphere. Measured "
-    "causes: the constant-bank (45 deg) reference and Apollo guidance glide level near 16 km "
-    "at ~900 m/s, then fall at a -14 deg flight-path angle to the trigger (heading "
-    "alignment at 800, 1100 or 1500 m/s, L/D 0.20-0.28, bank 30-60 deg, entry -13.5 to "
-    "-15.5 deg and 5.4-6.1 km/s all leave q at 670-880 Pa); the aeroshell's supersonic drag, "
-    "modified Newtonian, falls from CD 1.45 to 1.30 at Mach 2 (held at 1.45 it opens 0.8 km "
-    "higher at 60 Pa less); the mean Mars-GRAM profile is within MEDLI2's 12 % (~1.3 km). "
-    "Not the trigger: speed triggers of 400-450 m/s all open at 706-715 Pa, so a range "
-    "trigger moves the landing, not q. Mars 2020's own entry state and guidance profile are "
-    "not in the sources read (MSL's are flown)"
+    "the model opens at ~619 Pa, 9.9 km above Jezero (the flight: 520 Pa near 11 km): it "
+    "reaches Mach 1.8 about 1 km too low. Measured (issue 17): the aeroshell's supersonic "
+    "drag (modified Newtonian fell from CD 1.45 to 1.30 at Mach 2; with the base drag now "
+    "1.42) moved it from 715 Pa at 8.1 km; Mars 2020's own entry speed (MSL's 5.845 "
+    "km/s was flown before) to 619 Pa at 9.9 km. Left: the ~150 kg of entry balance "
+    "masses jettisoned before deploy, not modelled (flown at 3,290 kg it opens at 593 Pa, "
+    "10.4 km), and the supersonic CD's own error (no published 70 deg aerodatabase points "
+    "were found). Not the atmosphere (the mean Mars-GRAM profile has 520 Pa at Mach 1.81 "
+    "11.9 km above Jezero, as flown); not the trigger: speed triggers of 400-450 m/s open "
+    "at the same q, so a range trigger moves where, not at what pressure. The entry's "
+    "place and heading are MSL's (Mars 2020's were not found)"
 )
 
 MARS_EDL = (
@@ -237,9 +242,13 @@ MARS_EDL = (
         inputs={
             # Mars 2020 flew MSL's aeroshell, L/D and 21.5 m disk-gap-band (Nelessen et al.,
             # IEEE Aerospace 2019); its entry mass, ~3,440 kg, is NASA's launch press kit
-            # figure (4,010 kg at launch less the cruise stage) [S]; its interface state is
-            # not published in what this project read: MSL's is flown (both -15.5 deg)
+            # figure (4,010 kg at launch less the cruise stage) [S]; its entry speed and
+            # angle are M2020_ENTRY's, flown at MSL's interface point and heading (Mars
+            # 2020's were not found); the inertial speed is solved for the relative one
+            # (~5.56 km/s, NASA's "nearly 12,500 mph")
             "entry_mass_kg": 3440.0,
+            "entry_relative_speed_m_s": 5324.7,
+            "entry_fpa_deg": -15.48,
             "ground_altitude_m": -2569.0,  # Octavia E. Butler landing, MOLA (NASA) [S]
             # a range trigger opened the chute; modelled as the speed it opened at, Mach
             # 1.81 at the mean atmosphere's ~221 m/s near 9 km above the datum
@@ -254,8 +263,8 @@ MARS_EDL = (
                 0.15,
                 "0.15: the reconstruction's spread is not in the abstract; the model's error "
                 "of a mean atmosphere (12 % in density below 40 km, MEDLI2) and of the entry "
-                "state (MSL's, as Mars 2020's is not published here)",
-                M2020_PARACHUTE,
+                "state (Mars 2020's speed and angle at MSL's place and heading)",
+                M2020_PARACHUTE + "; " + M2020_ENTRY,
             ),
             Figure(
                 "deploy_dynamic_pressure_pa",
@@ -276,7 +285,6 @@ MARS_EDL = (
                 1.5,
                 "1.5 km: a density error of 12 % is ~1.3 km of height at Mars' ~11 km scale height",
                 M2020_TIMELINE,
-                known_discrepancy=M2020_DEPLOY_DISCREPANCY,
             ),
         ),
     ),

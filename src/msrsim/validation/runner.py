@@ -140,7 +140,14 @@ def _mars_edl(case: Case) -> dict[str, float]:
     chute = dataclasses.replace(MSL_PARACHUTE, trigger_speed_m_s=i["parachute_trigger_speed_m_s"])
     ground = i["ground_altitude_m"]
     atmosphere = flight_table(mars_gram_mean_profile(500.0))
-    r, v = inertial_entry_states(np.array(MSL_ENTRY)[None], MSL_INTERFACE_RADIUS_M)
+    row = np.array(MSL_ENTRY, dtype=np.float64)
+    if "entry_fpa_deg" in i:
+        row[3] = i["entry_fpa_deg"]
+    r, v = inertial_entry_states(row[None], MSL_INTERFACE_RADIUS_M)
+    if "entry_relative_speed_m_s" in i:  # the inertial speed that gives it at this place
+        for _ in range(4):  # the planet's motion changes little with the speed: converges
+            row[2] += i["entry_relative_speed_m_s"] - float(np.linalg.norm(v[0]))
+            r, v = inertial_entry_states(row[None], MSL_INTERFACE_RADIUS_M)
     bank = math.radians(e.reference_bank_deg)
     settings = GuidanceSettings(
         bank,
