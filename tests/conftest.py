@@ -1,7 +1,9 @@
 """Shared test settings: astropy never reaches for the network; property tests are
 reproducible (hypothesis draws the same examples on every run; failures found while
 developing are kept as explicit @example cases); the campaign's cache of leg results
-lives in a fresh directory for each test session, so no test reads a stale cache; BLAS
+lives in a fresh directory for each test session, so no test reads a stale cache (one
+directory for all the workers of a pytest-xdist session, named by its run id, so that a
+leg flown by one worker is read by the others: the cache's writes are atomic); BLAS
 runs on one thread (set before numpy loads): the optimisers' small dense problems (SLSQP
 in the Sims-Flanagan cruises) run several times faster so, and their iterates no longer
 depend on the thread count. The fuzz suite's counts go in the terminal summary."""
@@ -19,7 +21,17 @@ iers.conf.auto_download = False
 settings.register_profile("msrsim", derandomize=True)
 settings.load_profile("msrsim")
 
-os.environ["MSRSIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="msrsim-test-cache-")
+
+def _session_cache_dir() -> str:
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # set in each xdist worker
+    if not run_id:
+        return tempfile.mkdtemp(prefix="msrsim-test-cache-")
+    path = os.path.join(tempfile.gettempdir(), f"msrsim-test-cache-{run_id}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+os.environ["MSRSIM_CACHE_DIR"] = _session_cache_dir()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
