@@ -14,9 +14,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The last step fills numba's on-disk cache (and the legs cache) with a small run of the
+# baseline, so that a user's first `msrsim run` loads its kernels instead of compiling them.
 $(VENV)/.run-deps: requirements/run.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/msrsim run --trials 10 > /dev/null
 	touch $@
 
 $(VENV)/.test-deps: requirements/test.txt $(VENV)/.run-deps
