@@ -14,12 +14,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The last step fills numba's on-disk cache (and the legs cache) with a small run of the
-# baseline, so that a user's first `msrsim run` loads its kernels instead of compiling them.
+# The last step fills numba's on-disk cache with a small run of the baseline (its legs in a
+# throwaway cache), so that a user's first `msrsim run` loads its kernels instead of
+# compiling them, and still flies its own legs.
 $(VENV)/.run-deps: requirements/run.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/msrsim run --trials 10 > /dev/null
+	scratch=$$(mktemp -d) && MSRSIM_CACHE_DIR=$$scratch $(BIN)/msrsim run --trials 10 > /dev/null; \
+		status=$$?; rm -rf $$scratch; exit $$status
 	touch $@
 
 $(VENV)/.test-deps: requirements/test.txt $(VENV)/.run-deps
