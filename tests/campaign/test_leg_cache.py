@@ -34,6 +34,34 @@ class FakePlan:
         raise AssertionError("a fake plan is not flown")
 
 
+SWITCHED_OFF = {
+    "surface.power": ("surface.power.source", "none"),
+    "surface.acquisition": ("surface.acquisition.scoop_samples", 0),
+    "surface.relay": ("surface.relay.enabled", False),
+    "srl.edl.constant_velocity": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.descent_isp": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.descent_propellant": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.descent_thrust": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.final_": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.touchdown_height": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.touchdown_speed_sigma": ("srl.edl.terminal_descent", "gravity_turn"),
+    "ero.chemical_": ("ero.cruise_propulsion", "electric"),
+}
+"""Values the baseline never reads because the feature they belong to is off there (by
+the switch that the leg does read): declared for the scenarios that turn it on, so not
+"stale" on the baseline. Every leaf's prefix -> (the switch, its value when off)."""
+
+
+def _switched_off(leaf: str, scenario) -> bool:
+    for prefix, (switch, off) in SWITCHED_OFF.items():
+        if leaf.startswith(prefix) and leaf != switch:
+            value = scenario
+            for part in switch.split("."):
+                value = getattr(value, part)
+            return value == off
+    return False
+
+
 def test_each_leg_reads_only_its_declared_inputs(monkeypatch):
     """Fly the schedule and every leg of the baseline afresh with every scenario value they
     read recorded: each read must be declared by the leg or by an entry upstream of it (whose
@@ -72,6 +100,7 @@ def test_each_leg_reads_only_its_declared_inputs(monkeypatch):
             if covered(leaf, LEG_INPUTS[name].reads)
             and not covered(leaf, seen)
             and not covered(leaf, upstream)
+            and not _switched_off(leaf, scenario)
         )
         if stale:
             unread[name] = stale
