@@ -18,9 +18,9 @@ directory (``$XDG_CACHE_HOME/msrsim`` or ``~/.cache/msrsim`` on Linux,
 fingerprint is the SHA-256 of the scenario's values as canonical JSON (sorted keys), with
 msrsim's version and the cache format: change any value that a leg reads and the leg tables
 are computed anew. What no leg reads does not enter (:data:`NOT_FLOWN`): provenance (sources,
-"representative" flags), the scenario's name and description, and the size of the coupled
-Monte Carlo (``campaign.trials``, ``campaign.chunk_size``, which ``msrsim run`` passes on
-like ``--trials``); so a scenario that ``extends`` another and changes none of its values,
+"representative" flags), the scenario's name, description and published cost, and the
+size of the coupled Monte Carlo (``campaign.trials``, ``campaign.chunk_size``, which
+``msrsim run`` passes on like ``--trials``); so a scenario that ``extends`` another and changes none of its values,
 or only those, reads the other's legs (:func:`msrsim.campaign.outcomes.as_labelled_by` puts
 its own name and sources on them). A model whose code changes without a change of msrsim's
 version passes a new ``version`` to :func:`cached_table`.
@@ -69,7 +69,10 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VERSION_KEY = b"msrsim.cache.version"
 
 
-NOT_FLOWN: dict[str, Any] = {"scenario": {"name", "description"}, "campaign": True}
+NOT_FLOWN: dict[str, Any] = {
+    "scenario": {"name", "description", "cost_range_busd"},
+    "campaign": True,
+}
 """The scenario values no leg reads, left out of the fingerprint (pydantic's ``exclude``)."""
 
 
