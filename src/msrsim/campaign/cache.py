@@ -22,8 +22,9 @@ are computed anew. What no leg reads does not enter (:data:`NOT_FLOWN`): provena
 size of the coupled Monte Carlo (``campaign.trials``, ``campaign.chunk_size``, which
 ``msrsim run`` passes on like ``--trials``); so a scenario that ``extends`` another and
 changes none of its values, or only those, reads the other's legs
-(:func:`msrsim.campaign.outcomes.as_labelled_by` puts its own name and sources on them). A model whose code changes without a change of msrsim's
-version passes a new ``version`` to :func:`cached_table`.
+(:func:`msrsim.campaign.outcomes.as_labelled_by` puts its own name and sources on them).
+A model whose code changes without a change of msrsim's version passes a new ``version``
+to :func:`cached_table`.
 
 Integrity: every entry (a Parquet table, the legs' JSON, a trajectory product) is written
 atomically with :func:`write_entry`, followed by its record ``<name>.sha256.json``: the
