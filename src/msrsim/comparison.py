@@ -132,17 +132,12 @@ class Comparison:
             mean_tubes = s["expected_tubes_returned"]
             tubes_low = s["expected_tubes_returned_ci_low"]
             tubes_high = s["expected_tubes_returned_ci_high"]
-            published = {p["key"]: p for p in run.legs.published}
             checks = {c.name: c for c in run.legs.checks}
             drivers = (run.drivers or {}).get("drivers", [])[:3]
             out[label] = {
                 "scenario_name": run.scenario.scenario.name,
                 **_published_cost(run.scenario),
-                "srl_launch_period": published["srl_launch"]["computed"],
-                "srl_landing": published["srl_arrival"]["computed"],
-                "ero_mars_orbit_insertion": published["ero_mars_orbit_insertion"]["computed"],
-                "mav_launch_deadline": published["samples_off_mars"]["computed"],
-                "earth_arrival_planned": published["samples_on_earth"]["computed"],
+                **_computed_dates(run.scenario),
                 "probability_of_success": s["probability_of_success"],
                 "probability_of_success_ci_low": low,
                 "probability_of_success_ci_high": high,
@@ -192,6 +187,30 @@ class Comparison:
             "metrics": self.metrics(),
             "differences": self.differences,
         }
+
+
+def _computed_dates(scenario) -> dict[str, str]:
+    """The scenario's planned key dates (its schedule, cached), whatever published plan it
+    is set beside: the SRL's launch period and landings, the ERO's arrival at Mars, the
+    MAV's deadline, the planned Earth arrival (UTC days; a span as "first to last")."""
+    from msrsim.campaign.published import computed_values
+    from msrsim.campaign.schedule import plan_schedule
+    from msrsim.core.time import et_to_utc_iso
+
+    values = computed_values(plan_schedule(scenario))
+
+    def shown(key: str) -> str:
+        first, last, _ = values[key]
+        days = et_to_utc_iso([first, last])
+        return days[0][:10] if first == last else f"{days[0][:10]} to {days[1][:10]}"
+
+    return {
+        "srl_launch_period": shown("srl_launch_period"),
+        "srl_landing": shown("srl_landing"),
+        "ero_mars_orbit_insertion": shown("ero_mars_arrival"),
+        "mav_launch_deadline": shown("mav_launch_deadline"),
+        "earth_arrival_planned": shown("earth_arrival"),
+    }
 
 
 def _published_cost(scenario) -> dict:
