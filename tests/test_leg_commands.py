@@ -74,19 +74,19 @@ def test_ero_reads_the_cached_schedule(run_json, flights):
 
 
 def test_trials_refly_that_leg_alone_on_the_campaigns_hand_offs(run_json, flights):
-    result = invoke("rendezvous", "--trials", "2", "--json")
+    result = invoke("rendezvous", "--trials", "3", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["capture"]["trials"] == 2 and data["mode"] == "campaign"
+    assert data["capture"]["trials"] == 3 and data["mode"] == "campaign"
     assert flights == ["rendezvous"]
 
 
 def test_standalone_flies_the_typed_inputs_and_says_so(run_json, flights):
-    result = invoke("rendezvous", "--standalone", "--trials", "2", "--json")
+    result = invoke("rendezvous", "--standalone", "--trials", "3", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["mode"] == "standalone"
     assert "rendezvous" not in flights  # not the campaign's leg: flown outside the cache
-    text = invoke("rendezvous", "--standalone", "--trials", "2").output
+    text = invoke("rendezvous", "--standalone", "--trials", "3").output
     assert "standalone: flown alone from typed inputs" in text
     text = invoke("edl").output
     assert "the campaign's leg, as msrsim run flies it" in text
