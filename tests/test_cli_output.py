@@ -60,7 +60,8 @@ def _check_ascent(data):
 
 def _check_ero(data):
     assert set(data) == {
-        "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals", "return_cruise"
+        "mode", "phases", "budget", "outbound_cruise", "mars_orbit_insertion", "spirals",
+        "return_cruise",
     }  # fmt: skip
     assert data["budget"]["feasible"] is True
     assert data["budget"]["xenon_margin_kg"] >= 0 and data["budget"]["bipropellant_margin_kg"] >= 0
@@ -248,6 +249,26 @@ CASES = {
         ("export", "oem", "--out", "{tmp}/oem2", "--trajectory", "mav_ascent"),
         ("export", "oem", "--out", "{tmp}/oem3", "--trajectory", "nosuch"),
         lambda d: d[0]["trajectory"] == "mav_ascent",
+    ),
+    "validate": Case(
+        ("validate", "mars24-2000-01-06"),
+        ("validate", "mars24-2004-01-03"),
+        ("validate", "nosuch"),
+        lambda d: (
+            d["counts"]["fail"] == 0 and {r["case"] for r in d["rows"]} == {"mars24-2004-01-03"}
+        ),
+    ),
+    "scenarios": Case(
+        ("scenarios",),
+        ("scenarios",),
+        ("scenarios", "--nosuch"),
+        lambda d: {"baseline-2022", "skycrane-2025", "tianwen3"} <= {r["name"] for r in d},
+    ),
+    "export spk": Case(
+        ("export", "spk", "--out", "{tmp}/a.bsp", "--trajectory", "os_orbit"),
+        ("export", "spk", "--out", "{tmp}/b.bsp", "--trajectory", "mav_ascent"),
+        ("export", "spk", "--out", "{tmp}/c.bsp", "--trajectory", "nosuch"),
+        lambda d: isinstance(d, dict) and bool(d),
     ),
     "export czml": Case(
         ("export", "czml", "--out", "{tmp}/a.czml"),

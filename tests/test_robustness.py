@@ -478,10 +478,12 @@ def test_an_ero_that_cannot_make_its_insertion_names_its_inputs(tmp_path):
     # message). A 1 N insertion engine: exit 2, one line naming the phase and its inputs.
     old = "insertion_thrust_n = { value = 850.0"
     path = _scenario_with(tmp_path, [(old, "insertion_thrust_n = { value = 1.0")])
-    result = invoke("ero", path, "--json")
-    _one_line_error(
-        result, "the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n"
-    )
+    needles = ("the ERO's Mars orbit insertion cannot be flown", "ero.insertion_thrust_n")
+    _one_line_error(invoke("ero", path), *needles)
+    result = invoke("ero", path, "--json")  # the same line as JSON's "error"
+    assert result.exit_code == 2
+    error = json.loads(result.output)["error"]
+    assert "\n" not in error and all(needle in error for needle in needles)
 
 
 @pytest.mark.parametrize(

@@ -494,4 +494,5 @@ def test_cli_show_toml_out_round_trips_and_never_overwrites(five, tmp_path):
     assert out.read_text() == printed
     for bad in (("--out", tmp_path / "x.toml"), ("--toml", "--json")):
         result = invoke("scenario", "show", *bad)
-        assert result.exit_code == 2 and len(errors(result)) == 1
+        said = [json.loads(result.output)["error"]] if "--json" in bad else errors(result)
+        assert result.exit_code == 2 and len(said) == 1 and "\n" not in said[0]

@@ -2483,16 +2483,16 @@ def validate_command(
         _print_json(summary)
     else:
         table = _Table(title="msrsim validate", title_justify="left")
-        for label in ("case", "quantity", "model", "published", "difference", "tolerance",
-                      "unit", "status"):  # fmt: skip
-            table.add_column(label, justify="left" if label in ("case", "quantity",
-                             "unit", "status") else "right")  # fmt: skip
+        for label in ("case", "quantity [unit]", "model", "published", "difference",
+                      "tolerance", "status"):  # fmt: skip
+            table.add_column(label, justify="left" if label in ("case", "quantity [unit]",
+                             "status") else "right")  # fmt: skip
         colour = {"pass": "green", "fail": "red", "known discrepancy": "yellow"}
         for row in summary["rows"]:
             table.add_row(
-                row["case"], row["quantity"], f"{row['model']:.6g}", f"{row['published']:.6g}",
-                f"{row['difference']:+.3g}", f"{row['tolerance']:.3g}", row["unit"],
-                f"[{colour[row['status']]}]{row['status']}[/]",
+                row["case"], f"{row['quantity']} [{row['unit']}]", f"{row['model']:.6g}",
+                f"{row['published']:.6g}", f"{row['difference']:+.3g}",
+                f"{row['tolerance']:.3g}", f"[{colour[row['status']]}]{row['status']}[/]",
             )  # fmt: skip
         out.print(table)
         counts = summary["counts"]
@@ -2541,9 +2541,7 @@ def scenarios(as_json: JsonOption = False) -> None:
         parent = f" [extends {row['extends']}]" if row["extends"] else ""
         cost = row["cost_range_busd"]
         money = f"; published cost ${cost[0]:g}-{cost[1]:g} B" if cost else ""
-        out.print(
-            f"{row['name']}{aliases}{parent}: {row['title']}{money}", markup=False, soft_wrap=True
-        )
+        out.print(f"{row['name']}{aliases}{parent}: {row['title']}{money}", markup=False)
 
 
 # --------------------------------------------------------------------------------------

@@ -112,11 +112,7 @@ LEG_INPUTS: dict[str, LegInputs] = {
             "schedule",
             "reliability.ero_extension_days",
             *_in("ero_launch", "arrival_earliest_utc", "arrival_latest_utc", "vehicle"),
-            *(
-                p
-                for p in _but("ero", "mars_orbit_insertion_propulsion")
-                if p not in _DIVERT
-            ),
+            *(p for p in _but("ero", "mars_orbit_insertion_propulsion") if p not in _DIVERT),
             *_in("mav", "target_orbit_altitude_km", "target_orbit_inclination_deg"),
             *_in("rendezvous", "os_mass_kg", "search_orbit_altitude_offset_km"),
             "ees.entry_interface_altitude_km",
@@ -168,8 +164,13 @@ LEG_INPUTS: dict[str, LegInputs] = {
     "plan_srl_edl": LegInputs((*_but("srl.edl", "trials"), "srl.target"), ("schedule",)),
     "plan_surface": LegInputs(_SURFACE, ("schedule",)),
     "plan_ascent": LegInputs(
-        (*_MAV, "mav.stages", "mav.launch_local_time_tolerance_h", "srl.edl.ground_altitude_m",
-         "srl.target"),  # fmt: skip
+        (
+            *_MAV,
+            "mav.stages",
+            "mav.launch_local_time_tolerance_h",
+            "srl.edl.ground_altitude_m",
+            "srl.target",
+        ),  # fmt: skip
         ("schedule",),
     ),
     "plan_return": LegInputs(("containment.operations_days",), ("schedule",)),

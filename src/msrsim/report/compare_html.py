@@ -20,12 +20,14 @@ __all__ = ["compare_report"]
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 _MILESTONES = (
-    ("SRL launch period", "srl_launch", "first"),
-    ("ERO Mars orbit insertion", "ero_mars_orbit_insertion", "first"),
-    ("SRL landing", "srl_arrival", "first"),
-    ("MAV launch deadline", "samples_off_mars", "first"),
-    ("samples on Earth (planned)", "samples_on_earth", "first"),
+    ("SRL launch period", "srl_launch_period"),
+    ("ERO Mars orbit insertion", "ero_mars_orbit_insertion"),
+    ("SRL landing", "srl_landing"),
+    ("MAV launch deadline", "mav_launch_deadline"),
+    ("samples on Earth (planned)", "earth_arrival_planned"),
 )
+"""The schedule figure's milestones: label, key of :meth:`Comparison.metrics` (each
+scenario's own schedule, whatever published plan it is set beside)."""
 
 
 def _figure(fig, div: str, height: int = 420) -> str:
@@ -120,9 +122,9 @@ def _schedule_figure(comparison) -> str:
 
     fig = go.Figure()
     names = [m[0] for m in _MILESTONES]
-    for k, (label, run) in enumerate(zip(comparison.labels, comparison.runs, strict=True)):
-        published = {p["key"]: p for p in run.legs.published}
-        days = [_first_day(published[key]["computed"]) for _, key, _ in _MILESTONES]
+    metrics = comparison.metrics()
+    for k, label in enumerate(comparison.labels):
+        days = [_first_day(metrics[label][key]) for _, key in _MILESTONES]
         fig.add_trace(
             go.Scatter(x=days, y=names, mode="markers+lines", name=label,
                        marker={"size": 11, "color": _PALETTE[k % 7]},
