@@ -20,6 +20,10 @@ from campaign_toy import toy_chunk
 
 from msrsim.campaign.execution import run_chunks
 
+# Ctrl-C as a user's terminal delivers it: Python's own handler, even where pytest itself
+# was started with SIGINT ignored (a shell's background job), which the driver inherits
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 def _ctrl_c_in_scatter() -> None:
     import asyncio
