@@ -1199,6 +1199,20 @@ def _campaign_leg(command, scenario, overrides, name, *, trials, trials_field, s
     return loaded, legs[name][2]
 
 
+def _standalone_leg(command, scenario, overrides, stage, fly, quiet, show_progress):
+    """``(scenario, result)``: one leg flown alone from the scenario's typed inputs,
+    ``fly(scenario, advance)``, its progress shown as ``stage``; a bad input exits 2."""
+    loaded = _load(scenario, overrides)
+    try:
+        with (
+            _reporting(quiet, show_progress) as progress,
+            _step(progress, stage) as advance,
+        ):
+            return loaded, fly(loaded, advance)
+    except ValueError as exc:
+        _input_error(command, exc)
+
+
 def _print_header(command: str, scenario_name: str, mode: str) -> None:
     out.print(f"[bold]msrsim {command}[/] - {scenario_name}")
     out.print(f"[dim]{MODES[mode]}[/]")
@@ -1589,15 +1603,12 @@ def ascent_command(
     from msrsim.campaign.ascent import run_ascent, summary, trajectory_rows
 
     if standalone:
-        loaded = _load(scenario, overrides)
-        try:
-            with (
-                _reporting(quiet, show_progress) as progress,
-                _step(progress, "Mars ascent: design and Monte Carlo") as advance,
-            ):
-                result = run_ascent(loaded, trials=trials, seed=seed, progress=advance)
-        except ValueError as exc:
-            _input_error("ascent", exc)
+        loaded, result = _standalone_leg(
+            "ascent", scenario, overrides, "Mars ascent: design and Monte Carlo",
+            lambda loaded, advance: run_ascent(loaded, trials=trials, seed=seed,
+                                               progress=advance),
+            quiet, show_progress,
+        )  # fmt: skip
     else:
         loaded, result = _campaign_leg("ascent", scenario, overrides, "ascent", trials=trials,
                                        trials_field="mav.trials", seed=seed, quiet=quiet,
@@ -1670,15 +1681,12 @@ def rendezvous_command(
     from msrsim.report.rendezvous_plots import rendezvous_plots
 
     if standalone:
-        loaded = _load(scenario, overrides)
-        try:
-            with (
-                _reporting(quiet, show_progress) as progress,
-                _step(progress, "rendezvous, capture and containment: Monte Carlo") as advance,
-            ):
-                result = run_rendezvous(loaded, trials=trials, seed=seed, progress=advance)
-        except ValueError as exc:
-            _input_error("rendezvous", exc)
+        loaded, result = _standalone_leg(
+            "rendezvous", scenario, overrides, "rendezvous, capture and containment: Monte Carlo",
+            lambda loaded, advance: run_rendezvous(loaded, trials=trials, seed=seed,
+                                                   progress=advance),
+            quiet, show_progress,
+        )  # fmt: skip
     else:
         loaded, result = _campaign_leg("rendezvous", scenario, overrides, "rendezvous",
                                        trials=trials, trials_field="rendezvous.trials",
