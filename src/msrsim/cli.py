@@ -486,14 +486,15 @@ def _claim_out_dir(ctx: typer.Context, out_dir: Path | None, resume: bool, force
     exit 2 when it cannot be used."""
     from msrsim.campaign.execution import OutputDirectory
 
+    command = ctx.info_name or "run"
     if out_dir is None:
         if resume or force:
-            _fail("run", ["--resume and --force go with --out DIR"])
+            _fail(command, ["--resume and --force go with --out DIR"])
         return None
     try:
         return ctx.with_resource(OutputDirectory(out_dir, resume=resume, force=force))
     except (ValueError, OSError) as exc:
-        _fail("run", [_reason(exc)])
+        _fail(command, [_reason(exc)])
 
 
 @app.command("compare")
@@ -552,7 +553,7 @@ def compare_command(
         with _reporting(quiet, show_progress) as progress:
             comparison = compare(
                 loaded, trials=trials, seed=seed, out_dir=out_dir, scheduler=scheduler,
-                workers=workers, resume=resume, labels=labels,
+                workers=workers, resume=resume, force=force, labels=labels,
                 progress=None if progress is None
                 else (lambda label, stage, *a: progress(f"{label} {stage}", *a)),
             )  # fmt: skip

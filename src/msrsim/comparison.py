@@ -19,6 +19,7 @@ in the table, the JSON and the API.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from msrsim.api import CampaignRun, load_scenario, run_campaign
+from msrsim.campaign.execution import OutputDirectory
 
 __all__ = ["Comparison", "compare", "paired_difference_interval", "scenario_labels"]
 
@@ -266,6 +268,7 @@ def compare(
     scheduler: str | None = None,
     workers: int | None = None,
     resume: bool = False,
+    force: bool = False,
     progress=None,
     labels: list[str] | None = None,
 ) -> Comparison:
@@ -275,9 +278,11 @@ def compare(
     ``"baseline"`` for the built-in baseline; at least two. ``trials`` and ``seed``
     default to the first scenario's ``campaign.trials`` and ``scenario.seed``. With
     ``out_dir`` each scenario's trials go to ``out_dir/<label>/trials`` (Parquet, one file
-    a chunk; ``resume=True`` finishes a killed comparison). ``progress(label, stage, done,
-    total)`` is told of each step. ``labels`` name the scenarios (default:
-    :func:`scenario_labels`).
+    a chunk; ``resume=True`` finishes a killed comparison, ``force=True`` replaces an
+    earlier one's trials; each ``out_dir/<label>`` is claimed as
+    :class:`~msrsim.campaign.execution.OutputDirectory` claims a run's).
+    ``progress(label, stage, done, total)`` is told of each step. ``labels`` name the
+    scenarios (default: :func:`scenario_labels`).
     """
     scenarios = list(scenarios)
     if len(scenarios) < 2:
@@ -291,17 +296,24 @@ def compare(
     runs = []
     for label, scenario in zip(labels, loaded, strict=True):
         step = None if progress is None else (lambda *a, _l=label: progress(_l, *a))
-        runs.append(
-            run_campaign(
-                scenario,
-                trials=n,
-                seed=common_seed,
-                chunk_size=chunk_size,
-                out_dir=None if out_dir is None else Path(out_dir) / label,
-                scheduler=scheduler,
-                workers=workers,
-                resume=resume,
-                progress=step,
-            )
+        scenario_dir = None if out_dir is None else Path(out_dir) / label
+        claim = (
+            nullcontext()
+            if scenario_dir is None
+            else OutputDirectory(scenario_dir, resume=resume, force=force)
         )
+        with claim:
+            runs.append(
+                run_campaign(
+                    scenario,
+                    trials=n,
+                    seed=common_seed,
+                    chunk_size=chunk_size,
+                    out_dir=scenario_dir,
+                    scheduler=scheduler,
+                    workers=workers,
+                    resume=resume,
+                    progress=step,
+                )
+            )
     return Comparison(tuple(labels), tuple(runs), common_seed, n)

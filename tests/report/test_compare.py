@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -115,6 +116,21 @@ def test_compare_sets_the_campaigns_side_by_side(compared):
     assert json.loads((out / "compare.json").read_text()) == data
     for label in data["scenarios"]:
         assert (out / label / "trials" / "_manifest.json").is_file()
+
+
+def test_compare_into_an_earlier_comparison_needs_resume_or_force(compared, tmp_path):
+    """An earlier comparison's directory: refused as it stands, replaced with --force
+    (each scenario's old trials cleared, so the run starts clean, same numbers)."""
+    data, out = compared
+    again = tmp_path / "out"
+    shutil.copytree(out, again)
+    args = ("compare", "baseline", str(out.parent / "copy.toml"), "--trials", str(TRIALS),
+            "--scheduler", "synchronous", "--out", str(again), "--json")  # fmt: skip
+    refused = invoke(*args)
+    assert refused.exit_code == 2 and "--force" in json.loads(refused.output)["error"]
+    replaced = invoke(*args, "--force")
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads(replaced.output)["metrics"] == data["metrics"]
 
 
 def test_compare_refuses_one_scenario_and_a_bad_file(tmp_path):

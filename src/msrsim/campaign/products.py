@@ -7,7 +7,9 @@ positions (m) and velocities (m/s) about one centre in one CCSDS reference frame
 indices where each continuous arc starts (an impulsive manoeuvre starts a new arc at the
 same epoch, with the velocity after it; an OEM writes one segment per arc).
 
-How each is made (the models of the legs themselves; nothing is fitted):
+How each is made (the models of the legs themselves; nothing is fitted), in relay order
+(a chemical ERO, which flies no Sims-Flanagan cruise or spiral, has no ``ero_*_cruise``
+or ``ero_mars_orbit``):
 
 * ``ero_outbound_cruise``, ``ero_return_cruise``: the Sims-Flanagan transfer as the
   optimiser flew it (:mod:`msrsim.core.lowthrust`): Kepler arcs (:func:`msrsim.core.conics.
@@ -23,15 +25,26 @@ How each is made (the models of the legs themselves; nothing is fitted):
   equatorial frame to ICRF. Snapshots several orbits apart: not for interpolation (the
   OEM says so and declares no interpolation). The months in the rendezvous orbit between
   the spirals are not included (the rendezvous leg tracks the ERO relative to the OS).
+* ``srl_approach``: the Sample Retrieval Lander's approach hyperbola to Mars (two-body,
+  Mars's GM) from its targeted entry-interface state, built as ``ees_approach`` below.
+  Mars-centred ICRF, TDB.
+* ``srl_entry``: the lander's nominal guided entry, interface to parachute deployment
+  (3-DOF lifting flight in the Mars-fixed frame) converted to Mars-centred ICRF with
+  :func:`msrsim.core.frames.mars_fixed_to_icrf` (IAU 2015 rotation of Mars). TDB.
 * ``mav_ascent``: the nominal ascent (the design's nominal history), toss to release,
   from the MCI0 frame (Mars body-fixed axes frozen at the toss) to Mars-centred ICRF.
 * ``os_orbit``: the Orbiting Sample from the rendezvous leg's release state, propagated
   (:func:`msrsim.core.orbit_propagation.propagate`: J2, drag, radiation pressure, the
   rendezvous leg's density table and the OS's ballistic figures) for at least five
   revolutions and until the median capture epoch.
+* ``ero_rendezvous``: the ERO from the start of its search to capture: the relative
+  track of the first recorded trial that captured (the rendezvous leg's local frame about
+  the OS) placed about the nominal OS orbit (:func:`msrsim.core.relative_motion.
+  local_to_inertial`). Mars-centred ICRF, TDB. Absent when no recorded trial captured.
 * ``ees_approach``: the Earth Entry System's approach hyperbola (two-body, Earth's GM)
   from its targeted entry-interface state, the last three days before entry, sampled
-  densely near the interface. Geocentric, GCRF (ICRF axes at the geocentre), UTC.
+  densely near the interface; with the delivery covariance where the entry leg has one.
+  Geocentric, GCRF (ICRF axes at the geocentre), UTC.
 * ``ees_entry``: the nominal entry to the ground (the footprint's nominal flight history,
   Earth-fixed ITRS in the flight kernel) converted to GCRF with
   :func:`msrsim.core.frames.itrs_to_icrf` (UT1 = UTC, no polar motion: that function's

@@ -99,6 +99,8 @@ DEGENERATE_SINE_TOLERANCE = 1e-10
 _HOUSEHOLDER_TOLERANCE_ZERO_REV = 1e-5
 _HOUSEHOLDER_TOLERANCE_MULTI_REV = 1e-8
 _HOUSEHOLDER_MAX_ITERATIONS = 15
+# |T(x) - T| at or below this many ulps of T is a root (the series and eq. (18) round so).
+_T_ROUNDING = 4.0 * 2.220446049250313e-16
 # Halley iterations for x_Tmin, the minimum of T(x) with M revolutions.
 _HALLEY_STEP_TOLERANCE = 1e-13
 _HALLEY_MAX_ITERATIONS = 20
@@ -213,7 +215,9 @@ def _householder(x, target, lam, lam2, revs, tolerance):
         tof, d1, d2, d3 = _tof_and_derivatives(x, lam, lam2, revs)
         f = tof - target
         slope = d1
-        if f == 0.0:
+        if abs(f) <= _T_ROUNDING * target:
+            # Solved to T's own rounding. This test comes before the update: at the exact
+            # parabola x = 1 the derivatives of eq. (22) are 0/0 (NaN), though T is exact.
             return x, slope, True
         # Householder update of order 3 on f(x) = T(x) - target (Algorithm 1 of [1]).
         step = f * (d1 * d1 - 0.5 * f * d2) / (d1 * (d1 * d1 - f * d2) + d3 * f * f / 6.0)
