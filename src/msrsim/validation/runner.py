@@ -4,7 +4,9 @@ Each kind of case is flown the way its command flies it: an Earth entry from its
 interface state by :func:`msrsim.campaign.interface_entry.run_interface_entry` (``msrsim
 entry --entry-latitude-deg ...``); a Mars EDL by the phases of ``msrsim edl``
 (:func:`msrsim.segments.edl.design_edl_guidance` on the entry state, then
-:func:`msrsim.segments.edl.fly_edl` through the mean Mars-GRAM profile); porkchop optima by
+:func:`msrsim.segments.edl.fly_edl` through the mean Mars-GRAM profile, with the entry
+balance masses dropped at SUFR and the range trigger armed on the nominal where the case
+gives them, as ``msrsim edl`` flies a scenario's); porkchop optima by
 ``msrsim windows``' search; Mars24 by ``msrsim mars-time``'s functions; conjunctions by the
 surface leg's :func:`msrsim.segments.surface.mars_solar_conjunctions`.
 """
