@@ -12,10 +12,18 @@ commands (``msrsim entry`` from an interface state, the EDL phases of ``msrsim e
 ``msrsim windows``, ``msrsim mars-time``, the surface leg's conjunctions), by
 ``msrsim validate`` and by ``tests/validation/test_reference_cases.py``.
 
-Left out, for want of a published entry state in the sources this project could read:
-Hayabusa (2010), Hayabusa2 (2020) and OSIRIS-REx (2023). Their capsules' reconstructions
-(JAXA; NASA/LM) give peak loads and landing points, but the interface state (speed,
-angle, azimuth at a stated radius) that a replay needs was not found.
+Left out, for want of a published entry state in the sources this project could read
+(searched again for issue 17): Hayabusa (2010), Hayabusa2 (2020) and OSIRIS-REx (2023).
+What was found: Hayabusa entered at 12.2 km/s (NASA Ames airborne campaign, as relayed
+[S]) at 200 km (JAXA's timeline, as relayed [S]: "about 10 deg", where other relays give
+-12.8 deg), frame of the speed not stated, no place or heading; its one flight figure,
+a peak heat flux of "about 14 MW/m2" (Yamada, Inatani and Ishii, Trans. JSASS Aerospace
+Tech. Japan 10 (ists28), Te_11, 2012, abstract), is itself a computation. Hayabusa2: "12
+km/s" and "12 deg +/- 0.2 deg" (JAXA, as relayed [S]), no altitude, place or figure.
+OSIRIS-REx: 27,650 mph (12.36 km/s) off the California coast at 14:42 UTC, touchdown 14:52
+UTC, "up to 32 g" (NASA blog and release, 2023), no flight-path angle. A replay needs the
+angle at a stated radius, and a peak-g or heating figure needs it to a tenth of a degree
+(Allen and Eggers: peak g goes as sin(-gamma)).
 """
 
 from __future__ import annotations
