@@ -192,19 +192,19 @@ def test_balance_masses_dropped_at_the_trigger_leave_the_entry_and_lighten_the_c
 
 
 def test_balance_masses_dropped_early_lose_the_lift_and_the_height(guidance):
-    # After SUFR the aeroshell flies at zero angle of attack, without lift: dropped at
-    # 900 m/s instead of just above the trigger, the entry loses the lift of its heading
-    # alignment for longer and opens its chute lower (measured 1.4 km lower, 719 Pa
-    # against 635 Pa). The phases join: one entry time, peak values of the whole entry,
-    # one history whose clock runs on (the steps
-    # are recorded, not the stop within the last one).
+    # After SUFR the aeroshell flies at zero incidence: no lift, 10 % more drag
+    # (zero_incidence_aerodynamics). Dropped at 900 m/s instead of just above the
+    # trigger, the entry loses the lift of its heading alignment for longer, more than the
+    # drag gives back, and opens its chute lower (measured 0.42 km lower, 654 Pa against
+    # 630 Pa). The phases join: one entry time, peak values of the whole entry, one
+    # history whose clock runs on (the steps are recorded, not the stop within the last).
     def flown(speed):
         shell = dataclasses.replace(SHELL, balance=BalanceJettison(150.0, speed))
         return _fly(MSL[None], guidance, shell=shell, history_samples=4000)
 
     early, late = flown(900.0), flown(CHUTE.trigger_speed_m_s + 20.0)
-    assert early.deploy_height_m[0] < late.deploy_height_m[0] - 500.0
-    assert early.deploy_dynamic_pressure_pa[0] > late.deploy_dynamic_pressure_pa[0]
+    assert early.deploy_height_m[0] < late.deploy_height_m[0] - 200.0
+    assert early.deploy_dynamic_pressure_pa[0] > late.deploy_dynamic_pressure_pa[0] + 10.0
     t = early.entry.history[0, :, 0]
     t = t[np.isfinite(t)]
     assert np.all(np.diff(t) > 0)  # the last accepted step, at most 1 s before the stop
@@ -261,3 +261,13 @@ def test_a_range_trigger_opens_every_chute_at_the_same_range_to_the_target(guida
         e = landing_ellipse(f.landing_latitude_rad, f.landing_longitude_rad, body=MARS)
         area[name] = e.semi_major_m * e.semi_minor_m
     assert area["range"] < 0.5 * area["speed"]
+
+
+def test_after_sufr_the_aeroshell_flies_untrimmed():
+    # Zero incidence: no lift, and the trimmed CD(Mach) times the Newtonian ratio of the
+    # 70 deg sphere-cone's drag at zero incidence to its drag at the trim angle of L/D 0.24
+    # (15.6 deg; msrsim.core.incidence): 1.102 at every Mach.
+    trimmed, straight = SHELL.aerodynamics(), SHELL.zero_incidence_aerodynamics()
+    assert np.all(straight.lift_to_drag == 0.0)
+    ratio = straight.cd_continuum / trimmed.cd_continuum
+    assert np.allclose(ratio, 1.1019, atol=1e-3)

@@ -61,6 +61,7 @@ from msrsim.core.frames import (
     mars_fixed_matrix,
 )
 from msrsim.core.guidance_design import design_guidance
+from msrsim.core.incidence import zero_incidence_drag_ratio
 from msrsim.segments.approach import Arrival
 
 MARS_FLIGHT = Planet(
@@ -153,6 +154,25 @@ class Aeroshell:
             lift_to_drag=np.full(shape.mach.size, self.lift_to_drag),
         )
 
+    def zero_incidence_aerodynamics(self):
+        """:meth:`aerodynamics` at zero angle of attack, as after SUFR: no lift, and the drag
+        of the untrimmed body, CD(Mach) times the Newtonian ratio of the sphere-cone's drag
+        at zero incidence to its drag at the trim angle of its L/D
+        (:func:`msrsim.core.incidence.zero_incidence_drag_ratio`: 1.10 for MSL, trimmed
+        at 15.6 deg; the ratio is taken at every Mach)."""
+        trimmed = self.aerodynamics()
+        ratio = zero_incidence_drag_ratio(
+            math.radians(self.half_angle_deg),
+            self.nose_radius_m,
+            self.diameter_m / 2.0,
+            self.lift_to_drag,
+        )
+        return replace(
+            trimmed,
+            cd_continuum=trimmed.cd_continuum * ratio,
+            lift_to_drag=np.zeros(trimmed.mach.size),
+        )
+
 
 @dataclass(frozen=True)
 class BalanceJettison:
@@ -164,9 +184,11 @@ class BalanceJettison:
     the "straighten up and fly right" (SUFR) manoeuvre (Nelessen et al., "Mars 2020 Entry,
     Descent, and Landing System Overview", IEEE Aerospace 2019, p. 3; Way et al. 2007 for
     MSL). Modelled as an instant drop of ``mass_kg`` when the planet-relative speed falls
-    to ``speed_m_s``, after which the vehicle flies on unguided at zero lift to the
-    parachute trigger. The speed at which SUFR starts is not in the sources read here: it
-    is representative (a few seconds before a deploy near 400-450 m/s).
+    to ``speed_m_s``, after which the vehicle flies on unguided at zero incidence to the
+    parachute trigger: no lift, and the drag of the untrimmed body
+    (:meth:`Aeroshell.zero_incidence_aerodynamics`). The speed at which SUFR starts is not
+    in the sources read here: it is representative (a few seconds before a deploy near
+    400-450 m/s).
     """
 
     mass_kg: float
@@ -798,9 +820,7 @@ def _fly_to_deploy(
     flown = dict(aerodynamics=aero, guidance=guidance)
     if balance is not None:
         mass = mass - balance.mass_kg
-        flown = dict(
-            aerodynamics=replace(aero, lift_to_drag=np.zeros(aero.mach.size)), guidance=None
-        )
+        flown = dict(aerodynamics=aeroshell.zero_incidence_aerodynamics(), guidance=None)
         went_on = entry.status == STATUS_STOP_SPEED
         straight = fly(
             entry.position_m, entry.velocity_m_s, mass_kg=mass, bank_rad=0.0,

@@ -194,21 +194,21 @@ M2020_BALANCE = (
     "press kit (2012): two 75 kg cruise balance masses ejected before entry [S]"
 )
 M2020_DEPLOY_DISCREPANCY = (
-    "the model opens at 604 Pa, 10.1 km above Jezero (the flight: 520 Pa; the mean "
+    "the model opens at 595 Pa, 10.3 km above Jezero (the flight: 520 Pa; the mean "
     "Mars-GRAM profile has 520 Pa at Mach 1.81 11.8 km above Jezero, where the flight's "
     "~400 m/s is Mach 1.81 too, so the atmosphere is not the cause): the model reaches "
-    "Mach 1.8 ~1.7 km too low. Measured (issue 17): before, 629 Pa at 9.7 km (the 3,440 kg "
+    "Mach 1.8 ~1.5 km too low. Measured (issue 17): before, 629 Pa at 9.7 km (the 3,440 kg "
     "stack at cruise-stage separation flown from the interface); the two cruise balance "
     "masses, ejected before entry, out of the entry mass: 606 Pa, 10.1 km; the six entry "
-    "balance masses dropped at SUFR (430 m/s) with the lift gone after: 604 Pa (dropped "
-    "at 410-470 m/s: 605 to 610 Pa); the range trigger, armed on this nominal, opens it "
-    "where the speed trigger did (0.01 Pa). Left: the aeroshell's drag, CD 1.45 at "
-    "hypersonic speed scaled onto a modified-Newtonian CD(Mach) (no published 70 deg "
-    "aerodatabase points were found): each +5 % of CD moves deploy by -37 Pa and +0.7 km "
-    "(CD 1.52: 568 Pa, 10.9 km; 1.60: 544 Pa, 11.3 km), while MEDLI2 found Mars 2020's "
-    "axial force ~2 % below its preflight database (Karlgaard et al. 2022), i.e. the wrong "
-    "way for the model's offset; and the entry's place and heading, MSL's (Mars 2020's "
-    "were not found), which set the guidance's lift use"
+    "balance masses dropped at SUFR (430 m/s), flying on at zero incidence (no lift, the "
+    "untrimmed body's 10 % more drag): 595 Pa, 10.3 km (dropped at 410-600 m/s: 590 to "
+    "607 Pa); the range trigger, armed on this nominal, opens it where the speed trigger "
+    "did (0.02 Pa). Left: the aeroshell's drag, CD 1.45 trimmed at hypersonic speed scaled "
+    "onto a modified-Newtonian CD(Mach) (no published 70 deg aerodatabase points were "
+    "found): each +5 % of CD moves deploy by about -36 Pa and +0.7 km (CD 1.52: 558 Pa, "
+    "11.0 km; 1.60: 535 Pa, 11.5 km), while MEDLI2 found Mars 2020's axial force ~2 % "
+    "below its preflight database (Karlgaard et al. 2022); and the entry's place and "
+    "heading, MSL's (Mars 2020's were not found), which set the guidance's lift use"
 )
 
 MARS_EDL = (
@@ -274,8 +274,7 @@ MARS_EDL = (
             "entry_fpa_deg": -15.48,
             "ground_altitude_m": -2569.0,  # Octavia E. Butler landing, MOLA (NASA) [S]
             # the six 25 kg entry balance masses go at SUFR, a few seconds before deploy
-            # (M2020_BALANCE; the speed is representative: 410-470 m/s move the deploy
-            # dynamic pressure by 1 to 6 Pa)
+            # (M2020_BALANCE; the speed is representative: 410-600 m/s give 590-607 Pa)
             "balance_mass_kg": 150.0,
             "balance_jettison_speed_m_s": 430.0,
             # the speed the guidance's reference ends at: Mach 1.81 at the mean
