@@ -271,3 +271,17 @@ def test_after_sufr_the_aeroshell_flies_untrimmed():
     assert np.all(straight.lift_to_drag == 0.0)
     ratio = straight.cd_continuum / trimmed.cd_continuum
     assert np.allclose(ratio, 1.1019, atol=1e-3)
+
+
+def test_a_range_trigger_opens_at_its_window_edges_when_the_range_is_not_met(guidance):
+    # Dutta and Way (AIAA 2017): the range trigger is bounded by speeds. A trigger range
+    # never reached (0 m: the target itself) opens at the latest speed, the back-up; one
+    # already passed when the window opens (100,000 km) opens at the earliest speed.
+    nominal = _fly(MSL[None], guidance)
+    armed = armed_range_trigger(CHUTE, nominal, (600.0, 350.0)).range_trigger
+    for range_m, speed in ((0.0, 350.0), (1e8, 600.0)):
+        chute = dataclasses.replace(
+            CHUTE, range_trigger=dataclasses.replace(armed, range_m=range_m)
+        )
+        flown = _fly(MSL[None], guidance, chute=chute)
+        assert _deploy_speed(flown)[0] == pytest.approx(speed, abs=1e-6)
