@@ -354,6 +354,14 @@ def test_a_problem_is_one_line_even_for_a_key_with_a_newline():
          "srl.edl: heading_alignment_speed_m_s = 400 must exceed parachute_trigger_speed_m_s"),
         ({"parachute_trigger_speed_m_s": 1500.0},
          "srl.edl: heading_alignment_speed_m_s = 800 must exceed parachute_trigger_speed_m_s = 15"),
+        ({"parachute_trigger": "range", "parachute_range_latest_speed_m_s": 430.0},
+         "srl.edl: parachute_range_earliest_speed_m_s = 500 > parachute_trigger_speed_m_s = "
+         "420 > parachute_range_latest_speed_m_s = 430: a range trigger's window"),
+        ({"balance_mass_kg": 150.0, "balance_jettison_speed_m_s": 400.0},
+         "srl.edl: balance_jettison_speed_m_s = 400 must exceed the earliest parachute deploy "
+         "speed, 420 m/s"),
+        ({"balance_mass_kg": 3000.0},
+         "srl.edl: balance_mass_kg = 3000 with the heat shield and backshell must be less"),
     ],
 )  # fmt: skip
 def test_an_edl_the_models_cannot_fly_is_refused_naming_its_fields(changes, needle):
@@ -363,7 +371,7 @@ def test_an_edl_the_models_cannot_fly_is_refused_naming_its_fields(changes, need
     # the stop speed", each valid by the scenario.
     data = baseline_dict()
     for key, value in changes.items():
-        data["srl"]["edl"][key]["value"] = value
+        data["srl"]["edl"].setdefault(key, {"source": "test"})["value"] = value
     problems = problems_of(data)
     assert any(p.startswith(needle) for p in problems), problems
 

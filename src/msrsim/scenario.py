@@ -425,6 +425,17 @@ class EntryDescentLanding(Section):
     parachute_trigger_speed_m_s: Annotated[float, Field(gt=100, le=1500)]
     parachute_max_mach: Annotated[float, Field(gt=0.5, le=4)]
     parachute_max_dynamic_pressure_pa: Annotated[float, Field(gt=50, le=5000)]
+    parachute_trigger: Literal["speed", "range"] = "speed"
+    """``speed``: the chute opens at ``parachute_trigger_speed_m_s`` (MSL); ``range``: where
+    the range to the target falls to the nominal's range at that speed, between
+    ``parachute_range_earliest_speed_m_s`` and ``parachute_range_latest_speed_m_s``
+    (Mars 2020's range trigger, :class:`msrsim.segments.edl.RangeTrigger`)."""
+    parachute_range_earliest_speed_m_s: Annotated[float, Field(gt=100, le=1500)] = 500.0
+    parachute_range_latest_speed_m_s: Annotated[float, Field(gt=100, le=1500)] = 350.0
+    balance_mass_kg: Annotated[float, Field(ge=0, le=5000)] = 0.0
+    """Entry balance masses dropped before deploy, at ``balance_jettison_speed_m_s``
+    (MSL's and Mars 2020's SUFR: six 25 kg masses); ``entry_mass_kg`` includes them."""
+    balance_jettison_speed_m_s: Annotated[float, Field(gt=100, le=3000)] = 430.0
     heatshield_separation_delay_s: Annotated[float, Field(ge=0, le=200)]
     heatshield_mass_kg: Annotated[float, Field(ge=0, le=20_000)]
     backshell_separation_height_m: Annotated[float, Field(gt=100, le=10_000)]
@@ -508,6 +519,35 @@ class EntryDescentLanding(Section):
                 f"nose_radius_m = {self.nose_radius_m} is too large for a "
                 f"{self.aeroshell_diameter_m} m, {self.half_angle_deg} deg sphere-cone (at "
                 f"most {most:.3f} m, where the nose meets the cone at the base)"
+            )
+        if self.parachute_trigger == "range" and not (
+            self.parachute_range_earliest_speed_m_s
+            > self.parachute_trigger_speed_m_s
+            > self.parachute_range_latest_speed_m_s
+        ):
+            raise ValueError(
+                f"parachute_range_earliest_speed_m_s = {self.parachute_range_earliest_speed_m_s:g}"
+                f" > parachute_trigger_speed_m_s = {self.parachute_trigger_speed_m_s:g} > "
+                f"parachute_range_latest_speed_m_s = {self.parachute_range_latest_speed_m_s:g}: "
+                "a range trigger's window must hold the nominal's deploy speed"
+            )
+        earliest = (
+            self.parachute_range_earliest_speed_m_s
+            if self.parachute_trigger == "range"
+            else self.parachute_trigger_speed_m_s
+        )
+        if self.balance_mass_kg > 0 and not self.balance_jettison_speed_m_s > earliest:
+            raise ValueError(
+                f"balance_jettison_speed_m_s = {self.balance_jettison_speed_m_s:g} must exceed "
+                f"the earliest parachute deploy speed, {earliest:g} m/s: the balance masses go "
+                "before the chute opens"
+            )
+        if self.balance_mass_kg + self.heatshield_mass_kg + self.backshell_mass_kg >= (
+            self.entry_mass_kg
+        ):
+            raise ValueError(
+                f"balance_mass_kg = {self.balance_mass_kg:g} with the heat shield and backshell "
+                f"must be less than entry_mass_kg = {self.entry_mass_kg:g}"
             )
         if self.heading_alignment_speed_m_s <= self.parachute_trigger_speed_m_s:
             raise ValueError(

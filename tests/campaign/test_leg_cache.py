@@ -45,6 +45,8 @@ SWITCHED_OFF = {
     "srl.edl.final_": ("srl.edl.terminal_descent", "gravity_turn"),
     "srl.edl.touchdown_height": ("srl.edl.terminal_descent", "gravity_turn"),
     "srl.edl.touchdown_speed_sigma": ("srl.edl.terminal_descent", "gravity_turn"),
+    "srl.edl.parachute_range_": ("srl.edl.parachute_trigger", "speed"),
+    "srl.edl.balance_jettison": ("srl.edl.balance_mass_kg", 0.0),
     "ero.chemical_": ("ero.cruise_propulsion", "electric"),
 }
 """Values the baseline never reads because the feature they belong to is off there (by

@@ -28,6 +28,7 @@ from msrsim.core.atmosphere.mars import (
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import flight_table
 from msrsim.core.frames import (
+    geodetic_to_cartesian,
     planetocentric_to_planetodetic_latitude,
     planetodetic_to_planetocentric_latitude,
 )
@@ -48,11 +49,13 @@ from msrsim.segments.edl import (
     EDL_HARD_LANDING,
     EDL_NO_PROPELLANT,
     Aeroshell,
+    BalanceJettison,
     Descent,
     EdlResult,
     GuidanceSettings,
     Parachute,
     TerminalDescent,
+    armed_range_trigger,
     design_edl_guidance,
     fly_edl,
     mars_arrival,
@@ -122,6 +125,9 @@ def vehicle(scenario: Scenario) -> tuple[Aeroshell, Parachute, Descent]:
             e.half_angle_deg,
             e.hypersonic_drag_coefficient,
             e.lift_to_drag,
+            BalanceJettison(e.balance_mass_kg, e.balance_jettison_speed_m_s)
+            if e.balance_mass_kg > 0
+            else None,
         ),
         Parachute(
             e.parachute_diameter_m,
@@ -268,6 +274,23 @@ def design_guidance(setup: EdlSetup, approach: Approach):
     )
 
 
+def armed_chute(e: EntryDescentLanding, setup: EdlSetup, nominal: EdlResult) -> Parachute:
+    """The chute the trials fly: the speed trigger's, or with ``parachute_trigger =
+    "range"`` the range trigger armed on the guided nominal (its range to the target at
+    its deploy speed)."""
+    if e.parachute_trigger == "speed":
+        return setup.chute
+    t = setup.target
+    target_m = geodetic_to_cartesian(
+        math.radians(t.latitude_deg),
+        math.radians(t.east_longitude_deg),
+        t.ground_altitude_m,
+        MARS,
+    )
+    speeds = (e.parachute_range_earliest_speed_m_s, e.parachute_range_latest_speed_m_s)
+    return armed_range_trigger(setup.chute, nominal, speeds, target_m)
+
+
 def dispersed_atmosphere(scenario: Scenario, setup: EdlSetup, atmosphere_rng, wind_rng, n: int):
     """The flight tables of ``n`` dispersed Mars atmospheres: density from
     ``atmosphere_rng``, and winds scaled by ``srl.edl.wind_sigma_scale`` from ``wind_rng``."""
@@ -317,6 +340,12 @@ def run_edl(
         shell, chute, descent, r0, v0, setup.atmosphere, guidance=guidance,
         history_samples=5000, **common,
     )  # fmt: skip
+    if e.parachute_trigger == "range":  # armed on that nominal, which it then opens
+        chute = armed_chute(e, setup, nominal)
+        nominal = fly_edl(
+            shell, chute, descent, r0, v0, setup.atmosphere, guidance=guidance,
+            history_samples=5000, **common,
+        )  # fmt: skip
     guided = fly_edl(
         shell, chute, descent, r, v, dispersed, guidance=guidance, cd_scale=cd_scale, **common,
         **engines,
@@ -507,6 +536,8 @@ class SrlEdlLeg:
     wind_sigma_scale: float
     edl: EntryDescentLanding
     """The scenario's EDL section (its terminal-descent dispersions)."""
+    chute: Parachute | None = None
+    """The chute the trials fly when it is not the setup's (a range trigger, armed)."""
 
     def fly(self, table: TrialTable) -> None:
         rows = table.flying
@@ -539,7 +570,7 @@ class SrlEdlLeg:
             )
         cd_scale = 1.0 + self.drag_sigma_fraction * vehicle_rng.standard_normal(m)
         flown = fly_edl(
-            s.shell, s.chute, s.descent, r, v, atmosphere, guidance=self.guidance,
+            s.shell, self.chute or s.chute, s.descent, r, v, atmosphere, guidance=self.guidance,
             cd_scale=cd_scale, initial_bank_rad=s.bank_rad,
             ground_altitude_m=s.target.ground_altitude_m,
             **descent_dispersions(self.edl, engine_rng, m),
@@ -589,11 +620,18 @@ def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
     for approach in approaches:
         _require_corridor(setup, approach)
     e = scenario.srl.edl
+    guidance = design_guidance(setup, approaches[0])
+    chute = None
+    if e.parachute_trigger == "range":  # armed on the first day's guided nominal
+        r0, v0 = delivery_states(
+            approaches[0], DeliveryErrors(0.0, 0.0, 0.0), 1, None, setup.arrival
+        )
+        nominal = fly_edl(
+            setup.shell, setup.chute, setup.descent, r0, v0, setup.atmosphere,
+            guidance=guidance, initial_bank_rad=setup.bank_rad,
+            ground_altitude_m=setup.target.ground_altitude_m,
+        )  # fmt: skip
+        chute = armed_chute(e, setup, nominal)
     return SrlEdlLeg(
-        setup,
-        approaches,
-        design_guidance(setup, approaches[0]),
-        e.drag_sigma_fraction,
-        e.wind_sigma_scale,
-        e,
+        setup, approaches, guidance, e.drag_sigma_fraction, e.wind_sigma_scale, e, chute
     )

@@ -8,7 +8,11 @@ tabulated atmosphere, phase by phase, for batches of trajectories:
 1. **Guided entry** of the 70 deg sphere-cone at its trim L/D, steered by the Apollo
    final-phase law (:mod:`msrsim.core.entry_guidance`, designed on the nominal entry by
    :func:`msrsim.core.guidance_design.design_guidance`) to the parachute trigger speed.
-2. **Parachute** (disk-gap-band): deployed at the trigger; the deploy Mach number and
+   With :class:`BalanceJettison`, the entry balance masses are dropped at a set speed
+   before the trigger and the vehicle flies on at zero lift ("straighten up and fly
+   right", SUFR).
+2. **Parachute** (disk-gap-band): deployed at the trigger, a planet-relative speed or,
+   with :class:`RangeTrigger`, the range to the target (Mars 2020's); the deploy Mach number and
    dynamic pressure are checked against the qualification box (Mach 2.2, 750 Pa for
    MSL's 21.5 m chute; Sengupta et al.). Inflation is taken as instant.
 3. **Heat-shield separation** a set time after deploy (mass drops), descent on the chute
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -50,8 +54,14 @@ from msrsim.core.flight import (
     Planet,
     fly,
 )
-from msrsim.core.frames import cartesian_to_geodetic, geocentric_flight_state, mars_fixed_matrix
+from msrsim.core.frames import (
+    cartesian_to_geodetic,
+    geocentric_flight_state,
+    geodetic_to_cartesian,
+    mars_fixed_matrix,
+)
 from msrsim.core.guidance_design import design_guidance
+from msrsim.core.incidence import zero_incidence_drag_ratio
 from msrsim.segments.approach import Arrival
 
 MARS_FLIGHT = Planet(
@@ -120,6 +130,8 @@ class Aeroshell:
     half_angle_deg: float
     hypersonic_drag_coefficient: float
     lift_to_drag: float
+    balance: BalanceJettison | None = None
+    """Entry balance masses dropped before deploy (SUFR); ``mass_kg`` includes them."""
 
     @property
     def reference_area_m2(self) -> float:
@@ -142,16 +154,104 @@ class Aeroshell:
             lift_to_drag=np.full(shape.mach.size, self.lift_to_drag),
         )
 
+    def zero_incidence_aerodynamics(self):
+        """:meth:`aerodynamics` at zero angle of attack, as after SUFR: no lift, and the drag
+        of the untrimmed body, CD(Mach) times the Newtonian ratio of the sphere-cone's drag
+        at zero incidence to its drag at the trim angle of its L/D
+        (:func:`msrsim.core.incidence.zero_incidence_drag_ratio`: 1.10 for MSL, trimmed
+        at 15.6 deg; the ratio is taken at every Mach)."""
+        trimmed = self.aerodynamics()
+        ratio = zero_incidence_drag_ratio(
+            math.radians(self.half_angle_deg),
+            self.nose_radius_m,
+            self.diameter_m / 2.0,
+            self.lift_to_drag,
+        )
+        return replace(
+            trimmed,
+            cd_continuum=trimmed.cd_continuum * ratio,
+            lift_to_drag=np.zeros(trimmed.mach.size),
+        )
+
+
+@dataclass(frozen=True)
+class BalanceJettison:
+    """Entry balance masses dropped before parachute deploy (SI).
+
+    MSL and Mars 2020 fly their hypersonic entry trimmed at an angle of attack (L/D 0.24)
+    by a centre-of-mass offset; before the parachute opens they eject six 25 kg tungsten
+    entry balance masses, 150 kg in all, which brings the angle of attack to about zero:
+    the "straighten up and fly right" (SUFR) manoeuvre (Nelessen et al., "Mars 2020 Entry,
+    Descent, and Landing System Overview", IEEE Aerospace 2019, p. 3; Way et al. 2007 for
+    MSL). Modelled as an instant drop of ``mass_kg`` when the planet-relative speed falls
+    to ``speed_m_s``, after which the vehicle flies on unguided at zero incidence to the
+    parachute trigger: no lift, and the drag of the untrimmed body
+    (:meth:`Aeroshell.zero_incidence_aerodynamics`). The speed at which SUFR starts is not
+    in the sources read here: it is representative (a few seconds before a deploy near
+    400-450 m/s).
+    """
+
+    mass_kg: float
+    speed_m_s: float
+
+
+@dataclass(frozen=True)
+class RangeTrigger:
+    """Deploy on the range to the target, between two speeds (SI).
+
+    Mars 2020 opened its parachute on the navigated range to the landing target, not on a
+    planet-relative speed as MSL did: the parachute deploys where the remaining distance to
+    the target equals the design distance, so a long or short entry opens early or late
+    and the landing dispersion shrinks (Way, "On the use of a range trigger for the Mars
+    Science Laboratory entry, descent, and landing", IEEE Aerospace 2011; Dutta and Way,
+    "Comparison of the effects of velocity and range triggers on trajectory dispersions
+    for the Mars 2020 mission", AIAA 2017, NTRS 20170000743). The chute opens when the
+    great-circle range from the vehicle to ``target_m`` (planet-fixed, m) falls to
+    ``range_m``, but not while the speed is above ``earliest_speed_m_s``; one that has not
+    reached the range by ``latest_speed_m_s`` opens there (the velocity back-up).
+    """
+
+    target_m: tuple[float, float, float]
+    range_m: float
+    earliest_speed_m_s: float
+    latest_speed_m_s: float
+
+    def range_to_target_m(self, position_m) -> np.ndarray:
+        """Great-circle range (m) from planet-fixed positions to the target, at the
+        target's radius."""
+        target = np.asarray(self.target_m, dtype=np.float64)
+        radius = float(np.linalg.norm(target))
+        r = np.asarray(position_m, dtype=np.float64)
+        cos = np.sum(r * target, axis=-1) / (np.linalg.norm(r, axis=-1) * radius)
+        return radius * np.arccos(np.clip(cos, -1.0, 1.0))
+
 
 @dataclass(frozen=True)
 class Parachute:
-    """A supersonic disk-gap-band parachute and its deploy trigger and box (SI)."""
+    """A supersonic disk-gap-band parachute and its deploy trigger and box (SI).
+
+    ``trigger_speed_m_s`` is the deploy speed of a speed trigger, and the speed the entry
+    guidance's reference ends at; ``range_trigger`` replaces the speed trigger by the
+    range to the target (:class:`RangeTrigger`)."""
 
     diameter_m: float
     drag_coefficient: float
     trigger_speed_m_s: float
     max_deploy_mach: float
     max_deploy_dynamic_pressure_pa: float
+    range_trigger: RangeTrigger | None = None
+
+    @property
+    def earliest_speed_m_s(self) -> float:
+        """The highest speed at which the chute may open."""
+        t = self.range_trigger
+        return self.trigger_speed_m_s if t is None else t.earliest_speed_m_s
+
+    @property
+    def latest_speed_m_s(self) -> float:
+        """The speed at which the chute opens at the latest."""
+        t = self.range_trigger
+        return self.trigger_speed_m_s if t is None else t.latest_speed_m_s
 
     @property
     def area_m2(self) -> float:
@@ -512,19 +612,16 @@ def fly_edl(
         ground_altitude_m=ground_altitude_m,
         rtol=rtol,
     )
-    entry = fly(
+    entry, mass = _fly_to_deploy(
+        aeroshell,
+        parachute,
         position_m,
         velocity_m_s,
-        aerodynamics=aeroshell.aerodynamics(),
-        mass_kg=mass,
-        reference_area_m2=aeroshell.reference_area_m2,
-        nose_radius_m=aeroshell.nose_radius_m,
-        bank_rad=initial_bank_rad,
+        mass,
+        common,
         guidance=guidance,
-        stop_speed_m_s=parachute.trigger_speed_m_s,
-        max_step_s=1.0,
+        initial_bank_rad=initial_bank_rad,
         history_samples=history_samples,
-        **common,
     )
     deployed = entry.status == STATUS_STOP_SPEED
     height = _height(entry.position_m)
@@ -616,6 +713,186 @@ def fly_edl(
         ).astype(np.int8),
         descent_phase_s=powered.phase_s,
     )
+
+
+RANGE_WINDOW_SAMPLES = 600
+"""Accepted steps kept while a range trigger's window is flown (steps of at most 1 s:
+ten minutes, far longer than any window between its two speeds)."""
+RANGE_WINDOW_CHUNK = 2048
+"""Trajectories flown at once through a range trigger's window (bounds the history's
+memory, RANGE_WINDOW_SAMPLES x 12 floats each)."""
+
+
+def _joined(first: FlightResult, then: FlightResult, went_on: np.ndarray) -> FlightResult:
+    """One flight of two phases: ``then`` flown on from ``first``'s end where ``went_on``
+    (times and heat loads add, peaks take the larger, the end state is ``then``'s)."""
+
+    def pick(a, b):
+        return np.where(went_on.reshape((-1,) + (1,) * (np.ndim(a) - 1)), b, a)
+
+    history = None
+    if first.history is not None and then.history is not None:
+        later = then.history.copy()
+        later[:, :, 0] += first.time_s[:, None]
+        later[~went_on] = np.nan
+        history = np.concatenate([first.history, later], axis=1)
+    return FlightResult(
+        status=pick(first.status, then.status),
+        time_s=first.time_s + np.where(went_on, then.time_s, 0.0),
+        position_m=pick(first.position_m, then.position_m),
+        velocity_m_s=pick(first.velocity_m_s, then.velocity_m_s),
+        **{
+            name: pick(getattr(first, name), np.maximum(getattr(first, name), getattr(then, name)))
+            for name in (
+                "peak_deceleration_g",
+                "peak_convective_heat_flux_w_m2",
+                "peak_radiative_heat_flux_w_m2",
+                "peak_dynamic_pressure_pa",
+            )
+        },
+        heat_load_j_m2=first.heat_load_j_m2 + np.where(went_on, then.heat_load_j_m2, 0.0),
+        steps=first.steps + np.where(went_on, then.steps, 0),
+        bank_reversals=first.bank_reversals + np.where(went_on, then.bank_reversals, 0),
+        bank_rad=pick(first.bank_rad, then.bank_rad),
+        history=history,
+    )
+
+
+def _cut_at_range(flown: FlightResult, trigger: RangeTrigger) -> FlightResult:
+    """A window flight (with history) ended where the range to the target first falls to
+    the trigger's: the state linearly interpolated between the two steps about it (steps
+    of at most 1 s, a few hundred metres at these speeds). Trajectories that never reach
+    it keep their end (the back-up speed, or the ground)."""
+    h = flown.history
+    rng = trigger.range_to_target_m(h[:, :, 1:4])
+    rng = np.where(np.isnan(h[:, :, 0]), np.inf, rng)
+    below = rng <= trigger.range_m
+    hit = below.any(axis=1)
+    j = np.argmax(below, axis=1)
+    rows = np.arange(h.shape[0])
+    i = np.maximum(j - 1, 0)
+    r0, r1 = rng[rows, i], rng[rows, j]
+    span = np.where(j > 0, r0 - r1, 1.0)
+    f = np.where(j > 0, np.clip((r0 - trigger.range_m) / np.where(span > 0, span, 1.0), 0, 1), 1)
+    state = h[rows, i] * (1.0 - f[:, None]) + h[rows, j] * f[:, None]
+    history = np.where(h[:, :, :1] > state[:, None, :1], np.nan, h)
+    cut = hit & (state[:, 0] <= flown.time_s)
+    return replace(
+        flown,
+        status=np.where(cut, STATUS_STOP_SPEED, flown.status).astype(flown.status.dtype),
+        time_s=np.where(cut, state[:, 0], flown.time_s),
+        position_m=np.where(cut[:, None], state[:, 1:4], flown.position_m),
+        velocity_m_s=np.where(cut[:, None], state[:, 4:7], flown.velocity_m_s),
+        history=np.where(cut[:, None, None], history, h),
+    )
+
+
+def _fly_to_deploy(
+    aeroshell: Aeroshell,
+    parachute: Parachute,
+    position_m,
+    velocity_m_s,
+    mass,
+    common: dict,
+    *,
+    guidance,
+    initial_bank_rad,
+    history_samples: int,
+) -> tuple[FlightResult, np.ndarray]:
+    """The entry from the interface to parachute deploy, and the mass at deploy.
+
+    Phases, each flown on from the last where it reached its stop speed: the guided entry
+    (to the SUFR speed with :attr:`Aeroshell.balance`, else to the trigger or the range
+    trigger's earliest speed); without the balance masses at zero lift to that speed; with a
+    range trigger, the window down to its latest speed, cut where the range falls to the
+    trigger's. The window's heat load and peaks run a few seconds past a range deploy at
+    most, where the speed is below 600 m/s (heating goes as v^3: negligible)."""
+    shell = dict(reference_area_m2=aeroshell.reference_area_m2,
+                 nose_radius_m=aeroshell.nose_radius_m, max_step_s=1.0, **common)  # fmt: skip
+    aero = aeroshell.aerodynamics()
+    balance = aeroshell.balance
+    top = parachute.earliest_speed_m_s
+    entry = fly(
+        position_m, velocity_m_s, aerodynamics=aero, mass_kg=mass, bank_rad=initial_bank_rad,
+        guidance=guidance, stop_speed_m_s=top if balance is None else balance.speed_m_s,
+        history_samples=history_samples, **shell,
+    )  # fmt: skip
+    flown = dict(aerodynamics=aero, guidance=guidance)
+    if balance is not None:
+        mass = mass - balance.mass_kg
+        flown = dict(aerodynamics=aeroshell.zero_incidence_aerodynamics(), guidance=None)
+        went_on = entry.status == STATUS_STOP_SPEED
+        straight = fly(
+            entry.position_m, entry.velocity_m_s, mass_kg=mass, bank_rad=0.0,
+            stop_speed_m_s=top, history_samples=history_samples, **flown, **shell,
+        )  # fmt: skip
+        entry = _joined(entry, straight, went_on)
+    trigger = parachute.range_trigger
+    if trigger is None:
+        return entry, mass
+    went_on = entry.status == STATUS_STOP_SPEED
+    mass = np.broadcast_to(mass, went_on.shape)
+    windows = []
+    for lo in range(0, went_on.size, RANGE_WINDOW_CHUNK):
+        part = slice(lo, lo + RANGE_WINDOW_CHUNK)
+        window = fly(
+            entry.position_m[part], entry.velocity_m_s[part], mass_kg=mass[part],
+            bank_rad=entry.bank_rad[part], stop_speed_m_s=trigger.latest_speed_m_s,
+            history_samples=RANGE_WINDOW_SAMPLES, **flown,
+            **{**shell, "cd_scale": np.broadcast_to(common["cd_scale"], went_on.shape)[part],
+               "atmosphere": _rows(common["atmosphere"], part, went_on.size)},
+        )  # fmt: skip
+        windows.append(_cut_at_range(window, trigger))
+    joined = {
+        f.name: np.concatenate([getattr(w, f.name) for w in windows])
+        for f in fields(FlightResult)
+        if f.name != "history"
+    }
+    window = FlightResult(
+        **joined,
+        history=np.concatenate([w.history for w in windows]) if history_samples else None,
+    )
+    return _joined(entry, window, went_on), mass
+
+
+def _rows(atmosphere: AtmosphereTable, part: slice, n: int) -> AtmosphereTable:
+    """The atmosphere of the trajectories in ``part`` (a dispersed table has a row each)."""
+    changes = {}
+    for name in ("log_density", "wind_east_m_s", "wind_north_m_s"):
+        table = np.atleast_2d(np.asarray(getattr(atmosphere, name)))
+        if table.shape[0] == n and n > 1:
+            changes[name] = table[part]
+    return replace(atmosphere, **changes) if changes else atmosphere
+
+
+def armed_range_trigger(
+    parachute: Parachute,
+    nominal: EdlResult,
+    speeds_m_s: tuple[float, float],
+    target_m=None,
+) -> Parachute:
+    """``parachute`` with a range trigger armed on a nominal flown with its speed trigger:
+    the target is ``target_m`` (planet-fixed, m; default the nominal's touchdown point) and
+    the trigger range the nominal's range to it at deploy, so that the nominal opens where
+    its speed trigger opened it; ``speeds_m_s`` = (earliest, latest) deploy speeds."""
+    earliest, latest = speeds_m_s
+    if not earliest > parachute.trigger_speed_m_s > latest:
+        raise ValueError(
+            f"range trigger speeds {earliest:g}, {latest:g} m/s must bracket the trigger "
+            f"speed {parachute.trigger_speed_m_s:g} m/s (earliest above, latest below)"
+        )
+    if target_m is None:
+        ground = nominal.parachute.position_m[0]
+        target_m = geodetic_to_cartesian(
+            nominal.landing_latitude_rad[0],
+            nominal.landing_longitude_rad[0],
+            _height(ground[None])[0],
+            MARS,
+        )[0]
+    target = tuple(float(x) for x in np.ravel(target_m))
+    probe = RangeTrigger(target, 0.0, earliest, latest)
+    distance = float(probe.range_to_target_m(nominal.entry.position_m[0]))
+    return replace(parachute, range_trigger=replace(probe, range_m=distance))
 
 
 def reference_profile(aeroshell: Aeroshell, bank_rad: float, heading_speed_m_s: float):

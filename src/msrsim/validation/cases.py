@@ -12,10 +12,18 @@ commands (``msrsim entry`` from an interface state, the EDL phases of ``msrsim e
 ``msrsim windows``, ``msrsim mars-time``, the surface leg's conjunctions), by
 ``msrsim validate`` and by ``tests/validation/test_reference_cases.py``.
 
-Left out, for want of a published entry state in the sources this project could read:
-Hayabusa (2010), Hayabusa2 (2020) and OSIRIS-REx (2023). Their capsules' reconstructions
-(JAXA; NASA/LM) give peak loads and landing points, but the interface state (speed,
-angle, azimuth at a stated radius) that a replay needs was not found.
+Left out, for want of a published entry state in the sources this project could read
+(searched again for issue 17): Hayabusa (2010), Hayabusa2 (2020) and OSIRIS-REx (2023).
+What was found: Hayabusa entered at 12.2 km/s (NASA Ames airborne campaign, as relayed
+[S]) at 200 km (JAXA's timeline, as relayed [S]: "about 10 deg", where other relays give
+-12.8 deg), frame of the speed not stated, no place or heading; its one flight figure,
+a peak heat flux of "about 14 MW/m2" (Yamada, Inatani and Ishii, Trans. JSASS Aerospace
+Tech. Japan 10 (ists28), Te_11, 2012, abstract), is itself a computation. Hayabusa2: "12
+km/s" and "12 deg +/- 0.2 deg" (JAXA, as relayed [S]), no altitude, place or figure.
+OSIRIS-REx: 27,650 mph (12.36 km/s) off the California coast at 14:42 UTC, touchdown 14:52
+UTC, "up to 32 g" (NASA blog and release, 2023), no flight-path angle. A replay needs the
+angle at a stated radius, and a peak-g or heating figure needs it to a tenth of a degree
+(Allen and Eggers: peak g goes as sin(-gamma)).
 """
 
 from __future__ import annotations
@@ -180,18 +188,27 @@ M2020_ENTRY = (
     'Entry, Descent, and Landing Simulation", AIAA 2024 (NTRS 20210024480), as-flown table: '
     "entry at 3522.2 km, 5.3247 km/s Mars-relative, flight-path angle -15.48 deg [S]"
 )
+M2020_BALANCE = (
+    'Nelessen, A., et al., "Mars 2020 Entry, Descent, and Landing System Overview", IEEE '
+    "Aerospace Conference 2019, p. 3: SUFR ejects six 25 kg entry balance masses [S]; MSL "
+    "press kit (2012): two 75 kg cruise balance masses ejected before entry [S]"
+)
 M2020_DEPLOY_DISCREPANCY = (
-    "the model opens at ~619 Pa, 9.9 km above Jezero (the flight: 520 Pa near 11 km): it "
-    "reaches Mach 1.8 about 1 km too low. Measured (issue 17): the aeroshell's supersonic "
-    "drag (modified Newtonian fell from CD 1.45 to 1.30 at Mach 2; with the base drag now "
-    "1.42) moved it from 715 Pa at 8.1 km; Mars 2020's own entry speed (MSL's 5.845 "
-    "km/s was flown before) to 619 Pa at 9.9 km. Left: the ~150 kg of entry balance "
-    "masses jettisoned before deploy, not modelled (flown at 3,290 kg it opens at 593 Pa, "
-    "10.4 km), and the supersonic CD's own error (no published 70 deg aerodatabase points "
-    "were found). Not the atmosphere (the mean Mars-GRAM profile has 520 Pa at Mach 1.81 "
-    "11.9 km above Jezero, as flown); not the trigger: speed triggers of 400-450 m/s open "
-    "at the same q, so a range trigger moves where, not at what pressure. The entry's "
-    "place and heading are MSL's (Mars 2020's were not found)"
+    "the model opens at 595 Pa, 10.3 km above Jezero (the flight: 520 Pa; the mean "
+    "Mars-GRAM profile has 520 Pa at Mach 1.81 11.8 km above Jezero, where the flight's "
+    "~400 m/s is Mach 1.81 too, so the atmosphere is not the cause): the model reaches "
+    "Mach 1.8 ~1.5 km too low. Measured (issue 17): before, 629 Pa at 9.7 km (the 3,440 kg "
+    "stack at cruise-stage separation flown from the interface); the two cruise balance "
+    "masses, ejected before entry, out of the entry mass: 606 Pa, 10.1 km; the six entry "
+    "balance masses dropped at SUFR (430 m/s), flying on at zero incidence (no lift, the "
+    "untrimmed body's 10 % more drag): 595 Pa, 10.3 km (dropped at 410-600 m/s: 590 to "
+    "607 Pa); the range trigger, armed on this nominal, opens it where the speed trigger "
+    "did (0.02 Pa). Left: the aeroshell's drag, CD 1.45 trimmed at hypersonic speed scaled "
+    "onto a modified-Newtonian CD(Mach) (no published 70 deg aerodatabase points were "
+    "found): each +5 % of CD moves deploy by about -36 Pa and +0.7 km (CD 1.52: 558 Pa, "
+    "11.0 km; 1.60: 535 Pa, 11.5 km), while MEDLI2 found Mars 2020's axial force ~2 % "
+    "below its preflight database (Karlgaard et al. 2022); and the entry's place and "
+    "heading, MSL's (Mars 2020's were not found), which set the guidance's lift use"
 )
 
 MARS_EDL = (
@@ -203,6 +220,10 @@ MARS_EDL = (
             "entry_mass_kg": 3152.0,
             "ground_altitude_m": -4400.0,  # Bradbury Landing, MOLA
             "parachute_trigger_speed_m_s": 450.0,
+            # six 25 kg entry balance masses dropped at SUFR, a few seconds before deploy
+            # (M2020_BALANCE; the speed is representative)
+            "balance_mass_kg": 150.0,
+            "balance_jettison_speed_m_s": 480.0,
         },
         figures=(
             Figure(
@@ -241,18 +262,27 @@ MARS_EDL = (
         "mars_edl",
         inputs={
             # Mars 2020 flew MSL's aeroshell, L/D and 21.5 m disk-gap-band (Nelessen et al.,
-            # IEEE Aerospace 2019); its entry mass, ~3,440 kg, is NASA's launch press kit
-            # figure (4,010 kg at launch less the cruise stage) [S]; its entry speed and
-            # angle are M2020_ENTRY's, flown at MSL's interface point and heading (Mars
-            # 2020's were not found); the inertial speed is solved for the relative one
-            # (~5.56 km/s, NASA's "nearly 12,500 mph")
-            "entry_mass_kg": 3440.0,
+            # IEEE Aerospace 2019). Its mass less the cruise stage, ~3,440 kg (NASA's launch
+            # press kit: 4,010 kg at launch) [S], still carries the two cruise balance
+            # masses, ejected after cruise-stage separation and before entry (M2020_BALANCE:
+            # MSL's 2 x 75 kg; Mars 2020 reused MSL's entry system): 3,290 kg enter. Its
+            # entry speed and angle are M2020_ENTRY's, flown at MSL's interface point and
+            # heading (Mars 2020's were not found); the inertial speed is solved for the
+            # relative one (~5.56 km/s, NASA's "nearly 12,500 mph")
+            "entry_mass_kg": 3290.0,
             "entry_relative_speed_m_s": 5324.7,
             "entry_fpa_deg": -15.48,
             "ground_altitude_m": -2569.0,  # Octavia E. Butler landing, MOLA (NASA) [S]
-            # a range trigger opened the chute; modelled as the speed it opened at, Mach
-            # 1.81 at the mean atmosphere's ~221 m/s near 9 km above the datum
+            # the six 25 kg entry balance masses go at SUFR, a few seconds before deploy
+            # (M2020_BALANCE; the speed is representative: 410-600 m/s give 590-607 Pa)
+            "balance_mass_kg": 150.0,
+            "balance_jettison_speed_m_s": 430.0,
+            # the speed the guidance's reference ends at: Mach 1.81 at the mean
+            # atmosphere's ~221 m/s near 10 km above Jezero
             "parachute_trigger_speed_m_s": 400.0,
+            # the range trigger (Mars 2020's), armed on the nominal as msrsim edl arms it;
+            # its window (earliest, latest deploy speed) is representative
+            "range_trigger_speeds_m_s": (500.0, 350.0),
         },
         figures=(
             Figure(
@@ -264,7 +294,7 @@ MARS_EDL = (
                 "0.15: the reconstruction's spread is not in the abstract; the model's error "
                 "of a mean atmosphere (12 % in density below 40 km, MEDLI2) and of the entry "
                 "state (Mars 2020's speed and angle at MSL's place and heading)",
-                M2020_PARACHUTE + "; " + M2020_ENTRY,
+                M2020_PARACHUTE + "; " + M2020_ENTRY + "; " + M2020_BALANCE,
             ),
             Figure(
                 "deploy_dynamic_pressure_pa",

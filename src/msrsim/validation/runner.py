@@ -4,7 +4,9 @@ Each kind of case is flown the way its command flies it: an Earth entry from its
 interface state by :func:`msrsim.campaign.interface_entry.run_interface_entry` (``msrsim
 entry --entry-latitude-deg ...``); a Mars EDL by the phases of ``msrsim edl``
 (:func:`msrsim.segments.edl.design_edl_guidance` on the entry state, then
-:func:`msrsim.segments.edl.fly_edl` through the mean Mars-GRAM profile); porkchop optima by
+:func:`msrsim.segments.edl.fly_edl` through the mean Mars-GRAM profile, with the entry
+balance masses dropped at SUFR and the range trigger armed on the nominal where the case
+gives them, as ``msrsim edl`` flies a scenario's); porkchop optima by
 ``msrsim windows``' search; Mars24 by ``msrsim mars-time``'s functions; conjunctions by the
 surface leg's :func:`msrsim.segments.surface.mars_solar_conjunctions`.
 """
@@ -128,7 +130,9 @@ def _mars_edl(case: Case) -> dict[str, float]:
         MSL_ENTRY,
         MSL_INTERFACE_RADIUS_M,
         MSL_PARACHUTE,
+        BalanceJettison,
         GuidanceSettings,
+        armed_range_trigger,
         design_edl_guidance,
         fly_edl,
         inertial_entry_states,
@@ -136,7 +140,10 @@ def _mars_edl(case: Case) -> dict[str, float]:
 
     i = case.inputs
     e = load_scenario().srl.edl  # the guidance settings msrsim edl flies with
-    shell = dataclasses.replace(MSL_AEROSHELL, mass_kg=i["entry_mass_kg"])
+    balance = None
+    if "balance_mass_kg" in i:  # jettisoned before deploy (SUFR)
+        balance = BalanceJettison(i["balance_mass_kg"], i["balance_jettison_speed_m_s"])
+    shell = dataclasses.replace(MSL_AEROSHELL, mass_kg=i["entry_mass_kg"], balance=balance)
     chute = dataclasses.replace(MSL_PARACHUTE, trigger_speed_m_s=i["parachute_trigger_speed_m_s"])
     ground = i["ground_altitude_m"]
     atmosphere = flight_table(mars_gram_mean_profile(500.0))
@@ -159,6 +166,10 @@ def _mars_edl(case: Case) -> dict[str, float]:
     guidance = design_edl_guidance(shell, chute, atmosphere, r, v, settings, ground)
     flown = fly_edl(shell, chute, MSL_DESCENT, r, v, atmosphere, guidance=guidance,
                     initial_bank_rad=bank, ground_altitude_m=ground)  # fmt: skip
+    if "range_trigger_speeds_m_s" in i:  # armed on this nominal, as msrsim edl arms it
+        chute = armed_range_trigger(chute, flown, i["range_trigger_speeds_m_s"])
+        flown = fly_edl(shell, chute, MSL_DESCENT, r, v, atmosphere, guidance=guidance,
+                        initial_bank_rad=bank, ground_altitude_m=ground)  # fmt: skip
     return {
         "deploy_time_s": float(flown.entry.time_s[0]),
         "deploy_mach": float(flown.deploy_mach[0]),
