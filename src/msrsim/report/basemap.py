@@ -239,7 +239,7 @@ def relief_traces(go, grid: ReliefGrid, lat_range, lon_range, radius_m: float,
                 showscale=False,
                 hoverinfo="skip",
                 name=f"contours every {step:g} m",
-                showlegend=True,
+                showlegend=False,
             )
         )  # fmt: skip
     return traces

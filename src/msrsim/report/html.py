@@ -1460,11 +1460,11 @@ class _Page:
             outside = f"P(outside the range) = {d['probability_outside_range']}"
         fig.update_layout(
             title=f"EES landings in Utah: {outside}",
-            xaxis={"title": "east longitude, deg", "range": lon_range},
+            xaxis={"title": "east longitude, deg", "range": lon_range, "constrain": "domain"},
             yaxis={"title": "geodetic latitude, deg", "scaleanchor": "x", "constrain": "domain",
                    "scaleratio": 1.0 / math.cos(math.radians(d["target"][0])),
                    "range": lat_range},
-            legend={"orientation": "h", "y": -0.2},
+            legend={"x": 1.02, "y": 1.0, "xanchor": "left", "font": {"size": 10}},
         )  # fmt: skip
         return (
             f'<div class="grid2"><div>{self.plot(corridor, 460, HALF_WIDTH_PX)}</div>'
