@@ -89,8 +89,7 @@ def footprint_map(result, path: str | Path) -> Path:
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
     terrain = (
-        f"; relief, contours every {np.diff(levels).min():g} m: "
-        f"{relief.source.split(' (')[0]} (heights above the EGM96 geoid)"
+        f"; relief, {np.diff(levels).min():g} m contours: {relief.source.split(' (')[0]}"
         if levels is not None and levels.size > 1
         else ""
     )
