@@ -144,6 +144,8 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
                     scale: (g.layout.annotations || []).map(a => a.text)
                         .filter(t => / km$/.test(t)),
                     outline: g.data.filter(t => /rim|Range/.test(t.name || '')).length,
+                    relief: g.data.filter(t => t.type === 'heatmap' || t.type === 'contour')
+                        .map(t => t.type),
                 }))"""
         )
         page.screenshot(path=str(tmp_path / "report_top.png"))
@@ -167,7 +169,10 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
     assert len(titles) == len(plots)
     assert_titles_clear(titles)
     # the two landing maps: a scale bar (three lines and its length) and the outline of
-    # the crater rim / the range as their base map
+    # the crater rim / the range as their base map; under the Utah map, the packaged
+    # elevation grid's shaded relief and contours (none is packaged for Jezero)
     assert len(maps) == 2, maps
     for m in maps:
         assert m["shapes"] >= 3 and len(m["scale"]) == 1 and m["outline"] == 1, m
+    utah = [m for m in maps if "Utah" in m["title"]]
+    assert len(utah) == 1 and utah[0]["relief"] == ["heatmap", "contour"], maps

@@ -10,6 +10,7 @@ import numpy as np
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import cartesian_to_geodetic
+from msrsim.report.basemap import draw_relief, load_relief
 from msrsim.report.plots import _figure, add_scale_bar, draw_all, save_figure
 
 MAP_POINTS = 20_000  # landing points drawn at most (a random subset keeps the file small)
@@ -73,6 +74,8 @@ def footprint_map(result, path: str | Path) -> Path:
         min(rng_.latitude_deg.min(), lat.min()) - pad, max(rng_.latitude_deg.max(), lat.max()) + pad
     )
     ax.set_aspect(1.0 / math.cos(math.radians(result.target.latitude_deg)))
+    relief = load_relief()
+    levels = draw_relief(ax, relief, EARTH.mean_radius.value)
     ax.set_xlabel("east longitude, deg")
     ax.set_ylabel("geodetic latitude, deg")
     landed = fp.entries.flight.status == 0
@@ -85,10 +88,15 @@ def footprint_map(result, path: str | Path) -> Path:
     add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="upper right")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
+    terrain = (
+        f"; relief, {np.diff(levels).min():g} m contours: {relief.source.split(' (')[0]}"
+        if levels is not None and levels.size > 1
+        else ""
+    )
     fig.text(
         0.01,
         0.005,
-        "Boundary: " + rng_.source.split(":")[0] + "; see docs/models.md",
+        "Boundary: " + rng_.source.split(":")[0] + terrain + "; see docs/models.md",
         fontsize=7,
         color="0.4",
     )

@@ -33,6 +33,7 @@ import numpy as np
 from msrsim.campaign.summaries import SPREAD_SUFFIXES
 from msrsim.core.bodies import EARTH, MARS
 from msrsim.core.resources import atomic_write, read_text_file
+from msrsim.report.basemap import RELIEF_EXAGGERATION, load_relief, relief_traces
 
 __all__ = [
     "MAX_POINTS",
@@ -719,8 +720,9 @@ EARTH_MEAN_RADIUS_KM = EARTH.mean_radius.value / 1e3
 """IUGG mean radius of WGS 84: the Utah map's scale (within 0.2 % of the ellipsoid's
 parallel at 40 N)."""
 NO_RELIEF = (
-    "No terrain is drawn: msrsim packages no elevation grid of Jezero or of the range (none "
-    "could be obtained offline); the map holds what msrsim models."
+    "No terrain is drawn: msrsim packages no elevation grid of Jezero (none could be "
+    "obtained for packaging; docs/models.md, landing-map basemaps); the map holds what "
+    "msrsim models."
 )
 
 
@@ -1414,7 +1416,11 @@ class _Page:
                               rangemode="tozero", showgrid=False)  # fmt: skip
         corridor.update_yaxes(rangemode="tozero", secondary_y=False)
 
-        fig = go.Figure()
+        lon_range = _span(d["range_longitude_deg"] + d["landing_longitude_deg"])
+        lat_range = _span(d["range_latitude_deg"] + d["landing_latitude_deg"])
+        relief = load_relief()
+        fig = go.Figure(relief_traces(go, relief, lat_range, lon_range,
+                                      EARTH.mean_radius.value))  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=d["range_longitude_deg"],
@@ -1445,8 +1451,6 @@ class _Page:
                 name="target",
             )
         )
-        lon_range = _span(d["range_longitude_deg"] + d["landing_longitude_deg"])
-        lat_range = _span(d["range_latitude_deg"] + d["landing_latitude_deg"])
         _add_scale_bar(fig, lon_range, lat_range, EARTH_MEAN_RADIUS_KM)
         if d.get("probability_outside_range_if_landed") is not None:
             outside = (f"P(outside the range | landed) = "
@@ -1456,17 +1460,19 @@ class _Page:
             outside = f"P(outside the range) = {d['probability_outside_range']}"
         fig.update_layout(
             title=f"EES landings in Utah: {outside}",
-            xaxis={"title": "east longitude, deg", "range": lon_range},
+            xaxis={"title": "east longitude, deg", "range": lon_range, "constrain": "domain"},
             yaxis={"title": "geodetic latitude, deg", "scaleanchor": "x", "constrain": "domain",
                    "scaleratio": 1.0 / math.cos(math.radians(d["target"][0])),
                    "range": lat_range},
-            legend={"orientation": "h", "y": -0.2},
+            legend={"x": 1.02, "y": 1.0, "xanchor": "left", "font": {"size": 10}},
         )  # fmt: skip
         return (
             f'<div class="grid2"><div>{self.plot(corridor, 460, HALF_WIDTH_PX)}</div>'
             f"<div>{self.plot(fig, 460, HALF_WIDTH_PX)}</div></div>"
             + f'<p class="note">Range boundary: {_e(d["range_source"])}; scale along the '
-            f"parallel. {NO_RELIEF}</p>"
+            f"parallel. Shaded relief (lit from the north-west, heights exaggerated "
+            f"{RELIEF_EXAGGERATION:g} times) and contours: {_e(relief.source)}; "
+            f"{_e(relief.datum)}; {_e(relief.licence)}.</p>"
         )
 
     def montecarlo(self, summary: dict, data: dict) -> str:
