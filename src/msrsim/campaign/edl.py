@@ -195,6 +195,12 @@ class EdlSetup:
     """Where a landing counts as safe (:func:`landing_region`)."""
 
 
+def landing_place(region: JezeroMap) -> str:
+    """The timeline's name of where the SRL lands and the MAV leaves: Jezero, or the
+    scenario's landing region."""
+    return "Jezero" if region is JEZERO else region.landing_site_name
+
+
 def landing_region(scenario: Scenario) -> JezeroMap:
     """The scenario's landing region (``srl.landing_region``) as a map circle: Jezero's
     rim (:data:`JEZERO`, with Perseverance's landing) when the scenario gives Jezero's
@@ -491,7 +497,7 @@ def run_edl_leg(scenario: Scenario, launch_period, leg):
     src = "computed: EDL leg (first day of the SRL launch period)"
     milestones = (
         dated("SRL entry interface at Mars", result.approach.entry_et, src),
-        dated("SRL touchdown at Jezero", result.landing_et, src),
+        dated(f"SRL touchdown at {landing_place(result.region)}", result.landing_et, src),
     )
     return (
         LegOutcome(leg, "modelled (guided entry, parachute, powered descent)", summary(result)),

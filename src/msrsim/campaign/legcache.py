@@ -154,6 +154,7 @@ LEG_INPUTS: dict[str, LegInputs] = {
             *_EES,
             "ees.footprint_trials",
             "ees.entry_to_landing_s",
+            "ees.landing_site_name",
             "ees.release_before_entry_days",
             "ees.touchdown_speed_m_s",
             *_DIVERT,
