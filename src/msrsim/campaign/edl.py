@@ -204,13 +204,14 @@ def landing_place(region: JezeroMap) -> str:
 def landing_region(scenario: Scenario) -> JezeroMap:
     """The scenario's landing region (``srl.landing_region``) as a map circle: Jezero's
     rim (:data:`JEZERO`, with Perseverance's landing) when the scenario gives Jezero's
-    values, else a circle of the given diameter about its centre, with the SRL's target
-    as the landing shown in it."""
+    values (its defaults), else a circle of the given diameter about its centre, with
+    the SRL's target as the landing shown in it."""
     r = scenario.srl.landing_region
-    here = (r.latitude_deg, r.east_longitude_deg, r.diameter_km)
-    if here == (JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg, JEZERO.crater_diameter_km):
+    here = (r.name, r.latitude_deg, r.east_longitude_deg, r.diameter_km)
+    jezero = (JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg, JEZERO.crater_diameter_km)
+    if here == ("Jezero crater", *jezero):
         return JEZERO
-    provenance = scenario.srl.provenance("landing_region")
+    given = (r.provenance(k) for k in ("latitude_deg", "diameter_km"))
     return JezeroMap(
         crater_latitude_deg=r.latitude_deg,
         crater_longitude_deg=r.east_longitude_deg,
@@ -218,7 +219,7 @@ def landing_region(scenario: Scenario) -> JezeroMap:
         landing_site_name=r.name,
         landing_latitude_deg=scenario.srl.target.latitude_deg,
         landing_longitude_deg=scenario.srl.target.east_longitude_deg,
-        source=provenance.source if provenance else "srl.landing_region",
+        source="; ".join(p.source for p in given if p) or "srl.landing_region",
     )
 
 
