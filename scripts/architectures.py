@@ -84,10 +84,11 @@ def _digest(text: str) -> str:
 def _verdict(row: dict) -> str:
     if row["met"]:
         return "met"
-    side = "early" if row["outside"] < 0 else "late"
     if row["unit"] == "years":
         side = "short" if row["outside"] < 0 else "long"
-    return f"**missed**, {abs(row['outside']):g} {row['unit']} {side}"
+        return f"**missed**, {abs(row['outside']):.2f} years {side}"
+    side = "early" if row["outside"] < 0 else "late"
+    return f"**missed**, {abs(row['outside']):.0f} {row['unit']} {side}"
 
 
 def render(record: dict) -> str:

@@ -239,7 +239,9 @@ class Meta(Section):
     ] = []
     """The published cost range (billions of US dollars): metadata, not modelled; shown by
     ``msrsim compare`` with its source."""
-    published_plan: Literal["nasa-esa-2022", "tianwen3", "commercial-relay-2025"] = "nasa-esa-2022"
+    published_plan: Literal["nasa-esa-2022", "nasa-2025", "tianwen3", "commercial-relay-2025"] = (
+        "nasa-esa-2022"
+    )
     """The published plan the computed schedule is set beside
     (:data:`msrsim.campaign.published.PUBLISHED_PLANS`)."""
 
