@@ -13,6 +13,8 @@ scenario's), then writes
 - the README's block between ``<!-- architectures:start -->`` and
   ``<!-- architectures:end -->``, rendered from the JSON (:func:`render`).
 
+``python scripts/architectures.py --from-record`` draws the figure and fills the README
+again from the recorded JSON, without running anything.
 ``tests/test_readme_architectures.py`` fails when the README's block is not the rendering
 of the recorded JSON, when the figure was not drawn from it, or when a scenario's computed
 key dates no longer come out as recorded (the code or a scenario drifted: run this script
@@ -181,7 +183,8 @@ def draw(record: dict) -> str:
             ]
             left.bar(k, p, color=PALETTE[k % 5], yerr=err, capsize=4)
             days = [dt.date.fromisoformat(x[key].split(" ")[0]) for _, key in MILESTONES]
-            right.plot(days, range(len(MILESTONES)), "o:", color=PALETTE[k % 5], label=label)
+            rows = [i + 0.08 * (k - 2) for i in range(len(MILESTONES))]  # equal dates apart
+            right.plot(days, rows, "o:", color=PALETTE[k % 5], label=label)
         left.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
         left.set_ylim(0, 1)
         left.set_ylabel("P(samples land on Earth)")
@@ -190,7 +193,7 @@ def draw(record: dict) -> str:
         right.invert_yaxis()
         right.grid(axis="x", alpha=0.3)
         right.set_title("Each computed schedule on one time axis")
-        right.legend(fontsize=8, loc="lower right")
+        right.legend(fontsize=8, loc="upper right")
         fig.tight_layout()
         out = io.StringIO()
         description = (
@@ -220,14 +223,22 @@ def main() -> None:
     }
     record = json.loads(json_text(record))  # as the file holds it
     RECORD.write_text(json_text(record), encoding="utf-8")
+    write_figure_and_readme(record)
+    print(f"wrote {RECORD}, {FIGURE} and the README's architectures block")
+
+
+def write_figure_and_readme(record: dict) -> None:
+    """Draw the figure and fill the README's block from ``record`` (the JSON's content)."""
     FIGURE.write_text(draw(record), encoding="utf-8")
     text = README.read_text(encoding="utf-8")
     block = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     if not block.search(text):
         sys.exit(f"{README}: no {START} ... {END} block to fill")
     README.write_text(block.sub(lambda _: render(record), text), encoding="utf-8")
-    print(f"wrote {RECORD}, {FIGURE} and the README's architectures block")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--from-record"]:  # the figure and README again, no run
+        write_figure_and_readme(json.loads(RECORD.read_text(encoding="utf-8")))
+    else:
+        main()
