@@ -239,7 +239,9 @@ class Meta(Section):
     ] = []
     """The published cost range (billions of US dollars): metadata, not modelled; shown by
     ``msrsim compare`` with its source."""
-    published_plan: Literal["nasa-esa-2022", "tianwen3", "commercial-relay-2025"] = "nasa-esa-2022"
+    published_plan: Literal["nasa-esa-2022", "nasa-2025", "tianwen3", "commercial-relay-2025"] = (
+        "nasa-esa-2022"
+    )
     """The published plan the computed schedule is set beside
     (:data:`msrsim.campaign.published.PUBLISHED_PLANS`)."""
 
@@ -558,10 +560,42 @@ class EntryDescentLanding(Section):
         return self
 
 
+class LandingRegion(Section):
+    """``srl.landing_region``: where a landing counts as safe, a circle on Mars (its centre
+    planetocentric, its diameter on Mars' mean sphere). Left out: Jezero crater's rim, the
+    values of :data:`msrsim.segments.jezero.JEZERO` (IAU/USGS Gazetteer)."""
+
+    name: str = "Jezero crater"
+    latitude_deg: Latitude = 18.38
+    east_longitude_deg: EastLongitude = 77.58
+    diameter_km: Annotated[float, Field(gt=0, le=3000)] = 45.0
+
+
 class SampleRetrievalLander(Section):
     launch_mass_kg: Annotated[float, Field(gt=0, le=50_000)]
     target: Site
     edl: EntryDescentLanding
+    landing_region: LandingRegion = LandingRegion()
+
+    @model_validator(mode="after")
+    def _target_in_region(self):
+        from msrsim.segments.jezero import great_circle_km
+
+        r = self.landing_region
+        off = float(
+            great_circle_km(
+                r.latitude_deg, r.east_longitude_deg,
+                self.target.latitude_deg, self.target.east_longitude_deg,
+            )
+        )  # fmt: skip
+        if off >= r.diameter_km / 2.0:
+            raise ValueError(
+                f"srl.target = ({self.target.latitude_deg:g}, "
+                f"{self.target.east_longitude_deg:g}) lies {off:.1f} km from the centre of "
+                f"srl.landing_region ({r.name}), outside its {r.diameter_km / 2.0:g} km "
+                "radius: aim inside the region"
+            )
+        return self
 
 
 class Perseverance(Section):

@@ -71,10 +71,12 @@ def test_tianwen3_compared_with_its_own_published_plan(tianwen3):
     assert rows["ero_launch"].met and rows["srl_launch"].met and rows["ascent"].met
     assert not rows["ero_launch"].computed_is_input  # a chemical ERO's launch is computed
     assert rows["mars_departure"].met
-    # stated, not hidden: the lander enters directly (Tianwen-1 orbited first) and the
-    # least-C3 return is slower than the published one
-    assert rows["srl_landing"].outside < 0.0
-    assert rows["samples_on_earth"].outside > 0.0
+    # the lander's arrivals searched in the published months and the return bounded to the
+    # published ~9 months (schedule.max_return_cruise_days = 280): every date is met;
+    # with the return allowed 300 days the least-C3 one is late (stated, not hidden)
+    assert rows["srl_landing"].met and rows["samples_on_earth"].met, [
+        r.line() for r in rows.values()
+    ]
 
 
 def test_a_load_that_does_not_close_names_the_field_and_the_shortfall():

@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
+from msrsim.campaign.edl import landing_place, landing_region
 from msrsim.campaign.outcomes import LegOutcome, dated
 from msrsim.campaign.schedule import plan_schedule
 from msrsim.campaign.summaries import percentiles, spread
@@ -492,7 +493,7 @@ def run_ascent_leg(
     )
     src = "computed: ascent leg (nominal)"
     milestones = (
-        dated("MAV launch from Jezero", result.launch_et, src),
+        dated(f"MAV launch from {landing_place(landing_region(scenario))}", result.launch_et, src),
         dated("Orbiting Sample released in Mars orbit", result.release_et, src),
     )
     return LegOutcome(leg, MODELLED, summary(result)), milestones, result

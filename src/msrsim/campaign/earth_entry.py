@@ -403,6 +403,16 @@ def footprint_part(fp: Footprint, seed: int) -> dict:
     }
 
 
+def _landing_place(scenario: Scenario, result: EarthEntryResult) -> str:
+    """Where the timeline says the capsule lands: in the range whose boundary is held (the
+    UTTR's) when the target lies in it, else at the scenario's named site (whose boundary
+    msrsim does not hold: the footprint's ``outside_range`` then counts every landing)."""
+    site, t = scenario.ees.landing_site_name, result.target
+    if bool(result.landing_range.contains(t.latitude_deg, t.east_longitude_deg)):
+        return f"in the {result.landing_range.name}"
+    return f"at {site}"
+
+
 def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, entry_leg):
     """Legs 8 and 9 of ``msrsim run``: their outcomes and the milestones they date."""
 
@@ -424,7 +434,7 @@ def run_return_legs(scenario: Scenario, arrival: ReturnArrival, approach_leg, en
         dated("EES released", d.release_et, src),
         dated("ERO divert", d.divert_et, src),
         dated("EES entry interface", a.entry_et, src),
-        dated(f"EES lands in the {result.landing_range.name}", landing_et, src),
+        dated(f"EES lands {_landing_place(scenario, result)}", landing_et, src),
     )
     return outcomes, milestones, result
 

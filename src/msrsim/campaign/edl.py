@@ -64,6 +64,7 @@ from msrsim.segments.edl import (
 from msrsim.segments.entry import landing_ellipse, local_offsets_m
 from msrsim.segments.jezero import (
     JEZERO,
+    JezeroMap,
     ellipse_clearance,
     great_circle_km,
     landing_points_deg,
@@ -97,6 +98,8 @@ class EdlLegResult:
     depot_longitude_deg: float
     descent_phases: tuple[str, ...] = ("powered_descent",)
     """Names of the powered descent's phases (:meth:`Descent.phase_names`)."""
+    region: JezeroMap = JEZERO
+    """The landing region whose edge the landings and the ellipse are measured against."""
 
     @property
     def landing_et(self) -> float:
@@ -194,6 +197,36 @@ class EdlSetup:
     arrival: Arrival
     settings: GuidanceSettings
     delivery: DeliveryErrors
+    region: JezeroMap = JEZERO
+    """Where a landing counts as safe (:func:`landing_region`)."""
+
+
+def landing_place(region: JezeroMap) -> str:
+    """The timeline's name of where the SRL lands and the MAV leaves: Jezero, or the
+    scenario's landing region."""
+    return "Jezero" if region is JEZERO else region.landing_site_name
+
+
+def landing_region(scenario: Scenario) -> JezeroMap:
+    """The scenario's landing region (``srl.landing_region``) as a map circle: Jezero's
+    rim (:data:`JEZERO`, with Perseverance's landing) when the scenario gives Jezero's
+    values (its defaults), else a circle of the given diameter about its centre, with
+    the SRL's target as the landing shown in it."""
+    r = scenario.srl.landing_region
+    here = (r.name, r.latitude_deg, r.east_longitude_deg, r.diameter_km)
+    jezero = (JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg, JEZERO.crater_diameter_km)
+    if here == ("Jezero crater", *jezero):
+        return JEZERO
+    given = (r.provenance(k) for k in ("latitude_deg", "diameter_km"))
+    return JezeroMap(
+        crater_latitude_deg=r.latitude_deg,
+        crater_longitude_deg=r.east_longitude_deg,
+        crater_diameter_km=r.diameter_km,
+        landing_site_name=r.name,
+        landing_latitude_deg=scenario.srl.target.latitude_deg,
+        landing_longitude_deg=scenario.srl.target.east_longitude_deg,
+        source="; ".join(p.source for p in given if p) or "srl.landing_region",
+    )
 
 
 def edl_setup(scenario: Scenario) -> EdlSetup:
@@ -239,8 +272,9 @@ def edl_setup(scenario: Scenario) -> EdlSetup:
     sigma_b = e.delivery_b_plane_sigma_km * 1e3
     delivery = DeliveryErrors(sigma_b, sigma_b, e.delivery_time_sigma_s)
     return EdlSetup(
-        shell, chute, descent, profile, atmosphere, bank, target, arrival, settings, delivery
-    )
+        shell, chute, descent, profile, atmosphere, bank, target, arrival, settings, delivery,
+        landing_region(scenario),
+    )  # fmt: skip
 
 
 def aim(
@@ -369,6 +403,7 @@ def run_edl(
         scenario.surface.depot.latitude_deg,
         scenario.surface.depot.east_longitude_deg,
         descent.phase_names(),
+        setup.region,
     )
 
 
@@ -392,7 +427,7 @@ def summary(result: EdlLegResult) -> dict:
         guided.landing_latitude_rad[landed], guided.landing_longitude_rad[landed], body=MARS
     )
     clearance = ellipse_clearance(
-        guided, JEZERO, result.target.latitude_deg, result.target.east_longitude_deg
+        guided, result.region, result.target.latitude_deg, result.target.east_longitude_deg
     )
     lat, lon = landing_points_deg(guided)
     depot_km = great_circle_km(result.depot_latitude_deg, result.depot_longitude_deg, lat, lon)
@@ -492,7 +527,7 @@ def run_edl_leg(scenario: Scenario, launch_period, leg):
     src = "computed: EDL leg (first day of the SRL launch period)"
     milestones = (
         dated("SRL entry interface at Mars", result.approach.entry_et, src),
-        dated("SRL touchdown at Jezero", result.landing_et, src),
+        dated(f"SRL touchdown at {landing_place(result.region)}", result.landing_et, src),
     )
     return (
         LegOutcome(leg, "modelled (guided entry, parachute, powered descent)", summary(result)),
@@ -578,7 +613,7 @@ class SrlEdlLeg:
         landed = np.asarray(flown.landed, dtype=bool)
         latitude = planetocentric_latitude_deg(flown.landing_latitude_rad)
         longitude = np.degrees(np.asarray(flown.landing_longitude_rad))
-        inside = rim_clearance_km(latitude, longitude) > 0.0
+        inside = rim_clearance_km(latitude, longitude, s.region) > 0.0
         safe = landed & inside
         table.add(
             rows,

@@ -127,6 +127,7 @@ LEG_INPUTS: dict[str, LegInputs] = {
             "scenario.seed",
             "srl.edl",
             "srl.target",
+            "srl.landing_region",
             "srl_launch.max_revs",
             *_in("surface.depot", "latitude_deg", "east_longitude_deg"),
         ),
@@ -153,6 +154,7 @@ LEG_INPUTS: dict[str, LegInputs] = {
             *_EES,
             "ees.footprint_trials",
             "ees.entry_to_landing_s",
+            "ees.landing_site_name",
             "ees.release_before_entry_days",
             "ees.touchdown_speed_m_s",
             *_DIVERT,
@@ -161,7 +163,9 @@ LEG_INPUTS: dict[str, LegInputs] = {
     ),  # fmt: skip
     # the coupled campaign's plans (msrsim.campaign.plan.PLANS)
     "plan_launch": LegInputs(("reliability.srl_launch_scrub_probability",), ("schedule",)),
-    "plan_srl_edl": LegInputs((*_but("srl.edl", "trials"), "srl.target"), ("schedule",)),
+    "plan_srl_edl": LegInputs(
+        (*_but("srl.edl", "trials"), "srl.target", "srl.landing_region"), ("schedule",)
+    ),
     "plan_surface": LegInputs(_SURFACE, ("schedule",)),
     "plan_ascent": LegInputs(
         (

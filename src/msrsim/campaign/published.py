@@ -8,7 +8,8 @@ for a date, a range for a duration ("two years": 1.5 to 2.5). :func:`compare` se
 beside the date or duration the schedule computed and says by how much a computed value
 falls outside the span (0 inside). The published plan is a fixed record of what was said,
 not a scenario input: a "what if" scenario is compared with the same plan. Other
-architectures have their own records (:data:`TIANWEN3_PLAN`, :data:`COMMERCIAL_RELAY_PLAN`),
+architectures have their own records (:data:`NASA_2025_PLAN`, :data:`TIANWEN3_PLAN`,
+:data:`COMMERCIAL_RELAY_PLAN`),
 chosen by ``scenario.published_plan`` (:data:`PUBLISHED_PLANS`).
 
 Where the computed value is an input (the ERO's launch day, the SRL's launch season), the
@@ -25,6 +26,7 @@ from msrsim.core.time import et_to_utc_iso, utc_to_et
 
 __all__ = [
     "COMMERCIAL_RELAY_PLAN",
+    "NASA_2025_PLAN",
     "PUBLISHED_PLAN",
     "PUBLISHED_PLANS",
     "TIANWEN3_PLAN",
@@ -147,6 +149,26 @@ TIANWEN3_PLAN: tuple[PublishedFact, ...] = (
     ),
 )  # fmt: skip
 
+# NASA's two options of January 2025 (NASA's 2025-01-07 statement, reported by news
+# agencies [S]): launches "around 2030-2031", samples on Earth 2035-2039 depending on
+# funding. No other date was published.
+NASA_2025_PLAN: tuple[PublishedFact, ...] = (
+    PublishedFact(
+        "ero_launch", "ERO launch", "around 2030-2031", "date", "2030-01-01", "2031-12-31",
+        "ero_launch", "launches around 2030-2031 reported of NASA's 2025-01-07 options [S]",
+    ),
+    PublishedFact(
+        "srl_launch", "SRL launch", "around 2030-2031", "date", "2030-01-01", "2031-12-31",
+        "srl_launch_period",
+        "launches around 2030-2031 reported of NASA's 2025-01-07 options [S]",
+    ),
+    PublishedFact(
+        "samples_on_earth", "Samples on Earth", "2035-2039", "date", "2035-01-01",
+        "2039-12-31", "earth_arrival",
+        "samples on Earth 2035-2039 depending on funding, NASA 2025-01-07 (news reports [S])",
+    ),
+)  # fmt: skip
+
 # Rocket Lab's three-launch proposal (2025): telecom orbiter first, a lander with its MAV,
 # a return orbiter; "samples returned from Mars by 2031" (The Register 2025-03-12 [S],
 # rocketlabusa.com/missions/mars-sample-return [P]). No launch or landing date published.
@@ -160,6 +182,7 @@ COMMERCIAL_RELAY_PLAN: tuple[PublishedFact, ...] = (
 
 PUBLISHED_PLANS: dict[str, tuple[PublishedFact, ...]] = {
     "nasa-esa-2022": PUBLISHED_PLAN,
+    "nasa-2025": NASA_2025_PLAN,
     "tianwen3": TIANWEN3_PLAN,
     "commercial-relay-2025": COMMERCIAL_RELAY_PLAN,
 }

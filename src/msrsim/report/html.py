@@ -242,10 +242,11 @@ def _edl_data(scenario, edl) -> dict:
 
     lat, lon = landing_points_deg(edl.guided)
     target = scenario.srl.target
-    stats = ellipse_clearance(edl.guided, JEZERO, target.latitude_deg, target.east_longitude_deg)
+    region = edl.region  # the landing region (Jezero's rim by default)
+    stats = ellipse_clearance(edl.guided, region, target.latitude_deg, target.east_longitude_deg)
     e_lat, e_lon = stats.ellipse.outline_deg(181)
     r_lat, r_lon = circle_deg(
-        JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg, JEZERO.crater_radius_km, 181
+        region.crater_latitude_deg, region.crater_longitude_deg, region.crater_radius_km, 181
     )
     keep = _subset(lat.size)
     return {
@@ -261,7 +262,7 @@ def _edl_data(scenario, edl) -> dict:
         "ellipse_clearance_km": round(float(stats.ellipse_clearance_km), 2),
         "rim_latitude_deg": _r(r_lat, 5),
         "rim_longitude_deg": _r(r_lon, 5),
-        "crater_latitude_deg": JEZERO.crater_latitude_deg,
+        "crater_latitude_deg": region.crater_latitude_deg,
         "target": [target.latitude_deg, target.east_longitude_deg],
         "perseverance_landing": [JEZERO.landing_latitude_deg, JEZERO.landing_longitude_deg],
         "perseverance_landing_name": JEZERO.landing_site_name,
