@@ -78,6 +78,7 @@ __all__ = [
     "OutputDirectory",
     "chunk_bounds",
     "chunk_file_name",
+    "iter_results",
     "read_results",
     "run_chunks",
 ]
@@ -534,8 +535,9 @@ def _read_chunk(path: Path, start: int, end: int, schema, collect: bool, record=
         return None
 
 
-def read_results(out_dir: str | os.PathLike):
-    """The finished trials of ``out_dir`` as one table in trial order (complete or not).
+def iter_results(out_dir: str | os.PathLike) -> Iterator[Any]:
+    """The finished chunks of ``out_dir``, one table each in trial order (complete or
+    not), read one at a time: a run of any size in the memory of one chunk.
 
     Raises ``ValueError`` naming a chunk file whose checksum does not match its record.
     """
@@ -547,14 +549,22 @@ def read_results(out_dir: str | os.PathLike):
     if not paths:
         raise ValueError(f"{out_dir}: no chunk files")
     records = _read_checksums(out_dir)
-    tables = []
     for p in paths:
         data = p.read_bytes()
         record = records.get(p.name)
         if record is None or hashlib.sha256(data).hexdigest() != record.get("sha256"):
             raise ValueError(f"{p}: does not match its checksum in {CHECKSUMS_NAME} (damaged)")
-        tables.append(pq.read_table(pa.BufferReader(data)))
-    return pa.concat_tables(tables)
+        yield pq.read_table(pa.BufferReader(data))
+
+
+def read_results(out_dir: str | os.PathLike):
+    """The finished trials of ``out_dir`` as one table in trial order (complete or not).
+
+    Raises ``ValueError`` naming a chunk file whose checksum does not match its record.
+    """
+    import pyarrow as pa
+
+    return pa.concat_tables(list(iter_results(out_dir)))
 
 
 # --------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ then the coupled campaign Monte Carlo in chunks, its summary and its risk driver
   and of the package's own files, so an edit of either replans).
 * :func:`run_monte_carlo` flies the coupled trials (:func:`msrsim.campaign.chain.
   fly_chunk`: each trial flies the relay from its own previous leg) through
-  :func:`msrsim.campaign.execution.run_chunks`: in-process for one chunk, on a Dask
-  LocalCluster or a given scheduler otherwise; with ``out_dir`` every chunk is a Parquet
-  file written before it counts, and ``resume`` picks up a killed run.
+  :func:`msrsim.campaign.execution.run_chunks`: in-process for a small run, on a Dask
+  LocalCluster when it pays (:func:`local_cluster_pays`, measured) or on a given
+  scheduler; with ``out_dir`` every chunk is a Parquet file written before it counts, and
+  ``resume`` picks up a killed run; ``on_chunk`` digests each chunk as it comes
+  (:class:`msrsim.campaign.tally.CampaignTally`), so no trial table need be held.
 * :func:`monte_carlo_summary` digests the trials: P(success) with its Wilson interval,
   the failure causes, the tubes returned (expected number, at least N, the selected set,
   each tube), the Earth landing dates and years, the margins;
@@ -36,6 +38,7 @@ from msrsim.campaign.tally import CampaignTally, hardware_draws, wilson_interval
 __all__ = [
     "campaign_legs",
     "legs_fingerprint",
+    "local_cluster_pays",
     "monte_carlo_summary",
     "rejudged",
     "risk_drivers",
@@ -130,6 +133,28 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     return dataclasses.replace(result, products=products)
 
 
+TRIAL_CPU_S = 0.030
+"""CPU seconds one coupled trial of the baseline takes in this process (measured by
+benchmarks/bench_execution.py, ``execution.trial_cpu_s`` in benchmarks/record.json)."""
+CLUSTER_OVERHEAD_S = 10.0
+"""Wall seconds a local Dask cluster adds before its workers fly at full speed: its
+start-up, each worker's import of msrsim and its first load of the numba kernels, the
+plan shipped to it (measured by benchmarks/bench_execution.py,
+``execution.cluster_overhead_s`` in benchmarks/record.json)."""
+
+
+def local_cluster_pays(trials: int, chunk_size: int, cpus: int | None = None) -> bool:
+    """Whether a local cluster of ``cpus`` workers (default: this machine's) finishes
+    ``trials`` sooner than this process alone: ``trials t (1 - 1/w) > S``, with ``t``
+    :data:`TRIAL_CPU_S`, ``S`` :data:`CLUSTER_OVERHEAD_S` and ``w`` the workers that get a
+    chunk (never more than the chunks). On 2 CPUs: from ``2 S / t`` trials on."""
+    import os
+
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    busy = min(cpus, -(-trials // chunk_size))
+    return busy > 1 and trials * TRIAL_CPU_S * (1.0 - 1.0 / busy) > CLUSTER_OVERHEAD_S
+
+
 def run_monte_carlo(
     plan: CoupledPlan,
     trials: int,
@@ -141,15 +166,24 @@ def run_monte_carlo(
     resume: bool = False,
     progress=None,
     fingerprint: str = "",
+    collect: bool = True,
+    on_chunk=None,
 ):
     """The coupled campaign trials in chunks (:func:`msrsim.campaign.execution.run_chunks`).
 
-    ``scheduler=None`` runs one chunk in-process and several on a Dask LocalCluster;
-    ``"synchronous"`` always in-process; ``"tcp://host:8786"`` on that cluster.
+    ``scheduler=None`` picks by size: a local Dask cluster of ``workers`` processes when
+    ``workers`` is given and there are several chunks, otherwise one of the CPU count only
+    when it pays (:func:`local_cluster_pays`), else this process; ``"synchronous"`` always
+    in-process; ``"tcp://host:8786"`` (or a ``distributed.Client``) on that cluster.
+    ``on_chunk(columns, start)`` is given every finished chunk in this process
+    (a :meth:`msrsim.campaign.tally.CampaignTally.add`); ``collect=False`` keeps no trial
+    table (the result's ``table`` is ``None``), so memory does not grow with ``trials``.
     """
     from msrsim.campaign.execution import run_chunks
 
-    if scheduler is None and trials <= chunk_size:
+    if scheduler is None and (
+        trials <= chunk_size or (workers is None and not local_cluster_pays(trials, chunk_size))
+    ):
         scheduler = "synchronous"
     return run_chunks(
         functools.partial(fly_chunk, plan),
@@ -161,6 +195,8 @@ def run_monte_carlo(
         resume=resume,
         progress=progress,
         metadata={"seed": plan.seed, "scenario_fingerprint": fingerprint},
+        collect=collect,
+        on_chunk=on_chunk,
     )
 
 
