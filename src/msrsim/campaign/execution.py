@@ -17,6 +17,11 @@ and runs them
   the address is checked first: it must answer within :data:`CONNECT_TIMEOUT_S` with a
   Dask handshake (a web server or a silent port is refused at once, with the reason).
 
+``on_chunk(columns, start)`` is handed every finished chunk in this process (resumed
+ones read back from disk), and ``collect=False`` keeps no table: a run is then digested
+chunk by chunk (:class:`msrsim.campaign.tally.CampaignTally`) in the memory of the chunks
+in flight, whatever its size.
+
 With ``out_dir``, the directory is locked for the run (a second run on it is refused, and
 never deletes the first one's files), and every finished chunk is written atomically
 (temporary file, fsync, ``os.replace``) as ``chunk-<start>-<end>.parquet`` (zero-padded to
