@@ -11,8 +11,9 @@ Run ``python benchmarks/bench_execution.py [--sizes 100000,1000000,10000000]
    load of the numba kernels, the plan shipped) less the trials' own share. The cluster
    finishes ``n`` trials sooner than this process when ``n t (1 - 1/w) > S``: from
    ``2 S / t`` trials on 2 workers. ``S`` is wall time on whatever else the machine runs;
-   the figure is the smallest of ``--repeats`` starts. ``msrsim.campaign.runner``'s
-   ``TRIAL_CPU_S`` and ``CLUSTER_OVERHEAD_S`` hold these figures.
+   the figure is the smallest of ``--repeats`` starts, and ``S / t`` (with ``t`` in wall
+   time, measured alongside) is what ``msrsim.campaign.runner.CLUSTER_OVERHEAD_TRIALS``
+   holds: a ratio of two times taken together, less sensitive to the machine's load.
 2. **The parent's memory.** ``msrsim run``'s parent path at each trial count of
    ``--sizes``, each in a fresh process: the baseline's legs read from the cache (what the
    command imports and holds), then :func:`msrsim.campaign.execution.run_chunks` in chunks
@@ -117,6 +118,7 @@ def threshold(plan, workers: int, repeats: int) -> dict:
         "cluster_overhead_s": round(overhead_s, 1),
         "cluster_startup_s": round(startup_s, 1),
         "cluster_overheads_s": [round(s, 1) for s, _ in starts],
+        "cluster_overhead_trials": round(overhead_s / trial_wall_s),
         "local_cluster_pays_from_trials": math.ceil(overhead_s / (trial_wall_s * busy)),
     }
 

@@ -15,8 +15,7 @@ from msrsim.campaign import tally as tally_module
 from msrsim.campaign.chain import HARDWARE_EVENTS, fly_chunk
 from msrsim.campaign.execution import run_chunks
 from msrsim.campaign.runner import (
-    CLUSTER_OVERHEAD_S,
-    TRIAL_CPU_S,
+    CLUSTER_OVERHEAD_TRIALS,
     local_cluster_pays,
     monte_carlo_summary,
     risk_drivers,
@@ -125,7 +124,7 @@ def test_the_tallys_state_does_not_grow_with_the_trial_count():
 
 
 def test_a_local_cluster_is_used_only_when_it_pays():
-    breakeven = CLUSTER_OVERHEAD_S / (TRIAL_CPU_S * 0.5)  # two CPUs: 2 S / t trials
+    breakeven = 2 * CLUSTER_OVERHEAD_TRIALS  # two CPUs: the cluster's cost twice
     assert not local_cluster_pays(int(breakeven * 0.9), 100, cpus=2)
     assert local_cluster_pays(int(breakeven * 1.1) + 1, 100, cpus=2)
     assert not local_cluster_pays(10**8, 100, cpus=1)  # one CPU: never

@@ -133,26 +133,25 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     return dataclasses.replace(result, products=products)
 
 
-TRIAL_CPU_S = 0.030
-"""CPU seconds one coupled trial of the baseline takes in this process (measured by
-benchmarks/bench_execution.py, ``execution.trial_cpu_s`` in benchmarks/record.json)."""
-CLUSTER_OVERHEAD_S = 10.0
-"""Wall seconds a local Dask cluster adds before its workers fly at full speed: its
-start-up, each worker's import of msrsim and its first load of the numba kernels, the
-plan shipped to it (measured by benchmarks/bench_execution.py,
-``execution.cluster_overhead_s`` in benchmarks/record.json)."""
+CLUSTER_OVERHEAD_TRIALS = 540
+"""What a fresh local Dask cluster costs before its workers fly at full speed (its
+start-up, each worker's import of msrsim and first load of the numba kernels, the plan
+shipped), in trials: its wall time over one baseline trial's wall time in this process,
+both measured together (benchmarks/bench_execution.py, ``execution.
+cluster_overhead_trials`` in benchmarks/record.json: 47 s against 87 ms a trial on the
+shared 2-CPU machine, 7 s of it the cluster's own start-up)."""
 
 
 def local_cluster_pays(trials: int, chunk_size: int, cpus: int | None = None) -> bool:
     """Whether a local cluster of ``cpus`` workers (default: this machine's) finishes
-    ``trials`` sooner than this process alone: ``trials t (1 - 1/w) > S``, with ``t``
-    :data:`TRIAL_CPU_S`, ``S`` :data:`CLUSTER_OVERHEAD_S` and ``w`` the workers that get a
-    chunk (never more than the chunks). On 2 CPUs: from ``2 S / t`` trials on."""
+    ``trials`` sooner than this process alone: ``trials (1 - 1/w) >``
+    :data:`CLUSTER_OVERHEAD_TRIALS`, with ``w`` the workers that get a chunk (never more
+    than the chunks). On 2 CPUs: from 1,080 trials on."""
     import os
 
     cpus = (os.cpu_count() or 1) if cpus is None else cpus
     busy = min(cpus, -(-trials // chunk_size))
-    return busy > 1 and trials * TRIAL_CPU_S * (1.0 - 1.0 / busy) > CLUSTER_OVERHEAD_S
+    return busy > 1 and trials * (1.0 - 1.0 / busy) > CLUSTER_OVERHEAD_TRIALS
 
 
 def run_monte_carlo(
