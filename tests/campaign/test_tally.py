@@ -129,3 +129,14 @@ def test_a_local_cluster_is_used_only_when_it_pays():
     assert local_cluster_pays(int(breakeven * 1.1) + 1, 100, cpus=2)
     assert not local_cluster_pays(10**8, 100, cpus=1)  # one CPU: never
     assert not local_cluster_pays(10**6, 10**6, cpus=16)  # one chunk: one worker busy
+
+
+def test_the_streamed_digest_is_the_same_on_two_dask_workers():
+    """Chunks come back from the workers in whatever order they finish: the same digest."""
+    n, fn = 6000, functools.partial(fly_chunk, PLAN)
+    whole = fly_chunk(PLAN, 0, n)
+    tally = CampaignTally(PLAN)
+    run = run_chunks(fn, n, chunk_size=500, workers=2, collect=False, on_chunk=tally.add)
+    assert run.workers == 2 and run.table is None
+    assert tally.summary() == monte_carlo_summary(whole, PLAN)
+    assert tally.drivers() == risk_drivers(whole, PLAN)

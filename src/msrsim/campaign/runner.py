@@ -133,20 +133,20 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     return dataclasses.replace(result, products=products)
 
 
-CLUSTER_OVERHEAD_TRIALS = 540
+CLUSTER_OVERHEAD_TRIALS = 558
 """What a fresh local Dask cluster costs before its workers fly at full speed (its
 start-up, each worker's import of msrsim and first load of the numba kernels, the plan
 shipped), in trials: its wall time over one baseline trial's wall time in this process,
 both measured together (benchmarks/bench_execution.py, ``execution.
-cluster_overhead_trials`` in benchmarks/record.json: 47 s against 87 ms a trial on the
-shared 2-CPU machine, 7 s of it the cluster's own start-up)."""
+cluster_overhead_trials`` in benchmarks/record.json: 39 s against 71 ms a trial on the
+shared 2-CPU machine, 8 s of it the cluster's own start-up)."""
 
 
 def local_cluster_pays(trials: int, chunk_size: int, cpus: int | None = None) -> bool:
     """Whether a local cluster of ``cpus`` workers (default: this machine's) finishes
     ``trials`` sooner than this process alone: ``trials (1 - 1/w) >``
     :data:`CLUSTER_OVERHEAD_TRIALS`, with ``w`` the workers that get a chunk (never more
-    than the chunks). On 2 CPUs: from 1,080 trials on."""
+    than the chunks). On 2 CPUs: from 1,116 trials on."""
     import os
 
     cpus = (os.cpu_count() or 1) if cpus is None else cpus

@@ -243,13 +243,14 @@ def _rates(columns, plan: CoupledPlan, probability, hardware) -> tuple[int, int]
     return int(np.count_nonzero(success)), int(tubes.sum())
 
 
-def _cases(plan: CoupledPlan) -> list[tuple[str, str, dict]]:
-    """The tornado's cases: each hardware probability halved and doubled in turn."""
+def _cases(plan: CoupledPlan) -> list[dict]:
+    """The tornado's cases: the plan's probabilities, then each hardware probability
+    halved and doubled in turn (the order :meth:`CampaignTally.drivers` reads them)."""
     p = plan.failure_probability
-    return [
-        (name, label, {**p, name: scaled})
+    return [p] + [
+        {**p, name: scaled}
         for name, value in p.items()
-        for label, scaled in (("x0.5", value / 2), ("x2", min(1.0, 2 * value)))
+        for scaled in (value / 2, min(1.0, 2 * value))
     ]
 
 
@@ -347,8 +348,7 @@ class CampaignTally:
     def _count_drivers(self, columns, failure: np.ndarray, start: int) -> None:
         plan = self.plan
         hardware = hardware_draws(columns, plan.seed, start)
-        cases = [plan.failure_probability] + [p for _, _, p in _cases(plan)]
-        for i, probability in enumerate(cases):
+        for i, probability in enumerate(_cases(plan)):
             self.case_counts[i] += _rates(columns, plan, probability, hardware)
         order = {why: i for i, why in enumerate(RELAY_ORDER)}
         rank = np.full(len(Failure), -1)
