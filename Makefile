@@ -39,7 +39,7 @@ lint: $(VENV)/.test-deps
 
 # every benchmark merges its figures into benchmarks/record.json; the README's performance
 # table is then rendered from it (scripts/performance.py)
-BENCHES := lambert entry edl ascent rendezvous campaign sweep
+BENCHES := lambert entry edl ascent rendezvous campaign sweep execution
 bench: $(VENV)/.test-deps
 	for b in $(BENCHES); do \
 		MSRSIM_BENCH_RECORD=benchmarks/record.json $(BIN)/python benchmarks/bench_$$b.py || exit 1; \

@@ -42,7 +42,8 @@ class CampaignRun:
     ``legs`` (:class:`msrsim.campaign.CampaignResult`): the timeline, the constraint
     checks, each leg's own summary and the coupled plan. ``trials``: a ``pyarrow.Table``,
     one row per trial (``trial``, the legs' hand-off columns, ``failure``, ``success``,
-    ``tubes_returned``; docs/outputs.md lists them). ``summary``: P(success) and its
+    ``tubes_returned``; docs/outputs.md lists them), or ``None`` when the run kept no
+    table (``collect=False``). ``summary``: P(success) and its
     interval, the failure causes, the tubes, the dates. ``drivers``: the risk drivers.
     """
 
@@ -56,6 +57,9 @@ class CampaignRun:
     sobol: dict | None = None
     """The Sobol indices of P(success) and the tubes to the hardware failure probabilities
     (:func:`msrsim.campaign.runner.sobol_drivers`), when asked for."""
+    histograms: Any = None
+    """The trials' distributions (:class:`msrsim.campaign.tally.TrialHistograms`), counted
+    chunk by chunk: what the report draws, with or without the trial table."""
 
     @property
     def schedule(self) -> list[dict]:
@@ -86,6 +90,7 @@ def run_campaign(
     sobol: bool = False,
     progress=None,
     use_cache: bool = True,
+    collect: bool = True,
 ) -> CampaignRun:
     """Plan the campaign, fly its legs, and run ``trials`` coupled trials.
 
@@ -99,17 +104,18 @@ def run_campaign(
     nominal relay, :func:`msrsim.campaign.nominal.fly_nominal`), then ``'trials'``.
     ``drivers``: the one-at-a-time risk drivers; ``sobol``: also the global (Sobol)
     sensitivity to the hardware failure probabilities.
+
+    The summary and the drivers are counted chunk by chunk as the chunks finish
+    (:class:`msrsim.campaign.tally.CampaignTally`): the same numbers whatever the
+    chunking or the workers. ``collect=False`` keeps no trial table (``trials`` is then
+    ``None``; with ``out_dir`` every row is on disk), so memory does not grow with the
+    trial count; ``sobol`` needs the table (it is collected then).
     """
     import dataclasses
 
     from msrsim.campaign.cache import scenario_fingerprint
-    from msrsim.campaign.runner import (
-        campaign_legs,
-        monte_carlo_summary,
-        risk_drivers,
-        run_monte_carlo,
-        sobol_drivers,
-    )
+    from msrsim.campaign.runner import campaign_legs, run_monte_carlo, sobol_drivers
+    from msrsim.campaign.tally import CampaignTally
 
     if scenario is None or isinstance(scenario, str | Path):
         scenario = load_scenario(scenario)
@@ -128,6 +134,8 @@ def run_campaign(
     )
     plan = legs.plan if seed is None else dataclasses.replace(legs.plan, seed=int(seed))
     fingerprint = scenario_fingerprint(scenario)
+    tally = CampaignTally(plan, drivers=drivers)
+    collect = collect or sobol
     result = run_monte_carlo(
         plan,
         n,
@@ -138,20 +146,24 @@ def run_campaign(
         resume=resume,
         progress=report("trials"),
         fingerprint=fingerprint,
+        collect=collect,
+        on_chunk=tally.add,
     )
     table = result.table
-    columns = {
-        name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names
-    }
-    summary = monte_carlo_summary(columns, plan)
+    summary = tally.summary()
     summary["wall_s"] = round(result.wall_s, 2)
+    found = None
+    if sobol:
+        columns = {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
+        found = sobol_drivers(columns, plan)
     return CampaignRun(
         scenario,
         legs,
         table,
         summary,
-        risk_drivers(columns, plan) if drivers else None,
+        tally.drivers() if drivers else None,
         result.wall_s,
         fingerprint,
-        sobol_drivers(columns, plan) if sobol else None,
+        found,
+        tally.histograms,
     )

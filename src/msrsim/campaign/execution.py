@@ -17,6 +17,11 @@ and runs them
   the address is checked first: it must answer within :data:`CONNECT_TIMEOUT_S` with a
   Dask handshake (a web server or a silent port is refused at once, with the reason).
 
+``on_chunk(columns, start)`` is handed every finished chunk in this process (resumed
+ones read back from disk), and ``collect=False`` keeps no table: a run is then digested
+chunk by chunk (:class:`msrsim.campaign.tally.CampaignTally`) in the memory of the chunks
+in flight, whatever its size.
+
 With ``out_dir``, the directory is locked for the run (a second run on it is refused, and
 never deletes the first one's files), and every finished chunk is written atomically
 (temporary file, fsync, ``os.replace``) as ``chunk-<start>-<end>.parquet`` (zero-padded to
@@ -78,6 +83,7 @@ __all__ = [
     "OutputDirectory",
     "chunk_bounds",
     "chunk_file_name",
+    "iter_results",
     "read_results",
     "run_chunks",
 ]
@@ -101,6 +107,7 @@ _log = logging.getLogger("msrsim")
 
 ChunkFn = Callable[[int, int], Mapping[str, np.ndarray]]
 Progress = Callable[[int, int], None]
+OnChunk = Callable[[Mapping[str, np.ndarray], int], None]
 
 
 class OutputBusyError(ValueError):
@@ -182,6 +189,15 @@ def _to_table(start: int, columns: Mapping[str, np.ndarray]):
     n = len(next(iter(columns.values())))
     arrays = {TRIAL_COLUMN: np.arange(start, start + n, dtype=np.int64), **columns}
     return pa.table(arrays)
+
+
+def _columns_of(table) -> dict[str, np.ndarray]:
+    """A chunk's table as its chunk function's columns (``trial`` left out)."""
+    return {
+        name: table.column(name).to_numpy(zero_copy_only=False)
+        for name in table.column_names
+        if name != TRIAL_COLUMN
+    }
 
 
 def _schema_description(schema) -> list[list[str]]:
@@ -524,8 +540,9 @@ def _read_chunk(path: Path, start: int, end: int, schema, collect: bool, record=
         return None
 
 
-def read_results(out_dir: str | os.PathLike):
-    """The finished trials of ``out_dir`` as one table in trial order (complete or not).
+def iter_results(out_dir: str | os.PathLike) -> Iterator[Any]:
+    """The finished chunks of ``out_dir``, one table each in trial order (complete or
+    not), read one at a time: a run of any size in the memory of one chunk.
 
     Raises ``ValueError`` naming a chunk file whose checksum does not match its record.
     """
@@ -537,14 +554,22 @@ def read_results(out_dir: str | os.PathLike):
     if not paths:
         raise ValueError(f"{out_dir}: no chunk files")
     records = _read_checksums(out_dir)
-    tables = []
     for p in paths:
         data = p.read_bytes()
         record = records.get(p.name)
         if record is None or hashlib.sha256(data).hexdigest() != record.get("sha256"):
             raise ValueError(f"{p}: does not match its checksum in {CHECKSUMS_NAME} (damaged)")
-        tables.append(pq.read_table(pa.BufferReader(data)))
-    return pa.concat_tables(tables)
+        yield pq.read_table(pa.BufferReader(data))
+
+
+def read_results(out_dir: str | os.PathLike):
+    """The finished trials of ``out_dir`` as one table in trial order (complete or not).
+
+    Raises ``ValueError`` naming a chunk file whose checksum does not match its record.
+    """
+    import pyarrow as pa
+
+    return pa.concat_tables(list(iter_results(out_dir)))
 
 
 # --------------------------------------------------------------------------------------
@@ -860,6 +885,7 @@ def run_chunks(
     metadata: Mapping[str, Any] | None = None,
     collect: bool = True,
     max_in_flight: int | None = None,
+    on_chunk: OnChunk | None = None,
 ) -> ChunkRunResult:
     """Run ``n_trials`` trials of ``chunk_fn`` in chunks; see the module docstring.
 
@@ -894,6 +920,13 @@ def run_chunks(
     max_in_flight
         Chunks submitted but not yet collected (default twice the Dask threads), which bounds
         memory.
+    on_chunk
+        ``on_chunk(columns, start)``, called in this process with each chunk's columns
+        (those of ``chunk_fn``, without ``trial``) once it is done, a chunk resumed from
+        ``out_dir`` included (read back): chunks arrive in the order they finish, so
+        what it accumulates must not depend on the order (counts do not). With
+        ``collect=False`` this is how a run of any size is digested in bounded memory:
+        the parent holds at most ``max_in_flight`` chunks at a time.
 
     Returns
     -------
@@ -940,13 +973,13 @@ def run_chunks(
             stack.enter_context(DirectoryLock(out_path))
         return _run_locked(
             chunk_fn, n_trials, chunk_size, out_path, scheduler, workers, resume, progress,
-            metadata, collect, max_in_flight, t0,
+            metadata, collect, max_in_flight, t0, on_chunk,
         )  # fmt: skip
 
 
 def _run_locked(
     chunk_fn, n_trials, chunk_size, out_path, scheduler, workers, resume, progress, metadata,
-    collect, max_in_flight, t0,
+    collect, max_in_flight, t0, on_chunk=None,
 ) -> ChunkRunResult:  # fmt: skip
     import pyarrow as pa
 
@@ -987,8 +1020,9 @@ def _run_locked(
         for start, end in chunks:
             name = chunk_file_name(start, end)
             path = out_path / name
+            read = collect or on_chunk is not None
             found = (
-                _read_chunk(path, start, end, manifest["schema"], collect, records.get(name))
+                _read_chunk(path, start, end, manifest["schema"], read, records.get(name))
                 if path.is_file() and not path.is_symlink()
                 else None
             )
@@ -997,6 +1031,8 @@ def _run_locked(
                 redone += path.exists() or path.is_symlink()
             else:
                 done_trials += end - start
+                if on_chunk is not None:
+                    on_chunk(_columns_of(found), start)
                 if collect:
                     check_memory(found)
                     tables[start] = found
@@ -1038,6 +1074,8 @@ def _run_locked(
             atomic_write(out_path / name, data)
         if collect:
             tables[start] = table
+        if on_chunk is not None:
+            on_chunk(columns, start)
         done_trials += end - start
         if progress is not None:
             progress(done_trials, n_trials)

@@ -8,9 +8,11 @@ then the coupled campaign Monte Carlo in chunks, its summary and its risk driver
   and of the package's own files, so an edit of either replans).
 * :func:`run_monte_carlo` flies the coupled trials (:func:`msrsim.campaign.chain.
   fly_chunk`: each trial flies the relay from its own previous leg) through
-  :func:`msrsim.campaign.execution.run_chunks`: in-process for one chunk, on a Dask
-  LocalCluster or a given scheduler otherwise; with ``out_dir`` every chunk is a Parquet
-  file written before it counts, and ``resume`` picks up a killed run.
+  :func:`msrsim.campaign.execution.run_chunks`: in-process for a small run, on a Dask
+  LocalCluster when it pays (:func:`local_cluster_pays`, measured) or on a given
+  scheduler; with ``out_dir`` every chunk is a Parquet file written before it counts, and
+  ``resume`` picks up a killed run; ``on_chunk`` digests each chunk as it comes
+  (:class:`msrsim.campaign.tally.CampaignTally`), so no trial table need be held.
 * :func:`monte_carlo_summary` digests the trials: P(success) with its Wilson interval,
   the failure causes, the tubes returned (expected number, at least N, the selected set,
   each tube), the Earth landing dates and years, the margins;
@@ -27,25 +29,16 @@ import pickle
 
 import numpy as np
 
-from msrsim.campaign.chain import (
-    RELAY_ORDER,
-    CoupledPlan,
-    Failure,
-    fly_chunk,
-    judged,
-    outcome,
-    tube_bits,
-)
+from msrsim.campaign.chain import CoupledPlan, Failure, fly_chunk, judged, outcome
 from msrsim.campaign.nominal import fly_nominal, handoffs_of, nominal_legs
 from msrsim.campaign.outcomes import CampaignResult, as_labelled_by
 from msrsim.campaign.plan import JUDGED_AFTER_FLIGHT, failure_probabilities
-from msrsim.campaign.summaries import spread
-from msrsim.core.bodies import DAY_S
-from msrsim.core.time import et_to_utc_datetime, et_to_utc_iso
+from msrsim.campaign.tally import CampaignTally, hardware_draws, wilson_interval
 
 __all__ = [
     "campaign_legs",
     "legs_fingerprint",
+    "local_cluster_pays",
     "monte_carlo_summary",
     "rejudged",
     "risk_drivers",
@@ -140,17 +133,25 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     return dataclasses.replace(result, products=products)
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (Wilson 1927; Brown, Cai and DasGupta,
-    Statist. Sci. 16(2):101-133, 2001, recommend it over the Wald interval): 95 % by
-    default."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+CLUSTER_OVERHEAD_TRIALS = 558
+"""What a fresh local Dask cluster costs before its workers fly at full speed (its
+start-up, each worker's import of msrsim and first load of the numba kernels, the plan
+shipped), in trials: its wall time over one baseline trial's wall time in this process,
+both measured together (benchmarks/bench_execution.py, ``execution.
+cluster_overhead_trials`` in benchmarks/record.json: 39 s against 71 ms a trial on the
+shared 2-CPU machine, 8 s of it the cluster's own start-up)."""
+
+
+def local_cluster_pays(trials: int, chunk_size: int, cpus: int | None = None) -> bool:
+    """Whether a local cluster of ``cpus`` workers (default: this machine's) finishes
+    ``trials`` sooner than this process alone: ``trials (1 - 1/w) >``
+    :data:`CLUSTER_OVERHEAD_TRIALS`, with ``w`` the workers that get a chunk (never more
+    than the chunks). On 2 CPUs: from 1,116 trials on."""
+    import os
+
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    busy = min(cpus, -(-trials // chunk_size))
+    return busy > 1 and trials * (1.0 - 1.0 / busy) > CLUSTER_OVERHEAD_TRIALS
 
 
 def run_monte_carlo(
@@ -164,15 +165,24 @@ def run_monte_carlo(
     resume: bool = False,
     progress=None,
     fingerprint: str = "",
+    collect: bool = True,
+    on_chunk=None,
 ):
     """The coupled campaign trials in chunks (:func:`msrsim.campaign.execution.run_chunks`).
 
-    ``scheduler=None`` runs one chunk in-process and several on a Dask LocalCluster;
-    ``"synchronous"`` always in-process; ``"tcp://host:8786"`` on that cluster.
+    ``scheduler=None`` picks by size: a local Dask cluster of ``workers`` processes when
+    ``workers`` is given and there are several chunks, otherwise one of the CPU count only
+    when it pays (:func:`local_cluster_pays`), else this process; ``"synchronous"`` always
+    in-process; ``"tcp://host:8786"`` (or a ``distributed.Client``) on that cluster.
+    ``on_chunk(columns, start)`` is given every finished chunk in this process
+    (a :meth:`msrsim.campaign.tally.CampaignTally.add`); ``collect=False`` keeps no trial
+    table (the result's ``table`` is ``None``), so memory does not grow with ``trials``.
     """
     from msrsim.campaign.execution import run_chunks
 
-    if scheduler is None and trials <= chunk_size:
+    if scheduler is None and (
+        trials <= chunk_size or (workers is None and not local_cluster_pays(trials, chunk_size))
+    ):
         scheduler = "synchronous"
     return run_chunks(
         functools.partial(fly_chunk, plan),
@@ -184,100 +194,18 @@ def run_monte_carlo(
         resume=resume,
         progress=progress,
         metadata={"seed": plan.seed, "scenario_fingerprint": fingerprint},
+        collect=collect,
+        on_chunk=on_chunk,
     )
 
 
-def _percentiles(values: np.ndarray, qs=(1, 50, 99), digits: int = 1) -> list[float] | None:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    return [round(float(v), digits) for v in np.percentile(values, qs)]
-
-
-def _dates(values: np.ndarray) -> list[str] | None:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    return [d[:10] for d in et_to_utc_iso(np.percentile(values, [1, 50, 99]))]
-
-
-def _mean_interval(values: np.ndarray, z: float = 1.959964) -> list[float]:
-    """The mean and its 95 % normal interval (the trials are independent)."""
-    mean = float(np.mean(values))
-    half = z * float(np.std(values, ddof=1)) / math.sqrt(values.size) if values.size > 1 else 0.0
-    return [round(mean, 4), round(mean - half, 4), round(mean + half, 4)]
-
-
-def _bits(names, wanted) -> np.uint64:
-    index = {name: bit for name, bit in zip(names, tube_bits(names), strict=True)}
-    return np.bitwise_or.reduce(np.array([index[w] for w in wanted] or [0], np.uint64))
-
-
 def monte_carlo_summary(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
-    """A JSON-ready digest of the coupled trials (``columns``: the run's trial table)."""
-    success = np.asarray(columns["success"], dtype=bool)
-    n = success.size
-    k = int(np.count_nonzero(success))
-    low, high = wilson_interval(k, n)
-    failure = np.asarray(columns["failure"])
-    causes = {
-        Failure(code).name.lower(): round(float(np.mean(failure == code)), 6)
-        for code in np.unique(failure)
-        if code != Failure.NONE
-    }
-    tubes = np.asarray(columns["tubes_returned"], np.float64)
-    mask = np.asarray(columns["tube_mask"], dtype=np.uint64)
-    returned = np.where(success, mask, np.uint64(0))
-    bits = tube_bits(plan.tube_names)
-    each = {
-        name: round(float(np.mean((returned & bit) != 0)), 4)
-        for name, bit in zip(plan.tube_names, bits, strict=True)
-        if np.any((returned & bit) != 0)
-    }
-    selected = _bits(plan.tube_names, plan.priority_tubes)
-    at_least = {
-        str(m): round(float(np.mean(tubes >= m)), 6)
-        for m in (1, 5, 10, 15, 20, 25, 30)
-        if m <= max(1, int(tubes.max(initial=0)))
-    }
-    landing = np.asarray(columns["earth_landing_et"], np.float64)
-    landed = success & np.isfinite(landing)
-    years = [d.year for d in et_to_utc_datetime(landing[landed])] if landed.any() else []
-    by_year = {
-        str(y): round(c / n, 6) for y, c in zip(*np.unique(years, return_counts=True), strict=True)
-    }
-    capture = np.asarray(columns["capture_et"], np.float64)
-    departure = np.asarray(columns["ero_departure_et"], np.float64)
-    tubes_mean = _mean_interval(tubes)
-    return {
-        "trials": n,
-        "probability_of_success": round(k / n, 6),
-        "probability_of_success_ci_low": round(low, 6),
-        "probability_of_success_ci_high": round(high, 6),
-        "failure_causes": dict(sorted(causes.items(), key=lambda kv: -kv[1])),
-        "expected_tubes_returned": tubes_mean[0],
-        "expected_tubes_returned_ci_low": tubes_mean[1],
-        "expected_tubes_returned_ci_high": tubes_mean[2],
-        "probability_at_least_n_tubes": at_least,
-        "probability_selected_set_returned": round(
-            float(np.mean(success & ((returned & selected) == selected))), 6
-        ),
-        "selected_set": list(plan.priority_tubes),
-        **spread("tubes_returned_if_success", _percentiles(tubes[success], digits=0)),
-        "probability_each_tube_returns": dict(sorted(each.items(), key=lambda kv: -kv[1])),
-        **spread("earth_landing_utc", _dates(np.where(success, landing, np.nan))),
-        "earth_landing_year": by_year,
-        "probability_late_return": round(float(np.mean(success & columns["late_return"])), 6),
-        "probability_outside_range_if_success": round(
-            float(np.mean(columns["inside_range"][success] == 0)) if k else 0.0, 6
-        ),
-        **spread("capture_margin_days", _percentiles((departure - capture) / DAY_S)),
-        **spread(
-            "srl_landing_miss_km", _percentiles(np.asarray(columns["landing_miss_km"], np.float64))
-        ),
-        **spread("mav_launch_utc", _dates(np.asarray(columns["mav_launch_et"], np.float64))),
-        "probability_rover_failed": round(float(np.mean(columns["rover_failed"])), 6),
-    }
+    """A JSON-ready digest of the coupled trials (``columns``: the run's trial table, or
+    any part of it with its ``trial`` column): :meth:`msrsim.campaign.tally.CampaignTally.
+    summary` of one chunk, so a run digested chunk by chunk gives the same numbers."""
+    tally = CampaignTally(plan, drivers=False)
+    tally.add(columns)
+    return tally.summary()
 
 
 def _rates(columns, plan: CoupledPlan, failure_probability, hardware) -> tuple[float, float]:
@@ -286,28 +214,11 @@ def _rates(columns, plan: CoupledPlan, failure_probability, hardware) -> tuple[f
     return float(np.mean(success)), float(np.mean(np.where(success, columns["tubes_loaded"], 0)))
 
 
-def _hardware_draws(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
-    """The hardware uniforms of each trial in ``columns``, by its trial number (chunks are
-    contiguous runs of trials)."""
-    from msrsim.campaign.chain import hardware_uniforms
-
-    n = len(columns["success"])
-    trials = np.asarray(columns["trial"]) if "trial" in columns else np.arange(n)
-    hardware = {k: np.empty(n) for k in hardware_uniforms(plan.seed, 0, 1)}
-    breaks = np.flatnonzero(np.diff(trials) != 1) + 1
-    for run in np.split(np.arange(n), breaks):
-        if run.size:
-            draws = hardware_uniforms(plan.seed, int(trials[run[0]]), run.size)
-            for k, v in draws.items():
-                hardware[k][run] = v
-    return hardware
-
-
 def rejudged(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
     """The flown trials in ``columns`` judged again with ``plan``'s failure probabilities
     (their physics does not depend on them): what a run of ``plan`` gives, without a
     flight."""
-    return judged(columns, _hardware_draws(columns, plan), plan)
+    return judged(columns, hardware_draws(columns, plan.seed), plan)
 
 
 def sobol_drivers(
@@ -324,7 +235,7 @@ def sobol_drivers(
     need the legs flown again per point: not included."""
     from msrsim.core.sensitivity import sobol_indices
 
-    hardware = _hardware_draws(columns, plan)
+    hardware = hardware_draws(columns, plan.seed)
     names = [n for n, p in plan.failure_probability.items() if p > 0.0]
     centre = np.log([plan.failure_probability[n] for n in names])
     lower = centre - math.log(factor)
@@ -350,7 +261,7 @@ def sobol_drivers(
 
 def risk_drivers(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
     """What most changes P(success) and the expected tubes returned, ranked by the swing of
-    P(success).
+    P(success) (:meth:`msrsim.campaign.tally.CampaignTally.drivers` of one chunk).
 
     Each hardware failure probability is halved and doubled and the same flown trials are
     judged again (their physics does not depend on it: common random numbers, exact).
@@ -360,45 +271,9 @@ def risk_drivers(columns: dict[str, np.ndarray], plan: CoupledPlan) -> dict:
     the trials that went past it: ``P + P(mode) P(success | past it)``, an estimate that
     assumes the trials it ended would have fared downstream like the others.
     """
-    n = len(columns["success"])
-    hardware = _hardware_draws(columns, plan)
-    base = _rates(columns, plan, plan.failure_probability, hardware)
-    rows = []
-    for name, p in plan.failure_probability.items():
-        cases = {
-            label: _rates(columns, plan, {**plan.failure_probability, name: scaled}, hardware)
-            for label, scaled in (("x0.5", p / 2), ("x2", min(1.0, 2 * p)))
-        }
-        rows.append({"driver": f"{name} failure probability", "cases": cases})
-    failure = np.asarray(columns["failure"])
-    order = {why: i for i, why in enumerate(RELAY_ORDER)}
-    rank = np.array([order.get(Failure(c), -1) for c in failure])
-    tubes = np.where(failure == 0, np.asarray(columns["tubes_loaded"], np.float64), 0.0)
-    physical = np.unique(np.asarray(columns["ended"]))
-    for code in physical[physical != 0]:
-        why = Failure(int(code))
-        ended_here = failure == why
-        past = (failure == 0) | (rank > order[why])
-        if not past.any():
-            continue
-        share = float(np.mean(ended_here))
-        p_past = float(np.mean(failure[past] == 0))
-        t_past = float(np.mean(tubes[past]))
-        removed = (base[0] + share * p_past, base[1] + share * t_past)
-        label = f"no {why.name.lower().replace('_', ' ')} failures"
-        rows.append({"driver": label, "cases": {"as modelled": base, "removed": removed}})
-    for row in rows:
-        (p0, t0), (p1, t1) = row["cases"].values()
-        row["swing"] = round(abs(p1 - p0), 6)
-        row["tubes_swing"] = round(abs(t1 - t0), 4)
-        row["cases"] = {k: round(v[0], 6) for k, v in row["cases"].items()}
-    rows.sort(key=lambda r: (-r["swing"], -r["tubes_swing"]))
-    return {
-        "probability_of_success": round(base[0], 6),
-        "expected_tubes_returned": round(base[1], 4),
-        "trials": n,
-        "drivers": rows,
-    }
+    tally = CampaignTally(plan)
+    tally.add(columns)
+    return tally.drivers()
 
 
 def to_json_file(path, data: dict) -> None:

@@ -384,23 +384,30 @@ def _entry_data(entry) -> dict:
     }
 
 
-def _histogram(values, bins: int = 40, integer: bool = False) -> dict | None:
-    values = np.asarray(values, dtype=np.float64)
-    values = values[np.isfinite(values)]
+def _histogram(counted, bins: int = 40, integer: bool = False, scale=None) -> dict | None:
+    """``bins`` bins over the span of ``counted`` (a :class:`msrsim.campaign.tally.
+    BinnedCounts`), its values mapped by ``scale`` first; each of its fine bins counted
+    at its centre."""
+    values, weights = counted.centres()
     if values.size == 0:
         return None
+    if scale is not None:
+        values = scale(values)
     if integer:
         lo, hi = math.floor(values.min()), math.ceil(values.max())
         edges = np.arange(lo - 0.5, hi + 1.5, max(1, math.ceil((hi - lo + 1) / bins)))
     else:
         lo, hi = float(values.min()), float(values.max())
         edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
-    counts, edges = np.histogram(values, bins=edges)
-    return {"edges": _r(edges, 6), "counts": [int(c) for c in counts], "n": int(values.size)}
+    counts, edges = np.histogram(values, bins=edges, weights=weights)
+    return {"edges": _r(edges, 6), "counts": [int(c) for c in counts], "n": int(weights.sum())}
 
 
-def monte_carlo_histograms(columns: dict) -> dict:
-    """Histograms of the trials table's main columns (``report_data.json["monte_carlo"]``).
+def monte_carlo_histograms(histograms) -> dict:
+    """Histograms of the trials table's main columns (``report_data.json["monte_carlo"]``)
+    from their counts (:class:`msrsim.campaign.tally.TrialHistograms`, gathered chunk by
+    chunk: a run of any size); a continuous quantity's fine bins (``RESOLUTION`` there)
+    are counted at their centres.
 
     Dates are in a unit that fits their spread (:func:`time_unit`: seconds, minutes, hours
     or days) after the earliest of the trials (``earth_landing_seconds_after``,
@@ -409,33 +416,26 @@ def monte_carlo_histograms(columns: dict) -> dict:
     """
     from msrsim.campaign.chain import Failure
 
-    success = np.asarray(columns["success"], dtype=bool)
-    failure = np.asarray(columns["failure"])
-    codes, counts = np.unique(failure, return_counts=True)
+    binned = histograms.binned
     out: dict = {
-        "trials": int(success.size),
-        "successes": int(np.count_nonzero(success)),
-        "outcome": {
-            Failure(int(c)).name.lower(): int(k) for c, k in zip(codes, counts, strict=True)
-        },
-        "tubes_returned_if_success": _histogram(
-            np.asarray(columns["tubes_returned"])[success], integer=True
-        ),
-        "capture_margin_days": _histogram(
-            (np.asarray(columns["ero_departure_et"]) - np.asarray(columns["capture_et"])) / 86400.0
-        ),
-        "edl_miss_km": _histogram(columns["landing_miss_km"]),
-        "capture_attempts": _histogram(columns["capture_attempts"], integer=True),
-        "helicopter_flights": _histogram(columns["helicopter_flights"], integer=True),
+        "trials": histograms.trials,
+        "successes": histograms.successes,
+        "outcome": {Failure(c).name.lower(): int(k) for c, k in enumerate(histograms.outcome) if k},
+        "tubes_returned_if_success": _histogram(binned["tubes_returned_if_success"], integer=True),
+        "capture_margin_days": _histogram(binned["capture_margin_days"]),
+        "edl_miss_km": _histogram(binned["landing_miss_km"]),
+        "capture_attempts": _histogram(binned["capture_attempts"], integer=True),
+        "helicopter_flights": _histogram(binned["helicopter_flights"], integer=True),
     }
     for name in ("earth_landing_et", "mav_launch_et"):
-        et = np.asarray(columns[name], np.float64)
-        et = et[np.isfinite(et)]
+        et, _ = binned[name].centres()
         key = name.removesuffix("_et")
         if et.size:
             origin = float(et.min())
             unit, scale = time_unit(float(et.max()) - origin)
-            out[f"{key}_{unit}_after"] = _histogram((et - origin) / scale)
+            out[f"{key}_{unit}_after"] = _histogram(
+                binned[name], scale=lambda x, o=origin, s=scale: (x - o) / s
+            )
             out[f"{key}_origin_utc"] = _utc(origin)[0]
     return out
 
@@ -478,9 +478,10 @@ def assumptions(scenario) -> list[dict]:
     return rows
 
 
-def report_data(scenario, result, columns: dict, summary: dict, windows=None) -> dict:
+def report_data(scenario, result, histograms, summary: dict, windows=None) -> dict:
     """Everything the interactive plots draw (``report_data.json``), from the legs' full
-    results (``result.handoffs``), the trials' columns and the run's summary."""
+    results (``result.handoffs``), the trials' histograms (:class:`msrsim.campaign.tally.
+    TrialHistograms`) and the run's summary."""
     from importlib.metadata import version
 
     from msrsim.campaign.cache import scenario_fingerprint
@@ -503,7 +504,7 @@ def report_data(scenario, result, columns: dict, summary: dict, windows=None) ->
         "ascent": _ascent_data(h["ascent"]),
         "rendezvous": _rendezvous_data(h["rendezvous"]),
         "entry": _entry_data(h["entry"]),
-        "monte_carlo": monte_carlo_histograms(columns),
+        "monte_carlo": monte_carlo_histograms(histograms),
         "assumptions": assumptions(scenario),
         "validation": validation_data(),
     }
@@ -520,12 +521,12 @@ def validation_data(names=None) -> dict:
     return validation_summary(validate(names))
 
 
-def write_report(out_dir, scenario, result, columns: dict, summary: dict) -> Path:
+def write_report(out_dir, scenario, result, histograms, summary: dict) -> Path:
     """``figures/*.png``, ``report_data.json`` and ``report.html`` in ``out_dir`` (which
     already holds ``summary.json``); ``result`` must carry the legs' full results."""
     out_dir = Path(out_dir)
     windows = _launch_searches(scenario)
-    data = report_data(scenario, result, columns, summary, windows)
+    data = report_data(scenario, result, histograms, summary, windows)
     draw_figures(scenario, result.handoffs, out_dir / "figures", windows)
     atomic_write(out_dir / "report_data.json", (_json(data) + "\n").encode("utf-8"))
     return build_report(out_dir, summary=summary, data=data)
@@ -622,14 +623,16 @@ def _load_run_data(out_dir: Path) -> dict:
     data: dict = {}
     trials = out_dir / "trials"
     if trials.is_dir():  # a run written with --no-report: the Monte Carlo at least
-        from msrsim.campaign.execution import read_results
+        from msrsim.campaign.execution import iter_results
+        from msrsim.campaign.tally import TrialHistograms
 
         try:
-            table = read_results(trials)
-            columns = {
-                n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names
-            }
-            data["monte_carlo"] = monte_carlo_histograms(columns)
+            histograms = TrialHistograms()
+            for table in iter_results(trials):  # chunk by chunk: a run of any size
+                histograms.add(
+                    {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
+                )
+            data["monte_carlo"] = monte_carlo_histograms(histograms)
         except (ValueError, OSError, KeyError, TypeError) as exc:
             raise ValueError(f"{trials}: the trials cannot be read ({_first_line(exc)})") from None
     return data
