@@ -78,6 +78,7 @@ STATUS_MESSAGES = {
 
 G0 = 9.80665
 _MAX_STEPS = 200_000
+_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 # Dormand-Prince 8(5,3) tableau (Hairer, Norsett, Wanner, "Solving ODEs I", II.10, the code
 # DOP853), as scipy ships its coefficients: stages 0-11 give the 8th-order solution, stage
@@ -202,7 +203,7 @@ HISTORY_COLUMNS = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
 def interp_clamped(x, grid, values):
     """Linear interpolation of ``values`` on an ascending ``grid`` at a scalar ``x``
     (binary search), clamped at both ends: the kernels' table lookup (numba).
@@ -251,7 +252,7 @@ def ellipsoid_height(x, y, z, a, f):
     return r - radius, s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
 def _air(alt, grid, log_rho, sound, wind_e, wind_n, c_rho, c_sound, c_east, c_north):
     """Density, speed of sound and wind components at altitude ``alt`` (one density row):
     natural cubic splines through the table's levels (log-density for the density), from
@@ -378,7 +379,7 @@ _DECEL, _RHO, _SPEED, _QDYN, _ALT, _LD = 0, 1, 2, 3, 4, 5
 _DIAG = 6
 
 
-@njit(cache=True)  # not inlined: its max() accumulations stay out of the prange body
+@njit(cache=True, error_model="numpy", fastmath=_FAST)  # not inlined: its max() stay out of prange
 def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history, out):
     """Fly trajectory ``k`` to its end and write its outcomes into the ``out`` arrays.
 
