@@ -12,6 +12,7 @@ from msrsim.core.bodies import EARTH
 from msrsim.core.flight import (
     STATUS_ESCAPED,
     STATUS_LANDED,
+    STATUS_STEP_FAILURE,
     STATUS_TIME_LIMIT,
     Aerodynamics,
     AtmosphereTable,
@@ -230,6 +231,19 @@ def test_bad_vehicle_values_are_refused():
     pos, vel = entry_state()
     with pytest.raises(ValueError, match="mass_kg must be finite and positive"):
         fly_capsule(pos, vel, mass_kg=-1.0)
+
+
+def test_a_non_finite_state_is_a_step_failure_of_its_own_trajectory():
+    # The kernel divides without checks (numba's numpy error model): a NaN state flows into
+    # the step's error estimate, and the step control gives up on that trajectory alone
+    # (no exception, no table index from a NaN altitude); its neighbours fly on unchanged.
+    pos, vel = entry_state()
+    bad_pos = np.stack([pos, pos])
+    bad_pos[0, 2] = np.nan
+    batch = fly_capsule(bad_pos, np.stack([vel, vel]))
+    single = fly_capsule(pos, vel)
+    assert list(batch.status) == [STATUS_STEP_FAILURE, STATUS_LANDED]
+    assert batch.time_s[1] == single.time_s[0]
 
 
 def test_results_do_not_depend_on_the_thread_count():

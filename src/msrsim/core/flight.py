@@ -45,11 +45,18 @@ trajectory per numba thread, ground impact located by cubic Hermite interpolatio
 last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
 the Runge-Kutta stages of the accepted steps, which sample each step's interior.
 
-Speed: the helpers called at every stage are inlined into the per-trajectory loop
-(``inline="always"``); as separate functions each call took and released a reference on
-every array it was passed (atomic counter updates, about a third of the run time). The
-work arrays are allocated once per block of trajectories, not per trajectory or step.
-Each trajectory is computed alone, so the results do not depend on the thread count.
+Speed: the right-hand side is written once, in the stage loop of :func:`_fly_one`, which
+unpacks every array once per trajectory; the table look-ups it calls are leaf functions
+(ordinary ``njit`` functions that call no other compiled function, which LLVM inlines),
+and the helpers numba inlines itself (``inline="always"``) take scalars only: numba takes
+and releases a reference (an atomic counter update) on every array handed to a function
+it inlines, at every call, unless the pair falls in one basic block. The kernel is
+compiled with ``error_model="numpy"`` (a division by zero gives a non-finite value, which
+the step control turns into a step failure status, not an exception halfway through a
+batch) and with fastmath reassociation and contraction but not ``nnan``/``ninf``, so the
+finiteness checks stay. The work arrays are allocated once per block of trajectories, not
+per trajectory or step. Each trajectory is computed alone, so the results do not depend on
+the thread count.
 """
 
 from __future__ import annotations
@@ -79,6 +86,8 @@ STATUS_MESSAGES = {
 G0 = 9.80665
 _MAX_STEPS = 200_000
 _FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+"""fastmath flags of the kernel: every one but ``nnan`` and ``ninf`` (the step control
+tests ``math.isfinite``, which those would let the compiler drop)."""
 
 # Dormand-Prince 8(5,3) tableau (Hairer, Norsett, Wanner, "Solving ODEs I", II.10, the code
 # DOP853), as scipy ships its coefficients: stages 0-11 give the 8th-order solution, stage
@@ -261,7 +270,7 @@ def _air(alt, grid, log_rho, sound, wind_e, wind_n, c_rho, c_sound, c_east, c_no
     :func:`interp_clamped` (the cell search is written out here for that reason)."""
     n = grid.shape[0]
     top = grid[n - 1]
-    if alt > top:
+    if not alt <= top:  # above the table, or NaN (a failed state: no cell index from it)
         return 0.0, sound[n - 1], 0.0, 0.0
     if alt <= grid[0]:
         i, w = 0, 0.0
