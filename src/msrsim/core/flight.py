@@ -313,8 +313,9 @@ def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     if m < 3:
         return out
     h = np.diff(x)
-    d = np.diff(y, axis=1).T / h[:, None]  # slopes, one row per cell, a column per row of y
-    d = d[1:] - d[:-1]  # eq. 3.3.7, right-hand side: (m - 2, rows)
+    d = np.ascontiguousarray(np.diff(y, axis=1).T)  # one row per cell, a column per row of y
+    d /= h[:, None]  # slopes
+    d = d[1:] - d[:-1]  # eq. 3.3.7, right-hand side: (m - 2, rows), each level contiguous
     off = h[1:-1] / 6.0  # the sub- and super-diagonal
     diag = (h[:-1] + h[1:]) / 3.0
     ratio = np.empty(m - 3)  # c'_i of the forward elimination
@@ -385,11 +386,14 @@ def _heat_fluxes(rho, speed, nose, heat, radiative_f):
     k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, a_max = heat
     if rho <= 0.0:
         return 0.0, 0.0
-    q_conv = k_sg * math.sqrt(rho / nose) * speed**3  # eq. (3)
+    q_conv = k_sg * math.sqrt(rho / nose) * (speed * speed * speed)  # eq. (3)
     q_rad = 0.0
     if radiative_f != 0.0:
-        a = min(a_coef * speed**a_vexp * rho**a_rexp, a_max)
-        q_rad = c_rad * nose**a * rho**b_rad * radiative_f * 1e4  # eq. (4)
+        # the powers of eq. (4) through one logarithm each of rho and V (two logarithms
+        # and two exponentials where four pow calls would take four of each)
+        log_rho = math.log(rho)
+        a = min(a_coef * math.exp(a_vexp * math.log(speed) + a_rexp * log_rho), a_max)
+        q_rad = c_rad * math.exp(a * math.log(nose) + b_rad * log_rho) * radiative_f * 1e4
     return q_conv, q_rad
 
 
