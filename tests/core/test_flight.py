@@ -12,12 +12,14 @@ from msrsim.core.bodies import EARTH
 from msrsim.core.flight import (
     STATUS_ESCAPED,
     STATUS_LANDED,
+    STATUS_STEP_FAILURE,
     STATUS_TIME_LIMIT,
     Aerodynamics,
     AtmosphereTable,
     Heating,
     Planet,
     fly,
+    spline_curvature,
 )
 
 PLANET = Planet(
@@ -232,6 +234,19 @@ def test_bad_vehicle_values_are_refused():
         fly_capsule(pos, vel, mass_kg=-1.0)
 
 
+def test_a_non_finite_state_is_a_step_failure_of_its_own_trajectory():
+    # The kernel divides without checks (numba's numpy error model): a NaN state flows into
+    # the step's error estimate, and the step control gives up on that trajectory alone
+    # (no exception, no table index from a NaN altitude); its neighbours fly on unchanged.
+    pos, vel = entry_state()
+    bad_pos = np.stack([pos, pos])
+    bad_pos[0, 2] = np.nan
+    batch = fly_capsule(bad_pos, np.stack([vel, vel]))
+    single = fly_capsule(pos, vel)
+    assert list(batch.status) == [STATUS_STEP_FAILURE, STATUS_LANDED]
+    assert batch.time_s[1] == single.time_s[0]
+
+
 def test_results_do_not_depend_on_the_thread_count():
     # A batch spanning several work blocks, flown on one thread and on two: bit-identical.
     rng = np.random.default_rng(5)
@@ -303,3 +318,18 @@ def test_lifting_flight_matches_scipy_dop853(bank_deg):
         assert res.time_s[0] > ballistic.time_s[0]  # lift up: a longer flight
     else:
         assert np.sign(side) == -np.sign(bank_deg)  # a right bank lands to the right
+
+
+def test_spline_curvature_matches_scipy_natural_cubic_spline():
+    # The Thomas sweep against scipy's CubicSpline (natural ends, its own banded solver):
+    # second derivatives at the knots of 50 rows on a non-uniform grid and of one row on
+    # the entry grid, to 1e-12 of the largest (round-off; the system is well conditioned).
+    from scipy.interpolate import CubicSpline
+
+    rng = np.random.default_rng(3)
+    uneven = np.sort(rng.uniform(0.0, 1.2e5, 40))
+    for grid, rows in ((uneven, 50), (np.arange(0.0, 150_001.0, 1000.0), 1)):
+        values = rng.standard_normal((rows, grid.size)).cumsum(axis=1)
+        expected = CubicSpline(grid, values, axis=1, bc_type="natural")(grid, 2)
+        got = spline_curvature(grid, values)
+        assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()

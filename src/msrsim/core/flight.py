@@ -45,11 +45,18 @@ trajectory per numba thread, ground impact located by cubic Hermite interpolatio
 last step. Peaks (deceleration, heat fluxes, dynamic pressure) are the largest values at
 the Runge-Kutta stages of the accepted steps, which sample each step's interior.
 
-Speed: the helpers called at every stage are inlined into the per-trajectory loop
-(``inline="always"``); as separate functions each call took and released a reference on
-every array it was passed (atomic counter updates, about a third of the run time). The
-work arrays are allocated once per block of trajectories, not per trajectory or step.
-Each trajectory is computed alone, so the results do not depend on the thread count.
+Speed: the right-hand side is written once, in the stage loop of :func:`_fly_one`, which
+unpacks every array once per trajectory; the table look-ups it calls are leaf functions
+(ordinary ``njit`` functions that call no other compiled function, which LLVM inlines),
+and the helpers numba inlines itself (``inline="always"``) take scalars only: numba takes
+and releases a reference (an atomic counter update) on every array handed to a function
+it inlines, at every call, unless the pair falls in one basic block. The kernel is
+compiled with ``error_model="numpy"`` (a division by zero gives a non-finite value, which
+the step control turns into a step failure status, not an exception halfway through a
+batch) and with fastmath reassociation and contraction but not ``nnan``/``ninf``, so the
+finiteness checks stay. The work arrays are allocated once per block of trajectories, not
+per trajectory or step. Each trajectory is computed alone, so the results do not depend on
+the thread count.
 """
 
 from __future__ import annotations
@@ -78,6 +85,9 @@ STATUS_MESSAGES = {
 
 G0 = 9.80665
 _MAX_STEPS = 200_000
+_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+"""fastmath flags of the kernel: every one but ``nnan`` and ``ninf`` (the step control
+tests ``math.isfinite``, which those would let the compiler drop)."""
 
 # Dormand-Prince 8(5,3) tableau (Hairer, Norsett, Wanner, "Solving ODEs I", II.10, the code
 # DOP853), as scipy ships its coefficients: stages 0-11 give the 8th-order solution, stage
@@ -202,10 +212,14 @@ HISTORY_COLUMNS = (
 )
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
 def interp_clamped(x, grid, values):
     """Linear interpolation of ``values`` on an ascending ``grid`` at a scalar ``x``
-    (binary search), clamped at both ends: the kernels' table lookup (numba, inlined)."""
+    (binary search), clamped at both ends: the kernels' table lookup (numba).
+
+    A leaf (it calls no other compiled function), so it stays an ordinary function that
+    LLVM inlines: its array arguments then cost no reference counting at the call, which
+    numba's own inlining (``inline="always"``) of a function taking arrays does."""
     n = grid.shape[0]
     if x <= grid[0]:
         return values[0]
@@ -247,36 +261,29 @@ def ellipsoid_height(x, y, z, a, f):
     return r - radius, s
 
 
-@njit(cache=True, inline="always")
-def _locate(x, grid):
-    """Cell index and weight of ``x`` on an ascending grid (clamped); O(1) when uniform."""
-    n = grid.shape[0]
-    if x <= grid[0]:
-        return 0, 0.0
-    if x >= grid[n - 1]:
-        return n - 2, 1.0
-    step = (grid[n - 1] - grid[0]) / (n - 1)
-    lo = min(int((x - grid[0]) / step), n - 2)
-    # exact on a uniform grid; a few steps of correction otherwise
-    while lo > 0 and grid[lo] > x:
-        lo -= 1
-    while lo < n - 2 and grid[lo + 1] <= x:
-        lo += 1
-    return lo, (x - grid[lo]) / (grid[lo + 1] - grid[lo])
-
-
-@njit(cache=True, inline="always")
-def _air(alt, air):
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _air(alt, grid, log_rho, sound, wind_e, wind_n, c_rho, c_sound, c_east, c_north):
     """Density, speed of sound and wind components at altitude ``alt`` (one density row):
     natural cubic splines through the table's levels (log-density for the density), from
-    the values and their second derivatives at the levels (:func:`spline_curvature`)."""
-    alt_grid, log_rho, sound, wind_e, wind_n, _, c_rho, c_sound, c_east, c_north = air
-    top = alt_grid[alt_grid.shape[0] - 1]
-    if alt > top:
-        return 0.0, sound[sound.shape[0] - 1], 0.0, 0.0
-    i, w = _locate(alt, alt_grid)  # one search serves every column
+    the values and their second derivatives at the levels (:func:`spline_curvature`).
+    Above the grid: vacuum; below it the lowest level is held. A leaf, like
+    :func:`interp_clamped` (the cell search is written out here for that reason)."""
+    n = grid.shape[0]
+    top = grid[n - 1]
+    if not alt <= top:  # above the table, or NaN (a failed state: no cell index from it)
+        return 0.0, sound[n - 1], 0.0, 0.0
+    if alt <= grid[0]:
+        i, w = 0, 0.0
+    else:
+        # the cell: exact on a uniform grid, a few steps of correction otherwise
+        i = min(int((alt - grid[0]) / ((top - grid[0]) / (n - 1))), n - 2)
+        while i > 0 and grid[i] > alt:
+            i -= 1
+        while i < n - 2 and grid[i + 1] <= alt:
+            i += 1
+        w = (alt - grid[i]) / (grid[i + 1] - grid[i])
     v = 1.0 - w
-    cell = alt_grid[i + 1] - alt_grid[i]
+    cell = grid[i + 1] - grid[i]
     cv = v * (v * v - 1.0) * cell * cell / 6.0  # Press et al., Numerical Recipes, eq. 3.3.3
     cw = w * (w * w - 1.0) * cell * cell / 6.0
     rho = math.exp(log_rho[i] * v + log_rho[i + 1] * w + c_rho[i] * cv + c_rho[i + 1] * cw)
@@ -292,9 +299,13 @@ def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Second derivatives at the knots of the natural cubic spline through ``values``
     (rows of one value per ``grid`` level), for :func:`_air` (Press et al., Numerical
     Recipes, 3rd ed., 2007, sec. 3.3: the tridiagonal system eq. 3.3.7, zero second
-    derivative at both ends)."""
-    from scipy.linalg import solve_banded
+    derivative at both ends).
 
+    Solved by the Thomas algorithm (Numerical Recipes sec. 2.4, ``tridag``; the system is
+    diagonally dominant, so no pivoting): its factorisation depends on the grid alone and
+    is made once, then both sweeps run level by level over every row at once (a dispersed
+    batch has one row per trajectory). Agrees with scipy's banded LU solver to 1e-15
+    (tested)."""
     x = np.asarray(grid, dtype=np.float64)
     y = np.atleast_2d(np.asarray(values, dtype=np.float64))
     m = x.size
@@ -302,13 +313,24 @@ def spline_curvature(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     if m < 3:
         return out
     h = np.diff(x)
-    slope = np.diff(y, axis=1) / h
-    rhs = slope[:, 1:] - slope[:, :-1]  # eq. 3.3.7, right-hand side
-    bands = np.zeros((3, m - 2))
-    bands[0, 1:] = h[1:-1] / 6.0
-    bands[1] = (h[:-1] + h[1:]) / 3.0
-    bands[2, :-1] = h[1:-1] / 6.0
-    out[:, 1:-1] = solve_banded((1, 1), bands, rhs.T).T
+    d = np.ascontiguousarray(np.diff(y, axis=1).T)  # one row per cell, a column per row of y
+    d /= h[:, None]  # slopes
+    d = d[1:] - d[:-1]  # eq. 3.3.7, right-hand side: (m - 2, rows), each level contiguous
+    off = h[1:-1] / 6.0  # the sub- and super-diagonal
+    diag = (h[:-1] + h[1:]) / 3.0
+    ratio = np.empty(m - 3)  # c'_i of the forward elimination
+    pivot = np.empty(m - 2)
+    pivot[0] = diag[0]
+    for i in range(1, m - 2):
+        ratio[i - 1] = off[i - 1] / pivot[i - 1]
+        pivot[i] = diag[i] - off[i - 1] * ratio[i - 1]
+    d[0] /= pivot[0]
+    for i in range(1, m - 2):  # forward sweep
+        d[i] -= off[i - 1] * d[i - 1]
+        d[i] /= pivot[i]
+    for i in range(m - 4, -1, -1):  # back substitution
+        d[i] -= ratio[i] * d[i + 1]
+    out[:, 1:-1] = d.T
     return out
 
 
@@ -324,84 +346,54 @@ def _bridge(knudsen):
 
 
 @njit(cache=True, inline="always")
-def _derivatives(state, out, p, air, aero, vehicle, ctrl):
-    """Right-hand side of eq. (1) into ``out``, for one trajectory: ``air`` is the atmosphere
-    tuple with its own density row, ``vehicle`` its (mass, area, CD scale, nose radius),
-    ``ctrl`` its bank (cos, sin, ...).
-
-    Returns the sensed deceleration (g), density, speed, dynamic pressure, altitude and L/D.
-    """
-    gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
-    lam_rho = air[5]
-    mach_grid, cd_cont, cd_fm, ref_len, ld_table, lifting = aero
-    mass, area, cd_scale, _ = vehicle
-    x, y, z, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
-    r = math.sqrt(x * x + y * y + z * z)
-    gx, gy, gz = j2_gravity(x, y, z, gm, j2, rj2)
-    # Coriolis and centrifugal terms for w along +z, eq. (1)
-    ax = gx + 2.0 * w * vy + w * w * x
-    ay = gy - 2.0 * w * vx + w * w * y
-    az = gz
-
-    alt, sin_lat = ellipsoid_height(x, y, z, a_eq, flat)
-    rho, a_sound, we, wn = _air(alt, air)
-    decel = 0.0
-    q_dyn = 0.0
-    ld = 0.0
-    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
-    if rho > 0.0:
-        # wind: east and north unit vectors at the point (geocentric)
-        rho_xy = math.sqrt(x * x + y * y)
-        ex, ey = -y / rho_xy, x / rho_xy
-        cos_lat = rho_xy / r
-        nx, ny, nz = -sin_lat * x / rho_xy, -sin_lat * y / rho_xy, cos_lat
-        ux = vx - (we * ex + wn * nx)
-        uy = vy - (we * ey + wn * ny)
-        uz = vz - wn * nz
-        u = math.sqrt(ux * ux + uy * uy + uz * uz)
-        mach = u / a_sound
-        knudsen = lam_rho / rho / ref_len
-        cdc = interp_clamped(mach, mach_grid, cd_cont)
-        cd = (cdc + (cd_fm - cdc) * _bridge(knudsen)) * cd_scale  # eq. (2)
-        q_dyn = 0.5 * rho * u * u
-        drag = q_dyn * cd * area / mass
-        ax -= drag * ux / u
-        ay -= drag * uy / u
-        az -= drag * uz / u
-        decel = drag / G0
-        if lifting:
-            # lift normal to u: "up" in the vertical plane rotated by the bank about u,
-            # positive bank to the right of u (eq. 5)
-            ld = interp_clamped(mach, mach_grid, ld_table) * (1.0 - _bridge(knudsen))
-            lift = drag * ld
-            ex_u, ey_u, ez_u = ux / u, uy / u, uz / u
-            up = (x * ex_u + y * ey_u + z * ez_u) / r
-            lx, ly, lz = x / r - up * ex_u, y / r - up * ey_u, z / r - up * ez_u
-            norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # sine of u from the vertical
-            lift *= min(1.0, norm / _VERTICAL_FADE)
-            norm = max(norm, 1e-12)
-            lx, ly, lz = lx / norm, ly / norm, lz / norm
-            sx, sy, sz = ey_u * lz - ez_u * ly, ez_u * lx - ex_u * lz, ex_u * ly - ey_u * lx
-            ax += lift * (ctrl[0] * lx + ctrl[1] * sx)
-            ay += lift * (ctrl[0] * ly + ctrl[1] * sy)
-            az += lift * (ctrl[0] * lz + ctrl[1] * sz)
-            decel = drag * math.sqrt(1.0 + ld * ld) / G0
-    out[0], out[1], out[2] = vx, vy, vz
-    out[3], out[4], out[5] = ax, ay, az
-    return decel, rho, speed, q_dyn, alt, ld
+def _air_velocity(x, y, z, r, sin_lat, vx, vy, vz, wind_east, wind_north):
+    """Velocity relative to the air, ``u = r' - wind`` (east and north unit vectors at the
+    point, geocentric), and its magnitude."""
+    rho_xy = math.sqrt(x * x + y * y)
+    ex, ey = -y / rho_xy, x / rho_xy
+    cos_lat = rho_xy / r
+    nx, ny, nz = -sin_lat * x / rho_xy, -sin_lat * y / rho_xy, cos_lat
+    ux = vx - (wind_east * ex + wind_north * nx)
+    uy = vy - (wind_east * ey + wind_north * ny)
+    uz = vz - wind_north * nz
+    return ux, uy, uz, math.sqrt(ux * ux + uy * uy + uz * uz)
 
 
 @njit(cache=True, inline="always")
-def _heat_fluxes(rho, speed, nose, heat):
-    """Stagnation convective (eq. 3) and radiative (eq. 4) heat fluxes, W/m2."""
-    k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, v_tab, f_tab, a_max = heat
+def _lift_direction(x, y, z, r, ux, uy, uz, u, cos_bank, sin_bank):
+    """Unit lift direction of eq. (5) (the vertical-plane normal to ``u`` rotated by the
+    bank about ``u``, positive to the right) and the fade factor near vertical flight."""
+    ex_u, ey_u, ez_u = ux / u, uy / u, uz / u
+    up = (x * ex_u + y * ey_u + z * ez_u) / r
+    lx, ly, lz = x / r - up * ex_u, y / r - up * ey_u, z / r - up * ez_u
+    norm = math.sqrt(lx * lx + ly * ly + lz * lz)  # sine of u from the vertical
+    fade = min(1.0, norm / _VERTICAL_FADE)
+    norm = max(norm, 1e-12)
+    lx, ly, lz = lx / norm, ly / norm, lz / norm
+    sx, sy, sz = ey_u * lz - ez_u * ly, ez_u * lx - ex_u * lz, ex_u * ly - ey_u * lx
+    return (
+        cos_bank * lx + sin_bank * sx,
+        cos_bank * ly + sin_bank * sy,
+        cos_bank * lz + sin_bank * sz,
+        fade,
+    )
+
+
+@njit(cache=True, inline="always")
+def _heat_fluxes(rho, speed, nose, heat, radiative_f):
+    """Stagnation convective (eq. 3) and radiative (eq. 4) heat fluxes, W/m2, with
+    ``radiative_f`` the table's f(V) at ``speed`` (0 below the table)."""
+    k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, a_max = heat
     if rho <= 0.0:
         return 0.0, 0.0
-    q_conv = k_sg * math.sqrt(rho / nose) * speed**3  # eq. (3)
+    q_conv = k_sg * math.sqrt(rho / nose) * (speed * speed * speed)  # eq. (3)
     q_rad = 0.0
-    if speed >= v_tab[0] and c_rad > 0.0:
-        a = min(a_coef * speed**a_vexp * rho**a_rexp, a_max)
-        q_rad = c_rad * nose**a * rho**b_rad * interp_clamped(speed, v_tab, f_tab) * 1e4  # eq. (4)
+    if radiative_f != 0.0:
+        # the powers of eq. (4) through one logarithm each of rho and V (two logarithms
+        # and two exponentials where four pow calls would take four of each)
+        log_rho = math.log(rho)
+        a = min(a_coef * math.exp(a_vexp * math.log(speed) + a_rexp * log_rho), a_max)
+        q_rad = c_rad * math.exp(a * math.log(nose) + b_rad * log_rho) * radiative_f * 1e4
     return q_conv, q_rad
 
 
@@ -409,68 +401,29 @@ _VERTICAL_FADE = 0.1
 """Lift fades linearly to zero within ~6 deg of vertical flight, where the bank (measured
 from the vertical plane) is undefined and a held bank would flip sides every step."""
 
-# columns of the per-stage diagnostics that _attempt_step keeps
+# columns of the per-stage diagnostics kept for each stage of a step
 _DECEL, _RHO, _SPEED, _QDYN, _ALT, _LD = 0, 1, 2, 3, 4, 5
 _DIAG = 6
 
 
-@njit(cache=True, inline="always")
-def _attempt_step(y, y5, h, kst, tmp, diag, p, air, aero, vehicle, ctrl, rtol, atol_pos, atol_vel):
-    """One DOP853 step of size ``h`` from ``y`` (stage 0 in ``kst[0]``).
-
-    Fills ``kst`` with the stage derivatives, ``y5`` with the 8th-order solution and
-    ``diag[s]`` with the diagnostics of :func:`_derivatives` at stages s = 1 to 12 (stage
-    12 is evaluated at ``y5``, FSAL: ``diag[12]`` describes the new state). Returns the
-    scaled error norm of DOP853 (Hairer et al., II.10, eq. 10.17), the position components
-    scaled by ``atol_pos + rtol |r|``, the velocity ones by ``atol_vel + rtol |v|`` (vector
-    norms: a tolerance per component would tighten without bound as a component crosses
-    zero).
-    """
-    for stage in range(1, _STAGES):
-        for i in range(6):
-            acc = 0.0
-            for j in range(stage):
-                acc += _A[stage, j] * kst[j, i]
-            tmp[i] = y[i] + h * acc
-        d = _derivatives(tmp, kst[stage], p, air, aero, vehicle, ctrl)
-        for c in range(_DIAG):
-            diag[stage, c] = d[c]
-    for i in range(6):
-        acc = 0.0
-        for j in range(_STAGES):
-            acc += _B[j] * kst[j, i]
-        y5[i] = y[i] + h * acc
-    d = _derivatives(y5, kst[_STAGES], p, air, aero, vehicle, ctrl)
-    for c in range(_DIAG):
-        diag[_STAGES, c] = d[c]
-    r2 = max(y[0] * y[0] + y[1] * y[1] + y[2] * y[2], y5[0] * y5[0] + y5[1] * y5[1] + y5[2] * y5[2])
-    v2 = max(y[3] * y[3] + y[4] * y[4] + y[5] * y[5], y5[3] * y5[3] + y5[4] * y5[4] + y5[5] * y5[5])
-    tol_pos = atol_pos + rtol * math.sqrt(r2)
-    tol_vel = atol_vel + rtol * math.sqrt(v2)
-    err5 = err3 = 0.0
-    for i in range(6):
-        e5 = 0.0
-        e3 = 0.0
-        for j in range(_STAGES + 1):
-            e5 += _E5[j] * kst[j, i]
-            e3 += _E3[j] * kst[j, i]
-        tol = tol_pos if i < 3 else tol_vel
-        err5 += (e5 / tol) ** 2
-        err3 += (e3 / tol) ** 2
-    if err5 == 0.0:
-        return 0.0
-    return h * err5 / math.sqrt((err5 + 0.01 * err3) * 6.0)  # eq. (10.17)
-
-
-@njit(cache=True)  # not inlined: its max() accumulations stay out of the prange body
+@njit(cache=True, error_model="numpy", fastmath=_FAST)  # not inlined: its max() stay out of prange
 def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history, out):
     """Fly trajectory ``k`` to its end and write its outcomes into the ``out`` arrays.
 
     ``scratch`` = (y, y5, tmp, kst, diag, ctrl): work arrays of shapes (6,), (6,), (6,),
-    (7, 6), (7, 6) and (6,), reused from one trajectory to the next (each is written
+    (13, 6), (13, 6) and (6,), reused from one trajectory to the next (each is written
     before it is read). ``guide`` = (initial banks, guidance tables, guidance parameters).
     ``limits`` = (t_max, rtol, atol_pos, atol_vel, escape altitude, ground altitude,
     stop speed, largest step).
+
+    One DOP853 step of size ``h`` from ``y`` fills ``kst`` with the stage derivatives (stage
+    0 the derivative at ``y``, stage 12 at the 8th-order solution ``y5``, first-same-as-
+    last), and ``diag[s]`` with the sensed deceleration (g), density, speed, dynamic
+    pressure, altitude and L/D at stage s. The right-hand side of eq. (1) is written out
+    once, in the stage loop, with the table look-ups as leaf functions: every array is
+    unpacked here, once per trajectory, and none is handed to a function numba inlines
+    itself, which would take and release a reference on each (atomic updates) at every
+    stage and cost more than the physics.
     """
     y, y5, tmp, kst, diag, ctrl = scratch
     bank0, g_tables, g_params = guide
@@ -489,14 +442,16 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
         reversals,
         bank_end,
     ) = out
+    gm, j2, rj2, a_eq, flat, w = p[0], p[1], p[2], p[3], p[4], p[5]
     j = k if atm[1].shape[0] > 1 else 0  # own density row, or the shared one
     jw = k if atm[3].shape[0] > 1 else 0  # own wind rows, or the shared ones
-    air = (
-        atm[0], atm[1][j], atm[2], atm[3][jw], atm[4][jw], atm[5],
-        atm[6][j], atm[7], atm[8][jw], atm[9][jw],
-    )  # fmt: skip
-    own = (vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k])
-    nose = own[3]
+    grid, log_rho, sound, wind_e, wind_n = atm[0], atm[1][j], atm[2], atm[3][jw], atm[4][jw]
+    lam_rho, c_rho, c_sound, c_east, c_north = atm[5], atm[6][j], atm[7], atm[8][jw], atm[9][jw]
+    mach_grid, cd_cont, cd_fm, ref_len, ld_table, lifting = aero
+    k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, a_max, v_tab, f_tab = heat
+    heat_constants = (k_sg, c_rad, b_rad, a_coef, a_vexp, a_rexp, a_max)
+    radiative = c_rad > 0.0
+    mass, area, cd_scale, nose = vehicle[0][k], vehicle[1][k], vehicle[2][k], vehicle[3][k]
     record = history.shape[1] > 1
     for i in range(3):
         y[i] = r0[k, i]
@@ -509,18 +464,101 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
     t = 0.0
     h = 0.1
     status[k] = STATUS_TIME_LIMIT
-    d0, rho, spd, _, alt, _ = _derivatives(y, kst[0], p, air, aero, own, ctrl)
-    qc, qr = _heat_fluxes(rho, spd, nose, heat)
+    first = 0  # stage 0 (the derivative at y) is evaluated once, then carried (FSAL)
+    qc = qr = 0.0
     n_acc = 0
-    if record:
-        _record(history, k, 0, 0.0, y, alt, d0, qc, qr, ctrl[2])
     for _ in range(_MAX_STEPS):
         if t >= t_max:
             break
         h = min(h, t_max - t)
-        err = _attempt_step(
-            y, y5, h, kst, tmp, diag, p, air, aero, own, ctrl, rtol, atol_pos, atol_vel
+        for stage in range(first, _STAGES + 1):
+            if stage == 0:
+                for i in range(6):
+                    tmp[i] = y[i]
+            elif stage < _STAGES:
+                for i in range(6):
+                    acc = 0.0
+                    for m in range(stage):
+                        acc += _A[stage, m] * kst[m, i]
+                    tmp[i] = y[i] + h * acc
+            else:
+                for i in range(6):
+                    acc = 0.0
+                    for m in range(_STAGES):
+                        acc += _B[m] * kst[m, i]
+                    tmp[i] = y[i] + h * acc
+                    y5[i] = tmp[i]
+            # eq. (1) at tmp
+            x, yy, z, vx, vy, vz = tmp[0], tmp[1], tmp[2], tmp[3], tmp[4], tmp[5]
+            r = math.sqrt(x * x + yy * yy + z * z)
+            gx, gy, gz = j2_gravity(x, yy, z, gm, j2, rj2)
+            # Coriolis and centrifugal terms for w along +z, eq. (1)
+            ax = gx + 2.0 * w * vy + w * w * x
+            ay = gy - 2.0 * w * vx + w * w * yy
+            az = gz
+            alt, sin_lat = ellipsoid_height(x, yy, z, a_eq, flat)
+            rho, a_sound, we, wn = _air(
+                alt, grid, log_rho, sound, wind_e, wind_n, c_rho, c_sound, c_east, c_north
+            )
+            decel = 0.0
+            q_dyn = 0.0
+            ld = 0.0
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            if rho > 0.0:
+                ux, uy, uz, u = _air_velocity(x, yy, z, r, sin_lat, vx, vy, vz, we, wn)
+                mach = u / a_sound
+                bridge = _bridge(lam_rho / rho / ref_len)  # Knudsen number lambda / D
+                cdc = interp_clamped(mach, mach_grid, cd_cont)
+                cd = (cdc + (cd_fm - cdc) * bridge) * cd_scale  # eq. (2)
+                q_dyn = 0.5 * rho * u * u
+                drag = q_dyn * cd * area / mass
+                ax -= drag * ux / u
+                ay -= drag * uy / u
+                az -= drag * uz / u
+                decel = drag / G0
+                if lifting:
+                    # lift normal to u, rolled by the bank (eq. 5); no rarefied lift
+                    ld = interp_clamped(mach, mach_grid, ld_table) * (1.0 - bridge)
+                    lx, ly, lz, fade = _lift_direction(x, yy, z, r, ux, uy, uz, u, ctrl[0], ctrl[1])
+                    lift = drag * ld * fade
+                    ax += lift * lx
+                    ay += lift * ly
+                    az += lift * lz
+                    decel = drag * math.sqrt(1.0 + ld * ld) / G0
+            kst[stage, 0], kst[stage, 1], kst[stage, 2] = vx, vy, vz
+            kst[stage, 3], kst[stage, 4], kst[stage, 5] = ax, ay, az
+            diag[stage, _DECEL], diag[stage, _RHO], diag[stage, _SPEED] = decel, rho, speed
+            diag[stage, _QDYN], diag[stage, _ALT], diag[stage, _LD] = q_dyn, alt, ld
+        if first == 0:
+            f0 = 0.0
+            if radiative and diag[0, _SPEED] >= v_tab[0]:
+                f0 = interp_clamped(diag[0, _SPEED], v_tab, f_tab)
+            qc, qr = _heat_fluxes(diag[0, _RHO], diag[0, _SPEED], nose, heat_constants, f0)
+            if record:
+                _record(history, k, 0, 0.0, y, diag[0, _ALT], diag[0, _DECEL], qc, qr, ctrl[2])
+            first = 1
+        # the scaled error norm of DOP853 (Hairer et al., II.10, eq. 10.17), the position
+        # scaled by atol_pos + rtol |r|, the velocity by atol_vel + rtol |v| (vector norms:
+        # a tolerance per component would tighten without bound as it crosses zero)
+        r2 = max(
+            y[0] * y[0] + y[1] * y[1] + y[2] * y[2], y5[0] * y5[0] + y5[1] * y5[1] + y5[2] * y5[2]
         )
+        v2 = max(
+            y[3] * y[3] + y[4] * y[4] + y[5] * y[5], y5[3] * y5[3] + y5[4] * y5[4] + y5[5] * y5[5]
+        )
+        tol_pos = atol_pos + rtol * math.sqrt(r2)
+        tol_vel = atol_vel + rtol * math.sqrt(v2)
+        err5 = err3 = 0.0
+        for i in range(6):
+            e5 = 0.0
+            e3 = 0.0
+            for m in range(_STAGES + 1):
+                e5 += _E5[m] * kst[m, i]
+                e3 += _E3[m] * kst[m, i]
+            tol = tol_pos if i < 3 else tol_vel
+            err5 += (e5 / tol) ** 2
+            err3 += (e3 / tol) ** 2
+        err = 0.0 if err5 == 0.0 else h * err5 / math.sqrt((err5 + 0.01 * err3) * 6.0)
         if not math.isfinite(err):
             h *= 0.25
             if h < 1e-9:
@@ -543,8 +581,8 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
                     h,
                     event == STATUS_LANDED,
                     ground if event == STATUS_LANDED else stop_speed,
-                    p[3],
-                    p[4],
+                    a_eq,
+                    flat,
                 )
                 r_end[k, 0], r_end[k, 1], r_end[k, 2] = _hermite_position(
                     y, y5, kst[0], kst[_STAGES], h, frac
@@ -561,15 +599,20 @@ def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, his
             stage_g = stage_qc = stage_qr = stage_q = 0.0
             new_qc = new_qr = 0.0
             for s in range(1, _STAGES + 1):
-                new_qc, new_qr = _heat_fluxes(diag[s, _RHO], diag[s, _SPEED], nose, heat)
+                spd = diag[s, _SPEED]
+                f_s = 0.0
+                if radiative and spd >= v_tab[0]:
+                    f_s = interp_clamped(spd, v_tab, f_tab)
+                new_qc, new_qr = _heat_fluxes(diag[s, _RHO], spd, nose, heat_constants, f_s)
                 stage_g = max(stage_g, diag[s, _DECEL])
                 stage_qc = max(stage_qc, new_qc)
                 stage_qr = max(stage_qr, new_qr)
                 stage_q = max(stage_q, diag[s, _QDYN])
             heat_load[k] += 0.5 * h * (qc + qr + new_qc + new_qr)  # trapezoid
             t += h
-            y[:] = y5
-            kst[0, :] = kst[_STAGES]
+            for i in range(6):
+                y[i] = y5[i]
+                kst[0, i] = kst[_STAGES, i]
             qc, qr = new_qc, new_qr
             peak_g[k] = max(peak_g[k], stage_g)
             peak_qc[k] = max(peak_qc[k], stage_qc)
@@ -797,15 +840,15 @@ def fly(
         raise ValueError("bank_rad must be finite for every trajectory")
     guide = (bank0, *(guidance.packed() if guidance is not None else no_guidance()))
     heat = (
-        heating.sutton_graves_k,
-        heating.radiative_c,
-        heating.radiative_b,
-        heating.radiative_a_coefficient,
-        heating.radiative_a_velocity_exponent,
-        heating.radiative_a_density_exponent,
+        float(heating.sutton_graves_k),
+        float(heating.radiative_c),
+        float(heating.radiative_b),
+        float(heating.radiative_a_coefficient),
+        float(heating.radiative_a_velocity_exponent),
+        float(heating.radiative_a_density_exponent),
+        float(heating.radiative_a_max),
         np.asarray(heating.radiative_velocity_m_s, float),
         np.asarray(heating.radiative_f, float),
-        heating.radiative_a_max,
     )
     escape = escape_altitude_m if escape_altitude_m is not None else float(atm[0][-1]) + 10_000.0
     history = np.full((n, max(history_samples, 1), len(HISTORY_COLUMNS)), np.nan)
