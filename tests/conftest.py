@@ -6,7 +6,16 @@ directory for all the workers of a pytest-xdist session, named by its run id, so
 leg flown by one worker is read by the others: the cache's writes are atomic); BLAS
 runs on one thread (set before numpy loads): the optimisers' small dense problems (SLSQP
 in the Sims-Flanagan cruises) run several times faster so, and their iterates no longer
-depend on the thread count. The fuzz suite's counts go in the terminal summary."""
+depend on the thread count. The fuzz suite's counts go in the terminal summary.
+
+The order (:func:`pytest_collection_modifyitems`): the test that flies the baseline's
+schedule and legs afresh (it must, to record what each reads) runs first, so that its
+flight fills the session's cache and every later test of the baseline reads it instead of
+flying the baseline a second time; the kernels' and segments' tests (tests/core,
+tests/segments: they fly no campaign) come next, so that under ``make test``'s workers
+(pytest-xdist, ``--dist loadscope``) the other worker has their work while the first
+flies the baseline, rather than wait for its entries (:func:`msrsim.campaign.cache.
+entry_lock`)."""
 
 import os
 
@@ -32,6 +41,26 @@ def _session_cache_dir() -> str:
 
 
 os.environ["MSRSIM_CACHE_DIR"] = _session_cache_dir()
+
+
+FLIES_THE_BASELINE_AFRESH = (
+    "tests/campaign/test_leg_cache.py::test_each_leg_reads_only_its_declared_inputs"
+)
+FLY_NO_CAMPAIGN = ("tests/core/", "tests/segments/")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The baseline's recorded flight first, then the tests that fly no campaign, then the
+    rest, each group in its collected order (module docstring)."""
+
+    def rank(item) -> int:
+        if item.nodeid == FLIES_THE_BASELINE_AFRESH:
+            return 0
+        if item.nodeid.startswith(FLIES_THE_BASELINE_AFRESH.split("::")[0]):
+            return 1  # its module stays together (one scope for --dist loadscope)
+        return 2 if item.nodeid.startswith(FLY_NO_CAMPAIGN) else 3
+
+    items.sort(key=rank)  # stable
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
