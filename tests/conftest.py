@@ -15,7 +15,8 @@ flying the baseline a second time; the kernels' and segments' tests (tests/core,
 tests/segments: they fly no campaign) come next, so that under ``make test``'s workers
 (pytest-xdist, ``--dist loadscope``) the other worker has their work while the first
 flies the baseline, rather than wait for its entries (:func:`msrsim.campaign.cache.
-entry_lock`)."""
+entry_lock`). The report tests, which open headless Chromium, share one worker
+(:func:`pytest_xdist_make_scheduler`): one browser at a time."""
 
 import os
 
@@ -23,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import tempfile  # noqa: E402
 
+import pytest  # noqa: E402
 from astropy.utils import iers  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
@@ -61,6 +63,29 @@ def pytest_collection_modifyitems(config, items):
         return 2 if item.nodeid.startswith(FLY_NO_CAMPAIGN) else 3
 
     items.sort(key=rank)  # stable
+
+
+ONE_WORKER = ("tests/report/",)
+"""Test directories whose modules run on one worker under ``--dist loadscope``: the report
+tests open headless Chromium, one browser at a time."""
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` with the modules of each :data:`ONE_WORKER` directory as one
+    scope (one worker, one after the other); any other mode as pytest-xdist has it."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for directory in ONE_WORKER:
+                if nodeid.startswith(directory):
+                    return directory
+            return super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
