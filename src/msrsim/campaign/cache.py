@@ -47,6 +47,7 @@ it holds one releases it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -187,15 +188,16 @@ def read_entry(path: str | os.PathLike, scenario: str) -> bytes | None:
 def _lock_blocking(fd: int) -> None:
     try:
         import fcntl
-    except ImportError:  # Windows: LK_LOCK tries for 10 s, then raises; try again
+    except ImportError:  # Windows: LK_LOCK tries for 10 s, then raises EDEADLOCK; again
         import msvcrt
 
         while True:
             try:
                 msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
                 return
-            except OSError:
-                continue
+            except OSError as exc:
+                if exc.errno != errno.EDEADLOCK:
+                    raise
     fcntl.flock(fd, fcntl.LOCK_EX)
 
 
