@@ -6,7 +6,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+# The suite on one pytest-xdist worker per CPU, each test module on one worker (its module
+# fixtures computed once) in the order tests/conftest.py gives; the workers share one legs
+# cache, so a leg one flies the others read. `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n logical --dist loadscope --no-loadscope-reorder
 
 .PHONY: run test lint bench lock clean
 

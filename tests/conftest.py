@@ -6,7 +6,17 @@ directory for all the workers of a pytest-xdist session, named by its run id, so
 leg flown by one worker is read by the others: the cache's writes are atomic); BLAS
 runs on one thread (set before numpy loads): the optimisers' small dense problems (SLSQP
 in the Sims-Flanagan cruises) run several times faster so, and their iterates no longer
-depend on the thread count. The fuzz suite's counts go in the terminal summary."""
+depend on the thread count. The fuzz suite's counts go in the terminal summary.
+
+The order (:func:`pytest_collection_modifyitems`): the test that flies the baseline's
+schedule and legs afresh (it must, to record what each reads) runs first, so that its
+flight fills the session's cache and every later test of the baseline reads it instead of
+flying the baseline a second time; the kernels' and segments' tests (tests/core,
+tests/segments: they fly no campaign) come next, so that under ``make test``'s workers
+(pytest-xdist, ``--dist loadscope``) the other worker has their work while the first
+flies the baseline, rather than wait for its entries (:func:`msrsim.campaign.cache.
+entry_lock`). The report tests, which open headless Chromium, share one worker
+(:func:`pytest_xdist_make_scheduler`): one browser at a time."""
 
 import os
 
@@ -14,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import tempfile  # noqa: E402
 
+import pytest  # noqa: E402
 from astropy.utils import iers  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
@@ -32,6 +43,49 @@ def _session_cache_dir() -> str:
 
 
 os.environ["MSRSIM_CACHE_DIR"] = _session_cache_dir()
+
+
+FLIES_THE_BASELINE_AFRESH = (
+    "tests/campaign/test_leg_cache.py::test_each_leg_reads_only_its_declared_inputs"
+)
+FLY_NO_CAMPAIGN = ("tests/core/", "tests/segments/")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The baseline's recorded flight first, then the tests that fly no campaign, then the
+    rest, each group in its collected order (module docstring)."""
+
+    def rank(item) -> int:
+        if item.nodeid == FLIES_THE_BASELINE_AFRESH:
+            return 0
+        if item.nodeid.startswith(FLIES_THE_BASELINE_AFRESH.split("::")[0]):
+            return 1  # its module stays together (one scope for --dist loadscope)
+        return 2 if item.nodeid.startswith(FLY_NO_CAMPAIGN) else 3
+
+    items.sort(key=rank)  # stable
+
+
+ONE_WORKER = ("tests/report/",)
+"""Test directories whose modules run on one worker under ``--dist loadscope``: the report
+tests open headless Chromium, one browser at a time."""
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` with the modules of each :data:`ONE_WORKER` directory as one
+    scope (one worker, one after the other); any other mode as pytest-xdist has it."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for directory in ONE_WORKER:
+                if nodeid.startswith(directory):
+                    return directory
+            return super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

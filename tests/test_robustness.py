@@ -461,6 +461,9 @@ def test_the_entry_point_exits_130_when_interrupted(tmp_path, signum):
     process = subprocess.Popen(
         [sys.executable, "-m", "msrsim", "run", str(path), "--trials", "200"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as a user's terminal delivers it, even where pytest was started in the
+        # background with SIGINT ignored (which its children would inherit)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     time.sleep(8.0)
     process.send_signal(getattr(signal, signum))

@@ -146,13 +146,16 @@ def test_a_chain_of_extends_by_relative_paths(tmp_path):
     assert s.ees == baseline().ees
 
 
-def test_a_cycle_is_one_line(tmp_path):
+def test_a_cycle_is_one_line(tmp_path, monkeypatch):
+    # relative names: the cycle's line is cut at 200 characters, which three paths under a
+    # long temporary directory (a pytest-xdist worker's) reach
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
-    origin, problem = problem_of(lambda: load_scenario(tmp_path / "a.toml"))
+    origin, problem = problem_of(lambda: load_scenario("a.toml"))
     assert "a cycle" in problem and problem.count("a.toml") == 3, problem
     (tmp_path / "self.toml").write_text('extends = "self.toml"\n')
-    _, problem = problem_of(lambda: load_scenario(tmp_path / "self.toml"))
+    _, problem = problem_of(lambda: load_scenario("self.toml"))
     assert "a cycle" in problem
 
 
@@ -399,12 +402,16 @@ def test_every_command_that_takes_a_scenario_takes_set():
     assert all("overrides" in params for params in taking.values()), taking
 
 
-def test_cli_set_on_validate_and_show(five):
-    result = invoke("scenario", "validate", five, "--set", "schedule.min_surface_sols=150")
+def test_cli_set_on_validate_and_show(five, monkeypatch):
+    # the file by its name: a path longer than the terminal (a pytest-xdist worker's
+    # temporary directory) is broken across lines inside a word
+    monkeypatch.chdir(five.parent)
+    result = invoke("scenario", "validate", five.name, "--set", "schedule.min_surface_sols=150")
     assert result.exit_code == 0, result.output
     values = len(baseline().leaves())
     assert (
-        " ".join(result.output.split()) == f"{five}: valid ({values} values, 3 given by the user)"
+        " ".join(result.output.split())
+        == f"{five.name}: valid ({values} values, 3 given by the user)"
     )
     result = invoke(
         "scenario", "show", five, "--json", "--set", "schedule.min_surface_sols=150",

@@ -188,15 +188,35 @@ def test_the_plan_is_kept_per_planning_input(schedule):
     assert plan_schedule(fewer_trials) is schedule  # the surface trials do not enter
 
 
-def test_a_schedule_out_of_order_is_refused_in_one_line(monkeypatch):
+def test_a_schedule_out_of_order_is_refused_in_one_line(schedule, monkeypatch):
     """The planner's own guard: a deadline before the landing (forced here: no scenario
-    of the rules gives one) is a one-line error, never a schedule."""
+    of the rules gives one) is a one-line error, never a schedule. The planner runs anew
+    (rule 1, the dates, the guard); its ERO rules (the cruise optimisations, tested on
+    their own above) give the baseline's planned mission, from the schedule planned once."""
     import msrsim.campaign.schedule as planner
+
+    class Replayed:
+        """The ERO planner's answers for the baseline: its planned mission and returns."""
+
+        def __init__(self, inputs, template, landing_et):
+            pass
+
+        def search_arrival(self):
+            return dataclasses.make_dataclass("Search", ["refused_et"])(None), None
+
+        def fly(self, search, downstream):
+            notes = dict.fromkeys(("arrival", "departure", "return"), "replayed")
+            return schedule.ero, notes, search
+
+        def delayed_return(self, mission):
+            return (schedule.delayed_return, schedule.delayed_departure_et,
+                    schedule.delayed_return_closes, "replayed")  # fmt: skip
 
     def deadline_before_landing(rules, season, landing_et, mission):
         earliest = mission.spiral_down.end_et + rules.ero_search_orbit_lead_days * DAY_S
         return earliest, landing_et - DAY_S, "forced"
 
+    monkeypatch.setattr(planner, "_EroPlanner", Replayed)
     monkeypatch.setattr(planner, "_mav_window", deadline_before_landing)
     with pytest.raises(ValueError) as caught:
         plan_schedule(baseline(), use_cache=False)  # planned anew, not read from the cache

@@ -35,10 +35,19 @@ and data). :func:`read_entry` returns
 the bytes only when all of them match, so an entry damaged on disk, cut short, written by
 other code or for another scenario is computed again, never used; so is one whose content
 does not have the shape its reader expects.
+
+Concurrency: processes that share a cache directory (the workers of a parallel test run,
+two commands at once) compute an entry once. :func:`entry_lock` holds an exclusive lock on
+``<name>.lock`` beside the entry while one process computes it; another that misses the
+same entry waits for the lock, then reads what the first stored. The lock is the
+operating system's (``flock``; ``msvcrt.locking`` on Windows), so a process killed while
+it holds one releases it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -59,6 +68,7 @@ __all__ = [
     "cache_dir",
     "cached_table",
     "code_fingerprint",
+    "entry_lock",
     "read_entry",
     "scenario_fingerprint",
     "write_entry",
@@ -173,6 +183,37 @@ def read_entry(path: str | os.PathLike, scenario: str) -> bytes | None:
     if not isinstance(record, dict) or any(record.get(k) != v for k, v in expected.items()):
         return None
     return data
+
+
+def _lock_blocking(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: LK_LOCK tries for 10 s, then raises EDEADLOCK; again
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError as exc:
+                if exc.errno != errno.EDEADLOCK:
+                    raise
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+@contextlib.contextmanager
+def entry_lock(path: str | os.PathLike):
+    """Hold the exclusive lock of the entry ``path`` (the file ``<path>.lock``), waiting for
+    another process that holds it: a caller that missed the entry reads it again inside
+    the lock, and computes it only if the holder did not store it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _lock_blocking(fd)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 def cache_dir() -> Path:

@@ -23,7 +23,9 @@ does not read.
 :func:`cached_leg` keeps each entry as ``<cache dir>/legs/<name>/<key>.pickle`` with the
 integrity record of :func:`msrsim.campaign.cache.write_entry` (checksum, size, key, code
 fingerprint, written atomically); an entry that is missing, fails its record, or does not
-unpickle to a value of the entry's shape is flown again.
+unpickle to a value of the entry's shape is flown again. A process that misses an entry
+another process is flying waits for it (:func:`msrsim.campaign.cache.entry_lock`) and
+reads it, rather than fly it a second time.
 """
 
 from __future__ import annotations
@@ -263,17 +265,33 @@ def cached_leg(
     does not is computed again); ``refresh=True`` computes it without reading the stored
     one (and stores it).
     """
-    from msrsim.campaign.cache import read_entry, write_entry
+    from msrsim.campaign.cache import entry_lock, write_entry
 
     path = leg_path(name, key, directory)
-    data = None if refresh else read_entry(path, key)
-    if data is not None:
-        try:
-            value = pickle.loads(data)  # our own file, checked against its checksum and code
-        except _WRONG_SHAPE:
-            value = None
-        if valid(value):
+    if not refresh:
+        value = _stored(path, key, valid)
+        if value is not None:
             return value
-    value = compute()
-    write_entry(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), key)
+    with entry_lock(path):  # another process computing it: wait, then read its entry
+        if not refresh:
+            value = _stored(path, key, valid)
+            if value is not None:
+                return value
+        value = compute()
+        write_entry(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), key)
     return value
+
+
+def _stored(path: Path, key: str, valid: Callable[[Any], bool]) -> Any:
+    """The entry stored at ``path`` for ``key``, or None if missing, damaged or of the
+    wrong shape."""
+    from msrsim.campaign.cache import read_entry
+
+    data = read_entry(path, key)
+    if data is None:
+        return None
+    try:
+        value = pickle.loads(data)  # our own file, checked against its checksum and code
+    except _WRONG_SHAPE:
+        return None
+    return value if valid(value) else None

@@ -105,25 +105,38 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     the legs' entries. ``use_cache=False`` reads neither (and stores both).
     ``progress(what, done, total)`` is told of each leg read or flown
     (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read."""
-    from msrsim.campaign.cache import cache_dir, write_entry
-    from msrsim.campaign.products import load_products, save_products, trajectories
+    from msrsim.campaign.cache import cache_dir, entry_lock
 
     fingerprint = legs_fingerprint(scenario)
     folder = cache_dir() / fingerprint
     if use_cache:
         cached = _from_cache(folder, fingerprint)
-        if cached is not None:  # flown for another scenario of the same values, perhaps
-            cached = as_labelled_by(cached, scenario)
-            if cached.plan is not None:  # the scenario's own failure probabilities
-                judged = failure_probabilities(scenario)
-                plan = dataclasses.replace(cached.plan, failure_probability=judged)
-                cached = dataclasses.replace(cached, plan=plan)
-            if progress is not None:
-                progress("read from the cache", 1, 1)
-            if not full_results:
-                return cached
-            legs = nominal_legs(scenario, progress=progress)
-            return dataclasses.replace(cached, handoffs=handoffs_of(legs))
+        if cached is None:  # another process flying it: wait for it, then read its entry
+            with entry_lock(folder / "legs.json"):
+                cached = _from_cache(folder, fingerprint)
+                if cached is None:
+                    return _fly_and_store(scenario, folder, fingerprint, use_cache, progress)
+        # flown for another scenario of the same values, perhaps
+        cached = as_labelled_by(cached, scenario)
+        if cached.plan is not None:  # the scenario's own failure probabilities
+            judged = failure_probabilities(scenario)
+            plan = dataclasses.replace(cached.plan, failure_probability=judged)
+            cached = dataclasses.replace(cached, plan=plan)
+        if progress is not None:
+            progress("read from the cache", 1, 1)
+        if not full_results:
+            return cached
+        legs = nominal_legs(scenario, progress=progress)
+        return dataclasses.replace(cached, handoffs=handoffs_of(legs))
+    with entry_lock(folder / "legs.json"):
+        return _fly_and_store(scenario, folder, fingerprint, use_cache, progress)
+
+
+def _fly_and_store(scenario, folder, fingerprint: str, use_cache: bool, progress):
+    """:func:`campaign_legs`'s miss: fly the relay, store the entry (under its lock)."""
+    from msrsim.campaign.cache import write_entry
+    from msrsim.campaign.products import load_products, save_products, trajectories
+
     result = fly_nominal(scenario, use_cache=use_cache, progress=progress)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
