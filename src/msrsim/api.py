@@ -86,6 +86,7 @@ def run_campaign(
     sobol: bool = False,
     progress=None,
     use_cache: bool = True,
+    legs_ready=None,
 ) -> CampaignRun:
     """Plan the campaign, fly its legs, and run ``trials`` coupled trials.
 
@@ -98,7 +99,11 @@ def run_campaign(
     ``stage`` is ``'legs: <the leg being flown>'`` (``done`` of ``total`` steps of the
     nominal relay, :func:`msrsim.campaign.nominal.fly_nominal`), then ``'trials'``.
     ``drivers``: the one-at-a-time risk drivers; ``sobol``: also the global (Sobol)
-    sensitivity to the hardware failure probabilities.
+    sensitivity to the hardware failure probabilities. ``legs_ready(legs)``, if given, is
+    called once with the campaign's nominal relay (:class:`msrsim.campaign.CampaignResult`:
+    timeline, constraint checks, legs) as soon as its legs are flown (before the coupled
+    plans are made, its ``plan`` None then) or read from the cache, before the trials run:
+    what a caller can show first.
     """
     import dataclasses
 
@@ -119,13 +124,22 @@ def run_campaign(
     def report(stage):
         return None if progress is None else (lambda done, total: progress(stage, done, total))
 
+    shown = []  # whether legs_ready was called while the legs were flown
+
+    def flown(result) -> None:
+        shown.append(True)
+        legs_ready(result)
+
     legs = campaign_legs(
         scenario,
         use_cache=use_cache,
         progress=None
         if progress is None
         else (lambda what, done, total: progress(f"legs: {what}", done, total)),
+        flown=None if legs_ready is None else flown,
     )
+    if legs_ready is not None and not shown:  # read from the cache
+        legs_ready(legs)
     plan = legs.plan if seed is None else dataclasses.replace(legs.plan, seed=int(seed))
     fingerprint = scenario_fingerprint(scenario)
     result = run_monte_carlo(

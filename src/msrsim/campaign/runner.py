@@ -98,7 +98,9 @@ def legs_fingerprint(scenario) -> str:
     return scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
 
 
-def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False, progress=None):
+def campaign_legs(
+    scenario, *, use_cache: bool = True, full_results: bool = False, progress=None, flown=None
+):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
@@ -111,7 +113,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     results too (``CampaignResult.handoffs``, which the report's figures draw), read from
     the legs' entries. ``use_cache=False`` reads neither (and stores both).
     ``progress(what, done, total)`` is told of each leg read or flown
-    (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read."""
+    (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read. ``flown(result)``:
+    as :func:`msrsim.campaign.nominal.fly_nominal`, when the legs are flown (not read)."""
     from msrsim.campaign.cache import cache_dir, write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
@@ -131,7 +134,7 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
                 return cached
             legs = nominal_legs(scenario, progress=progress)
             return dataclasses.replace(cached, handoffs=handoffs_of(legs))
-    result = fly_nominal(scenario, use_cache=use_cache, progress=progress)
+    result = fly_nominal(scenario, use_cache=use_cache, progress=progress, flown=flown)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)
