@@ -14,15 +14,17 @@ benchmark (numba's on-disk cache through ``NUMBA_CACHE_DIR``, the plan and legs 
 For each: the CPU seconds of the process and every process it waited for (user + system,
 from ``wait4``), the wall seconds, and the wall and CPU seconds until the first results
 (the nominal timeline, printed once the legs are flown, before the Monte Carlo) appear on
-stdout. ``--help`` is timed as the best of five runs (wall and CPU). The machine the
-benchmarks run on is shared, so CPU seconds are the figures to compare; wall seconds are
-recorded beside them.
+its stdout, a pseudo-terminal (into a pipe ``msrsim run`` prints its whole report at the
+end). Linux (``/proc``, ``pty``). ``--help`` is timed as the best of five runs (wall and
+CPU). The machine the benchmarks run on is shared, so CPU seconds are the figures to
+compare; wall seconds are recorded beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pty
 import subprocess
 import sys
 import tempfile
@@ -31,8 +33,8 @@ from pathlib import Path
 
 from record import report
 
-FIRST_RESULTS = "Timeline:"
-"""The line of ``msrsim run``'s output that begins its first results."""
+FIRST_RESULTS = b"Timeline:"
+"""What begins ``msrsim run``'s first results in its output."""
 
 
 def _cpu_of(pid: int) -> float:
@@ -47,24 +49,36 @@ def _cpu_of(pid: int) -> float:
 
 
 def timed_run(args: list[str], env: dict[str, str]) -> dict:
-    """``msrsim <args>`` in a subprocess: its wall and CPU seconds, and those until the
-    first results appeared on stdout."""
+    """``msrsim <args>`` in a subprocess, its stdout a terminal (a pseudo-terminal: where
+    ``msrsim run`` prints its first results as soon as they exist): its wall and CPU
+    seconds, and those until the first results appeared."""
     command = [sys.executable, "-m", "msrsim", *args]
+    master, terminal = pty.openpty()
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        command, env=env, stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.DEVNULL
     )
+    os.close(terminal)
     first_wall = first_cpu = None
-    for line in process.stdout:
-        if first_wall is None and line.startswith(FIRST_RESULTS):
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        seen = seen[-len(FIRST_RESULTS) :] + chunk  # a mark split between two reads
+        if first_wall is None and FIRST_RESULTS in seen:
             first_wall = time.perf_counter() - start
             first_cpu = _cpu_of(process.pid)
+    os.close(master)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed ({os.waitstatus_to_exitcode(status)})")
     if first_wall is None:
-        raise SystemExit(f"{' '.join(command)}: no line starting {FIRST_RESULTS!r}")
+        raise SystemExit(f"{' '.join(command)}: no {FIRST_RESULTS!r} in its output")
     return {
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "wall_s": round(wall, 1),

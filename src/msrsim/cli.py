@@ -377,8 +377,10 @@ def run(
     _check_run_options(n, size, workers, scheduler)
     output = _claim_out_dir(ctx, out_dir, resume, force)
 
+    early = not as_json and _first_results_early()
+
     def legs_ready(planned) -> None:  # the first results, printed before the trials run
-        if not as_json:
+        if early:
             _print_nominal(planned, _with_campaign_row(planned.legs, n, None))
 
     try:
@@ -437,6 +439,8 @@ def run(
     if as_json:
         _print_json(report)
         return
+    if not early:
+        _print_nominal(result, legs)
     _print_outcome(legs, monte_carlo, drivers, details, run_result.sobol)
     if out_dir is not None:
         out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json"
@@ -755,6 +759,15 @@ def report_command(
         import webbrowser
 
         webbrowser.open(path.resolve().as_uri())
+
+
+def _first_results_early() -> bool:
+    """Whether ``msrsim run`` prints its first results (the nominal relay) as soon as the
+    legs are flown, before the trials run: on a terminal, where someone waits for them.
+    Into a pipe or a file the whole report comes at the end, so that a run that then fails
+    (an unreachable --scheduler, an --out that cannot be written) prints its one-line
+    error alone."""
+    return out.is_terminal
 
 
 def _with_campaign_row(legs, n: int, monte_carlo: dict | None) -> tuple:

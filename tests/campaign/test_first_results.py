@@ -9,11 +9,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from msrsim import api
+from msrsim import api, cli
 from msrsim.campaign import runner
 from msrsim.campaign.nominal import fly_nominal
 from msrsim.campaign.outcomes import CampaignResult
-from msrsim.cli import app
 from msrsim.scenario import baseline
 
 
@@ -68,10 +67,17 @@ def test_msrsim_run_prints_the_timeline_before_the_trials(legs, monkeypatch):
         return monte_carlo(*args, **kwargs)
 
     monkeypatch.setattr(runner, "run_monte_carlo", recorded)
-    result = CliRunner().invoke(app, ["run", "--trials", "3", "--scheduler", "synchronous"])
-    assert result.exit_code == 0, result.output
-    assert len(seen) == 1
-    assert "Timeline:" in seen[0] and "Constraint checks" in seen[0]
-    assert "campaign Monte Carlo" not in seen[0]
-    assert result.output.count("Timeline:") == 1
-    assert "campaign Monte Carlo" in result.output
+    outputs = {}
+    for early in (True, False):  # on a terminal; into a pipe (the whole report at the end)
+        monkeypatch.setattr(cli, "_first_results_early", lambda early=early: early)
+        result = CliRunner().invoke(cli.app, ["run", "--trials", "3", "--scheduler", "synchronous"])
+        assert result.exit_code == 0, result.output
+        outputs[early] = result.output
+    early, late = seen
+    assert "Timeline:" in early and "Constraint checks" in early
+    assert "campaign Monte Carlo" not in early
+    assert late == ""
+    nominal = [o.split("campaign Monte Carlo")[0] for o in outputs.values()]
+    assert nominal[0] == nominal[1]  # the same report, only sooner
+    assert outputs[True].count("Timeline:") == 1
+    assert "campaign Monte Carlo" in outputs[True]
