@@ -48,8 +48,8 @@ ROWS = (
      "CPU-s, an EDL-only edit"),
     ("leg_cache", "rendezvous_edit_cpu_s", "", "CPU-s, a rendezvous-only edit"),
     ("leg_cache", "schedule_edit_cpu_s", "", "CPU-s, an edit the schedule reads (all legs)"),
-    ("first_run", "first_first_results_wall_s", "`msrsim run`, first (empty legs cache)",
-     "s wall to the first results"),
+    ("first_run", "first_first_results_cpu_s", "`msrsim run`, first (empty legs cache)",
+     "CPU-s to the first results"),
     ("first_run", "help_cpu_s", "`msrsim --help`", "CPU-s"),
 )  # fmt: skip
 
