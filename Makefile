@@ -17,12 +17,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The last step fills numba's on-disk cache with a small run of the baseline (its legs in a
-# throwaway cache), so that a user's first `msrsim run` loads its kernels instead of
-# compiling them, and still flies its own legs.
+# The last steps compile msrsim's sources to bytecode (so that `msrsim --help` does not
+# compile the CLI's module each time where Python is told not to write bytecode) and fill
+# numba's on-disk cache with a small run of the baseline (its legs in a throwaway cache),
+# so that a user's first `msrsim run` loads its kernels instead of compiling them, and
+# still flies its own legs.
 $(VENV)/.run-deps: requirements/run.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m compileall -q src
 	scratch=$$(mktemp -d) && MSRSIM_CACHE_DIR=$$scratch $(BIN)/msrsim run --trials 10 > /dev/null; \
 		status=$$?; rm -rf $$scratch; exit $$status
 	touch $@
@@ -42,7 +45,7 @@ lint: $(VENV)/.test-deps
 
 # every benchmark merges its figures into benchmarks/record.json; the README's performance
 # table is then rendered from it (scripts/performance.py)
-BENCHES := lambert entry edl ascent rendezvous campaign sweep execution
+BENCHES := lambert entry edl ascent rendezvous campaign sweep execution leg_cache first_run
 bench: $(VENV)/.test-deps
 	for b in $(BENCHES); do \
 		MSRSIM_BENCH_RECORD=benchmarks/record.json $(BIN)/python benchmarks/bench_$$b.py || exit 1; \

@@ -35,9 +35,9 @@ from msrsim.campaign.rendezvous import (
     nees_summary,
     rendezvous_inputs,
 )
+from msrsim.campaign.schedule import plan_schedule
 from msrsim.core.bodies import DAY_S
 from msrsim.core.streams import TrialGenerator
-from msrsim.core.time import utc_to_et
 from msrsim.scenario import baseline
 from msrsim.segments.rendezvous import fly_rendezvous, simulate_rendezvous
 
@@ -82,9 +82,10 @@ def main():
     s = baseline()
     r = s.rendezvous
     plan, envelope, os_body, ero_body, density = rendezvous_inputs(s)
-    release = default_release(s)
-    start = float(utc_to_et(r.search_start_utc)[0])
-    deadline = float(utc_to_et(s.ero.mars_departure_utc)[0])
+    schedule = plan_schedule(s)  # the dates, as msrsim.campaign.rendezvous.run_rendezvous
+    release = default_release(s, schedule)
+    start = max(schedule.ero_in_search_orbit_et, release.et)
+    deadline = schedule.ero_mars_departure_et
     common = dict(density=density, tumble_sigma_rad_s=math.radians(r.os_tumble_rate_sigma_deg_s))
 
     def one_release(n: int, seed: int = 20330101):

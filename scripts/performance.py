@@ -1,12 +1,14 @@
-"""The README's performance table, produced from the benchmark record.
+"""The README's performance tables, produced from the benchmark record.
 
 ``make bench`` runs every ``benchmarks/bench_*.py`` with ``MSRSIM_BENCH_RECORD`` set, so
 each merges its figures into ``benchmarks/record.json`` (``benchmarks/record.py``), then
-runs this script, which rewrites the README's block between ``<!-- performance:start -->``
-and ``<!-- performance:end -->`` from that file. ``python scripts/performance.py --check``
-exits 1 when the README's block is not the rendering of the record, and
-``tests/test_readme_performance.py`` fails then too: a README figure always comes from a
-recorded run.
+runs this script, which rewrites two blocks of the README from that file: the performance
+table between ``<!-- performance:start -->`` and ``<!-- performance:end -->``
+(:func:`render`), and the Quick start's cold/first/warm ``msrsim run`` table between
+``<!-- quickstart:start -->`` and ``<!-- quickstart:end -->`` (:func:`render_quickstart`,
+from ``benchmarks/bench_first_run.py``). ``python scripts/performance.py --check`` exits 1
+when a block is not the rendering of the record, and ``tests/test_readme_performance.py``
+fails then too: a README figure always comes from a recorded run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "benchmarks" / "record.json"
 README = ROOT / "README.md"
 START, END = "<!-- performance:start -->", "<!-- performance:end -->"
+QUICK_START, QUICK_END = "<!-- quickstart:start -->", "<!-- quickstart:end -->"
 
 ROWS = (
     ("entry", "entries_per_core_s", "Earth entry footprint (US76, every dispersion)",
@@ -40,8 +43,27 @@ ROWS = (
     ("campaign", "trials_per_s_synchronous", "coupled campaign, one process",
      "trials per second"),
     ("campaign", "peak_rss_mib_synchronous", "", "MiB peak RSS"),
+    ("execution", "local_cluster_pays_from_trials", "execution by size (streamed summary)",
+     "trials from which a local cluster pays"),
+    ("execution", "stream_1e5_peak_rss_mib", "", "MiB parent peak RSS, 10^5 trials"),
+    ("execution", "stream_1e7_peak_rss_mib", "", "MiB parent peak RSS, 10^7 trials"),
+    ("execution", "before_1e6_peak_rss_mib", "", "MiB, 10^6 trials with the table held"),
     ("sweep", "seconds_per_point", "two-parameter sweep", "s a point"),
+    ("leg_cache", "edl_edit_cpu_s", "per-leg cache: a scenario edit replanned",
+     "CPU-s, an EDL-only edit"),
+    ("leg_cache", "rendezvous_edit_cpu_s", "", "CPU-s, a rendezvous-only edit"),
+    ("leg_cache", "schedule_edit_cpu_s", "", "CPU-s, an edit the schedule reads (all legs)"),
+    ("first_run", "first_first_results_cpu_s", "`msrsim run`, first (empty legs cache)",
+     "CPU-s to the first results"),
+    ("first_run", "help_cpu_s", "`msrsim --help`", "CPU-s"),
 )  # fmt: skip
+
+QUICK_ROWS = (
+    ("cold", "cold: the install step (`--trials 10`, empty numba and legs caches)"),
+    ("first", "first: the scenario's trials, numba cache filled, empty legs cache"),
+    ("warm", "warm: the scenario's trials, both caches filled"),
+)
+"""The Quick start's rows: the ``first_run`` figures' prefix, and what the run is."""
 
 
 def render(record: dict) -> str:
@@ -66,14 +88,46 @@ def render(record: dict) -> str:
     return "\n".join(lines)
 
 
+def render_quickstart(record: dict) -> str:
+    """The Quick start's block from the record's ``first_run`` figures: each ``msrsim
+    run`` case's CPU and wall seconds to its first results (the nominal timeline) and to
+    its end, and ``msrsim --help``'s."""
+    figures = record.get("benchmarks", {}).get("first_run")
+    lines = [QUICK_START]
+    if figures is not None:
+        lines += [
+            "| `msrsim run` | first results: CPU-s | wall s | whole run: CPU-s | wall s |",
+            "|---|---|---|---|---|",
+        ]
+        for case, what in QUICK_ROWS:
+            cells = (f"{figures[f'{case}_{key}']:,}" for key in (
+                "first_results_cpu_s", "first_results_wall_s", "cpu_s", "wall_s"))  # fmt: skip
+            lines.append(f"| {what} | {' | '.join(cells)} |")
+        lines.append(
+            f"| `msrsim --help` | | | {figures['help_cpu_s']} | {figures['help_wall_s']} |"
+        )
+        lines.append("")
+        lines.append(
+            f"Recorded by `make bench` (`benchmarks/bench_first_run.py`, "
+            f"{figures['trials']} trials) on {figures['machine']['cpu_count']} CPUs."
+        )
+    lines.append(QUICK_END)
+    return "\n".join(lines)
+
+
+def _replaced(text: str, start: str, end: str, block: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{README}: no {start} ... {end} block")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + block + tail
+
+
 def main(argv: list[str]) -> int:
     record = json.loads(RECORD.read_text(encoding="utf-8"))
     text = README.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{README}: no {START} ... {END} block")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = head + render(record) + tail
+    new = _replaced(text, START, END, render(record))
+    new = _replaced(new, QUICK_START, QUICK_END, render_quickstart(record))
     if "--check" in argv:
         if new != text:
             print("README performance table drifted from benchmarks/record.json: run "

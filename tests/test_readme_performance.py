@@ -21,3 +21,31 @@ def test_a_drifted_figure_is_caught():
     entry = record["benchmarks"]["entry"]
     entry["entries_per_core_s"] += 1
     assert performance.render(record) not in performance.README.read_text(encoding="utf-8")
+
+
+def test_the_quick_start_table_is_the_rendering_of_the_record():
+    record = json.loads(performance.RECORD.read_text(encoding="utf-8"))
+    text = performance.README.read_text(encoding="utf-8")
+    assert "first_run" in record["benchmarks"], "no first-run figures: make bench"
+    assert performance.render_quickstart(record) in text, "README Quick start table: make bench"
+
+
+def test_a_drifted_first_run_figure_is_caught():
+    record = json.loads(performance.RECORD.read_text(encoding="utf-8"))
+    record["benchmarks"]["first_run"]["first_first_results_wall_s"] += 0.1
+    assert performance.render_quickstart(record) not in performance.README.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_every_benchmark_records_its_figures():
+    """Each benchmarks/bench_*.py reports to the record, and make bench runs it."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    benches = makefile.split("BENCHES :=", 1)[1].splitlines()[0].split()
+    scripts = sorted(
+        p.stem.removeprefix("bench_") for p in (ROOT / "benchmarks").glob("bench_*.py")
+    )
+    assert sorted(benches) == scripts
+    for name in scripts:
+        source = (ROOT / "benchmarks" / f"bench_{name}.py").read_text(encoding="utf-8")
+        assert "report(" in source, f"bench_{name}.py records nothing"

@@ -91,6 +91,7 @@ def run_campaign(
     progress=None,
     use_cache: bool = True,
     collect: bool = True,
+    legs_ready=None,
 ) -> CampaignRun:
     """Plan the campaign, fly its legs, and run ``trials`` coupled trials.
 
@@ -110,6 +111,11 @@ def run_campaign(
     chunking or the workers. ``collect=False`` keeps no trial table (``trials`` is then
     ``None``; with ``out_dir`` every row is on disk), so memory does not grow with the
     trial count; ``sobol`` needs the table (it is collected then).
+
+    ``legs_ready(legs)``, if given, is called once with the campaign's nominal relay
+    (:class:`msrsim.campaign.CampaignResult`: timeline, constraint checks, legs) as soon as
+    its legs are flown (before the coupled plans are made, its ``plan`` None then) or read
+    from the cache, before the trials run: what a caller can show first.
     """
     import dataclasses
 
@@ -125,13 +131,22 @@ def run_campaign(
     def report(stage):
         return None if progress is None else (lambda done, total: progress(stage, done, total))
 
+    shown = []  # whether legs_ready was called while the legs were flown
+
+    def flown(result) -> None:
+        shown.append(True)
+        legs_ready(result)
+
     legs = campaign_legs(
         scenario,
         use_cache=use_cache,
         progress=None
         if progress is None
         else (lambda what, done, total: progress(f"legs: {what}", done, total)),
+        flown=None if legs_ready is None else flown,
     )
+    if legs_ready is not None and not shown:  # read from the cache
+        legs_ready(legs)
     plan = legs.plan if seed is None else dataclasses.replace(legs.plan, seed=int(seed))
     fingerprint = scenario_fingerprint(scenario)
     tally = CampaignTally(plan, drivers=drivers)

@@ -370,7 +370,6 @@ def run(
     import dataclasses
 
     from msrsim.api import run_campaign
-    from msrsim.campaign.outcomes import LEGS, LegOutcome
     from msrsim.campaign.runner import campaign_legs
 
     loaded = _load(scenario, overrides)
@@ -379,12 +378,19 @@ def run(
     _check_run_options(n, size, workers, scheduler)
     output = _claim_out_dir(ctx, out_dir, resume, force)
 
+    early = not as_json and _first_results_early()
+
+    def legs_ready(planned) -> None:  # the first results, printed before the trials run
+        if early:
+            _print_nominal(planned, _with_campaign_row(planned.legs, n, None))
+
     try:
         with _reporting(quiet, show_progress) as progress:
             run_result = run_campaign(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
                 progress=progress, sobol=drivers_mode == DriversMode.sobol, collect=False,
+                legs_ready=legs_ready,
             )  # fmt: skip
     except ValueError as exc:
         _input_error("run", exc)
@@ -396,11 +402,7 @@ def run(
         raise typer.Exit(130) from None
     result, monte_carlo, drivers = run_result.legs, run_result.summary, run_result.drivers
     n = monte_carlo["trials"]
-    legs = tuple(
-        LegOutcome(LEGS[9], f"modelled ({n} coupled trials)", monte_carlo)
-        if o.leg.number == 10 else o
-        for o in result.legs
-    )  # fmt: skip
+    legs = _with_campaign_row(result.legs, n, monte_carlo)
     report = run_result.to_dict()
     report["legs"] = dataclasses.replace(result, legs=legs).to_dict()["legs"]
     if out_dir is not None:
@@ -434,7 +436,9 @@ def run(
     if as_json:
         _print_json(report)
         return
-    _print_run(result, legs, monte_carlo, drivers, details, run_result.sobol)
+    if not early:
+        _print_nominal(result, legs)
+    _print_outcome(legs, monte_carlo, drivers, details, run_result.sobol)
     if out_dir is not None:
         out.print(f"Written to {out_dir}: trials/ (Parquet, one file a chunk), summary.json"
                   + ("" if no_report else ", report.html, report_data.json, figures/"))  # fmt: skip
@@ -755,10 +759,27 @@ def report_command(
         webbrowser.open(path.resolve().as_uri())
 
 
-def _print_run(
-    result, legs, monte_carlo: dict, drivers: dict | None, details: bool, sobol=None
-) -> None:
-    """The campaign report as tables: timeline, legs, checks, Monte Carlo, risk drivers."""
+def _first_results_early() -> bool:
+    """Whether ``msrsim run`` prints its first results (the nominal relay) as soon as the
+    legs are flown, before the trials run: on a terminal, where someone waits for them.
+    Into a pipe or a file the whole report comes at the end, so that a run that then fails
+    (an unreachable --scheduler, an --out that cannot be written) prints its one-line
+    error alone."""
+    return out.is_terminal
+
+
+def _with_campaign_row(legs, n: int, monte_carlo: dict | None) -> tuple:
+    """The legs' outcomes with the campaign's row (leg 10): its ``n`` coupled trials and
+    their summary (None before they run)."""
+    from msrsim.campaign.outcomes import LEGS, LegOutcome
+
+    row = LegOutcome(LEGS[9], f"modelled ({n} coupled trials)", monte_carlo)
+    return tuple(row if o.leg.number == 10 else o for o in legs)
+
+
+def _print_nominal(result, legs) -> None:
+    """The first part of the campaign report, printed as soon as the legs are flown:
+    timeline, legs, constraint checks, the published plan beside the computed one."""
     out.print(f"[bold]msrsim run[/] - {result.scenario_name}")
     table = _Table(
         title="Timeline: published, representative and computed dates", title_justify="left"
@@ -802,6 +823,13 @@ def _print_run(
             note = " (an input)" if row["computed_is_input"] else ""
             published.add_row(row["what"], row["published"], row["computed"] + note, verdict)
         out.print(published)
+
+
+def _print_outcome(
+    legs, monte_carlo: dict, drivers: dict | None, details: bool, sobol=None
+) -> None:
+    """The rest of the campaign report, once the trials have run: each leg's own summary
+    (``details``), the Monte Carlo, the risk drivers and the Sobol indices."""
     if details:
         for o in legs:
             if o.summary and o.leg.number != 10:

@@ -4,6 +4,7 @@ reports and the data products (the coupled trials fly :mod:`msrsim.campaign.plan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 
@@ -142,7 +143,12 @@ STEPS = {
 
 
 def nominal_legs(
-    scenario: Scenario, *, use_cache: bool = True, upto: str | None = None, progress=None
+    scenario: Scenario,
+    *,
+    use_cache: bool = True,
+    upto: str | None = None,
+    progress=None,
+    flights_done=None,
 ) -> dict:
     """The schedule, every leg's ``(outcome(s), milestones, result)`` and every leg's
     coupled plan (:data:`msrsim.campaign.plan.PLANS`) by entry name, each read from its
@@ -150,7 +156,9 @@ def nominal_legs(
     only the legs whose declared inputs it changes and those downstream.
     ``use_cache=False`` flies them all (and stores them); ``upto="edl"`` only that entry
     and those upstream of it (what a leg command shows). ``progress(what, done, total)``,
-    if given, is told as each entry begins (:data:`STEPS`) and when all are done."""
+    if given, is told as each entry begins (:data:`STEPS`) and when all are done.
+    ``flights_done(legs)``, if given, is called once every leg of the relay
+    (:data:`FLIGHTS`) is in, before the coupled plans are made, with the entries so far."""
     keys = leg_keys(scenario, upto)
     entries = [name for name in FLIGHTS | PLANS if name in keys]
     total = len(entries) + 1
@@ -158,6 +166,8 @@ def nominal_legs(
     tell(STEPS["schedule"], 0, total)
     done = {"schedule": plan_schedule(scenario, use_cache=use_cache)}
     for step, name in enumerate(entries, start=1):
+        if flights_done is not None and name == next(iter(PLANS)):
+            flights_done(dict(done))  # the entries are in relay order: flights, then plans
         fly = (FLIGHTS | PLANS)[name]
         tell(STEPS[name], step, total)
         upstream = [done[u] for u in LEG_INPUTS[name].upstream]
@@ -177,7 +187,9 @@ def handoffs_of(legs: dict) -> dict:
     )  # fmt: skip
 
 
-def fly_nominal(scenario: Scenario, *, use_cache: bool = True, progress=None) -> CampaignResult:
+def fly_nominal(
+    scenario: Scenario, *, use_cache: bool = True, progress=None, flown=None
+) -> CampaignResult:
     """Plan the campaign and fly its nominal relay, leg by leg.
 
     The schedule (:func:`msrsim.campaign.schedule.plan_schedule`: the SRL's launch period,
@@ -189,9 +201,25 @@ def fly_nominal(scenario: Scenario, *, use_cache: bool = True, progress=None) ->
     products; each read from its own cache entry when its inputs are unchanged
     (:func:`nominal_legs`). The campaign Monte Carlo flies the coupled plan
     (:func:`msrsim.campaign.plan.plan_campaign`) trial by trial. ``progress``: as
-    :func:`nominal_legs`.
+    :func:`nominal_legs`. ``flown(result)``, if given, is called with the result (its
+    ``plan`` still None) as soon as the relay's legs are flown, before the coupled plans
+    are made: the timeline and the checks can be shown while the plans are made.
     """
-    legs = nominal_legs(scenario, use_cache=use_cache, progress=progress)
+    relays = []
+
+    def flights_done(done: dict) -> None:
+        relays.append(_relay(scenario, done))
+        if flown is not None:
+            flown(relays[0])
+
+    legs = nominal_legs(scenario, use_cache=use_cache, progress=progress, flights_done=flights_done)
+    relay = relays[0] if relays else _relay(scenario, legs)
+    plan = plan_campaign(scenario, legs["schedule"], {name: legs[name] for name in PLANS})
+    return dataclasses.replace(relay, plan=plan)
+
+
+def _relay(scenario: Scenario, legs: dict) -> CampaignResult:
+    """The nominal relay's result from :func:`nominal_legs`'s flights (its plan None)."""
     schedule = legs["schedule"]
     outcomes, milestones = {}, ()
     for name in FLIGHTS:
@@ -208,7 +236,7 @@ def fly_nominal(scenario: Scenario, *, use_cache: bool = True, progress=None) ->
         milestones,
         legs_flown,
         tuple(campaign_checks(scenario, **handoffs)),
-        plan_campaign(scenario, schedule, {name: legs[name] for name in PLANS}),
+        None,
         handoffs,
         published=tuple(
             c.to_dict()

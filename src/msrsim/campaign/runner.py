@@ -91,7 +91,9 @@ def legs_fingerprint(scenario) -> str:
     return scenario_fingerprint(scenario, {"reliability": JUDGED_AFTER_FLIGHT})
 
 
-def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = False, progress=None):
+def campaign_legs(
+    scenario, *, use_cache: bool = True, full_results: bool = False, progress=None, flown=None
+):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
     ran before with the same code.
@@ -104,7 +106,8 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
     results too (``CampaignResult.handoffs``, which the report's figures draw), read from
     the legs' entries. ``use_cache=False`` reads neither (and stores both).
     ``progress(what, done, total)`` is told of each leg read or flown
-    (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read."""
+    (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read. ``flown(result)``:
+    as :func:`msrsim.campaign.nominal.fly_nominal`, when the legs are flown (not read)."""
     from msrsim.campaign.cache import cache_dir, entry_lock
 
     fingerprint = legs_fingerprint(scenario)
@@ -115,7 +118,7 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
             with entry_lock(folder / "legs.json"):
                 cached = _from_cache(folder, fingerprint)
                 if cached is None:
-                    return _fly_and_store(scenario, folder, fingerprint, use_cache, progress)
+                    return _fly_and_store(scenario, folder, fingerprint, use_cache, progress, flown)
         # flown for another scenario of the same values, perhaps
         cached = as_labelled_by(cached, scenario)
         if cached.plan is not None:  # the scenario's own failure probabilities
@@ -129,15 +132,15 @@ def campaign_legs(scenario, *, use_cache: bool = True, full_results: bool = Fals
         legs = nominal_legs(scenario, progress=progress)
         return dataclasses.replace(cached, handoffs=handoffs_of(legs))
     with entry_lock(folder / "legs.json"):
-        return _fly_and_store(scenario, folder, fingerprint, use_cache, progress)
+        return _fly_and_store(scenario, folder, fingerprint, use_cache, progress, flown)
 
 
-def _fly_and_store(scenario, folder, fingerprint: str, use_cache: bool, progress):
+def _fly_and_store(scenario, folder, fingerprint: str, use_cache: bool, progress, flown):
     """:func:`campaign_legs`'s miss: fly the relay, store the entry (under its lock)."""
     from msrsim.campaign.cache import write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
-    result = fly_nominal(scenario, use_cache=use_cache, progress=progress)
+    result = fly_nominal(scenario, use_cache=use_cache, progress=progress, flown=flown)
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)

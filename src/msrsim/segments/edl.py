@@ -40,6 +40,7 @@ import math
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
+from numba import njit
 
 from msrsim.core.aero import base_drag_coefficient, sphere_cone_aerodynamics
 from msrsim.core.bodies import G0_M_S2, MARS
@@ -451,6 +452,81 @@ class DescentFlight:
     out_of_propellant: np.ndarray
 
 
+MAX_DESCENT_STEPS = 200_000
+"""Steps after which :func:`fly_powered_descent` gives up on a trajectory that has not
+landed (10,000 s at the default step)."""
+
+
+@njit(cache=True)
+def _descent_kernel(h, x, vx, vz, m, m0, t, phase, dry, v_gate, gate_h, gate_a, thrust,
+                    exhaust, terminal, load, ground, gravity, dt_s, max_steps):  # fmt: skip
+    """:func:`fly_powered_descent`'s steps, trajectory by trajectory, in place: returns the
+    most steps one took (``max_steps + 1`` when one was still flying after ``max_steps``).
+
+    The arithmetic is that of the batch once flown in lock-step with numpy (each
+    operation in the same order), so the results are the same to the bit: a trajectory
+    that lands before the last one also has its propellant judged once more (``dry``), as
+    the lock-step loop judged every trajectory at the top of each step.
+    """
+    n = h.size
+    last = gate_h.size - 1
+    taken = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        k = 0
+        flying = h[i] > ground
+        while flying:
+            if taken[i] == max_steps:
+                return max_steps + 1
+            v_k = v_gate[i, k]
+            speed = np.hypot(vx[i], vz[i])
+            wanted = (speed**2 - v_k**2) / (2.0 * np.maximum(h[i] - gate_h[k], 1e-3)) + gravity
+            hold = speed <= v_k * 1.0001
+            if terminal:
+                hold = hold or wanted - gravity < gate_a[k]
+                wanted = np.minimum(wanted, gravity + (speed - v_k) / dt_s)
+            dry[i] = dry[i] or m0[i] - m[i] >= load
+            accel = gravity if hold else np.minimum(wanted, thrust[i] / m[i])
+            accel = np.maximum(accel, 0.0)
+            if hold:
+                ux, uz = 0.0, 1.0
+            elif speed > 0:
+                ux, uz = -vx[i] / np.maximum(speed, 1e-9), -vz[i] / np.maximum(speed, 1e-9)
+            else:
+                ux, uz = 0.0, 1.0
+            ax, az = accel * ux, accel * uz - gravity
+            if terminal:
+                if hold:
+                    ax = -vx[i] / HORIZONTAL_NULLING_S
+                burn = np.hypot(ax, az + gravity)
+                if dry[i]:
+                    ax, az = 0.0, -gravity
+                accel = 0.0 if dry[i] else burn
+            step = dt_s
+            x[i] += step * (vx[i] + 0.5 * step * ax)
+            h[i] += step * (vz[i] + 0.5 * step * az)
+            vx[i] += step * ax
+            vz[i] += step * az
+            m[i] -= step * accel * m[i] / exhaust[i]
+            t[i] += step
+            if terminal:
+                if k == 0:
+                    now = 1 if hold else 0
+                elif k == 1:
+                    now = 1 if hold else 2
+                else:
+                    now = 3
+                phase[i, now] += step
+            if h[i] <= gate_h[k] and k < last:
+                k += 1
+            flying = h[i] > ground
+            taken[i] += 1
+    most = taken.max() if n else 0
+    for i in range(n):
+        if taken[i] < most:
+            dry[i] = dry[i] or m0[i] - m[i] >= load
+    return most
+
+
 def fly_powered_descent(
     height_m,
     horizontal_m_s,
@@ -484,24 +560,25 @@ def fly_powered_descent(
     ``touchdown_speed_error_m_s`` is the terrain-relative velocity error of the last
     gates (the lander flies ``v_td + error`` believing it flies ``v_td``).
     """
-    h = np.array(height_m, dtype=np.float64)
-    vx = np.array(horizontal_m_s, dtype=np.float64)
-    vz = -np.abs(np.array(descent_m_s, dtype=np.float64))
+    h = np.array(height_m, dtype=np.float64).reshape(-1)  # 1-d copies, flown in place
+    vx = np.array(np.broadcast_to(horizontal_m_s, h.shape), dtype=np.float64)
+    vz = -np.abs(np.array(np.broadcast_to(descent_m_s, h.shape), dtype=np.float64))
     m0 = np.array(mass_kg, dtype=np.float64) * np.ones_like(h)
     m = m0.copy()
     x = np.zeros_like(h)
     t = np.zeros_like(h)
     n = h.size
     gate_h, gate_v, gate_a = np.array(descent.gates(), dtype=np.float64).T
-    last = gate_h.size - 1
     v_gate = np.broadcast_to(gate_v, (n, gate_h.size)).copy()
     final = gate_v == descent.touchdown_speed_m_s
     error = np.broadcast_to(np.asarray(touchdown_speed_error_m_s, dtype=np.float64), (n,))
     v_gate[:, final] = np.maximum(
         v_gate[:, final] + error[:, None], 0.1 * descent.touchdown_speed_m_s
     )
-    thrust = descent.thrust_n * np.broadcast_to(np.asarray(thrust_scale, np.float64), (n,))
-    exhaust = (
+    thrust = np.ascontiguousarray(
+        descent.thrust_n * np.broadcast_to(np.asarray(thrust_scale, np.float64), (n,))
+    )
+    exhaust = np.ascontiguousarray(
         descent.specific_impulse_s
         * G0_M_S2
         * np.broadcast_to(np.asarray(isp_scale, np.float64), (n,))
@@ -509,50 +586,13 @@ def fly_powered_descent(
     terminal = descent.terminal is not None
     load = descent.terminal.propellant_kg if terminal else math.inf
     ground = descent.touchdown_height_m
-    k = np.zeros(n, dtype=np.int64)
-    phase = np.zeros((n, descent.phase_names().__len__()))
-    rows = np.arange(n)
+    phase = np.zeros((n, len(descent.phase_names())))
     dry = np.zeros(n, dtype=bool)
-    flying = h > ground
-    for _ in range(200_000):
-        if not flying.any():
-            break
-        v_k = v_gate[rows, k]
-        speed = np.hypot(vx, vz)
-        wanted = (speed**2 - v_k**2) / (2.0 * np.maximum(h - gate_h[k], 1e-3)) + gravity_m_s2
-        hold = speed <= v_k * 1.0001
-        if terminal:  # a constant-velocity phase until the braking reaches its design level;
-            # the braking stops at the gate's speed (no undershoot within the step)
-            hold |= wanted - gravity_m_s2 < gate_a[k]
-            wanted = np.minimum(wanted, gravity_m_s2 + (speed - v_k) / dt_s)
-        dry |= m0 - m >= load
-        accel = np.where(hold, gravity_m_s2, np.minimum(wanted, thrust / m))
-        accel = np.maximum(accel, 0.0)
-        ux, uz = (
-            np.where(speed > 0, -vx / np.maximum(speed, 1e-9), 0.0),
-            np.where(speed > 0, -vz / np.maximum(speed, 1e-9), 1.0),
-        )
-        if np.any(hold):  # hold the speed: thrust cancels gravity, straight down
-            ux, uz = np.where(hold, 0.0, ux), np.where(hold, 1.0, uz)
-        ax, az = accel * ux, accel * uz - gravity_m_s2
-        if terminal:  # null the horizontal speed while holding; nothing once dry
-            ax = np.where(hold, -vx / HORIZONTAL_NULLING_S, ax)
-            burn = np.hypot(ax, az + gravity_m_s2)
-            ax, az = np.where(dry, 0.0, ax), np.where(dry, -gravity_m_s2, az)
-            accel = np.where(dry, 0.0, burn)
-        step = np.where(flying, dt_s, 0.0)
-        x += step * (vx + 0.5 * step * ax)
-        h += step * (vz + 0.5 * step * az)
-        vx += step * ax
-        vz += step * az
-        m -= step * accel * m / exhaust
-        t += step
-        if terminal:
-            now = np.where(k == 0, np.where(hold, 1, 0), np.where(k == 1, np.where(hold, 1, 2), 3))
-            phase[rows, now] += step
-        k = np.where((h <= gate_h[k]) & (k < last), k + 1, k)
-        flying &= h > ground
-    else:
+    steps = _descent_kernel(
+        h, x, vx, vz, m, m0, t, phase, dry, v_gate, gate_h, gate_a, thrust, exhaust,
+        terminal, load, ground, gravity_m_s2, dt_s, MAX_DESCENT_STEPS,
+    )  # fmt: skip
+    if steps > MAX_DESCENT_STEPS:
         raise RuntimeError("powered descent did not reach the ground")
     if not terminal:
         phase[:, 0] = t

@@ -335,6 +335,20 @@ def _qlaw_rates(q_a, q_e, a, e, p, h, r, cos_nu, sin_nu):
 
 
 @njit(cache=True)
+def _anomaly_samples(n: int):
+    """Cosines and sines of ``n`` true anomalies evenly spaced over a revolution."""
+    cos_nu, sin_nu = np.empty(n), np.empty(n)
+    for k in range(n):
+        nu = 2.0 * math.pi * k / n
+        cos_nu[k], sin_nu[k] = math.cos(nu), math.sin(nu)
+    return cos_nu, sin_nu
+
+
+_QLAW_COS, _QLAW_SIN = _anomaly_samples(_QLAW_SAMPLES)
+"""The anomalies at which :func:`_qlaw_direction` samples the best effectivity."""
+
+
+@njit(cache=True)
 def _qlaw_direction(r, v2, rv, h, mu, a_target, rp_min, eta_min):
     """In-plane thrust direction (f_r, f_t) that makes Q fall fastest, and whether to coast
     because the absolute effectivity (Petropoulos 2004) is below ``eta_min``."""
@@ -359,13 +373,18 @@ def _qlaw_direction(r, v2, rv, h, mu, a_target, rp_min, eta_min):
         return 0.0, 0.0, True
     coast = False
     if eta_min > 0.0:
+        # the best effectivity over the orbit's sampled anomalies (their cosines and sines
+        # tabulated once); the first sample that makes this point's effectivity fall below
+        # eta_min of it settles the answer (the best only grows)
         best = 0.0
         for k in range(_QLAW_SAMPLES):
-            nu = 2.0 * math.pi * k / _QLAW_SAMPLES
-            rk = p / (1.0 + e * math.cos(nu))
-            cr, ct = _qlaw_rates(q_a, q_e, a, e, p, h, rk, math.cos(nu), math.sin(nu))
+            cos_k, sin_k = _QLAW_COS[k], _QLAW_SIN[k]
+            rk = p / (1.0 + e * cos_k)
+            cr, ct = _qlaw_rates(q_a, q_e, a, e, p, h, rk, cos_k, sin_k)
             best = max(best, math.sqrt(cr * cr + ct * ct))
-        coast = norm < eta_min * best
+            if norm < eta_min * best:
+                coast = True
+                break
     return -c_r / norm, -c_t / norm, coast
 
 
