@@ -1,6 +1,8 @@
 """Leg 3 on the baseline: the SRL aimed at Jezero, guided down, its landing Monte Carlo."""
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +10,8 @@ import pytest
 from msrsim.campaign.edl import run_edl, summary
 from msrsim.campaign.launch import search_launch
 from msrsim.scenario import baseline
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +94,55 @@ def test_a_range_trigger_opens_the_nominal_where_the_speed_trigger_did_and_tight
             by_speed.guided_miss_m, q
         )
     assert by_range.guided.landed.all()
+
+
+def test_models_md_quotes_the_nominal_this_leg_flies(leg):
+    """docs/models.md's "The SRL at Jezero" paragraph gives `msrsim edl`'s nominal: each
+    figure as this leg flies it now, to the digits the paragraph prints (the nominal does
+    not depend on the trial count)."""
+    _, result = leg
+    text = " ".join((ROOT / "docs" / "models.md").read_text(encoding="utf-8").split())
+    quoted = re.search(
+        r"parachute at (\d+) s, Mach ([\d.]+), (\d+) Pa, ([\d.]+) km above the floor; "
+        r"([\d.]+) g, (\d+) W/cm²; touchdown (\d+) s after entry \(heat shield off at (\d+) "
+        r"s, backshell at (\d+) s, (\d+) s of powered descent\), (\d+) kg of propellant",
+        text,
+    )
+    assert quoted, "the paragraph's figures are not where this test reads them"
+    nominal = summary(result)["nominal_edl"]
+    keys = (
+        ("parachute_deploy_s", 0), ("parachute_deploy_mach", 2),
+        ("parachute_deploy_dynamic_pressure_pa", 0), ("parachute_deploy_height_km", 1),
+        ("peak_deceleration_g", 1), ("peak_convective_heat_flux_w_cm2", 0),
+        ("touchdown_s", 0), ("heatshield_separation_s", 0), ("backshell_separation_s", 0),
+        ("powered_descent_s", 0), ("propellant_kg", 0),
+    )  # fmt: skip
+    for (key, digits), printed in zip(keys, quoted.groups(), strict=True):
+        assert f"{nominal[key]:.{digits}f}" == printed, (key, nominal[key], printed)
+
+
+def test_models_md_quotes_the_landing_monte_carlo_msrsim_edl_flies(leg):
+    """The same paragraph's Monte Carlo: `msrsim edl`'s 2,000 trials at the scenario's
+    seed, each figure to the digits printed (EDL trials cost ~1 ms: this is cheap)."""
+    scenario, _ = leg
+    period = search_launch(scenario.srl_launch, scenario.srl.launch_mass_kg).launch_period
+    mc = summary(run_edl(scenario, period, trials=2000))["landing_monte_carlo"]
+    text = " ".join((ROOT / "docs" / "models.md").read_text(encoding="utf-8").split())
+    quoted = re.search(
+        r"Monte Carlo of 2,000 .*?: 99 % ellipse ([\d.]+) × ([\d.]+) km \(full axes\), "
+        r"([\d.]+) km clear of Jezero's rim at its nearest, (\d+) outside it; median "
+        r"([\d.]+) km from the depot; guided misses ([\d.]+) / ([\d.]+) / ([\d.]+) km .*? "
+        r"against ([\d.]+) / ([\d.]+) / ([\d.]+) km open loop .*?; (\d+) % of the dispersed "
+        r"chutes open inside",
+        text,
+    )
+    assert quoted, "the paragraph's figures are not where this test reads them"
+    computed = (
+        f"{mc['ellipse_99_major_axis_km']:.1f}", f"{mc['ellipse_99_minor_axis_km']:.1f}",
+        f"{mc['ellipse_99_least_rim_clearance_km']:.1f}", str(mc["landings_outside_jezero_rim"]),
+        f"{mc['distance_to_depot_km_median']:.1f}",
+        *(f"{mc[f'miss_{kind}_km_{q}']:.1f}" for kind in ("guided", "unguided")
+          for q in ("p01", "median", "p99")),
+        f"{100 * mc['deploy_in_box'] / mc['trials']:.0f}",
+    )  # fmt: skip
+    assert computed == quoted.groups()

@@ -333,3 +333,28 @@ def test_spline_curvature_matches_scipy_natural_cubic_spline():
         expected = CubicSpline(grid, values, axis=1, bc_type="natural")(grid, 2)
         got = spline_curvature(grid, values)
         assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+def test_no_kernel_is_compiled_with_fastmath():
+    """Reproducibility: with any fastmath flag (even ``contract`` alone, i.e. FMA) the code
+    numba compiles in one process and the code it loads from its on-disk cache in the next
+    gave different numbers (the baseline SRL's nominal deploy pressure 731.1 against 735.6
+    Pa, measured), so a user's first run did not repeat. No compiled function of the core
+    or segment layers may ask for it."""
+    import importlib
+    import pkgutil
+
+    import numba.core.registry
+
+    import msrsim.core
+    import msrsim.segments
+
+    fast = []
+    for package in (msrsim.core, msrsim.segments):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name, value in vars(module).items():
+                if isinstance(value, numba.core.registry.CPUDispatcher):
+                    if value.targetoptions.get("fastmath"):
+                        fast.append(f"{info.name}.{name}")
+    assert fast == []

@@ -53,8 +53,10 @@ and releases a reference (an atomic counter update) on every array handed to a f
 it inlines, at every call, unless the pair falls in one basic block. The kernel is
 compiled with ``error_model="numpy"`` (a division by zero gives a non-finite value, which
 the step control turns into a step failure status, not an exception halfway through a
-batch) and with fastmath reassociation and contraction but not ``nnan``/``ninf``, so the
-finiteness checks stay. The work arrays are allocated once per block of trajectories, not
+batch), without fastmath: with any fastmath flag (even ``contract`` alone) the code numba
+compiles in a process and the code it loads from its on-disk cache in the next gave other
+numbers (a Mars EDL nominal's deploy pressure 731.1 against 735.6 Pa), so a user's first
+run would not repeat. The work arrays are allocated once per block of trajectories, not
 per trajectory or step. Each trajectory is computed alone, so the results do not depend on
 the thread count.
 """
@@ -85,10 +87,6 @@ STATUS_MESSAGES = {
 
 G0 = 9.80665
 _MAX_STEPS = 200_000
-_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
-"""fastmath flags of the kernel: every one but ``nnan`` and ``ninf`` (the step control
-tests ``math.isfinite``, which those would let the compiler drop)."""
-
 # Dormand-Prince 8(5,3) tableau (Hairer, Norsett, Wanner, "Solving ODEs I", II.10, the code
 # DOP853), as scipy ships its coefficients: stages 0-11 give the 8th-order solution, stage
 # 12 is the derivative at it (first-same-as-last), E5 and E3 the 5th- and 3rd-order error
@@ -212,7 +210,7 @@ HISTORY_COLUMNS = (
 )
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def interp_clamped(x, grid, values):
     """Linear interpolation of ``values`` on an ascending ``grid`` at a scalar ``x``
     (binary search), clamped at both ends: the kernels' table lookup (numba).
@@ -261,7 +259,7 @@ def ellipsoid_height(x, y, z, a, f):
     return r - radius, s
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def _air(alt, grid, log_rho, sound, wind_e, wind_n, c_rho, c_sound, c_east, c_north):
     """Density, speed of sound and wind components at altitude ``alt`` (one density row):
     natural cubic splines through the table's levels (log-density for the density), from
@@ -406,7 +404,7 @@ _DECEL, _RHO, _SPEED, _QDYN, _ALT, _LD = 0, 1, 2, 3, 4, 5
 _DIAG = 6
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)  # not inlined: its max() stay out of prange
+@njit(cache=True, error_model="numpy")  # not inlined: its max() stay out of prange
 def _fly_one(k, r0, v0, scratch, p, atm, aero, vehicle, heat, guide, limits, history, out):
     """Fly trajectory ``k`` to its end and write its outcomes into the ``out`` arrays.
 
