@@ -2,18 +2,12 @@
 from a real ``compare`` run, and still holds."""
 
 import hashlib
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from doc_scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "architectures", ROOT / "scripts" / "architectures.py"
-)
-architectures = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(architectures)
+architectures = load_script("architectures")
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,11 @@
 """The README's headline figures are produced by scripts/headline.py and still hold."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from doc_scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("headline", ROOT / "scripts" / "headline.py")
-headline = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(headline)
+headline = load_script("headline")
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,12 @@
 """The README's performance table is the rendering of benchmarks/record.json."""
 
-import importlib.util
 import json
 from pathlib import Path
 
+from doc_scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("performance", ROOT / "scripts" / "performance.py")
-performance = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(performance)
+performance = load_script("performance")
 
 
 def test_the_readme_table_is_the_rendering_of_the_record():
