@@ -358,3 +358,20 @@ def test_no_kernel_is_compiled_with_fastmath():
                     if value.targetoptions.get("fastmath"):
                         fast.append(f"{info.name}.{name}")
     assert fast == []
+
+
+def test_read_only_inputs_compile_no_second_kernel():
+    """A hand-off read back from the cache arrives read-only (interface states, dispersed
+    winds); either used to compile the whole kernel again (30-40 CPU-s, measured in a test
+    session): one signature serves all."""
+    from msrsim.core.flight import _fly_kernel
+
+    pos, vel = entry_state()
+    fly_capsule(pos, vel, t_max_s=5.0)
+    frozen = np.stack([pos, pos])
+    frozen.flags.writeable = False
+    calm = np.zeros((2, ALT.size))
+    calm.flags.writeable = False
+    atm = dataclasses.replace(ATM, wind_east_m_s=calm, wind_north_m_s=calm)
+    fly_capsule(frozen, np.stack([vel, vel]), atmosphere=atm, t_max_s=5.0)
+    assert len(_fly_kernel.signatures) == 1

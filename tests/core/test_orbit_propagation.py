@@ -214,3 +214,16 @@ def test_rows_at_their_own_epochs():
         alone = propagate(x0[i : i + 1], 3 * 3600.0, force_model(float(et)), 0.01, 0.05)[0]
         np.testing.assert_array_equal(batch[i], alone)
     assert np.linalg.norm(batch[0] - batch[2]) > 1.0
+
+
+def test_read_only_inputs_compile_no_second_kernel():
+    """One compiled propagator for writeable, read-only and broadcast inputs."""
+    from msrsim.core.orbit_propagation import _rk4_kernel
+
+    model = force_model(ET)
+    x0 = _state()[None]
+    propagate(x0, 60.0, model, 0.01, 0.005)
+    frozen = np.array([60.0])
+    frozen.flags.writeable = False
+    propagate(np.tile(x0, (2, 1)), np.broadcast_to(frozen, (2,)), model, frozen[0], 0.0)
+    assert len(_rk4_kernel.signatures) == 1

@@ -56,7 +56,9 @@ the step control turns into a step failure status, not an exception halfway thro
 batch), without fastmath: with any fastmath flag (even ``contract`` alone) the code numba
 compiles in a process and the code it loads from its on-disk cache in the next gave other
 numbers (a Mars EDL nominal's deploy pressure 731.1 against 735.6 Pa), so a user's first
-run would not repeat. The work arrays are allocated once per block of trajectories, not
+run would not repeat. The inputs reach the kernel read-only and contiguous
+(:func:`msrsim.core.kernel_args.kernel_input`), so it compiles once whatever path they came
+by. The work arrays are allocated once per block of trajectories, not
 per trajectory or step. Each trajectory is computed alone, so the results do not depend on
 the thread count.
 """
@@ -71,6 +73,7 @@ from numba import njit, prange
 from scipy.integrate._ivp import dop853_coefficients as _dop853
 
 from msrsim.core.entry_guidance import EntryGuidance, bank_update, no_guidance
+from msrsim.core.kernel_args import kernel_input
 
 STATUS_LANDED = 0
 STATUS_TIME_LIMIT = 1
@@ -778,8 +781,8 @@ def fly(
         End a trajectory when its planet-relative speed falls to this (located within the
         step), e.g. a parachute's deploy trigger.
     """
-    r0 = np.ascontiguousarray(position_m, dtype=np.float64).reshape(-1, 3)
-    v0 = np.ascontiguousarray(velocity_m_s, dtype=np.float64).reshape(-1, 3)
+    r0 = kernel_input(position_m).reshape(-1, 3)
+    v0 = kernel_input(velocity_m_s).reshape(-1, 3)
     n = r0.shape[0]
     if v0.shape != r0.shape:
         raise ValueError(f"velocity must have shape {r0.shape}, got {v0.shape}")
@@ -798,7 +801,7 @@ def fly(
     )
 
     def rows(name):
-        table = np.ascontiguousarray(np.atleast_2d(np.asarray(getattr(atmosphere, name), float)))
+        table = kernel_input(np.atleast_2d(np.asarray(getattr(atmosphere, name), float)))
         if table.shape[0] not in (1, n) or table.shape[1] != np.size(atmosphere.altitude_m):
             raise ValueError(f"atmosphere.{name} must have 1 or {n} rows of one value per level")
         return table
@@ -815,9 +818,9 @@ def fly(
         ]
     )
     atm = (
-        np.asarray(atmosphere.altitude_m, float),
+        kernel_input(atmosphere.altitude_m),
         log_rho,
-        np.asarray(atmosphere.speed_of_sound_m_s, float),
+        kernel_input(atmosphere.speed_of_sound_m_s),
         wind_e,
         wind_n,
         float(atmosphere.mean_free_path_density_kg_m2),
@@ -826,17 +829,18 @@ def fly(
     atm = (*atm[:7], spline_curvature(atm[0], atm[2])[0], *atm[7:])
     lifting = aerodynamics.lift_to_drag is not None
     aero = (
-        np.asarray(aerodynamics.mach, float),
-        np.asarray(aerodynamics.cd_continuum, float),
+        kernel_input(aerodynamics.mach),
+        kernel_input(aerodynamics.cd_continuum),
         float(aerodynamics.cd_free_molecular),
         float(aerodynamics.reference_length_m),
-        np.asarray(aerodynamics.lift_to_drag if lifting else aerodynamics.mach * 0.0, float),
+        kernel_input(aerodynamics.lift_to_drag if lifting else aerodynamics.mach * 0.0),
         lifting,
     )
     bank0 = np.broadcast_to(np.asarray(bank_rad, dtype=np.float64), (n,)).copy()
     if not np.all(np.isfinite(bank0)):
         raise ValueError("bank_rad must be finite for every trajectory")
-    guide = (bank0, *(guidance.packed() if guidance is not None else no_guidance()))
+    packed = guidance.packed() if guidance is not None else no_guidance()
+    guide = (bank0, *(kernel_input(part) for part in packed))
     heat = (
         float(heating.sutton_graves_k),
         float(heating.radiative_c),
@@ -845,8 +849,8 @@ def fly(
         float(heating.radiative_a_velocity_exponent),
         float(heating.radiative_a_density_exponent),
         float(heating.radiative_a_max),
-        np.asarray(heating.radiative_velocity_m_s, float),
-        np.asarray(heating.radiative_f, float),
+        kernel_input(heating.radiative_velocity_m_s),
+        kernel_input(heating.radiative_f),
     )
     escape = escape_altitude_m if escape_altitude_m is not None else float(atm[0][-1]) + 10_000.0
     history = np.full((n, max(history_samples, 1), len(HISTORY_COLUMNS)), np.nan)

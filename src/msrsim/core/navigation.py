@@ -35,6 +35,8 @@ import math
 import numpy as np
 from numba import njit, vectorize
 
+from msrsim.core.kernel_args import kernel_input
+
 __all__ = [
     "ekf_predict",
     "ekf_update",
@@ -343,8 +345,8 @@ def _second_order_rows(hess, p_rr, dt_s, factor, out):
 
 
 def _rows(a, n: int, *shape: int) -> np.ndarray:
-    """``a`` broadcast to (n, *shape), contiguous float64 (a shared matrix repeated)."""
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(a, np.float64), (n, *shape)))
+    """``a`` broadcast to (n, *shape) for the kernels (a shared matrix repeated)."""
+    return kernel_input(a, shape=(n, *shape))
 
 
 def ekf_predict(p: np.ndarray, phi: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -471,7 +473,7 @@ def _coherence(dt_s: float, coherence_s: float | None) -> float:
 
 def los_angles(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Angles (n, 2) ``(az, el)`` of ``rho`` (n, 3) and their Jacobian (n, 2, 3)."""
-    rho = np.ascontiguousarray(np.atleast_2d(np.asarray(rho, np.float64)))
+    rho = kernel_input(np.atleast_2d(np.asarray(rho, np.float64)))
     angles, jac = np.empty((rho.shape[0], 2)), np.empty((rho.shape[0], 2, 3))
     _los_rows(rho, angles, jac)
     return angles, jac

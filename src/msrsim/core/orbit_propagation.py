@@ -58,6 +58,7 @@ from numba import njit
 from scipy.integrate import solve_ivp
 
 from msrsim.core.bodies import AU_M, MARS, Body
+from msrsim.core.kernel_args import kernel_input
 
 __all__ = [
     "SOLAR_PRESSURE_1AU_N_M2",
@@ -430,8 +431,8 @@ def _rk4_kernel(state, dt, step, mu, j2, rj, k, w, rsh, rmean, th, tl, s, psrp, 
 
 
 def _per_sample(value, n: int, *shape: int) -> np.ndarray:
-    """``value`` broadcast to one row per sample, (n, *shape), contiguous float64."""
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, np.float64), (n, *shape)))
+    """``value`` broadcast to one row per sample, (n, *shape), for the kernel."""
+    return kernel_input(value, shape=(n, *shape))
 
 
 def propagate(
@@ -467,8 +468,8 @@ def propagate(
         model.rotation_rate_rad_s,
         model.shadow_radius_m,
         model.mean_radius_m,
-        np.ascontiguousarray(model.table_altitude_m),
-        np.ascontiguousarray(model.table_log_density),
+        kernel_input(model.table_altitude_m),
+        kernel_input(model.table_log_density),
         _per_sample(model.sun_direction, n, 3),
         _per_sample(model.srp_pressure_n_m2, n),
         bc,

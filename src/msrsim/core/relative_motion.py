@@ -77,6 +77,7 @@ import numpy as np
 from numba import njit
 
 from msrsim.core.bodies import MARS, Body
+from msrsim.core.kernel_args import kernel_input
 
 __all__ = [
     "expm_batch",
@@ -475,10 +476,8 @@ def two_impulse(rho0, v0, rho_f, v_f, phi: np.ndarray) -> tuple[np.ndarray, np.n
         np.atleast_2d(np.asarray(x, np.float64)) for x in (rho0, v0, rho_f, v_f)
     )
     n = max(rho0.shape[0], rho_f.shape[0])
-    rho0, v0, rho_f, v_f = (
-        np.ascontiguousarray(np.broadcast_to(x, (n, 3))) for x in (rho0, v0, rho_f, v_f)
-    )
-    phi = np.ascontiguousarray(np.broadcast_to(np.asarray(phi, np.float64), (n, 6, 6)))
+    rho0, v0, rho_f, v_f = (kernel_input(x, shape=(n, 3)) for x in (rho0, v0, rho_f, v_f))
+    phi = kernel_input(phi, shape=(n, 6, 6))
     dep, arr = np.empty((n, 3)), np.empty((n, 3))
     _two_impulse_rows(rho0, v0, rho_f, v_f, phi, dep, arr)
     return dep, arr

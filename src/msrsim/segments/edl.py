@@ -63,6 +63,7 @@ from msrsim.core.frames import (
 )
 from msrsim.core.guidance_design import design_guidance
 from msrsim.core.incidence import zero_incidence_drag_ratio
+from msrsim.core.kernel_args import kernel_input
 from msrsim.segments.approach import Arrival
 
 MARS_FLIGHT = Planet(
@@ -568,7 +569,7 @@ def fly_powered_descent(
     x = np.zeros_like(h)
     t = np.zeros_like(h)
     n = h.size
-    gate_h, gate_v, gate_a = np.array(descent.gates(), dtype=np.float64).T
+    gate_h, gate_v, gate_a = (kernel_input(column) for column in np.array(descent.gates()).T)
     v_gate = np.broadcast_to(gate_v, (n, gate_h.size)).copy()
     final = gate_v == descent.touchdown_speed_m_s
     error = np.broadcast_to(np.asarray(touchdown_speed_error_m_s, dtype=np.float64), (n,))

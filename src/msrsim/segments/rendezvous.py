@@ -103,6 +103,7 @@ import numpy as np
 from numba import njit
 
 from msrsim.core.bodies import MARS
+from msrsim.core.kernel_args import kernel_input
 from msrsim.core.navigation import (
     gain_row,
     joseph_row,
@@ -1163,6 +1164,7 @@ def fly_rendezvous(
             sel = b // _BURN_BLOCK == j
             noise[sel] = burn_noise[j][rows[sel], b[sel] % _BURN_BLOCK]
         burns[rows] += 1
+        tof_kind, phase = kernel_input(tof_kind, np.int64), kernel_input(phase, np.int64)
         _steer(rows, goal_y, tof_kind, phase, noise, tof_s, j2_part, a_known, burn_sigmas,
                mu, ero, xh, p, status, delta_v, nav_phase)  # fmt: skip
 
@@ -1229,7 +1231,7 @@ def fly_rendezvous(
     scratch = (np.empty(n, np.float32), np.empty(n, np.int8), np.empty(n, np.float32))
     steps = 0
     day_now = -1
-    meas = np.empty((n, _NOISE_BLOCK, 3))
+    meas = np.empty((_NOISE_BLOCK, n, 3))  # step-major: each step's (n, 3) is contiguous
     for k in range(max_steps):
         active = status < 0
         if not active.any():
@@ -1244,7 +1246,7 @@ def fly_rendezvous(
             day_now = day
         row = k % _HISTORY_BLOCK
         if k % _NOISE_BLOCK == 0:
-            meas = sense.standard_normal((n, _NOISE_BLOCK, 3))
+            meas = np.ascontiguousarray(sense.standard_normal((n, _NOISE_BLOCK, 3)).swapaxes(0, 1))
         if row == 0:
             if history:
                 blocks["eps"].append(np.full((_HISTORY_BLOCK, n), np.nan, np.float32))
@@ -1261,7 +1263,7 @@ def fly_rendezvous(
         total, count = _step(
             k, active, c, th, tl, os_true, ero, xh, prior, p, bc_os, srp_os, pole, sun,
             pressure, q_step, radial_sigma, v_sigma, min_track, final_start, last_step,
-            meas[:, k % _NOISE_BLOCK], status, detected, detection_step, detection_range,
+            meas[k % _NOISE_BLOCK], status, detected, detection_step, detection_range,
             trigger_step, final_step, in_final, nav_phase, min_dist, *rows_out,
             blocks["local"][-1][row], blocks["estimate"][-1][row],
         )  # fmt: skip
