@@ -502,7 +502,7 @@ def test_ascent_user_errors_exit_2(tmp_path, old, new, message):
     bad = tmp_path / "bad.toml"
     assert old in baseline_text()
     bad.write_text(baseline_text().replace(old, new))
-    result = invoke("ascent", str(bad), "--trials", "10")
+    result = invoke("ascent", str(bad), "--trials", "10", "--standalone")
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
 
