@@ -23,7 +23,12 @@ km/s" and "12 deg +/- 0.2 deg" (JAXA, as relayed [S]), no altitude, place or fig
 OSIRIS-REx: 27,650 mph (12.36 km/s) off the California coast at 14:42 UTC, touchdown 14:52
 UTC, "up to 32 g" (NASA blog and release, 2023), no flight-path angle. A replay needs the
 angle at a stated radius, and a peak-g or heating figure needs it to a tenth of a degree
-(Allen and Eggers: peak g goes as sin(-gamma)).
+(Allen and Eggers: peak g goes as sin(-gamma)). Searched once more: Yamada, Kawahara, Itou
+and Nakazawa, "Return and Recovery Operation of the Hayabusa2 Sample Return Capsule", Trans.
+JSASS Aerospace Tech. Japan 19(4), 514-522, 2021 (abstract: about 12 km/s, parachute near
+10 km; no angle); Nishikawa et al., Publ. Astron. Soc. Japan 74, 758-775, 2022, fit
+Hayabusa2's path from infrasound to 0.5 deg in elevation, a straight line low in the
+atmosphere, not an interface state.
 """
 
 from __future__ import annotations
@@ -197,18 +202,27 @@ M2020_DEPLOY_DISCREPANCY = (
     "the model opens at 595 Pa, 10.3 km above Jezero (the flight: 520 Pa; the mean "
     "Mars-GRAM profile has 520 Pa at Mach 1.81 11.8 km above Jezero, where the flight's "
     "~400 m/s is Mach 1.81 too, so the atmosphere is not the cause): the model reaches "
-    "Mach 1.8 ~1.5 km too low. Measured (issue 17): before, 629 Pa at 9.7 km (the 3,440 kg "
-    "stack at cruise-stage separation flown from the interface); the two cruise balance "
-    "masses, ejected before entry, out of the entry mass: 606 Pa, 10.1 km; the six entry "
-    "balance masses dropped at SUFR (430 m/s), flying on at zero incidence (no lift, the "
-    "untrimmed body's 10 % more drag): 595 Pa, 10.3 km (dropped at 410-600 m/s: 590 to "
-    "607 Pa); the range trigger, armed on this nominal, opens it where the speed trigger "
-    "did (0.02 Pa). Left: the aeroshell's drag, CD 1.45 trimmed at hypersonic speed scaled "
-    "onto a modified-Newtonian CD(Mach) (no published 70 deg aerodatabase points were "
-    "found): each +5 % of CD moves deploy by about -36 Pa and +0.7 km (CD 1.52: 558 Pa, "
-    "11.0 km; 1.60: 535 Pa, 11.5 km), while MEDLI2 found Mars 2020's axial force ~2 % "
-    "below its preflight database (Karlgaard et al. 2022); and the entry's place and "
-    "heading, MSL's (Mars 2020's were not found), which set the guidance's lift use"
+    "Mach 1.8 ~1.5 km too low. Measured (issue 17): the 3,440 kg stack at cruise-stage "
+    "separation flown from the interface, 629 Pa at 9.7 km; the two cruise balance masses "
+    "out of the entry mass, 606 Pa, 10.1 km; the six entry balance masses dropped at SUFR "
+    "(430 m/s) with zero incidence after, 595 Pa, 10.3 km (410-600 m/s: 590 to 607 Pa); "
+    "the range trigger, armed on this nominal, 0.02 Pa. The deploy is set by the drag "
+    "between Mach 1.5 and 3.5 (x1.10 there: 535 Pa, 11.5 km; above Mach 3.5 it moves "
+    "586-599 Pa from x0.90 to x1.15), but no published 70 deg C_A(Mach) table was found, "
+    "and the only shape found points the other way: a third-party digitisation (not "
+    "checked against the paper) of Phoenix's zero-incidence C_D (Edquist, Desai and "
+    "Schoenenberger, J. Spacecr. Rockets 48(5), 2011) lies ~9 % below its hypersonic value "
+    "from Mach 5 to 1.8, and that shape (x0.92 on the model's Mach 1.5-5) opens at 648 Pa, "
+    "9.3 km; MEDLI2 found Mars 2020's axial force ~2 % below its preflight database "
+    "(Karlgaard et al. 2022). The mass acts like the drag (3,440 kg at the interface: "
+    "617 Pa); the lift as much (msrsim flies the hypersonic L/D 0.24 at every Mach; 0.30 "
+    "below Mach 3: 548 Pa, 11.3 km; a trimmed L/D(Mach) was not found published). As "
+    "large, and not Mars 2020's (unpublished): the guidance's representative "
+    "settings (heading alignment from 1,100 m/s instead of 800: 568 Pa at 10.8 km; a 35 "
+    "to 55 deg reference bank: 595 to 637 Pa) and the entry angle's frame (-15.48 deg read "
+    "as Mars-relative; the model flies it as inertial, -16.19 deg relative, at MSL's place "
+    "and heading: 640 Pa, 9.5 km). The replay resolves the pressure to ~10 Pa (drag x0.95 "
+    "to x1.10: -5.9 Pa per +1 %, 4.6 Pa rms about the trend)"
 )
 
 MARS_EDL = (
