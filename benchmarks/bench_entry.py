@@ -15,8 +15,11 @@ Run ``python benchmarks/bench_entry.py [N]``.
    the ellipsoid, an exponential atmosphere (log-linear in altitude, so msrsim's table
    holds it exactly) and a constant drag coefficient, from dispersed interface states to
    the ground. Both at tolerance 1e-8 (msrsim at its footprint tolerances), both against
-   heyoka's scalar integrator at machine precision; trajectories per core-second, their
-   ratio, and each one's landing-point error.
+   heyoka's scalar integrator at machine precision; trajectories per core-second (the best
+   of three runs each), their ratio, and each one's landing-point error. Then at equal
+   accuracy: msrsim at the tolerances where it lands as close as heyoka or closer
+   (:data:`PEER_MATCHED`), and msrsim's work-precision points (:data:`WORK_PRECISION`:
+   tolerances, trajectories per core-second, median and largest landing error).
 3. The same equations one trajectory at a time with scipy's ``solve_ivp`` (DOP853) on a
    sample, as a plain-Python reference point.
 """
@@ -120,6 +123,11 @@ SCALE_HEIGHT_M = 7200.0
 SURFACE_DENSITY = 1.225
 PEER_CD = 1.5
 PEER_TOLERANCE = 1e-8
+PEER_MATCHED = {"rtol": 1e-9, "atol_velocity_m_s": 1e-4}
+"""msrsim's tolerances that land as close to the reference as heyoka at 1e-8 or closer
+(measured: 0.12 mm median and 0.13 mm at most on 300 entries, heyoka 1.1 and 1.2 mm)."""
+WORK_PRECISION = ((1e-7, 1e-3), (1e-8, 1e-3), (1e-9, 1e-3), (1e-10, 1e-5))
+"""(rtol, velocity atol in m/s) of msrsim's work-precision points on the shared physics."""
 
 
 def peer_equations():
@@ -213,18 +221,41 @@ def fly_msrsim_peer(positions, velocities, **tolerances):
     return result.position_m, result.time_s, time.process_time() - start
 
 
+def best_of_three(fly, *args, **options):
+    """A flight's results and the least CPU seconds of three runs (the results are the
+    same each time; the machine's load varies the time by 10-20 % between runs)."""
+    runs = [fly(*args, **options) for _ in range(3)]
+    return (*runs[0][:2], min(run[2] for run in runs))
+
+
 def peer_comparison(n: int) -> dict:
     """msrsim against heyoka on the shared physics: speed per core and accuracy."""
     r, v = interface_states(INTERFACE, n, np.random.default_rng(7))
     fly_msrsim_peer(r[:16], v[:16], rtol=FOOTPRINT_RTOL)  # compile outside the timing
     fly_heyoka(r[:16], v[:16], PEER_TOLERANCE)
     reference, t_ref = reference_landings(r, v)
-    ours, t_ours, cpu_ours = fly_msrsim_peer(
-        r, v, rtol=FOOTPRINT_RTOL, atol_velocity_m_s=FOOTPRINT_ATOL_VELOCITY_M_S
+    ours, t_ours, cpu_ours = best_of_three(
+        fly_msrsim_peer, r, v, rtol=FOOTPRINT_RTOL, atol_velocity_m_s=FOOTPRINT_ATOL_VELOCITY_M_S
     )
-    peer, t_peer, cpu_peer = fly_heyoka(r, v, PEER_TOLERANCE)
+    peer, t_peer, cpu_peer = best_of_three(fly_heyoka, r, v, PEER_TOLERANCE)
     miss_ours = np.linalg.norm(ours - reference, axis=1)
     miss_peer = np.linalg.norm(peer - reference, axis=1)
+    matched, t_matched, cpu_matched = best_of_three(fly_msrsim_peer, r, v, **PEER_MATCHED)
+    miss_matched = np.linalg.norm(matched - reference, axis=1)
+    points = []
+    for rtol, atol_velocity in WORK_PRECISION:
+        flown, _, cpu = best_of_three(
+            fly_msrsim_peer, r, v, rtol=rtol, atol_velocity_m_s=atol_velocity
+        )
+        miss = np.linalg.norm(flown - reference, axis=1)
+        points.append(
+            [
+                rtol,
+                atol_velocity,
+                round(n / cpu),
+                *(float(f"{x:.3g}") for x in (np.median(miss), miss.max())),
+            ]
+        )
     return {
         "peer": f"heyoka {hy.__version__} taylor_adaptive_batch, batch "
         f"{hy.recommended_simd_size()}, tol {PEER_TOLERANCE:g}",
@@ -238,6 +269,13 @@ def peer_comparison(n: int) -> dict:
         "heyoka_landing_error_max_m": float(f"{miss_peer.max():.3g}"),
         "msrsim_landing_time_error_max_s": float(f"{np.abs(t_ours - t_ref).max():.3g}"),
         "heyoka_landing_time_error_max_s": float(f"{np.abs(t_peer - t_ref).max():.3g}"),
+        "msrsim_matched_tolerances": f"rtol {PEER_MATCHED['rtol']:g}, "
+        f"velocity atol {PEER_MATCHED['atol_velocity_m_s']:g} m/s",
+        "msrsim_matched_over_heyoka_speed": round(cpu_peer / cpu_matched, 3),
+        "msrsim_matched_landing_error_median_m": float(f"{np.median(miss_matched):.3g}"),
+        "msrsim_matched_landing_error_max_m": float(f"{miss_matched.max():.3g}"),
+        "msrsim_matched_landing_time_error_max_s": float(f"{np.abs(t_matched - t_ref).max():.3g}"),
+        "msrsim_work_precision_rtol_atol_per_core_s_median_max_m": points,
     }
 
 

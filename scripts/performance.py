@@ -32,6 +32,8 @@ ROWS = (
      "msrsim / heyoka trajectories per core-second"),
     ("entry", "msrsim_landing_error_max_m", "", "m largest landing error, msrsim"),
     ("entry", "heyoka_landing_error_max_m", "", "m largest landing error, heyoka"),
+    ("entry", "msrsim_matched_over_heyoka_speed", "",
+     "msrsim / heyoka, msrsim landing as close or closer (rtol 1e-9)"),
     ("entry", "msrsim_over_solve_ivp_speed", "", "x scipy solve_ivp one by one"),
     ("lambert", "msrsim_over_lamberthub_speed_1_thread", "Lambert grid against lamberthub",
      "x lamberthub, 1 thread"),
