@@ -20,7 +20,8 @@ triangulated (Delaunay) in a local plane (east longitude scaled by cos 18.44 deg
 and the heights interpolated linearly on each triangle onto a regular 0.02 deg grid
 (:data:`LATITUDE_DEG` x :data:`EAST_LONGITUDE_DEG`, 49 x 49 nodes, all inside the shots'
 convex hull), rounded to whole metres and written as int16 with the grid's axes and
-provenance to ``src/msrsim/report/data/jezero_relief.npz``. This is the "triangulate and
+provenance to ``src/msrsim/report/data/jezero_relief.npz`` (``msrsim.report.basemap.
+save_relief``). This is the "triangulate and
 interpolate" gridding of GMT's ``triangulate``/``surface`` family on which the MOLA
 gridded products rest, without their smoothing.
 
@@ -32,9 +33,9 @@ basemap, not a terrain model for landing. The box ends at 77.95 E, so the easter
 the 45 km rim circle (a seventh of it, reaching 77.98 E) and the map's margin beyond it
 have no relief.
 
-Usage (needs numpy and scipy)::
+Usage (needs msrsim importable, numpy and scipy)::
 
-    python scripts/derive_jezero_relief.py PEDR_CSV [OUT.npz]
+    PYTHONPATH=src python scripts/derive_jezero_relief.py PEDR_CSV [OUT.npz]
 
 where ``PEDR_CSV`` is the file above (``git show 6570004:data_cleaning/data/
 perseverance_topography.csv`` in a clone of that repository).
@@ -48,6 +49,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from msrsim.report.basemap import ReliefGrid, save_relief
 
 PEDR_SHA256 = "4d719330e6a88a7ae315123a95fa9d465b8949dbc57e6691d7b4c4483f980413"
 LATITUDE_DEG = np.round(np.arange(17.96, 18.92 + 1e-9, 0.02), 2)
@@ -106,19 +109,18 @@ def main(argv: list[str]) -> None:
         else (Path(__file__).resolve().parents[1] / "src/msrsim/report/data/jezero_relief.npz")
     )
     lat, lon, height = read_shots(Path(argv[1]))
-    elevation = np.rint(grid(lat, lon, height)).astype(np.int16)
-    np.savez_compressed(
-        out,
-        elevation_m=elevation,
-        latitude_deg=LATITUDE_DEG,
-        east_longitude_deg=EAST_LONGITUDE_DEG,
-        name=np.array("Jezero crater and its western rim"),
-        source=np.array(SOURCE),
-        datum=np.array(DATUM),
-        licence=np.array(LICENCE),
+    relief = ReliefGrid(
+        "Jezero crater and its western rim",
+        LATITUDE_DEG,
+        EAST_LONGITUDE_DEG,
+        grid(lat, lon, height),
+        SOURCE,
+        DATUM,
+        LICENCE,
     )
-    print(f"{out}: {elevation.shape} int16, {elevation.min()}..{elevation.max()} m "
-          f"from {lat.size} shots")  # fmt: skip
+    save_relief(out, relief)
+    print(f"{out}: {relief.elevation_m.shape}, {relief.elevation_m.min():.0f}.."
+          f"{relief.elevation_m.max():.0f} m from {lat.size} shots")  # fmt: skip
 
 
 if __name__ == "__main__":

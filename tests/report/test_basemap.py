@@ -19,6 +19,7 @@ from msrsim.report.basemap import (
     hillshade,
     load_relief,
     relief_traces,
+    save_relief,
 )
 from msrsim.segments.jezero import JEZERO, circle_deg, great_circle_km
 from msrsim.segments.landing_range import UTTR
@@ -333,3 +334,16 @@ def test_the_jezero_png_draws_the_relief_on_both_maps_and_scale_bars(tmp_path, m
     aspect = 1.0 / math.cos(math.radians(JEZERO.crater_latitude_deg))
     assert whole[2] == pytest.approx(aspect) and zoom[2] == pytest.approx(aspect)
     assert drawn["bars"][0] == 10.0 and len(drawn["bars"]) == 2
+
+
+def test_save_relief_writes_what_load_relief_reads(jezero, tmp_path):
+    save_relief(tmp_path / "copy.npz", jezero)
+    with np.load(tmp_path / "copy.npz", allow_pickle=False) as npz:
+        assert npz["elevation_m"].dtype == np.int16
+        np.testing.assert_array_equal(npz["elevation_m"], jezero.elevation_m)
+        np.testing.assert_array_equal(npz["latitude_deg"], jezero.latitude_deg)
+        assert str(npz["source"]) == jezero.source and str(npz["licence"]) == jezero.licence
+    deep = ReliefGrid("x", jezero.latitude_deg, jezero.east_longitude_deg,
+                      jezero.elevation_m - 40_000.0, "s", "d", "l")  # fmt: skip
+    with pytest.raises(ValueError, match="int16"):
+        save_relief(tmp_path / "deep.npz", deep)

@@ -158,6 +158,24 @@ def contour_levels(elevation_m: np.ndarray, lines: int = 8) -> np.ndarray:
     return levels[(levels > low + 0.02 * (high - low)) & (levels < high)]
 
 
+def save_relief(path, grid: ReliefGrid) -> None:
+    """Write ``grid`` as :func:`load_relief` reads it: the heights rounded to whole metres
+    (int16), the two axes and the four strings, compressed (``scripts/derive_*_relief.py``)."""
+    elevation = np.rint(grid.elevation_m)
+    if elevation.min() < np.iinfo(np.int16).min or elevation.max() > np.iinfo(np.int16).max:
+        raise ValueError(f"{grid.name}: heights beyond int16 metres")
+    np.savez_compressed(
+        path,
+        elevation_m=elevation.astype(np.int16),
+        latitude_deg=np.asarray(grid.latitude_deg, dtype=np.float64),
+        east_longitude_deg=np.asarray(grid.east_longitude_deg, dtype=np.float64),
+        name=np.array(grid.name),
+        source=np.array(grid.source),
+        datum=np.array(grid.datum),
+        licence=np.array(grid.licence),
+    )
+
+
 @lru_cache(maxsize=4)
 def load_relief(filename: str = UTAH_RELIEF) -> ReliefGrid:
     """A packaged grid from ``msrsim/report/data`` (read once per process)."""
