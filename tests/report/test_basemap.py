@@ -43,16 +43,17 @@ SUMMITS = {
 SUMMIT_POSITION_DEG = 0.05
 
 # Jezero, metres above the MOLA areoid. Octavia E. Butler Landing (18.4447 N, 77.4508 E):
-# -2569 m, the MOLA elevation issue 18 gives; the 1.1 km grid interpolates between laser
-# tracks 1-2 km apart whose shots within 1.2 km of the site read -2554 to -2593 m, so it
-# must agree to within that spread.
+# -2569 m, the MOLA elevation the task of issue 18 gives (its primary source was not
+# retrieved here); the 1.1 km grid interpolates between laser tracks 1-2 km apart whose
+# shots within 1.2 km of the site read -2554 to -2593 m, so it must agree within that spread.
 LANDING_SITE_M, LANDING_TOLERANCE_M = -2569.0, 40.0
 # The crater floor "at an elevation of approximately minus 2600 metres below the Mars
 # Areoid" (ESA, "Topographic map of Jezero crater and surrounds", 2021-02, from the HRSC
 # DTM): the median of the nodes within 15 km of the centre, to the floor's own relief of a
-# few tens of metres (the volcanic floor unit's anomalies: Annex & Ehlmann 2024, JGR Planets).
+# few tens of metres (Annex & Ehlmann 2024, "Elevation anomalies of the volcanic floor unit
+# ... of Jezero crater, Mars": tens-of-metres deep depressions in the floor).
 FLOOR_M, FLOOR_TOLERANCE_M, FLOOR_RADIUS_KM = -2600.0, 50.0, 15.0
-# The rim crest, -2000 to -1500 m (issue 18); on the western rim Perseverance stood over
+# The rim crest, -2000 to -1500 m (the task of issue 18); on the western rim Perseverance stood over
 # 300 m above its landing site (NASA Mars 2020 blog, "Reaching New Heights", 2024). The
 # eastern rim is breached by the outlet canyon (Pliva Vallis) and half outside the grid.
 RIM_CREST_M = (-2000.0, -1500.0)
