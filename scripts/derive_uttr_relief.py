@@ -18,9 +18,9 @@ as int16 with the grid's axes and provenance to ``src/msrsim/report/data/uttr_re
 A zoom-6 pixel is 0.022 deg of longitude (1.9 km) by ~0.017 deg of latitude at 40 N, so
 the 0.02 deg grid keeps what the tiles hold and no more.
 
-Usage (needs numpy and Pillow)::
+Usage (needs msrsim importable, numpy and Pillow)::
 
-    python scripts/derive_uttr_relief.py TILE_ROOT [OUT.npz]
+    PYTHONPATH=src python scripts/derive_uttr_relief.py TILE_ROOT [OUT.npz]
 
 where ``TILE_ROOT`` holds ``6/11/23.png`` etc. (a checkout of the repository above).
 """
@@ -32,6 +32,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from msrsim.report.basemap import ReliefGrid, save_relief
 
 ZOOM = 6
 TILE_PX = 256
@@ -112,18 +114,18 @@ def main(argv: list[str]) -> None:
         if len(argv) == 3
         else (Path(__file__).resolve().parents[1] / "src/msrsim/report/data/uttr_relief.npz")
     )
-    elevation = np.rint(resample(mosaic(root))).astype(np.int16)
-    np.savez_compressed(
-        out,
-        elevation_m=elevation,
-        latitude_deg=LATITUDE_DEG,
-        east_longitude_deg=EAST_LONGITUDE_DEG,
-        name=np.array("Utah Test and Training Range and surroundings"),
-        source=np.array(SOURCE),
-        datum=np.array(DATUM),
-        licence=np.array(LICENCE),
+    relief = ReliefGrid(
+        "Utah Test and Training Range and surroundings",
+        LATITUDE_DEG,
+        EAST_LONGITUDE_DEG,
+        resample(mosaic(root)),
+        SOURCE,
+        DATUM,
+        LICENCE,
     )
-    print(f"{out}: {elevation.shape} int16, {elevation.min()}..{elevation.max()} m")
+    save_relief(out, relief)
+    print(f"{out}: {relief.elevation_m.shape}, {relief.elevation_m.min():.0f}.."
+          f"{relief.elevation_m.max():.0f} m")  # fmt: skip
 
 
 if __name__ == "__main__":

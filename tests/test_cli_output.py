@@ -10,11 +10,13 @@ and once with ``--json``, on cheap options: a few trials, legs from the session'
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
 import typer.main
 from rich.console import Console
+from rich.table import Table
 from typer.testing import CliRunner
 
 from msrsim import cli
@@ -36,6 +38,9 @@ class Case:
     check: object = None
     shows: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
+    whole: object = None
+    """The printed tables' columns (index) whose words must never be split at either
+    width: a narrow terminal wraps them between words."""
 
 
 def _check_run(data):
@@ -101,6 +106,7 @@ CASES = {
         ("compare", "baseline", "baseline", "--trials", "10"),
         ("compare", "baseline"),
         lambda d: isinstance(d, dict) and d["trials"] == 10,
+        whole=0,  # the metric names
     ),
     "sweep": Case(
         ("sweep", "--param", "reliability.mav_success=0.9:0.95:2", "--trials", "10"),
@@ -308,6 +314,20 @@ def assert_readable(text: str, width: int) -> None:
     assert "…" not in text
 
 
+def assert_words_whole(printed, column: int, text: str) -> None:
+    """Every word of the printed tables' ``column`` is drawn whole in ``text``: each occurs
+    there at least as often as in all the tables' cells (a word folded mid-way loses an
+    occurrence)."""
+    tables = [o for objects, _ in printed for o in objects if isinstance(o, Table)]
+    assert tables
+    cells = [str(cell) for table in tables for col in table.columns for cell in col._cells]
+    drawn = Counter(text.split())
+    for table in tables:
+        for word in {w for cell in table.columns[column]._cells for w in str(cell).split()}:
+            expected = sum(cell.split().count(word) for cell in cells)
+            assert drawn[word] >= expected, f"{word!r} split: {drawn[word]} of {expected}"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run written with --out (the run case's JSON, with --progress): read by
@@ -331,6 +351,8 @@ def test_command_is_readable_and_its_json_parses(name, tmp_path, monkeypatch, re
     for width in WIDTHS:
         text = _drawn(printed, width)
         assert_readable(text, width)
+        if case.whole is not None:
+            assert_words_whole(printed, case.whole, text)
         for shown in case.shows:
             assert shown in " ".join(_drawn(printed, 200).split()), shown
     for figure in case.figures:

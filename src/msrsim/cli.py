@@ -579,10 +579,14 @@ def compare_command(
     table = _Table(
         title=f"msrsim compare - {comparison.trials} trials each, seed {comparison.seed}"
     )
-    for column in rows[0]:
-        table.add_column(column, overflow="fold")
-    for row in rows[1:]:
-        table.add_row(*row)
+    # the metrics' JSON names as words, so that a narrow terminal wraps them between words
+    labels = [row[0].replace("_", " ") for row in rows[1:]]
+    longest_word = max(len(word) for label in labels for word in label.split())
+    table.add_column(rows[0][0], min_width=longest_word)
+    for column in rows[0][1:]:
+        table.add_column(column)
+    for label, row in zip(labels, rows[1:], strict=True):
+        table.add_row(label, *row[1:])
     out.print(table)
     if out_dir is not None:
         out.print(f"Written to {out_dir}: compare.html, compare.json, <scenario>/trials/")

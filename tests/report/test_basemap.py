@@ -1,6 +1,6 @@
-"""report.basemap: the packaged Utah elevation grid against published heights and summit
-positions, the hillshade against the geometry of a lit plane, and the relief on the Earth
-landing map (PNG and plotly)."""
+"""report.basemap: the packaged Utah and Jezero elevation grids against published heights and
+positions, the hillshade against the geometry of a lit plane, and the relief on the two
+landing maps (PNG and plotly)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ import pytest
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import geodetic_to_cartesian
-from msrsim.report.basemap import ReliefGrid, hillshade, load_relief, relief_traces
+from msrsim.report.basemap import (
+    JEZERO_RELIEF,
+    ReliefGrid,
+    hillshade,
+    load_relief,
+    relief_traces,
+    save_relief,
+)
+from msrsim.segments.jezero import JEZERO, circle_deg, great_circle_km
 from msrsim.segments.landing_range import UTTR
 
 FT = 0.3048
@@ -34,10 +42,42 @@ SUMMITS = {
 }
 SUMMIT_POSITION_DEG = 0.05
 
+# Jezero, metres above the MOLA areoid. Octavia E. Butler Landing (18.4447 N, 77.4508 E):
+# -2569 m, the MOLA elevation the task of issue 18 gives (its primary source was not
+# retrieved here); the 1.1 km grid interpolates between laser tracks 1-2 km apart whose
+# shots within 1.2 km of the site read -2554 to -2593 m, so it must agree within that spread.
+LANDING_SITE_M, LANDING_TOLERANCE_M = -2569.0, 40.0
+# The crater floor "at an elevation of approximately minus 2600 metres below the Mars
+# Areoid" (ESA, "Topographic map of Jezero crater and surrounds", 2021-02, from the HRSC
+# DTM): the median of the nodes within 15 km of the centre, to the floor's own relief of a
+# few tens of metres (Annex & Ehlmann 2024, "Elevation anomalies of the volcanic floor unit
+# ... of Jezero crater, Mars": tens-of-metres deep depressions in the floor).
+FLOOR_M, FLOOR_TOLERANCE_M, FLOOR_RADIUS_KM = -2600.0, 50.0, 15.0
+# The rim crest, -2000 to -1500 m (the task of issue 18); on the western rim Perseverance stood over
+# 300 m above its landing site (NASA Mars 2020 blog, "Reaching New Heights", 2024). The
+# eastern rim is breached by the outlet canyon (Pliva Vallis) and half outside the grid.
+RIM_CREST_M = (-2000.0, -1500.0)
+RIM_ANNULUS_KM = (19.0, 27.0)  # the 22.5 km rim circle, +-4 km (the rim's irregularity)
+RIM_QUADRANTS_DEG = {"north": (315.0, 45.0), "south": (135.0, 225.0), "west": (225.0, 315.0)}
+
 
 @pytest.fixture(scope="module")
 def utah() -> ReliefGrid:
     return load_relief()
+
+
+@pytest.fixture(scope="module")
+def jezero() -> ReliefGrid:
+    return load_relief(JEZERO_RELIEF)
+
+
+def _crater_polar(grid: ReliefGrid):
+    """Each node's distance (km) from Jezero's centre and azimuth (deg from north)."""
+    lat, lon = np.meshgrid(grid.latitude_deg, grid.east_longitude_deg, indexing="ij")
+    distance = great_circle_km(JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg, lat, lon)
+    east = (lon - JEZERO.crater_longitude_deg) * math.cos(math.radians(lat.mean()))
+    azimuth = np.degrees(np.arctan2(east, lat - JEZERO.crater_latitude_deg)) % 360.0
+    return distance, azimuth
 
 
 def test_the_packaged_grid_loads_with_its_provenance(utah):
@@ -193,3 +233,118 @@ def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatc
     assert path.stat().st_size > 20_000
     assert drawn["images"] == 1 and drawn["levels"].size >= 3
     assert drawn["bar_km"] == 20.0
+
+
+def test_the_jezero_grid_loads_with_its_provenance(jezero):
+    assert jezero.elevation_m.shape == (jezero.latitude_deg.size, jezero.east_longitude_deg.size)
+    assert jezero.elevation_m.size <= 300 * 300 and np.isfinite(jezero.elevation_m).all()
+    assert np.allclose(np.diff(jezero.latitude_deg), 0.02)
+    assert np.allclose(np.diff(jezero.east_longitude_deg), 0.02)
+    assert "MOLA PEDR" in jezero.source and "derive_jezero_relief.py" in jezero.source
+    assert "areoid" in jezero.datum and "public domain" in jezero.licence
+
+
+def test_the_jezero_grid_covers_the_crater_and_the_map_but_its_eastern_edge(jezero):
+    """The map: the 45 km rim circle, 0.05 deg around it. The MOLA box ends at 77.95 E, so
+    the grid holds the whole crater floor (a 20 km circle), the rim circle but its eastern
+    arc (a seventh of it, bulging up to 2.5 km past the grid), and the map's western,
+    southern and northern margins."""
+    centre = JEZERO.crater_latitude_deg, JEZERO.crater_longitude_deg
+    floor = np.array(circle_deg(*centre, 20.0))
+    assert np.isfinite(jezero.elevation_at(*floor)).all()
+    rim = np.array(circle_deg(*centre, JEZERO.crater_radius_km))
+    covered = np.isfinite(jezero.elevation_at(*rim))
+    assert covered.mean() > 0.85 and (rim[1][~covered] > 77.94).all()
+    assert jezero.latitude_deg[0] <= rim[0].min() - 0.03
+    assert jezero.latitude_deg[-1] >= rim[0].max() + 0.05
+    assert jezero.east_longitude_deg[0] <= rim[1].min() - 0.05
+
+
+def test_jezero_published_elevations(jezero):
+    landing = float(jezero.elevation_at(JEZERO.landing_latitude_deg, JEZERO.landing_longitude_deg))
+    assert landing == pytest.approx(LANDING_SITE_M, abs=LANDING_TOLERANCE_M)
+    distance, _ = _crater_polar(jezero)
+    floor = np.median(jezero.elevation_m[distance < FLOOR_RADIUS_KM])
+    assert floor == pytest.approx(FLOOR_M, abs=FLOOR_TOLERANCE_M)
+
+
+@pytest.mark.parametrize("quadrant", sorted(RIM_QUADRANTS_DEG))
+def test_jezero_rim_crest_height_and_position(jezero, quadrant):
+    """The highest node of each quadrant of the rim annulus: at the published heights, and
+    within 4 km of the Gazetteer's 22.5 km circle, which also checks that the shots were
+    placed right (a frame error of a tenth of a degree would move the rim 6 km)."""
+    distance, azimuth = _crater_polar(jezero)
+    low, high = RIM_QUADRANTS_DEG[quadrant]
+    sector = (
+        (azimuth >= low) & (azimuth < high) if low < high else (azimuth >= low) | (azimuth < high)
+    )
+    annulus = (distance > RIM_ANNULUS_KM[0]) & (distance < RIM_ANNULUS_KM[1]) & sector
+    crest = float(jezero.elevation_m[annulus].max())
+    assert RIM_CREST_M[0] <= crest <= RIM_CREST_M[1]
+    if quadrant == "west":
+        assert crest > LANDING_SITE_M + 300.0
+
+
+def test_the_floor_is_lowest_inside_the_rim(jezero):
+    distance, _ = _crater_polar(jezero)
+    lowest = np.unravel_index(np.argmin(jezero.elevation_m), jezero.elevation_m.shape)
+    assert distance[lowest] < JEZERO.crater_radius_km - 5.0
+    outside = distance > RIM_ANNULUS_KM[1]
+    # the crater is ~1 km deep: its floor lies below all the plains around it
+    assert np.median(jezero.elevation_m[outside]) - FLOOR_M > 300.0
+
+
+def test_relief_traces_for_the_jezero_map(jezero):
+    go = pytest.importorskip("plotly.graph_objects")
+    traces = relief_traces(go, jezero, (17.95, 18.81), (77.13, 78.03), 3389.5e3)
+    heat, lines = traces
+    assert heat.type == "heatmap" and "MOLA PEDR" in heat.name
+    assert "MOLA PEDR" in heat.hovertemplate
+    assert lines.contours.start >= -2700.0 and lines.contours.end <= -1600.0
+
+
+def test_the_jezero_png_draws_the_relief_on_both_maps_and_scale_bars(tmp_path, monkeypatch):
+    import msrsim.report.edl_plots as edl_plots
+
+    drawn = {"levels": [], "bars": []}
+    real_relief, real_bar = edl_plots.draw_relief, edl_plots.add_scale_bar
+
+    def relief(ax, grid, radius_m):
+        levels = real_relief(ax, grid, radius_m)
+        drawn["levels"].append((levels, len(ax.images), ax.get_aspect()))
+        return levels
+
+    def bar(ax, radius_km, **kwargs):
+        drawn["bars"].append(real_bar(ax, radius_km, **kwargs))
+        return drawn["bars"][-1]
+
+    monkeypatch.setattr(edl_plots, "draw_relief", relief)
+    monkeypatch.setattr(edl_plots, "add_scale_bar", bar)
+    rng = np.random.default_rng(2)
+    n = 300
+    batch = SimpleNamespace(
+        landed=np.ones(n, bool),
+        landing_latitude_rad=np.radians(18.65 + 0.03 * rng.standard_normal(n)),
+        landing_longitude_rad=np.radians(77.45 + 0.05 * rng.standard_normal(n)),
+    )  # planetodetic 18.65 N is ~18.45 N planetocentric: the baseline's target
+    path = edl_plots.edl_ellipse_map(batch, JEZERO, tmp_path / "edl_ellipse_map.png",
+                                     18.45, 77.45, 18.45, 77.445)  # fmt: skip
+    assert path.stat().st_size > 20_000
+    whole, zoom = drawn["levels"]
+    assert whole[0].size >= 3 and whole[1] == 1 and zoom[1] == 1
+    aspect = 1.0 / math.cos(math.radians(JEZERO.crater_latitude_deg))
+    assert whole[2] == pytest.approx(aspect) and zoom[2] == pytest.approx(aspect)
+    assert drawn["bars"][0] == 10.0 and len(drawn["bars"]) == 2
+
+
+def test_save_relief_writes_what_load_relief_reads(jezero, tmp_path):
+    save_relief(tmp_path / "copy.npz", jezero)
+    with np.load(tmp_path / "copy.npz", allow_pickle=False) as npz:
+        assert npz["elevation_m"].dtype == np.int16
+        np.testing.assert_array_equal(npz["elevation_m"], jezero.elevation_m)
+        np.testing.assert_array_equal(npz["latitude_deg"], jezero.latitude_deg)
+        assert str(npz["source"]) == jezero.source and str(npz["licence"]) == jezero.licence
+    deep = ReliefGrid("x", jezero.latitude_deg, jezero.east_longitude_deg,
+                      jezero.elevation_m - 40_000.0, "s", "d", "l")  # fmt: skip
+    with pytest.raises(ValueError, match="int16"):
+        save_relief(tmp_path / "deep.npz", deep)

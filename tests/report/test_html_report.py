@@ -59,6 +59,10 @@ def test_run_out_writes_the_report_beside_the_data(run_dir):
     # the baseline's parachute opens outside its qualification box in most EDL trials:
     # flagged at the top of the page and in the EDL section
     assert page.count('<p class="warn">Parachute outside its qualification box') == 2
+    # each landing map's caption names its relief's source, datum and licence
+    edl = page.split('id="section-edl"')[1].split("</section>")[0]
+    assert "MGS MOLA PEDR laser altimetry" in edl and "MOLA areoid" in edl
+    assert "public domain" in edl and "derive_jezero_relief.py" in edl
     # self-contained: no external script, style sheet, font or image
     lowered = page.lower()
     for fetch in ("<script src=", "<link ", "@import", "url(http", 'src="http'):
@@ -168,11 +172,11 @@ def test_the_report_renders_in_headless_chromium_offline(chromium, run_dir, tmp_
     assert (tmp_path / "report_top.png").stat().st_size > 10_000
     assert len(titles) == len(plots)
     assert_titles_clear(titles)
-    # the two landing maps: a scale bar (three lines and its length) and the outline of
-    # the crater rim / the range as their base map; under the Utah map, the packaged
-    # elevation grid's shaded relief and contours (none is packaged for Jezero)
+    # the two landing maps: a scale bar (three lines and its length), the outline of the
+    # crater rim / the range, and under them the packaged elevation grid's shaded relief
+    # and contours (MOLA laser altimetry at Jezero, SRTM30_PLUS in Utah)
     assert len(maps) == 2, maps
     for m in maps:
         assert m["shapes"] >= 3 and len(m["scale"]) == 1 and m["outline"] == 1, m
-    utah = [m for m in maps if "Utah" in m["title"]]
-    assert len(utah) == 1 and utah[0]["relief"] == ["heatmap", "contour"], maps
+        assert m["relief"] == ["heatmap", "contour"], m
+    assert sorted("Utah" in m["title"] for m in maps) == [False, True], maps

@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
-from msrsim.campaign.outcomes import Leg, LegOutcome, Milestone, dated
+from msrsim.campaign.outcomes import Leg, LegOutcome, dated
 from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
@@ -105,9 +105,13 @@ def _transfer_summary(t: Transfer | None) -> dict:
 
 
 def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = None):
-    """Leg 1: the leg's outcome, the milestones it dates (the SRL's; the ERO's ballistic
-    rows are references, its dates come from its own leg) and the SRL's launch period that
-    the later legs fly (the schedule's, planned here when not given)."""
+    """Leg 1: the leg's outcome, the milestone it dates (the SRL's launch period opening;
+    the ERO's ballistic rows are references, its dates come from its own leg) and the SRL's
+    launch period that the later legs fly (the schedule's, planned here when not given).
+
+    The SRL's arrival at Mars is dated by the EDL leg, which flies the first launch day's
+    approach to its entry interface: the period's daily arrivals lie on the porkchop's
+    day grid (up to a day after the flown arrival), so they date no milestone."""
     schedule = plan_schedule(scenario) if schedule is None else schedule
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
     back = best_transfer(search_return(scenario.earth_return))
@@ -118,11 +122,8 @@ def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = No
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
     src = schedule.provenance["srl_launch_period"]
-    milestones: list[Milestone] = [
-        dated("SRL launch period opens", period.open_et, src),
-        dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
-    ]
-    return LegOutcome(leg, MODELLED, summary), tuple(milestones), period
+    milestones = (dated("SRL launch period opens", period.open_et, src),)
+    return LegOutcome(leg, MODELLED, summary), milestones, period
 
 
 @dataclass(frozen=True)

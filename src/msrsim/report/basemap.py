@@ -17,9 +17,17 @@ FAA's published field elevations of Wendover (KENV) and Michael Army Airfield, D
 (KDPG) in ``tests/report/test_basemap.py``. Summits are lowered by the ~2 km averaging
 (Deseret Peak, 3362 m, reads ~2800 m): a basemap, not a terrain model for flight.
 
-None for Jezero: no elevation grid of Jezero (MOLA MEGDR, HRSC or CTX) could be obtained for
-packaging (docs/models.md, "Landing-map basemaps"), so the Jezero map keeps the rim circle of
-the published diameter.
+``jezero_relief.npz``: Jezero crater, 17.96-18.92 N, 76.98-77.94 E every 0.02 deg (49 x 49
+nodes), from MGS MOLA PEDR laser altimetry (Smith et al. 2001, JGR 106:23689; metres above
+the MOLA areoid; public domain): the 10,107 ground shots of 57 orbits in the 1 x 1 deg box
+about Perseverance's landing site, triangulated and interpolated linearly by
+``scripts/derive_jezero_relief.py``, which says where the shots were read and how. Tracks
+lie 1 km apart on average and up to 5.2 km where orbits are missing, so the grid resolves
+the crater, its rim and the delta front, not features smaller than the track gap. Checked
+against the published elevations of the landing site and the crater floor, and the rim's
+position, in ``tests/report/test_basemap.py``. The shots end at 77.95 E: the eastern arc of
+the 45 km rim circle (a seventh of it, up to 2.5 km past the grid's 77.94 E) and the map's
+margin east of it have no relief.
 
 References
 ----------
@@ -38,6 +46,8 @@ import numpy as np
 
 UTAH_RELIEF = "uttr_relief.npz"
 """The packaged grid under the Earth-landing map."""
+JEZERO_RELIEF = "jezero_relief.npz"
+"""The packaged grid under the Mars-landing map."""
 
 SUN_AZIMUTH_DEG = 315.0
 """Cartographic convention: light from the north-west, so relief does not read inverted."""
@@ -148,6 +158,24 @@ def contour_levels(elevation_m: np.ndarray, lines: int = 8) -> np.ndarray:
     return levels[(levels > low + 0.02 * (high - low)) & (levels < high)]
 
 
+def save_relief(path, grid: ReliefGrid) -> None:
+    """Write ``grid`` as :func:`load_relief` reads it: the heights rounded to whole metres
+    (int16), the two axes and the four strings, compressed (``scripts/derive_*_relief.py``)."""
+    elevation = np.rint(grid.elevation_m)
+    if elevation.min() < np.iinfo(np.int16).min or elevation.max() > np.iinfo(np.int16).max:
+        raise ValueError(f"{grid.name}: heights beyond int16 metres")
+    np.savez_compressed(
+        path,
+        elevation_m=elevation.astype(np.int16),
+        latitude_deg=np.asarray(grid.latitude_deg, dtype=np.float64),
+        east_longitude_deg=np.asarray(grid.east_longitude_deg, dtype=np.float64),
+        name=np.array(grid.name),
+        source=np.array(grid.source),
+        datum=np.array(grid.datum),
+        licence=np.array(grid.licence),
+    )
+
+
 @lru_cache(maxsize=4)
 def load_relief(filename: str = UTAH_RELIEF) -> ReliefGrid:
     """A packaged grid from ``msrsim/report/data`` (read once per process)."""
@@ -185,7 +213,7 @@ def draw_relief(ax, grid: ReliefGrid, radius_m: float, lines: int = 8) -> np.nda
         vmax=1.0,
         alpha=0.55,
         interpolation="bilinear",
-        aspect="auto",
+        aspect=ax.get_aspect(),  # imshow would otherwise reset the map's aspect
         zorder=0,
     )
     levels = contour_levels(part.elevation_m, lines)
@@ -194,6 +222,14 @@ def draw_relief(ax, grid: ReliefGrid, radius_m: float, lines: int = 8) -> np.nda
                            linewidths=0.5, alpha=0.55, zorder=0.5)  # fmt: skip
         ax.clabel(drawn, fmt="%d m", fontsize=6, inline_spacing=2)
     return levels
+
+
+def relief_caption(grid: ReliefGrid, levels: np.ndarray | None) -> str:
+    """A figure's credit line for the relief :func:`draw_relief` drew (its ``levels``):
+    the contour interval and the product's name; empty where nothing was drawn."""
+    if levels is None or levels.size < 2:
+        return ""
+    return f"relief, {np.diff(levels).min():g} m contours: {grid.source.split(' (')[0]}"
 
 
 def relief_traces(go, grid: ReliefGrid, lat_range, lon_range, radius_m: float,

@@ -32,6 +32,7 @@ import numpy as np
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import HISTORY_COLUMNS, STATUS_STOP_SPEED
 from msrsim.core.frames import cartesian_to_geodetic
+from msrsim.report.basemap import JEZERO_RELIEF, draw_relief, load_relief, relief_caption
 from msrsim.report.plots import _figure, add_scale_bar, save_figure
 from msrsim.segments.jezero import (
     JEZERO,
@@ -234,6 +235,10 @@ def edl_ellipse_map(
         f"99th pct {np.percentile(stats.miss_km, 99):.2f} km"
     )
     whole.indicate_inset_zoom(zoom, edgecolor="0.3")
+    relief = load_relief(JEZERO_RELIEF)
+    levels = draw_relief(whole, relief, MARS.mean_radius.value)
+    draw_relief(zoom, relief, MARS.mean_radius.value)
+    caption = relief_caption(relief, levels)
     radius_km = MARS.mean_radius.value / 1e3
     add_scale_bar(whole, radius_km)
     add_scale_bar(zoom, radius_km, corner="lower right")
@@ -245,7 +250,8 @@ def edl_ellipse_map(
         f"{site.crater_longitude_deg:.2f} E (IAU/USGS Gazetteer);\n"
         f"{site.landing_site_name}: {site.landing_latitude_deg:.4f} N, "
         f"{site.landing_longitude_deg:.4f} E (NASA/JPL).\n"
-        "Landing latitudes converted from planetodetic to planetocentric.",
+        "Landing latitudes converted from planetodetic to planetocentric."
+        + (f"\n{caption}" if caption else ""),
         transform=zoom.transAxes,
         fontsize=7,
         color="0.25",

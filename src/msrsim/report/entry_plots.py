@@ -10,7 +10,7 @@ import numpy as np
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import cartesian_to_geodetic
-from msrsim.report.basemap import draw_relief, load_relief
+from msrsim.report.basemap import draw_relief, load_relief, relief_caption
 from msrsim.report.plots import _figure, add_scale_bar, draw_all, save_figure
 
 MAP_POINTS = 20_000  # landing points drawn at most (a random subset keeps the file small)
@@ -88,11 +88,8 @@ def footprint_map(result, path: str | Path) -> Path:
     add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="upper right")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
-    terrain = (
-        f"; relief, {np.diff(levels).min():g} m contours: {relief.source.split(' (')[0]}"
-        if levels is not None and levels.size > 1
-        else ""
-    )
+    caption = relief_caption(relief, levels)
+    terrain = f"; {caption}" if caption else ""
     fig.text(
         0.01,
         0.005,

@@ -33,7 +33,12 @@ import numpy as np
 from msrsim.campaign.summaries import SPREAD_SUFFIXES
 from msrsim.core.bodies import EARTH, MARS
 from msrsim.core.resources import atomic_write, read_text_file
-from msrsim.report.basemap import RELIEF_EXAGGERATION, load_relief, relief_traces
+from msrsim.report.basemap import (
+    JEZERO_RELIEF,
+    RELIEF_EXAGGERATION,
+    load_relief,
+    relief_traces,
+)
 
 __all__ = [
     "MAX_POINTS",
@@ -723,11 +728,6 @@ MARS_MEAN_RADIUS_KM = MARS.mean_radius.value / 1e3
 EARTH_MEAN_RADIUS_KM = EARTH.mean_radius.value / 1e3
 """IUGG mean radius of WGS 84: the Utah map's scale (within 0.2 % of the ellipsoid's
 parallel at 40 N)."""
-NO_RELIEF = (
-    "No terrain is drawn: msrsim packages no elevation grid of Jezero (none could be "
-    "obtained for packaging; docs/models.md, landing-map basemaps); the map holds what "
-    "msrsim models."
-)
 
 
 def parachute_flag(d: dict) -> str:
@@ -850,6 +850,16 @@ def _add_landings(fig, go, d: dict, alpha: float) -> None:
             line={"color": "red", "width": 2},
             name="99 % ellipse {} × {} km".format(*d["ellipse_axes_km"]),
         )
+    )
+
+
+def _relief_note(relief, detail: str = "") -> str:
+    """The caption's sentence on a map's shaded relief: how it is drawn, its source, and
+    ``detail`` (escaped) on what the grid resolves."""
+    return (
+        f"Shaded relief (lit from the north-west, heights exaggerated {RELIEF_EXAGGERATION:g} "
+        f"times) and contours: {_e(relief.source)}; {_e(relief.datum)}; {_e(relief.licence)}"
+        f"{_e(detail)}."
     )
 
 
@@ -1207,7 +1217,11 @@ class _Page:
         import plotly.graph_objects as go
 
         d = data["edl"]
-        fig = go.Figure()
+        lon_range = _span(d["rim_longitude_deg"], 0.05)
+        lat_range = _span(d["rim_latitude_deg"], 0.05)
+        relief = load_relief(JEZERO_RELIEF)
+        fig = go.Figure(relief_traces(go, relief, lat_range, lon_range,
+                                      MARS_MEAN_RADIUS_KM * 1e3))  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=d["rim_longitude_deg"],
@@ -1239,8 +1253,6 @@ class _Page:
                     },
                 )
             )
-        lon_range = _span(d["rim_longitude_deg"], 0.05)
-        lat_range = _span(d["rim_latitude_deg"], 0.05)
         _add_scale_bar(fig, lon_range, lat_range, MARS_MEAN_RADIUS_KM)
         fig.update_layout(
             title=f"SRL landings in Jezero: 99 % ellipse {d['ellipse_clearance_km']} km inside "
@@ -1257,7 +1269,12 @@ class _Page:
             + '<p class="note">Guided landings of the SRL\'s EDL Monte Carlo (a subset), the 99 % '
             "ellipse, the crater rim as a circle of the published diameter (IAU/USGS), "
             "Perseverance's landing site and the sample depot; scale along the parallel. "
-            f"{NO_RELIEF} Zoom in with the mouse.</p>"
+            + _relief_note(
+                relief,
+                "; the laser tracks lie about 1 km apart (up to 5 km) and the grid ends at "
+                f"{relief.east_longitude_deg[-1]:.2f} E, east of which the map has no relief",
+            )
+            + " Zoom in with the mouse.</p>"
         )
 
     def surface(self, summary: dict, data: dict) -> str:
@@ -1474,9 +1491,7 @@ class _Page:
             f'<div class="grid2"><div>{self.plot(corridor, 460, HALF_WIDTH_PX)}</div>'
             f"<div>{self.plot(fig, 460, HALF_WIDTH_PX)}</div></div>"
             + f'<p class="note">Range boundary: {_e(d["range_source"])}; scale along the '
-            f"parallel. Shaded relief (lit from the north-west, heights exaggerated "
-            f"{RELIEF_EXAGGERATION:g} times) and contours: {_e(relief.source)}; "
-            f"{_e(relief.datum)}; {_e(relief.licence)}.</p>"
+            f"parallel. {_relief_note(relief)}</p>"
         )
 
     def montecarlo(self, summary: dict, data: dict) -> str:
