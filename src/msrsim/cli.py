@@ -194,6 +194,32 @@ SetOption = Annotated[
 ]
 
 
+def _out_dir_option(written: str):
+    """``--out DIR``: a folder the command writes ``written`` into."""
+    return Annotated[
+        Path | None,
+        typer.Option("--out", file_okay=False, show_default=False, help=written),
+    ]
+
+
+def _resume_option(help_text: str):
+    """``--resume``: finish what an interrupted ``--out DIR`` left."""
+    return Annotated[bool, typer.Option("--resume", help=help_text)]
+
+
+@contextlib.contextmanager
+def _interruptible(command: str, out_dir: Path | None, kept: str):
+    """A long command's errors: a user's ValueError in one line (exit 2), Ctrl-C with
+    what is kept on disk (exit 130)."""
+    try:
+        yield
+    except ValueError as exc:
+        _input_error(command, exc)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished {kept} are kept" + (f" in {out_dir}" if out_dir else ""))
+        raise typer.Exit(130) from None
+
+
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
@@ -302,23 +328,15 @@ def run(
     trials: _trials_option(
         "Coupled campaign trials (scenario: campaign.trials).", MAX_TRIALS
     ) = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            file_okay=False,
-            show_default=False,
-            help="Write trials/ (a Parquet dataset, one file a chunk), summary.json and the "
-            "report (report.html, report_data.json, figures/*.png) here.",
-        ),
-    ] = None,
+    out_dir: _out_dir_option(
+        "Write trials/ (a Parquet dataset, one file a chunk), summary.json and the "
+        "report (report.html, report_data.json, figures/*.png) here."
+    ) = None,
     no_report: Annotated[
         bool,
         typer.Option("--no-report", help="With --out: skip the report (HTML, data, figures)."),
     ] = False,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Finish a run --out DIR that was interrupted.")
-    ] = False,
+    resume: _resume_option("Finish a run --out DIR that was interrupted.") = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -385,21 +403,16 @@ def run(
             _print_nominal(planned, _with_campaign_row(planned.legs, n, None))
 
     try:
-        with _reporting(quiet, show_progress) as progress:
+        with _interruptible("run", out_dir, "chunks"), _reporting(quiet, show_progress) as progress:
             run_result = run_campaign(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
                 progress=progress, sobol=drivers_mode == DriversMode.sobol, collect=False,
                 legs_ready=legs_ready,
             )  # fmt: skip
-    except ValueError as exc:
-        _input_error("run", exc)
     except OSError as exc:  # an unreachable --scheduler, an --out that cannot be written
         where = f"--scheduler {scheduler}" if scheduler else f"--out {out_dir}"
         _fail("run", [f"{where}: {_reason(exc)}"])
-    except KeyboardInterrupt:
-        err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
-        raise typer.Exit(130) from None
     result, monte_carlo, drivers = run_result.legs, run_result.summary, run_result.drivers
     n = monte_carlo["trials"]
     legs = _with_campaign_row(result.legs, n, monte_carlo)
@@ -514,19 +527,11 @@ def compare_command(
         "Coupled trials of each campaign (the first scenario's campaign.trials).", MAX_TRIALS
     ) = None,
     seed: SeedOption = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            file_okay=False,
-            show_default=False,
-            help="Write each scenario's trials (DIR/<name>/trials, Parquet), compare.json "
-            "and compare.html (the campaigns overlaid) here.",
-        ),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Finish a comparison --out DIR that was interrupted.")
-    ] = False,
+    out_dir: _out_dir_option(
+        "Write each scenario's trials (DIR/<name>/trials, Parquet), compare.json "
+        "and compare.html (the campaigns overlaid) here."
+    ) = None,
+    resume: _resume_option("Finish a comparison --out DIR that was interrupted.") = False,
     force: ForceOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -550,19 +555,13 @@ def compare_command(
     n = loaded[0].campaign.trials if trials is None else trials
     _check_run_options(n, loaded[0].campaign.chunk_size, workers, scheduler)
     output = _claim_out_dir(ctx, out_dir, resume, force)
-    try:
-        with _reporting(quiet, show_progress) as progress:
-            comparison = compare(
-                loaded, trials=trials, seed=seed, out_dir=out_dir, scheduler=scheduler,
-                workers=workers, resume=resume, force=force, labels=labels,
-                progress=None if progress is None
-                else (lambda label, stage, *a: progress(f"{label} {stage}", *a)),
-            )  # fmt: skip
-    except ValueError as exc:
-        _input_error("compare", exc)
-    except KeyboardInterrupt:
-        err.print("interrupted: finished chunks are kept" + (f" in {out_dir}" if out_dir else ""))
-        raise typer.Exit(130) from None
+    with _interruptible("compare", out_dir, "chunks"), _reporting(quiet, show_progress) as progress:
+        comparison = compare(
+            loaded, trials=trials, seed=seed, out_dir=out_dir, scheduler=scheduler,
+            workers=workers, resume=resume, force=force, labels=labels,
+            progress=None if progress is None
+            else (lambda label, stage, *a: progress(f"{label} {stage}", *a)),
+        )  # fmt: skip
     data = comparison.to_dict()
     if output is not None:
         from msrsim.report.compare_html import compare_report
@@ -617,19 +616,11 @@ def sweep_command(
         "Coupled trials at each point (scenario: campaign.trials).", MAX_TRIALS
     ) = None,
     seed: SeedOption = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            file_okay=False,
-            show_default=False,
-            help="Write each point as it ends (points/), sweep.parquet, sweep.json, "
-            "response.png and pareto.png here.",
-        ),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Run only the points a killed sweep --out DIR left.")
-    ] = False,
+    out_dir: _out_dir_option(
+        "Write each point as it ends (points/), sweep.parquet, sweep.json, "
+        "response.png and pareto.png here."
+    ) = None,
+    resume: _resume_option("Run only the points a killed sweep --out DIR left.") = False,
     force: ForceOption = False,
     pareto: Annotated[
         str,
@@ -673,21 +664,16 @@ def sweep_command(
     _load(scenario, overrides)
     fixed = dict(parse_override(text) for text in overrides or ())
     output = _claim_out_dir(ctx, out_dir, resume, force)
-    try:
-        with (
-            _reporting(quiet, show_progress) as progress,
-            _step(progress, "sweep points") as advance,
-        ):
-            result = sweep(
-                scenario, parsed, design=design, samples=samples, trials=trials, seed=seed,
-                out_dir=out_dir, resume=resume, scheduler=scheduler, workers=workers,
-                progress=advance, overrides=fixed,
-            )  # fmt: skip
-    except ValueError as exc:
-        _input_error("sweep", exc)
-    except KeyboardInterrupt:
-        err.print("interrupted: finished points are kept" + (f" in {out_dir}" if out_dir else ""))
-        raise typer.Exit(130) from None
+    with (
+        _interruptible("sweep", out_dir, "points"),
+        _reporting(quiet, show_progress) as progress,
+        _step(progress, "sweep points") as advance,
+    ):
+        result = sweep(
+            scenario, parsed, design=design, samples=samples, trials=trials, seed=seed,
+            out_dir=out_dir, resume=resume, scheduler=scheduler, workers=workers,
+            progress=advance, overrides=fixed,
+        )  # fmt: skip
     data = result.to_dict()
     if output is not None:
         import io
@@ -2483,13 +2469,7 @@ def validate_command(
         typer.Argument(show_default=False, help="Reference cases to run (default: all)."),
     ] = None,
     as_json: JsonOption = False,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", file_okay=False, show_default=False,
-            help="Also write validation.json and validation.csv here.",
-        ),
-    ] = None,
+    out_dir: _out_dir_option("Also write validation.json and validation.csv here.") = None,
     quiet: QuietOption = False,
     show_progress: ProgressOption = False,
 ) -> None:  # fmt: skip
