@@ -28,14 +28,15 @@ def _figure():
 
 
 def save_figure(fig, plt, path: str | Path) -> Path:
-    """Lay out (below a suptitle, if any), write as PNG (110 dpi, atomically) and close a
+    """Lay out (below a suptitle, if any), write as PNG (110 dpi, atomically, cropped to
+    what is drawn, so that no label of an equal-aspect map falls off the canvas) and close a
     figure."""
     from msrsim.core.resources import atomic_write
 
     path = Path(path)
     fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.95 if fig._suptitle is not None else 1.0))
     try:  # written whole under a temporary name, then renamed: never through a link
-        atomic_write(path, lambda f: fig.savefig(f, dpi=110, format="png"))
+        atomic_write(path, lambda f: fig.savefig(f, dpi=110, format="png", bbox_inches="tight", pad_inches=0.1))
     finally:
         plt.close(fig)
     return path
