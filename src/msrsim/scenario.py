@@ -47,6 +47,8 @@ from pydantic import (
     model_validator,
 )
 
+from msrsim.segments.landing_range import RANGES
+
 BASELINE_NAME = "baseline"
 PACKAGED_ALIASES = {"baseline": "baseline-2022"}
 """Other names of packaged scenarios, accepted wherever a packaged name is: ``baseline`` is
@@ -846,6 +848,9 @@ class EarthEntrySystem(Section):
     landing_latitude_deg: Latitude
     landing_east_longitude_deg: EastLongitude
     landing_ground_altitude_m: Annotated[float, Field(ge=-500, le=5000)]
+    landing_range: Literal[tuple(RANGES)]  # type: ignore[valid-type]
+    """The packaged range boundary (:data:`msrsim.segments.landing_range.RANGES`) whose
+    inside the footprint, the trials' ``inside_range`` and the maps count and draw."""
     mass_kg: Annotated[float, Field(gt=1, le=5000)]
     nose_radius_m: Annotated[float, Field(gt=0, le=20)]
     subsonic_drag_coefficient: Annotated[float, Field(gt=0, le=3)]

@@ -50,7 +50,7 @@ from msrsim.segments.entry import (
     fly_dispersed,
     footprint,
 )
-from msrsim.segments.landing_range import UTTR, LandingRange
+from msrsim.segments.landing_range import LandingRange, landing_range
 from msrsim.segments.windows import Transfer
 
 DIVERT_TRIALS = 100_000
@@ -290,7 +290,8 @@ def run_earth_entry(
         divert_rng,
     )
     landed = fp.entries.flight.status == 0
-    inside = landed & UTTR.contains(
+    ground = landing_range(ees.landing_range)
+    inside = landed & ground.contains(
         np.degrees(fp.entries.landing_latitude_rad), np.degrees(fp.entries.landing_longitude_rad)
     )
     return EarthEntryResult(
@@ -303,7 +304,7 @@ def run_earth_entry(
         divert=divert,
         impact_risk=risk,
         footprint=fp,
-        landing_range=UTTR,
+        landing_range=ground,
         inside_range=inside,
         atmosphere_source=atmosphere.source,
         seed=seed,
@@ -404,9 +405,9 @@ def footprint_part(fp: Footprint, seed: int) -> dict:
 
 
 def _landing_place(scenario: Scenario, result: EarthEntryResult) -> str:
-    """Where the timeline says the capsule lands: in the range whose boundary is held (the
-    UTTR's) when the target lies in it, else at the scenario's named site (whose boundary
-    msrsim does not hold: the footprint's ``outside_range`` then counts every landing)."""
+    """Where the timeline says the capsule lands: in the scenario's range
+    (``ees.landing_range``) when the target lies in it, else at the scenario's named site
+    (outside the range: the footprint's ``outside_range`` then counts every landing)."""
     site, t = scenario.ees.landing_site_name, result.target
     if bool(result.landing_range.contains(t.latitude_deg, t.east_longitude_deg)):
         return f"in the {result.landing_range.name}"
@@ -469,6 +470,8 @@ class EntryLeg:
     vehicle: VehicleDispersions
     winds: WindDispersion | None
     ground_altitude_m: float
+    landing_range: LandingRange
+    """The scenario's range (``ees.landing_range``): ``inside_range`` is inside it."""
 
     def fly(self, table: TrialTable) -> None:
         rows = table.flying
@@ -497,7 +500,7 @@ class EntryLeg:
                 earth_landing_et=np.where(landed, entry_et + entries.flight.time_s, np.nan),
                 earth_landing_latitude_deg=np.where(landed, latitude, np.nan),
                 earth_landing_longitude_deg=np.where(landed, longitude, np.nan),
-                inside_range=landed & UTTR.contains(latitude, longitude),
+                inside_range=landed & self.landing_range.contains(latitude, longitude),
             )
             table.end(rows[sel], ~landed, Failure.EES_ENTRY)
 
@@ -542,4 +545,5 @@ def plan_entry(scenario: Scenario, schedule) -> EntryLeg:
         VehicleDispersions(ees.drag_sigma_fraction, ees.mass_sigma_fraction),
         _scaled(EARTH_WIND_DISPERSION, ees.wind_sigma_scale),
         target.ground_altitude_m,
+        landing_range(ees.landing_range),
     )

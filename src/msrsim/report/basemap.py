@@ -48,6 +48,8 @@ UTAH_RELIEF = "uttr_relief.npz"
 """The packaged grid under the Earth-landing map."""
 JEZERO_RELIEF = "jezero_relief.npz"
 """The packaged grid under the Mars-landing map."""
+NO_RELIEF = "no packaged relief covers this range: boundary and scale only"
+"""A landing map's credit where no packaged grid reaches it (a range other than Utah's)."""
 
 SUN_AZIMUTH_DEG = 315.0
 """Cartographic convention: light from the north-west, so relief does not read inverted."""

@@ -10,7 +10,7 @@ import numpy as np
 from msrsim.core.bodies import EARTH
 from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import cartesian_to_geodetic
-from msrsim.report.basemap import draw_relief, load_relief, relief_caption
+from msrsim.report.basemap import NO_RELIEF, draw_relief, load_relief, relief_caption
 from msrsim.report.plots import _figure, add_scale_bar, draw_all, save_figure
 
 MAP_POINTS = 20_000  # landing points drawn at most (a random subset keeps the file small)
@@ -81,15 +81,14 @@ def footprint_map(result, path: str | Path) -> Path:
     landed = fp.entries.flight.status == 0
     outside = np.count_nonzero(~result.inside_range[landed]) / max(1, landed.sum())
     ax.set_title(
-        f"EES footprint: {fp.entries.flight.status.size:,} trials, 99 % ellipse "
+        f"EES footprint, {rng_.name}: {fp.entries.flight.status.size:,} trials, 99 % ellipse "
         f"{2 * fp.ellipse.semi_major_m / 1e3:.1f} x {2 * fp.ellipse.semi_minor_m / 1e3:.1f} km, "
         f"P(outside range | landed) = {outside:.2%}"
     )
     add_scale_bar(ax, EARTH.mean_radius.value / 1e3, corner="upper right")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
-    caption = relief_caption(relief, levels)
-    terrain = f"; {caption}" if caption else ""
+    terrain = f"; {relief_caption(relief, levels) or NO_RELIEF}"
     fig.text(
         0.01,
         0.005,

@@ -35,6 +35,7 @@ from msrsim.core.bodies import EARTH, MARS
 from msrsim.core.resources import atomic_write, read_text_file
 from msrsim.report.basemap import (
     JEZERO_RELIEF,
+    NO_RELIEF,
     RELIEF_EXAGGERATION,
     load_relief,
     relief_traces,
@@ -73,7 +74,7 @@ SECTIONS = (
     ("surface", "Surface operations and tube manifest"),
     ("ascent", "Mars ascent"),
     ("rendezvous", "Rendezvous and capture"),
-    ("entry", "Earth entry and landing in Utah"),
+    ("entry", "Earth entry and landing"),
     ("montecarlo", "Campaign Monte Carlo"),
     ("risk", "Risk drivers"),
     ("validation", "Validation against flown missions"),
@@ -100,7 +101,7 @@ FIGURE_CAPTIONS = {
     "rendezvous_passive_safety": "Rendezvous: passive safety",
     "rendezvous_navigation": "Rendezvous: navigation",
     "rendezvous_distributions": "Rendezvous and containment distributions",
-    "entry_footprint": "EES footprint on the Utah range",
+    "entry_footprint": "EES footprint on the landing range",
     "entry_profile": "EES nominal entry profile",
     "entry_distributions": "EES entry distributions",
 }
@@ -1014,7 +1015,7 @@ class _Page:
             ("Earth landing (median)", landing[1], "UTC, if home"),
             ("P(late return)", mc.get("probability_late_return"), "next opportunity"),
             ("P(outside range | home)", mc.get("probability_outside_range_if_success"),
-             "capsule off UTTR, among trials that reach Earth"),
+             "capsule off the landing range, among trials that reach Earth"),
         ]  # fmt: skip
         html_cards = "".join(
             f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div>'
@@ -1440,8 +1441,8 @@ class _Page:
         lon_range = _span(d["range_longitude_deg"] + d["landing_longitude_deg"])
         lat_range = _span(d["range_latitude_deg"] + d["landing_latitude_deg"])
         relief = load_relief()
-        fig = go.Figure(relief_traces(go, relief, lat_range, lon_range,
-                                      EARTH.mean_radius.value))  # fmt: skip
+        terrain = relief_traces(go, relief, lat_range, lon_range, EARTH.mean_radius.value)
+        fig = go.Figure(terrain)
         fig.add_trace(
             go.Scatter(
                 x=d["range_longitude_deg"],
@@ -1480,7 +1481,7 @@ class _Page:
         else:
             outside = f"P(outside the range) = {d['probability_outside_range']}"
         fig.update_layout(
-            title=f"EES landings in Utah: {outside}",
+            title=f"EES landings, {d['range_name']}: {outside}",
             xaxis={"title": "east longitude, deg", "range": lon_range, "constrain": "domain"},
             yaxis={"title": "geodetic latitude, deg", "scaleanchor": "x", "constrain": "domain",
                    "scaleratio": 1.0 / math.cos(math.radians(d["target"][0])),
@@ -1491,7 +1492,7 @@ class _Page:
             f'<div class="grid2"><div>{self.plot(corridor, 460, HALF_WIDTH_PX)}</div>'
             f"<div>{self.plot(fig, 460, HALF_WIDTH_PX)}</div></div>"
             + f'<p class="note">Range boundary: {_e(d["range_source"])}; scale along the '
-            f"parallel. {_relief_note(relief)}</p>"
+            f"parallel. {_relief_note(relief) if terrain else _e(NO_RELIEF)}</p>"
         )
 
     def montecarlo(self, summary: dict, data: dict) -> str:

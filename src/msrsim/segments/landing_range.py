@@ -1,5 +1,12 @@
 """Landing ranges: the ground a capsule may come down on, as a boundary polygon.
 
+The packaged ranges (:data:`RANGES`, chosen by ``ees.landing_range``): ``"uttr"``, the Utah
+Test and Training Range's South Range (approximate, from Executive Order 8579; NASA's and
+ESA's capsules), and ``"siziwang"``, the administrative boundary of Siziwang (Dorbod)
+Banner, Inner Mongolia, the Shenzhou and Chang'e-5 landing region (DataV.GeoAtlas, adcode
+150929, taken from GCJ-02 to WGS 84 and simplified by ``scripts/derive_siziwang_boundary.py``).
+Each file's first comment line is its source.
+
 A range is a closed polygon of geodetic latitude and east longitude (WGS 84, degrees),
 read from package data with its source. Whether a point lies inside is decided on the
 equirectangular plane about the range's centre (longitudes scaled by the cosine of the
@@ -13,7 +20,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -70,4 +77,19 @@ def load_range(filename: str, name: str) -> LandingRange:
     )
 
 
-UTTR = load_range("uttr_boundary.csv", "Utah Test and Training Range (South Range, approximate)")
+RANGES: dict[str, tuple[str, str]] = {
+    "uttr": ("uttr_boundary.csv", "Utah Test and Training Range (South Range, approximate)"),
+    "siziwang": ("siziwang_boundary.csv", "Siziwang Banner, Inner Mongolia"),
+}
+"""Each packaged range's key (the scenario's ``ees.landing_range``): its file and name."""
+
+
+@cache
+def landing_range(key: str) -> LandingRange:
+    """The packaged range ``key`` (one of :data:`RANGES`)."""
+    if key not in RANGES:
+        raise ValueError(f"landing_range = {key!r}: must be one of {', '.join(map(repr, RANGES))}")
+    return load_range(*RANGES[key])
+
+
+UTTR = landing_range("uttr")
