@@ -34,7 +34,7 @@ import numpy as np
 TOLERANCE_KM = 0.25
 EARTH_RADIUS_KM = 6371.0088
 SOURCE = (
-    "Siziwang (Dorbod) Banner, Inner Mongolia (adcode 150929), administrative boundary from "
+    "Siziwang (Dorbod) Banner, Inner Mongolia, administrative boundary (adcode 150929): from "
     "Alibaba Cloud DataV.GeoAtlas (areas_v3, boundaries credited to AutoNavi/Amap) as "
     "mirrored in github.com/tnnevol/gmap 150929.json (commit b248aaa); no licence stated by "
     "either (used as a planning reference); GCJ-02 taken to WGS 84 by inverting the "

@@ -15,6 +15,7 @@ from msrsim.core.flight import HISTORY_COLUMNS
 from msrsim.core.frames import geodetic_to_cartesian
 from msrsim.report.basemap import (
     JEZERO_RELIEF,
+    NO_RELIEF,
     ReliefGrid,
     hillshade,
     load_relief,
@@ -22,7 +23,7 @@ from msrsim.report.basemap import (
     save_relief,
 )
 from msrsim.segments.jezero import JEZERO, circle_deg, great_circle_km
-from msrsim.segments.landing_range import UTTR
+from msrsim.segments.landing_range import UTTR, landing_range
 
 FT = 0.3048
 
@@ -182,17 +183,19 @@ def test_relief_traces_for_the_plotly_map(utah):
     assert relief_traces(go, utah, (18.0, 19.0), (77.0, 78.0), 3389.5e3) == []
 
 
-def _fake_entry_result(n: int = 200):
-    """What ``footprint_map`` reads of an Earth entry, around the baseline's target."""
+def _fake_entry_result(n: int = 200, centre=(40.37, -113.52), ground=UTTR):
+    """What ``footprint_map`` reads of an Earth entry, around ``centre`` (the baseline's
+    target by default) on the range ``ground``, its track from 0.23 deg N, 0.88 deg W."""
     rng = np.random.default_rng(1)
-    lat0, lon0 = 40.37, -113.52
+    lat0, lon0 = centre
     lat = np.radians(lat0 + 0.05 * rng.standard_normal(n))
     lon = np.radians(lon0 + 0.08 * rng.standard_normal(n))
     col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
     track = np.full((1, 20, len(HISTORY_COLUMNS)), np.nan)
     track[0, :, col["time_s"]] = np.arange(20.0)
     xyz = geodetic_to_cartesian(
-        np.radians(np.linspace(40.6, lat0, 20)), np.radians(np.linspace(-114.4, lon0, 20)),
+        np.radians(np.linspace(lat0 + 0.23, lat0, 20)),
+        np.radians(np.linspace(lon0 - 0.88, lon0, 20)),
         np.linspace(120e3, 0.0, 20), EARTH,
     )  # fmt: skip
     track[0, :, [col["x_m"], col["y_m"], col["z_m"]]] = xyz.T
@@ -206,9 +209,9 @@ def _fake_entry_result(n: int = 200):
     )  # fmt: skip
     return SimpleNamespace(
         footprint=footprint,
-        landing_range=UTTR,
+        landing_range=ground,
         target=SimpleNamespace(latitude_deg=lat0, east_longitude_deg=lon0),
-        inside_range=UTTR.contains(np.degrees(lat), np.degrees(lon)),
+        inside_range=ground.contains(np.degrees(lat), np.degrees(lon)),
     )
 
 
@@ -233,6 +236,35 @@ def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatc
     assert path.stat().st_size > 20_000
     assert drawn["images"] == 1 and drawn["levels"].size >= 3
     assert drawn["bar_km"] == 20.0
+
+
+def test_the_siziwang_footprint_png_has_no_relief_and_says_so(tmp_path, monkeypatch):
+    """No packaged grid reaches Inner Mongolia: the map draws the boundary and the scale
+    bar, no relief image, and its credit line says so."""
+    from matplotlib.figure import Figure
+
+    import msrsim.report.entry_plots as entry_plots
+
+    drawn = {}
+    real_relief, real_text = entry_plots.draw_relief, Figure.text
+
+    def relief(ax, grid, radius_m):
+        drawn["levels"] = real_relief(ax, grid, radius_m)
+        drawn["images"] = len(ax.images)
+        return drawn["levels"]
+
+    def text(fig, x, y, s, *args, **kwargs):
+        drawn.setdefault("texts", []).append(s)
+        return real_text(fig, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(entry_plots, "draw_relief", relief)
+    monkeypatch.setattr(Figure, "text", text)
+    siziwang = landing_range("siziwang")
+    result = _fake_entry_result(centre=(42.0, 111.5), ground=siziwang)
+    path = entry_plots.footprint_map(result, tmp_path / "entry_footprint.png")
+    assert path.stat().st_size > 20_000
+    assert drawn["levels"] is None and drawn["images"] == 0
+    assert any(NO_RELIEF in t and "Siziwang" in t for t in drawn["texts"])
 
 
 def test_the_jezero_grid_loads_with_its_provenance(jezero):
