@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -118,20 +117,20 @@ def derive(geojson: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.round(lat[kept], 4), np.round(lon[kept], 4)
 
 
-def main(argv: list[str]) -> None:
-    if len(argv) not in (2, 3):
-        raise SystemExit(__doc__)
-    out = (
-        Path(argv[2])
-        if len(argv) == 3
-        else Path(__file__).resolve().parents[1] / "src/msrsim/segments/data/siziwang_boundary.csv"
-    )
-    lat, lon = derive(Path(argv[1]))
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("geojson", type=Path, help="DataV.GeoAtlas 150929.json")
+    parser.add_argument("out", type=Path, nargs="?", default=Path(__file__).resolve().parents[1]
+                        / "src/msrsim/segments/data/siziwang_boundary.csv")  # fmt: skip
+    args = parser.parse_args()
+    lat, lon = derive(args.geojson)
     rows = [f"# {SOURCE}", "latitude_deg,east_longitude_deg"]
     rows += [f"{a:.4f},{b:.4f}" for a, b in zip(lat, lon, strict=True)]
-    out.write_text("\n".join(rows) + "\n", "utf-8")
-    print(f"{out}: {lat.size} vertices")
+    args.out.write_text("\n".join(rows) + "\n", "utf-8")
+    print(f"{args.out}: {lat.size} vertices")
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

@@ -215,11 +215,17 @@ def _fake_entry_result(n: int = 200, centre=(40.37, -113.52), ground=UTTR):
     )
 
 
-def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatch):
+def _draw_footprint(result, tmp_path, monkeypatch) -> dict:
+    """``footprint_map`` of ``result``, with what it drew: the relief's levels and images,
+    the scale bar's length and the figure's texts."""
+    from matplotlib.figure import Figure
+
     import msrsim.report.entry_plots as entry_plots
 
-    drawn = {}
-    real_relief, real_bar = entry_plots.draw_relief, entry_plots.add_scale_bar
+    drawn = {"texts": []}
+    real_relief, real_bar, real_text = (
+        entry_plots.draw_relief, entry_plots.add_scale_bar, Figure.text
+    )  # fmt: skip
 
     def relief(ax, grid, radius_m):
         drawn["levels"] = real_relief(ax, grid, radius_m)
@@ -230,10 +236,20 @@ def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatc
         drawn["bar_km"] = real_bar(ax, radius_km, **kwargs)
         return drawn["bar_km"]
 
+    def text(fig, x, y, s, *args, **kwargs):
+        drawn["texts"].append(s)
+        return real_text(fig, x, y, s, *args, **kwargs)
+
     monkeypatch.setattr(entry_plots, "draw_relief", relief)
     monkeypatch.setattr(entry_plots, "add_scale_bar", bar)
-    path = entry_plots.footprint_map(_fake_entry_result(), tmp_path / "entry_footprint.png")
+    monkeypatch.setattr(Figure, "text", text)
+    path = entry_plots.footprint_map(result, tmp_path / "entry_footprint.png")
     assert path.stat().st_size > 20_000
+    return drawn
+
+
+def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatch):
+    drawn = _draw_footprint(_fake_entry_result(), tmp_path, monkeypatch)
     assert drawn["images"] == 1 and drawn["levels"].size >= 3
     assert drawn["bar_km"] == 20.0
 
@@ -241,29 +257,10 @@ def test_the_footprint_png_draws_the_relief_and_a_scale_bar(tmp_path, monkeypatc
 def test_the_siziwang_footprint_png_has_no_relief_and_says_so(tmp_path, monkeypatch):
     """No packaged grid reaches Inner Mongolia: the map draws the boundary and the scale
     bar, no relief image, and its credit line says so."""
-    from matplotlib.figure import Figure
-
-    import msrsim.report.entry_plots as entry_plots
-
-    drawn = {}
-    real_relief, real_text = entry_plots.draw_relief, Figure.text
-
-    def relief(ax, grid, radius_m):
-        drawn["levels"] = real_relief(ax, grid, radius_m)
-        drawn["images"] = len(ax.images)
-        return drawn["levels"]
-
-    def text(fig, x, y, s, *args, **kwargs):
-        drawn.setdefault("texts", []).append(s)
-        return real_text(fig, x, y, s, *args, **kwargs)
-
-    monkeypatch.setattr(entry_plots, "draw_relief", relief)
-    monkeypatch.setattr(Figure, "text", text)
-    siziwang = landing_range("siziwang")
-    result = _fake_entry_result(centre=(42.0, 111.5), ground=siziwang)
-    path = entry_plots.footprint_map(result, tmp_path / "entry_footprint.png")
-    assert path.stat().st_size > 20_000
+    result = _fake_entry_result(centre=(42.0, 111.5), ground=landing_range("siziwang"))
+    drawn = _draw_footprint(result, tmp_path, monkeypatch)
     assert drawn["levels"] is None and drawn["images"] == 0
+    assert drawn["bar_km"] > 0
     assert any(NO_RELIEF in t and "Siziwang" in t for t in drawn["texts"])
 
 
