@@ -1313,7 +1313,7 @@ def entry_command(
     """Earth entry: approach targeting, EES release, ERO divert, entry and footprint.
 
     Flies the scenario's capsule (or one set by the options) from the return's approach
-    to the ground in the Utah Test and Training Range, then a Monte Carlo of delivery,
+    to the ground in its landing range (ees.landing_range), then a Monte Carlo of delivery,
     atmosphere and vehicle dispersions. By default the campaign's leg, on the ERO's
     return arc (both from the legs cache when msrsim run flew them); the capsule,
     atmosphere, wind and return-arc options fly it standalone.
