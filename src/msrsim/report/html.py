@@ -7,7 +7,7 @@
 * ``summary.json``: the run's digest (schema: ``report/summary.schema.json``);
 * ``figures/*.png``: the matplotlib figures of every leg, for papers;
 * ``report_data.json``: what the interactive plots draw, decimated (at most
-  :data:`MAX_POINTS` points a cloud): porkchops, landings at Jezero and in Utah, surface
+  :data:`MAX_POINTS` points a cloud): porkchops, landings at Jezero and on the range, surface
   schedule and tube manifest, ascent profile, rendezvous tracks, entry corridor, Monte
   Carlo histograms, the scenario's values with their provenance;
 * ``report.html``: one self-contained file: plotly.js inline once, the PNGs inline as
@@ -1105,7 +1105,7 @@ class _Page:
         fig.update_layout(
             barmode="overlay",
             uniformtext={"minsize": 10, "mode": "hide"},
-            title="From the ERO's launch to the capsule in Utah (hover for dates and sources)",
+            title="From the ERO's launch to the capsule's landing (hover for dates and sources)",
             xaxis={"type": "date", "title": "UTC"},
             yaxis={"categoryorder": "array", "categoryarray": ["Milestones", *rows][::-1]},
             showlegend=False,
