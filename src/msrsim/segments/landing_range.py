@@ -79,7 +79,7 @@ def load_range(filename: str, name: str) -> LandingRange:
 
 RANGES: dict[str, tuple[str, str]] = {
     "uttr": ("uttr_boundary.csv", "Utah Test and Training Range (South Range, approximate)"),
-    "siziwang": ("siziwang_boundary.csv", "Siziwang Banner, Inner Mongolia"),
+    "siziwang": ("siziwang_boundary.csv", "Siziwang Banner landing area, Inner Mongolia"),
 }
 """Each packaged range's key (the scenario's ``ees.landing_range``): its file and name."""
 
