@@ -36,9 +36,8 @@ def save_figure(fig, plt, path: str | Path) -> Path:
     path = Path(path)
     fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.95 if fig._suptitle is not None else 1.0))
     try:  # written whole under a temporary name, then renamed: never through a link
-        atomic_write(
-            path, lambda f: fig.savefig(f, dpi=110, format="png", bbox_inches="tight", pad_inches=0.1)
-        )
+        cropped = {"bbox_inches": "tight", "pad_inches": 0.1}
+        atomic_write(path, lambda f: fig.savefig(f, dpi=110, format="png", **cropped))
     finally:
         plt.close(fig)
     return path
