@@ -390,7 +390,7 @@ def run(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
                 progress=progress, sobol=drivers_mode == DriversMode.sobol, collect=False,
-                legs_ready=legs_ready,
+                legs_ready=legs_ready, prefetch=True,
             )  # fmt: skip
     except ValueError as exc:
         _input_error("run", exc)

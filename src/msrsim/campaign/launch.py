@@ -18,7 +18,7 @@ import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import Leg, LegOutcome, Milestone, dated
-from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
+from msrsim.campaign.schedule import launch_vehicle, srl_launch_period, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
 
@@ -104,20 +104,21 @@ def _transfer_summary(t: Transfer | None) -> dict:
     }
 
 
-def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = None):
+def run_windows_leg(
+    scenario: Scenario, leg: Leg, launch_period: tuple[LaunchPeriod, str] | None = None
+):
     """Leg 1: the leg's outcome, the milestones it dates (the SRL's; the ERO's ballistic
     rows are references, its dates come from its own leg) and the SRL's launch period that
-    the later legs fly (the schedule's, planned here when not given)."""
-    schedule = plan_schedule(scenario) if schedule is None else schedule
+    the later legs fly: the schedule's, ``(period, provenance)`` of
+    :func:`msrsim.campaign.schedule.srl_launch_period` (planned here when not given)."""
+    period, src = srl_launch_period(scenario) if launch_period is None else launch_period
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
     back = best_transfer(search_return(scenario.earth_return))
-    period = schedule.srl_launch_period
     summary = {
         "ero_ballistic_reference": _launch_summary(ero.launch_period),
         "srl": _launch_summary(period),
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
-    src = schedule.provenance["srl_launch_period"]
     milestones: list[Milestone] = [
         dated("SRL launch period opens", period.open_et, src),
         dated("SRL arrives at Mars, first day's launch", float(period.daily_arrival_et[0]), src),
