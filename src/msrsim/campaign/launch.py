@@ -170,9 +170,10 @@ class LaunchLeg:
         table.end(rows, ~flies, Failure.SRL_LAUNCH_PERIOD_MISSED)
 
 
-def plan_launch(scenario: Scenario, schedule) -> LaunchLeg:
-    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period."""
-    period = schedule.srl_launch_period
+def plan_launch(scenario: Scenario, launch_period) -> LaunchLeg:
+    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period
+    (``(period, provenance)``, :func:`msrsim.campaign.schedule.srl_launch_period`)."""
+    period = launch_period[0]
     return LaunchLeg(
         np.asarray(period.daily_departure_et, np.float64),
         np.asarray(period.daily_arrival_et, np.float64),

@@ -4,9 +4,9 @@ process flies the relay in order (:func:`msrsim.campaign.nominal.nominal_legs`).
 On a first run the schedule's ERO planning (rules 2 to 6 of
 :mod:`msrsim.campaign.schedule`: tens of Sims-Flanagan optimisations and Q-law spirals, on
 one core) holds up every leg that takes the schedule; the SRL's launch and EDL take only
-the launch period (the cache entry ``"launch_period"``), the Earth return only the ERO's
-mission, not the surface, ascent and rendezvous flown before it, and the heaviest coupled
-plans only the schedule. :func:`start` starts one process that reads or makes the entries
+the launch period (the cache entry ``"launch_period"``), and so does the EDL's coupled
+plan; the Earth return takes only the ERO's mission, not the surface, ascent and
+rendezvous flown before it. :func:`start` starts one process that reads or makes the entries
 of :data:`AHEAD`, in that order, through the legs cache
 (:func:`msrsim.campaign.nominal.fill_entry`): whichever process comes to an entry first
 makes it under the entry's lock, and the other waits for it and reads it
@@ -30,10 +30,11 @@ from pathlib import Path
 
 __all__ = ["AHEAD", "Prefetch", "start"]
 
-AHEAD = ("launch_period", "windows", "edl", "return", "plan_srl_edl", "plan_ascent")
-"""The entries the helper makes, in its order: the SRL's launch and EDL while the relay
-plans the ERO's mission, then (the schedule in) the Earth return while the relay flies the
-surface, the ascent and the rendezvous, then the two heaviest coupled plans."""
+AHEAD = ("launch_period", "windows", "edl", "plan_srl_edl", "return", "plan_ascent")
+"""The entries the helper makes, in its order: the SRL's launch and EDL, and the EDL's
+coupled plan (aimed approaches, the heaviest plan), while the relay plans the ERO's
+mission; then (the schedule in) the Earth return while the relay flies the surface, the
+ascent and the rendezvous, then the ascent's plan."""
 
 
 class Prefetch:
