@@ -12,7 +12,8 @@ benchmark (numba's on-disk cache through ``NUMBA_CACHE_DIR``, the plan and legs 
 - warm: the same again, both caches filled.
 
 For each: the CPU seconds of the process and every process it waited for (user + system,
-from ``wait4``), the wall seconds, and the wall and CPU seconds until the first results
+from ``wait4``; its helper process included), the wall seconds, and the wall and CPU
+seconds (the helper's so far included) until the first results
 (the nominal timeline, printed once the legs are flown, before the Monte Carlo) appear on
 its stdout, a pseudo-terminal (into a pipe ``msrsim run`` prints its whole report at the
 end). Linux (``/proc``, ``pty``). ``--help`` is timed as the best of five runs (wall and
@@ -37,14 +38,28 @@ FIRST_RESULTS = b"Timeline:"
 """What begins ``msrsim run``'s first results in its output."""
 
 
-def _cpu_of(pid: int) -> float:
-    """The CPU seconds (user + system) process ``pid`` has used so far, and those of the
-    children it has waited for (Linux ``/proc``; 0 elsewhere)."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (None if it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        return None
+
+
+def _cpu_of(pid: int) -> float:
+    """The CPU seconds (user + system) process ``pid`` has used so far, those of the
+    children it has waited for, and those of its live descendants (``msrsim run``'s helper
+    process, :mod:`msrsim.campaign.prefetch`) (Linux ``/proc``; 0 elsewhere)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
+            stats[int(entry.name)] = fields
+    tree, ticks = [pid], 0
+    while tree:
+        node = tree.pop()
+        if node in stats:
+            ticks += sum(int(f) for f in stats[node][11:15])  # utime, stime, cutime, cstime
+            tree += [p for p, fields in stats.items() if int(fields[1]) == node]  # ppid
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -5,7 +5,8 @@ cache (filled first, not timed), each case plans the campaign of an edited basel
 (:func:`msrsim.campaign.runner.campaign_legs`) and prints the process CPU time (user +
 system: the machine is shared, wall time means little) and the entries computed (legs,
 the coupled plan's legs, the schedule): a reliability figure judged after flight (none),
-an EDL-only value, a rendezvous-only value, a value the schedule reads (all), and with
+an EDL-only value, a rendezvous-only value, a value the schedule reads (all but the SRL's
+launch period, launch and EDL, legs and plans), and with
 ``--full`` the baseline with no cache read (every leg flown: the cost before per-leg
 caching of any edit). numba's kernels are compiled (and cached on disk) by the fill. The
 figures (each case's CPU seconds and entries computed) go to the benchmark record

@@ -54,7 +54,7 @@ ROWS = (
     ("leg_cache", "edl_edit_cpu_s", "per-leg cache: a scenario edit replanned",
      "CPU-s, an EDL-only edit"),
     ("leg_cache", "rendezvous_edit_cpu_s", "", "CPU-s, a rendezvous-only edit"),
-    ("leg_cache", "schedule_edit_cpu_s", "", "CPU-s, an edit the schedule reads (all legs)"),
+    ("leg_cache", "schedule_edit_cpu_s", "", "CPU-s, an edit the schedule reads"),
     ("first_run", "first_first_results_cpu_s", "`msrsim run`, first (empty legs cache)",
      "CPU-s to the first results"),
     ("first_run", "help_cpu_s", "`msrsim --help`", "CPU-s"),

@@ -92,6 +92,7 @@ def run_campaign(
     use_cache: bool = True,
     collect: bool = True,
     legs_ready=None,
+    prefetch: bool = False,
 ) -> CampaignRun:
     """Plan the campaign, fly its legs, and run ``trials`` coupled trials.
 
@@ -116,6 +117,9 @@ def run_campaign(
     (:class:`msrsim.campaign.CampaignResult`: timeline, constraint checks, legs) as soon as
     its legs are flown (before the coupled plans are made, its ``plan`` None then) or read
     from the cache, before the trials run: what a caller can show first.
+    ``prefetch=True`` flies the legs off the relay's critical path in a second process
+    when the schedule is to be planned (:mod:`msrsim.campaign.prefetch`): the same results,
+    sooner on two CPUs or more.
     """
     import dataclasses
 
@@ -144,6 +148,7 @@ def run_campaign(
         if progress is None
         else (lambda what, done, total: progress(f"legs: {what}", done, total)),
         flown=None if legs_ready is None else flown,
+        prefetch=prefetch,
     )
     if legs_ready is not None and not shown:  # read from the cache
         legs_ready(legs)

@@ -408,7 +408,7 @@ def run(
                 loaded, trials=trials, seed=seed, chunk_size=chunk_size,
                 out_dir=out_dir, scheduler=scheduler, workers=workers, resume=resume,
                 progress=progress, sobol=drivers_mode == DriversMode.sobol, collect=False,
-                legs_ready=legs_ready,
+                legs_ready=legs_ready, prefetch=True,
             )  # fmt: skip
     except OSError as exc:  # an unreachable --scheduler, an --out that cannot be written
         where = f"--scheduler {scheduler}" if scheduler else f"--out {out_dir}"

@@ -139,6 +139,12 @@ def counted(monkeypatch, tmp_path):
         return ("schedule",)
 
     monkeypatch.setattr(planner, "_plan", plan)
+
+    def period(scenario):
+        log.append("launch_period")
+        return ("launch_period", "its provenance")
+
+    monkeypatch.setattr(nominal, "srl_launch_period", period)
     for name in nominal.FLIGHTS | PLANS:
         table = nominal.FLIGHTS if name in nominal.FLIGHTS else PLANS
 
@@ -152,13 +158,17 @@ def counted(monkeypatch, tmp_path):
 
 
 RELAY = {"edl", "surface", "ascent", "rendezvous"}
+SRL = {"launch_period", "windows", "edl", "plan_launch", "plan_srl_edl"}  # the schedule's
+# rule 1 alone, and what takes it
 EDITS = [
     ("reliability.srl_edl_success", 0.9, set()),
     ("reliability.mav_success", 0.9, set()),
     ("scenario.name", "renamed", set()),
     ("campaign.trials", 123, set()),
     ("reliability.srl_launch_scrub_probability", 0.3, {"plan_launch"}),
-    ("schedule.min_surface_sols", 200, ALL),
+    ("schedule.min_surface_sols", 200, ALL - SRL),
+    ("schedule.srl_arrival_excluded_ls_deg", [100.0, 200.0], ALL),
+    ("ero.xenon_load_kg", 3100.0, ALL - SRL),
     ("srl.edl.parachute_max_mach", 2.3, RELAY | {"plan_srl_edl"}),
     ("srl.edl.trials", 77, RELAY),
     ("perseverance.fails_at_landing", True, {"surface", "ascent", "rendezvous", "plan_surface"}),
@@ -195,9 +205,17 @@ def test_an_edit_reflies_exactly_the_legs_downstream_of_it(counted, path, value,
 def test_downstream_of_follows_the_hand_offs():
     assert downstream_of({"edl"}) == {"edl", "surface", "ascent", "rendezvous"}
     assert downstream_of({"ero"}) == {"ero", "rendezvous", "return"}
-    assert downstream_of({"schedule"}) == ALL
+    assert downstream_of({"schedule"}) == ALL - SRL
+    assert downstream_of({"launch_period"}) == SRL | RELAY
     assert downstream_of({"plan_return"}) == {"plan_return", "plan_rendezvous"}
-    assert upstream_of("ascent") == {"ascent", "schedule", "edl", "surface", "windows"}
+    assert upstream_of("ascent") == {
+        "ascent",
+        "schedule",
+        "surface",
+        "launch_period",
+        "windows",
+        "edl",
+    }
 
 
 def test_a_damaged_or_wrong_shape_entry_is_flown_again_alone(counted):
@@ -220,7 +238,7 @@ def test_a_damaged_or_wrong_shape_entry_is_flown_again_alone(counted):
 def test_a_leg_key_holds_its_values_its_hand_offs_and_the_code(monkeypatch):
     scenario = load_scenario()
     keys = leg_keys(scenario)
-    assert leg_keys(scenario, "edl") == {k: keys[k] for k in ("schedule", "windows", "edl")}
+    assert leg_keys(scenario, "edl") == {k: keys[k] for k in ("launch_period", "windows", "edl")}
     monkeypatch.setattr(legcache, "__version__", "0.0.0-other")
     assert set(leg_keys(scenario).values()).isdisjoint(keys.values())
     monkeypatch.undo()

@@ -177,3 +177,30 @@ def test_bad_inputs_are_refused():
         solve_sims_flanagan(r0, v0, r0, v0, -DAY_S, MU, 1.0, propulsion_for_thrust(1.0))
     with pytest.raises(ValueError, match="mode"):
         check_propagation(None, "both")
+
+
+@pytest.mark.parametrize(
+    ("departure_free", "arrival_free", "segments"),
+    [(True, True, 11), (False, False, 8), (True, False, 7), (False, True, 2)],
+)
+def test_jacobian_is_the_whole_perturbed_flights_to_the_bit(departure_free, arrival_free, segments):
+    # The Jacobian kernel re-flies each perturbed vector only from where its variable acts;
+    # it must give exactly the central differences of flying all 2 n perturbed vectors whole
+    # (the optimiser's path, and so every planned date and mass, depend on it to the bit).
+    from msrsim.core.lowthrust import _FD_STEP, _Layout, _Memo, _Problem
+
+    r0, v0 = circular_state(AU_M, 0.0)
+    rf, vf = circular_state(1.5 * AU_M, math.radians(150.0))
+    layout = _Layout(segments, departure_free, arrival_free)
+    problem = _Problem(
+        r0, v0, rf, vf, 240 * DAY_S, MU, 1000.0, propulsion_for_thrust(1.0), layout,
+        math.sqrt(MU / AU_M), AU_M,
+    )  # fmt: skip
+    rng = np.random.default_rng(segments)
+    for _ in range(3):
+        x = rng.uniform(-0.5, 0.5, layout.size)
+        x[layout.blocks[2]] = rng.uniform(0.6, 0.95)
+        steps = _FD_STEP * np.eye(x.size)
+        out = problem.fly(np.concatenate([x + steps, x - steps]))[0]
+        whole = ((out[: x.size] - out[x.size :]) / (2.0 * _FD_STEP)).T
+        np.testing.assert_array_equal(_Memo(problem).jacobian(x), whole)

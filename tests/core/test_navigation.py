@@ -46,6 +46,13 @@ def test_nees_bounds_are_chi_square():
     assert lo == pytest.approx(1.2373, abs=1e-3) and hi == pytest.approx(14.449, abs=1e-3)
     lo, hi = nees_bounds(6, 100)
     assert 5.2 < lo < 6.0 < hi < 6.8
+    from scipy.stats import chi2  # the independent implementation, to the bit
+
+    for runs in (1, 7, 100, 650, 5000):
+        for confidence in (0.95, 0.99):
+            tail = 0.5 * (1.0 - confidence)
+            expected = (chi2.ppf(tail, 6 * runs) / runs, chi2.ppf(1.0 - tail, 6 * runs) / runs)
+            assert nees_bounds(6, runs, confidence) == expected
 
 
 def _angles_of(x):

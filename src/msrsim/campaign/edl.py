@@ -637,10 +637,11 @@ def _require_corridor(setup: EdlSetup, approach: Approach) -> None:
     )
 
 
-def plan_srl_edl(scenario: Scenario, schedule) -> SrlEdlLeg:
-    """The coupled EDL leg: an aimed approach for every day of the SRL's launch period."""
+def plan_srl_edl(scenario: Scenario, launch_period) -> SrlEdlLeg:
+    """The coupled EDL leg: an aimed approach for every day of the SRL's launch period
+    (``(period, provenance)``, :func:`msrsim.campaign.schedule.srl_launch_period`)."""
     setup = edl_setup(scenario)
-    period = schedule.srl_launch_period
+    period = launch_period[0]
     approaches = tuple(
         aim(
             setup,

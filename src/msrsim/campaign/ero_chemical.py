@@ -51,7 +51,7 @@ from msrsim.campaign.schedule import (
     _Inputs,
     _mav_window,
     _outside_conjunction,
-    _srl_launch_period,
+    _srl_launch_period_of,
     launch_vehicle,
     window_span_et,
 )
@@ -264,7 +264,7 @@ def plan_chemical_schedule(inputs: _Inputs, progress) -> Schedule:
     """Rules 1 and C1 to C5 (the module docstring)."""
     clock = _Clock()
     rules = inputs.rules
-    period, srl_note = _srl_launch_period(inputs)
+    period, srl_note = _srl_launch_period_of(inputs)
     landing = float(np.max(period.daily_arrival_et))
     clock.lap("srl_launch_period")
     progress(1, 4)

@@ -18,7 +18,7 @@ import numpy as np
 
 from msrsim.campaign.chain import Failure, TrialTable
 from msrsim.campaign.outcomes import Leg, LegOutcome, dated
-from msrsim.campaign.schedule import Schedule, launch_vehicle, plan_schedule, window_span_et
+from msrsim.campaign.schedule import launch_vehicle, srl_launch_period, window_span_et
 from msrsim.scenario import LaunchWindow, Scenario, TransferWindow
 from msrsim.segments.windows import LaunchPeriod, Transfer, WindowResult, search_window
 
@@ -104,24 +104,25 @@ def _transfer_summary(t: Transfer | None) -> dict:
     }
 
 
-def run_windows_leg(scenario: Scenario, leg: Leg, schedule: Schedule | None = None):
+def run_windows_leg(
+    scenario: Scenario, leg: Leg, launch_period: tuple[LaunchPeriod, str] | None = None
+):
     """Leg 1: the leg's outcome, the milestone it dates (the SRL's launch period opening;
     the ERO's ballistic rows are references, its dates come from its own leg) and the SRL's
-    launch period that the later legs fly (the schedule's, planned here when not given).
+    launch period that the later legs fly: the schedule's, ``(period, provenance)`` of
+    :func:`msrsim.campaign.schedule.srl_launch_period` (planned here when not given).
 
     The SRL's arrival at Mars is dated by the EDL leg, which flies the first launch day's
     approach to its entry interface: the period's daily arrivals lie on the porkchop's
     day grid (up to a day after the flown arrival), so they date no milestone."""
-    schedule = plan_schedule(scenario) if schedule is None else schedule
+    period, src = srl_launch_period(scenario) if launch_period is None else launch_period
     ero = search_launch(scenario.ero_launch, scenario.ero.launch_mass_kg)
     back = best_transfer(search_return(scenario.earth_return))
-    period = schedule.srl_launch_period
     summary = {
         "ero_ballistic_reference": _launch_summary(ero.launch_period),
         "srl": _launch_summary(period),
         "earth_return_ballistic_reference": _transfer_summary(back),
     }
-    src = schedule.provenance["srl_launch_period"]
     milestones = (dated("SRL launch period opens", period.open_et, src),)
     return LegOutcome(leg, MODELLED, summary), milestones, period
 
@@ -170,9 +171,10 @@ class LaunchLeg:
         table.end(rows, ~flies, Failure.SRL_LAUNCH_PERIOD_MISSED)
 
 
-def plan_launch(scenario: Scenario, schedule) -> LaunchLeg:
-    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period."""
-    period = schedule.srl_launch_period
+def plan_launch(scenario: Scenario, launch_period) -> LaunchLeg:
+    """The coupled launch leg of ``scenario`` on its schedule's SRL launch period
+    (``(period, provenance)``, :func:`msrsim.campaign.schedule.srl_launch_period`)."""
+    period = launch_period[0]
     return LaunchLeg(
         np.asarray(period.daily_departure_et, np.float64),
         np.asarray(period.daily_arrival_et, np.float64),

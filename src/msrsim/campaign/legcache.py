@@ -106,6 +106,18 @@ _EES = _but("ees", "footprint_trials", "entry_to_landing_s", "release_before_ent
             "touchdown_speed_m_s", "landing_site_name", "parachute")  # fmt: skip
 
 LEG_INPUTS: dict[str, LegInputs] = {
+    # the schedule's rule 1 alone (msrsim.campaign.schedule.srl_launch_period): what the
+    # SRL's launch and EDL (their legs and plans) take, so that an edit of the ERO or of
+    # the later rules flies none of them again, and they can be flown while the ERO's
+    # mission is planned
+    "launch_period": LegInputs(
+        (
+            "srl_launch",
+            "srl.launch_mass_kg",
+            "schedule.srl_arrival_excluded_ls_deg",
+            "surface.conjunction_elongation_deg",
+        )
+    ),
     # the planner's inputs (msrsim.campaign.schedule._Inputs; the planner reads no other)
     "schedule": LegInputs(
         (
@@ -122,7 +134,7 @@ LEG_INPUTS: dict[str, LegInputs] = {
         )
     ),  # fmt: skip
     # the nominal relay's legs (msrsim.campaign.nominal.FLIGHTS)
-    "windows": LegInputs(("earth_return", "ero_launch", "ero.launch_mass_kg"), ("schedule",)),
+    "windows": LegInputs(("earth_return", "ero_launch", "ero.launch_mass_kg"), ("launch_period",)),
     "ero": LegInputs((), ("schedule",)),
     "edl": LegInputs(
         (
@@ -164,9 +176,10 @@ LEG_INPUTS: dict[str, LegInputs] = {
         ("ero",),
     ),  # fmt: skip
     # the coupled campaign's plans (msrsim.campaign.plan.PLANS)
-    "plan_launch": LegInputs(("reliability.srl_launch_scrub_probability",), ("schedule",)),
+    "plan_launch": LegInputs(("reliability.srl_launch_scrub_probability",), ("launch_period",)),
     "plan_srl_edl": LegInputs(
-        (*_but("srl.edl", "trials"), "srl.target", "srl.landing_region"), ("schedule",)
+        (*_but("srl.edl", "trials"), "srl.target", "srl.landing_region", "srl_launch.max_revs"),
+        ("launch_period",),
     ),
     "plan_surface": LegInputs(_SURFACE, ("schedule",)),
     "plan_ascent": LegInputs(

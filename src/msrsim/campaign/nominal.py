@@ -27,14 +27,22 @@ from msrsim.campaign.outcomes import (
     scenario_basis,
 )
 from msrsim.campaign.plan import PLANS, plan_campaign
+from msrsim.campaign.prefetch import start as start_prefetch
 from msrsim.campaign.published import PUBLISHED_PLANS, compare
 from msrsim.campaign.rendezvous import run_rendezvous_leg
-from msrsim.campaign.schedule import plan_schedule
+from msrsim.campaign.schedule import plan_schedule, srl_launch_period
 from msrsim.campaign.surface import run_surface_leg
 from msrsim.core.time import utc_to_et
 from msrsim.scenario import Scenario
 
-__all__ = ["FLIGHTS", "fly_nominal", "handoffs_of", "nominal_legs", "plan_milestones"]
+__all__ = [
+    "FLIGHTS",
+    "fill_entry",
+    "fly_nominal",
+    "handoffs_of",
+    "nominal_legs",
+    "plan_milestones",
+]
 
 
 def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
@@ -65,8 +73,8 @@ def plan_milestones(scenario: Scenario) -> tuple[Milestone, ...]:
     return tuple(milestones)
 
 
-def _windows(scenario: Scenario, schedule):
-    return run_windows_leg(scenario, LEGS[0], schedule)
+def _windows(scenario: Scenario, launch_period):
+    return run_windows_leg(scenario, LEGS[0], launch_period)
 
 
 def _ero(scenario: Scenario, schedule):
@@ -128,6 +136,34 @@ def _is_plan(value) -> bool:  # a CoupledLeg
     return callable(getattr(value, "fly", None)) and hasattr(value, "columns")
 
 
+def _is_period(value) -> bool:  # (LaunchPeriod, provenance)
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str)
+
+
+def _entry(scenario: Scenario, name: str, key: str, upstream: list, refresh: bool):
+    """The cache entry ``name`` (key ``key``) of ``scenario``: read, or made from the
+    results of its ``upstream`` entries (in :data:`LEG_INPUTS`'s order) and stored."""
+    if name == "schedule":
+        return plan_schedule(scenario, use_cache=not refresh)
+    if name == "launch_period":
+        compute, valid = functools.partial(srl_launch_period, scenario), _is_period
+    else:
+        compute = functools.partial((FLIGHTS | PLANS)[name], scenario, *upstream)
+        valid = _is_flight if name in FLIGHTS else _is_plan
+    return cached_leg(name, key, compute, valid, refresh=refresh)
+
+
+def fill_entry(scenario: Scenario, name: str, keys: dict, done: dict, *, refresh=False):
+    """The entry ``name`` from ``done`` (entries by name), or read or made (with the
+    entries upstream of it that ``done`` lacks) and added to it; ``keys``:
+    :func:`msrsim.campaign.legcache.leg_keys`."""
+    if name not in done:
+        upstream = [fill_entry(scenario, u, keys, done, refresh=refresh)
+                    for u in LEG_INPUTS[name].upstream]  # fmt: skip
+        done[name] = _entry(scenario, name, keys[name], upstream, refresh)
+    return done[name]
+
+
 STEPS = {
     "schedule": "the schedule: SRL launch period, ERO mission, returns",
     "windows": "launch windows", "ero": "the ERO's mission",
@@ -149,6 +185,7 @@ def nominal_legs(
     upto: str | None = None,
     progress=None,
     flights_done=None,
+    prefetch: bool = False,
 ) -> dict:
     """The schedule, every leg's ``(outcome(s), milestones, result)`` and every leg's
     coupled plan (:data:`msrsim.campaign.plan.PLANS`) by entry name, each read from its
@@ -158,22 +195,28 @@ def nominal_legs(
     and those upstream of it (what a leg command shows). ``progress(what, done, total)``,
     if given, is told as each entry begins (:data:`STEPS`) and when all are done.
     ``flights_done(legs)``, if given, is called once every leg of the relay
-    (:data:`FLIGHTS`) is in, before the coupled plans are made, with the entries so far."""
+    (:data:`FLIGHTS`) is in, before the coupled plans are made, with the entries so far.
+    ``prefetch=True`` makes the entries off the relay's critical path in a second process
+    where that pays (:mod:`msrsim.campaign.prefetch`): the same results, sooner."""
     keys = leg_keys(scenario, upto)
     entries = [name for name in FLIGHTS | PLANS if name in keys]
     total = len(entries) + 1
     tell = progress or (lambda _what, _done, _total: None)
     tell(STEPS["schedule"], 0, total)
-    done = {"schedule": plan_schedule(scenario, use_cache=use_cache)}
-    for step, name in enumerate(entries, start=1):
-        if flights_done is not None and name == next(iter(PLANS)):
-            flights_done(dict(done))  # the entries are in relay order: flights, then plans
-        fly = (FLIGHTS | PLANS)[name]
-        tell(STEPS[name], step, total)
-        upstream = [done[u] for u in LEG_INPUTS[name].upstream]
-        compute = functools.partial(fly, scenario, *upstream)
-        valid = _is_flight if name in FLIGHTS else _is_plan
-        done[name] = cached_leg(name, keys[name], compute, valid, refresh=not use_cache)
+    done: dict = {}
+    helper = start_prefetch(scenario, keys) if prefetch and use_cache else None
+    try:
+        for name in ("launch_period", "schedule"):
+            if name in keys:
+                fill_entry(scenario, name, keys, done, refresh=not use_cache)
+        for step, name in enumerate(entries, start=1):
+            if flights_done is not None and name == next(iter(PLANS)):
+                flights_done(dict(done))  # the entries are in relay order: flights, then plans
+            tell(STEPS[name], step, total)
+            fill_entry(scenario, name, keys, done, refresh=not use_cache)
+    finally:
+        if helper is not None:
+            helper.stop()
     tell("all flown", total, total)
     return done
 
@@ -188,7 +231,7 @@ def handoffs_of(legs: dict) -> dict:
 
 
 def fly_nominal(
-    scenario: Scenario, *, use_cache: bool = True, progress=None, flown=None
+    scenario: Scenario, *, use_cache: bool = True, progress=None, flown=None, prefetch=False
 ) -> CampaignResult:
     """Plan the campaign and fly its nominal relay, leg by leg.
 
@@ -204,6 +247,7 @@ def fly_nominal(
     :func:`nominal_legs`. ``flown(result)``, if given, is called with the result (its
     ``plan`` still None) as soon as the relay's legs are flown, before the coupled plans
     are made: the timeline and the checks can be shown while the plans are made.
+    ``prefetch``: as :func:`nominal_legs`.
     """
     relays = []
 
@@ -212,7 +256,13 @@ def fly_nominal(
         if flown is not None:
             flown(relays[0])
 
-    legs = nominal_legs(scenario, use_cache=use_cache, progress=progress, flights_done=flights_done)
+    legs = nominal_legs(
+        scenario,
+        use_cache=use_cache,
+        progress=progress,
+        flights_done=flights_done,
+        prefetch=prefetch,
+    )
     relay = relays[0] if relays else _relay(scenario, legs)
     plan = plan_campaign(scenario, legs["schedule"], {name: legs[name] for name in PLANS})
     return dataclasses.replace(relay, plan=plan)

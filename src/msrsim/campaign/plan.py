@@ -94,9 +94,10 @@ PLANS = {
     "plan_ascent": _plan_ascent, "plan_return": plan_return,
     "plan_rendezvous": _plan_rendezvous, "plan_entry": plan_entry,
 }  # fmt: skip
-"""Each leg's plan, ``plan(scenario, schedule, *upstream)``, by its cache entry's name
-(:data:`msrsim.campaign.legcache.LEG_INPUTS` declares the inputs and the upstream plans:
-the rendezvous plans against the return's capture deadline)."""
+"""Each leg's plan, ``plan(scenario, *upstream)``, by its cache entry's name, taking the
+entries :data:`msrsim.campaign.legcache.LEG_INPUTS` declares upstream of it: the schedule
+(the launch and EDL plans its launch period alone), and the rendezvous plan the return
+plan's capture deadline."""
 _RELAY = ("plan_launch", "plan_srl_edl", "plan_surface", "plan_ascent", "plan_rendezvous",
           "plan_return", "plan_entry")  # fmt: skip
 
@@ -108,7 +109,8 @@ def plan_campaign(scenario: Scenario, schedule: Schedule, planned=None) -> Coupl
     from msrsim.campaign.legcache import LEG_INPUTS
     from msrsim.samples.catalog import load_catalog
 
-    done = {"schedule": schedule, **(planned or {})}
+    period = (schedule.srl_launch_period, schedule.provenance["srl_launch_period"])
+    done = {"schedule": schedule, "launch_period": period, **(planned or {})}
     for name, plan in PLANS.items():
         if name not in done:
             done[name] = plan(scenario, *(done[u] for u in LEG_INPUTS[name].upstream))

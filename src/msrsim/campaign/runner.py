@@ -92,7 +92,13 @@ def legs_fingerprint(scenario) -> str:
 
 
 def campaign_legs(
-    scenario, *, use_cache: bool = True, full_results: bool = False, progress=None, flown=None
+    scenario,
+    *,
+    use_cache: bool = True,
+    full_results: bool = False,
+    progress=None,
+    flown=None,
+    prefetch: bool = False,
 ):
     """The campaign of ``scenario`` planned and its nominal relay flown
     (:func:`msrsim.campaign.nominal.fly_nominal`), or read from the cache when the same scenario
@@ -107,7 +113,8 @@ def campaign_legs(
     the legs' entries. ``use_cache=False`` reads neither (and stores both).
     ``progress(what, done, total)`` is told of each leg read or flown
     (:func:`msrsim.campaign.nominal.nominal_legs`) or of this entry's read. ``flown(result)``:
-    as :func:`msrsim.campaign.nominal.fly_nominal`, when the legs are flown (not read)."""
+    as :func:`msrsim.campaign.nominal.fly_nominal`, when the legs are flown (not read);
+    ``prefetch``: as :func:`msrsim.campaign.nominal.nominal_legs`."""
     from msrsim.campaign.cache import cache_dir, entry_lock
 
     fingerprint = legs_fingerprint(scenario)
@@ -118,7 +125,9 @@ def campaign_legs(
             with entry_lock(folder / "legs.json"):
                 cached = _from_cache(folder, fingerprint)
                 if cached is None:
-                    return _fly_and_store(scenario, folder, fingerprint, use_cache, progress, flown)
+                    return _fly_and_store(
+                        scenario, folder, fingerprint, use_cache, progress, flown, prefetch
+                    )
         # flown for another scenario of the same values, perhaps
         cached = as_labelled_by(cached, scenario)
         if cached.plan is not None:  # the scenario's own failure probabilities
@@ -132,15 +141,19 @@ def campaign_legs(
         legs = nominal_legs(scenario, progress=progress)
         return dataclasses.replace(cached, handoffs=handoffs_of(legs))
     with entry_lock(folder / "legs.json"):
-        return _fly_and_store(scenario, folder, fingerprint, use_cache, progress, flown)
+        return _fly_and_store(scenario, folder, fingerprint, use_cache, progress, flown, prefetch)
 
 
-def _fly_and_store(scenario, folder, fingerprint: str, use_cache: bool, progress, flown):
+def _fly_and_store(
+    scenario, folder, fingerprint: str, use_cache: bool, progress, flown, prefetch=False
+):
     """:func:`campaign_legs`'s miss: fly the relay, store the entry (under its lock)."""
     from msrsim.campaign.cache import write_entry
     from msrsim.campaign.products import load_products, save_products, trajectories
 
-    result = fly_nominal(scenario, use_cache=use_cache, progress=progress, flown=flown)
+    result = fly_nominal(
+        scenario, use_cache=use_cache, progress=progress, flown=flown, prefetch=prefetch
+    )
     names = save_products(folder / "products", trajectories(result.handoffs), fingerprint)
     products = load_products(folder / "products", names, fingerprint)
     text = json.dumps({"result": result.to_dict(), "products": names}, default=str)

@@ -116,6 +116,7 @@ __all__ = [
     "plan_schedule",
     "plan_srl_launch_period",
     "return_arrival",
+    "srl_launch_period",
     "window_span_et",
 ]
 
@@ -434,7 +435,27 @@ def plan_srl_launch_period(scenario: Scenario) -> LaunchPeriod:
     ValueError
         One line naming the constraint that cannot be met.
     """
-    return _srl_launch_period(_Inputs.of(scenario))[0]
+    return srl_launch_period(scenario)[0]
+
+
+def srl_launch_period(scenario: Scenario) -> tuple[LaunchPeriod, str]:
+    """Rule 1 alone, and its provenance: the schedule's ``srl_launch_period`` and
+    ``provenance["srl_launch_period"]``, from the only values rule 1 reads (``srl_launch``,
+    ``srl.launch_mass_kg``, ``schedule.srl_arrival_excluded_ls_deg``,
+    ``surface.conjunction_elongation_deg``): the cache entry ``"launch_period"`` of
+    :mod:`msrsim.campaign.legcache`, which the SRL's legs take instead of the whole schedule.
+
+    Raises
+    ------
+    ValueError
+        One line naming the constraint that cannot be met.
+    """
+    return _srl_launch_period(
+        scenario.srl_launch,
+        scenario.srl.launch_mass_kg,
+        scenario.schedule.srl_arrival_excluded_ls_deg,
+        scenario.surface.conjunction_elongation_deg,
+    )
 
 
 def _day(et: float) -> str:
@@ -448,7 +469,7 @@ def _plan(inputs: _Inputs, progress) -> Schedule:
         return plan_chemical_schedule(inputs, progress)
     clock = _Clock()
     rules = inputs.rules
-    period, srl_note = _srl_launch_period(inputs)
+    period, srl_note = _srl_launch_period_of(inputs)
     landing = float(np.max(period.daily_arrival_et))
     clock.lap("srl_launch_period")
     progress(1, 5)
@@ -522,11 +543,19 @@ class _Clock:
 # --------------------------------------------------------------------------------------
 
 
-def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
-    window = inputs.srl_launch
+def _srl_launch_period_of(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
+    return _srl_launch_period(
+        inputs.srl_launch,
+        inputs.srl_launch_mass_kg,
+        inputs.rules.srl_arrival_excluded_ls_deg,
+        inputs.conjunction_elongation_deg,
+    )
+
+
+def _srl_launch_period(
+    window: LaunchWindow, mass: float, excluded, conjunction_deg: float
+) -> tuple[LaunchPeriod, str]:
     vehicle = launch_vehicle(window)
-    mass = inputs.srl_launch_mass_kg
-    excluded = inputs.rules.srl_arrival_excluded_ls_deg
     v_inf = departure_v_infinity_limit(vehicle, mass)
     chop = porkchop(
         "earth",
@@ -541,7 +570,7 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
     for et in (chop.arrival_et, chop.arrival_et - DAY_S):
         ls = solar_longitude_deg(et)
         outside &= ~((ls >= excluded[0]) & (ls < excluded[1]))
-    visible = _outside_conjunction(chop.arrival_et, inputs.conjunction_elongation_deg)
+    visible = _outside_conjunction(chop.arrival_et, conjunction_deg)
     found = earliest_arrival_period(
         chop,
         window.launch_period_days,
@@ -555,7 +584,7 @@ def _srl_launch_period(inputs: _Inputs) -> tuple[LaunchPeriod, str]:
         f"C3 <= {v_inf**2 / 1e6:.1f} km2/s2 (the launcher for {mass:g} kg), "
         f"|DLA| <= {window.dla_limit_deg:g} deg, arrival Ls outside "
         f"[{excluded[0]:g}, {excluded[1]:g}) and outside solar conjunction (Sun-Earth-Mars "
-        f">= {inputs.conjunction_elongation_deg:g} deg)"
+        f">= {conjunction_deg:g} deg)"
     )
     if found.period is None:
         raise ValueError(

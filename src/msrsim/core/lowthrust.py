@@ -27,8 +27,9 @@ mass after it; both are explicit).
 The optimum (greatest final mass, fixed dates) is found by SLSQP (Kraft, D., "A software
 package for sequential quadratic programming", DFVLR-FB 88-28, 1988, through
 ``scipy.optimize.minimize``) from the ballistic Lambert arc (:mod:`msrsim.core.lambert`)
-with no thrust. The constraint Jacobian is taken by central differences, all perturbed
-decision vectors flown as one batch through the vectorised Kepler propagator.
+with no thrust. The constraint Jacobian is taken by central differences; each perturbed
+decision vector is flown only from where its variable first acts, from the unperturbed
+flight's state there (:func:`_jacobian_kernel`: the same numbers as flying each whole).
 
 An optional impulsive capture at the arrival body (a chemical burn at the periapsis of the
 arrival hyperbola into an ellipse) puts the arrival ``v_inf`` into the objective: the final
@@ -281,54 +282,156 @@ def _impulse(u, thrust: float, mass: float, dt: float, c: float, dv) -> float:
 
 
 @njit(cache=True)
+def _forward_half(r, v, m, u, start, dt, mu, law, r_mid, thrust, mass, before):
+    """The forward half from the state ``(r, v, m)`` before segment ``start``'s coast:
+    segments ``start .. N/2 - 1`` (coast to the midpoint, impulse ``u[j]``), then the half
+    segment to the match point, where ``r``, ``v`` (3,) end (in place); returns the mass
+    there. Per segment: its midpoint ``r_mid[j]``, thrust available ``thrust[j]``, the mass
+    after its impulse ``mass[j + 1]`` and the state before its coast ``before[j]`` (r, v, m)."""
+    c = law[5]
+    r1, v1, dv = np.empty(3), np.empty(3), np.empty(3)
+    for j in range(start, u.shape[0] // 2):
+        before[j, :3] = r
+        before[j, 3:6] = v
+        before[j, 6] = m
+        kepler_step(r, v, 0.5 * dt if j == 0 else dt, mu, r1, v1)
+        t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
+        m -= _impulse(u[j], t, m, dt, c, dv)
+        r[:] = r1
+        v[:] = v1 + dv
+        r_mid[j] = r1
+        thrust[j] = t
+        mass[j + 1] = m
+    kepler_step(r, v, 0.5 * dt, mu, r1, v1)
+    r[:] = r1
+    v[:] = v1
+    return m
+
+
+@njit(cache=True)
+def _backward_half(r, v, m, u, start, dt, mu, law, r_mid, thrust, mass, before):
+    """The backward half from the state ``(r, v, m)`` after segment ``start``'s coast
+    (flown back in time: the mass after its impulse): segments ``start`` down to ``N/2``,
+    then the half segment back to the match point, where ``r``, ``v`` end (in place);
+    returns the mass there. Per segment as :func:`_forward_half`, ``mass[i]`` the mass
+    before its impulse."""
+    n = u.shape[0]
+    c = law[5]
+    r1, v1, dv = np.empty(3), np.empty(3), np.empty(3)
+    for i in range(start, n // 2 - 1, -1):
+        before[i, :3] = r
+        before[i, 3:6] = v
+        before[i, 6] = m
+        kepler_step(r, v, -0.5 * dt if i == n - 1 else -dt, mu, r1, v1)
+        t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
+        ui = u[i]
+        m += math.sqrt(ui[0] ** 2 + ui[1] ** 2 + ui[2] ** 2) * t * dt / c
+        _impulse(ui, t, m, dt, c, dv)
+        r[:] = r1
+        v[:] = v1 - dv
+        r_mid[i] = r1
+        thrust[i] = t
+        mass[i] = m
+    kepler_step(r, v, -0.5 * dt, mu, r1, v1)
+    r[:] = r1
+    v[:] = v1
+    return m
+
+
+@njit(cache=True, inline="always")
+def _match(fr, fv, fm, br, bv, bm, m0, scales, out):
+    """The scaled match-point defects, forward minus backward, into ``out`` (7,)."""
+    for i in range(3):
+        out[i] = (fr[i] - br[i]) / scales[0]
+        out[3 + i] = (fv[i] - bv[i]) / scales[1]
+    out[6] = (fm - bm) / m0
+
+
+@njit(cache=True)
 def _fly_kernel(r0, v0, rf, vf, vd, va, mf, u, dt, mu, m0, law, scales, mismatch, r_mid,
                 thrust, mass):  # fmt: skip
     """The transcription of each decision vector of a batch (see :meth:`_Problem.fly`):
     the forward half coasts and burns from the departure, the backward half from the
     arrival, both to the match point."""
     k, n = u.shape[0], u.shape[1]
-    nf = n // 2
-    c = law[5]
-    r_scale, v_scale = scales
-    r, v = np.empty(3), np.empty(3)
-    r1, v1 = np.empty(3), np.empty(3)
-    dv = np.empty(3)
+    before = np.empty((n, 7))
+    fr, fv, br, bv = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
     for b in range(k):
-        r[:] = r0
-        v[:] = v0 + vd[b] * v_scale
-        m = m0
+        fr[:] = r0
+        fv[:] = v0 + vd[b] * scales[1]
         mass[b, 0] = m0
-        for j in range(nf):
-            kepler_step(r, v, 0.5 * dt if j == 0 else dt, mu, r1, v1)
-            t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
-            m -= _impulse(u[b, j], t, m, dt, c, dv)
-            r[:] = r1
-            v[:] = v1 + dv
-            r_mid[b, j] = r1
-            thrust[b, j] = t
-            mass[b, j + 1] = m
-        kepler_step(r, v, 0.5 * dt, mu, r1, v1)
-        forward_r, forward_v, forward_m = r1.copy(), v1.copy(), m
-        r[:] = rf
-        v[:] = vf + va[b] * v_scale
-        m = mf[b] * m0
-        mass[b, n] = m
-        for i in range(n - 1, nf - 1, -1):
-            kepler_step(r, v, -0.5 * dt if i == n - 1 else -dt, mu, r1, v1)
-            t = _thrust(math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2), law)
-            ui = u[b, i]
-            m += math.sqrt(ui[0] ** 2 + ui[1] ** 2 + ui[2] ** 2) * t * dt / c
-            _impulse(ui, t, m, dt, c, dv)
-            r[:] = r1
-            v[:] = v1 - dv
-            r_mid[b, i] = r1
-            thrust[b, i] = t
-            mass[b, i] = m
-        kepler_step(r, v, -0.5 * dt, mu, r1, v1)
-        for i in range(3):
-            mismatch[b, i] = (forward_r[i] - r1[i]) / r_scale
-            mismatch[b, 3 + i] = (forward_v[i] - v1[i]) / v_scale
-        mismatch[b, 6] = (forward_m - m) / m0
+        fm = _forward_half(fr, fv, m0, u[b], 0, dt, mu, law, r_mid[b], thrust[b], mass[b], before)
+        br[:] = rf
+        bv[:] = vf + va[b] * scales[1]
+        mass[b, n] = mf[b] * m0
+        bm = _backward_half(br, bv, mass[b, n], u[b], n - 1, dt, mu, law, r_mid[b], thrust[b],
+                            mass[b], before)  # fmt: skip
+        _match(fr, fv, fm, br, bv, bm, m0, scales, mismatch[b])
+
+
+@njit(cache=True)
+def _jacobian_kernel(r0, v0, rf, vf, x, blocks, dt, mu, m0, law, scales, step, jac):
+    """The central-difference Jacobian (7, size) of the scaled mismatch at the decision
+    vector ``x``, column ``k`` from ``x[k] + step`` and ``x[k] - step``: what
+    :func:`_fly_kernel` gives for the ``2 size`` perturbed vectors, with the same
+    arithmetic, but each perturbed flight starts where the variable first acts, from the
+    unperturbed flight's state there (a throttle of the forward half from its segment, one
+    of the backward half back from its own; a departure v-infinity re-flies the forward
+    half, an arrival one or the final mass the backward half), and takes the other half's
+    end from the unperturbed flight: about a quarter of the segments flown.
+    ``blocks`` = (index of the departure v-infinity or -1, of the arrival v-infinity or
+    -1, of the final mass); the throttles follow the final mass."""
+    size = x.shape[0]
+    i_vd, i_va, i_mf = blocks[0], blocks[1], blocks[2]
+    n = (size - i_mf - 1) // 3
+    u = x[i_mf + 1 :].copy().reshape(n, 3)
+    vd, va = np.zeros(3), np.zeros(3)
+    if i_vd >= 0:
+        vd[:] = x[i_vd : i_vd + 3]
+    if i_va >= 0:
+        va[:] = x[i_va : i_va + 3]
+    r_mid, thrust, mass = np.empty((n, 3)), np.empty(n), np.empty(n + 1)
+    before, scratch = np.empty((n, 7)), np.empty((n, 7))
+    # the unperturbed flight: each half's end and the state before each segment's coast
+    fr, fv, br, bv = r0.copy(), v0 + vd * scales[1], rf.copy(), vf + va * scales[1]
+    fm = _forward_half(fr, fv, m0, u, 0, dt, mu, law, r_mid, thrust, mass, before)
+    bm = _backward_half(br, bv, x[i_mf] * m0, u, n - 1, dt, mu, law, r_mid, thrust, mass,
+                        before)  # fmt: skip
+    r, v, plus, minus = np.empty(3), np.empty(3), np.empty(7), np.empty(7)
+    for k in range(size):
+        for sign in range(2):
+            value = x[k] + step if sign == 0 else x[k] - step
+            out = plus if sign == 0 else minus
+            if k >= i_mf + 1:  # a throttle
+                j, axis = (k - i_mf - 1) // 3, (k - i_mf - 1) % 3
+                u[j, axis] = value
+                r[:] = before[j, :3]
+                v[:] = before[j, 3:6]
+                if j < n // 2:
+                    m = _forward_half(r, v, before[j, 6], u, j, dt, mu, law, r_mid, thrust,
+                                      mass, scratch)  # fmt: skip
+                    _match(r, v, m, br, bv, bm, m0, scales, out)
+                else:
+                    m = _backward_half(r, v, before[j, 6], u, j, dt, mu, law, r_mid, thrust,
+                                       mass, scratch)  # fmt: skip
+                    _match(fr, fv, fm, r, v, m, m0, scales, out)
+                u[j, axis] = x[k]
+            elif i_vd >= 0 and k < i_vd + 3:  # the departure v-infinity
+                r[:] = r0
+                for i in range(3):
+                    v[i] = v0[i] + (value if i == k - i_vd else vd[i]) * scales[1]
+                m = _forward_half(r, v, m0, u, 0, dt, mu, law, r_mid, thrust, mass, scratch)
+                _match(r, v, m, br, bv, bm, m0, scales, out)
+            else:  # the arrival v-infinity or the final mass
+                r[:] = rf
+                mf = value if k == i_mf else x[i_mf]
+                for i in range(3):
+                    v[i] = vf[i] + (value if i_va >= 0 and i == k - i_va else va[i]) * scales[1]
+                m = _backward_half(r, v, mf * m0, u, n - 1, dt, mu, law, r_mid, thrust, mass,
+                                   scratch)  # fmt: skip
+                _match(fr, fv, fm, r, v, m, m0, scales, out)
+        for i in range(7):
+            jac[i, k] = (plus[i] - minus[i]) / (2.0 * step)
 
 
 @dataclass(frozen=True)
@@ -342,6 +445,14 @@ class _Layout:
     @property
     def size(self) -> int:
         return 3 * self.departure_free + 3 * self.arrival_free + 1 + 3 * self.segments
+
+    @property
+    def blocks(self) -> tuple[int, int, int]:
+        """Index of the departure v-infinity (-1 when bound to 0), of the arrival
+        v-infinity (-1 likewise) and of the final mass; the throttles follow it."""
+        i_mf = 3 * self.departure_free + 3 * self.arrival_free
+        return (0 if self.departure_free else -1, 3 * self.departure_free if self.arrival_free
+                else -1, i_mf)  # fmt: skip
 
     def unpack(self, x: np.ndarray):
         """Blocks of a batch ``x`` (k, size): v_inf dep (k,3), v_inf arr (k,3), mf, u (k,N,3)."""
@@ -425,12 +536,13 @@ class _Memo:
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         key = x.tobytes()
         if key != self._jac_key:
-            n = x.size
-            steps = _FD_STEP * np.eye(n)
-            batch = np.concatenate([x + steps, x - steps])
-            out = self.problem.fly(batch)[0]
-            self._jac_key = key
-            self._jac = ((out[:n] - out[n:]) / (2.0 * _FD_STEP)).T
+            p = self.problem
+            jac = np.empty((7, x.size))
+            _jacobian_kernel(
+                p.r0, p.v0, p.rf, p.vf, np.ascontiguousarray(x), p.layout.blocks, p.dt, p.mu,
+                p.m0, p.propulsion.law, (p.r_scale, p.v_scale), _FD_STEP, jac,
+            )  # fmt: skip
+            self._jac_key, self._jac = key, jac
         return self._jac
 
 
