@@ -16,14 +16,10 @@ import re
 from itertools import pairwise
 
 import pytest
+from whatif import FEW_TRIALS
 
 from msrsim.campaign.nominal import fly_nominal
 from msrsim.scenario import BASELINE_NAME, canonical_name, load_scenario, packaged_names
-
-FEW_TRIALS = {
-    "srl.edl.trials": 10, "mav.trials": 10, "ees.footprint_trials": 10, "surface.trials": 3,
-    "rendezvous.trials": 3, "containment.trials": 3,
-}  # fmt: skip
 
 CHAINS = {
     "the SRL to the samples on Earth": (

@@ -3,9 +3,11 @@ as a user would edit a copy of it."""
 
 from __future__ import annotations
 
+import tempfile
 import tomllib
+from pathlib import Path
 
-from msrsim.scenario import Scenario, baseline_text, parse_scenario
+from msrsim.scenario import Scenario, baseline_text, load_scenario, parse_scenario
 
 EDITABLE = {
     "departure_earliest": "departure_earliest_utc = { value = 2028-06-01",
@@ -45,5 +47,19 @@ def scenario_text(**values: str) -> str:
     return text
 
 
-def scenario_from(text: str) -> Scenario:
-    return parse_scenario(tomllib.loads(text), "what-if.toml")
+FEW_TRIALS = {
+    "srl.edl.trials": 10, "mav.trials": 10, "ees.footprint_trials": 10, "surface.trials": 3,
+    "rendezvous.trials": 3, "containment.trials": 3,
+}  # fmt: skip
+"""The fewest Monte Carlo trials each leg allows: for tests that need a scenario's nominal
+relay, schedule or coupled plans (none of which reads these), not its legs' own spreads."""
+
+
+def scenario_from(text: str, overrides: dict | None = None) -> Scenario:
+    """The scenario of ``text``, with ``overrides`` (``--set`` names) applied when given."""
+    if not overrides:
+        return parse_scenario(tomllib.loads(text), "what-if.toml")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "what-if.toml"
+        path.write_text(text)
+        return load_scenario(path, overrides)
