@@ -265,7 +265,7 @@ def edl_ellipse_map(
         f"least {stats.point_clearance_km.min():.1f} km)",
         fontsize=11,
     )
-    return save_figure(fig, plt, path)
+    return save_figure(fig, plt, path, cropped=True)
 
 
 def edl_distributions(

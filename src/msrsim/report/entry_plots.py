@@ -96,7 +96,7 @@ def footprint_map(result, path: str | Path) -> Path:
         fontsize=7,
         color="0.4",
     )
-    return save_figure(fig, plt, path)
+    return save_figure(fig, plt, path, cropped=True)
 
 
 def entry_profile(result, path: str | Path) -> Path:

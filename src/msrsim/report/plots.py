@@ -27,17 +27,17 @@ def _figure():
     return plt
 
 
-def save_figure(fig, plt, path: str | Path) -> Path:
-    """Lay out (below a suptitle, if any), write as PNG (110 dpi, atomically, cropped to
-    what is drawn, so that no label of an equal-aspect map falls off the canvas) and close a
-    figure."""
+def save_figure(fig, plt, path: str | Path, *, cropped: bool = False) -> Path:
+    """Lay out (below a suptitle, if any), write as PNG (110 dpi, atomically) and close a
+    figure. ``cropped``: the canvas cut to what is drawn, for the equal-aspect maps, whose
+    x-axis label the layout can leave below the canvas (it costs one more drawing)."""
     from msrsim.core.resources import atomic_write
 
     path = Path(path)
     fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.95 if fig._suptitle is not None else 1.0))
     try:  # written whole under a temporary name, then renamed: never through a link
-        cropped = {"bbox_inches": "tight", "pad_inches": 0.1}
-        atomic_write(path, lambda f: fig.savefig(f, dpi=110, format="png", **cropped))
+        crop = {"bbox_inches": "tight", "pad_inches": 0.1} if cropped else {}
+        atomic_write(path, lambda f: fig.savefig(f, dpi=110, format="png", **crop))
     finally:
         plt.close(fig)
     return path
