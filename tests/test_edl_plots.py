@@ -128,3 +128,36 @@ def test_the_profile_needs_a_history(flown, tmp_path):
     bare = dataclasses.replace(nominal, entry=dataclasses.replace(nominal.entry, history=None))
     with pytest.raises(ValueError, match="history_samples"):
         edl_profile(bare, tmp_path / "x.png")
+
+
+def _drawn_texts(monkeypatch, batch, site, tmp_path) -> str:
+    """The suptitle, axes titles and legend labels of the landing map drawn for ``site``."""
+    import msrsim.report.edl_plots as edl_plots_module
+
+    seen = []
+    save = edl_plots_module.save_figure
+
+    def keep(fig, plt, path, **options):
+        seen.append(fig._suptitle.get_text())
+        for ax in fig.axes:
+            seen.append(ax.get_title())
+            seen.extend(ax.get_legend_handles_labels()[1])
+        return save(fig, plt, path, **options)
+
+    monkeypatch.setattr(edl_plots_module, "save_figure", keep)
+    edl_plots_module.edl_ellipse_map(batch, site, tmp_path / "map.png", *TARGET, *DEPOT)
+    return " | ".join(seen)
+
+
+def test_the_map_names_the_scenarios_landing_region(flown, monkeypatch, tmp_path):
+    """srl.landing_region other than Jezero (Tianwen-3's Utopia): the map is of that region,
+    without Perseverance's landing or the depot, which are in Jezero."""
+    _, batch = flown
+    jezero = _drawn_texts(monkeypatch, batch, JEZERO, tmp_path)
+    assert "footprint in Jezero: the 99 % ellipse is inside the rim" in jezero
+    assert "Perseverance" in jezero and "Three Forks depot" in jezero
+    region = dataclasses.replace(JEZERO, crater_diameter_km=80.0, landing_site_name="Test plain")
+    other = _drawn_texts(monkeypatch, batch, region, tmp_path)
+    assert "footprint in Test plain: the 99 % ellipse is inside the region's edge" in other
+    assert "Test plain landing region (80 km circle)" in other
+    assert "Jezero" not in other and "Perseverance" not in other and "depot" not in other

@@ -1587,6 +1587,7 @@ def edl_command(
                 depot_longitude_deg=depot.east_longitude_deg,
                 max_deploy_mach=e.parachute_max_mach,
                 max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
+                site=result.region,
             ), "standalone" if standalone else "campaign")  # fmt: skip
 
 

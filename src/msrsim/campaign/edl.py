@@ -204,7 +204,7 @@ class EdlSetup:
 def landing_place(region: JezeroMap) -> str:
     """The timeline's name of where the SRL lands and the MAV leaves: Jezero, or the
     scenario's landing region."""
-    return "Jezero" if region is JEZERO else region.landing_site_name
+    return "Jezero" if region == JEZERO else region.landing_site_name
 
 
 def landing_region(scenario: Scenario) -> JezeroMap:

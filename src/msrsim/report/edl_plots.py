@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msrsim.campaign.edl import landing_place
 from msrsim.core.bodies import MARS
 from msrsim.core.flight import HISTORY_COLUMNS, STATUS_STOP_SPEED
 from msrsim.core.frames import cartesian_to_geodetic
@@ -163,12 +164,18 @@ def edl_ellipse_map(
     depot_latitude_deg: float | None = None,
     depot_longitude_deg: float | None = None,
 ) -> Path:
-    """Landing points, 99 % ellipse, target and Jezero's geography; whole crater and zoom.
+    """Landing points, 99 % ellipse, target and the landing region (``site``: Jezero's
+    geography by default); the whole region and a zoom.
 
-    Left: the whole crater (rim as a circle of the published diameter). Right: a zoom on the
-    ellipse. Latitudes are planetocentric (converted from the planetodetic landing points).
+    Left: the whole region (Jezero's rim as a circle of the published diameter, or the
+    scenario's ``srl.landing_region`` circle). Right: a zoom on the ellipse. Perseverance's
+    landing and the depot are drawn in Jezero only; the relief where the packaged grid
+    reaches. Latitudes are planetocentric (converted from the planetodetic landing points).
     """
     plt = _figure()
+    jezero = site == JEZERO
+    place = landing_place(site)
+    edge = "rim" if jezero else "region's edge"
     lat, lon = landing_points_deg(batch)
     stats = ellipse_clearance(batch, site, target_latitude_deg, target_longitude_deg)
     e = stats.ellipse
@@ -185,7 +192,8 @@ def edl_ellipse_map(
             r_lat,
             color="tab:brown",
             lw=2,
-            label=f"Jezero rim ({site.crater_diameter_km:g} km circle)",
+            label=f"{place} {'rim' if jezero else 'landing region'} "
+            f"({site.crater_diameter_km:g} km circle)",
         )
         ax.scatter(lon, lat, s=4, color="0.3", alpha=0.5, lw=0, label=f"landings ({lat.size:,})")
         ax.plot(
@@ -196,16 +204,11 @@ def edl_ellipse_map(
             label=f"99 % ellipse {2 * e.semi_major_km:.1f} x {2 * e.semi_minor_km:.1f} km",
         )
         ax.plot(target_longitude_deg, target_latitude_deg, "k+", ms=14, mew=2, label="target")
-        ax.plot(
-            site.landing_longitude_deg,
-            site.landing_latitude_deg,
-            "*",
-            ms=13,
-            color="gold",
-            mec="k",
-            label=f"Perseverance: {site.landing_site_name}",
-        )
-        if depot_latitude_deg is not None and depot_longitude_deg is not None:
+        if jezero:
+            perseverance = f"Perseverance: {site.landing_site_name}"
+            ax.plot(site.landing_longitude_deg, site.landing_latitude_deg, "*", ms=13,
+                    color="gold", mec="k", label=perseverance)  # fmt: skip
+        if jezero and depot_latitude_deg is not None and depot_longitude_deg is not None:
             ax.plot(
                 depot_longitude_deg,
                 depot_latitude_deg,
@@ -223,7 +226,7 @@ def edl_ellipse_map(
     whole.set_xlim(r_lon.min() - pad * aspect, r_lon.max() + pad * aspect)
     whole.set_ylim(r_lat.min() - pad, r_lat.max() + pad)
     whole.plot(site.crater_longitude_deg, site.crater_latitude_deg, "x", color="tab:brown", ms=8)
-    whole.set_title("Jezero crater (x: centre)")
+    whole.set_title(f"{'Jezero crater' if jezero else place} (x: centre)")
     lat_pts = np.r_[lat, e_lat, target_latitude_deg]
     lon_pts = np.r_[lon, e_lon, target_longitude_deg]
     half = 0.55 * max(np.ptp(lat_pts), np.ptp(lon_pts) / aspect) + 0.02
@@ -243,14 +246,20 @@ def edl_ellipse_map(
     add_scale_bar(whole, radius_km)
     add_scale_bar(zoom, radius_km, corner="lower right")
     zoom.legend(loc="upper right", fontsize=8, framealpha=0.9)
-    zoom.text(
-        0.01,
-        0.01,
+    where = (
         f"Rim: {site.crater_diameter_km:g} km circle about {site.crater_latitude_deg:.2f} N, "
         f"{site.crater_longitude_deg:.2f} E (IAU/USGS Gazetteer);\n"
         f"{site.landing_site_name}: {site.landing_latitude_deg:.4f} N, "
         f"{site.landing_longitude_deg:.4f} E (NASA/JPL).\n"
-        "Landing latitudes converted from planetodetic to planetocentric."
+        if jezero
+        else f"Landing region (srl.landing_region): {site.crater_diameter_km:g} km circle about "
+        f"{site.crater_latitude_deg:.2f} N, {site.crater_longitude_deg:.2f} E.\n"
+    )
+    zoom.text(
+        0.01,
+        0.01,
+        where
+        + "Landing latitudes converted from planetodetic to planetocentric."
         + (f"\n{caption}" if caption else ""),
         transform=zoom.transAxes,
         fontsize=7,
@@ -258,9 +267,9 @@ def edl_ellipse_map(
         va="bottom",
         bbox={"facecolor": "white", "alpha": 0.85, "lw": 0},
     )
-    verdict = "inside" if stats.ellipse_inside else "CROSSES"
+    verdict = "is inside" if stats.ellipse_inside else "CROSSES"
     fig.suptitle(
-        f"EDL landing footprint in Jezero: the 99 % ellipse is {verdict} the rim "
+        f"EDL landing footprint in {place}: the 99 % ellipse {verdict} the {edge} "
         f"(least clearance {stats.ellipse_clearance_km:.1f} km; landings: "
         f"least {stats.point_clearance_km.min():.1f} km)",
         fontsize=11,

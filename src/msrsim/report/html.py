@@ -164,6 +164,7 @@ def draw_figures(scenario, handoffs: dict, directory, windows=None) -> list[Path
         depot_longitude_deg=depot.east_longitude_deg,
         max_deploy_mach=e.parachute_max_mach,
         max_deploy_dynamic_pressure_pa=e.parachute_max_dynamic_pressure_pa,
+        site=edl.region,
     )
     drawn += surface_plots(handoffs["surface"], directory)
     drawn += ascent_plots(handoffs["ascent"], directory)
@@ -239,6 +240,7 @@ def _porkchop_data(found) -> dict:
 
 
 def _edl_data(scenario, edl) -> dict:
+    from msrsim.campaign.edl import landing_place
     from msrsim.segments.jezero import (
         JEZERO,
         circle_deg,
@@ -269,6 +271,8 @@ def _edl_data(scenario, edl) -> dict:
         "rim_latitude_deg": _r(r_lat, 5),
         "rim_longitude_deg": _r(r_lon, 5),
         "crater_latitude_deg": region.crater_latitude_deg,
+        "region_name": landing_place(region),
+        "region_is_jezero": region == JEZERO,
         "target": [target.latitude_deg, target.east_longitude_deg],
         "perseverance_landing": [JEZERO.landing_latitude_deg, JEZERO.landing_longitude_deg],
         "perseverance_landing_name": JEZERO.landing_site_name,
@@ -1218,6 +1222,9 @@ class _Page:
         import plotly.graph_objects as go
 
         d = data["edl"]
+        jezero = d.get("region_is_jezero", True)  # reports written before regions: Jezero
+        place, edge = d.get("region_name", "Jezero"), "rim" if jezero else "region's edge"
+        clearance = d["ellipse_clearance_km"]
         lon_range = _span(d["rim_longitude_deg"], 0.05)
         lat_range = _span(d["rim_latitude_deg"], 0.05)
         relief = load_relief(JEZERO_RELIEF)
@@ -1231,15 +1238,17 @@ class _Page:
                 line={"color": "saddlebrown", "width": 2},
                 fill="toself",
                 fillcolor="rgba(31,119,180,0.05)",
-                name="Jezero rim",
+                name=f"{place} rim" if jezero else f"{place} (landing region)",
             )
         )
         _add_landings(fig, go, d, 0.45)
-        for label, (lat, lon), symbol, colour in (
-            ("target", d["target"], "cross", "black"),
-            (d["perseverance_landing_name"], d["perseverance_landing"], "star", "gold"),
-            ("Three Forks depot", d["depot"], "square", "deepskyblue"),
-        ):
+        markers = [("target", d["target"], "cross", "black")]
+        if jezero:  # Perseverance's landing and its depot are in Jezero
+            markers += [
+                (d["perseverance_landing_name"], d["perseverance_landing"], "star", "gold"),
+                ("Three Forks depot", d["depot"], "square", "deepskyblue"),
+            ]
+        for label, (lat, lon), symbol, colour in markers:
             fig.add_trace(
                 go.Scatter(
                     x=[lon],
@@ -1256,8 +1265,8 @@ class _Page:
             )
         _add_scale_bar(fig, lon_range, lat_range, MARS_MEAN_RADIUS_KM)
         fig.update_layout(
-            title=f"SRL landings in Jezero: 99 % ellipse {d['ellipse_clearance_km']} km inside "
-            "the rim at its nearest",
+            title=f"SRL landings in {place}: 99 % ellipse {abs(clearance)} km "
+            f"{'inside' if clearance > 0 else 'outside'} the {edge} at its nearest",
             xaxis={"title": "east longitude, deg", "range": lon_range},
             yaxis={"title": "planetocentric latitude, deg", "scaleanchor": "x",
                    "scaleratio": 1.0 / math.cos(math.radians(d["crater_latitude_deg"])),
@@ -1268,12 +1277,21 @@ class _Page:
             parachute_flag(d)
             + self.plot(fig, 620)
             + '<p class="note">Guided landings of the SRL\'s EDL Monte Carlo (a subset), the 99 % '
-            "ellipse, the crater rim as a circle of the published diameter (IAU/USGS), "
-            "Perseverance's landing site and the sample depot; scale along the parallel. "
-            + _relief_note(
-                relief,
-                "; the laser tracks lie about 1 km apart (up to 5 km) and the grid ends at "
-                f"{relief.east_longitude_deg[-1]:.2f} E, east of which the map has no relief",
+            + (
+                "ellipse, the crater rim as a circle of the published diameter (IAU/USGS), "
+                "Perseverance's landing site and the sample depot; scale along the parallel. "
+                if jezero
+                else "ellipse and the scenario's landing region (srl.landing_region) as a "
+                "circle; scale along the parallel. "
+            )
+            + (
+                _relief_note(
+                    relief,
+                    "; the laser tracks lie about 1 km apart (up to 5 km) and the grid ends at "
+                    f"{relief.east_longitude_deg[-1]:.2f} E, east of which the map has no relief",
+                )
+                if jezero
+                else "No packaged relief covers this region."
             )
             + " Zoom in with the mouse.</p>"
         )
