@@ -48,3 +48,21 @@ def test_every_benchmark_records_its_figures():
     for name in scripts:
         source = (ROOT / "benchmarks" / f"bench_{name}.py").read_text(encoding="utf-8")
         assert "report(" in source, f"bench_{name}.py records nothing"
+
+
+def test_models_md_quotes_the_recorded_entry_benchmark():
+    """docs/models.md's Earth-entry speed paragraph gives the record's figures (a new
+    `make bench` that moves them fails here until the paragraph is written again)."""
+    entry = json.loads(performance.RECORD.read_text(encoding="utf-8"))["benchmarks"]["entry"]
+    text = " ".join((ROOT / "docs" / "models.md").read_text(encoding="utf-8").split())
+    quoted = [
+        f"{entry['entries_per_core_s']:,} per core-second",
+        f"i.e. {entry['seconds_on_2_cores_per_100k']:.1f} s on 2 cores",
+        f"{entry['peak_rss_mib']} MiB peak RSS",
+        f"{entry['heyoka_trajectories_per_core_s']:,} trajectories per core-second",
+        f"msrsim's {entry['msrsim_trajectories_per_core_s']:,} at the footprint's tolerances",
+        f"msrsim at {entry['msrsim_over_heyoka_speed']} of heyoka's speed",
+        f"at {entry['msrsim_matched_over_heyoka_speed']} of heyoka's",
+    ]
+    missing = [q for q in quoted if q not in text]
+    assert not missing, f"docs/models.md does not quote the record: {missing}"
